@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// CourseSummary is a published course with the caller's progress in it.
+type CourseSummary struct {
+	ID          uuid.UUID `db:"id"`
+	Title       string    `db:"title"`
+	Description string    `db:"description"`
+	Total       int       `db:"total"`
+	Completed   int       `db:"completed"`
+}
+
+// ListCoursesWithProgress returns every published course with the caller's
+// progress, in one query: courses LEFT JOIN published lessons LEFT JOIN the
+// caller's progress, grouped by course. Lessons never opened still count in
+// Total; anonymous callers get Completed 0 everywhere.
+func (t *Tx) ListCoursesWithProgress(ctx context.Context) ([]CourseSummary, error) {
+	rows, err := t.tx.Query(ctx, `
+		SELECT c.id, c.title, c.description,
+		       count(l.id)::int AS total,
+		       count(l.id) FILTER (WHERE p.completed)::int AS completed
+		FROM courses c
+		LEFT JOIN lessons l ON l.course_id = c.id AND l.published
+		LEFT JOIN student_progress p
+		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
+		WHERE c.published
+		GROUP BY c.id
+		ORDER BY c.title, c.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list courses: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[CourseSummary])
+	if err != nil {
+		return nil, fmt.Errorf("store: list courses: %w", err)
+	}
+	return list, nil
+}
+
+// Course is one course's own fields.
+type Course struct {
+	ID          uuid.UUID `db:"id"`
+	Title       string    `db:"title"`
+	Description string    `db:"description"`
+	Published   bool      `db:"published"`
+	UpdatedAt   time.Time `db:"updated_at"`
+}
+
+// PublishedCourse returns a published course the caller can see.
+func (t *Tx) PublishedCourse(ctx context.Context, id uuid.UUID) (Course, error) {
+	rows, err := t.tx.Query(ctx, `
+		SELECT id, title, description, published, updated_at
+		FROM courses WHERE id = $1 AND published`, id)
+	if err != nil {
+		return Course{}, fmt.Errorf("store: course by id: %w", err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Course])
+	if err != nil {
+		return Course{}, fmt.Errorf("store: course by id: %w", mapErr(err))
+	}
+	return c, nil
+}
+
+// LessonItem is a lesson in a course's table of contents, with whether the
+// caller has completed it.
+type LessonItem struct {
+	ID              uuid.UUID `db:"id"`
+	Position        int       `db:"position"`
+	Title           string    `db:"title"`
+	DurationMinutes int       `db:"duration_minutes"`
+	Completed       bool      `db:"completed"`
+}
+
+// PublishedLessons lists a course's published lessons in order with the
+// caller's completion marks.
+func (t *Tx) PublishedLessons(ctx context.Context, courseID uuid.UUID) ([]LessonItem, error) {
+	rows, err := t.tx.Query(ctx, `
+		SELECT l.id, l.position, l.title, l.duration_minutes,
+		       coalesce(p.completed, false) AS completed
+		FROM lessons l
+		LEFT JOIN student_progress p
+		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
+		WHERE l.course_id = $1 AND l.published
+		ORDER BY l.position`, courseID)
+	if err != nil {
+		return nil, fmt.Errorf("store: list lessons: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[LessonItem])
+	if err != nil {
+		return nil, fmt.Errorf("store: list lessons: %w", err)
+	}
+	return list, nil
+}
+
+// Lesson is one published lesson with its neighbours and the caller's mark.
+type Lesson struct {
+	ID              uuid.UUID  `db:"id"`
+	CourseID        uuid.UUID  `db:"course_id"`
+	CourseTitle     string     `db:"course_title"`
+	Position        int        `db:"position"`
+	Title           string     `db:"title"`
+	Body            string     `db:"body"`
+	ContentURL      string     `db:"content_url"`
+	DurationMinutes int        `db:"duration_minutes"`
+	Completed       bool       `db:"completed"`
+	PrevID          *uuid.UUID `db:"prev_id"`
+	NextID          *uuid.UUID `db:"next_id"`
+	UpdatedAt       time.Time  `db:"updated_at"`
+}
+
+// PublishedLesson returns a published lesson of a published course, with the
+// previous and next published lessons of its course, in one query.
+func (t *Tx) PublishedLesson(ctx context.Context, id uuid.UUID) (Lesson, error) {
+	rows, err := t.tx.Query(ctx, `
+		WITH siblings AS (
+			SELECT s.id, lag(s.id) OVER w AS prev_id, lead(s.id) OVER w AS next_id
+			FROM lessons s
+			WHERE s.course_id = (SELECT course_id FROM lessons WHERE id = $1) AND s.published
+			WINDOW w AS (ORDER BY s.position)
+		)
+		SELECT l.id, l.course_id, c.title AS course_title, l.position, l.title, l.body,
+		       l.content_url, l.duration_minutes, coalesce(p.completed, false) AS completed,
+		       sb.prev_id, sb.next_id, l.updated_at
+		FROM lessons l
+		JOIN courses c ON c.id = l.course_id AND c.published
+		JOIN siblings sb ON sb.id = l.id
+		LEFT JOIN student_progress p
+		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
+		WHERE l.id = $1 AND l.published`, id)
+	if err != nil {
+		return Lesson{}, fmt.Errorf("store: lesson by id: %w", err)
+	}
+	l, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Lesson])
+	if err != nil {
+		return Lesson{}, fmt.Errorf("store: lesson by id: %w", mapErr(err))
+	}
+	return l, nil
+}
+
+// NewCourse is a course to create.
+type NewCourse struct {
+	ID          uuid.UUID // zero: generated
+	Title       string
+	Description string
+	Published   bool
+}
+
+// CreateCourse inserts a course created by the caller; volunteers and admins
+// only (RLS refuses anyone else). With a fixed ID it does nothing when that
+// course exists already, which keeps `fieldbook demo` idempotent; created
+// reports whether a row was inserted.
+func (t *Tx) CreateCourse(ctx context.Context, c NewCourse) (id uuid.UUID, created bool, err error) {
+	if c.ID == uuid.Nil {
+		c.ID = uuid.New()
+	}
+	tag, err := t.tx.Exec(ctx, `
+		INSERT INTO courses (id, title, description, published, created_by)
+		VALUES ($1, $2, $3, $4, (SELECT current_user_id()))
+		ON CONFLICT (id) DO NOTHING`, c.ID, c.Title, c.Description, c.Published)
+	if err != nil {
+		return uuid.Nil, false, fmt.Errorf("store: create course: %w", mapErr(err))
+	}
+	return c.ID, tag.RowsAffected() == 1, nil
+}
+
+// NewLesson is a lesson to create at the end of a course.
+type NewLesson struct {
+	ID              uuid.UUID // zero: generated
+	CourseID        uuid.UUID
+	Title           string
+	Body            string
+	ContentURL      string
+	DurationMinutes int
+	Published       bool
+}
+
+// CreateLesson appends a lesson to its course (next free position).
+func (t *Tx) CreateLesson(ctx context.Context, l NewLesson) (uuid.UUID, error) {
+	if l.ID == uuid.Nil {
+		l.ID = uuid.New()
+	}
+	_, err := t.tx.Exec(ctx, `
+		INSERT INTO lessons (id, course_id, position, title, body, content_url, duration_minutes, published)
+		SELECT $1, $2, coalesce(max(position), 0) + 1, $3, $4, $5, $6, $7
+		FROM lessons WHERE course_id = $2
+		ON CONFLICT (id) DO NOTHING`,
+		l.ID, l.CourseID, l.Title, l.Body, l.ContentURL, l.DurationMinutes, l.Published)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("store: create lesson: %w", mapErr(err))
+	}
+	return l.ID, nil
+}

@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Progress is a learner's standing in one course.
+type Progress struct {
+	CourseID  uuid.UUID
+	Total     int
+	Completed int
+}
+
+// Percentage is Completed/Total in percent, 0 for a course with no lessons.
+func (p Progress) Percentage() float64 {
+	if p.Total == 0 {
+		return 0
+	}
+	return float64(p.Completed) * 100 / float64(p.Total)
+}
+
+// CourseProgress counts the caller's completed lessons in a published course:
+// one query, published lessons LEFT JOIN the caller's progress, so lessons
+// never opened count in Total and unpublished ones never count. An unknown or
+// unpublished course is ErrNotFound.
+func (t *Tx) CourseProgress(ctx context.Context, courseID uuid.UUID) (Progress, error) {
+	p := Progress{CourseID: courseID}
+	err := t.tx.QueryRow(ctx, `
+		SELECT count(l.id)::int,
+		       count(l.id) FILTER (WHERE p.completed)::int
+		FROM courses c
+		LEFT JOIN lessons l ON l.course_id = c.id AND l.published
+		LEFT JOIN student_progress p
+		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
+		WHERE c.id = $1 AND c.published
+		GROUP BY c.id`, courseID).Scan(&p.Total, &p.Completed)
+	if err != nil {
+		return Progress{}, fmt.Errorf("store: course progress: %w", mapErr(err))
+	}
+	return p, nil
+}
+
+// FutureSkew is how far ahead of the server a client's clock may run before
+// its change time is clamped to the server's.
+const FutureSkew = 5 * time.Minute
+
+// SetLessonCompleted records the caller's completion (or un-completion) of a
+// published lesson as an idempotent upsert. clientAt is when the learner made
+// the change on their device; between two changes to the same lesson the
+// later clientAt wins, and a clientAt more than FutureSkew ahead is clamped to
+// server time. It reports whether the change was applied (false: a later
+// change had already won). An unknown or unpublished lesson is ErrNotFound.
+func (t *Tx) SetLessonCompleted(ctx context.Context, lessonID uuid.UUID, completed bool, clientAt time.Time) (applied bool, err error) {
+	var lessonOK bool
+	var gotID *uuid.UUID
+	err = t.tx.QueryRow(ctx, `
+		WITH lesson AS (
+			SELECT l.id FROM lessons l
+			JOIN courses c ON c.id = l.course_id AND c.published
+			WHERE l.id = $1 AND l.published
+		), at AS (
+			SELECT CASE WHEN $3::timestamptz > now() + $4::interval THEN now() ELSE $3::timestamptz END AS t
+		), up AS (
+			INSERT INTO student_progress AS sp (student_id, lesson_id, completed, completed_at, client_updated_at)
+			SELECT (SELECT current_user_id()), lesson.id, $2,
+			       CASE WHEN $2 THEN at.t END, at.t
+			FROM lesson, at
+			ON CONFLICT (student_id, lesson_id) DO UPDATE
+			SET completed = EXCLUDED.completed,
+			    completed_at = CASE WHEN EXCLUDED.completed
+			                        THEN coalesce(sp.completed_at, EXCLUDED.completed_at) END,
+			    client_updated_at = EXCLUDED.client_updated_at
+			WHERE sp.client_updated_at <= EXCLUDED.client_updated_at
+			RETURNING sp.id
+		)
+		SELECT EXISTS (SELECT 1 FROM lesson), (SELECT id FROM up)`,
+		lessonID, completed, clientAt, fmt.Sprintf("%d seconds", int(FutureSkew.Seconds()))).Scan(&lessonOK, &gotID)
+	if err != nil {
+		return false, fmt.Errorf("store: set lesson completed: %w", mapErr(err))
+	}
+	if !lessonOK {
+		return false, fmt.Errorf("store: set lesson completed: %w", ErrNotFound)
+	}
+	return gotID != nil, nil
+}

@@ -1,0 +1,174 @@
+// Package store holds all of Fieldbook's SQL. Every query that touches user
+// data runs inside InTx, which opens one transaction per request and switches
+// it to the caller's database role, so PostgreSQL's row-level security decides
+// what the caller may see and change, not just the Go code.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrNotFound is returned when a row does not exist or the caller's role may
+// not see it; RLS makes the two indistinguishable, on purpose.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a unique rule refuses a write (a taken
+// username, for example).
+var ErrConflict = errors.New("store: conflict")
+
+// ErrForbidden is returned when PostgreSQL refuses a statement for the
+// caller's role (a privilege or row-level security violation).
+var ErrForbidden = errors.New("store: forbidden")
+
+// Role is the kind of caller; each maps to a NOLOGIN database role.
+type Role string
+
+// The caller roles. RoleAnonymous is anyone not signed in.
+const (
+	RoleAnonymous Role = "anonymous"
+	RoleLearner   Role = "learner"
+	RoleVolunteer Role = "volunteer"
+	RoleAdmin     Role = "admin"
+)
+
+// Valid reports whether r is one of the roles a user account can hold.
+func (r Role) Valid() bool {
+	return r == RoleLearner || r == RoleVolunteer || r == RoleAdmin
+}
+
+// dbRole is the PostgreSQL role a caller's transaction switches to.
+func (r Role) dbRole() (string, error) {
+	switch r {
+	case RoleAnonymous, "":
+		return "fieldbook_anon", nil
+	case RoleLearner:
+		return "fieldbook_learner", nil
+	case RoleVolunteer:
+		return "fieldbook_volunteer", nil
+	case RoleAdmin:
+		return "fieldbook_admin", nil
+	}
+	return "", fmt.Errorf("store: unknown role %q", r)
+}
+
+// Caller is who a transaction runs for: the signed-in user, or anonymous
+// (zero UserID).
+type Caller struct {
+	UserID uuid.UUID
+	Role   Role
+}
+
+// Anonymous is the caller for requests without a session.
+var Anonymous = Caller{Role: RoleAnonymous}
+
+// Store is the database handle shared by every request.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New wraps an open pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Open connects a pool to databaseURL and checks that the server answers.
+func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse database URL: %w", err)
+	}
+	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open pool: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect to database: %w", err)
+	}
+	return pool, nil
+}
+
+// Pool exposes the pool for the session store, which keeps its own table
+// outside row-level security.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Tx is one caller's transaction; every query function is a method on it.
+type Tx struct {
+	tx     pgx.Tx
+	caller Caller
+}
+
+// Caller is who this transaction runs for.
+func (t *Tx) Caller() Caller { return t.caller }
+
+// InTx runs fn in one transaction switched to the caller's role. The first
+// statement sets the role and user id with set_config(…, true): both are
+// transaction-local, so a pooled connection (or PgBouncer in transaction
+// mode) never carries them to the next request. The switch also drops a
+// superuser's privileges, so RLS holds even then. fn's error rolls back.
+func (s *Store) InTx(ctx context.Context, caller Caller, fn func(*Tx) error) error {
+	return s.inTx(ctx, caller, pgx.TxOptions{}, fn)
+}
+
+// ReadTx is InTx for read-only work; PostgreSQL refuses any write in it.
+func (s *Store) ReadTx(ctx context.Context, caller Caller, fn func(*Tx) error) error {
+	return s.inTx(ctx, caller, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (s *Store) inTx(ctx context.Context, caller Caller, opts pgx.TxOptions, fn func(*Tx) error) error {
+	role, err := caller.Role.dbRole()
+	if err != nil {
+		return err
+	}
+	userID := ""
+	if caller.UserID != uuid.Nil {
+		userID = caller.UserID.String()
+	}
+	if userID == "" && role != "fieldbook_anon" {
+		return fmt.Errorf("store: role %s needs a user id", caller.Role)
+	}
+	tx, err := s.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
+	if _, err := tx.Exec(ctx,
+		`SELECT set_config('role', $1, true), set_config('fieldbook.user_id', $2, true)`,
+		role, userID); err != nil {
+		return fmt.Errorf("store: switch role: %w", err)
+	}
+	if err := fn(&Tx{tx: tx, caller: caller}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: commit: %w", mapErr(err))
+	}
+	return nil
+}
+
+// mapErr turns PostgreSQL errors a caller can cause into the store's
+// sentinel errors, keeping the original for logs.
+func mapErr(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s", ErrConflict, pgErr.ConstraintName)
+		case "42501": // insufficient_privilege, including RLS WITH CHECK failures
+			return fmt.Errorf("%w: %s", ErrForbidden, pgErr.Message)
+		}
+	}
+	return err
+}
