@@ -69,6 +69,10 @@ type Caller struct {
 // Anonymous is the caller for requests without a session.
 var Anonymous = Caller{Role: RoleAnonymous}
 
+// Operator is the command line acting as an admin with no account of its
+// own (creating the first admin, loading the demo). Handlers never use it.
+var Operator = Caller{Role: RoleAdmin}
+
 // Store is the database handle shared by every request.
 type Store struct {
 	pool *pgxpool.Pool
@@ -133,7 +137,7 @@ func (s *Store) inTx(ctx context.Context, caller Caller, opts pgx.TxOptions, fn 
 	if caller.UserID != uuid.Nil {
 		userID = caller.UserID.String()
 	}
-	if userID == "" && role != "fieldbook_anon" {
+	if userID == "" && role != "fieldbook_anon" && caller != Operator {
 		return fmt.Errorf("store: role %s needs a user id", caller.Role)
 	}
 	tx, err := s.pool.BeginTx(ctx, opts)

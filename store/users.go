@@ -107,5 +107,20 @@ func (t *Tx) UserByID(ctx context.Context, id uuid.UUID) (User, error) {
 	return u, nil
 }
 
+// UserByUsername finds an account by username, case-insensitively, among
+// those the caller may see.
+func (t *Tx) UserByUsername(ctx context.Context, username string) (User, error) {
+	rows, err := t.tx.Query(ctx,
+		`SELECT id, username, display_name, email, role, created_at FROM users WHERE lower(username) = lower($1)`, username)
+	if err != nil {
+		return User{}, fmt.Errorf("store: user by username: %w", err)
+	}
+	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
+	if err != nil {
+		return User{}, fmt.Errorf("store: user by username: %w", mapErr(err))
+	}
+	return u, nil
+}
+
 // IsNotFound reports whether err means "no such row for this caller".
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

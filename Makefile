@@ -1,0 +1,42 @@
+# Fieldbook. `make run` serves the demo; `make test` checks everything.
+GO      ?= go
+BIN     := bin/fieldbook
+SOURCES := $(shell find cmd handlers views store migrations static sw -type f 2>/dev/null) go.mod go.sum
+
+.PHONY: run build test vet templ-check unit e2e chromium generate bench clean db-stop
+
+run: $(BIN)
+	@scripts/run.sh
+
+build: $(BIN)
+
+$(BIN): $(SOURCES)
+	$(GO) build -o $(BIN) ./cmd/fieldbook
+
+generate:
+	$(GO) tool templ generate
+
+## test: vet, generated-code check, unit + integration tests (real PostgreSQL,
+## started by the tests themselves), browser tests (headless Chromium).
+test: vet templ-check chromium
+	$(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd handlers views store migrations static e2e)" || { echo "gofmt needed:"; gofmt -l cmd handlers views store migrations static e2e; exit 1; }
+
+# Regenerates the templ output and fails if the committed files differ.
+templ-check:
+	@scripts/templ-check.sh
+
+chromium:
+	@scripts/install-chromium.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./store/ ./handlers/
+
+db-stop:
+	@scripts/localpg.sh stop
+
+clean:
+	rm -rf bin

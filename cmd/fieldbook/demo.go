@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"fieldbook/handlers"
+	"fieldbook/store"
+)
+
+// demoNamespace derives the demo's fixed ids, which make `demo` idempotent.
+var demoNamespace = uuid.MustParse("4f1e2d3c-5b6a-4789-9abc-def012345678")
+
+type demoAccount struct {
+	Username, Name string
+	Role           store.Role
+}
+
+var demoAccounts = []demoAccount{
+	{"demo-learner", "Demo Learner", store.RoleLearner},
+	{"demo-volunteer", "Demo Volunteer", store.RoleVolunteer},
+}
+
+func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", "Usage: fieldbook demo\n\nLoads the demo courses and two demo accounts (demo-learner, demo-volunteer).\nSafe to run again: existing data is left alone. New accounts get a random\npassword, printed once.", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, closeFn, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+
+	ids := map[string]uuid.UUID{}
+	for _, a := range demoAccounts {
+		var existing store.User
+		err := st.ReadTx(ctx, store.Operator, func(tx *store.Tx) (err error) {
+			existing, err = tx.UserByUsername(ctx, a.Username)
+			return err
+		})
+		if err == nil {
+			ids[a.Username] = existing.ID
+			fmt.Fprintf(stdout, "demo: account %s exists (reset its password with: fieldbook user passwd --username %s)\n", a.Username, a.Username)
+			continue
+		}
+		if !store.IsNotFound(err) {
+			return err
+		}
+		pw := randomPassword()
+		hash, err := handlers.HashPassword(ctx, pw)
+		if err != nil {
+			return err
+		}
+		err = st.InTx(ctx, store.Operator, func(tx *store.Tx) error {
+			id, err := tx.CreateUser(ctx, store.NewUser{Username: a.Username, DisplayName: a.Name, PasswordHash: hash, Role: a.Role})
+			ids[a.Username] = id
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "demo: created %s %s with password %s\n", a.Role, a.Username, pw)
+	}
+
+	author := store.Caller{UserID: ids["demo-volunteer"], Role: store.RoleVolunteer}
+	for _, dc := range demoCourses {
+		courseID := uuid.NewSHA1(demoNamespace, []byte("course/"+dc.Slug))
+		err := st.InTx(ctx, author, func(tx *store.Tx) error {
+			_, created, err := tx.CreateCourse(ctx, store.NewCourse{ID: courseID, Title: dc.Title, Description: dc.Description, Published: true})
+			if err != nil || !created {
+				return err
+			}
+			for i, l := range dc.Lessons {
+				if _, err := tx.CreateLesson(ctx, store.NewLesson{
+					ID:       uuid.NewSHA1(demoNamespace, []byte(fmt.Sprintf("lesson/%s/%d", dc.Slug, i))),
+					CourseID: courseID, Title: l.Title, Body: strings.TrimSpace(l.Body),
+					ContentURL: l.ContentURL, DurationMinutes: l.DurationMinutes, Published: true,
+				}); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(stdout, "demo: created course %q with %d lessons\n", dc.Title, len(dc.Lessons))
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("demo course %s: %w", dc.Slug, err)
+		}
+	}
+	return nil
+}
+
+func randomPassword() string {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}

@@ -1,0 +1,156 @@
+// Command fieldbook is the whole Fieldbook server: it serves the web app,
+// applies database migrations, loads the demo courses and manages accounts.
+// Configuration comes from the environment (see the README's table).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"fieldbook/handlers"
+	"fieldbook/store"
+)
+
+const usage = `fieldbook: a learning platform for field training programmes
+
+Usage:
+  fieldbook serve                 run the web server (applies migrations first)
+  fieldbook migrate               apply database migrations and exit
+  fieldbook demo                  load the demo courses and accounts (idempotent)
+  fieldbook user add --username U --role learner|volunteer|admin [--name N]
+                                  create an account; the password is read from stdin
+  fieldbook user passwd --username U
+                                  set an account's password, read from stdin
+
+Every command reads DATABASE_URL. Run "fieldbook <command> --help" for details.
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "fieldbook:", err)
+		os.Exit(1)
+	}
+}
+
+// errUsage marks a mistake in the command line itself.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("%w: no command given", errUsage)
+	}
+	cfg := loadConfig()
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve":
+		return cmdServe(ctx, cfg, args[1:], stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, cfg, args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, cfg, args[1:], stdout, stderr)
+	case "user":
+		return cmdUser(ctx, cfg, args[1:], stdin, stdout, stderr)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+}
+
+func newFlags(name, help string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "%s\n", help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func cmdMigrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("migrate", "Usage: fieldbook migrate\n\nApplies pending migrations with FIELDBOOK_MIGRATE_DATABASE_URL (default DATABASE_URL).", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.MigrateDatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set")
+	}
+	applied, err := store.Migrate(ctx, cfg.MigrateDatabaseURL)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(stdout, "migrations: database is up to date")
+	}
+	for _, a := range applied {
+		fmt.Fprintln(stdout, "migrations: applied", a)
+	}
+	return nil
+}
+
+func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "Usage: fieldbook serve\n\nServes Fieldbook on FIELDBOOK_ADDR (default :8080), applying migrations first.", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	if err := cmdMigrate(ctx, cfg, nil, stdout, stderr); err != nil {
+		return err
+	}
+	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	e, _, err := handlers.New(store.New(pool), handlers.Options{
+		CookieSecure: cfg.CookieSecure,
+		Logger:       logger,
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	fmt.Fprintf(stdout, "fieldbook: serving on %s\n", displayAddr(cfg.Addr))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func displayAddr(addr string) string {
+	if len(addr) > 0 && addr[0] == ':' {
+		return "http://localhost" + addr
+	}
+	return "http://" + addr
+}

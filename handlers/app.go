@@ -1,0 +1,108 @@
+// Package handlers holds Fieldbook's Echo handlers, one file per resource,
+// and the middleware every request passes through. Handlers read input, call
+// store inside one transaction for the caller, build a view model and render
+// it; they never build SQL.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"fieldbook/static"
+	"fieldbook/store"
+)
+
+// Options configure the HTTP application.
+type Options struct {
+	// CookieSecure marks the session cookie Secure; off only for plain-HTTP
+	// development on localhost.
+	CookieSecure bool
+	// SessionIdle and SessionLifetime bound a session: learners may be
+	// offline for weeks, so both are long.
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+	Logger          *slog.Logger
+}
+
+// App holds what the handlers share: the store, the sessions, the assets.
+type App struct {
+	store    *store.Store
+	sessions *scs.SessionManager
+	assets   *static.Set
+	log      *slog.Logger
+}
+
+// New builds the application and its router.
+func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
+	assets, err := static.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.SessionIdle == 0 {
+		opts.SessionIdle = 30 * 24 * time.Hour
+	}
+	if opts.SessionLifetime == 0 {
+		opts.SessionLifetime = 90 * 24 * time.Hour
+	}
+	sm := scs.New()
+	sm.Store = pgxstore.New(st.Pool())
+	sm.Lifetime = opts.SessionLifetime
+	sm.IdleTimeout = opts.SessionIdle
+	sm.Cookie.Name = "fieldbook_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = opts.CookieSecure
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = true
+
+	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = a.handleError
+	// Only the socket's address: X-Forwarded-For is not trusted until a
+	// trusted proxy is configured (P5).
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(a.recoverPanics)
+	e.Use(a.logRequests)
+	e.Use(securityHeaders)
+	e.Use(crossOriginProtection())
+	e.Use(middleware.BodyLimit("64K"))
+
+	// Static files carry no session: no cookie work, no database round trip.
+	e.GET("/static/:hash/:name", a.serveStatic)
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+
+	pages := e.Group("", echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller)
+	courses := &courseHandlers{App: a}
+	lessons := &lessonHandlers{App: a}
+	auth := &authHandlers{App: a}
+
+	pages.GET("/", courses.listCourses)
+	pages.GET("/courses/:id", courses.showCourse)
+	pages.GET("/lessons/:id", lessons.showLesson)
+	pages.POST("/lessons/:id/complete", lessons.completeLesson, a.requireUser)
+	pages.GET("/api/courses/:id/progress", courses.courseProgressJSON, a.requireUser)
+
+	pages.GET("/login", auth.showLogin)
+	pages.POST("/login", auth.login)
+	pages.GET("/signup", auth.showSignup)
+	pages.POST("/signup", auth.signup)
+	pages.POST("/logout", auth.logout)
+
+	return e, a, nil
+}
+
+// Sessions exposes the session manager (tests inspect it).
+func (a *App) Sessions() *scs.SessionManager { return a.sessions }

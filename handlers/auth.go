@@ -1,0 +1,188 @@
+package handlers
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+	"fieldbook/views"
+)
+
+// authHandlers serve sign-up, sign-in and sign-out.
+type authHandlers struct{ *App }
+
+// Password length bounds, counted in characters (any Unicode is fine).
+const (
+	minPasswordLen = 8
+	maxPasswordLen = 128
+)
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
+
+// ValidateUsername returns what is wrong with a (lower-cased) username, or "".
+func ValidateUsername(username string) string {
+	switch {
+	case username == "":
+		return "Choose a username."
+	case !usernameRE.MatchString(username):
+		return "Use 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit."
+	}
+	return ""
+}
+
+// ValidatePassword returns what is wrong with a new password, or "".
+func ValidatePassword(password string) string {
+	if !utf8.ValidString(password) {
+		return "The password is not valid text."
+	}
+	switch n := utf8.RuneCountInString(password); {
+	case n < minPasswordLen:
+		return "Use at least 8 characters."
+	case n > maxPasswordLen:
+		return "Use at most 128 characters."
+	}
+	return ""
+}
+
+const wrongCredentials = "Wrong username or password."
+
+func (h *authHandlers) showLogin(c echo.Context) error {
+	if signedIn(c) {
+		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	}
+	return h.render(c, http.StatusOK, "Sign in", views.LoginPage(views.AuthForm{Next: safeNext(c.QueryParam("next"))}))
+}
+
+func (h *authHandlers) showSignup(c echo.Context) error {
+	if signedIn(c) {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	return h.render(c, http.StatusOK, "Sign up", views.SignupPage(views.AuthForm{}))
+}
+
+// login checks the credentials and starts a fresh session. An unknown user
+// and a wrong password get the same message and take the same time.
+func (h *authHandlers) login(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := views.AuthForm{
+		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
+		Next:     safeNext(c.FormValue("next")),
+		Errors:   map[string]string{},
+	}
+	password := c.FormValue("password")
+	if form.Username == "" {
+		form.Errors["username"] = "Enter your username."
+	}
+	if password == "" {
+		form.Errors["password"] = "Enter your password."
+	}
+	if len(form.Errors) > 0 {
+		return h.render(c, http.StatusUnprocessableEntity, "Sign in", views.LoginPage(form))
+	}
+	var u store.AuthUser
+	err := h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+		u, err = tx.UserForSignIn(ctx, form.Username)
+		return err
+	})
+	found := err == nil
+	if err != nil && !store.IsNotFound(err) {
+		return err
+	}
+	hash := u.PasswordHash
+	if !found || len(password) > 4*maxPasswordLen {
+		hash = dummyHash
+	}
+	ok, err := CheckPassword(ctx, password, hash)
+	if err != nil {
+		return err
+	}
+	if !found || !ok {
+		form.Message = wrongCredentials
+		return h.render(c, http.StatusUnauthorized, "Sign in", views.LoginPage(form))
+	}
+	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, form.Next)
+}
+
+// signup creates a learner account and signs it in.
+func (h *authHandlers) signup(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := views.AuthForm{
+		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
+		Name:     strings.TrimSpace(c.FormValue("name")),
+		Errors:   map[string]string{},
+	}
+	password := c.FormValue("password")
+	if msg := ValidateUsername(form.Username); msg != "" {
+		form.Errors["username"] = msg
+	}
+	switch n := utf8.RuneCountInString(form.Name); {
+	case n == 0:
+		form.Errors["name"] = "Enter your name, as your trainer knows you."
+	case n > 100 || !utf8.ValidString(form.Name):
+		form.Errors["name"] = "Use at most 100 characters."
+	}
+	if msg := ValidatePassword(password); msg != "" {
+		form.Errors["password"] = msg
+	}
+	if len(form.Errors) > 0 {
+		return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
+	}
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	var u store.AuthUser
+	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
+		id, err := tx.SignUp(ctx, form.Username, form.Name, hash)
+		if err != nil {
+			return err
+		}
+		u = store.AuthUser{ID: id, Role: store.RoleLearner, DisplayName: form.Name}
+		return nil
+	})
+	if err != nil {
+		if isConflict(err) {
+			form.Errors["username"] = "That username is taken. Try another."
+			return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
+		}
+		return err
+	}
+	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// startSession renews the session token (against fixation) and stores who
+// signed in.
+func (h *authHandlers) startSession(c echo.Context, id, role, name string) error {
+	ctx := c.Request().Context()
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	h.sessions.Put(ctx, sessUserID, id)
+	h.sessions.Put(ctx, sessRole, role)
+	h.sessions.Put(ctx, sessName, name)
+	return nil
+}
+
+// logout ends the session on the server, not just in the browser.
+func (h *authHandlers) logout(c echo.Context) error {
+	ctx := c.Request().Context()
+	// Renewing deletes the old token from the store; destroying then
+	// deletes the new one and expires the cookie.
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	if err := h.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}

@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"math"
+	"net/http"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+	"fieldbook/views"
+)
+
+// courseHandlers serve the course list, course pages and course progress.
+type courseHandlers struct{ *App }
+
+// parseID reads a UUID path parameter; a malformed one is a 400.
+func parseID(c echo.Context, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param(name))
+	if err != nil || id == uuid.Nil {
+		return uuid.Nil, badRequest("That address has a malformed id.")
+	}
+	return id, nil
+}
+
+func courseURL(id uuid.UUID) string { return "/courses/" + id.String() }
+func lessonURL(id uuid.UUID) string { return "/lessons/" + id.String() }
+
+// listCourses shows every published course with the caller's progress, all
+// from one grouped query.
+func (h *courseHandlers) listCourses(c echo.Context) error {
+	var list []store.CourseSummary
+	err := h.store.ReadTx(c.Request().Context(), callerOf(c), func(tx *store.Tx) (err error) {
+		list, err = tx.ListCoursesWithProgress(c.Request().Context())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	vm := views.Home{SignedIn: signedIn(c), Courses: make([]views.CourseCard, 0, len(list))}
+	for _, cs := range list {
+		vm.Courses = append(vm.Courses, views.CourseCard{
+			URL: courseURL(cs.ID), Title: cs.Title, Description: cs.Description,
+			Progress:     views.ProgressBar{Completed: cs.Completed, Total: cs.Total},
+			ShowProgress: vm.SignedIn,
+		})
+	}
+	return h.render(c, http.StatusOK, "Courses", views.HomePage(vm))
+}
+
+// showCourse lists a published course's lessons with done marks.
+func (h *courseHandlers) showCourse(c echo.Context) error {
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var course store.Course
+	var lessons []store.LessonItem
+	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		if course, err = tx.PublishedCourse(ctx, id); err != nil {
+			return err
+		}
+		lessons, err = tx.PublishedLessons(ctx, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	vm := views.Course{Title: course.Title, Description: course.Description, ShowProgress: signedIn(c)}
+	for i, l := range lessons {
+		vm.Lessons = append(vm.Lessons, views.LessonLink{
+			URL: lessonURL(l.ID), Number: i + 1, Title: l.Title,
+			DurationMinutes: l.DurationMinutes, Completed: l.Completed,
+		})
+		vm.Progress.Total++
+		if l.Completed {
+			vm.Progress.Completed++
+		}
+	}
+	return h.render(c, http.StatusOK, course.Title, views.CoursePage(vm))
+}
+
+// progressJSON is the body of GET /api/courses/{id}/progress.
+type progressJSON struct {
+	CourseID   string  `json:"course_id"`
+	Total      int     `json:"total"`
+	Completed  int     `json:"completed"`
+	Percentage float64 `json:"percentage"`
+}
+
+// courseProgressJSON gives the signed-in caller's progress in a course. There
+// is no student parameter: the caller is always the session's user.
+func (h *courseHandlers) courseProgressJSON(c echo.Context) error {
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var p store.Progress
+	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		p, err = tx.CourseProgress(ctx, id)
+		return err
+	})
+	if err != nil {
+		if store.IsNotFound(err) {
+			return echo.NewHTTPError(http.StatusNotFound, "No published course has that id.")
+		}
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "private, no-store")
+	return c.JSON(http.StatusOK, progressJSON{
+		CourseID: id.String(), Total: p.Total, Completed: p.Completed,
+		Percentage: math.Round(p.Percentage()*10) / 10,
+	})
+}

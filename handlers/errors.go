@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+	"fieldbook/views"
+)
+
+// renderErrors handles a handler's error inside the session middleware, so
+// the error page is written while the session is still open.
+func (a *App) renderErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := next(c); err != nil {
+			a.handleError(err, c)
+		}
+		return nil
+	}
+}
+
+// handleError is Echo's error handler: a clear page (or JSON under /api) with
+// a message a person can act on for 4xx, and a logged, generic 500 otherwise.
+// Internal details never reach the client.
+func (a *App) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status := http.StatusInternalServerError
+	msg := "Something went wrong on our side. Please try again in a moment."
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		status = he.Code
+		if status < 500 {
+			msg = fmt.Sprint(he.Message)
+		}
+		switch status {
+		case http.StatusNotFound:
+			if he.Message == "Not Found" || he.Message == nil {
+				msg = "There is nothing at this address."
+			}
+		case http.StatusMethodNotAllowed:
+			msg = "This address does not accept that kind of request."
+		case http.StatusRequestEntityTooLarge:
+			msg = "What you sent is too large."
+		}
+	case errors.Is(err, store.ErrNotFound):
+		status = http.StatusNotFound
+		msg = "There is nothing at this address."
+	case errors.Is(err, store.ErrForbidden):
+		status = http.StatusForbidden
+		msg = "You may not do that."
+	}
+	if status >= 500 {
+		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	if isAPI(c) {
+		_ = c.JSON(status, map[string]string{"error": msg})
+		return
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	title := http.StatusText(status)
+	if title == "" {
+		title = "Error"
+	}
+	if rerr := a.render(c, status, title, views.ErrorPage(views.Error{Status: status, Title: title, Message: msg})); rerr != nil {
+		a.log.Error("render error page", "err", rerr)
+		_ = c.String(status, msg)
+	}
+}
+
+// badRequest is a 400 with a message for the person who sent it.
+func badRequest(msg string) error { return echo.NewHTTPError(http.StatusBadRequest, msg) }
+
+func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

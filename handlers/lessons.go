@@ -1,0 +1,130 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+	"fieldbook/views"
+)
+
+// lessonHandlers serve lesson pages and completions.
+type lessonHandlers struct{ *App }
+
+// showLesson shows a published lesson with its neighbours and the caller's
+// completion.
+func (h *lessonHandlers) showLesson(c echo.Context) error {
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var l store.Lesson
+	var p store.Progress
+	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		if l, err = tx.PublishedLesson(ctx, id); err != nil {
+			return err
+		}
+		if signedIn(c) {
+			p, err = tx.CourseProgress(ctx, l.CourseID)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	vm := views.Lesson{
+		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID),
+		Number: l.Position, Title: l.Title, Body: bodyBlocks(l.Body),
+		DurationMinutes: l.DurationMinutes, ContentURL: l.ContentURL,
+		Status: h.status(c, l, p),
+	}
+	if l.PrevID != nil {
+		vm.PrevURL = lessonURL(*l.PrevID)
+	}
+	if l.NextID != nil {
+		vm.NextURL = lessonURL(*l.NextID)
+	}
+	return h.render(c, http.StatusOK, l.Title, views.LessonPage(vm))
+}
+
+func (h *lessonHandlers) status(c echo.Context, l store.Lesson, p store.Progress) views.LessonStatus {
+	return views.LessonStatus{
+		CompleteURL: lessonURL(l.ID) + "/complete",
+		Completed:   l.Completed,
+		Progress:    views.ProgressBar{Completed: p.Completed, Total: p.Total},
+		SignedIn:    signedIn(c),
+		LoginURL:    "/login?next=" + lessonURL(l.ID),
+		CourseURL:   courseURL(l.CourseID),
+	}
+}
+
+// completeLesson marks a lesson complete or not complete for the caller.
+// htmx gets the status fragment back; a plain form post is redirected to
+// the lesson page.
+func (h *lessonHandlers) completeLesson(c echo.Context) error {
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	var completed bool
+	switch c.FormValue("completed") {
+	case "true":
+		completed = true
+	case "false":
+		completed = false
+	case "":
+		return badRequest("Say whether the lesson is complete: completed=true or completed=false.")
+	default:
+		return badRequest("completed must be true or false.")
+	}
+	ctx := c.Request().Context()
+	var l store.Lesson
+	var p store.Progress
+	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		if _, err = tx.SetLessonCompleted(ctx, id, completed, time.Now()); err != nil {
+			return err
+		}
+		if l, err = tx.PublishedLesson(ctx, id); err != nil {
+			return err
+		}
+		p, err = tx.CourseProgress(ctx, l.CourseID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		return c.Redirect(http.StatusSeeOther, lessonURL(id))
+	}
+	return h.render(c, http.StatusOK, l.Title, views.LessonStatusBlock(h.status(c, l, p)))
+}
+
+// bodyBlocks splits a plain-text lesson body into paragraphs (separated by a
+// blank line) and lists (lines starting with "- ").
+func bodyBlocks(body string) []views.Block {
+	body = strings.ReplaceAll(body, "\r\n", "\n")
+	var blocks []views.Block
+	for _, chunk := range strings.Split(body, "\n\n") {
+		var cur *views.Block
+		for _, line := range strings.Split(chunk, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
+			}
+			isItem := strings.HasPrefix(line, "- ")
+			if isItem {
+				line = strings.TrimSpace(line[2:])
+			}
+			if cur == nil || cur.List != isItem {
+				blocks = append(blocks, views.Block{List: isItem})
+				cur = &blocks[len(blocks)-1]
+			}
+			cur.Lines = append(cur.Lines, line)
+		}
+	}
+	return blocks
+}

@@ -1,0 +1,104 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Argon2id parameters: OWASP's minimum recommendation (19 MiB, t=2, p=1).
+// They are stored in every hash, so raising them later still verifies old
+// hashes.
+const (
+	argonMemoryKiB = 19 * 1024
+	argonTime      = 2
+	argonThreads   = 1
+	argonKeyLen    = 32
+	argonSaltLen   = 16
+)
+
+// hashSlots bounds how many Argon2 computations run at once: each takes 19 MiB
+// and a core, and sign-in floods must not starve page requests.
+var hashSlots = make(chan struct{}, max(1, runtime.NumCPU()))
+
+func withHashSlot(ctx context.Context, fn func()) error {
+	select {
+	case hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-hashSlots }()
+	fn()
+	return nil
+}
+
+// HashPassword returns an encoded Argon2id hash in the PHC string format
+// ($argon2id$v=19$m=…,t=…,p=…$salt$key).
+func HashPassword(ctx context.Context, password string) (string, error) {
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("password: salt: %w", err)
+	}
+	var key []byte
+	if err := withHashSlot(ctx, func() {
+		key = argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	}); err != nil {
+		return "", err
+	}
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, argonMemoryKiB, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+var errBadHash = errors.New("password: malformed hash")
+
+// CheckPassword reports whether password matches the encoded hash, in
+// constant time over the key.
+func CheckPassword(ctx context.Context, password, encoded string) (bool, error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false, errBadHash
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false, errBadHash
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 {
+		return false, errBadHash
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return false, errBadHash
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil || len(want) == 0 {
+		return false, errBadHash
+	}
+	var got []byte
+	if err := withHashSlot(ctx, func() {
+		got = argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	}); err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// dummyHash is verified against when a username does not exist, so that an
+// unknown user and a wrong password take the same time.
+var dummyHash = func() string {
+	h, err := HashPassword(context.Background(), "fieldbook-dummy-password")
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
