@@ -50,13 +50,14 @@ type Server struct {
 	external bool
 }
 
-// Main starts the database, runs the tests and stops the database. Call it
-// from TestMain: os.Exit(storetest.Main(m)) is not needed, Main exits.
+// Main starts the database, runs the tests, stops the database and exits.
+// Call it from TestMain.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(Run(m))
 }
 
-func run(m *testing.M) int {
+// Run is Main without the exit, for a TestMain with its own clean-up.
+func Run(m *testing.M) int {
 	var err error
 	server, err = Start()
 	if err != nil {
