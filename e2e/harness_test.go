@@ -18,12 +18,18 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"fieldbook/store/storetest"
 )
 
-var binary string
+var (
+	binary string
+	// binaryNext is the same program with another static.BuildID: a "new
+	// build" whose service worker must replace the old one cleanly.
+	binaryNext string
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "fieldbook-e2e-bin-")
@@ -36,6 +42,13 @@ func TestMain(m *testing.M) {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: build fieldbook:", err)
+		os.Exit(1)
+	}
+	binaryNext = filepath.Join(dir, "fieldbook-next")
+	build = exec.Command("go", "build", "-ldflags", "-X fieldbook/static.BuildID=next", "-o", binaryNext, "fieldbook/cmd/fieldbook")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: build fieldbook-next:", err)
 		os.Exit(1)
 	}
 	code := storetest.Run(m)
@@ -51,6 +64,10 @@ type server struct {
 	URL     string
 	cmd     *exec.Cmd
 	logPath string
+	// binary is the fieldbook executable this server runs.
+	binary string
+	// Passwords of the demo accounts, from `fieldbook demo`.
+	Passwords map[string]string
 }
 
 // startServer runs `fieldbook demo` then `fieldbook serve` against a fresh
@@ -58,19 +75,37 @@ type server struct {
 func startServer(t *testing.T) *server {
 	t.Helper()
 	db := storetest.NewDB(t)
-	s := &server{t: t, db: db, addr: freeAddr(t), logPath: filepath.Join(t.TempDir(), "server.log")}
+	s := &server{t: t, db: db, addr: freeAddr(t), logPath: filepath.Join(t.TempDir(), "server.log"),
+		binary: binary, Passwords: map[string]string{}}
 	s.URL = "http://" + s.addr
 	out, err := s.command("demo").CombinedOutput()
 	if err != nil {
 		t.Fatalf("fieldbook demo: %v\n%s", err, out)
 	}
+	// "demo: created learner demo-learner with password xyz"
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 7 && f[1] == "created" && f[5] == "password" {
+			s.Passwords[f[3]] = f[6]
+		}
+	}
 	s.Start()
-	t.Cleanup(s.Stop)
+	t.Cleanup(func() {
+		s.Stop()
+		if t.Failed() {
+			log, _ := os.ReadFile(s.logPath)
+			lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+			if len(lines) > 40 {
+				lines = lines[len(lines)-40:]
+			}
+			t.Logf("last server log lines:\n%s", strings.Join(lines, "\n"))
+		}
+	})
 	return s
 }
 
 func (s *server) command(args ...string) *exec.Cmd {
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(s.binary, args...)
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+s.db.AppURL,
 		"FIELDBOOK_MIGRATE_DATABASE_URL="+s.db.OwnerURL,
@@ -176,6 +211,8 @@ type browser struct {
 
 	mu       sync.Mutex
 	problems []string
+	// swCtx are contexts attached to service worker targets for emulation.
+	swCtx map[target.ID]context.Context
 }
 
 // newBrowser starts Chromium on profile (a fresh directory when empty).
@@ -236,12 +273,17 @@ func (b *browser) Problems() []string {
 	return append([]string(nil), b.problems...)
 }
 
-// Close ends the browser process.
+// Close ends the browser process the way a person closing it does, so the
+// profile (cookies, IndexedDB, caches) is flushed to disk.
 func (b *browser) Close() {
-	if b.cancel != nil {
-		b.cancel()
-		b.cancel = nil
+	if b.cancel == nil {
+		return
 	}
+	// chromedp.Cancel closes the browser gracefully (Browser.close) and waits
+	// for the process to exit.
+	_ = chromedp.Cancel(b.ctx)
+	b.cancel()
+	b.cancel = nil
 }
 
 // do runs actions with a timeout, failing the test on error.
@@ -276,4 +318,16 @@ func (b *browser) text(t *testing.T, css string) string {
 func eval[T any](t *testing.T, b *browser, js string) T {
 	t.Helper()
 	return get(t, b, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+}
+
+// poll calls ok until it is true or the timeout passes.
+func poll(t *testing.T, timeout time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

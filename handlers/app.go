@@ -78,22 +78,39 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	e.Use(a.logRequests)
 	e.Use(securityHeaders)
 	e.Use(crossOriginProtection())
-	e.Use(middleware.BodyLimit("64K"))
+	// Forms are small; the sync endpoint takes up to 1 MB of queued changes.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   "64K",
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/api/progress" },
+	}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   "1M",
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path != "/api/progress" },
+	}))
 
 	// Static files carry no session: no cookie work, no database round trip.
 	e.GET("/static/:hash/:name", a.serveStatic)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	p, err := newPWA(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.GET("/sw.js", p.serviceWorker)
+	e.GET("/manifest.webmanifest", p.webManifest)
+	e.GET("/offline", p.offlinePage)
 
 	pages := e.Group("", echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller)
 	courses := &courseHandlers{App: a}
 	lessons := &lessonHandlers{App: a}
 	auth := &authHandlers{App: a}
+	sync := &syncHandlers{App: a}
 
 	pages.GET("/", courses.listCourses)
 	pages.GET("/courses/:id", courses.showCourse)
 	pages.GET("/lessons/:id", lessons.showLesson)
 	pages.POST("/lessons/:id/complete", lessons.completeLesson, a.requireUser)
 	pages.GET("/api/courses/:id/progress", courses.courseProgressJSON, a.requireUser)
+	pages.POST("/api/progress", sync.syncProgress, a.requireUser)
 
 	pages.GET("/login", auth.showLogin)
 	pages.POST("/login", auth.login)

@@ -68,6 +68,9 @@ func (h *authHandlers) showSignup(c echo.Context) error {
 // and a wrong password get the same message and take the same time.
 func (h *authHandlers) login(c echo.Context) error {
 	ctx := c.Request().Context()
+	if err := readForm(c); err != nil {
+		return err
+	}
 	form := views.AuthForm{
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Next:     safeNext(c.FormValue("next")),
@@ -113,6 +116,9 @@ func (h *authHandlers) login(c echo.Context) error {
 // signup creates a learner account and signs it in.
 func (h *authHandlers) signup(c echo.Context) error {
 	ctx := c.Request().Context()
+	if err := readForm(c); err != nil {
+		return err
+	}
 	form := views.AuthForm{
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Name:     strings.TrimSpace(c.FormValue("name")),

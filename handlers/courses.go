@@ -3,6 +3,7 @@ package handlers
 import (
 	"math"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -68,9 +69,11 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 		return err
 	}
 	vm := views.Course{Title: course.Title, Description: course.Description, ShowProgress: signedIn(c)}
+	save := []string{courseURL(id)}
 	for i, l := range lessons {
+		save = append(save, lessonURL(l.ID))
 		vm.Lessons = append(vm.Lessons, views.LessonLink{
-			URL: lessonURL(l.ID), Number: i + 1, Title: l.Title,
+			ID: l.ID.String(), URL: lessonURL(l.ID), Number: i + 1, Title: l.Title,
 			DurationMinutes: l.DurationMinutes, Completed: l.Completed,
 		})
 		vm.Progress.Total++
@@ -78,6 +81,7 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 			vm.Progress.Completed++
 		}
 	}
+	vm.SaveURLs = strings.Join(save, " ")
 	return h.render(c, http.StatusOK, course.Title, views.CoursePage(vm))
 }
 

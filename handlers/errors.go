@@ -76,6 +76,20 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 }
 
+// readForm parses the request's form up front. c.FormValue swallows parse
+// errors, so a body over the size limit (when sent without Content-Length)
+// or a malformed one would look like empty fields; here it is a 413 or 400.
+func readForm(c echo.Context) error {
+	if _, err := c.FormParams(); err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he
+		}
+		return badRequest("The form could not be read. Please try again.")
+	}
+	return nil
+}
+
 // badRequest is a 400 with a message for the person who sent it.
 func badRequest(msg string) error { return echo.NewHTTPError(http.StatusBadRequest, msg) }
 

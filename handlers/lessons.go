@@ -52,7 +52,13 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 }
 
 func (h *lessonHandlers) status(c echo.Context, l store.Lesson, p store.Progress) views.LessonStatus {
+	var user string
+	if signedIn(c) {
+		user = callerOf(c).UserID.String()
+	}
 	return views.LessonStatus{
+		LessonID:    l.ID.String(),
+		UserID:      user,
 		CompleteURL: lessonURL(l.ID) + "/complete",
 		Completed:   l.Completed,
 		Progress:    views.ProgressBar{Completed: p.Completed, Total: p.Total},
@@ -68,6 +74,9 @@ func (h *lessonHandlers) status(c echo.Context, l store.Lesson, p store.Progress
 func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
+		return err
+	}
+	if err := readForm(c); err != nil {
 		return err
 	}
 	var completed bool

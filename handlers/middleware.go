@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -82,9 +83,11 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // safeNext keeps a return address on this site: a local absolute path only.
+// Control characters are refused: browsers drop tabs and newlines from a
+// Location, so "/\t/evil.example" would become "//evil.example".
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
-		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		strings.HasPrefix(next, "/\\") || strings.ContainsFunc(next, unicode.IsControl) {
 		return "/"
 	}
 	return next

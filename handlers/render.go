@@ -18,14 +18,15 @@ func (a *App) page(c echo.Context, title string) views.Page {
 		Title: title,
 		Path:  c.Request().URL.Path,
 		Assets: views.Assets{
-			CSS:  a.assets.URL("app.css"),
-			HTMX: a.assets.URL(staticHTMX),
-			Icon: a.assets.URL("icon.svg"),
+			CSS:   a.assets.URL("app.css"),
+			HTMX:  a.assets.URL(staticHTMX),
+			AppJS: a.assets.URL("app.js"),
+			Icon:  a.assets.URL("icon.svg"),
 		},
 	}
 	if signedIn(c) {
 		name, _ := c.Get(ctxName).(string)
-		p.User = &views.User{DisplayName: name, Role: string(callerOf(c).Role)}
+		p.User = &views.User{ID: callerOf(c).UserID.String(), DisplayName: name, Role: string(callerOf(c).Role)}
 	}
 	return p
 }
@@ -34,10 +35,18 @@ func (a *App) page(c echo.Context, title string) views.Page {
 // alone for an htmx request that swaps a fragment. It renders into a buffer
 // first so a failing template never leaves half a page.
 func (a *App) render(c echo.Context, status int, title string, content templ.Component) error {
-	comp := content
-	if !isHTMX(c) {
-		comp = views.Layout(a.page(c, title), content)
+	if isHTMX(c) {
+		return a.write(c, status, content)
 	}
+	return a.write(c, status, views.Layout(a.page(c, title), content))
+}
+
+// renderPage renders content in the layout with a page model the caller made.
+func (a *App) renderPage(c echo.Context, status int, p views.Page, content templ.Component) error {
+	return a.write(c, status, views.Layout(p, content))
+}
+
+func (a *App) write(c echo.Context, status int, comp templ.Component) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)

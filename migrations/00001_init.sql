@@ -213,7 +213,8 @@ CREATE POLICY progress_insert_own ON student_progress FOR INSERT
 CREATE POLICY progress_update_own ON student_progress FOR UPDATE
     TO fieldbook_learner, fieldbook_volunteer, fieldbook_admin
     USING (student_id = (SELECT current_user_id()))
-    WITH CHECK (student_id = (SELECT current_user_id()));
+    WITH CHECK (student_id = (SELECT current_user_id())
+        AND EXISTS (SELECT 1 FROM lessons l WHERE l.id = student_progress.lesson_id));
 CREATE POLICY progress_delete_own ON student_progress FOR DELETE
     TO fieldbook_learner, fieldbook_volunteer, fieldbook_admin
     USING (student_id = (SELECT current_user_id()));

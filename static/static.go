@@ -14,8 +14,13 @@ import (
 	"sort"
 )
 
-//go:embed *.css *.js *.svg
+//go:embed *.css *.js *.svg *.png
 var files embed.FS
+
+// BuildID is mixed into Set.Version, the name of the service worker's cache.
+// Release builds may set it (-ldflags "-X fieldbook/static.BuildID=…") to
+// force clients onto a fresh cache; tests use it to ship a "new build".
+var BuildID = ""
 
 // HTMX is the vendored htmx file, its version in the name.
 const HTMX = "htmx-2.0.11.min.js"
@@ -65,6 +70,7 @@ func Load() (*Set, error) {
 		}
 		s.byName[name] = &File{Name: name, Hash: h, URL: "/static/" + h + "/" + name, ContentType: ct, Body: body}
 	}
+	all.Write([]byte(BuildID))
 	s.Version = hex.EncodeToString(all.Sum(nil))[:12]
 	return s, nil
 }

@@ -14,17 +14,23 @@ type Page struct {
 	Assets Assets
 	// Path is the current path, for the sign-in link's return address.
 	Path string
+	// Bare leaves out the user's name and forms: for the offline page, which
+	// is cached once and shown to whoever is offline.
+	Bare bool
 }
 
 // Assets are the URLs of the static files, each under its content hash.
 type Assets struct {
-	CSS  string
-	HTMX string
-	Icon string
+	CSS   string
+	HTMX  string
+	AppJS string
+	Icon  string
 }
 
 // User is the signed-in user as the header shows them.
 type User struct {
+	// ID tags completions queued offline with their owner.
+	ID          string
 	DisplayName string
 	Role        string
 }
@@ -68,6 +74,7 @@ type Home struct {
 
 // LessonLink is one lesson in a course's table of contents.
 type LessonLink struct {
+	ID              string
 	URL             string
 	Number          int
 	Title           string
@@ -82,6 +89,9 @@ type Course struct {
 	Lessons      []LessonLink
 	Progress     ProgressBar
 	ShowProgress bool
+	// SaveURLs are the pages "Save this course for offline" fetches: the
+	// course page and every lesson, space-separated.
+	SaveURLs string
 }
 
 // Block is one paragraph or list of a lesson body.
@@ -93,6 +103,8 @@ type Block struct {
 // LessonStatus is the part of a lesson page that changes when the learner
 // marks it complete: the button and the course progress. htmx swaps it.
 type LessonStatus struct {
+	LessonID    string
+	UserID      string
 	CompleteURL string
 	Completed   bool
 	Progress    ProgressBar

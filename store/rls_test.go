@@ -1,0 +1,823 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"fieldbook/store"
+	"fieldbook/store/storetest"
+)
+
+// The database roles a request's transaction switches to.
+const (
+	roleAnon      = "fieldbook_anon"
+	roleLearner   = "fieldbook_learner"
+	roleVolunteer = "fieldbook_volunteer"
+	roleAdmin     = "fieldbook_admin"
+	roleAuth      = "fieldbook_auth"
+)
+
+// switchSQL is the first statement of every request's transaction, exactly
+// as store.InTx sends it.
+const switchSQL = `SELECT set_config('role', $1, true), set_config('fieldbook.user_id', $2, true)`
+
+// outcome is what a statement must do: be refused with SQLSTATE 42501, or
+// succeed touching exactly rows rows (returned, inserted, updated, deleted).
+type outcome struct {
+	refused bool
+	rows    int64
+}
+
+var refused = outcome{refused: true}
+
+func rows(n int64) outcome { return outcome{rows: n} }
+
+func (o outcome) String() string {
+	if o.refused {
+		return "refused (42501)"
+	}
+	return fmt.Sprintf("%d rows", o.rows)
+}
+
+// rlsWorld is a small fixture written by the superuser: two learners, a
+// volunteer and an admin; a published course with published and draft
+// lessons, and a draft course with a published lesson; progress for both
+// learners, and for learner A on the draft lesson (as if it had been
+// unpublished after A completed it).
+type rlsWorld struct {
+	app, owner *pgx.Conn
+	db         storetest.DB
+
+	a, b, vol, admin uuid.UUID
+	course           uuid.UUID // published
+	draftCourse      uuid.UUID
+	l1, l3           uuid.UUID // published lessons of course
+	l2               uuid.UUID // draft lesson of course
+	l4               uuid.UUID // published lesson of draftCourse
+	progA, progB     uuid.UUID // a and b on l1
+	progA2           uuid.UUID // a on l2, completed before it was unpublished
+}
+
+func newRLSWorld(t *testing.T) *rlsWorld {
+	t.Helper()
+	db := storetest.NewDB(t)
+	w := &rlsWorld{db: db}
+	var err error
+	if w.owner, err = pgx.Connect(t.Context(), db.OwnerURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.owner.Close(context.Background()) })
+	if w.app, err = pgx.Connect(t.Context(), db.AppURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.app.Close(context.Background()) })
+
+	for _, id := range []*uuid.UUID{&w.a, &w.b, &w.vol, &w.admin, &w.course, &w.draftCourse,
+		&w.l1, &w.l2, &w.l3, &w.l4, &w.progA, &w.progB, &w.progA2} {
+		*id = uuid.New()
+	}
+	seed := []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO users (id, username, display_name, password_hash, role) VALUES
+			($1, 'learner-a', 'A', 'hash-a', 'learner'),
+			($2, 'learner-b', 'B', 'hash-b', 'learner'),
+			($3, 'volunteer', 'V', 'hash-v', 'volunteer'),
+			($4, 'admin', 'X', 'hash-x', 'admin')`, []any{w.a, w.b, w.vol, w.admin}},
+		{`INSERT INTO courses (id, title, published, created_by) VALUES
+			($1, 'Published', true, $3), ($2, 'Draft', false, $3)`, []any{w.course, w.draftCourse, w.vol}},
+		{`INSERT INTO lessons (id, course_id, position, title, published) VALUES
+			($1, $5, 1, 'L1', true), ($2, $5, 2, 'L2', false), ($3, $5, 3, 'L3', true),
+			($4, $6, 1, 'L4', true)`, []any{w.l1, w.l2, w.l3, w.l4, w.course, w.draftCourse}},
+		{`INSERT INTO student_progress (id, student_id, lesson_id, completed, completed_at) VALUES
+			($1, $3, $5, true, now()), ($2, $4, $5, true, now()), ($6, $3, $7, true, now())`,
+			[]any{w.progA, w.progB, w.a, w.b, w.l1, w.progA2, w.l2}},
+	}
+	for _, s := range seed {
+		if _, err := w.owner.Exec(t.Context(), s.sql, s.args...); err != nil {
+			t.Fatalf("seed: %v\n%s", err, s.sql)
+		}
+	}
+	return w
+}
+
+// runAs runs one statement in its own transaction on conn, switched to role
+// and user exactly as a request is, and rolls it back. A failed switch is
+// fatal; the statement's own error is returned.
+func runAs(t *testing.T, conn *pgx.Conn, role string, user uuid.UUID, sql string, args ...any) (pgconn.CommandTag, error) {
+	t.Helper()
+	ctx := t.Context()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background()) //nolint:errcheck // always rolled back
+	userID := ""
+	if user != uuid.Nil {
+		userID = user.String()
+	}
+	if _, err := tx.Exec(ctx, switchSQL, role, userID); err != nil {
+		t.Fatalf("switch to %s: %v", role, err)
+	}
+	return tx.Exec(ctx, sql, args...)
+}
+
+func sqlState(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
+
+func checkOutcome(t *testing.T, tag pgconn.CommandTag, err error, want outcome) {
+	t.Helper()
+	switch {
+	case want.refused && err == nil:
+		t.Errorf("allowed (%s), want refused with 42501", tag)
+	case want.refused && sqlState(err) != "42501":
+		t.Errorf("error %v (SQLSTATE %q), want 42501", err, sqlState(err))
+	case !want.refused && err != nil:
+		t.Errorf("error %v, want %s", err, want)
+	case !want.refused && tag.RowsAffected() != want.rows:
+		t.Errorf("%s: %d rows, want %d", tag, tag.RowsAffected(), want.rows)
+	}
+}
+
+type rlsCase struct {
+	name string
+	role string
+	user uuid.UUID
+	sql  string
+	args []any
+	want outcome
+}
+
+// TestRLSPolicies proves each policy and grant, role × table × operation,
+// on the production-like login role.
+func TestRLSPolicies(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+	newID := uuid.New()
+
+	var cases []rlsCase
+	add := func(c ...rlsCase) { cases = append(cases, c...) }
+
+	// student_progress: a learner reads and writes only their own rows.
+	add(
+		rlsCase{"learner A reads B's progress", roleLearner, w.a, `SELECT * FROM student_progress WHERE student_id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A reads B's progress row by id", roleLearner, w.a, `SELECT * FROM student_progress WHERE id = $1`, []any{w.progB}, rows(0)},
+		rlsCase{"learner A reads all progress", roleLearner, w.a, `SELECT * FROM student_progress`, nil, rows(2)},
+		rlsCase{"learner A reads own progress", roleLearner, w.a, `SELECT * FROM student_progress WHERE id = $1`, []any{w.progA}, rows(1)},
+		rlsCase{"learner A inserts progress for B", roleLearner, w.a,
+			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.b, w.l3}, refused},
+		rlsCase{"learner A inserts own progress", roleLearner, w.a,
+			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l3}, rows(1)},
+		rlsCase{"learner A inserts progress without a student", roleLearner, w.a,
+			`INSERT INTO student_progress (student_id, lesson_id) VALUES (NULL, $1)`, []any{w.l3}, refused},
+		rlsCase{"learner A updates B's progress", roleLearner, w.a,
+			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progB}, rows(0)},
+		rlsCase{"learner A updates everyone's progress on a lesson", roleLearner, w.a,
+			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE lesson_id = $1`, []any{w.l1}, rows(1)},
+		rlsCase{"learner A updates own progress", roleLearner, w.a,
+			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progA}, rows(1)},
+		rlsCase{"learner A gives own progress row to B", roleLearner, w.a,
+			`UPDATE student_progress SET student_id = $2 WHERE id = $1`, []any{w.progA, w.b}, refused},
+		rlsCase{"learner A deletes B's progress", roleLearner, w.a, `DELETE FROM student_progress WHERE id = $1`, []any{w.progB}, rows(0)},
+		rlsCase{"learner A deletes all progress", roleLearner, w.a, `DELETE FROM student_progress`, nil, rows(2)},
+		rlsCase{"learner A deletes own progress", roleLearner, w.a, `DELETE FROM student_progress WHERE id = $1`, []any{w.progA}, rows(1)},
+		rlsCase{"learner B reads all progress", roleLearner, w.b, `SELECT * FROM student_progress`, nil, rows(1)},
+		rlsCase{"learner without a user id reads progress", roleLearner, uuid.Nil, `SELECT * FROM student_progress`, nil, rows(0)},
+
+		// Progress only for lessons the learner can see.
+		rlsCase{"learner inserts progress for a draft lesson", roleLearner, w.a,
+			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l2}, refused},
+		rlsCase{"learner inserts progress for a lesson of a draft course", roleLearner, w.a,
+			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l4}, refused},
+		rlsCase{"learner moves own progress to a draft lesson", roleLearner, w.a,
+			`UPDATE student_progress SET lesson_id = $2 WHERE id = $1`, []any{w.progA, w.l2}, refused},
+		rlsCase{"learner updates own progress on a lesson since unpublished", roleLearner, w.a,
+			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progA2}, refused},
+		rlsCase{"learner deletes own progress on a lesson since unpublished", roleLearner, w.a,
+			`DELETE FROM student_progress WHERE id = $1`, []any{w.progA2}, rows(1)},
+		rlsCase{"learner moves own progress to another published lesson", roleLearner, w.a,
+			`UPDATE student_progress SET lesson_id = $2 WHERE id = $1`, []any{w.progA, w.l3}, rows(1)},
+
+		// Anonymous sees no progress and writes none.
+		rlsCase{"anonymous reads progress", roleAnon, uuid.Nil, `SELECT * FROM student_progress`, nil, rows(0)},
+		rlsCase{"anonymous claiming a user id reads progress", roleAnon, w.a, `SELECT * FROM student_progress`, nil, rows(0)},
+		rlsCase{"anonymous inserts progress", roleAnon, uuid.Nil,
+			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l3}, refused},
+		rlsCase{"anonymous updates progress", roleAnon, uuid.Nil, `UPDATE student_progress SET completed = completed`, nil, refused},
+		rlsCase{"anonymous deletes progress", roleAnon, uuid.Nil, `DELETE FROM student_progress`, nil, refused},
+
+		rlsCase{"volunteer reads own progress (none)", roleVolunteer, w.vol, `SELECT * FROM student_progress WHERE student_id = $1`, []any{w.vol}, rows(0)},
+		rlsCase{"volunteer inserts progress for a learner", roleVolunteer, w.vol,
+			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l3}, refused},
+		rlsCase{"volunteer updates a learner's progress", roleVolunteer, w.vol,
+			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progA}, rows(0)},
+		rlsCase{"admin reads all progress", roleAdmin, w.admin, `SELECT * FROM student_progress`, nil, rows(3)},
+		rlsCase{"admin updates a learner's progress", roleAdmin, w.admin,
+			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progA}, rows(0)},
+		rlsCase{"admin deletes a learner's progress", roleAdmin, w.admin, `DELETE FROM student_progress WHERE id = $1`, []any{w.progA}, rows(0)},
+	)
+
+	// courses and lessons: published ones for everyone, drafts and writes
+	// for volunteers and admins.
+	for _, r := range []struct {
+		role string
+		user uuid.UUID
+	}{{roleAnon, uuid.Nil}, {roleLearner, w.a}} {
+		add(
+			rlsCase{r.role + " reads courses", r.role, r.user, `SELECT * FROM courses`, nil, rows(1)},
+			rlsCase{r.role + " reads the draft course", r.role, r.user, `SELECT * FROM courses WHERE id = $1`, []any{w.draftCourse}, rows(0)},
+			rlsCase{r.role + " reads unpublished courses", r.role, r.user, `SELECT * FROM courses WHERE NOT published`, nil, rows(0)},
+			rlsCase{r.role + " reads lessons", r.role, r.user, `SELECT * FROM lessons`, nil, rows(2)},
+			rlsCase{r.role + " reads the draft lesson", r.role, r.user, `SELECT * FROM lessons WHERE id = $1`, []any{w.l2}, rows(0)},
+			rlsCase{r.role + " reads a lesson of the draft course", r.role, r.user, `SELECT * FROM lessons WHERE id = $1`, []any{w.l4}, rows(0)},
+			rlsCase{r.role + " inserts a course", r.role, r.user, `INSERT INTO courses (title, published) VALUES ('x', true)`, nil, refused},
+			rlsCase{r.role + " updates a course", r.role, r.user, `UPDATE courses SET title = 'x' WHERE id = $1`, []any{w.course}, refused},
+			rlsCase{r.role + " publishes the draft course", r.role, r.user, `UPDATE courses SET published = true`, nil, refused},
+			rlsCase{r.role + " deletes a course", r.role, r.user, `DELETE FROM courses WHERE id = $1`, []any{w.course}, refused},
+			rlsCase{r.role + " inserts a lesson", r.role, r.user,
+				`INSERT INTO lessons (course_id, position, title, published) VALUES ($1, 9, 'x', true)`, []any{w.course}, refused},
+			rlsCase{r.role + " updates a lesson", r.role, r.user, `UPDATE lessons SET title = 'x' WHERE id = $1`, []any{w.l1}, refused},
+			rlsCase{r.role + " deletes a lesson", r.role, r.user, `DELETE FROM lessons WHERE id = $1`, []any{w.l1}, refused},
+		)
+	}
+	for _, r := range []struct {
+		role string
+		user uuid.UUID
+	}{{roleVolunteer, w.vol}, {roleAdmin, w.admin}} {
+		add(
+			rlsCase{r.role + " reads courses", r.role, r.user, `SELECT * FROM courses`, nil, rows(2)},
+			rlsCase{r.role + " reads the draft course", r.role, r.user, `SELECT * FROM courses WHERE id = $1`, []any{w.draftCourse}, rows(1)},
+			rlsCase{r.role + " reads lessons", r.role, r.user, `SELECT * FROM lessons`, nil, rows(4)},
+			rlsCase{r.role + " reads the draft lesson", r.role, r.user, `SELECT * FROM lessons WHERE id = $1`, []any{w.l2}, rows(1)},
+			rlsCase{r.role + " inserts a course", r.role, r.user,
+				`INSERT INTO courses (id, title, created_by) VALUES ($1, 'x', $2)`, []any{newID, r.user}, rows(1)},
+			rlsCase{r.role + " updates the draft course", r.role, r.user, `UPDATE courses SET title = 'x' WHERE id = $1`, []any{w.draftCourse}, rows(1)},
+			rlsCase{r.role + " deletes the draft course", r.role, r.user, `DELETE FROM courses WHERE id = $1`, []any{w.draftCourse}, rows(1)},
+			rlsCase{r.role + " inserts a lesson", r.role, r.user,
+				`INSERT INTO lessons (course_id, position, title) VALUES ($1, 9, 'x')`, []any{w.course}, rows(1)},
+			rlsCase{r.role + " updates the draft lesson", r.role, r.user, `UPDATE lessons SET published = true WHERE id = $1`, []any{w.l2}, rows(1)},
+			rlsCase{r.role + " deletes a lesson", r.role, r.user, `DELETE FROM lessons WHERE id = $1`, []any{w.l1}, rows(1)},
+		)
+	}
+
+	// users: nobody reads a password hash; one's own row only, except admins.
+	for _, r := range []struct {
+		role string
+		user uuid.UUID
+	}{{roleAnon, uuid.Nil}, {roleLearner, w.a}, {roleVolunteer, w.vol}, {roleAdmin, w.admin}} {
+		add(
+			rlsCase{r.role + " reads own password_hash", r.role, r.user, `SELECT password_hash FROM users WHERE id = $1`, []any{r.user}, refused},
+			rlsCase{r.role + " reads users with *", r.role, r.user, `SELECT * FROM users`, nil, refused},
+			rlsCase{r.role + " finds users by password_hash", r.role, r.user, `SELECT id FROM users WHERE password_hash = 'hash-a'`, nil, refused},
+		)
+	}
+	add(
+		rlsCase{"anonymous reads users", roleAnon, uuid.Nil, `SELECT id FROM users`, nil, refused},
+		rlsCase{"anonymous inserts a user", roleAnon, uuid.Nil,
+			`INSERT INTO users (username, display_name, password_hash) VALUES ('mallory', 'M', 'h')`, nil, refused},
+		rlsCase{"anonymous updates users", roleAnon, uuid.Nil, `UPDATE users SET display_name = 'x'`, nil, refused},
+		rlsCase{"anonymous deletes users", roleAnon, uuid.Nil, `DELETE FROM users`, nil, refused},
+
+		rlsCase{"learner A reads users", roleLearner, w.a, `SELECT id, username, role FROM users`, nil, rows(1)},
+		rlsCase{"learner A reads own user row", roleLearner, w.a, `SELECT id, username FROM users WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"learner A reads B's user row", roleLearner, w.a, `SELECT id, username FROM users WHERE id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A renames self", roleLearner, w.a, `UPDATE users SET display_name = 'Ada' WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"learner A renames B", roleLearner, w.a, `UPDATE users SET display_name = 'x' WHERE id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A makes self admin", roleLearner, w.a, `UPDATE users SET role = 'admin' WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner inserts a user", roleLearner, w.a,
+			`INSERT INTO users (username, display_name, password_hash) VALUES ('mallory', 'M', 'h')`, nil, refused},
+		rlsCase{"learner deletes own user row", roleLearner, w.a, `DELETE FROM users WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"volunteer reads users", roleVolunteer, w.vol, `SELECT id FROM users`, nil, rows(1)},
+		rlsCase{"volunteer makes self admin", roleVolunteer, w.vol, `UPDATE users SET role = 'admin' WHERE id = $1`, []any{w.vol}, refused},
+		rlsCase{"volunteer inserts a user", roleVolunteer, w.vol,
+			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('mallory', 'M', 'h', 'admin')`, nil, refused},
+		rlsCase{"admin reads users", roleAdmin, w.admin, `SELECT id, username, role FROM users`, nil, rows(4)},
+		rlsCase{"admin inserts a volunteer", roleAdmin, w.admin,
+			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('newvol', 'N', 'h', 'volunteer')`, nil, rows(1)},
+		rlsCase{"admin changes a role", roleAdmin, w.admin, `UPDATE users SET role = 'volunteer' WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"admin deletes a user", roleAdmin, w.admin, `DELETE FROM users WHERE id = $1`, []any{w.b}, rows(1)},
+		rlsCase{"admin updates a user's created_at", roleAdmin, w.admin, `UPDATE users SET created_at = now()`, nil, refused},
+
+		// sessions belong to the login role alone.
+		rlsCase{"learner reads sessions", roleLearner, w.a, `SELECT * FROM sessions`, nil, refused},
+		rlsCase{"admin reads sessions", roleAdmin, w.admin, `SELECT * FROM sessions`, nil, refused},
+	)
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tag, err := runAs(t, w.app, c.role, c.user, c.sql, c.args...)
+			checkOutcome(t, tag, err, c.want)
+		})
+	}
+}
+
+// TestRLSLoginRoleReachesNothing checks that fieldbook_app itself, outside a
+// switched transaction, can read no user data (it is NOINHERIT), and that a
+// switch does not outlive its transaction on a reused connection.
+func TestRLSLoginRoleReachesNothing(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+	ctx := t.Context()
+
+	var super, inherit, bypass bool
+	if err := w.app.QueryRow(ctx, `SELECT rolsuper, rolinherit, rolbypassrls FROM pg_roles WHERE rolname = current_user`).
+		Scan(&super, &inherit, &bypass); err != nil {
+		t.Fatal(err)
+	}
+	if super || inherit || bypass {
+		t.Errorf("fieldbook_app: superuser=%v inherit=%v bypassrls=%v, want all false", super, inherit, bypass)
+	}
+	var callerBypass int
+	if err := w.app.QueryRow(ctx, `SELECT count(*) FROM pg_roles WHERE rolname LIKE 'fieldbook\_%' AND (rolsuper OR rolbypassrls)`).
+		Scan(&callerBypass); err != nil {
+		t.Fatal(err)
+	}
+	if callerBypass != 0 {
+		t.Errorf("%d fieldbook roles are superusers or bypass RLS", callerBypass)
+	}
+
+	for _, table := range []string{"users", "courses", "lessons", "student_progress"} {
+		for _, sql := range []string{
+			`SELECT count(*) FROM ` + table,
+			`DELETE FROM ` + table,
+		} {
+			t.Run(sql, func(t *testing.T) {
+				tx, err := w.app.Begin(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer tx.Rollback(context.Background()) //nolint:errcheck
+				_, err = tx.Exec(ctx, sql)
+				if sqlState(err) != "42501" {
+					t.Errorf("as fieldbook_app: %v (SQLSTATE %q), want 42501", err, sqlState(err))
+				}
+			})
+		}
+	}
+
+	t.Run("switch is transaction-local", func(t *testing.T) {
+		tx, err := w.app.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, switchSQL, roleAdmin, w.admin.String()); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM student_progress`).Scan(&n); err != nil || n != 3 {
+			t.Fatalf("as admin: %d progress rows, %v; want 3", n, err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var user, userID string
+		if err := w.app.QueryRow(ctx, `SELECT current_user, coalesce(current_setting('fieldbook.user_id', true), '')`).
+			Scan(&user, &userID); err != nil {
+			t.Fatal(err)
+		}
+		if user != "fieldbook_app" || userID != "" {
+			t.Errorf("after commit: current_user %q, fieldbook.user_id %q; want fieldbook_app and empty", user, userID)
+		}
+		_, err = w.app.Exec(ctx, `SELECT count(*) FROM student_progress`)
+		if sqlState(err) != "42501" {
+			t.Errorf("after commit: %v, want 42501", err)
+		}
+	})
+}
+
+// TestRLSStoreSwitchIsTransactionLocal checks store.InTx's own switch: after
+// a committed or failed transaction, the pooled connection is back to the bare
+// login role with no user id, so the next request cannot inherit it.
+func TestRLSStoreSwitchIsTransactionLocal(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+	cfg, err := pgxpool.ParseConfig(w.db.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1 // every transaction reuses the same connection
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	s := store.New(pool)
+	learner := store.Caller{UserID: w.a, Role: store.RoleLearner}
+	errFail := errors.New("fail")
+
+	for _, tt := range []struct {
+		name string
+		run  func(context.Context, store.Caller, func(*store.Tx) error) error
+		err  error
+	}{
+		{"InTx committed", s.InTx, nil},
+		{"InTx rolled back", s.InTx, errFail},
+		{"ReadTx", s.ReadTx, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.run(t.Context(), learner, func(tx *store.Tx) error {
+				p, err := tx.CourseProgress(t.Context(), w.course)
+				if err != nil {
+					return err
+				}
+				if p.Completed != 1 {
+					t.Errorf("inside the transaction: %d completed, want 1", p.Completed)
+				}
+				return tt.err
+			})
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("got %v, want %v", err, tt.err)
+			}
+			var user, userID string
+			if err := pool.QueryRow(t.Context(),
+				`SELECT current_user, coalesce(current_setting('fieldbook.user_id', true), '')`).Scan(&user, &userID); err != nil {
+				t.Fatal(err)
+			}
+			if user != "fieldbook_app" || userID != "" {
+				t.Errorf("next use of the connection: current_user %q, fieldbook.user_id %q; want fieldbook_app and empty", user, userID)
+			}
+			err = s.ReadTx(t.Context(), store.Anonymous, func(tx *store.Tx) error {
+				p, err := tx.CourseProgress(t.Context(), w.course)
+				if err == nil && p.Completed != 0 {
+					t.Errorf("next anonymous transaction: %d completed, want 0", p.Completed)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestRLSSuperuserSwitch checks that switching role drops a superuser's
+// privileges: the owner connection then obeys the same policies.
+func TestRLSSuperuserSwitch(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+
+	var n int64
+	if err := w.owner.QueryRow(t.Context(), `SELECT count(*) FROM student_progress`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("superuser without switch: %d rows, %v; want 3 (bypasses RLS)", n, err)
+	}
+	tests := []rlsCase{
+		{"learner A reads progress", roleLearner, w.a, `SELECT * FROM student_progress`, nil, rows(2)},
+		{"learner A reads B's progress", roleLearner, w.a, `SELECT * FROM student_progress WHERE student_id = $1`, []any{w.b}, rows(0)},
+		{"learner A inserts for B", roleLearner, w.a,
+			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.b, w.l3}, refused},
+		{"learner A deletes B's progress", roleLearner, w.a, `DELETE FROM student_progress WHERE student_id = $1`, []any{w.b}, rows(0)},
+		{"learner reads the draft course", roleLearner, w.a, `SELECT * FROM courses WHERE id = $1`, []any{w.draftCourse}, rows(0)},
+		{"learner reads password hashes", roleLearner, w.a, `SELECT password_hash FROM users`, nil, refused},
+		{"learner is no longer superuser", roleLearner, w.a, `SELECT 1 WHERE current_setting('is_superuser') = 'off' AND current_user = 'fieldbook_learner'`, nil, rows(1)},
+		{"anonymous reads progress", roleAnon, uuid.Nil, `SELECT * FROM student_progress`, nil, rows(0)},
+		{"anonymous deletes users", roleAnon, uuid.Nil, `DELETE FROM users`, nil, refused},
+	}
+	for _, c := range tests {
+		t.Run(c.name, func(t *testing.T) {
+			tag, err := runAs(t, w.owner, c.role, c.user, c.sql, c.args...)
+			checkOutcome(t, tag, err, c.want)
+		})
+	}
+}
+
+// TestRLSEnabledAndForced checks the catalog: RLS on and forced, with
+// policies, for every table with user data.
+func TestRLSEnabledAndForced(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+	for _, table := range []string{"users", "courses", "lessons", "student_progress"} {
+		t.Run(table, func(t *testing.T) {
+			var enabled, forced bool
+			var policies int
+			err := w.owner.QueryRow(t.Context(), `
+				SELECT c.relrowsecurity, c.relforcerowsecurity,
+				       (SELECT count(*) FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname)::int
+				FROM pg_class c
+				WHERE c.oid = to_regclass('public.' || $1)`, table).Scan(&enabled, &forced, &policies)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !enabled || !forced {
+				t.Errorf("relrowsecurity=%v relforcerowsecurity=%v, want both true", enabled, forced)
+			}
+			if policies == 0 {
+				t.Error("no policies")
+			}
+		})
+	}
+}
+
+// TestRLSPolicyColumnsIndexed checks that every column a policy filters on
+// leads an index (or, for a flag, is an index's predicate), so policies
+// never force a sequential scan.
+func TestRLSPolicyColumnsIndexed(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+	tests := []struct {
+		table, column string
+		predicate     bool // a partial index WHERE column also serves
+	}{
+		{"users", "id", false},
+		{"courses", "id", false},
+		{"courses", "published", false},
+		{"lessons", "id", false},
+		{"lessons", "course_id", false},
+		{"lessons", "published", true},
+		{"student_progress", "student_id", false},
+		{"student_progress", "lesson_id", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.table+"."+tt.column, func(t *testing.T) {
+			rows, err := w.owner.Query(t.Context(), `
+				SELECT x.indexname
+				FROM pg_indexes x
+				JOIN pg_class ic ON ic.relname = x.indexname AND ic.relnamespace = 'public'::regnamespace
+				JOIN pg_index i ON i.indexrelid = ic.oid
+				JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = $2
+				WHERE x.schemaname = 'public' AND x.tablename = $1
+				  AND (i.indkey[0] = a.attnum
+				       OR ($3 AND pg_get_expr(i.indpred, i.indrelid) = quote_ident($2)))`,
+				tt.table, tt.column, tt.predicate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			indexes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(indexes) == 0 {
+				t.Errorf("no index on %s(%s…)", tt.table, tt.column)
+			}
+		})
+	}
+}
+
+// TestRLSAuthFunctions checks that sign-in and sign-up work for the
+// anonymous role only through the SECURITY DEFINER functions, and that
+// sign-up can make nothing but a learner.
+func TestRLSAuthFunctions(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+	ctx := t.Context()
+
+	inAnonTx := func(t *testing.T, fn func(pgx.Tx)) {
+		t.Helper()
+		tx, err := w.app.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(context.Background()) //nolint:errcheck
+		if _, err := tx.Exec(ctx, switchSQL, roleAnon, ""); err != nil {
+			t.Fatal(err)
+		}
+		fn(tx)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("sign-in lookup", func(t *testing.T) {
+		for _, tt := range []struct {
+			name, username string
+			wantID         uuid.UUID
+			wantHash       string
+		}{
+			{"exact", "learner-a", w.a, "hash-a"},
+			{"case-insensitive", "Learner-A", w.a, "hash-a"},
+			{"admin", "admin", w.admin, "hash-x"},
+			{"unknown", "nobody", uuid.Nil, ""},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				inAnonTx(t, func(tx pgx.Tx) {
+					rows, err := tx.Query(ctx, `SELECT id, password_hash FROM auth_user_by_username($1)`, tt.username)
+					if err != nil {
+						t.Fatal(err)
+					}
+					type row struct {
+						ID   uuid.UUID
+						Hash string
+					}
+					got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if tt.wantID == uuid.Nil {
+						if len(got) != 0 {
+							t.Errorf("got %v, want no rows", got)
+						}
+						return
+					}
+					if len(got) != 1 || got[0].ID != tt.wantID || got[0].Hash != tt.wantHash {
+						t.Errorf("got %v, want [{%s %s}]", got, tt.wantID, tt.wantHash)
+					}
+				})
+			})
+		}
+	})
+
+	t.Run("sign-up makes learners only", func(t *testing.T) {
+		var id *uuid.UUID
+		inAnonTx(t, func(tx pgx.Tx) {
+			if err := tx.QueryRow(ctx, `SELECT auth_sign_up('NewLearner', '  New  ', 'hash-n')`).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if id == nil {
+			t.Fatal("auth_sign_up returned NULL for a free username")
+		}
+		var username, name, role, hash string
+		if err := w.owner.QueryRow(ctx, `SELECT username, display_name, role, password_hash FROM users WHERE id = $1`, *id).
+			Scan(&username, &name, &role, &hash); err != nil {
+			t.Fatal(err)
+		}
+		if username != "newlearner" || name != "New" || role != "learner" || hash != "hash-n" {
+			t.Errorf("signed up %q %q %q %q, want newlearner New learner hash-n", username, name, role, hash)
+		}
+
+		var again *uuid.UUID
+		inAnonTx(t, func(tx pgx.Tx) {
+			if err := tx.QueryRow(ctx, `SELECT auth_sign_up('admin', 'Impostor', 'h')`).Scan(&again); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if again != nil {
+			t.Errorf("auth_sign_up with a taken username returned %s, want NULL", *again)
+		}
+
+		var nArgs int
+		if err := w.owner.QueryRow(ctx, `SELECT pronargs FROM pg_proc WHERE proname = 'auth_sign_up'`).Scan(&nArgs); err != nil {
+			t.Fatal(err)
+		}
+		if nArgs != 3 {
+			t.Errorf("auth_sign_up takes %d arguments, want 3 (no role)", nArgs)
+		}
+	})
+
+	// Even if the function were changed to pass a role through, the
+	// policy its owner runs under admits learners only. fieldbook_auth is
+	// not granted to the login role, so this runs on the owner connection.
+	tests := []rlsCase{
+		{"auth role inserts a learner", roleAuth, uuid.Nil,
+			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('l-new', 'L', 'h', 'learner')`, nil, rows(1)},
+		{"auth role inserts a volunteer", roleAuth, uuid.Nil,
+			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('v-new', 'V', 'h', 'volunteer')`, nil, refused},
+		{"auth role inserts an admin", roleAuth, uuid.Nil,
+			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('a-new', 'A', 'h', 'admin')`, nil, refused},
+		{"auth role updates a role", roleAuth, uuid.Nil, `UPDATE users SET role = 'admin'`, nil, refused},
+	}
+	for _, c := range tests {
+		t.Run(c.name, func(t *testing.T) {
+			tag, err := runAs(t, w.owner, c.role, c.user, c.sql, c.args...)
+			checkOutcome(t, tag, err, c.want)
+		})
+	}
+
+	for _, c := range []rlsCase{
+		{"anonymous inserts a user directly", roleAnon, uuid.Nil,
+			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('mallory', 'M', 'h', 'learner')`, nil, refused},
+		{"anonymous reads password_hash directly", roleAnon, uuid.Nil, `SELECT password_hash FROM users`, nil, refused},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tag, err := runAs(t, w.app, c.role, c.user, c.sql, c.args...)
+			checkOutcome(t, tag, err, c.want)
+		})
+	}
+	t.Run("login role cannot switch to the auth role", func(t *testing.T) {
+		tx, err := w.app.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(context.Background()) //nolint:errcheck
+		_, err = tx.Exec(ctx, switchSQL, roleAuth, "")
+		if sqlState(err) != "42501" {
+			t.Errorf("switch to fieldbook_auth: %v (SQLSTATE %q), want 42501", err, sqlState(err))
+		}
+	})
+}
+
+// TestRLSConcurrentLearners has learners write and read progress for the
+// same lessons at once over a small shared pool, so connections carry one
+// learner's transaction after another's: nobody ever sees another's rows.
+func TestRLSConcurrentLearners(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+	const (
+		nLearners = 8
+		rounds    = 10
+	)
+	learners := make([]uuid.UUID, nLearners)
+	for i := range learners {
+		learners[i] = uuid.New()
+		if _, err := w.owner.Exec(t.Context(),
+			`INSERT INTO users (id, username, display_name, password_hash) VALUES ($1, $2, 'L', 'h')`,
+			learners[i], fmt.Sprintf("concurrent-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lessons := []uuid.UUID{w.l1, w.l3}
+
+	cfg, err := pgxpool.ParseConfig(w.db.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 3 // fewer connections than learners: they are shared
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+
+	inTx := func(ctx context.Context, learner uuid.UUID, fn func(pgx.Tx) error) error {
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, switchSQL, roleLearner, learner.String()); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+	}
+
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		leaks int
+		reads int
+	)
+	for i, me := range learners {
+		wg.Go(func() {
+			ctx := t.Context()
+			for r := range rounds {
+				err := inTx(ctx, me, func(tx pgx.Tx) error {
+					for _, l := range lessons {
+						done := (i+r)%2 == 0
+						_, err := tx.Exec(ctx, `
+							INSERT INTO student_progress (student_id, lesson_id, completed, completed_at)
+							VALUES ((SELECT current_user_id()), $1, $2, CASE WHEN $2 THEN now() END)
+							ON CONFLICT (student_id, lesson_id) DO UPDATE
+							SET completed = EXCLUDED.completed, completed_at = EXCLUDED.completed_at`, l, done)
+						if err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Errorf("learner %d write: %v", i, err)
+					return
+				}
+				var seen []uuid.UUID
+				err = inTx(ctx, me, func(tx pgx.Tx) error {
+					rows, err := tx.Query(ctx, `SELECT student_id FROM student_progress`)
+					if err != nil {
+						return err
+					}
+					seen, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+					return err
+				})
+				if err != nil {
+					t.Errorf("learner %d read: %v", i, err)
+					return
+				}
+				mu.Lock()
+				reads++
+				for _, s := range seen {
+					if s != me {
+						leaks++
+					}
+				}
+				mu.Unlock()
+				if len(seen) != len(lessons) {
+					t.Errorf("learner %d round %d: sees %d rows, want %d", i, r, len(seen), len(lessons))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if leaks != 0 {
+		t.Errorf("%d rows of other learners seen", leaks)
+	}
+	if reads != nLearners*rounds {
+		t.Errorf("%d reads completed, want %d", reads, nLearners*rounds)
+	}
+
+	var total int
+	if err := w.owner.QueryRow(t.Context(), `SELECT count(*) FROM student_progress WHERE student_id = ANY($1)`, learners).Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	if total != nLearners*len(lessons) {
+		t.Errorf("%d progress rows in all, want %d", total, nLearners*len(lessons))
+	}
+}

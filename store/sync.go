@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Change is one completion change a device made, possibly offline.
+type Change struct {
+	// ID is made by the client; a replay of the same ID changes nothing.
+	ID        uuid.UUID
+	LessonID  uuid.UUID
+	Completed bool
+	// At is the device's time of the change.
+	At time.Time
+}
+
+// Outcome is what became of one change.
+type Outcome string
+
+// The outcomes of a change.
+const (
+	// OutcomeApplied: the change won and is now the learner's state.
+	OutcomeApplied Outcome = "applied"
+	// OutcomeStale: a change with a later client time had already won.
+	OutcomeStale Outcome = "stale"
+	// OutcomeDuplicate: this change id was received before.
+	OutcomeDuplicate Outcome = "duplicate"
+	// OutcomeRejected: the lesson is unknown or not published.
+	OutcomeRejected Outcome = "rejected"
+)
+
+// ApplyChanges applies a batch of the caller's changes with one set-based
+// statement: it skips change ids already seen, picks per lesson the change
+// with the latest client time (clamping times more than FutureSkew ahead to
+// the server's), upserts it unless the stored row is newer, and records every
+// new change id with its outcome. Outcomes come back in input order.
+func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, error) {
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	ids := make([]uuid.UUID, len(changes))
+	lessons := make([]uuid.UUID, len(changes))
+	completed := make([]bool, len(changes))
+	ats := make([]time.Time, len(changes))
+	for i, c := range changes {
+		ids[i], lessons[i], completed[i], ats[i] = c.ID, c.LessonID, c.Completed, c.At
+	}
+	rows, err := t.tx.Query(ctx, `
+		WITH c AS (
+			SELECT i.change_id, i.lesson_id, i.completed, i.ord,
+			       CASE WHEN i.at > now() + $5::interval THEN now() ELSE i.at END AS at,
+			       EXISTS (SELECT 1 FROM lessons l
+			               JOIN courses co ON co.id = l.course_id AND co.published
+			               WHERE l.id = i.lesson_id AND l.published) AS valid,
+			       EXISTS (SELECT 1 FROM progress_changes pc WHERE pc.id = i.change_id) AS seen
+			FROM unnest($1::uuid[], $2::uuid[], $3::bool[], $4::timestamptz[])
+			     WITH ORDINALITY AS i(change_id, lesson_id, completed, at, ord)
+		), fresh AS (
+			-- new, valid changes; an id repeated inside the batch counts once
+			SELECT DISTINCT ON (change_id) * FROM c
+			WHERE valid AND NOT seen
+			ORDER BY change_id, ord
+		), winners AS (
+			-- per lesson, the change with the latest client time
+			SELECT DISTINCT ON (lesson_id) * FROM fresh
+			ORDER BY lesson_id, at DESC, ord DESC
+		), up AS (
+			INSERT INTO student_progress AS sp (student_id, lesson_id, completed, completed_at, client_updated_at)
+			SELECT (SELECT current_user_id()), w.lesson_id, w.completed,
+			       CASE WHEN w.completed THEN w.at END, w.at
+			FROM winners w
+			ON CONFLICT (student_id, lesson_id) DO UPDATE
+			SET completed = EXCLUDED.completed,
+			    completed_at = CASE WHEN EXCLUDED.completed
+			                        THEN coalesce(sp.completed_at, EXCLUDED.completed_at) END,
+			    client_updated_at = EXCLUDED.client_updated_at
+			WHERE sp.client_updated_at <= EXCLUDED.client_updated_at
+			RETURNING sp.lesson_id
+		), outcomes AS (
+			SELECT f.change_id, f.lesson_id, f.completed, f.at, f.ord,
+			       CASE WHEN EXISTS (SELECT 1 FROM winners w WHERE w.change_id = f.change_id)
+			                 AND EXISTS (SELECT 1 FROM up WHERE up.lesson_id = f.lesson_id)
+			            THEN 'applied' ELSE 'stale' END AS outcome
+			FROM fresh f
+		), recorded AS (
+			INSERT INTO progress_changes (id, student_id, lesson_id, completed, client_at, outcome)
+			SELECT change_id, (SELECT current_user_id()), lesson_id, completed, at, outcome
+			FROM outcomes
+			ON CONFLICT (id) DO NOTHING
+			RETURNING id
+		)
+		SELECT CASE WHEN NOT c.valid THEN 'rejected'
+		            WHEN c.seen OR o.ord IS NULL THEN 'duplicate'
+		            ELSE o.outcome END
+		FROM c LEFT JOIN outcomes o ON o.ord = c.ord
+		ORDER BY c.ord`,
+		ids, lessons, completed, ats, fmt.Sprintf("%d seconds", int(FutureSkew.Seconds())))
+	if err != nil {
+		return nil, fmt.Errorf("store: apply changes: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := make([]Outcome, 0, len(changes))
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, fmt.Errorf("store: apply changes: %w", err)
+		}
+		out = append(out, Outcome(o))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: apply changes: %w", mapErr(err))
+	}
+	if len(out) != len(changes) {
+		return nil, fmt.Errorf("store: apply changes: %d outcomes for %d changes", len(out), len(changes))
+	}
+	return out, nil
+}
