@@ -73,6 +73,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	// trusted proxy is configured (P5).
 	e.IPExtractor = echo.ExtractIPDirect()
 
+	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(a.recoverPanics)
 	e.Use(a.logRequests)
@@ -99,7 +100,9 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	e.GET("/manifest.webmanifest", p.webManifest)
 	e.GET("/offline", p.offlinePage)
 
-	pages := e.Group("", echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller)
+	// Page routes carry the session. Middleware is attached per route (not to
+	// a group, whose catch-all route would turn every 405 into a 404).
+	pages := &routes{e: e, mw: []echo.MiddlewareFunc{echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller}}
 	courses := &courseHandlers{App: a}
 	lessons := &lessonHandlers{App: a}
 	auth := &authHandlers{App: a}
@@ -119,6 +122,34 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.POST("/logout", auth.logout)
 
 	return e, a, nil
+}
+
+// routes registers handlers with a shared middleware chain.
+type routes struct {
+	e  *echo.Echo
+	mw []echo.MiddlewareFunc
+}
+
+func (r *routes) GET(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.e.GET(path, h, append(append([]echo.MiddlewareFunc{}, r.mw...), mw...)...)
+}
+
+func (r *routes) POST(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.e.POST(path, h, append(append([]echo.MiddlewareFunc{}, r.mw...), mw...)...)
+}
+
+// headAsGet answers HEAD like GET without a body: the request is cloned as
+// GET for routing, while net/http still sees the original HEAD and drops the
+// body.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			get := r.Clone(r.Context())
+			get.Method = http.MethodGet
+			c.SetRequest(get)
+		}
+		return next(c)
+	}
 }
 
 // Sessions exposes the session manager (tests inspect it).

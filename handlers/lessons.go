@@ -38,7 +38,7 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	}
 	vm := views.Lesson{
 		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID),
-		Number: l.Position, Title: l.Title, Body: bodyBlocks(l.Body),
+		Number: l.Number, Title: l.Title, Body: bodyBlocks(l.Body),
 		DurationMinutes: l.DurationMinutes, ContentURL: l.ContentURL,
 		Status: h.status(c, l, p),
 	}

@@ -145,7 +145,9 @@ GRANT SELECT (id, username, display_name, email, role, created_at) ON users
 GRANT INSERT (username, display_name, email, password_hash, role),
       UPDATE (display_name, email, password_hash, role),
       DELETE ON users TO fieldbook_admin;
-GRANT UPDATE (display_name, email, password_hash) ON users TO fieldbook_learner, fieldbook_volunteer;
+-- Not password_hash: changing a password will go through a function that
+-- checks the old one.
+GRANT UPDATE (display_name, email) ON users TO fieldbook_learner, fieldbook_volunteer;
 
 GRANT SELECT ON courses, lessons TO fieldbook_anon, fieldbook_learner, fieldbook_volunteer, fieldbook_admin;
 GRANT INSERT, UPDATE, DELETE ON courses, lessons TO fieldbook_volunteer, fieldbook_admin;
@@ -251,8 +253,9 @@ GRANT SELECT (id, username, display_name, role, password_hash), INSERT (username
 ALTER FUNCTION auth_user_by_username(text) OWNER TO fieldbook_auth;
 ALTER FUNCTION auth_sign_up(text, text, text) OWNER TO fieldbook_auth;
 REVOKE EXECUTE ON FUNCTION auth_user_by_username(text), auth_sign_up(text, text, text) FROM PUBLIC;
+-- Only signed-out callers sign in or sign up.
 GRANT EXECUTE ON FUNCTION auth_user_by_username(text), auth_sign_up(text, text, text)
-    TO fieldbook_anon, fieldbook_learner, fieldbook_volunteer, fieldbook_admin;
+    TO fieldbook_anon;
 
 -- +goose Down
 -- Roles are cluster-wide and may serve other databases: they stay.

@@ -101,10 +101,11 @@ func (t *Tx) PublishedLessons(ctx context.Context, courseID uuid.UUID) ([]Lesson
 
 // Lesson is one published lesson with its neighbours and the caller's mark.
 type Lesson struct {
-	ID              uuid.UUID  `db:"id"`
-	CourseID        uuid.UUID  `db:"course_id"`
-	CourseTitle     string     `db:"course_title"`
-	Position        int        `db:"position"`
+	ID          uuid.UUID `db:"id"`
+	CourseID    uuid.UUID `db:"course_id"`
+	CourseTitle string    `db:"course_title"`
+	// Number is the lesson's place among the course's published lessons.
+	Number          int        `db:"number"`
 	Title           string     `db:"title"`
 	Body            string     `db:"body"`
 	ContentURL      string     `db:"content_url"`
@@ -120,12 +121,13 @@ type Lesson struct {
 func (t *Tx) PublishedLesson(ctx context.Context, id uuid.UUID) (Lesson, error) {
 	rows, err := t.tx.Query(ctx, `
 		WITH siblings AS (
-			SELECT s.id, lag(s.id) OVER w AS prev_id, lead(s.id) OVER w AS next_id
+			SELECT s.id, lag(s.id) OVER w AS prev_id, lead(s.id) OVER w AS next_id,
+			       row_number() OVER w AS number
 			FROM lessons s
 			WHERE s.course_id = (SELECT course_id FROM lessons WHERE id = $1) AND s.published
 			WINDOW w AS (ORDER BY s.position)
 		)
-		SELECT l.id, l.course_id, c.title AS course_title, l.position, l.title, l.body,
+		SELECT l.id, l.course_id, c.title AS course_title, sb.number::int AS number, l.title, l.body,
 		       l.content_url, l.duration_minutes, coalesce(p.completed, false) AS completed,
 		       sb.prev_id, sb.next_id, l.updated_at
 		FROM lessons l

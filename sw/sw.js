@@ -9,7 +9,7 @@ const SHELL = "fieldbook-shell-" + VERSION;
 const PAGES = "fieldbook-pages"; // course and lesson pages; kept across updates
 const NAV_TIMEOUT_MS = 3000;
 const POST_TIMEOUT_MS = 8000;
-const BATCH = 100;
+const BATCH = 50;
 const PAGE_PATH = /^\/(courses\/[0-9a-f-]{36}|lessons\/[0-9a-f-]{36})?$/;
 const COMPLETE_PATH = /^\/lessons\/([0-9a-f-]{36})\/complete$/;
 

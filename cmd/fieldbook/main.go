@@ -31,7 +31,9 @@ Usage:
   fieldbook user passwd --username U
                                   set an account's password, read from stdin
 
-Every command reads DATABASE_URL. Run "fieldbook <command> --help" for details.
+Commands connect with DATABASE_URL; migrations (also those serve applies)
+use FIELDBOOK_MIGRATE_DATABASE_URL when it is set. Run "fieldbook <command> --help"
+for details.
 `
 
 func main() {
