@@ -7,6 +7,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -79,6 +80,16 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	e.Use(a.logRequests)
 	e.Use(securityHeaders)
 	e.Use(crossOriginProtection())
+	// Learners pay per byte: pages and JSON are gzipped. Static files are
+	// compressed once at start-up instead (serveStatic).
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
+		Level:     5,
+		MinLength: 512,
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return strings.HasPrefix(p, "/static/") || p == "/healthz"
+		},
+	}))
 	// Forms are small; the sync endpoint takes up to 1 MB of queued changes.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   "64K",

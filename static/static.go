@@ -4,6 +4,8 @@
 package static
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -32,6 +34,9 @@ type File struct {
 	URL         string
 	ContentType string
 	Body        []byte
+	// Gzip is Body compressed once at start-up, or nil when that would not
+	// save bytes (PNG, for instance).
+	Gzip []byte
 }
 
 // Set is every static file by name, with its hashed URL.
@@ -68,7 +73,15 @@ func Load() (*Set, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		s.byName[name] = &File{Name: name, Hash: h, URL: "/static/" + h + "/" + name, ContentType: ct, Body: body}
+		f := &File{Name: name, Hash: h, URL: "/static/" + h + "/" + name, ContentType: ct, Body: body}
+		var zb bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+		if zb.Len() < len(body)*9/10 {
+			f.Gzip = zb.Bytes()
+		}
+		s.byName[name] = f
 	}
 	all.Write([]byte(BuildID))
 	s.Version = hex.EncodeToString(all.Sum(nil))[:12]

@@ -46,8 +46,10 @@ const metaSet = (key, value) => tx("meta", "readwrite", (s) => s.put(value, key)
 // ---- install and activate -------------------------------------------------
 self.addEventListener("install", (event) => {
   event.waitUntil(
+    // Hashed files may come from the HTTP cache (their URL is their
+    // content); the offline page is fetched fresh.
     caches.open(SHELL)
-      .then((c) => c.addAll(PRECACHE.map((u) => new Request(u, { cache: "reload" }))))
+      .then((c) => c.addAll(PRECACHE.map((u) => (u.startsWith("/static/") ? u : new Request(u, { cache: "reload" })))))
       .then(() => self.skipWaiting())
   );
 });

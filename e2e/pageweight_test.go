@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// wireSize fetches path as a browser would (gzip accepted) and returns the
+// bytes on the wire, without decompressing.
+func wireSize(t *testing.T, srv *server, path string, cookie *http.Cookie) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	return len(b), resp.Header.Get("Content-Encoding")
+}
+
+var assetRE = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
+
+// TestPageWeight enforces the byte budgets of a demo lesson page, gzip on
+// the wire: first visit everything (HTML, CSS, scripts, icon, manifest, the
+// service worker and what it precaches) ≤ 40 KB; HTML + CSS ≤ 14 KB (the
+// first TCP round trip); a repeat visit, where the hashed files come from
+// the cache, ≤ 5 KB. Bytes are deterministic, so this is a real test.
+func TestPageWeight(t *testing.T) {
+	srv := startServer(t)
+	_, lessons := lessonsOf(t, srv, "Basic first aid")
+	page := "/lessons/" + lessons[0].ID
+
+	// Signed in, as learners are.
+	form := strings.NewReader("username=demo-learner&password=" + srv.Passwords["demo-learner"])
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login", form)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := (&http.Transport{}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "fieldbook_session" {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatal("sign-in gave no session cookie")
+	}
+
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+page, nil)
+	req.AddCookie(session)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assets := map[string]bool{}
+	for _, m := range assetRE.FindAllStringSubmatch(string(body), -1) {
+		assets[m[1]] = true
+	}
+	if len(assets) < 4 {
+		t.Fatalf("found only %d static files on the page: %v", len(assets), assets)
+	}
+
+	html, enc := wireSize(t, srv, page, session)
+	if enc != "gzip" {
+		t.Fatalf("the lesson page is not gzipped (Content-Encoding %q)", enc)
+	}
+	sizes := map[string]int{page: html}
+	css := 0
+	for a := range assets {
+		n, _ := wireSize(t, srv, a, nil)
+		sizes[a] = n
+		if strings.HasSuffix(a, ".css") {
+			css += n
+		}
+	}
+	// The browser also fetches the manifest and the worker, and the worker
+	// precaches the offline page and the install icon.
+	for _, extra := range []string{"/manifest.webmanifest", "/sw.js", "/offline"} {
+		n, _ := wireSize(t, srv, extra, nil)
+		sizes[extra] = n
+	}
+	icon := regexp.MustCompile(`/static/[0-9a-f]+/icon-192\.png`).FindString(string(mustGet(t, srv.URL+"/sw.js")))
+	if icon == "" {
+		t.Fatal("the worker precaches no 192 px icon")
+	}
+	if _, ok := sizes[icon]; !ok {
+		sizes[icon], _ = wireSize(t, srv, icon, nil)
+	}
+	total := 0
+	for _, n := range sizes {
+		total += n
+	}
+	t.Logf("lesson page wire bytes: HTML %d, HTML+CSS %d, first visit total %d; each: %v", html, html+css, total, sizes)
+	if total > 40*1024 {
+		t.Errorf("lesson page first visit is %d bytes gzip, budget 40960: %v", total, sizes)
+	}
+	if html+css > 14*1024 {
+		t.Errorf("lesson page HTML+CSS is %d bytes gzip (HTML %d, CSS %d), budget 14336", html+css, html, css)
+	}
+	if html > 5*1024 {
+		t.Errorf("lesson page HTML alone (a repeat visit) is %d bytes gzip, budget 5120", html)
+	}
+}
+
+func mustGet(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return b
+}
