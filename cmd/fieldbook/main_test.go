@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"fieldbook/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// cli runs the command line in-process with the given stdin.
+func cli(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err = run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func ownerCount(t *testing.T, url, sql string) int {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}} {
+		out, _, err := cli(t, "", args...)
+		if err != nil || !strings.Contains(out, "fieldbook serve") {
+			t.Fatalf("%v: err %v, output %q", args, err, out)
+		}
+	}
+	for _, args := range [][]string{{"serve", "--help"}, {"migrate", "-h"}, {"demo", "--help"}, {"user", "add", "--help"}} {
+		_, errOut, err := cli(t, "", args...)
+		if !errors.Is(err, flag.ErrHelp) || errOut == "" {
+			t.Fatalf("%v: want help (flag.ErrHelp, exit 0) with text, got %v %q", args, err, errOut)
+		}
+	}
+	if _, _, err := cli(t, "", "user", "--help"); err != nil {
+		t.Fatalf("user --help: %v", err)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("FIELDBOOK_MIGRATE_DATABASE_URL", "")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{nil, "no command"},
+		{[]string{"frobnicate"}, "unknown command"},
+		{[]string{"user"}, "subcommand"},
+		{[]string{"user", "remove"}, "unknown user subcommand"},
+		{[]string{"user", "add", "--username", "x", "--role", "admin"}, "--username"},
+		{[]string{"user", "add", "--username", "ada", "--role", "wizard"}, "--role"},
+		{[]string{"user", "passwd"}, "--username is required"},
+		{[]string{"migrate"}, "DATABASE_URL is not set"},
+		{[]string{"serve"}, "DATABASE_URL is not set"},
+	}
+	for _, c := range cases {
+		_, _, err := cli(t, "long enough password\n", c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one containing %q", c.args, err, c.want)
+		}
+	}
+}
+
+func TestServeRefusesInsecureProduction(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://x@127.0.0.1:1/x")
+	t.Setenv("FIELDBOOK_ENV", "production")
+	t.Setenv("FIELDBOOK_COOKIE_SECURE", "false")
+	_, _, err := cli(t, "", "serve")
+	if err == nil || !strings.Contains(err.Error(), "FIELDBOOK_COOKIE_SECURE=false is refused in production") {
+		t.Fatalf("serve in production with an insecure cookie: %v", err)
+	}
+	t.Setenv("FIELDBOOK_ENV", "staging")
+	if _, _, err := cli(t, "", "serve"); err == nil || !strings.Contains(err.Error(), "FIELDBOOK_ENV must be") {
+		t.Fatalf("serve with a bad FIELDBOOK_ENV: %v", err)
+	}
+}
+
+func TestUserAddAndDemo(t *testing.T) {
+	db := storetest.NewDB(t)
+	t.Setenv("DATABASE_URL", db.AppURL)
+	t.Setenv("FIELDBOOK_MIGRATE_DATABASE_URL", db.OwnerURL)
+
+	if out, _, err := cli(t, "", "migrate"); err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate on a migrated database: %v %q", err, out)
+	}
+
+	// A short password is refused before anything is written.
+	if _, _, err := cli(t, "short\n", "user", "add", "--username", "ada", "--role", "admin"); err == nil ||
+		!strings.Contains(err.Error(), "at least 8") {
+		t.Fatalf("short password: %v", err)
+	}
+	if n := ownerCount(t, db.OwnerURL, `SELECT count(*) FROM users`); n != 0 {
+		t.Fatalf("a refused user add created %d users", n)
+	}
+	out, _, err := cli(t, "a long admin passphrase\n", "user", "add", "--username", "Ada", "--role", "admin", "--name", "Ada L")
+	if err != nil || !strings.Contains(out, `created admin "ada"`) {
+		t.Fatalf("user add: %v %q", err, out)
+	}
+	if n := ownerCount(t, db.OwnerURL, `SELECT count(*) FROM users WHERE username = 'ada' AND role = 'admin' AND display_name = 'Ada L'`); n != 1 {
+		t.Fatalf("admin rows: %d", n)
+	}
+	if _, _, err := cli(t, "another long passphrase\n", "user", "add", "--username", "ADA", "--role", "learner"); err == nil ||
+		!strings.Contains(err.Error(), "taken") {
+		t.Fatalf("duplicate username (case-insensitive): %v", err)
+	}
+	if _, _, err := cli(t, "a new long passphrase\n", "user", "passwd", "--username", "nobody"); err == nil ||
+		!strings.Contains(err.Error(), `no user "nobody"`) {
+		t.Fatalf("passwd for an unknown user: %v", err)
+	}
+	if out, _, err := cli(t, "a new long passphrase\n", "user", "passwd", "--username", "ada"); err != nil || !strings.Contains(out, "password changed") {
+		t.Fatalf("passwd: %v %q", err, out)
+	}
+
+	// demo: creates accounts and courses once; the second run changes nothing.
+	out, _, err = cli(t, "", "demo")
+	if err != nil || strings.Count(out, "with password") != 2 {
+		t.Fatalf("demo: %v %q", err, out)
+	}
+	courses := ownerCount(t, db.OwnerURL, `SELECT count(*) FROM courses WHERE published`)
+	lessons := ownerCount(t, db.OwnerURL, `SELECT count(*) FROM lessons WHERE published`)
+	if courses < 2 || lessons < 10 {
+		t.Fatalf("demo made %d courses and %d lessons", courses, lessons)
+	}
+	out, _, err = cli(t, "", "demo")
+	if err != nil || strings.Contains(out, "with password") || !strings.Contains(out, "exists") {
+		t.Fatalf("second demo: %v %q", err, out)
+	}
+	if c, l := ownerCount(t, db.OwnerURL, `SELECT count(*) FROM courses`), ownerCount(t, db.OwnerURL, `SELECT count(*) FROM lessons`); c != courses || l != lessons {
+		t.Fatalf("second demo changed the data: %d/%d courses, %d/%d lessons", c, courses, l, lessons)
+	}
+}
