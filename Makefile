@@ -3,9 +3,10 @@ GO      ?= go
 BIN     := bin/fieldbook
 SOURCES := $(shell find cmd handlers views store migrations static sw -type f 2>/dev/null) go.mod go.sum
 
-.PHONY: run build test vet templ-check unit e2e chromium generate bench clean db-stop
+.PHONY: run build test vet templ-check chromium postgres generate bench clean db-stop
 
 run: $(BIN)
+	@scripts/ensure-postgres.sh
 	@scripts/run.sh
 
 build: $(BIN)
@@ -18,7 +19,7 @@ generate:
 
 ## test: vet, generated-code check, unit + integration tests (real PostgreSQL,
 ## started by the tests themselves), browser tests (headless Chromium).
-test: vet templ-check chromium
+test: vet templ-check postgres chromium
 	$(GO) test -count=1 ./...
 
 vet:
@@ -31,6 +32,9 @@ templ-check:
 
 chromium:
 	@scripts/install-chromium.sh
+
+postgres:
+	@scripts/ensure-postgres.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./store/ ./handlers/
