@@ -4,7 +4,10 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/trustelem/zxcvbn/frequency"
 
 	"github.com/labstack/echo/v4"
 
@@ -45,7 +48,31 @@ func ValidatePassword(password string) string {
 	case n > maxPasswordLen:
 		return "Use at most 128 characters."
 	}
+	if isCommonPassword(password) {
+		return "This is one of the most common passwords, so it is guessed first. Choose another, for example a few words together."
+	}
 	return ""
+}
+
+var (
+	commonOnce      sync.Once
+	commonPasswords map[string]struct{}
+)
+
+// isCommonPassword reports whether password is on the common-password list
+// that zxcvbn ships (about 30,000 leaked passwords), ignoring case.
+func isCommonPassword(password string) bool {
+	commonOnce.Do(func() {
+		list := frequency.FrequencyLists["passwords"]
+		commonPasswords = make(map[string]struct{}, len(list)/4)
+		for _, p := range list {
+			if utf8.RuneCountInString(p) >= minPasswordLen {
+				commonPasswords[strings.ToLower(p)] = struct{}{}
+			}
+		}
+	})
+	_, ok := commonPasswords[strings.ToLower(password)]
+	return ok
 }
 
 const wrongCredentials = "Wrong username or password."

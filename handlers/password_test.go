@@ -1,0 +1,63 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestValidatePassword(t *testing.T) {
+	cases := []struct {
+		pw   string
+		want string // "" valid, else a word the message must contain
+	}{
+		{"short", "at least 8"},
+		{"1234567", "at least 8"},
+		{"password", "most common"},
+		{"PassWord", "most common"},
+		{"12345678", "most common"},
+		{"qwertyuiop", "most common"},
+		{"baseball1", "most common"},
+		{"ngombe-na-mbuzi", ""},
+		{"correct horse battery", ""},
+		{"maji safi ni uhai", ""},
+		{"пароль-для-полевых", ""},
+		{strings.Repeat("a", 128), ""},
+		{strings.Repeat("a", 129), "at most 128"},
+		{strings.Repeat("é", 128), ""},
+		{"\xff\xfe invalid utf8", "not valid text"},
+	}
+	for _, c := range cases {
+		got := ValidatePassword(c.pw)
+		if (c.want == "") != (got == "") || (c.want != "" && !strings.Contains(got, c.want)) {
+			t.Errorf("ValidatePassword(%q) = %q, want %q", c.pw, got, c.want)
+		}
+	}
+}
+
+func TestPasswordHashRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	h, err := HashPassword(ctx, "maji safi ni uhai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash %q does not carry the OWASP parameters", h)
+	}
+	h2, _ := HashPassword(ctx, "maji safi ni uhai")
+	if h == h2 {
+		t.Fatal("two hashes of one password are equal: no salt")
+	}
+	for pw, want := range map[string]bool{"maji safi ni uhai": true, "maji safi ni uhai ": false, "": false} {
+		ok, err := CheckPassword(ctx, pw, h)
+		if err != nil || ok != want {
+			t.Errorf("CheckPassword(%q) = %v, %v; want %v", pw, ok, err, want)
+		}
+	}
+	for _, bad := range []string{"", "plain", "$argon2i$v=19$m=1,t=1,p=1$c2FsdA$a2V5", "$argon2id$v=18$m=19456,t=2,p=1$c2FsdA$a2V5",
+		"$argon2id$v=19$m=0,t=2,p=1$c2FsdA$a2V5", "$argon2id$v=19$m=19456,t=2,p=1$!!$a2V5"} {
+		if _, err := CheckPassword(ctx, "x", bad); err == nil {
+			t.Errorf("CheckPassword accepted malformed hash %q", bad)
+		}
+	}
+}
