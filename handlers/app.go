@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -29,6 +30,13 @@ type Options struct {
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
 	Logger          *slog.Logger
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	// Empty: the client address is the socket's peer, and the header is
+	// ignored (Echo's default would trust it: GHSA-246p-cpwv-v3jq).
+	TrustedProxies []*net.IPNet
+	// CORSOrigins may call /api/* from a browser on another origin (exact
+	// scheme://host[:port]); empty allows none.
+	CORSOrigins []string
 }
 
 // App holds what the handlers share: the store, the sessions, the assets.
@@ -70,16 +78,39 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = a.handleError
-	// Only the socket's address: X-Forwarded-For is not trusted until a
-	// trusted proxy is configured (P5).
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(opts.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range opts.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 
 	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(a.recoverPanics)
 	e.Use(a.logRequests)
 	e.Use(securityHeaders)
-	e.Use(crossOriginProtection())
+	cop, err := crossOriginProtection(opts.CORSOrigins)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.Use(cop)
+	// CORS for the API only, and only for listed origins (an exact match,
+	// never a wildcard); pages get no CORS headers at all.
+	allowed := map[string]bool{}
+	for _, o := range opts.CORSOrigins {
+		allowed[o] = true
+	}
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		Skipper:          func(c echo.Context) bool { return !isAPI(c) },
+		AllowOriginFunc:  func(origin string) (bool, error) { return allowed[origin], nil },
+		AllowMethods:     []string{http.MethodGet, http.MethodPost},
+		AllowHeaders:     []string{"Content-Type"},
+		AllowCredentials: true,
+		MaxAge:           3600,
+	}))
 	// Learners pay per byte: pages and JSON are gzipped. Static files are
 	// compressed once at start-up instead (serveStatic).
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{

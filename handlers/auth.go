@@ -1,14 +1,19 @@
 package handlers
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/trustelem/zxcvbn/frequency"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/store"
@@ -77,6 +82,37 @@ func isCommonPassword(password string) bool {
 
 const wrongCredentials = "Wrong username or password."
 
+// Throttles (store.Throttle): failures per hour before a lock, and the
+// longest lock. Never permanent, so nobody can lock a learner out for good.
+var (
+	// ipThrottle: per client address, all usernames together.
+	ipThrottle = store.Throttle{Threshold: 10, Max: 5 * time.Minute}
+	// accountThrottle: per username, from every address.
+	accountThrottle = store.Throttle{Threshold: 5, Max: 15 * time.Minute}
+	// signupThrottle: sign-ups per address; a class signing up on one Wi-Fi
+	// stays well under it.
+	signupThrottle = store.Throttle{Threshold: 50, Max: 10 * time.Minute}
+)
+
+func tooManyMessage(what string, until time.Time) string {
+	wait := int(math.Ceil(time.Until(until).Seconds()))
+	if wait < 1 {
+		wait = 1
+	}
+	unit := "seconds"
+	if wait == 1 {
+		unit = "second"
+	}
+	return fmt.Sprintf("Too many %s. Please wait %d %s and try again.", what, wait, unit)
+}
+
+// throttled answers 429 with Retry-After and the form, message included.
+func (h *authHandlers) throttled(c echo.Context, until time.Time, page templ.Component, title string) error {
+	wait := int(math.Ceil(time.Until(until).Seconds()))
+	c.Response().Header().Set("Retry-After", strconv.Itoa(max(wait, 1)))
+	return h.render(c, http.StatusTooManyRequests, title, page)
+}
+
 func (h *authHandlers) showLogin(c echo.Context) error {
 	if signedIn(c) {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
@@ -113,11 +149,20 @@ func (h *authHandlers) login(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return h.render(c, http.StatusUnprocessableEntity, "Sign in", views.LoginPage(form))
 	}
+	ipKey, userKey := "ip:"+c.RealIP(), "user:"+form.Username
 	var u store.AuthUser
+	var locked time.Time
 	err := h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+		if locked, err = tx.ThrottledUntil(ctx, ipKey, userKey); err != nil || !locked.IsZero() {
+			return err
+		}
 		u, err = tx.UserForSignIn(ctx, form.Username)
 		return err
 	})
+	if !locked.IsZero() {
+		form.Message = tooManyMessage("sign-in attempts", locked)
+		return h.throttled(c, locked, views.LoginPage(form), "Sign in")
+	}
 	found := err == nil
 	if err != nil && !store.IsNotFound(err) {
 		return err
@@ -131,8 +176,23 @@ func (h *authHandlers) login(c echo.Context) error {
 		return err
 	}
 	if !found || !ok {
+		err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
+			if _, err := tx.ThrottleFailure(ctx, ipKey, ipThrottle); err != nil {
+				return err
+			}
+			_, err := tx.ThrottleFailure(ctx, userKey, accountThrottle)
+			return err
+		})
+		if err != nil {
+			return err
+		}
 		form.Message = wrongCredentials
 		return h.render(c, http.StatusUnauthorized, "Sign in", views.LoginPage(form))
+	}
+	if err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
+		return tx.ThrottleReset(ctx, userKey)
+	}); err != nil {
+		return err
 	}
 	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
 		return err
@@ -166,6 +226,22 @@ func (h *authHandlers) signup(c echo.Context) error {
 	}
 	if len(form.Errors) > 0 {
 		return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
+	}
+	signupKey := "signup-ip:" + c.RealIP()
+	var locked time.Time
+	err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+		if locked, err = tx.ThrottledUntil(ctx, signupKey); err != nil || !locked.IsZero() {
+			return err
+		}
+		_, err = tx.ThrottleFailure(ctx, signupKey, signupThrottle)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !locked.IsZero() {
+		form.Message = tooManyMessage("sign-ups from this network", locked)
+		return h.throttled(c, locked, views.SignupPage(form), "Sign up")
 	}
 	hash, err := HashPassword(ctx, password)
 	if err != nil {

@@ -122,9 +122,15 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // crossOriginProtection refuses cross-origin unsafe requests (CSRF) with Go's
-// own Sec-Fetch-Site/Origin check.
-func crossOriginProtection() echo.MiddlewareFunc {
+// own Sec-Fetch-Site/Origin check. The CORS origins are trusted, so the API
+// they were allowed keeps working for them.
+func crossOriginProtection(trusted []string) (echo.MiddlewareFunc, error) {
 	cop := http.NewCrossOriginProtection()
+	for _, o := range trusted {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("handlers: CORS origin %q: %w", o, err)
+		}
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := cop.Check(c.Request()); err != nil {
@@ -132,7 +138,7 @@ func crossOriginProtection() echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
-	}
+	}, nil
 }
 
 func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 )
@@ -21,6 +23,14 @@ type Config struct {
 	// CookieSecure marks the session cookie Secure; always on in production
 	// (FIELDBOOK_COOKIE_SECURE, default: true except in development).
 	CookieSecure bool
+	// CORSOrigins may call /api/* from other origins
+	// (FIELDBOOK_CORS_ORIGINS, comma-separated scheme://host[:port]).
+	CORSOrigins []string
+	// TrustedProxies are the networks whose X-Forwarded-For is believed
+	// (FIELDBOOK_TRUSTED_PROXIES, comma-separated CIDRs or addresses).
+	TrustedProxies []*net.IPNet
+	// errs are parse errors, reported by Validate.
+	errs []error
 }
 
 // loadConfig reads the environment.
@@ -40,20 +50,64 @@ func loadConfig() Config {
 	if c.MigrateDatabaseURL == "" {
 		c.MigrateDatabaseURL = c.DatabaseURL
 	}
-	switch strings.ToLower(os.Getenv("FIELDBOOK_COOKIE_SECURE")) {
+	for _, o := range splitList(os.Getenv("FIELDBOOK_CORS_ORIGINS")) {
+		if err := validOrigin(o); err != nil {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_CORS_ORIGINS: %w", err))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+	for _, p := range splitList(os.Getenv("FIELDBOOK_TRUSTED_PROXIES")) {
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_TRUSTED_PROXIES: %q is not an address or CIDR", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	switch v := strings.ToLower(os.Getenv("FIELDBOOK_COOKIE_SECURE")); v {
 	case "true", "1", "yes":
 		c.CookieSecure = true
 	case "false", "0", "no":
 		c.CookieSecure = false
-	default:
+	case "":
 		c.CookieSecure = c.Env != "development"
+	default:
+		c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_COOKIE_SECURE must be true or false, not %q", v))
 	}
 	return c
 }
 
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// validOrigin accepts exactly scheme://host[:port]: no wildcard, no path.
+func validOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.ContainsAny(o, "*?") {
+		return fmt.Errorf("%q is not an origin of the form https://host[:port]", o)
+	}
+	return nil
+}
+
 // Validate says what is wrong with the settings, all at once.
 func (c Config) Validate() error {
-	var errs []error
+	errs := append([]error{}, c.errs...)
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL is not set (e.g. postgres://user:password@localhost:5432/fieldbook)"))
 	}

@@ -121,8 +121,10 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	}
 	defer pool.Close()
 	e, _, err := handlers.New(store.New(pool), handlers.Options{
-		CookieSecure: cfg.CookieSecure,
-		Logger:       logger,
+		CookieSecure:   cfg.CookieSecure,
+		Logger:         logger,
+		TrustedProxies: cfg.TrustedProxies,
+		CORSOrigins:    cfg.CORSOrigins,
 	})
 	if err != nil {
 		return err
