@@ -148,3 +148,38 @@ func TestUserAddAndDemo(t *testing.T) {
 		t.Fatalf("second demo changed the data: %d/%d courses, %d/%d lessons", c, courses, l, lessons)
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string // "" valid
+	}{
+		{map[string]string{}, ""},
+		{map[string]string{"FIELDBOOK_CORS_ORIGINS": "https://a.example, http://localhost:3000"}, ""},
+		{map[string]string{"FIELDBOOK_CORS_ORIGINS": "*"}, "FIELDBOOK_CORS_ORIGINS"},
+		{map[string]string{"FIELDBOOK_CORS_ORIGINS": "https://*.example"}, "FIELDBOOK_CORS_ORIGINS"},
+		{map[string]string{"FIELDBOOK_CORS_ORIGINS": "https://a.example/path"}, "FIELDBOOK_CORS_ORIGINS"},
+		{map[string]string{"FIELDBOOK_CORS_ORIGINS": "ftp://a.example"}, "FIELDBOOK_CORS_ORIGINS"},
+		{map[string]string{"FIELDBOOK_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1, ::1"}, ""},
+		{map[string]string{"FIELDBOOK_TRUSTED_PROXIES": "proxy.local"}, "FIELDBOOK_TRUSTED_PROXIES"},
+		{map[string]string{"FIELDBOOK_COOKIE_SECURE": "maybe"}, "FIELDBOOK_COOKIE_SECURE"},
+		{map[string]string{"FIELDBOOK_ENV": "production"}, ""},
+		{map[string]string{"FIELDBOOK_ENV": "production", "FIELDBOOK_COOKIE_SECURE": "no"}, "refused in production"},
+	}
+	for _, c := range cases {
+		for _, k := range []string{"FIELDBOOK_CORS_ORIGINS", "FIELDBOOK_TRUSTED_PROXIES", "FIELDBOOK_COOKIE_SECURE", "FIELDBOOK_ENV"} {
+			t.Setenv(k, c.env[k])
+		}
+		t.Setenv("DATABASE_URL", "postgres://x@localhost/x")
+		err := loadConfig().Validate()
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%v: Validate() = %v, want %q", c.env, err, c.want)
+		}
+	}
+	t.Setenv("FIELDBOOK_ENV", "")
+	t.Setenv("FIELDBOOK_COOKIE_SECURE", "")
+	t.Setenv("FIELDBOOK_TRUSTED_PROXIES", "127.0.0.1")
+	if cfg := loadConfig(); cfg.CookieSecure || len(cfg.TrustedProxies) != 1 || cfg.TrustedProxies[0].String() != "127.0.0.1/32" {
+		t.Fatalf("development defaults: %+v", cfg)
+	}
+}
