@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/fieldbook
 SOURCES := $(shell find cmd handlers views store migrations static sw -type f 2>/dev/null) go.mod go.sum
 
-.PHONY: run build test vet templ-check chromium postgres generate bench clean db-stop
+.PHONY: run build test vet templ-check chromium postgres generate bench fuzz clean db-stop
 
 run: $(BIN)
 	@scripts/ensure-postgres.sh
@@ -38,6 +38,10 @@ postgres:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./store/ ./handlers/
+
+# Runs each fuzz target for FUZZTIME (default 30s); seeds run in make test.
+fuzz:
+	@scripts/fuzz.sh
 
 db-stop:
 	@scripts/localpg.sh stop

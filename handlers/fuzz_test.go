@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// FuzzValidateChange feeds arbitrary JSON to the sync change validator: it
+// never panics, accepts a change only when every field is well formed and
+// belongs to the caller, and otherwise says why.
+func FuzzValidateChange(f *testing.F) {
+	caller := uuid.MustParse("11111111-1111-4111-8111-111111111111")
+	f.Add(`{"id":"22222222-2222-4222-8222-222222222222","user_id":"11111111-1111-4111-8111-111111111111","lesson_id":"33333333-3333-4333-8333-333333333333","completed":true,"at":"2026-11-25T09:30:00Z"}`)
+	f.Add(`{"id":"x"}`)
+	f.Add(`{"id":null,"completed":"yes"}`)
+	f.Add(`[]`)
+	f.Add(`{"id":"22222222-2222-4222-8222-222222222222","user_id":"11111111-1111-4111-8111-111111111111","lesson_id":"33333333-3333-4333-8333-333333333333","completed":false,"at":"1999-01-01T00:00:00Z"}`)
+	f.Add(`{"id":"22222222-2222-4222-8222-222222222222","user_id":"44444444-4444-4444-8444-444444444444","lesson_id":"33333333-3333-4333-8333-333333333333","completed":false,"at":"2026-11-25T09:30:00.123456789+03:00"}`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		ch, res := validateChange(json.RawMessage(raw), caller)
+		if res.Status == "" {
+			if ch.ID == uuid.Nil || ch.LessonID == uuid.Nil && !strings.Contains(raw, "00000000-0000-0000-0000-000000000000") || ch.At.Year() < 2000 {
+				t.Fatalf("accepted a malformed change %q: %+v", raw, ch)
+			}
+			var m map[string]any
+			if json.Unmarshal([]byte(raw), &m) != nil || m["user_id"] != caller.String() && !strings.EqualFold(m["user_id"].(string), caller.String()) {
+				t.Fatalf("accepted a change of another user: %q", raw)
+			}
+		} else if res.Status != "rejected" || res.Reason == "" {
+			t.Fatalf("refused without a reason: %q → %+v", raw, res)
+		}
+	})
+}
+
+// FuzzSafeNext: whatever the "next" parameter, the redirect stays on this
+// site: a path starting with a single slash, no control characters.
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/", "/courses/x", "//evil.example", "/\\evil", "/\t/evil.example", "https://evil.example", "", "/%2F%2Fevil", "/ok?x=1#y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		got := safeNext(next)
+		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.HasPrefix(got, "/\\") {
+			t.Fatalf("safeNext(%q) = %q leaves the site", next, got)
+		}
+		for _, r := range got {
+			if r < 0x20 || r == 0x7f {
+				t.Fatalf("safeNext(%q) = %q keeps a control character", next, got)
+			}
+		}
+		u, err := url.Parse(got)
+		if err == nil && (u.Host != "" || u.Scheme != "") {
+			t.Fatalf("safeNext(%q) = %q parses with host %q", next, got, u.Host)
+		}
+	})
+}
+
+// FuzzSignupFields: the username and password validators never panic, and
+// anything they accept fits the database's own rules.
+func FuzzSignupFields(f *testing.F) {
+	for _, s := range []string{"ana", "Ana", "a", "ab.c", "-ab", "ana_k-1.x", strings.Repeat("a", 33), "ñandú", "\x00abc"} {
+		f.Add(s, "correct horse battery")
+	}
+	f.Fuzz(func(t *testing.T, username, password string) {
+		if ValidateUsername(username) == "" {
+			if len(username) < 3 || len(username) > 32 || strings.ToLower(username) != username || !usernameRE.MatchString(username) {
+				t.Fatalf("accepted username %q", username)
+			}
+		}
+		if ValidatePassword(password) == "" {
+			n := utf8.RuneCountInString(password)
+			if !utf8.ValidString(password) || n < minPasswordLen || n > maxPasswordLen {
+				t.Fatalf("accepted password of %d runes (valid UTF-8 %v)", n, utf8.ValidString(password))
+			}
+		}
+	})
+}
