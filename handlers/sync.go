@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,7 +18,7 @@ import (
 const MaxSyncChanges = 500
 
 // maxSyncBytes bounds a sync request body.
-const maxSyncBytes = 1 << 20
+const maxSyncBytes = 1_000_000
 
 // syncHandlers take the completions a device queued while offline.
 type syncHandlers struct{ *App }
@@ -115,14 +115,19 @@ func validateChange(raw json.RawMessage, caller uuid.UUID) (store.Change, SyncRe
 // learner's role and answers each: applied, stale, duplicate or rejected.
 func (h *syncHandlers) syncProgress(c echo.Context) error {
 	caller := callerOf(c)
-	ct := c.Request().Header.Get("Content-Type")
-	if ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the changes as application/json.")
+	// Media types are case-insensitive; ParseMediaType lower-cases them.
+	if ct := c.Request().Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the changes as application/json.")
+		}
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxSyncBytes+1))
 	if err != nil {
+		// Echo's body limit (app.go) reports a streamed body over its limit
+		// as an echo 413 while it is read, not as an http.MaxBytesError.
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var he *echo.HTTPError
+		if errors.As(err, &mbe) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many bytes: send at most 1 MB at once.")
 		}
 		return badRequest("The request body could not be read.")

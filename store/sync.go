@@ -90,7 +90,7 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 			INSERT INTO progress_changes (id, student_id, lesson_id, completed, client_at, outcome)
 			SELECT change_id, (SELECT current_user_id()), lesson_id, completed, at, outcome
 			FROM outcomes
-			ON CONFLICT (id) DO NOTHING
+			ON CONFLICT (student_id, id) DO NOTHING
 			RETURNING id
 		)
 		SELECT CASE WHEN NOT c.valid THEN 'rejected'
