@@ -52,9 +52,7 @@ func waitControlled(t *testing.T, b *browser) {
 func queued(t *testing.T, b *browser) int {
 	t.Helper()
 	return eval[int](t, b, `new Promise((resolve, reject) => {
-		const r = indexedDB.open("fieldbook", 1);
-		r.onupgradeneeded = () => { const db = r.result; db.createObjectStore("queue", {keyPath: "id"});
-			db.createObjectStore("failed", {keyPath: "id"}); db.createObjectStore("meta"); };
+		const r = indexedDB.open("fieldbook");
 		r.onsuccess = () => { const c = r.result.transaction("queue").objectStore("queue").count();
 			c.onsuccess = () => { r.result.close(); resolve(c.result); }; c.onerror = () => reject(c.error); };
 		r.onerror = () => reject(r.error);

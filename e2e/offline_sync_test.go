@@ -23,7 +23,7 @@ func injectQueue(t *testing.T, b *browser, lessons []lesson, n int, base time.Ti
 	js := fmt.Sprintf(`new Promise((resolve, reject) => {
 		const user = document.querySelector('meta[name="fieldbook-user"]').content;
 		const lessons = [%s];
-		const r = indexedDB.open("fieldbook", 1);
+		const r = indexedDB.open("fieldbook");
 		r.onsuccess = () => {
 			const t = r.result.transaction("queue", "readwrite");
 			for (let i = 0; i < %d; i++) {
@@ -179,7 +179,7 @@ func TestOfflineExpiredSessionKeepsQueue(t *testing.T) {
 	b.do(t, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	askSync(t, b)
 	poll(t, 10*time.Second, "the replay to be refused for the expired session", func() bool {
-		return eval[string](t, b, `new Promise(res => { const r = indexedDB.open("fieldbook", 1);
+		return eval[string](t, b, `new Promise(res => { const r = indexedDB.open("fieldbook");
 			r.onsuccess = () => { const g = r.result.transaction("meta").objectStore("meta").get("auth");
 			g.onsuccess = () => { r.result.close(); res(g.result || ""); }; }; })`) == "expired"
 	})
@@ -281,7 +281,7 @@ func TestSaveCourseForOffline(t *testing.T) {
 		Promise.all([c.delete("/lessons/%s"), c.delete("/lessons/%s")])).then(() => true)`, lessons[1].ID, lessons[4].ID))
 	b.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#save-course")))
 	poll(t, 5*time.Second, "the half-saved state", func() bool {
-		return strings.HasPrefix(b.text(t, "#offline-save .save-text"), "Saved 5 of 7")
+		return strings.HasPrefix(b.text(t, "#offline-save .save-text"), "5 of 7 pages are on this phone")
 	})
 	b.do(t, chromedp.Click(chromedp.CSS("#save-course")))
 	poll(t, 20*time.Second, "the course to finish saving", func() bool {

@@ -126,3 +126,30 @@ func TestOfflineCompletionsSyncExactlyOnce(t *testing.T) {
 		t.Fatalf("CSP violations or script errors: %v", p)
 	}
 }
+
+// A course page cached before the learner completed a lesson online still
+// shows that lesson done when it is opened offline later.
+func TestOfflineCachedPageShowsLaterCompletions(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t, "")
+	signIn(t, b, srv, "demo-learner", srv.Passwords["demo-learner"])
+	courseID, lessons := lessonsOf(t, srv, "Hand washing and hygiene")
+	b.do(t, chromedp.Navigate(srv.URL+"/courses/"+courseID), chromedp.WaitVisible(chromedp.CSS("ol.lessons")))
+	waitControlled(t, b)
+	b.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("ol.lessons"))) // cached: nothing done yet
+	b.do(t,
+		chromedp.Navigate(srv.URL+"/lessons/"+lessons[0].ID),
+		chromedp.WaitVisible(chromedp.CSS("#lesson-status button")),
+		chromedp.Click(chromedp.CSS("#lesson-status button")),
+		chromedp.WaitVisible(chromedp.CSS("#lesson-status .done-note")),
+	)
+	srv.Stop()
+	b.do(t, chromedp.Navigate(srv.URL+"/courses/"+courseID), chromedp.WaitVisible(chromedp.CSS("ol.lessons")))
+	poll(t, 5*time.Second, "the cached course page to show the online completion", func() bool {
+		return eval[bool](t, b, `(() => { const li = document.querySelector('ol.lessons li[data-lesson="`+lessons[0].ID+`"]');
+			return li.classList.contains("done") && !!li.querySelector(".mark") && !li.querySelector(".pending-note"); })()`)
+	})
+	if p := b.text(t, "main > .progress .progress-text"); p != "1 of 3 lessons done (33%)" {
+		t.Fatalf("offline course progress: %q", p)
+	}
+}

@@ -9,12 +9,12 @@
 
   function openDB() {
     return new Promise(function (resolve, reject) {
-      var req = indexedDB.open("fieldbook", 1);
+      var req = indexedDB.open("fieldbook", 2);
       req.onupgradeneeded = function () {
         var db = req.result;
-        db.createObjectStore("queue", { keyPath: "id" });
-        db.createObjectStore("failed", { keyPath: "id" });
-        db.createObjectStore("meta");
+        [["queue", { keyPath: "id" }], ["failed", { keyPath: "id" }], ["meta"], ["known", { keyPath: "key" }]].forEach(function (s) {
+          if (!db.objectStoreNames.contains(s[0])) db.createObjectStore(s[0], s[1]);
+        });
       };
       req.onsuccess = function () { resolve(req.result); };
       req.onerror = function () { reject(req.error); };
@@ -58,7 +58,12 @@
   var shownPending = {};
 
   // Overlay queued changes on the page the server (or the cache) rendered.
-  function overlay(pending) {
+  // A page from the cache may be older than what this device did online
+  // since: known states correct it first, queued changes go on top.
+  function overlay(pending, known) {
+    if (document.body.dataset.offline === "1") {
+      Object.keys(known).forEach(function (id) { if (!pending[id]) pending[id] = Object.assign({ settled: true }, known[id]); });
+    }
     var status = $("#lesson-status");
     if (status && status.dataset.lesson) {
       var id = status.dataset.lesson, it = pending[id];
@@ -79,8 +84,10 @@
           if (!it.completed && dn) dn.remove();
           setProgress(status, done, total);
         }
-        status.dataset.pending = "1";
-        note(form, "pending-note", "Waiting to sync");
+        if (!it.settled) {
+          status.dataset.pending = "1";
+          note(form, "pending-note", "Waiting to sync");
+        }
       } else if (shownPending[id] || status.dataset.pending) {
         delete status.dataset.pending;
         var pn = status.querySelector(".pending-note");
@@ -93,9 +100,12 @@
       list.forEach(function (li) {
         var it = pending[li.dataset.lesson];
         var completed = it ? it.completed : li.classList.contains("done");
-        if (it) { shownPending[li.dataset.lesson] = true; note(li, "pending-note", "Waiting to sync"); }
+        if (it && !it.settled) { shownPending[li.dataset.lesson] = true; note(li, "pending-note", "Waiting to sync"); }
         else if (shownPending[li.dataset.lesson]) { var n = li.querySelector(".pending-note"); if (n) { n.textContent = "✓ Synced"; n.className = "synced-note"; } }
         li.classList.toggle("done", completed);
+        var meta = li.querySelector(".meta"), mark = li.querySelector(".mark");
+        if (completed && !mark && meta) { mark = document.createElement("span"); mark.className = "mark"; mark.textContent = " ✓ Done"; meta.appendChild(mark); }
+        if (!completed && mark) mark.remove();
         if (completed) done++;
       });
       var bar = document.querySelector("main > .progress");
@@ -108,7 +118,7 @@
     var offline = !navigator.onLine || document.body.dataset.offline === "1";
     $("#offline-banner").hidden = !offline;
     if (!user || !window.indexedDB) return;
-    Promise.all([all("queue"), all("failed")]).then(function (r) {
+    Promise.all([all("queue"), all("failed"), all("known")]).then(function (r) {
       var mine = r[0].filter(function (i) { return i.user === user; });
       var failed = r[1].filter(function (i) { return i.user === user; });
       var banner = $("#sync-banner");
@@ -120,7 +130,7 @@
       f.hidden = failed.length === 0;
       f.textContent = failed.length ? failed.length + " could not sync: " + failed.map(function (i) { return i.reason; }).join(", ") : "";
       document.body.dataset.pending = String(mine.length);
-      overlay(pendingByLesson(mine));
+      overlay(pendingByLesson(mine), pendingByLesson(r[2]));
     });
   }
 
@@ -163,6 +173,7 @@
     bar.max = d.total; bar.value = d.done; bar.hidden = d.done === d.total || !!d.removed;
     var complete = d.done === d.total && !d.removed;
     text.textContent = d.removed ? "Removed from this phone." : complete ? "Available offline ✓" :
+      d.partial ? d.done + " of " + d.total + " pages are on this phone. Save the rest to read them offline." :
       d.failed ? "Saved " + d.done + " of " + d.total + ". Try again to finish." : "Saving… " + d.done + " of " + d.total + " pages saved";
     save.dataset.saved = complete ? "1" : "";
     $("#save-course").hidden = complete;
@@ -175,7 +186,7 @@
     }).then(function (hits) {
       var n = hits.filter(Boolean).length;
       if (n === hits.length) saveProgress({ done: n, total: hits.length });
-      else if (n > 1) saveProgress({ done: n, total: hits.length, failed: true });
+      else if (n > 0) saveProgress({ done: n, total: hits.length, partial: true });
     });
     $("#save-course").addEventListener("click", function () { post({ type: "save", urls: saveUrls() }); });
     $("#unsave-course").addEventListener("click", function () { post({ type: "unsave", urls: saveUrls() }); });

@@ -14,15 +14,18 @@ const PAGE_PATH = /^\/(courses\/[0-9a-f-]{36}|lessons\/[0-9a-f-]{36})?$/;
 const COMPLETE_PATH = /^\/lessons\/([0-9a-f-]{36})\/complete$/;
 
 // ---- IndexedDB: the queue of completions made offline ---------------------
-// Stores: queue (waiting to sync), failed (the server refused them), meta.
+// Stores: queue (waiting to sync), failed (the server refused them), meta,
+// and known (the last state this device saw the server accept, per user and
+// lesson, to correct cached pages that are older than it).
+const DB_VERSION = 2;
 function openDB() {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open("fieldbook", 1);
+    const req = indexedDB.open("fieldbook", DB_VERSION);
     req.onupgradeneeded = () => {
       const db = req.result;
-      db.createObjectStore("queue", { keyPath: "id" });
-      db.createObjectStore("failed", { keyPath: "id" });
-      db.createObjectStore("meta");
+      for (const [name, opts] of [["queue", { keyPath: "id" }], ["failed", { keyPath: "id" }], ["meta", undefined], ["known", { keyPath: "key" }]]) {
+        if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, opts);
+      }
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
@@ -134,7 +137,11 @@ async function markOffline(resp) {
 async function complete(req, lessonId) {
   const form = await req.clone().formData().catch(() => null);
   try {
-    return await fetchWithTimeout(req, POST_TIMEOUT_MS);
+    const resp = await fetchWithTimeout(req, POST_TIMEOUT_MS);
+    if (resp.ok && form && form.get("user_id")) {
+      remember([{ user: form.get("user_id"), lesson_id: lessonId, completed: form.get("completed") === "true" }]).catch(() => {});
+    }
+    return resp;
   } catch (err) {
     const user = form && form.get("user_id");
     if (!user) return new Response("You are offline.", { status: 503 });
@@ -231,6 +238,8 @@ async function doReplay() {
       return;
     }
     const { results } = await resp.json();
+    const accepted = new Set(results.filter((r) => r.status === "applied").map((r) => r.id));
+    await remember(batch.filter((i) => accepted.has(i.id)));
     await tx("queue", "readwrite", (q) => {
       for (const r of results) {
         if (r.status === "applied" || r.status === "duplicate" || r.status === "stale") {
@@ -252,6 +261,15 @@ async function doReplay() {
   await metaSet("auth", "ok");
   retryDelay = 5000;
   notify(sent > 0);
+}
+
+// remember records states the server accepted, the latest per lesson.
+function remember(items) {
+  if (!items.length) return Promise.resolve();
+  const at = new Date().toISOString();
+  return tx("known", "readwrite", (s) => {
+    for (const i of items) s.put({ key: i.user + ":" + i.lesson_id, user: i.user, lesson_id: i.lesson_id, completed: i.completed, at: i.at || at });
+  });
 }
 
 async function notify(synced) {
