@@ -31,7 +31,7 @@ func (t *Tx) ListCoursesWithProgress(ctx context.Context) ([]CourseSummary, erro
 		LEFT JOIN lessons l ON l.course_id = c.id AND l.published
 		LEFT JOIN student_progress p
 		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
-		WHERE c.published
+		WHERE c.published AND c.archived_at IS NULL
 		GROUP BY c.id
 		ORDER BY c.title, c.id`)
 	if err != nil {
@@ -57,7 +57,7 @@ type Course struct {
 func (t *Tx) PublishedCourse(ctx context.Context, id uuid.UUID) (Course, error) {
 	rows, err := t.tx.Query(ctx, `
 		SELECT id, title, description, published, updated_at
-		FROM courses WHERE id = $1 AND published`, id)
+		FROM courses WHERE id = $1 AND published AND archived_at IS NULL`, id)
 	if err != nil {
 		return Course{}, fmt.Errorf("store: course by id: %w", err)
 	}
@@ -105,9 +105,12 @@ type Lesson struct {
 	CourseID    uuid.UUID `db:"course_id"`
 	CourseTitle string    `db:"course_title"`
 	// Number is the lesson's place among the course's published lessons.
-	Number          int        `db:"number"`
-	Title           string     `db:"title"`
-	Body            string     `db:"body"`
+	Number int    `db:"number"`
+	Title  string `db:"title"`
+	Body   string `db:"body"`
+	// BodyHTML is Body rendered at save time; empty for lessons saved before
+	// Markdown, which are rendered when read.
+	BodyHTML        string     `db:"body_html"`
 	ContentURL      string     `db:"content_url"`
 	DurationMinutes int        `db:"duration_minutes"`
 	Completed       bool       `db:"completed"`
@@ -128,10 +131,10 @@ func (t *Tx) PublishedLesson(ctx context.Context, id uuid.UUID) (Lesson, error) 
 			WINDOW w AS (ORDER BY s.position)
 		)
 		SELECT l.id, l.course_id, c.title AS course_title, sb.number::int AS number, l.title, l.body,
-		       l.content_url, l.duration_minutes, coalesce(p.completed, false) AS completed,
+		       l.body_html, l.content_url, l.duration_minutes, coalesce(p.completed, false) AS completed,
 		       sb.prev_id, sb.next_id, l.updated_at
 		FROM lessons l
-		JOIN courses c ON c.id = l.course_id AND c.published
+		JOIN courses c ON c.id = l.course_id AND c.published AND c.archived_at IS NULL
 		JOIN siblings sb ON sb.id = l.id
 		LEFT JOIN student_progress p
 		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
@@ -174,26 +177,33 @@ func (t *Tx) CreateCourse(ctx context.Context, c NewCourse) (id uuid.UUID, creat
 
 // NewLesson is a lesson to create at the end of a course.
 type NewLesson struct {
-	ID              uuid.UUID // zero: generated
-	CourseID        uuid.UUID
-	Title           string
-	Body            string
+	ID       uuid.UUID // zero: generated
+	CourseID uuid.UUID
+	Title    string
+	Body     string
+	// BodyHTML is Body rendered and sanitised by the caller.
+	BodyHTML        string
 	ContentURL      string
 	DurationMinutes int
 	Published       bool
 }
 
-// CreateLesson appends a lesson to its course (next free position).
+// CreateLesson appends a lesson to a live course the caller edits (next free
+// position; the course row is locked so concurrent appends take turns). An
+// archived course is ErrArchived.
 func (t *Tx) CreateLesson(ctx context.Context, l NewLesson) (uuid.UUID, error) {
 	if l.ID == uuid.Nil {
 		l.ID = uuid.New()
 	}
+	if err := t.lockLiveCourse(ctx, l.CourseID); err != nil {
+		return uuid.Nil, fmt.Errorf("store: create lesson: %w", err)
+	}
 	_, err := t.tx.Exec(ctx, `
-		INSERT INTO lessons (id, course_id, position, title, body, content_url, duration_minutes, published)
-		SELECT $1, $2, coalesce(max(position), 0) + 1, $3, $4, $5, $6, $7
+		INSERT INTO lessons (id, course_id, position, title, body, body_html, content_url, duration_minutes, published, created_by)
+		SELECT $1, $2, coalesce(max(position), 0) + 1, $3, $4, $5, $6, $7, $8, (SELECT current_user_id())
 		FROM lessons WHERE course_id = $2
 		ON CONFLICT (id) DO NOTHING`,
-		l.ID, l.CourseID, l.Title, l.Body, l.ContentURL, l.DurationMinutes, l.Published)
+		l.ID, l.CourseID, l.Title, l.Body, l.BodyHTML, l.ContentURL, l.DurationMinutes, l.Published)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("store: create lesson: %w", mapErr(err))
 	}
