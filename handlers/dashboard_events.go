@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+)
+
+// Defaults for the dashboard's event streams.
+const (
+	// DefaultStreamsPerUser: a volunteer may keep this many dashboards open
+	// at once (browsers allow six HTTP/1.1 connections per site).
+	DefaultStreamsPerUser = 4
+	// DefaultStreamBuffer is how many events a stream may fall behind
+	// before it is dropped and its page told to re-read.
+	DefaultStreamBuffer = 64
+	// DefaultHeartbeat keeps proxies from closing an idle stream.
+	DefaultHeartbeat = 20 * time.Second
+)
+
+// coalesce gathers a burst of events into one message: a page re-reads
+// once for a class finishing a lesson together, and still within a second.
+const coalesce = 250 * time.Millisecond
+
+// staleSlack: a page whose course changed this shortly before it was read
+// may have missed a change still committing, so it re-reads at once.
+const staleSlack = 5 * time.Second
+
+// writeWait bounds each write to a stream; a client that cannot take a few
+// bytes in that time is gone.
+const writeWait = 15 * time.Second
+
+// streamEvents is GET /courses/{id}/dashboard/events: Server-Sent Events
+// for a course's dashboard. "progress" says a learner's progress changed
+// (the page re-reads its live block); "refresh" says the page may have
+// missed changes and must re-read. The page's read time comes as since (Unix
+// milliseconds): if the course changed after it, the stream starts with a
+// refresh, so a reconnecting page catches up.
+func (h *dashboardHandlers) streamEvents(c echo.Context) error {
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	var since time.Time
+	if s := c.QueryParam("since"); s != "" {
+		ms, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || ms < 0 {
+			return badRequest("since must be a time in Unix milliseconds.")
+		}
+		since = time.UnixMilli(ms)
+	}
+	ctx := c.Request().Context()
+	caller := callerOf(c)
+	if err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) error {
+		_, err := dashboardCourse(c, tx, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	s, err := h.hub.subscribe(id, caller.UserID)
+	switch {
+	case errors.Is(err, errTooManyStreams):
+		return echo.NewHTTPError(http.StatusTooManyRequests, "Too many dashboards are open for your account. Close one and reload.")
+	case errors.Is(err, errHubClosed):
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The server is restarting. The dashboard reconnects by itself.")
+	case err != nil:
+		return err
+	}
+	defer h.hub.unsubscribe(s)
+	// Subscribed first, then read: a change committed from here on arrives
+	// as an event, and one committed before shows in last.
+	var last *time.Time
+	if err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
+		last, err = tx.CourseLastActivity(ctx, id)
+		return err
+	}); err != nil {
+		return err
+	}
+
+	resp := c.Response()
+	hdr := resp.Header()
+	hdr.Set("Content-Type", "text/event-stream; charset=utf-8")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Accel-Buffering", "no")
+	resp.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(resp)
+	send := func(msg string) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(writeWait))
+		if _, err := io.WriteString(resp, msg); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	// The reconnection delay a browser waits after the stream ends.
+	if err := send("retry: 3000\n\n"); err != nil {
+		return nil
+	}
+	if since.IsZero() || (last != nil && last.After(since.Add(-staleSlack))) {
+		if err := send("event: refresh\ndata: stale\n\n"); err != nil {
+			return nil
+		}
+	}
+	beat := time.NewTicker(h.heartbeat)
+	defer beat.Stop()
+	flush := time.NewTimer(time.Hour)
+	flush.Stop()
+	var pending *store.ProgressEvent
+	count := 0
+	for {
+		var msg string
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.done:
+			return nil
+		case <-s.dropped:
+			// Fell behind: say so, and end; the browser reconnects and the
+			// page re-reads.
+			_ = send("event: refresh\ndata: dropped\n\n")
+			return nil
+		case <-s.resync:
+			msg = "event: refresh\ndata: resync\n\n"
+		case ev := <-s.events:
+			if pending == nil {
+				flush.Reset(coalesce)
+			}
+			pending = &ev
+			count++
+			continue
+		case <-flush.C:
+			if pending == nil {
+				continue
+			}
+			data, _ := json.Marshal(struct {
+				store.ProgressEvent
+				Count int `json:"count"`
+			}{*pending, count})
+			msg = "event: progress\ndata: " + string(data) + "\n\n"
+			pending, count = nil, 0
+		case <-beat.C:
+			msg = ": ping\n\n"
+		}
+		if err := send(msg); err != nil {
+			return nil
+		}
+	}
+}

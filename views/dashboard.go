@@ -1,0 +1,129 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Dashboard is a course's volunteer dashboard page.
+type Dashboard struct {
+	CourseTitle string
+	CourseURL   string
+	// URL is the dashboard's own address (the search form's action).
+	URL    string
+	CSVURL string
+	// EventsURL is the event stream, carrying the time this page was read
+	// so the stream can tell at once whether the page is already stale.
+	EventsURL string
+	// LiveURL re-reads the live part with the page's sort, search and page.
+	LiveURL string
+	Search  string
+	Sort    string
+	Dir     string
+	Live    DashboardLive
+}
+
+// DashboardLive is the part of the dashboard that is re-read when a
+// learner's progress changes: totals, chart and the learner table.
+type DashboardLive struct {
+	Lessons  int
+	Started  int
+	Finished int
+	// MedianPercent is the median completion among learners who started.
+	MedianPercent int
+	Chart         []ChartBar
+	Columns       []SortColumn
+	Learners      []LearnerItem
+	// Matched is how many learners match the search (all, without one).
+	Matched  int
+	Search   string
+	Page     int
+	Pages    int
+	PrevURL  string
+	NextURL  string
+	ReadAt   string
+	ReadAtTS string
+}
+
+// ChartBar is one lesson in the completion chart.
+type ChartBar struct {
+	Number    int
+	Title     string
+	Completed int
+	// Percent of the learners who started the course.
+	Percent int
+}
+
+// Label is the bar's lesson label, shortened for a phone's width.
+func (b ChartBar) Label() string {
+	t := []rune(b.Title)
+	if len(t) > 34 {
+		t = append(t[:33], '…')
+	}
+	return strconv.Itoa(b.Number) + ". " + string(t)
+}
+
+// Value is the bar's number as text.
+func (b ChartBar) Value() string { return fmt.Sprintf("%d%% (%d)", b.Percent, b.Completed) }
+
+// chartRow is the height of one bar's row in the SVG's user units.
+const chartRow = 30
+
+func chartHeight(n int) string { return strconv.Itoa(n*chartRow + 4) }
+func chartY(i, dy int) string  { return strconv.Itoa(i*chartRow + dy) }
+func chartW(pct int) string    { return strconv.Itoa(pct * 3) }
+
+// SortColumn is a sortable column heading of the learner table.
+type SortColumn struct {
+	Label string
+	URL   string
+	// AriaSort is ascending, descending or none.
+	AriaSort string
+}
+
+// LearnerItem is one row of the learner table.
+type LearnerItem struct {
+	Name      string
+	DetailURL string
+	Progress  ProgressBar
+	// LastActivity is relative ("5 min ago"); LastActivityTS is RFC 3339.
+	LastActivity   string
+	LastActivityTS string
+}
+
+// Short is the progress as "3/10 (30%)", for a narrow table cell.
+func (p ProgressBar) Short() string {
+	return fmt.Sprintf("%d/%d (%d%%)", p.Completed, p.Total, p.Percent())
+}
+
+// LearnerDetail is one learner's page on a course's dashboard.
+type LearnerDetail struct {
+	CourseTitle  string
+	DashboardURL string
+	Name         string
+	Progress     ProgressBar
+	Started      string
+	LastActivity string
+	Lessons      []LessonDone
+}
+
+// LessonDone is a lesson with when a learner completed it ("" if not).
+type LessonDone struct {
+	Number      int
+	Title       string
+	CompletedAt string
+	CompletedTS string
+}
+
+// MyProgress is a learner's own progress across the courses they started.
+type MyProgress struct {
+	Courses []MyCourseItem
+}
+
+// MyCourseItem is one course on the learner's progress page.
+type MyCourseItem struct {
+	Title        string
+	URL          string
+	Progress     ProgressBar
+	LastActivity string
+}
