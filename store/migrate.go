@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -45,4 +48,44 @@ func migrateDB(ctx context.Context, db *sql.DB) ([]string, error) {
 		applied = append(applied, r.Source.Path)
 	}
 	return applied, nil
+}
+
+// LatestMigration is the highest version among the embedded migrations.
+func LatestMigration() (int64, error) {
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		return 0, fmt.Errorf("store: list migrations: %w", err)
+	}
+	var latest int64
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, _ := strings.Cut(name, "_")
+		v, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("store: migration %s has no version number", name)
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
+}
+
+// Ready checks that the database answers and has every migration this
+// binary embeds; /readyz reports it.
+func (s *Store) Ready(ctx context.Context) error {
+	want, err := LatestMigration()
+	if err != nil {
+		return err
+	}
+	var have int64
+	if err := s.pool.QueryRow(ctx,
+		`SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&have); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if have < want {
+		return fmt.Errorf("database schema is at version %d, this build needs %d", have, want)
+	}
+	return nil
 }

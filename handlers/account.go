@@ -1,0 +1,222 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+	"fieldbook/views"
+)
+
+// accountHandlers serve "Your account": the password and the sessions.
+type accountHandlers struct{ *App }
+
+// sessSeen is when this session last updated its last_seen record.
+const sessSeen = "seen"
+
+// touchEvery is how often a session's "last seen" is written.
+const touchEvery = 10 * time.Minute
+
+// deviceHint names a device from its User-Agent, for the sessions list.
+func deviceHint(ua string) string {
+	os := "Unknown device"
+	switch {
+	case strings.Contains(ua, "Android"):
+		os = "Android"
+	case strings.Contains(ua, "iPhone"), strings.Contains(ua, "iPad"):
+		os = "iPhone/iPad"
+	case strings.Contains(ua, "Windows"):
+		os = "Windows"
+	case strings.Contains(ua, "Mac OS X"):
+		os = "Mac"
+	case strings.Contains(ua, "Linux"):
+		os = "Linux"
+	}
+	browser := ""
+	switch {
+	case strings.Contains(ua, "SamsungBrowser"):
+		browser = "Samsung Internet"
+	case strings.Contains(ua, "Firefox/"):
+		browser = "Firefox"
+	case strings.Contains(ua, "Edg/"):
+		browser = "Edge"
+	case strings.Contains(ua, "Chrome/"), strings.Contains(ua, "Chromium/"):
+		browser = "Chrome"
+	case strings.Contains(ua, "Safari/"):
+		browser = "Safari"
+	case ua != "":
+		browser = "other browser"
+	}
+	if browser == "" {
+		return os
+	}
+	return os + ", " + browser
+}
+
+// recordSession notes the new session of a user who just signed in.
+func (a *App) recordSession(c echo.Context, caller store.Caller) error {
+	ctx := c.Request().Context()
+	a.sessions.Put(ctx, sessSeen, time.Now().Unix())
+	token := a.sessions.Token(ctx)
+	return a.store.InTx(ctx, caller, func(tx *store.Tx) error {
+		return tx.RecordSession(ctx, token, deviceHint(c.Request().UserAgent()))
+	})
+}
+
+// touchSession keeps "last seen" roughly current without a write per request.
+func (a *App) touchSession(c echo.Context, caller store.Caller) {
+	ctx := c.Request().Context()
+	if seen := a.sessions.GetInt64(ctx, sessSeen); time.Since(time.Unix(seen, 0)) < touchEvery {
+		return
+	}
+	token := a.sessions.Token(ctx)
+	if token == "" {
+		return
+	}
+	err := a.store.InTx(ctx, caller, func(tx *store.Tx) error { return tx.TouchSession(ctx, token) })
+	if err != nil {
+		a.log.Warn("touch session", "err", err)
+		return
+	}
+	a.sessions.Put(ctx, sessSeen, time.Now().Unix())
+}
+
+func sessionAgo(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < 2*time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d minutes ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d hours ago", int(d.Hours()))
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
+func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordForm, notice string) error {
+	ctx := c.Request().Context()
+	caller := callerOf(c)
+	var user store.User
+	var list []store.Session
+	err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
+		if user, err = tx.UserByID(ctx, caller.UserID); err != nil {
+			return err
+		}
+		list, err = tx.Sessions(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	current := h.sessions.Token(ctx)
+	vm := views.Account{Username: user.Username, Password: form, Notice: notice}
+	for _, s := range list {
+		vm.Sessions = append(vm.Sessions, views.SessionRow{
+			Device: s.Device, Since: sessionAgo(s.CreatedAt), LastSeen: sessionAgo(s.LastSeen), Current: s.Token == current,
+		})
+	}
+	return h.render(c, status, "Your account", views.AccountPage(vm))
+}
+
+// showAccount is GET /account.
+func (h *accountHandlers) showAccount(c echo.Context) error {
+	notice := ""
+	switch c.QueryParam("done") {
+	case "password":
+		notice = "Your password is changed. Other devices are signed out."
+	case "sessions":
+		notice = "Signed out everywhere else."
+	}
+	return h.page(c, http.StatusOK, views.PasswordForm{}, notice)
+}
+
+// changePassword checks the current password, sets the new one, ends every
+// other session and renews this one's token.
+func (h *accountHandlers) changePassword(c echo.Context) error {
+	if err := readForm(c); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	caller := callerOf(c)
+	form := views.PasswordForm{Errors: map[string]string{}}
+	current, next := c.FormValue("current_password"), c.FormValue("new_password")
+	if current == "" {
+		form.Errors["current_password"] = "Enter your current password."
+	}
+	if msg := ValidatePassword(next); msg != "" {
+		form.Errors["new_password"] = msg
+	} else if next == current {
+		form.Errors["new_password"] = "Choose a password different from the current one."
+	}
+	if len(form.Errors) > 0 {
+		return h.page(c, http.StatusUnprocessableEntity, form, "")
+	}
+	var user store.User
+	var auth store.AuthUser
+	err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
+		user, err = tx.UserByID(ctx, caller.UserID)
+		return err
+	})
+	if err == nil {
+		err = h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+			auth, err = tx.UserForSignIn(ctx, user.Username)
+			return err
+		})
+	}
+	if err != nil {
+		return err
+	}
+	ok, err := CheckPassword(ctx, current, auth.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		form.Errors["current_password"] = "That is not your current password."
+		return h.page(c, http.StatusUnprocessableEntity, form, "")
+	}
+	hash, err := HashPassword(ctx, next)
+	if err != nil {
+		return err
+	}
+	old := h.sessions.Token(ctx)
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	renewed := h.sessions.Token(ctx)
+	device := deviceHint(c.Request().UserAgent())
+	err = h.store.InTx(ctx, caller, func(tx *store.Tx) error {
+		if err := tx.SetOwnPassword(ctx, hash); err != nil {
+			return err
+		}
+		if _, err := tx.EndOtherSessions(ctx, old); err != nil {
+			return err
+		}
+		if err := tx.ForgetSession(ctx, old); err != nil {
+			return err
+		}
+		return tx.RecordSession(ctx, renewed, device)
+	})
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/account?done=password")
+}
+
+// endOtherSessions is "Sign out everywhere else".
+func (h *accountHandlers) endOtherSessions(c echo.Context) error {
+	ctx := c.Request().Context()
+	keep := h.sessions.Token(ctx)
+	err := h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
+		_, err := tx.EndOtherSessions(ctx, keep)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/account?done=sessions")
+}

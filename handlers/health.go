@@ -1,0 +1,33 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// liveness answers as long as the process serves HTTP.
+func liveness(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.String(http.StatusOK, "ok")
+}
+
+// readiness answers 200 only when every check passes (the database answers,
+// its migrations are current, the LISTEN connection is up), else 503 with
+// the first failure; a load balancer sends traffic elsewhere meanwhile.
+func readiness(checks func(context.Context) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		if checks == nil {
+			return c.String(http.StatusOK, "ready")
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		if err := checks(ctx); err != nil {
+			return c.String(http.StatusServiceUnavailable, "not ready: "+err.Error())
+		}
+		return c.String(http.StatusOK, "ready")
+	}
+}
