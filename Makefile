@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/fieldbook
 SOURCES := $(shell find cmd handlers views store migrations static sw -type f 2>/dev/null) go.mod go.sum
 
-.PHONY: run build test vet templ-check chromium postgres generate bench fuzz clean db-stop
+.PHONY: run build test vet templ-check chromium postgres generate bench bench-data fuzz clean db-stop
 
 run: $(BIN)
 	@scripts/ensure-postgres.sh
@@ -35,6 +35,12 @@ chromium:
 
 postgres:
 	@scripts/ensure-postgres.sh
+
+# Loads 200 courses, 10k lessons, 100k learners and 5M progress rows into an
+# empty database ($$DATABASE_URL) for the dashboard measurements
+# (docs/dashboard.md). Takes minutes; never part of make test.
+bench-data: $(BIN)
+	$(BIN) bench-data
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./store/ ./handlers/

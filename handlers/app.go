@@ -5,6 +5,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +38,19 @@ type Options struct {
 	// CORSOrigins may call /api/* from a browser on another origin (exact
 	// scheme://host[:port]); empty allows none.
 	CORSOrigins []string
+	// AdminSessionIdle and AdminSessionLifetime are the shorter bounds of an
+	// admin's session (defaults 1 hour and 12 hours).
+	AdminSessionIdle     time.Duration
+	AdminSessionLifetime time.Duration
+	// Hub receives the progress events of this instance's LISTEN connection
+	// (store.ProgressListener) for the dashboards' event streams; New makes
+	// one when nil. SSEHeartbeat is the streams' keep-alive interval
+	// (default DefaultHeartbeat).
+	Hub          *Hub
+	SSEHeartbeat time.Duration
+	// Ready checks what /readyz reports (database, migrations, listener);
+	// nil reports ready whenever the process serves.
+	Ready func(context.Context) error
 }
 
 // App holds what the handlers share: the store, the sessions, the assets.
@@ -45,6 +59,8 @@ type App struct {
 	sessions *scs.SessionManager
 	assets   *static.Set
 	log      *slog.Logger
+	// adminIdle and adminLifetime bound admin sessions more tightly.
+	adminIdle, adminLifetime time.Duration
 }
 
 // New builds the application and its router.
@@ -62,6 +78,12 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if opts.SessionLifetime == 0 {
 		opts.SessionLifetime = 90 * 24 * time.Hour
 	}
+	if opts.AdminSessionIdle == 0 {
+		opts.AdminSessionIdle = time.Hour
+	}
+	if opts.AdminSessionLifetime == 0 {
+		opts.AdminSessionLifetime = 12 * time.Hour
+	}
 	sm := scs.New()
 	sm.Store = pgxstore.New(st.Pool())
 	sm.Lifetime = opts.SessionLifetime
@@ -73,7 +95,8 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
 
-	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger}
+	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger,
+		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -118,7 +141,9 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 		MinLength: 512,
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/static/") || p == "/healthz"
+			// Event streams are flushed event by event, never buffered.
+			return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" ||
+				strings.HasSuffix(p, "/events")
 		},
 	}))
 	// Forms are small; the sync endpoint takes up to 1 MB of queued changes.
@@ -127,13 +152,14 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/api/progress" },
 	}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
-		Limit:   "1M",
+		Limit:   "1MB", // maxSyncBytes
 		Skipper: func(c echo.Context) bool { return c.Request().URL.Path != "/api/progress" },
 	}))
 
 	// Static files carry no session: no cookie work, no database round trip.
 	e.GET("/static/:hash/:name", a.serveStatic)
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/healthz", liveness)
+	e.GET("/readyz", readiness(opts.Ready))
 	p, err := newPWA(a)
 	if err != nil {
 		return nil, nil, err
@@ -144,7 +170,8 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 
 	// Page routes carry the session. Middleware is attached per route (not to
 	// a group, whose catch-all route would turn every 405 into a 404).
-	pages := &routes{e: e, mw: []echo.MiddlewareFunc{echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller}}
+	pages := &routes{e: e, mw: []echo.MiddlewareFunc{secureCookiesOverHTTPS(opts.TrustedProxies),
+		echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller}}
 	courses := &courseHandlers{App: a}
 	lessons := &lessonHandlers{App: a}
 	auth := &authHandlers{App: a}
@@ -157,11 +184,56 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/api/courses/:id/progress", courses.courseProgressJSON, a.requireUser)
 	pages.POST("/api/progress", sync.syncProgress, a.requireUser)
 
+	// Authoring (P2): volunteers and admins only (requireStaff); which
+	// courses each may change, row-level security decides.
+	courseEdit := &courseEditHandlers{App: a}
+	lessonEdit := &lessonEditHandlers{App: a}
+	pages.GET("/studio", courseEdit.studio, a.requireStaff)
+	pages.GET("/courses/new", courseEdit.newCourse, a.requireStaff)
+	pages.POST("/courses", courseEdit.createCourse, a.requireStaff)
+	pages.GET("/courses/:id/edit", courseEdit.editCourse, a.requireStaff)
+	pages.POST("/courses/:id", courseEdit.updateCourse, a.requireStaff)
+	pages.GET("/courses/:id/delete", courseEdit.confirmDeleteCourse, a.requireStaff)
+	pages.POST("/courses/:id/delete", courseEdit.deleteCourse, a.requireStaff)
+	pages.POST("/courses/:id/publish", courseEdit.setPublished(true), a.requireStaff)
+	pages.POST("/courses/:id/unpublish", courseEdit.setPublished(false), a.requireStaff)
+	pages.POST("/courses/:id/archive", courseEdit.setArchived(true), a.requireStaff)
+	pages.POST("/courses/:id/restore", courseEdit.setArchived(false), a.requireStaff)
+	pages.POST("/courses/:id/lessons", courseEdit.addLesson, a.requireStaff)
+	pages.POST("/courses/:id/editors", courseEdit.addEditor, a.requireStaff)
+	pages.GET("/lessons/:id/edit", lessonEdit.editLesson, a.requireStaff)
+	pages.POST("/lessons/:id", lessonEdit.updateLesson, a.requireStaff)
+	pages.POST("/lessons/:id/delete", lessonEdit.deleteLesson, a.requireStaff)
+	pages.POST("/lessons/:id/move", lessonEdit.moveLesson, a.requireStaff)
+	pages.POST("/lessons/preview", lessonEdit.previewLesson, a.requireStaff)
+
 	pages.GET("/login", auth.showLogin)
 	pages.POST("/login", auth.login)
 	pages.GET("/signup", auth.showSignup)
 	pages.POST("/signup", auth.signup)
 	pages.POST("/logout", auth.logout)
+
+	// Your account (P5): password change and sessions.
+	account := &accountHandlers{App: a}
+	pages.GET("/account", account.showAccount, a.requireUser)
+	pages.POST("/account/password", account.changePassword, a.requireUser)
+	pages.POST("/account/sessions/end-others", account.endOtherSessions, a.requireUser)
+
+	// Dashboard and realtime (P4)
+	hub := opts.Hub
+	if hub == nil {
+		hub = NewHub(DefaultStreamsPerUser, DefaultStreamBuffer)
+	}
+	if opts.SSEHeartbeat <= 0 {
+		opts.SSEHeartbeat = DefaultHeartbeat
+	}
+	dash := &dashboardHandlers{App: a, hub: hub, heartbeat: opts.SSEHeartbeat}
+	pages.GET("/courses/:id/dashboard", dash.showDashboard, a.requireUser)
+	pages.GET("/courses/:id/dashboard.csv", dash.exportCSV, a.requireUser)
+	pages.GET("/courses/:id/dashboard/events", dash.streamEvents, a.requireUser)
+	pages.GET("/courses/:id/dashboard/learners/:learnerID", dash.showLearner, a.requireUser)
+	pages.GET("/me/progress", dash.myProgress, a.requireUser)
+	// End of dashboard and realtime (P4)
 
 	return e, a, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/trustelem/zxcvbn/frequency"
 
 	"github.com/a-h/templ"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/store"
@@ -279,12 +280,28 @@ func (h *authHandlers) startSession(c echo.Context, id, role, name string) error
 	h.sessions.Put(ctx, sessUserID, id)
 	h.sessions.Put(ctx, sessRole, role)
 	h.sessions.Put(ctx, sessName, name)
-	return nil
+	if role == string(store.RoleAdmin) {
+		h.sessions.Put(ctx, sessActive, time.Now().Unix())
+		h.sessions.SetDeadline(ctx, time.Now().Add(h.adminLifetime))
+	}
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return err
+	}
+	return h.recordSession(c, store.Caller{UserID: uid, Role: store.Role(role)})
 }
 
 // logout ends the session on the server, not just in the browser.
 func (h *authHandlers) logout(c echo.Context) error {
 	ctx := c.Request().Context()
+	if signedIn(c) {
+		token := h.sessions.Token(ctx)
+		if err := h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
+			return tx.ForgetSession(ctx, token)
+		}); err != nil {
+			return err
+		}
+	}
 	// Renewing deletes the old token from the store; destroying then
 	// deletes the new one and expires the cookie.
 	if err := h.sessions.RenewToken(ctx); err != nil {

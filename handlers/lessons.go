@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -36,9 +35,16 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	body := l.BodyHTML
+	if body == "" && l.Body != "" {
+		// Saved before lessons were Markdown: render it now.
+		if body, err = RenderMarkdown(l.Body); err != nil {
+			return err
+		}
+	}
 	vm := views.Lesson{
 		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID),
-		Number: l.Number, Title: l.Title, Body: bodyBlocks(l.Body),
+		Number: l.Number, Title: l.Title, BodyHTML: body,
 		DurationMinutes: l.DurationMinutes, ContentURL: l.ContentURL,
 		Status: h.status(c, l, p),
 	}
@@ -110,30 +116,4 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, lessonURL(id))
 	}
 	return h.render(c, http.StatusOK, l.Title, views.LessonStatusBlock(h.status(c, l, p)))
-}
-
-// bodyBlocks splits a plain-text lesson body into paragraphs (separated by a
-// blank line) and lists (lines starting with "- ").
-func bodyBlocks(body string) []views.Block {
-	body = strings.ReplaceAll(body, "\r\n", "\n")
-	var blocks []views.Block
-	for _, chunk := range strings.Split(body, "\n\n") {
-		var cur *views.Block
-		for _, line := range strings.Split(chunk, "\n") {
-			line = strings.TrimSpace(line)
-			if line == "" {
-				continue
-			}
-			isItem := strings.HasPrefix(line, "- ")
-			if isItem {
-				line = strings.TrimSpace(line[2:])
-			}
-			if cur == nil || cur.List != isItem {
-				blocks = append(blocks, views.Block{List: isItem})
-				cur = &blocks[len(blocks)-1]
-			}
-			cur.Lines = append(cur.Lines, line)
-		}
-	}
-	return blocks
 }

@@ -31,12 +31,13 @@ func (a *App) loadCaller(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		caller := store.Anonymous
-		if idStr := a.sessions.GetString(ctx, sessUserID); idStr != "" {
+		if idStr := a.sessions.GetString(ctx, sessUserID); idStr != "" && a.adminSessionRules(c) {
 			id, err := uuid.Parse(idStr)
 			role := store.Role(a.sessions.GetString(ctx, sessRole))
 			if err == nil && role.Valid() {
 				caller = store.Caller{UserID: id, Role: role}
 				c.Set(ctxName, a.sessions.GetString(ctx, sessName))
+				a.touchSession(c, caller)
 			}
 		}
 		c.Set(ctxCaller, caller)
@@ -183,4 +184,16 @@ func toAttrs(kv []any) []slog.Attr {
 		out = append(out, slog.Any(kv[i].(string), kv[i+1]))
 	}
 	return out
+}
+
+// requireStaff lets volunteers and admins through to the authoring pages:
+// anonymous callers are sent to sign in, learners get a 403. Which courses a
+// volunteer may change is then decided by the database (course_editors).
+func (a *App) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return a.requireUser(func(c echo.Context) error {
+		if r := callerOf(c).Role; r != store.RoleVolunteer && r != store.RoleAdmin {
+			return echo.NewHTTPError(http.StatusForbidden, "Only volunteers and admins can write courses.")
+		}
+		return next(c)
+	})
 }

@@ -27,6 +27,10 @@ var BuildID = ""
 // HTMX is the vendored htmx file, its version in the name.
 const HTMX = "htmx-2.0.11.min.js"
 
+// SSE is htmx's Server-Sent Events extension (npm htmx-ext-sse, its
+// dist/sse.min.js), loaded only by the pages that stream: the dashboard.
+const SSE = "htmx-ext-sse-2.2.4.min.js"
+
 // File is one static file, read once at start-up.
 type File struct {
 	Name        string

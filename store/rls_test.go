@@ -231,8 +231,55 @@ func TestRLSPolicies(t *testing.T) {
 		rlsCase{"admin deletes a learner's progress", roleAdmin, w.admin, `DELETE FROM student_progress WHERE id = $1`, []any{w.progA}, rows(0)},
 	)
 
+	// progress_changes: the record of synced change ids. A learner adds only
+	// their own, only for lessons they can see; nobody changes or removes
+	// one; anonymous has no access at all. (Reading own rows with seeded
+	// records: TestRLSProgressChanges in sync_test.go.)
+	const insertChange = `INSERT INTO progress_changes (id, student_id, lesson_id, completed, client_at, outcome)
+		VALUES (gen_random_uuid(), $1, $2, true, now(), 'applied')`
+	add(
+		rlsCase{"learner A records own change", roleLearner, w.a, insertChange, []any{w.a, w.l1}, rows(1)},
+		rlsCase{"learner A records a change for B", roleLearner, w.a, insertChange, []any{w.b, w.l1}, refused},
+		rlsCase{"learner A records a change without a student", roleLearner, w.a, insertChange, []any{nil, w.l1}, refused},
+		rlsCase{"learner A records own change for a draft lesson", roleLearner, w.a, insertChange, []any{w.a, w.l2}, refused},
+		rlsCase{"learner A records own change for a lesson of a draft course", roleLearner, w.a, insertChange, []any{w.a, w.l4}, refused},
+		rlsCase{"learner without a user id records a change", roleLearner, uuid.Nil, insertChange, []any{w.a, w.l1}, refused},
+		rlsCase{"learner reads change records (none)", roleLearner, w.a, `SELECT * FROM progress_changes`, nil, rows(0)},
+		rlsCase{"volunteer records own change for a draft lesson it can see", roleVolunteer, w.vol, insertChange, []any{w.vol, w.l2}, rows(1)},
+		rlsCase{"volunteer records a change for a learner", roleVolunteer, w.vol, insertChange, []any{w.a, w.l1}, refused},
+		rlsCase{"admin records a change for a learner", roleAdmin, w.admin, insertChange, []any{w.a, w.l1}, refused},
+		rlsCase{"anonymous reads change records", roleAnon, uuid.Nil, `SELECT * FROM progress_changes`, nil, refused},
+		rlsCase{"anonymous records a change", roleAnon, uuid.Nil, insertChange, []any{w.a, w.l1}, refused},
+	)
+	for _, r := range []struct {
+		role string
+		user uuid.UUID
+	}{{roleAnon, uuid.Nil}, {roleLearner, w.a}, {roleVolunteer, w.vol}, {roleAdmin, w.admin}} {
+		add(
+			rlsCase{r.role + " updates change records", r.role, r.user, `UPDATE progress_changes SET outcome = 'stale'`, nil, refused},
+			rlsCase{r.role + " deletes change records", r.role, r.user, `DELETE FROM progress_changes`, nil, refused},
+		)
+	}
+	add(
+		rlsCase{"no role may update or delete change records", roleLearner, w.a, `
+			SELECT r FROM unnest(ARRAY['fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer',
+			                           'fieldbook_admin', 'fieldbook_auth', 'fieldbook_app']) r
+			WHERE has_table_privilege(r, 'progress_changes', 'UPDATE')
+			   OR has_table_privilege(r, 'progress_changes', 'DELETE')
+			   OR has_table_privilege(r, 'progress_changes', 'TRUNCATE')`, nil, rows(0)},
+		rlsCase{"change records have RLS enabled and forced", roleLearner, w.a, `
+			SELECT 1 FROM pg_class
+			WHERE oid = 'progress_changes'::regclass AND relrowsecurity AND relforcerowsecurity`, nil, rows(1)},
+		rlsCase{"change records are indexed on student_id", roleLearner, w.a, `
+			SELECT 1 FROM pg_index i
+			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+			WHERE i.indrelid = 'progress_changes'::regclass AND a.attname = 'student_id'`, nil, rows(1)},
+	)
+
 	// courses and lessons: published ones for everyone, drafts and writes
-	// for volunteers and admins.
+	// for admins and for the courses' editors: vol created both courses, so
+	// a trigger made vol their editor. Volunteers who edit nothing are
+	// refused: TestAuthoringRLSPolicies in authoring_test.go.
 	for _, r := range []struct {
 		role string
 		user uuid.UUID
@@ -499,7 +546,7 @@ func TestRLSSuperuserSwitch(t *testing.T) {
 func TestRLSEnabledAndForced(t *testing.T) {
 	t.Parallel()
 	w := newRLSWorld(t)
-	for _, table := range []string{"users", "courses", "lessons", "student_progress"} {
+	for _, table := range []string{"users", "courses", "lessons", "student_progress", "course_editors"} {
 		t.Run(table, func(t *testing.T) {
 			var enabled, forced bool
 			var policies int
@@ -539,6 +586,9 @@ func TestRLSPolicyColumnsIndexed(t *testing.T) {
 		{"lessons", "published", true},
 		{"student_progress", "student_id", false},
 		{"student_progress", "lesson_id", false},
+		{"courses", "archived_at", false},
+		{"course_editors", "course_id", false},
+		{"course_editors", "user_id", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table+"."+tt.column, func(t *testing.T) {

@@ -28,3 +28,13 @@ func lessonCount(n int) string {
 	}
 	return strconv.Itoa(n) + " lessons"
 }
+
+func progressCount(n int) string {
+	if n == 1 {
+		return "1 progress record"
+	}
+	return strconv.Itoa(n) + " progress records"
+}
+
+// isStaff is true for the roles that write courses.
+func isStaff(u *User) bool { return u != nil && (u.Role == "volunteer" || u.Role == "admin") }

@@ -17,6 +17,9 @@ type Page struct {
 	// Bare leaves out the user's name and forms: for the offline page, which
 	// is cached once and shown to whoever is offline.
 	Bare bool
+	// Scripts are extra deferred scripts, after htmx: the SSE extension,
+	// loaded only on the pages that use it.
+	Scripts []string
 }
 
 // Assets are the URLs of the static files, each under its content hash.
@@ -94,12 +97,6 @@ type Course struct {
 	SaveURLs string
 }
 
-// Block is one paragraph or list of a lesson body.
-type Block struct {
-	List  bool
-	Lines []string
-}
-
 // LessonStatus is the part of a lesson page that changes when the learner
 // marks it complete: the button and the course progress. htmx swaps it.
 type LessonStatus struct {
@@ -115,11 +112,13 @@ type LessonStatus struct {
 
 // Lesson is a lesson page.
 type Lesson struct {
-	CourseTitle     string
-	CourseURL       string
-	Number          int
-	Title           string
-	Body            []Block
+	CourseTitle string
+	CourseURL   string
+	Number      int
+	Title       string
+	// BodyHTML is the lesson body rendered from Markdown and sanitised when
+	// it was saved; the template writes it as is.
+	BodyHTML        string
 	DurationMinutes int
 	ContentURL      string
 	PrevURL         string
@@ -149,4 +148,145 @@ type Error struct {
 	Status  int
 	Title   string
 	Message string
+}
+
+// StudioCourse is one course in the "Your courses" list.
+type StudioCourse struct {
+	Title     string
+	EditURL   string
+	ViewURL   string // "" unless learners can see it
+	Published bool
+	Archived  bool
+	Lessons   int
+	Drafts    int
+	Updated   string
+}
+
+// Studio is the "Your courses" page of a volunteer or admin.
+type Studio struct {
+	Courses []StudioCourse
+}
+
+// Audit is the "created by … last edited by … at …" line of an edit page.
+type Audit struct {
+	CreatedBy string
+	CreatedAt string
+	UpdatedBy string
+	UpdatedAt string
+}
+
+// CourseFields are a course's editable fields as typed or stored.
+type CourseFields struct {
+	Title       string
+	Description string
+}
+
+// CourseForm is the course form: what was typed, the version it was loaded
+// from, and what was wrong with it.
+type CourseForm struct {
+	Action  string
+	Version int // 0 for a new course
+	Fields  CourseFields
+	Errors  map[string]string
+	Message string
+	// Conflict is the version someone else saved meanwhile, shown beside
+	// the fields typed here; nil when there is none.
+	Conflict *CourseConflict
+}
+
+// CourseConflict is the other person's saved version of a course.
+type CourseConflict struct {
+	Fields    CourseFields
+	UpdatedBy string
+	UpdatedAt string
+}
+
+// EditLessonRow is one lesson in a course's edit page.
+type EditLessonRow struct {
+	ID              string
+	Number          int
+	Title           string
+	EditURL         string
+	MoveURL         string
+	DurationMinutes int
+	Published       bool
+	First, Last     bool
+}
+
+// EditorRow is one editor of a course.
+type EditorRow struct {
+	Name     string
+	Username string
+}
+
+// CourseEdit is the edit page of a course.
+type CourseEdit struct {
+	ID        string
+	Title     string // as saved, for the heading
+	URL       string // base URL: /courses/{id}
+	ViewURL   string // the learners' page, "" unless published and live
+	Published bool
+	Archived  bool
+	Audit     Audit
+	Form      CourseForm
+	Lessons   []EditLessonRow
+	Editors   []EditorRow
+	// EditorUsername and EditorError are the add-editor form after a
+	// failed attempt.
+	EditorUsername string
+	EditorError    string
+}
+
+// CourseDelete is the confirmation page before deleting a course.
+type CourseDelete struct {
+	Title    string
+	URL      string
+	EditURL  string
+	Lessons  int
+	Progress int
+}
+
+// LessonFields are a lesson's editable fields as typed or stored.
+// DurationMinutes is text so that what was typed comes back as typed.
+type LessonFields struct {
+	Title           string
+	Body            string
+	ContentURL      string
+	DurationMinutes string
+	Published       bool
+}
+
+// LessonConflict is the other person's saved version of a lesson.
+type LessonConflict struct {
+	Fields    LessonFields
+	UpdatedBy string
+	UpdatedAt string
+}
+
+// LessonForm is the lesson form (new or edit).
+type LessonForm struct {
+	Action string
+	// LessonID or CourseID tell the preview where the form belongs.
+	LessonID string
+	CourseID string
+	Version  int
+	Fields   LessonFields
+	Errors   map[string]string
+	Message  string
+	Conflict *LessonConflict
+	// PreviewHTML is the body rendered without saving (no-JS preview).
+	PreviewHTML string
+	Preview     bool
+}
+
+// LessonEdit is the edit page of a lesson (or the new-lesson page).
+type LessonEdit struct {
+	New           bool
+	Title         string
+	CourseTitle   string
+	CourseEditURL string
+	DeleteURL     string
+	Published     bool
+	Audit         Audit
+	Form          LessonForm
 }

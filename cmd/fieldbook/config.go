@@ -7,12 +7,17 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // Config is every setting Fieldbook reads, parsed once from the environment.
 type Config struct {
 	// DatabaseURL is the connection the app serves with (DATABASE_URL).
 	DatabaseURL string
+	// ListenDatabaseURL is the direct connection (never through PgBouncer in
+	// transaction mode) that LISTENs for progress notifications
+	// (FIELDBOOK_LISTEN_DATABASE_URL, default DatabaseURL).
+	ListenDatabaseURL string
 	// MigrateDatabaseURL owns the schema and applies migrations
 	// (FIELDBOOK_MIGRATE_DATABASE_URL, default DatabaseURL).
 	MigrateDatabaseURL string
@@ -29,6 +34,14 @@ type Config struct {
 	// TrustedProxies are the networks whose X-Forwarded-For is believed
 	// (FIELDBOOK_TRUSTED_PROXIES, comma-separated CIDRs or addresses).
 	TrustedProxies []*net.IPNet
+	// SessionIdle, SessionLifetime: how long a session lasts unused and at
+	// most (FIELDBOOK_SESSION_IDLE default 720h, FIELDBOOK_SESSION_LIFETIME
+	// default 2160h): learners may be offline for weeks.
+	SessionIdle, SessionLifetime time.Duration
+	// AdminSessionIdle, AdminSessionLifetime: the same for admins
+	// (FIELDBOOK_ADMIN_SESSION_IDLE default 1h, FIELDBOOK_ADMIN_SESSION_LIFETIME
+	// default 12h).
+	AdminSessionIdle, AdminSessionLifetime time.Duration
 	// errs are parse errors, reported by Validate.
 	errs []error
 }
@@ -49,6 +62,10 @@ func loadConfig() Config {
 	}
 	if c.MigrateDatabaseURL == "" {
 		c.MigrateDatabaseURL = c.DatabaseURL
+	}
+	c.ListenDatabaseURL = os.Getenv("FIELDBOOK_LISTEN_DATABASE_URL")
+	if c.ListenDatabaseURL == "" {
+		c.ListenDatabaseURL = c.DatabaseURL
 	}
 	for _, o := range splitList(os.Getenv("FIELDBOOK_CORS_ORIGINS")) {
 		if err := validOrigin(o); err != nil {
@@ -71,6 +88,29 @@ func loadConfig() Config {
 			continue
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"FIELDBOOK_SESSION_IDLE", &c.SessionIdle, 30 * 24 * time.Hour},
+		{"FIELDBOOK_SESSION_LIFETIME", &c.SessionLifetime, 90 * 24 * time.Hour},
+		{"FIELDBOOK_ADMIN_SESSION_IDLE", &c.AdminSessionIdle, time.Hour},
+		{"FIELDBOOK_ADMIN_SESSION_LIFETIME", &c.AdminSessionLifetime, 12 * time.Hour},
+	} {
+		*d.dst = d.def
+		if v := os.Getenv(d.name); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur < time.Minute {
+				c.errs = append(c.errs, fmt.Errorf("%s must be a duration of a minute or more, like 720h, not %q", d.name, v))
+				continue
+			}
+			*d.dst = dur
+		}
+	}
+	if c.SessionIdle > c.SessionLifetime || c.AdminSessionIdle > c.AdminSessionLifetime {
+		c.errs = append(c.errs, errors.New("a session's idle timeout cannot be longer than its lifetime"))
 	}
 	switch v := strings.ToLower(os.Getenv("FIELDBOOK_COOKIE_SECURE")); v {
 	case "true", "1", "yes":

@@ -78,9 +78,14 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 				return err
 			}
 			for i, l := range dc.Lessons {
+				body := strings.TrimSpace(l.Body)
+				html, err := handlers.RenderMarkdown(body)
+				if err != nil {
+					return err
+				}
 				if _, err := tx.CreateLesson(ctx, store.NewLesson{
 					ID:       uuid.NewSHA1(demoNamespace, []byte(fmt.Sprintf("lesson/%s/%d", dc.Slug, i))),
-					CourseID: courseID, Title: l.Title, Body: strings.TrimSpace(l.Body),
+					CourseID: courseID, Title: l.Title, Body: body, BodyHTML: html,
 					ContentURL: l.ContentURL, DurationMinutes: l.DurationMinutes, Published: true,
 				}); err != nil {
 					return err

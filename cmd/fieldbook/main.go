@@ -28,8 +28,10 @@ Usage:
   fieldbook demo                  load the demo courses and accounts (idempotent)
   fieldbook user add --username U --role learner|volunteer|admin [--name N]
                                   create an account; the password is read from stdin
+  fieldbook bench-data            load a large synthetic data set for measurements
   fieldbook user passwd --username U
                                   set an account's password, read from stdin
+  fieldbook health [--url URL]    exit 0 when the local server is ready (/readyz)
 
 Commands connect with DATABASE_URL; migrations (also those serve applies)
 use FIELDBOOK_MIGRATE_DATABASE_URL when it is set. Run "fieldbook <command> --help"
@@ -65,8 +67,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdMigrate(ctx, cfg, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, cfg, args[1:], stdout, stderr)
+	case "bench-data":
+		return cmdBenchData(ctx, cfg, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(ctx, cfg, args[1:], stdin, stdout, stderr)
+	case "health":
+		return cmdHealth(ctx, cfg, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
@@ -120,11 +126,38 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return err
 	}
 	defer pool.Close()
-	e, _, err := handlers.New(store.New(pool), handlers.Options{
-		CookieSecure:   cfg.CookieSecure,
-		Logger:         logger,
-		TrustedProxies: cfg.TrustedProxies,
-		CORSOrigins:    cfg.CORSOrigins,
+	// One LISTEN connection per instance feeds the dashboards' streams.
+	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
+	listener := &store.ProgressListener{
+		URL:     cfg.ListenDatabaseURL,
+		OnEvent: hub.Publish,
+		OnConnect: func(first bool) {
+			if !first {
+				hub.Resync()
+			}
+		},
+		Log: logger,
+	}
+	st := store.New(pool)
+	e, _, err := handlers.New(st, handlers.Options{
+		CookieSecure:         cfg.CookieSecure,
+		Logger:               logger,
+		TrustedProxies:       cfg.TrustedProxies,
+		CORSOrigins:          cfg.CORSOrigins,
+		SessionIdle:          cfg.SessionIdle,
+		SessionLifetime:      cfg.SessionLifetime,
+		AdminSessionIdle:     cfg.AdminSessionIdle,
+		AdminSessionLifetime: cfg.AdminSessionLifetime,
+		Ready: func(ctx context.Context) error {
+			if err := st.Ready(ctx); err != nil {
+				return err
+			}
+			if !listener.Connected() {
+				return errors.New("the realtime LISTEN connection is down")
+			}
+			return nil
+		},
+		Hub: hub,
 	})
 	if err != nil {
 		return err
@@ -137,8 +170,16 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	// Open event streams end when the server shuts down, or Shutdown would
+	// wait for them.
+	srv.RegisterOnShutdown(hub.Close)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		if err := listener.Run(ctx); err != nil {
+			logger.Error("progress listener stopped", "err", err)
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	fmt.Fprintf(stdout, "fieldbook: serving on %s\n", displayAddr(cfg.Addr))

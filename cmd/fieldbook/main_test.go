@@ -165,9 +165,14 @@ func TestConfigValidate(t *testing.T) {
 		{map[string]string{"FIELDBOOK_COOKIE_SECURE": "maybe"}, "FIELDBOOK_COOKIE_SECURE"},
 		{map[string]string{"FIELDBOOK_ENV": "production"}, ""},
 		{map[string]string{"FIELDBOOK_ENV": "production", "FIELDBOOK_COOKIE_SECURE": "no"}, "refused in production"},
+		{map[string]string{"FIELDBOOK_SESSION_IDLE": "168h", "FIELDBOOK_SESSION_LIFETIME": "720h"}, ""},
+		{map[string]string{"FIELDBOOK_SESSION_IDLE": "soon"}, "FIELDBOOK_SESSION_IDLE"},
+		{map[string]string{"FIELDBOOK_ADMIN_SESSION_LIFETIME": "5s"}, "FIELDBOOK_ADMIN_SESSION_LIFETIME"},
+		{map[string]string{"FIELDBOOK_ADMIN_SESSION_IDLE": "48h"}, "idle timeout cannot be longer"},
 	}
 	for _, c := range cases {
-		for _, k := range []string{"FIELDBOOK_CORS_ORIGINS", "FIELDBOOK_TRUSTED_PROXIES", "FIELDBOOK_COOKIE_SECURE", "FIELDBOOK_ENV"} {
+		for _, k := range []string{"FIELDBOOK_CORS_ORIGINS", "FIELDBOOK_TRUSTED_PROXIES", "FIELDBOOK_COOKIE_SECURE", "FIELDBOOK_ENV",
+			"FIELDBOOK_SESSION_IDLE", "FIELDBOOK_SESSION_LIFETIME", "FIELDBOOK_ADMIN_SESSION_IDLE", "FIELDBOOK_ADMIN_SESSION_LIFETIME"} {
 			t.Setenv(k, c.env[k])
 		}
 		t.Setenv("DATABASE_URL", "postgres://x@localhost/x")
