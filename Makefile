@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/fieldbook
 SOURCES := $(shell find cmd handlers views store migrations static sw -type f 2>/dev/null) go.mod go.sum
 
-.PHONY: run build test vet templ-check chromium postgres generate bench bench-data fuzz clean db-stop
+.PHONY: run build test vet templ-check chromium postgres generate bench bench-data lighthouse fuzz clean db-stop
 
 run: $(BIN)
 	@scripts/ensure-postgres.sh
@@ -41,6 +41,10 @@ postgres:
 # (docs/dashboard.md). Takes minutes; never part of make test.
 bench-data: $(BIN)
 	$(BIN) bench-data
+
+# Lighthouse scores of the course list, a course and a lesson (needs make run).
+lighthouse:
+	@scripts/lighthouse.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./store/ ./handlers/
