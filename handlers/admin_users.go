@@ -1,0 +1,159 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+	"fieldbook/views"
+)
+
+// adminUserHandlers serve the admin's user management: the list, role
+// changes, disabling, and password-reset links handed over in person.
+type adminUserHandlers struct{ *App }
+
+// resetLinkLifetime is how long a password-reset link works: long enough
+// to hand it over, short enough that a lost note is soon harmless.
+const resetLinkLifetime = 24 * time.Hour
+
+// requireAdmin lets only admins through: anonymous callers are sent to sign
+// in, everyone else gets a 403. The database refuses the same callers too.
+func (a *App) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return a.requireUser(func(c echo.Context) error {
+		if callerOf(c).Role != store.RoleAdmin {
+			return echo.NewHTTPError(http.StatusForbidden, "Only admins can manage accounts.")
+		}
+		return next(c)
+	})
+}
+
+// linkDate is how pages show a link's or an account's date.
+func linkDate(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+
+// absoluteURL is path on this site, as a link to copy and hand over.
+func absoluteURL(c echo.Context, path string) string {
+	return c.Scheme() + "://" + c.Request().Host + path
+}
+
+// listUsers is GET /admin/users.
+func (h *adminUserHandlers) listUsers(c echo.Context) error {
+	ctx := c.Request().Context()
+	caller := callerOf(c)
+	var users []store.AdminUser
+	err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
+		users, err = tx.ListUsers(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	m := views.AdminUsers{}
+	switch c.QueryParam("done") {
+	case "role":
+		m.Notice = "Role changed. That person is signed out and signs in again with the new role."
+	case "disable":
+		m.Notice = "Account disabled and signed out everywhere."
+	case "enable":
+		m.Notice = "Account enabled."
+	}
+	for _, u := range users {
+		row := views.AdminUserRow{
+			ID: u.ID.String(), Username: u.Username, DisplayName: u.DisplayName,
+			Role: string(u.Role), Created: u.CreatedAt.UTC().Format("2 Jan 2006"), Self: u.ID == caller.UserID,
+		}
+		if u.DisabledAt != nil {
+			row.Disabled = u.DisabledAt.UTC().Format("2 Jan 2006")
+		}
+		m.Users = append(m.Users, row)
+	}
+	return h.render(c, http.StatusOK, "Users", views.AdminUsersPage(m))
+}
+
+// targetUser is the :id of an admin action; never the admin themselves for
+// the actions that could lock them out.
+func (h *adminUserHandlers) targetUser(c echo.Context, allowSelf bool) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return uuid.Nil, echo.NewHTTPError(http.StatusNotFound, "There is no such user.")
+	}
+	if !allowSelf && id == callerOf(c).UserID {
+		return uuid.Nil, badRequest("You cannot change your own role or disable your own account; ask another admin.")
+	}
+	return id, nil
+}
+
+// setRole is POST /admin/users/:id/role. The database ends the user's
+// sessions, which hold the old role.
+func (h *adminUserHandlers) setRole(c echo.Context) error {
+	if err := readForm(c); err != nil {
+		return err
+	}
+	id, err := h.targetUser(c, false)
+	if err != nil {
+		return err
+	}
+	role := store.Role(c.FormValue("role"))
+	if !role.Valid() {
+		return badRequest("Choose learner, volunteer or admin.")
+	}
+	ctx := c.Request().Context()
+	if err := h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
+		return tx.SetUserRole(ctx, id, role)
+	}); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/users?done=role")
+}
+
+// setDisabled is POST /admin/users/:id/disable and /enable. Disabling ends
+// every session of the account; sign-in no longer finds it.
+func (h *adminUserHandlers) setDisabled(disabled bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := h.targetUser(c, false)
+		if err != nil {
+			return err
+		}
+		ctx := c.Request().Context()
+		if err := h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
+			return tx.SetUserDisabled(ctx, id, disabled)
+		}); err != nil {
+			return err
+		}
+		done := "enable"
+		if disabled {
+			done = "disable"
+		}
+		return c.Redirect(http.StatusSeeOther, "/admin/users?done="+done)
+	}
+}
+
+// createReset is POST /admin/users/:id/reset: a one-time link to hand over
+// in person (there may be no email). Only its hash is stored, so the page
+// shows it once.
+func (h *adminUserHandlers) createReset(c echo.Context) error {
+	id, err := h.targetUser(c, true)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	token := store.NewLinkToken()
+	expires := time.Now().Add(resetLinkLifetime)
+	var user store.User
+	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		if user, err = tx.UserByID(ctx, id); err != nil {
+			return err
+		}
+		return tx.CreatePasswordReset(ctx, id, store.TokenHash(token), expires)
+	})
+	if err != nil {
+		return err
+	}
+	// The link is a secret: keep it out of shared caches and history.
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return h.render(c, http.StatusOK, "Password reset link", views.ResetLinkPage(views.ResetLink{
+		Username: user.Username, Link: absoluteURL(c, "/reset/"+token), Expires: linkDate(expires),
+	}))
+}

@@ -1,0 +1,76 @@
+package views
+
+// AdminUsers is the admin's list of accounts.
+type AdminUsers struct {
+	Users []AdminUserRow
+	// Notice is a one-line confirmation of the last action.
+	Notice string
+}
+
+// AdminUserRow is one account in the admin's list, with the actions that
+// apply to it.
+type AdminUserRow struct {
+	ID          string
+	Username    string
+	DisplayName string
+	Role        string
+	Created     string
+	// Disabled is when the account was disabled, "" while it is active.
+	Disabled string
+	// Self is the admin's own row: no role change or disable offered, so
+	// an admin cannot lock themselves out.
+	Self bool
+}
+
+// Roles are the roles an admin can give, in the order offered.
+var Roles = []string{"learner", "volunteer", "admin"}
+
+// AdminInvites is the invitations page: a form to make a link, the link
+// just made (shown once: only its hash is kept) and the open invites.
+type AdminInvites struct {
+	Form InviteForm
+	// NewLink is the invite link just created, or "".
+	NewLink    string
+	NewExpires string
+	Open       []InviteRow
+}
+
+// InviteForm is the "create an invite" form.
+type InviteForm struct {
+	Days   string
+	Errors map[string]string
+}
+
+// InviteRow is one open invite.
+type InviteRow struct {
+	CreatedBy string
+	Created   string
+	Expires   string
+}
+
+// ResetLink is the page that shows a password-reset link to hand over.
+type ResetLink struct {
+	Username string
+	Link     string
+	Expires  string
+}
+
+// AcceptInvite is the form a newcomer fills in from an invite link.
+// Passwords are never echoed.
+type AcceptInvite struct {
+	Action   string
+	Username string
+	Name     string
+	Message  string
+	Errors   map[string]string
+}
+
+// AcceptReset is the "set a new password" form of a reset link.
+type AcceptReset struct {
+	Action   string
+	Username string
+	Message  string
+	Errors   map[string]string
+	// Done: the password is set; the page says so and links to sign-in.
+	Done bool
+}
