@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/fieldbook
 SOURCES := $(shell find cmd handlers views store migrations static sw -type f 2>/dev/null) go.mod go.sum
 
-.PHONY: run build test vet templ-check chromium postgres generate bench bench-data lighthouse fuzz clean db-stop
+.PHONY: run build test vet templ-check chromium pgbouncer postgres generate bench bench-data lighthouse fuzz clean db-stop
 
 run: $(BIN)
 	@scripts/ensure-postgres.sh
@@ -19,7 +19,7 @@ generate:
 
 ## test: vet, generated-code check, unit + integration tests (real PostgreSQL,
 ## started by the tests themselves), browser tests (headless Chromium).
-test: vet templ-check postgres chromium
+test: vet templ-check postgres chromium pgbouncer
 	$(GO) test -count=1 ./...
 
 vet:
@@ -32,6 +32,10 @@ templ-check:
 
 chromium:
 	@scripts/install-chromium.sh
+
+# PgBouncer for the scale-out test (e2e/scale_test.go).
+pgbouncer:
+	@scripts/install-pgbouncer.sh
 
 postgres:
 	@scripts/ensure-postgres.sh
@@ -46,8 +50,9 @@ bench-data: $(BIN)
 lighthouse:
 	@scripts/lighthouse.sh
 
+# Load test on loopback against the benchmark data set, plus Go benchmarks.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./store/ ./handlers/
+	@scripts/bench.sh
 
 # Runs each fuzz target for FUZZTIME (default 30s); seeds run in make test.
 fuzz:

@@ -68,6 +68,8 @@ type server struct {
 	binary string
 	// Passwords of the demo accounts, from `fieldbook demo`.
 	Passwords map[string]string
+	// env overrides the default environment (later entries win).
+	env []string
 }
 
 // startServer runs `fieldbook demo` then `fieldbook serve` against a fresh
@@ -112,6 +114,7 @@ func (s *server) command(args ...string) *exec.Cmd {
 		"FIELDBOOK_ADDR="+s.addr,
 		"FIELDBOOK_ENV=development",
 	)
+	cmd.Env = append(cmd.Env, s.env...)
 	return cmd
 }
 

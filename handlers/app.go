@@ -51,6 +51,9 @@ type Options struct {
 	// Ready checks what /readyz reports (database, migrations, listener);
 	// nil reports ready whenever the process serves.
 	Ready func(context.Context) error
+	// MediaMaxBytes is the largest lesson media upload (default
+	// DefaultMediaMaxBytes, 10 MB).
+	MediaMaxBytes int64
 }
 
 // App holds what the handlers share: the store, the sessions, the assets.
@@ -97,6 +100,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 
 	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger,
 		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime}
+	sm.ErrorFunc = a.sessionError
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -143,13 +147,14 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 			p := c.Request().URL.Path
 			// Event streams are flushed event by event, never buffered.
 			return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" ||
-				strings.HasSuffix(p, "/events")
+				strings.HasSuffix(p, "/events") || isMediaPath(c)
 		},
 	}))
-	// Forms are small; the sync endpoint takes up to 1 MB of queued changes.
+	// Forms are small; the sync endpoint takes up to 1 MB of queued changes;
+	// media uploads have their own limit (mediaHandlers.upload).
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   "64K",
-		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/api/progress" },
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/api/progress" || isMediaUpload(c) },
 	}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   "1MB", // maxSyncBytes
@@ -219,6 +224,22 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.POST("/account/password", account.changePassword, a.requireUser)
 	pages.POST("/account/sessions/end-others", account.endOtherSessions, a.requireUser)
 
+	// Admin and invitations (P2)
+	adminUsers := &adminUserHandlers{App: a}
+	invites := &inviteHandlers{App: a}
+	pages.GET("/admin/users", adminUsers.listUsers, a.requireAdmin)
+	pages.POST("/admin/users/:id/role", adminUsers.setRole, a.requireAdmin)
+	pages.POST("/admin/users/:id/disable", adminUsers.setDisabled(true), a.requireAdmin)
+	pages.POST("/admin/users/:id/enable", adminUsers.setDisabled(false), a.requireAdmin)
+	pages.POST("/admin/users/:id/reset", adminUsers.createReset, a.requireAdmin)
+	pages.GET("/admin/invites", invites.listInvites, a.requireAdmin)
+	pages.POST("/admin/invites", invites.createInvite, a.requireAdmin)
+	pages.GET("/invite/:token", invites.showInvite)
+	pages.POST("/invite/:token", invites.acceptInvite)
+	pages.GET("/reset/:token", invites.showReset)
+	pages.POST("/reset/:token", invites.acceptReset)
+	// End of admin and invitations (P2)
+
 	// Dashboard and realtime (P4)
 	hub := opts.Hub
 	if hub == nil {
@@ -234,6 +255,11 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/courses/:id/dashboard/learners/:learnerID", dash.showLearner, a.requireUser)
 	pages.GET("/me/progress", dash.myProgress, a.requireUser)
 	// End of dashboard and realtime (P4)
+
+	// Media (P2): uploads for editors (requireStaff, then RLS), served by
+	// content hash to whoever may read the course.
+	mediaRoutes(a, pages, opts.MediaMaxBytes)
+	// End of media (P2)
 
 	return e, a, nil
 }

@@ -58,11 +58,15 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 	ctx := c.Request().Context()
 	var course store.Course
 	var lessons []store.LessonItem
+	var media []store.MediaRef
 	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if course, err = tx.PublishedCourse(ctx, id); err != nil {
 			return err
 		}
-		lessons, err = tx.PublishedLessons(ctx, id)
+		if lessons, err = tx.PublishedLessons(ctx, id); err != nil {
+			return err
+		}
+		media, err = tx.PublishedMediaRefs(ctx, id)
 		return err
 	})
 	if err != nil {
@@ -80,6 +84,10 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 		if l.Completed {
 			vm.Progress.Completed++
 		}
+	}
+	// The files the lessons show or link to are saved with them.
+	for _, m := range media {
+		save = append(save, mediaURL(m))
 	}
 	vm.SaveURLs = strings.Join(save, " ")
 	return h.render(c, http.StatusOK, course.Title, views.CoursePage(vm))

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -54,8 +56,16 @@ func (a *App) handleError(err error, c echo.Context) {
 	case errors.Is(err, store.ErrForbidden):
 		status = http.StatusForbidden
 		msg = "You may not do that."
+	case store.Unavailable(err):
+		status = http.StatusServiceUnavailable
+		msg = unavailableMessage
+		c.Response().Header().Set("Retry-After", "5")
 	}
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// An outage of the database, not a bug: /readyz reports it too.
+		a.log.Warn("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	case status >= 500:
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	if isAPI(c) {
@@ -74,6 +84,31 @@ func (a *App) handleError(err error, c echo.Context) {
 		a.log.Error("render error page", "err", rerr)
 		_ = c.String(status, msg)
 	}
+}
+
+// unavailableMessage is shown while the database cannot be reached (a
+// restart, a failover): nothing is lost, and trying again soon works.
+const unavailableMessage = "Fieldbook cannot reach its database just now. Please try again in a few seconds."
+
+// sessionError answers when the session itself cannot be loaded or saved,
+// before or after the handler ran: 503 while the database is unreachable,
+// otherwise a generic 500, with no internal detail either way.
+func (a *App) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
+	logf := a.log.Error
+	if store.Unavailable(err) {
+		status, msg, logf = http.StatusServiceUnavailable, unavailableMessage, a.log.Warn
+		w.Header().Set("Retry-After", "5")
+	}
+	logf("session", "method", r.Method, "path", r.URL.Path, "err", err)
+	w.Header().Set("Cache-Control", "no-store")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+		return
+	}
+	http.Error(w, msg, status)
 }
 
 // readForm parses the request's form up front. c.FormValue swallows parse

@@ -109,6 +109,7 @@ func lessonPage(l store.EditLesson) views.LessonEdit {
 		},
 		Form: views.LessonForm{
 			Action: lessonURL(l.ID), LessonID: l.ID.String(), Version: l.Version, Fields: lessonFields(l),
+			MediaAction: lessonURL(l.ID) + "/media",
 		},
 	}
 }

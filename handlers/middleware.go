@@ -165,8 +165,12 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req := c.Request()
+		path := req.URL.Path
+		if strings.HasSuffix(c.Path(), "/:token") {
+			path = c.Path() // a one-time link's secret stays out of the logs
+		}
 		attrs := []any{
-			"method", req.Method, "route", c.Path(), "path", req.URL.Path,
+			"method", req.Method, "route", c.Path(), "path", path,
 			"status", c.Response().Status, "bytes", c.Response().Size,
 			"ms", float64(time.Since(start).Microseconds()) / 1000,
 		}

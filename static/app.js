@@ -192,6 +192,19 @@
     $("#unsave-course").addEventListener("click", function () { post({ type: "unsave", urls: saveUrls() }); });
   }
 
+  // Lesson form: an uploaded file's Markdown (sent by the server in
+  // HX-Trigger) goes into the lesson text at the cursor, or at the end if
+  // the text was never touched.
+  document.addEventListener("focusin", function (e) { if (e.target.id === "body") e.target.dataset.cursor = "1"; });
+  document.body.addEventListener("fieldbook:media", function (e) {
+    var body = $("#body"), md = e.detail && e.detail.markdown, file = $("#media-file");
+    if (!body || !md) return;
+    var at = body.dataset.cursor ? body.selectionEnd : body.value.length, before = body.value.slice(0, at);
+    body.setRangeText((before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "") + md + "\n", at, at, "end");
+    body.focus();
+    if (file) file.value = "";
+  });
+
   // Install as an app where the browser offers it.
   var deferred = null, install = $("#install");
   window.addEventListener("beforeinstallprompt", function (e) {

@@ -6,11 +6,12 @@
 "use strict";
 
 const SHELL = "fieldbook-shell-" + VERSION;
-const PAGES = "fieldbook-pages"; // course and lesson pages; kept across updates
+const PAGES = "fieldbook-pages"; // course and lesson pages and their media; kept across updates
 const NAV_TIMEOUT_MS = 3000;
 const POST_TIMEOUT_MS = 8000;
 const BATCH = 50;
 const PAGE_PATH = /^\/(courses\/[0-9a-f-]{36}|lessons\/[0-9a-f-]{36})?$/;
+const MEDIA_PATH = /^\/media\/[0-9a-f]{64}\/[^/]+$/; // immutable: the address is the content
 const COMPLETE_PATH = /^\/lessons\/([0-9a-f-]{36})\/complete$/;
 
 // ---- IndexedDB: the queue of completions made offline ---------------------
@@ -78,18 +79,21 @@ self.addEventListener("fetch", (event) => {
   }
   if (req.method !== "GET") return;
   if (url.pathname.startsWith("/static/")) {
-    event.respondWith(cacheFirst(req));
+    event.respondWith(cacheFirst(req, SHELL));
+  } else if (MEDIA_PATH.test(url.pathname)) {
+    event.respondWith(cacheFirst(req, PAGES));
   } else if (req.mode === "navigate") {
     event.respondWith(navigate(req, url));
   }
   // Everything else (the API, sign-in, authoring) goes to the network as is.
 });
 
-async function cacheFirst(req) {
-  const hit = await caches.match(req);
+// Only whole answers are kept (an <audio> range request gets a 206).
+async function cacheFirst(req, cacheName) {
+  const hit = await caches.match(req.url, { ignoreVary: true });
   if (hit) return hit;
   const resp = await fetch(req);
-  if (resp.ok) (await caches.open(SHELL)).put(req, resp.clone());
+  if (resp.status === 200) (await caches.open(cacheName)).put(req.url, resp.clone());
   return resp;
 }
 
@@ -300,18 +304,19 @@ async function hello(user) {
   if (user) await replay();
 }
 
-// "Save this course for offline": fetch every page not yet cached, reporting
-// progress; a half-saved course finishes on the next try.
+// "Save this course for offline": fetch every page and media file not yet
+// cached, reporting progress; a half-saved course finishes on the next try.
 async function saveForOffline(urls, client) {
   const cache = await caches.open(PAGES);
   let done = 0;
   const report = (failed) => client && client.postMessage({ type: "save-progress", done, total: urls.length, failed: !!failed });
   for (const u of urls) {
-    if (!PAGE_PATH.test(u)) continue;
-    if (!(await cache.match(u))) {
+    const media = MEDIA_PATH.test(u);
+    if (!media && !PAGE_PATH.test(u)) continue;
+    if (!(await cache.match(u, { ignoreVary: true }))) {
       try {
-        const resp = await fetchWithTimeout(new Request(u, { credentials: "same-origin" }), 15000);
-        if (!cacheable(new URL(u, self.location.origin), resp)) throw new Error("not a page");
+        const resp = await fetchWithTimeout(new Request(u, { credentials: "same-origin" }), media ? 60000 : 15000);
+        if (media ? resp.status !== 200 : !cacheable(new URL(u, self.location.origin), resp)) throw new Error("not saved");
         await cache.put(u, resp);
       } catch (err) {
         report(true);

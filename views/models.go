@@ -92,8 +92,8 @@ type Course struct {
 	Lessons      []LessonLink
 	Progress     ProgressBar
 	ShowProgress bool
-	// SaveURLs are the pages "Save this course for offline" fetches: the
-	// course page and every lesson, space-separated.
+	// SaveURLs are what "Save this course for offline" fetches: the course
+	// page, every lesson and the media files they show, space-separated.
 	SaveURLs string
 }
 
@@ -277,6 +277,19 @@ type LessonForm struct {
 	// PreviewHTML is the body rendered without saving (no-JS preview).
 	PreviewHTML string
 	Preview     bool
+	// MediaAction is where the "Insert image / audio / PDF" button uploads
+	// (empty on the new-lesson page: a lesson needs saving first); Media is
+	// the outcome of an upload, for the page without JavaScript.
+	MediaAction string
+	Media       MediaUpload
+}
+
+// MediaUpload is the outcome of an upload: the stored file's name and the
+// Markdown that shows it, or an error for the person.
+type MediaUpload struct {
+	Name     string
+	Markdown string
+	Error    string
 }
 
 // LessonEdit is the edit page of a lesson (or the new-lesson page).

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -42,6 +43,9 @@ type Config struct {
 	// (FIELDBOOK_ADMIN_SESSION_IDLE default 1h, FIELDBOOK_ADMIN_SESSION_LIFETIME
 	// default 12h).
 	AdminSessionIdle, AdminSessionLifetime time.Duration
+	// MediaMaxBytes is the largest file an editor may upload for a lesson
+	// (FIELDBOOK_MEDIA_MAX_BYTES, default 10 MB): learners download it.
+	MediaMaxBytes int64
 	// errs are parse errors, reported by Validate.
 	errs []error
 }
@@ -111,6 +115,15 @@ func loadConfig() Config {
 	}
 	if c.SessionIdle > c.SessionLifetime || c.AdminSessionIdle > c.AdminSessionLifetime {
 		c.errs = append(c.errs, errors.New("a session's idle timeout cannot be longer than its lifetime"))
+	}
+	c.MediaMaxBytes = 10 << 20
+	if v := os.Getenv("FIELDBOOK_MEDIA_MAX_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 1<<30 {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEDIA_MAX_BYTES must be a number of bytes from 1024 to 1073741824, like 10485760, not %q", v))
+		} else {
+			c.MediaMaxBytes = n
+		}
 	}
 	switch v := strings.ToLower(os.Getenv("FIELDBOOK_COOKIE_SECURE")); v {
 	case "true", "1", "yes":

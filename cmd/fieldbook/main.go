@@ -32,6 +32,7 @@ Usage:
   fieldbook user passwd --username U
                                   set an account's password, read from stdin
   fieldbook health [--url URL]    exit 0 when the local server is ready (/readyz)
+  fieldbook loadtest [flags]      measure req/s and latency per route on loopback (make bench)
 
 Commands connect with DATABASE_URL; migrations (also those serve applies)
 use FIELDBOOK_MIGRATE_DATABASE_URL when it is set. Run "fieldbook <command> --help"
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdUser(ctx, cfg, args[1:], stdin, stdout, stderr)
 	case "health":
 		return cmdHealth(ctx, cfg, args[1:], stdout, stderr)
+	case "loadtest":
+		return cmdLoadtest(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
@@ -148,6 +151,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		SessionLifetime:      cfg.SessionLifetime,
 		AdminSessionIdle:     cfg.AdminSessionIdle,
 		AdminSessionLifetime: cfg.AdminSessionLifetime,
+		MediaMaxBytes:        cfg.MediaMaxBytes,
 		Ready: func(ctx context.Context) error {
 			if err := st.Ready(ctx); err != nil {
 				return err
