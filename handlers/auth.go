@@ -195,6 +195,18 @@ func (h *authHandlers) login(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
+	// Hashes made with older Argon2id parameters are upgraded now, while
+	// the password is at hand.
+	if needsRehash(u.PasswordHash) {
+		if hash, err := HashPassword(ctx, password); err == nil {
+			caller := store.Caller{UserID: u.ID, Role: u.Role}
+			if err := h.store.InTx(ctx, caller, func(tx *store.Tx) error {
+				return tx.SetOwnPassword(ctx, hash)
+			}); err != nil {
+				h.log.Warn("upgrade password hash", "err", err)
+			}
+		}
+	}
 	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
 		return err
 	}

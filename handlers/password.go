@@ -102,3 +102,15 @@ var dummyHash = func() string {
 	}
 	return h
 }()
+
+// needsRehash reports whether an encoded hash was made with other parameters
+// than the current ones (or is not one of ours), so sign-in replaces it.
+func needsRehash(encoded string) bool {
+	want := fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$", argon2.Version, argonMemoryKiB, argonTime, argonThreads)
+	if !strings.HasPrefix(encoded, want) {
+		return true
+	}
+	parts := strings.Split(encoded, "$")
+	key, err := base64.RawStdEncoding.DecodeString(parts[len(parts)-1])
+	return err != nil || len(key) != argonKeyLen
+}
