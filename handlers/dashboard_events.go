@@ -68,6 +68,9 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 	switch {
 	case errors.Is(err, errTooManyStreams):
 		return echo.NewHTTPError(http.StatusTooManyRequests, "Too many dashboards are open for your account. Close one and reload.")
+	case errors.Is(err, errServerFull):
+		c.Response().Header().Set("Retry-After", "30")
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "This server has too many live dashboards open. The dashboard retries by itself.")
 	case errors.Is(err, errHubClosed):
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "The server is restarting. The dashboard reconnects by itself.")
 	case err != nil:

@@ -12,6 +12,13 @@ import (
 // errTooManyStreams refuses a stream beyond a user's limit.
 var errTooManyStreams = errors.New("too many open dashboards")
 
+// errServerFull refuses a stream beyond the instance's total.
+var errServerFull = errors.New("this server has too many open dashboards")
+
+// MaxStreams is how many event streams one instance holds at most: each is
+// an open connection and a goroutine.
+const MaxStreams = 2000
+
 // errHubClosed refuses a stream while the server shuts down.
 var errHubClosed = errors.New("server is shutting down")
 
@@ -27,6 +34,8 @@ type Hub struct {
 	limit    int
 	buffer   int
 	closed   bool
+	total    int
+	max      int
 }
 
 // stream is one open event stream.
@@ -47,7 +56,7 @@ type stream struct {
 // buffer events.
 func NewHub(perUser, buffer int) *Hub {
 	return &Hub{byCourse: map[uuid.UUID]map[*stream]struct{}{}, perUser: map[uuid.UUID]int{},
-		limit: perUser, buffer: buffer}
+		limit: perUser, buffer: buffer, max: MaxStreams}
 }
 
 // subscribe opens a stream of a course's events for a user.
@@ -60,6 +69,9 @@ func (h *Hub) subscribe(course, user uuid.UUID) (*stream, error) {
 	if h.perUser[user] >= h.limit {
 		return nil, errTooManyStreams
 	}
+	if h.total >= h.max {
+		return nil, errServerFull
+	}
 	s := &stream{course: course, user: user, events: make(chan store.ProgressEvent, h.buffer),
 		resync: make(chan struct{}, 1), dropped: make(chan struct{}), done: make(chan struct{})}
 	if h.byCourse[course] == nil {
@@ -67,6 +79,7 @@ func (h *Hub) subscribe(course, user uuid.UUID) (*stream, error) {
 	}
 	h.byCourse[course][s] = struct{}{}
 	h.perUser[user]++
+	h.total++
 	return s, nil
 }
 
@@ -79,6 +92,7 @@ func (h *Hub) unsubscribe(s *stream) {
 		return
 	}
 	delete(subs, s)
+	h.total--
 	if len(subs) == 0 {
 		delete(h.byCourse, s.course)
 	}

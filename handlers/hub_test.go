@@ -71,3 +71,26 @@ func TestHubDropsSlowStream(t *testing.T) {
 		t.Fatalf("subscribe after Close: %v", err)
 	}
 }
+
+// The instance-wide cap on streams holds across users, and a closed stream
+// frees its place.
+func TestHubTotalCap(t *testing.T) {
+	h := NewHub(4, 8)
+	h.max = 3
+	course := uuid.New()
+	var open []*stream
+	for i := 0; i < 3; i++ {
+		s, err := h.subscribe(course, uuid.New())
+		if err != nil {
+			t.Fatalf("stream %d: %v", i+1, err)
+		}
+		open = append(open, s)
+	}
+	if _, err := h.subscribe(course, uuid.New()); err != errServerFull {
+		t.Fatalf("stream over the cap: %v, want errServerFull", err)
+	}
+	h.unsubscribe(open[0])
+	if _, err := h.subscribe(course, uuid.New()); err != nil {
+		t.Fatalf("after one closed: %v", err)
+	}
+}
