@@ -117,6 +117,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(a.recoverPanics)
+	e.Use(middleware.RequestID())
 	e.Use(a.logRequests)
 	e.Use(securityHeaders)
 	cop, err := crossOriginProtection(opts.CORSOrigins)

@@ -174,6 +174,9 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			"status", c.Response().Status, "bytes", c.Response().Size,
 			"ms", float64(time.Since(start).Microseconds()) / 1000,
 		}
+		if id := c.Response().Header().Get(echo.HeaderXRequestID); id != "" {
+			attrs = append(attrs, "request_id", id)
+		}
 		if caller := callerOf(c); caller.UserID != uuid.Nil {
 			attrs = append(attrs, "user", caller.UserID.String())
 		}

@@ -217,3 +217,14 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// Superuser reports whether the pool's login role is a superuser. The app
+// still obeys row-level security then (each transaction switches role), but
+// production should connect as fieldbook_app; serve warns.
+func (s *Store) Superuser(ctx context.Context) (bool, error) {
+	var super bool
+	if err := s.pool.QueryRow(ctx, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&super); err != nil {
+		return false, fmt.Errorf("store: check login role: %w", err)
+	}
+	return super, nil
+}

@@ -142,6 +142,14 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		Log: logger,
 	}
 	st := store.New(pool)
+	if super, err := st.Superuser(ctx); err == nil && super {
+		level := slog.LevelInfo
+		if cfg.Env == "production" {
+			level = slog.LevelWarn
+		}
+		logger.Log(ctx, level, "DATABASE_URL connects as a superuser: row-level security still applies "+
+			"(every transaction switches to a caller role), but production should connect as fieldbook_app (docs/deploy.md)")
+	}
 	e, _, err := handlers.New(st, handlers.Options{
 		CookieSecure:         cfg.CookieSecure,
 		Logger:               logger,
