@@ -385,7 +385,7 @@ server_login_retry = 1
 server_connect_timeout = 1
 ; and disconnect a client whose query waited this long for a server
 ; (default 120 s: requests would hang that long).
-query_wait_timeout = 1
+query_wait_timeout = 0.5
 `, socketDir, port, filepath.Join(dir, "userlist.txt"))
 	files := map[string]string{
 		"pgbouncer.ini": ini,
