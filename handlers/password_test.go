@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidatePassword(t *testing.T) {
@@ -59,5 +60,27 @@ func TestPasswordHashRoundTrip(t *testing.T) {
 		if _, err := CheckPassword(ctx, "x", bad); err == nil {
 			t.Errorf("CheckPassword accepted malformed hash %q", bad)
 		}
+	}
+}
+
+// Argon2 runs at most NumCPU at a time: with every slot taken, another hash
+// waits (here until its context gives up) instead of piling on memory.
+func TestHashConcurrencyIsBounded(t *testing.T) {
+	n := cap(hashSlots)
+	if n < 1 {
+		t.Fatalf("hash slots: %d", n)
+	}
+	for i := 0; i < n; i++ {
+		hashSlots <- struct{}{}
+	}
+	defer func() {
+		for i := 0; i < n; i++ {
+			<-hashSlots
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := HashPassword(ctx, "maji safi ni uhai"); err == nil {
+		t.Fatal("a hash ran with every slot taken")
 	}
 }

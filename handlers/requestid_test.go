@@ -58,3 +58,15 @@ func TestRequestLogHasRequestID(t *testing.T) {
 		t.Fatal("a password reached the log")
 	}
 }
+
+// Permissions-Policy turns off device features no page of ours uses.
+func TestPermissionsPolicy(t *testing.T) {
+	a := newTestApp(t)
+	r := a.newClient(t).get("/", nil)
+	pp := r.Header.Get("Permissions-Policy")
+	for _, feature := range []string{"camera=()", "microphone=()", "geolocation=()", "payment=()"} {
+		if !strings.Contains(pp, feature) {
+			t.Fatalf("Permissions-Policy %q lacks %s", pp, feature)
+		}
+	}
+}
