@@ -49,41 +49,22 @@ func (t *Tx) CourseProgress(ctx context.Context, courseID uuid.UUID) (Progress, 
 const FutureSkew = 5 * time.Minute
 
 // SetLessonCompleted records the caller's completion (or un-completion) of a
-// published lesson as an idempotent upsert. clientAt is when the learner made
-// the change on their device; between two changes to the same lesson the
-// later clientAt wins, and a clientAt more than FutureSkew ahead is clamped to
-// server time. It reports whether the change was applied (false: a later
-// change had already won). An unknown or unpublished lesson is ErrNotFound.
+// published lesson, made online. It is one change through ApplyChanges, the
+// same statement the offline sync uses, so both follow one rule: between two
+// changes to the same lesson the later clientAt wins, and a clientAt more
+// than FutureSkew ahead is clamped to server time. It reports whether the
+// change was applied (false: a later change had already won). An unknown or
+// unpublished lesson is ErrNotFound.
 func (t *Tx) SetLessonCompleted(ctx context.Context, lessonID uuid.UUID, completed bool, clientAt time.Time) (applied bool, err error) {
-	var lessonOK bool
-	var gotID *uuid.UUID
-	err = t.tx.QueryRow(ctx, `
-		WITH lesson AS (
-			SELECT l.id FROM lessons l
-			JOIN courses c ON c.id = l.course_id AND c.published
-			WHERE l.id = $1 AND l.published
-		), at AS (
-			SELECT CASE WHEN $3::timestamptz > now() + $4::interval THEN now() ELSE $3::timestamptz END AS t
-		), up AS (
-			INSERT INTO student_progress AS sp (student_id, lesson_id, completed, completed_at, client_updated_at)
-			SELECT (SELECT current_user_id()), lesson.id, $2,
-			       CASE WHEN $2 THEN at.t END, at.t
-			FROM lesson, at
-			ON CONFLICT (student_id, lesson_id) DO UPDATE
-			SET completed = EXCLUDED.completed,
-			    completed_at = CASE WHEN EXCLUDED.completed
-			                        THEN coalesce(sp.completed_at, EXCLUDED.completed_at) END,
-			    client_updated_at = EXCLUDED.client_updated_at
-			WHERE sp.client_updated_at <= EXCLUDED.client_updated_at
-			RETURNING sp.id
-		)
-		SELECT EXISTS (SELECT 1 FROM lesson), (SELECT id FROM up)`,
-		lessonID, completed, clientAt, fmt.Sprintf("%d seconds", int(FutureSkew.Seconds()))).Scan(&lessonOK, &gotID)
+	out, err := t.ApplyChanges(ctx, []Change{{ID: uuid.New(), LessonID: lessonID, Completed: completed, At: clientAt}})
 	if err != nil {
-		return false, fmt.Errorf("store: set lesson completed: %w", mapErr(err))
+		return false, fmt.Errorf("store: set lesson completed: %w", err)
 	}
-	if !lessonOK {
+	switch out[0] {
+	case OutcomeRejected:
 		return false, fmt.Errorf("store: set lesson completed: %w", ErrNotFound)
+	case OutcomeApplied:
+		return true, nil
 	}
-	return gotID != nil, nil
+	return false, nil
 }

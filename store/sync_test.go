@@ -451,6 +451,16 @@ func TestApplyChangesAgainstStoredProgress(t *testing.T) {
 	e, lesson, base := f.e, f.lessons[0], f.base
 
 	e.mustSetCompleted(t, f.learner, lesson, true, base.Add(20*time.Minute))
+	// The form goes through the same statement, so its change is recorded too.
+	formRows := e.changeRows(t)
+	if len(formRows) != 1 {
+		t.Fatalf("the form completion left %d change records, want 1", len(formRows))
+	}
+	for _, r := range formRows {
+		if r.studentID != f.learner.UserID || r.outcome != "applied" {
+			t.Fatalf("the form completion's record: %+v", r)
+		}
+	}
 	before := e.dumpTable(t, "student_progress")
 
 	older := change(lesson, false, base, 10*time.Minute)
@@ -467,7 +477,11 @@ func TestApplyChangesAgainstStoredProgress(t *testing.T) {
 		t.Fatalf("newer change = %v, want [applied]", got)
 	}
 	e.checkProgress(t, f.learner.UserID, lesson, false, base.Add(30*time.Minute), time.Time{})
-	checkRecorded(t, e.changeRows(t), f.learner.UserID, []store.Change{older, newer},
+	synced := e.changeRows(t)
+	for id := range formRows {
+		delete(synced, id)
+	}
+	checkRecorded(t, synced, f.learner.UserID, []store.Change{older, newer},
 		map[uuid.UUID]store.Outcome{older.ID: stale, newer.ID: applied})
 
 	// And the form loses to the synced change when it is older.
