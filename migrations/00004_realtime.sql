@@ -219,21 +219,34 @@ CREATE POLICY lesson_completions_admin_select ON lesson_completions FOR SELECT
 CREATE INDEX student_progress_lesson_done_idx ON student_progress (lesson_id, student_id)
     INCLUDE (completed_at) WHERE completed;
 
--- Counters for progress recorded before this migration.
-INSERT INTO course_learners (course_id, student_id, display_name, completed, started_at, last_activity_at)
-SELECT l.course_id, sp.student_id, u.display_name,
-       count(*) FILTER (WHERE l.published AND sp.completed),
-       min(sp.updated_at), max(sp.updated_at)
-FROM student_progress sp
-JOIN lessons l ON l.id = sp.lesson_id
-JOIN users u ON u.id = sp.student_id
-GROUP BY l.course_id, sp.student_id, u.display_name;
-INSERT INTO lesson_completions (lesson_id, course_id, completed)
-SELECT l.id, l.course_id, count(sp.lesson_id)
-FROM lessons l LEFT JOIN student_progress sp ON sp.lesson_id = l.id AND sp.completed
-GROUP BY l.id, l.course_id;
+-- rebuild_dashboard_counters recomputes both counter tables from
+-- student_progress, set-based: here for progress recorded before this
+-- migration, and after a bulk load that bypassed the trigger
+-- (store.RebuildDashboardCounters). Only the schema owner may run it.
+-- +goose StatementBegin
+CREATE FUNCTION rebuild_dashboard_counters() RETURNS void
+    LANGUAGE sql
+    AS $$
+        TRUNCATE course_learners, lesson_completions;
+        INSERT INTO course_learners (course_id, student_id, display_name, completed, started_at, last_activity_at)
+        SELECT l.course_id, sp.student_id, u.display_name,
+               count(*) FILTER (WHERE l.published AND sp.completed),
+               min(sp.updated_at), max(sp.updated_at)
+        FROM student_progress sp
+        JOIN lessons l ON l.id = sp.lesson_id
+        JOIN users u ON u.id = sp.student_id
+        GROUP BY l.course_id, sp.student_id, u.display_name;
+        INSERT INTO lesson_completions (lesson_id, course_id, completed)
+        SELECT l.id, l.course_id, count(sp.lesson_id)
+        FROM lessons l LEFT JOIN student_progress sp ON sp.lesson_id = l.id AND sp.completed
+        GROUP BY l.id, l.course_id;
+    $$;
+-- +goose StatementEnd
+REVOKE EXECUTE ON FUNCTION rebuild_dashboard_counters() FROM PUBLIC;
+SELECT rebuild_dashboard_counters();
 
 -- +goose Down
+DROP FUNCTION IF EXISTS rebuild_dashboard_counters();
 DROP INDEX IF EXISTS student_progress_lesson_done_idx;
 DROP TRIGGER IF EXISTS users_rename_learner ON users;
 DROP TRIGGER IF EXISTS lessons_recount ON lessons;

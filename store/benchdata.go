@@ -179,23 +179,11 @@ func GenerateBenchData(ctx context.Context, conn *pgx.Conn, spec BenchSpec, log 
 }
 
 // RebuildDashboardCounters recomputes course_learners and lesson_completions
-// from student_progress in two set-based statements: after a bulk load that
-// ran without the progress trigger. Needs the schema owner.
+// from student_progress with the migration's rebuild_dashboard_counters():
+// after a bulk load that ran without the progress trigger. Needs the schema
+// owner.
 func RebuildDashboardCounters(ctx context.Context, conn *pgx.Conn) error {
-	_, err := conn.Exec(ctx, `
-		TRUNCATE course_learners, lesson_completions;
-		INSERT INTO course_learners (course_id, student_id, display_name, completed, started_at, last_activity_at)
-		SELECT l.course_id, sp.student_id, u.display_name,
-		       count(*) FILTER (WHERE l.published AND sp.completed),
-		       min(sp.updated_at), max(sp.updated_at)
-		FROM student_progress sp
-		JOIN lessons l ON l.id = sp.lesson_id
-		JOIN users u ON u.id = sp.student_id
-		GROUP BY l.course_id, sp.student_id, u.display_name;
-		INSERT INTO lesson_completions (lesson_id, course_id, completed)
-		SELECT l.id, l.course_id, count(sp.lesson_id)
-		FROM lessons l LEFT JOIN student_progress sp ON sp.lesson_id = l.id AND sp.completed
-		GROUP BY l.id, l.course_id;`)
+	_, err := conn.Exec(ctx, `SELECT rebuild_dashboard_counters()`)
 	if err != nil {
 		return fmt.Errorf("store: rebuild dashboard counters: %w", err)
 	}
