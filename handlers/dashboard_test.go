@@ -7,17 +7,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"fieldbook/handlers"
 	"fieldbook/store"
@@ -37,47 +34,13 @@ type dashApp struct {
 func newDashApp(t *testing.T, heartbeat time.Duration) *dashApp {
 	t.Helper()
 	ctx := context.Background()
-	var logged atomic.Int64
-	t.Cleanup(func() {
-		if n := logged.Load(); n > 0 {
-			t.Errorf("the app logged %d error(s); see the log lines above", n)
-		}
-	})
-	db := storetest.NewDB(t)
-	pool, err := store.Open(ctx, db.AppURL)
-	if err != nil {
-		t.Fatalf("open app pool: %v", err)
-	}
-	t.Cleanup(pool.Close)
-	owner, err := pgxpool.New(ctx, db.OwnerURL)
-	if err != nil {
-		t.Fatalf("open owner pool: %v", err)
-	}
-	t.Cleanup(owner.Close)
-	logger := slog.New(errorCounter{
-		Handler: slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}),
-		n:       &logged,
-	})
 	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
-	st := store.New(pool)
-	e, _, err := handlers.New(st, handlers.Options{Logger: logger, Hub: hub, SSEHeartbeat: heartbeat})
-	if err != nil {
-		t.Fatalf("handlers.New: %v", err)
-	}
-	srv := httptest.NewUnstartedServer(e)
-	srv.Config.RegisterOnShutdown(hub.Close)
-	srv.Start()
-	t.Cleanup(func() { hub.Close(); srv.Close() })
+	app, db := startApp(t, handlers.Options{Hub: hub, SSEHeartbeat: heartbeat})
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	l := &store.ProgressListener{
-		URL:     db.AppURL,
-		OnEvent: hub.Publish,
-		OnConnect: func(first bool) {
-			if !first {
-				hub.Resync()
-			}
-		},
+		URL:            db.AppURL,
+		OnEvent:        hub.Publish,
 		ReconnectDelay: 200 * time.Millisecond,
 		// Connection errors while PostgreSQL restarts are expected here.
 		Log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError})),
@@ -99,9 +62,7 @@ func newDashApp(t *testing.T, heartbeat time.Duration) *dashApp {
 	case <-time.After(10 * time.Second):
 		t.Fatal("listener did not connect")
 	}
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	return &dashApp{testApp: &testApp{URL: srv.URL, transport: tr, st: st, owner: owner}, db: db, hub: hub}
+	return &dashApp{testApp: app, db: db, hub: hub}
 }
 
 // complete marks a lesson done (or not) as a learner, through the store, the

@@ -40,13 +40,29 @@ type testApp struct {
 // input with a 4xx, never by falling over.
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
+	a, _ := startApp(t, handlers.Options{CookieSecure: false})
+	return a
+}
+
+// startApp serves the real router built with opts over real HTTP, on the
+// test's own database, connected as fieldbook_app. Unless opts.Logger is
+// set, any error the app logs fails the test. A hub in opts is closed when
+// the server shuts down, as `fieldbook serve` does.
+func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
+	t.Helper()
 	ctx := context.Background()
-	var logged atomic.Int64
-	t.Cleanup(func() {
-		if n := logged.Load(); n > 0 {
-			t.Errorf("the app logged %d error(s); see the log lines above", n)
-		}
-	})
+	if opts.Logger == nil {
+		var logged atomic.Int64
+		t.Cleanup(func() {
+			if n := logged.Load(); n > 0 {
+				t.Errorf("the app logged %d error(s); see the log lines above", n)
+			}
+		})
+		opts.Logger = slog.New(errorCounter{
+			Handler: slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}),
+			n:       &logged,
+		})
+	}
 	db := storetest.NewDB(t)
 	pool, err := store.Open(ctx, db.AppURL)
 	if err != nil {
@@ -58,23 +74,27 @@ func newTestApp(t *testing.T) *testApp {
 		t.Fatalf("open owner pool: %v", err)
 	}
 	t.Cleanup(owner.Close)
-
-	logger := slog.New(errorCounter{
-		Handler: slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}),
-		n:       &logged,
-	})
 	st := store.New(pool)
 	// The session store's cleanup goroutine is left running: its first tick
 	// is minutes away, and pgxstore's StopCleanup races with its start.
-	e, _, err := handlers.New(st, handlers.Options{CookieSecure: false, Logger: logger})
+	e, _, err := handlers.New(st, opts)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
+	srv := httptest.NewUnstartedServer(e)
+	if opts.Hub != nil {
+		srv.Config.RegisterOnShutdown(opts.Hub.Close)
+	}
+	srv.Start()
+	t.Cleanup(func() {
+		if opts.Hub != nil {
+			opts.Hub.Close()
+		}
+		srv.Close()
+	})
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner}
+	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner}, db
 }
 
 // errorCounter counts error-level log records on their way to the test log.

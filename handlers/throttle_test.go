@@ -2,50 +2,22 @@ package handlers_test
 
 import (
 	"context"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"fieldbook/handlers"
 	"fieldbook/store"
-	"fieldbook/store/storetest"
 )
 
 // newAppWith serves the router built with opts on a fresh database.
 func newAppWith(t *testing.T, opts handlers.Options) (*testApp, *store.Store) {
 	t.Helper()
-	db := storetest.NewDB(t)
-	pool, err := store.Open(context.Background(), db.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	st := store.New(pool)
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	e, _, err := handlers.New(st, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	owner, err := pgxpool.New(context.Background(), db.OwnerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(owner.Close)
-	a := &testApp{URL: srv.URL, transport: tr, st: st, owner: owner}
-	return a, st
+	a, _ := startApp(t, opts)
+	return a, a.st
 }
 
 func login(c *client, user, pw string, header http.Header) response {
