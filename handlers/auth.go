@@ -43,6 +43,18 @@ func ValidateUsername(username string) string {
 	return ""
 }
 
+// validateDisplayName returns what is wrong with a display name (missing is
+// the message for an empty one, worded for the form it is on), or "".
+func validateDisplayName(name, missing string) string {
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		return missing
+	case n > 100 || !utf8.ValidString(name):
+		return "Use at most 100 characters."
+	}
+	return ""
+}
+
 // ValidatePassword returns what is wrong with a new password, or "".
 func ValidatePassword(password string) string {
 	if !utf8.ValidString(password) {
@@ -95,11 +107,18 @@ var (
 	signupThrottle = store.Throttle{Threshold: 50, Max: 10 * time.Minute}
 )
 
+// waitSeconds is how long until a throttle lock ends, at least 1 second.
+func waitSeconds(until time.Time) int {
+	return max(int(math.Ceil(time.Until(until).Seconds())), 1)
+}
+
+// setRetryAfter tells the client when a throttled request may be tried again.
+func setRetryAfter(c echo.Context, until time.Time) {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(waitSeconds(until)))
+}
+
 func tooManyMessage(what string, until time.Time) string {
-	wait := int(math.Ceil(time.Until(until).Seconds()))
-	if wait < 1 {
-		wait = 1
-	}
+	wait := waitSeconds(until)
 	unit := "seconds"
 	if wait == 1 {
 		unit = "second"
@@ -109,8 +128,7 @@ func tooManyMessage(what string, until time.Time) string {
 
 // throttled answers 429 with Retry-After and the form, message included.
 func (h *authHandlers) throttled(c echo.Context, until time.Time, page templ.Component, title string) error {
-	wait := int(math.Ceil(time.Until(until).Seconds()))
-	c.Response().Header().Set("Retry-After", strconv.Itoa(max(wait, 1)))
+	setRetryAfter(c, until)
 	return h.render(c, http.StatusTooManyRequests, title, page)
 }
 
@@ -228,11 +246,8 @@ func (h *authHandlers) signup(c echo.Context) error {
 	if msg := ValidateUsername(form.Username); msg != "" {
 		form.Errors["username"] = msg
 	}
-	switch n := utf8.RuneCountInString(form.Name); {
-	case n == 0:
-		form.Errors["name"] = "Enter your name, as your trainer knows you."
-	case n > 100 || !utf8.ValidString(form.Name):
-		form.Errors["name"] = "Use at most 100 characters."
+	if msg := validateDisplayName(form.Name, "Enter your name, as your trainer knows you."); msg != "" {
+		form.Errors["name"] = msg
 	}
 	if msg := ValidatePassword(password); msg != "" {
 		form.Errors["password"] = msg

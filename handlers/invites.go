@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -157,7 +156,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 	}
 	if !locked.IsZero() {
 		form.Message = tooManyMessage("attempts from this network", locked)
-		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(time.Until(locked).Seconds()+0.999), 1)))
+		setRetryAfter(c, locked)
 		return page(http.StatusTooManyRequests)
 	}
 	if linkErr != nil {
@@ -167,11 +166,8 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 	if msg := ValidateUsername(form.Username); msg != "" {
 		form.Errors["username"] = msg
 	}
-	switch n := utf8.RuneCountInString(form.Name); {
-	case n == 0:
-		form.Errors["name"] = "Enter your name, as your learners will know you."
-	case n > 100 || !utf8.ValidString(form.Name):
-		form.Errors["name"] = "Use at most 100 characters."
+	if msg := validateDisplayName(form.Name, "Enter your name, as your learners will know you."); msg != "" {
+		form.Errors["name"] = msg
 	}
 	if msg := ValidatePassword(password); msg != "" {
 		form.Errors["password"] = msg
@@ -242,7 +238,7 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	}
 	if !locked.IsZero() {
 		form.Message = tooManyMessage("attempts from this network", locked)
-		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(time.Until(locked).Seconds()+0.999), 1)))
+		setRetryAfter(c, locked)
 		return page(http.StatusTooManyRequests)
 	}
 	if linkErr != nil {
