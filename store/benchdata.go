@@ -47,6 +47,13 @@ func GenerateBenchData(ctx context.Context, conn *pgx.Conn, spec BenchSpec, log 
 	if spec.Courses < 1 || spec.Lessons < spec.Courses || spec.Learners < 1 || spec.Volunteers < 1 {
 		return fmt.Errorf("store: bench data: need at least 1 course, 1 lesson per course, 1 learner, 1 volunteer")
 	}
+	var users int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil {
+		return fmt.Errorf("store: bench data: %w", err)
+	}
+	if users > 0 {
+		return fmt.Errorf("store: bench data wants an empty database: this one has %d users", users)
+	}
 	now := time.Now().UTC()
 	const hash = "!bench-data-no-login"
 
