@@ -99,6 +99,9 @@ func (a *App) adminSessionRules(c echo.Context) bool {
 		_ = a.sessions.Destroy(ctx)
 		return false
 	}
-	a.sessions.Put(ctx, sessActive, time.Now().Unix())
+	// Written at most once a minute: each write saves the session row.
+	if time.Since(time.Unix(last, 0)) > time.Minute {
+		a.sessions.Put(ctx, sessActive, time.Now().Unix())
+	}
 	return true
 }
