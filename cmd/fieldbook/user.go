@@ -49,6 +49,26 @@ func readPassword(stdin io.Reader) (string, error) {
 	return pw, nil
 }
 
+// hashFromStdin reads a new password from the first line of stdin, checks
+// it and hashes it.
+func hashFromStdin(ctx context.Context, stdin io.Reader) (string, error) {
+	pw, err := readPassword(stdin)
+	if err != nil {
+		return "", err
+	}
+	return handlers.HashPassword(ctx, pw)
+}
+
+// asOperator runs fn in one transaction as the command line's admin.
+func asOperator(ctx context.Context, cfg Config, fn func(*store.Tx) error) error {
+	st, closeFn, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	return st.InTx(ctx, store.Operator, fn)
+}
+
 func openStore(ctx context.Context, cfg Config) (*store.Store, func(), error) {
 	if cfg.DatabaseURL == "" {
 		return nil, nil, errors.New("DATABASE_URL is not set")
@@ -79,20 +99,11 @@ func cmdUserAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 	if strings.TrimSpace(*name) == "" {
 		*name = *username
 	}
-	pw, err := readPassword(stdin)
+	hash, err := hashFromStdin(ctx, stdin)
 	if err != nil {
 		return err
 	}
-	hash, err := handlers.HashPassword(ctx, pw)
-	if err != nil {
-		return err
-	}
-	st, closeFn, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	err = st.InTx(ctx, store.Operator, func(tx *store.Tx) error {
+	err = asOperator(ctx, cfg, func(tx *store.Tx) error {
 		_, err := tx.CreateUser(ctx, store.NewUser{Username: *username, DisplayName: *name, PasswordHash: hash, Role: r})
 		return err
 	})
@@ -115,20 +126,11 @@ func cmdUserPasswd(ctx context.Context, cfg Config, args []string, stdin io.Read
 	if strings.TrimSpace(*username) == "" {
 		return fmt.Errorf("%w: --username is required", errUsage)
 	}
-	pw, err := readPassword(stdin)
+	hash, err := hashFromStdin(ctx, stdin)
 	if err != nil {
 		return err
 	}
-	hash, err := handlers.HashPassword(ctx, pw)
-	if err != nil {
-		return err
-	}
-	st, closeFn, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	err = st.InTx(ctx, store.Operator, func(tx *store.Tx) error {
+	err = asOperator(ctx, cfg, func(tx *store.Tx) error {
 		return tx.SetPasswordByUsername(ctx, *username, hash)
 	})
 	if store.IsNotFound(err) {
