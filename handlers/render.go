@@ -18,10 +18,11 @@ func (a *App) page(c echo.Context, title string) views.Page {
 		Title: title,
 		Path:  c.Request().URL.Path,
 		Assets: views.Assets{
-			CSS:   a.assets.URL("app.css"),
-			HTMX:  a.assets.URL(staticHTMX),
-			AppJS: a.assets.URL("app.js"),
-			Icon:  a.assets.URL("icon.svg"),
+			CSS:       a.assets.URL("app.css"),
+			StudioCSS: a.assets.URL("studio.css"),
+			HTMX:      a.assets.URL(staticHTMX),
+			AppJS:     a.assets.URL("app.js"),
+			Icon:      a.assets.URL("icon.svg"),
 		},
 	}
 	if signedIn(c) {

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"fieldbook/store"
@@ -26,5 +27,41 @@ func TestStudioLinksToDashboard(t *testing.T) {
 	}
 	if r := c.get(want, nil); r.Status != http.StatusOK {
 		t.Fatalf("the dashboard link answers %d", r.Status)
+	}
+}
+
+// The staff stylesheet is linked for volunteers and admins only: learners
+// never download the authoring and dashboard styles.
+func TestStudioStylesOnlyForStaff(t *testing.T) {
+	a := newTestApp(t)
+	a.createUser(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
+	a.createUser(t, store.RoleLearner, "lulu", "Lulu", "learner long password")
+	stylesheets := func(c *client) []string {
+		r := c.get("/", nil)
+		var hrefs []string
+		for _, n := range findAll(parseDoc(t, r.Body), and(tag("link"), hasAttr("rel", "stylesheet"))) {
+			href, _ := attr(n, "href")
+			hrefs = append(hrefs, href)
+		}
+		return hrefs
+	}
+	vol, lrn, anon := a.newClient(t), a.newClient(t), a.newClient(t)
+	vol.signIn("vera", "volunteer long password")
+	lrn.signIn("lulu", "learner long password")
+	has := func(hrefs []string) bool {
+		for _, h := range hrefs {
+			if strings.HasSuffix(h, "/studio.css") {
+				return true
+			}
+		}
+		return false
+	}
+	if got := stylesheets(vol); len(got) != 2 || !has(got) {
+		t.Fatalf("volunteer's stylesheets: %v", got)
+	}
+	for name, c := range map[string]*client{"learner": lrn, "anonymous": anon} {
+		if got := stylesheets(c); len(got) != 1 || has(got) {
+			t.Fatalf("%s's stylesheets: %v", name, got)
+		}
 	}
 }

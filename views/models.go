@@ -24,11 +24,17 @@ type Page struct {
 
 // Assets are the URLs of the static files, each under its content hash.
 type Assets struct {
-	CSS   string
-	HTMX  string
-	AppJS string
-	Icon  string
+	CSS string
+	// StudioCSS styles the authoring and dashboard pages; only volunteers
+	// and admins load it, so learners never pay for it.
+	StudioCSS string
+	HTMX      string
+	AppJS     string
+	Icon      string
 }
+
+// Staff reports whether the user writes courses (volunteer or admin).
+func (u *User) Staff() bool { return u != nil && (u.Role == "volunteer" || u.Role == "admin") }
 
 // User is the signed-in user as the header shows them.
 type User struct {
