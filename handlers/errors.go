@@ -68,7 +68,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	case status >= 500:
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
-	if isAPI(c) {
+	if wantsJSON(c) {
 		_ = c.JSON(status, map[string]string{"error": msg})
 		return
 	}

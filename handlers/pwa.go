@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -23,18 +22,19 @@ type pwa struct {
 }
 
 func newPWA(a *App) (*pwa, error) {
-	precache := []string{"/offline",
+	precache := []string{"/offline", "/phone",
 		a.assets.URL("app.css"), a.assets.URL(staticHTMX), a.assets.URL("app.js"),
 		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
 	sum := sha256.New()
 	sum.Write([]byte(a.assets.Version))
 	sum.Write(sw.Source)
 	version := hex.EncodeToString(sum.Sum(nil))[:12]
-	list, err := json.Marshal(precache)
+	// The worker's language is the source language until it follows the
+	// learner's (issue 13); the page gets the same constants (app.js).
+	script, err := sw.Prelude("en", map[string]any{"VERSION": version, "PRECACHE": precache})
 	if err != nil {
 		return nil, err
 	}
-	script := fmt.Appendf(nil, "const VERSION = %q;\nconst PRECACHE = %s;\n", version, list)
 	script = append(script, sw.Source...)
 
 	type icon struct {
@@ -81,7 +81,11 @@ func (p *pwa) webManifest(c echo.Context) error {
 
 // offlinePage is precached by the service worker; it carries no user data.
 func (p *pwa) offlinePage(c echo.Context) error {
-	page := p.page(c, "Offline")
-	page.User, page.Bare = nil, true
-	return p.renderPage(c, http.StatusOK, page, views.OfflinePage())
+	return p.renderNeutral(c, http.StatusOK, "Offline", views.OfflinePage())
+}
+
+// phonePage is "Who is learning?", precached by the service worker like the
+// offline page: neutral, its list drawn by app.js from the phone's storage.
+func (p *pwa) phonePage(c echo.Context) error {
+	return p.renderNeutral(c, http.StatusOK, "Who is learning?", views.PhonePage())
 }
