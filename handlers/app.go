@@ -200,6 +200,13 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/api/courses/:id/progress", courses.courseProgressJSON, a.requireUser)
 	pages.POST("/api/progress", sync.syncProgress, a.requireUser)
 
+	// Shared phones (P1): who is using the phone, their progress, and the
+	// per-phone keys that sign offline changes.
+	me := &meHandlers{App: a}
+	pages.GET("/api/me", me.showMe, noStore, a.requireUser)
+	pages.GET("/api/me/progress", me.myProgress, noStore, a.requireUser)
+	// End of shared phones (P1)
+
 	// Authoring (P2): volunteers and admins only (requireStaff); which
 	// courses each may change, row-level security decides.
 	courseEdit := &courseEditHandlers{App: a}
