@@ -414,7 +414,8 @@
     sw.register("/sw.js", { scope: "/" });
     sw.addEventListener("message", (e) => {
       const d = e.data || {};
-      if (d.type === "queue-changed") refresh(d.synced);
+      // After changes reached the server, its view is the truth again.
+      if (d.type === "queue-changed") refresh(d.synced).then(() => (d.synced && neutral ? personal() : null));
       if (d.type === "who-changed") refresh();
       if (d.type === "save-progress") saveProgress(d);
     });
