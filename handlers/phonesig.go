@@ -49,19 +49,20 @@ func signedMessage(tag string, fields ...string) []byte {
 	return []byte(tag + "\n" + strings.Join(fields, "\n"))
 }
 
-// parseSignature checks the key id and signature fields of an item that
-// names user and whose canonical text is msg, or gives the rejection
-// reason. Malformed signatures are bad_signature; a malformed key id cannot
-// name a live key, so it is revoked_key.
-func parseSignature(keyID, sig *string, user uuid.UUID, msg []byte) (*signedItem, string) {
-	if keyID == nil || sig == nil || msg == nil {
+// parseSignature checks the key id and signature fields (raw JSON) of an
+// item that names user and whose canonical text is msg, or gives the
+// rejection reason. A missing or malformed signature is bad_signature; a
+// malformed key id cannot name a live key, so it is revoked_key.
+func parseSignature(keyID, sig json.RawMessage, user uuid.UUID, msg []byte) (*signedItem, string) {
+	var k, s string
+	if json.Unmarshal(sig, &s) != nil || json.Unmarshal(keyID, &k) != nil || msg == nil {
 		return nil, reasonBadSignature
 	}
-	id, err := uuid.Parse(*keyID)
+	id, err := uuid.Parse(k)
 	if err != nil || id == uuid.Nil {
 		return nil, reasonRevokedKey
 	}
-	raw, err := b64url.DecodeString(*sig)
+	raw, err := b64url.DecodeString(s)
 	if err != nil || len(raw) != 64 {
 		return nil, reasonBadSignature
 	}

@@ -36,8 +36,15 @@ type syncChange struct {
 	// KeyID and Sig make a signed change: made on a phone by a learner
 	// picked there with their PIN, and judged by the key alone, whoever is
 	// signed in when it arrives (phones.go).
-	KeyID *string `json:"key_id"`
-	Sig   *string `json:"sig"`
+	// Raw, so a malformed one is still seen as an attempt at signing.
+	KeyID json.RawMessage `json:"key_id"`
+	Sig   json.RawMessage `json:"sig"`
+}
+
+// claimsKey reports whether the change comes signed, well or badly: it
+// carries a key id or a signature that is not null.
+func (sc syncChange) claimsKey() bool {
+	return (sc.KeyID != nil && string(sc.KeyID) != "null") || (sc.Sig != nil && string(sc.Sig) != "null")
 }
 
 type syncRequest struct {
@@ -82,7 +89,7 @@ func validateChange(raw json.RawMessage, caller uuid.UUID) (store.Change, *signe
 	if res.Status != "" {
 		return store.Change{}, nil, res
 	}
-	if sc.KeyID == nil && sc.Sig == nil {
+	if !sc.claimsKey() {
 		if caller == uuid.Nil || user != caller {
 			return store.Change{}, nil, SyncResult{ID: res.ID, Status: string(store.OutcomeRejected), Reason: reasonWrongUser}
 		}
@@ -200,9 +207,11 @@ func (h *syncHandlers) syncProgress(c echo.Context) error {
 	var signed []signedItem
 	var signedAt []int
 	var signedCh []store.Change
+	claims := false
 	for i, raw := range req.Changes {
 		ch, si, res := validateChange(raw, caller.UserID)
 		results[i] = res
+		claims = claims || si != nil || res.Reason == reasonBadSignature || res.Reason == reasonRevokedKey
 		switch {
 		case res.Status != "":
 		case si != nil:
@@ -211,7 +220,9 @@ func (h *syncHandlers) syncProgress(c echo.Context) error {
 			batches.add(caller, i, ch)
 		}
 	}
-	if !signedIn(c) && len(signed) == 0 {
+	// Without a session, only a batch with signed changes has anything to
+	// say; otherwise the phone must sign in first, as before.
+	if !signedIn(c) && !claims {
 		return echo.NewHTTPError(http.StatusUnauthorized, "Sign in first.")
 	}
 	ctx := c.Request().Context()

@@ -20,7 +20,9 @@ END
 $$;
 -- +goose StatementEnd
 GRANT fieldbook_keys TO CURRENT_USER;
-GRANT USAGE ON SCHEMA public TO fieldbook_keys;
+-- CREATE lets it own the functions below when a non-superuser migrates
+-- (PostgreSQL requires it of a function's new owner); nobody logs in as it.
+GRANT USAGE, CREATE ON SCHEMA public TO fieldbook_keys;
 
 CREATE TABLE phone_keys (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -158,3 +160,4 @@ DROP FUNCTION IF EXISTS phone_keys_live(uuid[]);
 DROP POLICY IF EXISTS users_keys_select ON users;
 REVOKE SELECT (id, role, disabled_at) ON users FROM fieldbook_keys;
 DROP TABLE IF EXISTS phone_keys;
+REVOKE CREATE ON SCHEMA public FROM fieldbook_keys;
