@@ -106,6 +106,9 @@
   function draw() {
     if (learners.length) html.dataset.list = "1";
     else delete html.dataset.list;
+    // "Sign out everywhere else" keeps the key this phone holds.
+    const mine = who && learners.find((l) => l.user_id === who.user_id);
+    for (const input of $$("input[data-phone-key]")) input.value = mine ? mine.key_id : "";
     if (neutral) {
       html.dataset.who = who ? who.role || "learner" : "out";
       html.dataset.via = who ? who.via : "";

@@ -59,7 +59,7 @@ var Constants = map[string]any{
 	// The PIN verifier: PBKDF2-SHA-256 with this many iterations (measured
 	// in docs/offline.md), five wrong PINs in a row take a learner off the
 	// list.
-	"pin": map[string]int{"iterations": 150000, "maxTries": 5, "minLen": 4, "maxLen": 8},
+	"pin": map[string]int{"iterations": 250000, "maxTries": 5, "minLen": 4, "maxLen": 8},
 	// signedPrefix starts every signed change (the server checks the same).
 	"signedPrefix": "fieldbook-change-v1",
 }
