@@ -143,6 +143,11 @@ func TestSharedPhoneDefects(t *testing.T) {
 
 	t.Run("someone else's tap is not credited to A", func(t *testing.T) {
 		srv.Stop()
+		defer func() {
+			if srv.cmd == nil {
+				srv.Start()
+			}
+		}()
 		b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+lessons[0].ID), chromedp.WaitVisible(chromedp.CSS("article h1")))
 		// Whatever the page offers, the next person taps it: through the
 		// form (as a tap would) and straight at the worker.
