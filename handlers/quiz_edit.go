@@ -55,6 +55,17 @@ func readQuestion(f views.QuestionFields) (store.QuestionChange, map[string]stri
 	return ch, nil, nil
 }
 
+// postedQuestion reads the posted question form: what was typed, and the
+// change to save or what is wrong with it.
+func postedQuestion(c echo.Context) (views.QuestionFields, store.QuestionChange, map[string]string, error) {
+	if err := readForm(c); err != nil {
+		return views.QuestionFields{}, store.QuestionChange{}, nil, err
+	}
+	fields := questionFields(c)
+	change, errs, err := readQuestion(fields)
+	return fields, change, errs, err
+}
+
 // storedFields is a saved question as its form shows it.
 func storedFields(q store.EditQuestion) views.QuestionFields {
 	f := quiz.FormOf(q.Authored)
@@ -120,11 +131,7 @@ func (h *quizEditHandlers) addQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := readForm(c); err != nil {
-		return err
-	}
-	fields := questionFields(c)
-	change, errs, err := readQuestion(fields)
+	fields, change, errs, err := postedQuestion(c)
 	if err != nil {
 		return err
 	}
@@ -210,15 +217,11 @@ func (h *quizEditHandlers) updateQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := readForm(c); err != nil {
-		return err
-	}
-	revision, err := formVersion(c)
+	fields, change, errs, err := postedQuestion(c)
 	if err != nil {
 		return err
 	}
-	fields := questionFields(c)
-	change, errs, err := readQuestion(fields)
+	revision, err := formVersion(c)
 	if err != nil {
 		return err
 	}
