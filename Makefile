@@ -25,7 +25,7 @@ test: vet lint-js templ-check postgres chromium pgbouncer
 
 vet:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l cmd handlers views store migrations static e2e)" || { echo "gofmt needed:"; gofmt -l cmd handlers views store migrations static e2e; exit 1; }
+	@test -z "$$(gofmt -l cmd handlers views store migrations static sw e2e internal)" || { echo "gofmt needed:"; gofmt -l cmd handlers views store migrations static sw e2e internal; exit 1; }
 
 # ESLint (pinned, installed into scripts/eslint/node_modules) on sw/sw.js,
 # sw/shared.js and static/app.js.
