@@ -109,7 +109,7 @@ type Lesson struct {
 	// Total is the number of published lessons in the course.
 	Total int    `db:"total"`
 	Title string `db:"title"`
-	Body   string `db:"body"`
+	Body  string `db:"body"`
 	// BodyHTML is Body rendered at save time; empty for lessons saved before
 	// Markdown, which are rendered when read.
 	BodyHTML        string     `db:"body_html"`

@@ -76,10 +76,10 @@ func (p ProgressBar) Text() string {
 
 // CourseCard is one course on the home page.
 type CourseCard struct {
-	ID  string
-	URL          string
-	Title        string
-	Description  string
+	ID          string
+	URL         string
+	Title       string
+	Description string
 	// Progress carries the course's total only: the page is neutral.
 	Progress ProgressBar
 }
