@@ -23,7 +23,7 @@ type pwa struct {
 
 func newPWA(a *App) (*pwa, error) {
 	precache := []string{"/offline", "/phone",
-		a.assets.URL("app.css"), a.assets.URL(staticHTMX), a.assets.URL("app.js"),
+		a.assets.URL("app.css"), a.assets.URL("app.js"),
 		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
 	sum := sha256.New()
 	sum.Write([]byte(a.assets.Version))
