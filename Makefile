@@ -27,7 +27,7 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd handlers views store migrations static sw e2e internal)" || { echo "gofmt needed:"; gofmt -l cmd handlers views store migrations static sw e2e internal; exit 1; }
 
-# ESLint (pinned, installed into scripts/eslint/node_modules) on sw/sw.js,
+# ESLint (pinned, installed into .tools/eslint) on sw/sw.js,
 # sw/shared.js and static/app.js.
 lint-js:
 	@scripts/lint-js.sh

@@ -41,8 +41,9 @@ func progressCount(n int) string {
 // isStaff is true for the roles that write courses.
 func isStaff(u *User) bool { return u != nil && (u.Role == "volunteer" || u.Role == "admin") }
 
-// whoAttr is data-who on <html> for a page drawn for its caller: their
-// role, or "out". A neutral page has none until app.js sets it.
+// whoAttr is data-who (and data-via) on <html> for a page drawn for its
+// caller: their role, or "out". A neutral page has none until app.js sets
+// it.
 func whoAttr(p Page) templ.Attributes {
 	switch {
 	case p.Neutral:
@@ -50,6 +51,6 @@ func whoAttr(p Page) templ.Attributes {
 	case p.User == nil:
 		return templ.Attributes{"data-who": "out"}
 	default:
-		return templ.Attributes{"data-who": p.User.Role}
+		return templ.Attributes{"data-who": p.User.Role, "data-via": "session"}
 	}
 }
