@@ -291,8 +291,12 @@ func (h *syncHandlers) applyBatches(ctx context.Context, b *ownerBatches, touch 
 		for j, o := range outcomes {
 			r := &results[ob.at[j]]
 			r.Status = string(o)
-			if o == store.OutcomeRejected {
+			switch o {
+			case store.OutcomeRejected:
 				r.Reason = "unknown or unpublished lesson"
+			case store.OutcomeQuizLesson:
+				// Only a passing quiz attempt completes this lesson.
+				r.Status, r.Reason = string(store.OutcomeRejected), "quiz_lesson"
 			}
 		}
 	}
