@@ -739,6 +739,7 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 		json         bool
 	}{
 		{http.MethodGet, "/api/me", false},
+		{http.MethodGet, "/api/phones", false},
 		{http.MethodGet, "/api/me/progress?key_id=" + key + "&sig=" + sig, false},
 		{http.MethodGet, "/api/courses/" + w.course.String() + "/progress", false},
 		{http.MethodPost, "/api/phones", true},
