@@ -208,6 +208,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/api/me", me.showMe, noStore, a.requireUser)
 	pages.GET("/api/me/progress", me.myProgress, noStore, a.requireUser)
 	phones := &phoneHandlers{App: a}
+	pages.GET("/api/phones", phones.list, noStore, a.requireUser)
 	pages.POST("/api/phones", phones.register, noStore, a.requireUser)
 	pages.POST("/api/phones/:id/forget", phones.forgetOwn, noStore, a.requireUser)
 	pages.POST("/account/phones/:id/forget", phones.forgetFromAccount, a.requireUser)

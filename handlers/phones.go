@@ -107,6 +107,36 @@ func (h *phoneHandlers) register(c echo.Context) error {
 	return c.JSON(http.StatusCreated, registerPhoneJSON{KeyID: id.String()})
 }
 
+// phoneJSON is one live key in GET /api/phones.
+type phoneJSON struct {
+	KeyID      string     `json:"key_id"`
+	Label      string     `json:"label"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+// list is GET /api/phones: the caller's live keys, so a phone can tell
+// whether the key it holds for this learner still works (a password change
+// elsewhere revokes it) and offer to set itself up again.
+func (h *phoneHandlers) list(c echo.Context) error {
+	ctx := c.Request().Context()
+	var keys []store.PhoneKey
+	err := h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		keys, err = tx.PhoneKeys(ctx, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Phones []phoneJSON `json:"phones"`
+	}{Phones: make([]phoneJSON, len(keys))}
+	for i, k := range keys {
+		out.Phones[i] = phoneJSON{KeyID: k.ID.String(), Label: k.Label, CreatedAt: k.CreatedAt.UTC(), LastUsedAt: k.LastUsedAt}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 // forget revokes one of the caller's phone keys; a key already forgotten
 // is fine, another account's (or none) is a 404.
 func (h *phoneHandlers) forget(c echo.Context) error {

@@ -520,6 +520,11 @@ func TestForgetPhone(t *testing.T) {
 		t.Fatal("a refused forget revoked the key")
 	}
 
+	// Each learner lists their own live phones.
+	checkAPIError(t, anon.getJSON("/api/phones", &struct{}{}), http.StatusUnauthorized)
+	checkPhoneList(t, s.lena, second.id, s.lenaPhone.id)
+	checkPhoneList(t, s.om, s.omarsPhone.id)
+
 	// "Forget this phone" on the phone: 204, and twice is fine.
 	for range 2 {
 		res := s.lena.postJSON("/api/phones/"+s.lenaPhone.id+"/forget", nil, nil)
@@ -527,6 +532,7 @@ func TestForgetPhone(t *testing.T) {
 			t.Fatalf("forget: %d %q", res.Status, res.Body)
 		}
 	}
+	checkPhoneList(t, s.lena, second.id)
 	it := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[0], true, s.base))
 	before := a.syncSnapshot(t)
 	if st := statuses(results(t, s.om.postSync(syncBody(t, it), nil))); st != "rejected:revoked_key" {
@@ -563,6 +569,31 @@ func TestForgetPhone(t *testing.T) {
 	doc = parseDoc(t, s.lena.get("/account?done=phone", nil).Body)
 	if items := findAll(find(doc, and(tag("section"), hasAttr("id", "phones"))), tag("li")); len(items) != 0 {
 		t.Errorf("%d phones still listed after forgetting both", len(items))
+	}
+}
+
+// checkPhoneList checks GET /api/phones: exactly the live keys ids, newest
+// first, each with its set-up time.
+func checkPhoneList(t *testing.T, c *client, ids ...string) {
+	t.Helper()
+	var got struct {
+		Phones []struct {
+			KeyID      string     `json:"key_id"`
+			Label      string     `json:"label"`
+			CreatedAt  time.Time  `json:"created_at"`
+			LastUsedAt *time.Time `json:"last_used_at"`
+		} `json:"phones"`
+	}
+	c.getJSON("/api/phones", &got)
+	var listed []string
+	for _, p := range got.Phones {
+		listed = append(listed, p.KeyID)
+		if p.CreatedAt.IsZero() || time.Since(p.CreatedAt) > time.Hour || p.Label == "" {
+			t.Errorf("phone %+v: want a label and its set-up time", p)
+		}
+	}
+	if strings.Join(listed, " ") != strings.Join(ids, " ") {
+		t.Errorf("GET /api/phones lists %v, want %v", listed, ids)
 	}
 }
 
@@ -708,6 +739,7 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 		json         bool
 	}{
 		{http.MethodGet, "/api/me", false},
+		{http.MethodGet, "/api/phones", false},
 		{http.MethodGet, "/api/me/progress?key_id=" + key + "&sig=" + sig, false},
 		{http.MethodGet, "/api/courses/" + w.course.String() + "/progress", false},
 		{http.MethodPost, "/api/phones", true},

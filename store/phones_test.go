@@ -530,3 +530,35 @@ func checkCourseDone(t *testing.T, got, want []store.CourseDone) {
 		}
 	}
 }
+
+// BenchmarkMyProgress is GET /api/me/progress: every course (40 of 25
+// lessons) with the learner's done lessons, one query under RLS.
+func BenchmarkMyProgress(b *testing.B) {
+	st, _, learner, _ := benchWorld(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := st.ReadTx(ctx, learner, func(tx *store.Tx) error {
+			_, err := tx.MyProgress(ctx)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMyCourseProgress is GET /api/me/progress?course=…, which the page
+// asks on every course and lesson view.
+func BenchmarkMyCourseProgress(b *testing.B) {
+	st, _, learner, course := benchWorld(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := st.ReadTx(ctx, learner, func(tx *store.Tx) error {
+			_, err := tx.MyCourseProgress(ctx, course)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
