@@ -13,6 +13,22 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// browserSession is the browser's session cookie for srv.
+func browserSession(t *testing.T, b *browser, srv *server) *network.Cookie {
+	t.Helper()
+	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Cookies {
+		if c.Name == "fieldbook_session" {
+			return c
+		}
+	}
+	t.Fatal("browser has no fieldbook_session cookie")
+	return nil
+}
+
 // courseCard selects a course card on the home page by its title.
 func courseCard(title string) string {
 	return `//li[contains(@class,"card")][.//a[normalize-space(.)="` + title + `"]]`
@@ -96,22 +112,11 @@ func TestLearnerJourney(t *testing.T) {
 	}
 
 	// The JSON API with the browser's session cookie gives the same numbers.
-	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL}})
-	if err != nil {
-		t.Fatal(err)
+	cookie := browserSession(t, b, srv)
+	if !cookie.HTTPOnly {
+		t.Error("session cookie is not HttpOnly")
 	}
-	var session string
-	for _, c := range res.Cookies {
-		if c.Name == "fieldbook_session" {
-			session = c.Value
-			if !c.HTTPOnly {
-				t.Error("session cookie is not HttpOnly")
-			}
-		}
-	}
-	if session == "" {
-		t.Fatal("browser has no fieldbook_session cookie")
-	}
+	session := cookie.Value
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api"+link.Value+"/progress", nil)
 	req.AddCookie(&http.Cookie{Name: "fieldbook_session", Value: session})
 	resp, err := http.DefaultClient.Do(req)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -98,6 +97,33 @@ func saveCourse(t *testing.T, b *browser, srv *server, courseID string) {
 	waitControlled(t, b)
 	b.do(t, chromedp.WaitVisible(chromedp.CSS("#save-course")), chromedp.Click(chromedp.CSS("#save-course")))
 	waitText(t, b, "#offline-save .save-text", "Available offline ✓")
+}
+
+// aminasPhone is a phone on which Amina signed up, saved course for
+// offline, set it up for offline use with pin and signed out.
+func aminasPhone(t *testing.T, course, pin string) (*server, *browser, string, []lesson) {
+	t.Helper()
+	srv := startServer(t)
+	b := newBrowser(t, "")
+	courseID, lessons := lessonsOf(t, srv, course)
+	signUp(t, b, srv, "amina", "Amina Yusuf", "amina long password")
+	saveCourse(t, b, srv, courseID)
+	if pin != "" {
+		optIn(t, b, srv, pin)
+	}
+	signOut(t, b)
+	return srv, b, courseID, lessons
+}
+
+// backOnline signs Amina in and waits until the phone has sent her queue;
+// the server must then hold done completed rows from changes change ids.
+func backOnline(t *testing.T, b *browser, srv *server, done, changes int) {
+	t.Helper()
+	signIn(t, b, srv, "amina", "amina long password")
+	poll(t, 20*time.Second, "A's changes to sync once A is back", func() bool { return queued(t, b) == 0 })
+	if d, c := rows(t, srv, "amina"); d != done || c != changes {
+		t.Fatalf("A has %d completed rows from %d changes, want %d and %d", d, c, done, changes)
+	}
 }
 
 // rows counts a learner's progress rows (completed ones when done) and
@@ -201,13 +227,7 @@ func TestSharedPhoneDefects(t *testing.T) {
 // once. The switch and the PIN check are timed on the throttled low-end
 // profile (4x CPU) and logged.
 func TestSharedPhoneTwoLearnersOffline(t *testing.T) {
-	srv := startServer(t)
-	b := newBrowser(t, "")
-	courseID, lessons := lessonsOf(t, srv, "Safe drinking water")
-	signUp(t, b, srv, "amina", "Amina Yusuf", "amina long password")
-	saveCourse(t, b, srv, courseID)
-	optIn(t, b, srv, "2468")
-	signOut(t, b)
+	srv, b, courseID, lessons := aminasPhone(t, "Safe drinking water", "2468")
 	signUp(t, b, srv, "bahati", "Bahati Mwangi", "bahati long password")
 	optIn(t, b, srv, "1357")
 	signOut(t, b)
@@ -274,13 +294,7 @@ func TestSharedPhoneTwoLearnersOffline(t *testing.T) {
 // the phone from another browser: the next replay of A's signed change gets
 // revoked_key, the change stays queued and goes under A's session later.
 func TestSharedPhoneWrongPINsAndForgottenKey(t *testing.T) {
-	srv := startServer(t)
-	b := newBrowser(t, "")
-	courseID, lessons := lessonsOf(t, srv, "Hand washing and hygiene")
-	signUp(t, b, srv, "amina", "Amina Yusuf", "amina long password")
-	saveCourse(t, b, srv, courseID)
-	optIn(t, b, srv, "2468")
-	signOut(t, b)
+	srv, b, _, lessons := aminasPhone(t, "Hand washing and hygiene", "2468")
 
 	t.Run("five wrong PINs", func(t *testing.T) {
 		srv.Stop()
@@ -305,11 +319,7 @@ func TestSharedPhoneWrongPINsAndForgottenKey(t *testing.T) {
 			t.Fatalf("after five wrong PINs the phone holds %d of A's changes, want 1", n)
 		}
 		srv.Start()
-		signIn(t, b, srv, "amina", "amina long password")
-		poll(t, 20*time.Second, "A's change to sync", func() bool { return queued(t, b) == 0 })
-		if done, changes := rows(t, srv, "amina"); done != 1 || changes != 1 {
-			t.Fatalf("A has %d completed rows from %d changes, want 1 and 1", done, changes)
-		}
+		backOnline(t, b, srv, 1, 1)
 		b.do(t, chromedp.Navigate(srv.URL+"/phone"), chromedp.WaitVisible(learnerButton("Amina Yusuf")))
 		signOut(t, b)
 	})
@@ -341,11 +351,7 @@ func TestSharedPhoneWrongPINsAndForgottenKey(t *testing.T) {
 			t.Fatalf("a revoked key's change reached the server: %d completed rows, %d changes", done, changes)
 		}
 		signOut(t, b)
-		signIn(t, b, srv, "amina", "amina long password")
-		poll(t, 20*time.Second, "the change to go under A's session", func() bool { return queued(t, b) == 0 })
-		if done, changes := rows(t, srv, "amina"); done != 2 || changes != 2 {
-			t.Fatalf("after A signed in: %d completed rows from %d changes, want 2 and 2", done, changes)
-		}
+		backOnline(t, b, srv, 2, 2)
 	})
 	if p := b.Problems(); len(p) > 0 {
 		t.Fatalf("CSP violations or script errors: %v", p)
@@ -361,20 +367,7 @@ func TestSharedPhoneSignOutOffline(t *testing.T) {
 	courseID, lessons := lessonsOf(t, srv, "Basic first aid")
 	signUp(t, b, srv, "amina", "Amina Yusuf", "amina long password")
 	saveCourse(t, b, srv, courseID)
-	b.do(t, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("header .who")))
-	cookies, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var session string
-	for _, c := range cookies.Cookies {
-		if c.Name == "fieldbook_session" {
-			session = c.Value
-		}
-	}
-	if session == "" {
-		t.Fatal("no session cookie")
-	}
+	session := browserSession(t, b, srv).Value
 
 	setOffline(t, b, true)
 	completeOn(t, b, srv, lessons[0].ID, true)
@@ -404,11 +397,7 @@ func TestSharedPhoneSignOutOffline(t *testing.T) {
 	if done, _ := rows(t, srv, "amina"); done != 0 {
 		t.Fatalf("the signed-out learner's change was sent without them: %d rows", done)
 	}
-	signIn(t, b, srv, "amina", "amina long password")
-	poll(t, 20*time.Second, "the change to sync once A is back", func() bool { return queued(t, b) == 0 })
-	if done, changes := rows(t, srv, "amina"); done != 1 || changes != 1 {
-		t.Fatalf("A has %d completed rows from %d changes, want 1 and 1", done, changes)
-	}
+	backOnline(t, b, srv, 1, 1)
 	if p := b.Problems(); len(p) > 0 {
 		t.Fatalf("CSP violations or script errors: %v", p)
 	}
