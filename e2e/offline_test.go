@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -23,7 +27,33 @@ func TestOfflineOpensVisitedLesson(t *testing.T) {
 	b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+lessons[0].ID), chromedp.WaitVisible(chromedp.CSS("article h1")))
 
 	setOffline(t, b, true)
+	// The page the worker serves from its cache keeps the server's
+	// security headers.
+	var mu sync.Mutex
+	docHeaders := map[string]string{}
+	fromWorker := false
+	listen, stop := context.WithCancel(b.ctx)
+	defer stop()
+	if err := chromedp.Listen(listen, func(ev any) {
+		if e, ok := ev.(*network.EventResponseReceived); ok && e.Type == network.ResourceTypeDocument {
+			mu.Lock()
+			defer mu.Unlock()
+			fromWorker = e.Response.FromServiceWorker
+			for k, v := range e.Response.Headers {
+				docHeaders[strings.ToLower(k)] = fmt.Sprint(v)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
 	b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+lessons[0].ID), chromedp.WaitVisible(chromedp.CSS("article h1")))
+	mu.Lock()
+	if !fromWorker || !strings.Contains(docHeaders["content-security-policy"], "default-src 'self'") ||
+		docHeaders["x-content-type-options"] != "nosniff" || docHeaders["x-frame-options"] != "DENY" {
+		t.Errorf("the cached lesson came with headers %v (from the worker: %v), want the server's CSP, nosniff and DENY", docHeaders, fromWorker)
+	}
+	mu.Unlock()
+	stop()
 	if h := b.text(t, "article h1"); h != lessons[0].Title {
 		t.Fatalf("offline, the visited lesson shows %q, want %q", h, lessons[0].Title)
 	}

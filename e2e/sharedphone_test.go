@@ -293,11 +293,17 @@ func TestSharedPhoneTwoLearnersOffline(t *testing.T) {
 // sent once A signs in online (and A is back on the list). Then A forgets
 // the phone from another browser: the next replay of A's signed change gets
 // revoked_key, the change stays queued and goes under A's session later.
+// Last, "Forget this phone" on the phone itself.
 func TestSharedPhoneWrongPINsAndForgottenKey(t *testing.T) {
 	srv, b, _, lessons := aminasPhone(t, "Hand washing and hygiene", "2468")
 
 	t.Run("five wrong PINs", func(t *testing.T) {
 		srv.Stop()
+		defer func() {
+			if srv.cmd == nil {
+				srv.Start()
+			}
+		}()
 		pick(t, b, srv, "Amina Yusuf", "2468")
 		completeOn(t, b, srv, lessons[0].ID, true)
 		signOut(t, b)
@@ -312,9 +318,9 @@ func TestSharedPhoneWrongPINsAndForgottenKey(t *testing.T) {
 			}
 			waitText(t, b, "#pin-error", want)
 		}
-		if n := eval[int](t, b, `document.querySelectorAll("#learners li").length`); n != 0 {
-			t.Fatalf("after five wrong PINs %d learners are on the list, want A gone", n)
-		}
+		poll(t, 5*time.Second, "A to leave the list after five wrong PINs", func() bool {
+			return eval[int](t, b, `document.querySelectorAll("#learners li").length`) == 0
+		})
 		if n := queued(t, b); n != 1 {
 			t.Fatalf("after five wrong PINs the phone holds %d of A's changes, want 1", n)
 		}
@@ -352,6 +358,23 @@ func TestSharedPhoneWrongPINsAndForgottenKey(t *testing.T) {
 		}
 		signOut(t, b)
 		backOnline(t, b, srv, 2, 2)
+	})
+
+	t.Run("forget this phone on the phone", func(t *testing.T) {
+		optIn(t, b, srv, "8642")
+		if n := count(t, srv, `SELECT count(*) FROM phone_keys k JOIN users u ON u.id = k.user_id
+			WHERE u.username = 'amina' AND k.revoked_at IS NULL`); n != 1 {
+			t.Fatalf("A has %d live keys after setting the phone up again, want 1", n)
+		}
+		b.do(t, chromedp.Click(chromedp.CSS("#forget")), chromedp.WaitVisible(chromedp.CSS("#optin")))
+		waitText(t, b, "#phone-note", "This phone is forgotten: Amina Yusuf is off its list.")
+		if n := eval[int](t, b, `document.querySelectorAll("#learners li").length`); n != 0 {
+			t.Fatalf("%d learners still on the list", n)
+		}
+		if n := count(t, srv, `SELECT count(*) FROM phone_keys k JOIN users u ON u.id = k.user_id
+			WHERE u.username = 'amina' AND k.revoked_at IS NULL`); n != 0 {
+			t.Fatalf("A has %d live keys after forgetting the phone, want 0", n)
+		}
 	})
 	if p := b.Problems(); len(p) > 0 {
 		t.Fatalf("CSP violations or script errors: %v", p)
