@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -228,6 +229,15 @@ func TestSharedPhoneDefects(t *testing.T) {
 // profile (4x CPU) and logged.
 func TestSharedPhoneTwoLearnersOffline(t *testing.T) {
 	srv, b, courseID, lessons := aminasPhone(t, "Safe drinking water", "2468")
+	// A completed a lesson of another course on another phone: signing in
+	// here brings A's progress in every course, for offline.
+	_, firstAid := lessonsOf(t, srv, "Basic first aid")
+	if _, err := ownerConn(t, srv).Exec(context.Background(), `INSERT INTO student_progress (student_id, lesson_id, completed, completed_at)
+		SELECT id, $1, true, now() FROM users WHERE username = 'amina'`, firstAid[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	signIn(t, b, srv, "amina", "amina long password")
+	signOut(t, b)
 	signUp(t, b, srv, "bahati", "Bahati Mwangi", "bahati long password")
 	optIn(t, b, srv, "1357")
 	signOut(t, b)
@@ -237,6 +247,13 @@ func TestSharedPhoneTwoLearnersOffline(t *testing.T) {
 	completeOn(t, b, srv, lessons[0].ID, true)
 	completeOn(t, b, srv, lessons[1].ID, true)
 	waitText(t, b, "#sync-count", "2 changes waiting to sync")
+	b.do(t, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(".cards")))
+	card := `.card[data-course="` + courseID + `"] .progress-text`
+	waitText(t, b, card, "2 of 5 lessons done (40%)")
+	poll(t, 5*time.Second, "A's progress in a course never opened on this phone", func() bool {
+		return eval[string](t, b, `Array.from(document.querySelectorAll(".card .progress-text")).map(e => e.textContent).join("|")`) ==
+			"1 of 6 lessons done (16%)|0 of 3 lessons done (0%)|2 of 5 lessons done (40%)"
+	})
 
 	setCPUThrottling(t, b, lowEndCPURate)
 	switched := pick(t, b, srv, "Bahati Mwangi", "1357")
@@ -273,7 +290,7 @@ func TestSharedPhoneTwoLearnersOffline(t *testing.T) {
 	for _, want := range []struct {
 		user          string
 		done, changes int
-	}{{"amina", 2, 2}, {"bahati", 1, 1}, {"chausiku", 0, 0}} {
+	}{{"amina", 3, 2}, {"bahati", 1, 1}, {"chausiku", 0, 0}} { // A: 2 here, 1 from another phone
 		if done, changes := rows(t, srv, want.user); done != want.done || changes != want.changes {
 			t.Errorf("%s has %d completed rows from %d changes, want %d from %d", want.user, done, changes, want.done, want.changes)
 		}
