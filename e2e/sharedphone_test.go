@@ -21,7 +21,7 @@ import (
 func signOut(t *testing.T, b *browser) {
 	t.Helper()
 	b.do(t, chromedp.WaitVisible(chromedp.CSS("#logout-form button")), chromedp.Click(chromedp.CSS("#logout-form button")))
-	if eval[bool](t, b, `!document.getElementById("logout-warning").hidden`) {
+	if eval[bool](t, b, `!(document.getElementById("logout-warning") || {hidden: true}).hidden`) {
 		b.do(t, chromedp.Click(chromedp.CSS("#logout-form button")))
 	}
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(`header a[href="/signup"]`)))

@@ -204,6 +204,7 @@
   // their name (/api/me) and their progress in every course.
   async function personal() {
     if (document.body.dataset.offline === "1" || !navigator.onLine) return;
+    if (!neutral) return drawnByServer();
     let res;
     try {
       res = await getJSON("/api/me/progress" + (courseId ? "?course=" + encodeURIComponent(courseId) : ""));
@@ -220,8 +221,25 @@
     await refresh();
   }
 
-  async function signedIn(userId, all) {
-    const me = await getJSON("/api/me");
+  // drawnByServer keeps the phone in step on a page drawn for its caller:
+  // signed out there means nobody's session; signed in, /api/me (no
+  // database work) says who, so the banners count the right learner.
+  async function drawnByServer() {
+    try {
+      if (html.dataset.who === "out") {
+        if (who && who.via === "session") await setWho(null);
+      } else {
+        const me = await getJSON("/api/me");
+        if (me.body && (!who || who.user_id !== me.body.user_id || who.via !== "session")) await signedIn(me.body.user_id, null, me);
+      }
+    } catch (err) {
+      return;
+    }
+    await refresh();
+  }
+
+  async function signedIn(userId, all, asked) {
+    const me = asked || await getJSON("/api/me");
     if (!me.body || me.body.user_id !== userId) return;
     await setWho({ user_id: me.body.user_id, name: me.body.name, lang: me.body.lang, role: me.body.role, via: "session" });
     const progress = all || (await getJSON("/api/me/progress")).body;
@@ -431,7 +449,7 @@
   window.addEventListener("pageshow", (e) => { if (e.persisted) refresh().then(personal); });
   const syncNow = $("#sync-now");
   if (syncNow) syncNow.addEventListener("click", () => ask({ type: "sync" }));
-  refresh().then(() => (neutral && (status || lessonList || isHome || phone) ? personal() : null)).catch(() => {});
+  refresh().then(() => (!neutral || status || lessonList || isHome || phone ? personal() : null)).catch(() => {});
 
   // Signing out with changes waiting: warn once, then let it go (they stay
   // on this phone and sync when this learner is back).
