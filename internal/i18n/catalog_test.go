@@ -205,11 +205,12 @@ func sources(t *testing.T) (literals map[string]bool, calls map[string]string) {
 		if !js && !goOrTempl {
 			return nil
 		}
-		src, err := os.ReadFile(path)
+		raw, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		for _, m := range stringLiteral.FindAllStringSubmatch(string(src), -1) {
+		src := withoutLineComments(string(raw))
+		for _, m := range stringLiteral.FindAllStringSubmatch(src, -1) {
 			lit := m[1] + m[2]
 			literals[lit] = true
 			if js {
@@ -218,7 +219,7 @@ func sources(t *testing.T) (literals map[string]bool, calls map[string]string) {
 		}
 		if goOrTempl {
 			rel, _ := filepath.Rel(root, path)
-			for _, m := range keyCall.FindAllStringSubmatch(string(src), -1) {
+			for _, m := range keyCall.FindAllStringSubmatch(src, -1) {
 				calls[m[1]] = rel
 			}
 		}
@@ -228,6 +229,19 @@ func sources(t *testing.T) (literals map[string]bool, calls map[string]string) {
 		t.Fatal(err)
 	}
 	return literals, calls
+}
+
+// withoutLineComments drops the lines that are only a comment: an example
+// in a doc comment is not a use of a key.
+func withoutLineComments(src string) string {
+	lines := strings.Split(src, "\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if !strings.HasPrefix(strings.TrimSpace(l), "//") {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "\n")
 }
 
 // TestEveryKeyIsUsed: a message no code names is dead weight every learner
