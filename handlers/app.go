@@ -260,6 +260,24 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/me/progress", dash.myProgress, a.requireUser)
 	// End of dashboard and realtime (P4)
 
+	// Quizzes and certificates (P2, issue 12): authoring for editors
+	// (requireStaff, then RLS), the quiz as JSON for whoever may read the
+	// lesson, a learner's certificate, and public verification.
+	quizEdit := &quizEditHandlers{App: a}
+	pages.POST("/lessons/:id/questions", quizEdit.addQuestion, a.requireStaff)
+	pages.POST("/lessons/:id/quiz", quizEdit.setQuiz, a.requireStaff)
+	pages.POST("/questions/preview", quizEdit.previewQuestion, a.requireStaff)
+	pages.GET("/questions/:id/edit", quizEdit.editQuestion, a.requireStaff)
+	pages.POST("/questions/:id", quizEdit.updateQuestion, a.requireStaff)
+	pages.POST("/questions/:id/move", quizEdit.moveQuestion, a.requireStaff)
+	pages.POST("/questions/:id/delete", quizEdit.deleteQuestion, a.requireStaff)
+	quizAPI := &quizAPIHandlers{App: a}
+	pages.GET("/api/lessons/:id/quiz", quizAPI.lessonQuiz)
+	certs := &certificateHandlers{App: a}
+	pages.GET("/courses/:id/certificate", certs.showCertificate, a.requireUser)
+	pages.GET("/verify/:code", certs.verifyCertificate)
+	// End of quizzes and certificates (P2)
+
 	// Media (P2): uploads for editors (requireStaff, then RLS), served by
 	// content hash to whoever may read the course.
 	mediaRoutes(a, pages, opts.MediaMaxBytes)
