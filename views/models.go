@@ -14,11 +14,16 @@ type Page struct {
 	Assets Assets
 	// Path is the current path, for the sign-in link's return address.
 	Path string
+	// Here is where the language picker comes back to (path and query).
+	Here string
 	// Neutral marks a page that is the same for everyone: the service
 	// worker caches it and shows it to whoever holds the phone. It carries
 	// no name, user id, role-specific choice or progress; app.js draws the
 	// personal part for the learner the phone knows.
 	Neutral bool
+	// Bare leaves out the language picker: for the offline page, shown
+	// when no network can take the choice.
+	Bare bool
 	// Scripts are extra deferred scripts, after htmx: the SSE extension,
 	// loaded only on the pages that use it.
 	Scripts []string
@@ -154,6 +159,8 @@ type AuthForm struct {
 	// Message is a form-wide error (e.g. wrong username or password).
 	Message string
 	Errors  map[string]string
+	// MinPassword is the shortest password sign-up accepts, for its label.
+	MinPassword int
 }
 
 // Error is an error page.
