@@ -393,6 +393,19 @@ func TestSharedPhoneWrongPINsAndForgottenKey(t *testing.T) {
 			t.Fatalf("A has %d live keys after forgetting the phone, want 0", n)
 		}
 	})
+
+	t.Run("a key revoked elsewhere leaves the list", func(t *testing.T) {
+		optIn(t, b, srv, "8642")
+		// As a password change on another device does.
+		if _, err := ownerConn(t, srv).Exec(context.Background(), `UPDATE phone_keys SET revoked_at = now()
+			WHERE revoked_at IS NULL AND user_id = (SELECT id FROM users WHERE username = 'amina')`); err != nil {
+			t.Fatal(err)
+		}
+		b.do(t, chromedp.Navigate(srv.URL+"/phone"), chromedp.WaitVisible(chromedp.CSS("#optin")))
+		if n := eval[int](t, b, `document.querySelectorAll("#learners li").length`); n != 0 {
+			t.Fatalf("%d learners on the list with a revoked key", n)
+		}
+	})
 	if p := b.Problems(); len(p) > 0 {
 		t.Fatalf("CSP violations or script errors: %v", p)
 	}

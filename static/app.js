@@ -213,6 +213,7 @@
       } else if (res.body) {
         const all = courseId ? null : res.body;
         if (!who || who.user_id !== res.body.user_id || who.via !== "session") await signedIn(res.body.user_id, all);
+        else if (phone) await keyStillLive(res.body.user_id);
         await storeProgress(res.body.user_id, res.body.courses);
       }
     } catch (err) {
@@ -244,6 +245,19 @@
     await setWho({ user_id: me.body.user_id, name: me.body.name, lang: me.body.lang, role: me.body.role, via: "session" });
     const progress = all || (await getJSON("/api/me/progress")).body;
     if (progress && progress.user_id === userId) await storeProgress(userId, progress.courses);
+    await keyStillLive(userId);
+  }
+
+  // keyStillLive drops the learner's entry of "Who is learning?" when the
+  // server no longer holds its key (forgotten elsewhere, a password
+  // change): they are offered "Use this phone offline" again. Their queue
+  // stays and goes under their session.
+  async function keyStillLive(userId) {
+    const l = await idb("learners", "readonly", (s) => s.learners.get(userId));
+    if (!l) return;
+    const live = await getJSON("/api/phones");
+    if (!live.body || live.body.phones.some((p) => p.key_id === l.key_id)) return;
+    await idb("learners", "readwrite", (s) => { s.learners.delete(userId); });
   }
 
   // ---- completions ----------------------------------------------------------------
