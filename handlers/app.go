@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/static"
 	"fieldbook/store"
 )
@@ -62,6 +63,7 @@ type App struct {
 	sessions *scs.SessionManager
 	assets   *static.Set
 	log      *slog.Logger
+	catalog  *i18n.Catalog
 	// adminIdle and adminLifetime bound admin sessions more tightly.
 	adminIdle, adminLifetime time.Duration
 }
@@ -98,7 +100,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
 
-	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger,
+	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger, catalog: i18n.Default(),
 		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime}
 	sm.ErrorFunc = a.sessionError
 	e := echo.New()
@@ -232,6 +234,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/signup", auth.showSignup)
 	pages.POST("/signup", auth.signup)
 	pages.POST("/logout", auth.logout)
+	pages.POST("/language", (&languageHandlers{App: a}).setLanguage)
 
 	// Your account (P5): password change and sessions.
 	account := &accountHandlers{App: a}

@@ -93,7 +93,7 @@ func (h *certificateHandlers) verifyCertificate(c echo.Context) error {
 	}
 	if !locked.IsZero() {
 		setRetryAfter(c, locked)
-		return echo.NewHTTPError(http.StatusTooManyRequests, tooManyMessage(msgUnknownCodes, locked))
+		return echo.NewHTTPError(http.StatusTooManyRequests, tooManyMessage(h.localizer(c), "certificate.error.throttle", locked))
 	}
 	vm := views.Verification{Found: found, Code: code}
 	status := http.StatusNotFound

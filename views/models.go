@@ -14,6 +14,8 @@ type Page struct {
 	Assets Assets
 	// Path is the current path, for the sign-in link's return address.
 	Path string
+	// Here is where the language picker comes back to (path and query).
+	Here string
 	// Bare leaves out the user's name and forms: for the offline page, which
 	// is cached once and shown to whoever is offline.
 	Bare bool
@@ -150,6 +152,8 @@ type AuthForm struct {
 	// Message is a form-wide error (e.g. wrong username or password).
 	Message string
 	Errors  map[string]string
+	// MinPassword is the shortest password sign-up accepts, for its label.
+	MinPassword int
 }
 
 // Error is an error page.
