@@ -14,10 +14,6 @@ import (
 // travels inside a cached (user-neutral) page.
 type meHandlers struct{ *App }
 
-// interfaceLang is the caller's interface language; "en" until accounts
-// store a choice of their own.
-func interfaceLang(echo.Context) string { return "en" }
-
 // meJSON is GET /api/me.
 type meJSON struct {
 	UserID string `json:"user_id"`
@@ -50,13 +46,15 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// showMe is GET /api/me: who the session belongs to. It reads the session
-// only (no database round trip): the page asks on every load.
+// showMe is GET /api/me: who the session belongs to, and the interface
+// language pages are drawn in for them (their stored choice, else this
+// phone's). It reads the session only (no database round trip): the page
+// asks on every load.
 func (h *meHandlers) showMe(c echo.Context) error {
 	caller := callerOf(c)
 	name, _ := c.Get(ctxName).(string)
 	return c.JSON(http.StatusOK, meJSON{
-		UserID: caller.UserID.String(), Name: name, Lang: interfaceLang(c), Role: string(caller.Role),
+		UserID: caller.UserID.String(), Name: name, Lang: h.localizer(c).Lang(), Role: string(caller.Role),
 	})
 }
 

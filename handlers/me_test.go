@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -87,6 +88,20 @@ func TestAPIMe(t *testing.T) {
 			}
 			checkAPIError(t, c.getJSON("/api/me", &me), http.StatusUnauthorized)
 		})
+	}
+
+	// The learner's chosen language follows them; without one, the phone's.
+	c := a.newClient(t)
+	c.signIn(learnerUser, learnerPass)
+	if r := c.get("/api/me", http.Header{"Accept-Language": {"sw"}}); !strings.Contains(r.Body, `"lang":"sw"`) {
+		t.Errorf("no stored language, phone asks for Swahili: %s", r.Body)
+	}
+	if r := c.postForm("/language", url.Values{"lang": {"fr"}, "next": {"/"}}, nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("choose French: %d", r.Status)
+	}
+	c.getJSON("/api/me", &me)
+	if me.Lang != "fr" || me.UserID != w.learnerID.String() {
+		t.Errorf("after choosing French: %+v", me)
 	}
 }
 

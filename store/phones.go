@@ -23,6 +23,10 @@ const PhoneKeyTouchEvery = 24 * time.Hour
 // live keys.
 var ErrTooManyPhones = errors.New("store: too many phones")
 
+// sessionRecordKey is how user_sessions.token holds a session's token: the
+// one place to change should the records keep a hash of it instead.
+func sessionRecordKey(token string) string { return token }
+
 // PhoneKey is one phone the caller set up for offline use.
 type PhoneKey struct {
 	ID         uuid.UUID  `db:"id"`
@@ -60,7 +64,7 @@ func (t *Tx) RegisterPhoneKey(ctx context.Context, publicKey []byte, label, sess
 		SELECT (SELECT current_user_id()), $1, $2,
 		       (SELECT s.id FROM user_sessions s WHERE s.token = $3)
 		WHERE (SELECT count(*) FROM phone_keys WHERE revoked_at IS NULL) < $4
-		RETURNING id`, publicKey, label, sessionToken, MaxPhones).Scan(&id)
+		RETURNING id`, publicKey, label, sessionRecordKey(sessionToken), MaxPhones).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return uuid.Nil, false, ErrTooManyPhones
 	}
@@ -79,7 +83,7 @@ func (t *Tx) PhoneKeys(ctx context.Context, sessionToken string) ([]PhoneKey, er
 		FROM phone_keys k
 		LEFT JOIN user_sessions s ON s.id = k.session_id
 		WHERE k.revoked_at IS NULL
-		ORDER BY k.created_at DESC, k.id`, sessionToken)
+		ORDER BY k.created_at DESC, k.id`, sessionRecordKey(sessionToken))
 	if err != nil {
 		return nil, fmt.Errorf("store: list phone keys: %w", err)
 	}
@@ -117,7 +121,7 @@ func (t *Tx) ForgetOtherPhoneKeys(ctx context.Context, keep uuid.UUID, sessionTo
 		UPDATE phone_keys k SET revoked_at = now()
 		WHERE k.revoked_at IS NULL AND k.id <> $1
 		  AND NOT EXISTS (SELECT 1 FROM user_sessions s WHERE s.id = k.session_id AND s.token = $2)`,
-		keep, sessionToken)
+		keep, sessionRecordKey(sessionToken))
 	if err != nil {
 		return 0, fmt.Errorf("store: forget other phone keys: %w", mapErr(err))
 	}
