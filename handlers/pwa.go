@@ -119,5 +119,5 @@ func (p *pwa) offlinePage(c echo.Context) error {
 // phonePage is "Who is learning?", precached by the service worker like the
 // offline page: neutral, its list drawn by app.js from the phone's storage.
 func (p *pwa) phonePage(c echo.Context) error {
-	return p.renderNeutral(c, http.StatusOK, "Who is learning?", views.PhonePage())
+	return p.renderNeutral(c, http.StatusOK, p.requestedLanguage(c).T("nav.who_is_learning"), views.PhonePage())
 }

@@ -10,7 +10,7 @@
 // attributes, numbers and texts from TEXT: every piece of markup is in the
 // page already. It also runs "Who is learning?", the offline and sync
 // banners, "Save this course for offline" and the install button.
-/* global FB, idb, text, rememberDone, progressKey */
+/* global LANG, FB, idb, text, rememberDone, progressKey */
 "use strict";
 (() => {
   const $ = (s, root) => (root || document).querySelector(s);
@@ -154,7 +154,7 @@
     $("#sync-now").hidden = n === 0;
     const f = $("#sync-failed");
     f.hidden = failed.length === 0;
-    f.textContent = failed.length ? text("failed", { n: failed.length, reasons: Array.from(new Set(failed.map((i) => i.reason))).join(", ") }, failed.length) : "";
+    f.textContent = failed.length ? text("failed", { n: failed.length, reasons: new Intl.ListFormat(LANG).format(Array.from(new Set(failed.map((i) => i.reason)))) }, failed.length) : "";
     document.body.dataset.pending = String(n);
   }
 
@@ -385,7 +385,8 @@
   async function optIn(pin) {
     const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
     const jwk = await crypto.subtle.exportKey("jwk", keys.publicKey);
-    const label = (navigator.userAgentData && navigator.userAgentData.platform) || "Phone";
+    // Without a label the server names the key after the browser.
+    const label = navigator.userAgentData ? navigator.userAgentData.platform : undefined;
     const resp = await fetch("/api/phones", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
