@@ -60,8 +60,10 @@ var Constants = map[string]any{
 	// in docs/offline.md), five wrong PINs in a row take a learner off the
 	// list.
 	"pin": map[string]int{"iterations": 250000, "maxTries": 5, "minLen": 4, "maxLen": 8},
-	// signedPrefix starts every signed change (the server checks the same).
-	"signedPrefix": "fieldbook-change-v1",
+	// signedPrefix starts every signed change, attemptPrefix every signed
+	// quiz attempt (the server checks the same).
+	"signedPrefix":  "fieldbook-change-v1",
+	"attemptPrefix": "fieldbook-attempt-v1",
 }
 
 // Prelude is what the server puts in front of a script: the constants (FB),
