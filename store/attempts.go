@@ -51,16 +51,23 @@ func (t *Tx) attemptInfos(ctx context.Context, attempts []quiz.Attempt) ([]attem
 	for i, a := range attempts {
 		ids[i], lessons[i], versions[i] = a.ID, a.LessonID, int32(a.Version)
 	}
+	// A version's questions come once, with its first attempt: a batch
+	// is mostly a few quizzes taken again and again.
 	rows, err := t.tx.Query(ctx, `
+		WITH i AS (
+			SELECT i.*, row_number() OVER (PARTITION BY i.lesson_id, i.version ORDER BY i.ord) AS nth
+			FROM unnest($1::uuid[], $2::uuid[], $3::int[]) WITH ORDINALITY AS i(id, lesson_id, version, ord)
+		)
 		SELECT EXISTS (SELECT 1 FROM lessons l
 		               JOIN courses c ON c.id = l.course_id AND c.published AND c.archived_at IS NULL
 		               WHERE l.id = i.lesson_id AND l.published),
 		       v.pass_mark,
-		       (SELECT json_agg(json_build_object('id', q.id, 'kind', q.kind, 'choices', jsonb_array_length(q.choices))
-		                        ORDER BY q.position)
-		        FROM quiz_questions q WHERE q.lesson_id = v.lesson_id AND q.version = v.version),
+		       CASE WHEN i.nth = 1 THEN
+		         (SELECT json_agg(json_build_object('id', q.id, 'kind', q.kind, 'choices', jsonb_array_length(q.choices))
+		                          ORDER BY q.position)
+		          FROM quiz_questions q WHERE q.lesson_id = v.lesson_id AND q.version = v.version) END,
 		       a.score, a.passed
-		FROM unnest($1::uuid[], $2::uuid[], $3::int[]) WITH ORDINALITY AS i(id, lesson_id, version, ord)
+		FROM i
 		LEFT JOIN quiz_versions v ON v.lesson_id = i.lesson_id AND v.version = i.version AND v.served
 		LEFT JOIN quiz_attempts a ON a.student_id = (SELECT current_user_id()) AND a.id = i.id
 		ORDER BY i.ord`, ids, lessons, versions)
