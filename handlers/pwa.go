@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/internal/i18n"
+	"fieldbook/static"
 	"fieldbook/sw"
 	"fieldbook/views"
 )
@@ -24,8 +25,10 @@ type pwa struct {
 }
 
 func newPWA(a *App) (*pwa, error) {
+	// quiz.js too: a quiz lesson saved with its course must work offline
+	// even if it was never opened online.
 	precache := []string{"/offline", "/phone",
-		a.assets.URL("app.css"), a.assets.URL("app.js"),
+		a.assets.URL("app.css"), a.assets.URL("app.js"), a.assets.URL(static.QuizJS),
 		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
 	sum := sha256.New()
 	sum.Write([]byte(a.assets.Version))

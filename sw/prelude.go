@@ -31,6 +31,9 @@ const (
 	// StoreLearners is "Who is learning?": learners who use this phone
 	// offline, with their PIN verifier and non-extractable signing key.
 	StoreLearners = "learners"
+	// StoreGraded holds each learner's last quiz attempt per lesson as the
+	// server graded it (the queue holds attempts not yet graded).
+	StoreGraded = "graded"
 )
 
 // Constants are what the worker and the page must agree on. They are
@@ -38,11 +41,11 @@ const (
 var Constants = map[string]any{
 	"db": map[string]any{
 		"name":    "fieldbook",
-		"version": 3,
+		"version": 4,
 		// keyPath per store; "" means out-of-line keys.
 		"stores": map[string]string{
 			StoreQueue: "id", StoreFailed: "id", StoreMeta: "",
-			StoreProgress: "key", StoreLearners: "user_id",
+			StoreProgress: "key", StoreLearners: "user_id", StoreGraded: "key",
 		},
 		// Stores of older versions that are dropped on upgrade.
 		"dropped": []string{"known"},
