@@ -34,6 +34,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	status := http.StatusInternalServerError
 	msg := "Something went wrong on our side. Please try again in a moment."
 	var he *echo.HTTPError
+	var limited *store.RateLimitError
 	switch {
 	case errors.As(err, &he):
 		status = he.Code
@@ -60,6 +61,14 @@ func (a *App) handleError(err error, c echo.Context) {
 		status = http.StatusServiceUnavailable
 		msg = unavailableMessage
 		c.Response().Header().Set("Retry-After", "5")
+	case errors.As(err, &limited):
+		status = http.StatusTooManyRequests
+		msg = a.tooManyMessage("changes in a short time", limited.Until)
+		a.setRetryAfter(c, limited.Until)
+	case errors.Is(err, ErrBusy):
+		status = http.StatusServiceUnavailable
+		msg = "Fieldbook is busy checking passwords just now. Please try again in a few seconds."
+		c.Response().Header().Set("Retry-After", "2")
 	}
 	switch {
 	case status == http.StatusServiceUnavailable:
