@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -508,20 +507,23 @@ func TestReadyzHidesDetails(t *testing.T) {
 	}
 }
 
-// endlessBody is a request body that never ends until closed: an upload
-// still arriving.
-type endlessBody struct{ done chan struct{} }
+// stalledBody is an upload of a declared 5 MB that starts and then stalls
+// until done is closed (or 15 s pass): a slow phone still sending.
+type stalledBody struct {
+	started bool
+	done    chan struct{}
+}
 
-func (b endlessBody) Read(p []byte) (int, error) {
+func (b *stalledBody) Read(p []byte) (int, error) {
+	if !b.started {
+		b.started = true
+		return copy(p, "--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n\x89PNG"), nil
+	}
 	select {
 	case <-b.done:
-		return 0, io.EOF
-	case <-time.After(10 * time.Millisecond):
-		for i := range p {
-			p[i] = 'x'
-		}
-		return len(p), nil
+	case <-time.After(15 * time.Second):
 	}
+	return 0, errors.New("upload abandoned")
 }
 
 // Item 2: someone who edits nothing is refused before the server reads the
@@ -532,8 +534,9 @@ func TestUploadAuthorisedBeforeWork(t *testing.T) {
 	t.Parallel()
 	f := newAuthoringFixture(t)
 	for _, target := range []string{f.lessonEdit, "/lessons/" + uuid.NewString()} {
-		body := endlessBody{done: make(chan struct{})}
+		body := &stalledBody{done: make(chan struct{})}
 		req, _ := http.NewRequest(http.MethodPost, f.a.URL+target+"/media", body)
+		req.ContentLength = 5 << 20
 		req.Header.Set("Content-Type", "multipart/form-data; boundary=xyz")
 		u, _ := url.Parse(f.a.URL)
 		for _, ck := range f.nora.jar.Cookies(u) {
