@@ -149,7 +149,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if current == "" {
 		form.Errors["current_password"] = "Enter your current password."
 	}
-	if msg := ValidatePassword(next); msg != "" {
+	if msg := ValidatePassword(h.localizer(c), next); msg != "" {
 		form.Errors["new_password"] = msg
 	} else if next == current {
 		form.Errors["new_password"] = "Choose a password different from the current one."
@@ -163,7 +163,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Errors["current_password"] = h.tooManyMessage("wrong passwords", locked)
+		form.Errors["current_password"] = h.tooManyMessage(h.localizer(c), "account.error.throttle_password", locked)
 		h.setRetryAfter(c, locked)
 		return h.page(c, http.StatusTooManyRequests, form, "")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/static"
 	"fieldbook/store"
 )
@@ -69,6 +70,7 @@ type App struct {
 	sessions *scs.SessionManager
 	assets   *static.Set
 	log      *slog.Logger
+	catalog  *i18n.Catalog
 	// adminIdle and adminLifetime bound admin sessions more tightly.
 	adminIdle, adminLifetime time.Duration
 	// now is the clock throttles count by (Options.Clock).
@@ -110,7 +112,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger,
+	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger, catalog: i18n.Default(),
 		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
 	sm.ErrorFunc = a.sessionError
 	e := echo.New()
@@ -230,6 +232,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/signup", auth.showSignup)
 	pages.POST("/signup", auth.signup)
 	pages.POST("/logout", auth.logout)
+	pages.POST("/language", (&languageHandlers{App: a}).setLanguage)
 
 	// Your account (P5): password change and sessions.
 	account := &accountHandlers{App: a}
@@ -271,6 +274,24 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/courses/:id/dashboard/learners/:learnerID", dash.showLearner, a.requireUser)
 	pages.GET("/me/progress", dash.myProgress, a.requireUser)
 	// End of dashboard and realtime (P4)
+
+	// Quizzes and certificates (P2, issue 12): authoring for editors
+	// (requireStaff, then RLS), the quiz as JSON for whoever may read the
+	// lesson, a learner's certificate, and public verification.
+	quizEdit := &quizEditHandlers{App: a}
+	pages.POST("/lessons/:id/questions", quizEdit.addQuestion, a.requireStaff)
+	pages.POST("/lessons/:id/quiz", quizEdit.setQuiz, a.requireStaff)
+	pages.POST("/questions/preview", quizEdit.previewQuestion, a.requireStaff)
+	pages.GET("/questions/:id/edit", quizEdit.editQuestion, a.requireStaff)
+	pages.POST("/questions/:id", quizEdit.updateQuestion, a.requireStaff)
+	pages.POST("/questions/:id/move", quizEdit.moveQuestion, a.requireStaff)
+	pages.POST("/questions/:id/delete", quizEdit.deleteQuestion, a.requireStaff)
+	quizAPI := &quizAPIHandlers{App: a}
+	pages.GET("/api/lessons/:id/quiz", quizAPI.lessonQuiz)
+	certs := &certificateHandlers{App: a}
+	pages.GET("/courses/:id/certificate", certs.showCertificate, a.requireUser)
+	pages.GET("/verify/:code", certs.verifyCertificate)
+	// End of quizzes and certificates (P2)
 
 	// Media (P2): uploads for editors (requireStaff, then RLS), served by
 	// content hash to whoever may read the course.

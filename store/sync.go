@@ -17,6 +17,9 @@ type Change struct {
 	Completed bool
 	// At is the device's time of the change.
 	At time.Time
+	// mastery marks the completion a passing quiz attempt writes
+	// (ApplyAttempts): the only change a quiz lesson takes.
+	mastery bool
 }
 
 // Outcome is what became of one change.
@@ -32,6 +35,10 @@ const (
 	OutcomeDuplicate Outcome = "duplicate"
 	// OutcomeRejected: the lesson is unknown or not published.
 	OutcomeRejected Outcome = "rejected"
+	// OutcomeQuizLesson: rejected because the lesson has a quiz, which
+	// alone completes it (mastery). Handlers answer status "rejected" with
+	// reason "quiz_lesson".
+	OutcomeQuizLesson Outcome = "quiz_lesson"
 )
 
 // SyncLimit is the budget of new changes each learner may send: a bucket of
@@ -66,10 +73,11 @@ func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
 // with the latest client time (clamping times more than FutureSkew ahead to
 // the server's, and times before the account existed up to its creation),
 // upserts it unless the stored row is newer, and records every new change id
-// with its outcome. Outcomes come back in input order. The new change ids
-// are charged to the caller's sync budget (the owner of the changes, whoever
-// sent them); over it, the result is a *RateLimitError and the caller's
-// transaction must roll back.
+// with its outcome. A change to a lesson with a quiz is OutcomeQuizLesson and
+// changes nothing: only a passing attempt completes such a lesson. Outcomes
+// come back in input order. The new change ids are charged to the caller's
+// sync budget (the owner of the changes, whoever sent them); over it, the
+// result is a *RateLimitError and the caller's transaction must roll back.
 func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, error) {
 	if len(changes) == 0 {
 		return nil, nil
@@ -78,8 +86,9 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 	lessons := make([]uuid.UUID, len(changes))
 	completed := make([]bool, len(changes))
 	ats := make([]time.Time, len(changes))
+	mastery := make([]bool, len(changes))
 	for i, c := range changes {
-		ids[i], lessons[i], completed[i], ats[i] = c.ID, c.LessonID, c.Completed, c.At
+		ids[i], lessons[i], completed[i], ats[i], mastery[i] = c.ID, c.LessonID, c.Completed, c.At, c.mastery
 	}
 	lim := t.store.syncLimit
 	rows, err := t.tx.Query(ctx, `
@@ -92,13 +101,15 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 			       EXISTS (SELECT 1 FROM lessons l
 			               JOIN courses co ON co.id = l.course_id AND co.published
 			               WHERE l.id = i.lesson_id AND l.published) AS valid,
-			       EXISTS (SELECT 1 FROM progress_changes pc WHERE pc.id = i.change_id) AS seen
-			FROM unnest($1::uuid[], $2::uuid[], $3::bool[], $4::timestamptz[])
-			     WITH ORDINALITY AS i(change_id, lesson_id, completed, at, ord)
+			       EXISTS (SELECT 1 FROM progress_changes pc WHERE pc.id = i.change_id) AS seen,
+			       NOT i.mastery AND EXISTS (SELECT 1 FROM quizzes z
+			                                 WHERE z.lesson_id = i.lesson_id AND z.active_since IS NOT NULL) AS quiz
+			FROM unnest($1::uuid[], $2::uuid[], $3::bool[], $4::timestamptz[], $6::bool[])
+			     WITH ORDINALITY AS i(change_id, lesson_id, completed, at, mastery, ord)
 		), fresh AS (
 			-- new, valid changes; an id repeated inside the batch counts once
 			SELECT DISTINCT ON (change_id) * FROM c
-			WHERE valid AND NOT seen
+			WHERE valid AND NOT quiz AND NOT seen
 			ORDER BY change_id, ord
 		), winners AS (
 			-- per lesson, the change with the latest client time
@@ -130,15 +141,16 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 			RETURNING id
 		), budget AS (
 			-- every new change id is charged to the caller's sync budget
-			SELECT sync_take((SELECT count(*) FROM recorded)::int, $6, $7, $8) AS until
+			SELECT sync_take((SELECT count(*) FROM recorded)::int, $7, $8, $9) AS until
 		)
 		SELECT CASE WHEN NOT c.valid THEN 'rejected'
+		            WHEN c.quiz THEN 'quiz_lesson'
 		            WHEN c.seen OR o.ord IS NULL THEN 'duplicate'
 		            ELSE o.outcome END,
 		       (SELECT until FROM budget)
 		FROM c LEFT JOIN outcomes o ON o.ord = c.ord
 		ORDER BY c.ord`,
-		ids, lessons, completed, ats, fmt.Sprintf("%d seconds", int(FutureSkew.Seconds())),
+		ids, lessons, completed, ats, fmt.Sprintf("%d seconds", int(FutureSkew.Seconds())), mastery,
 		lim.Burst, lim.PerHour, t.store.now())
 	if err != nil {
 		return nil, fmt.Errorf("store: apply changes: %w", mapErr(err))
