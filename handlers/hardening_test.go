@@ -426,6 +426,29 @@ func TestSyncRateLimitPerLearner(t *testing.T) {
 	results(t, laptop.postSync(syncBody(t, batch(w.learnerID, 5)...), nil))
 }
 
+// Item 8: the budget is the owner's, not the session's: Lena's signed
+// changes sent through Omar's session spend Lena's budget, so her own
+// session is then refused, while Omar's budget is untouched.
+func TestSyncRateLimitCountsTheOwner(t *testing.T) {
+	t.Parallel()
+	s := newSignedWorld(t)
+	now := time.Now()
+	s.a.st.SetSyncLimit(store.SyncLimit{Burst: 3, PerHour: 3}, func() time.Time { return now })
+	var signed []any
+	for i, l := range s.w.lessons {
+		signed = append(signed, s.lenaPhone.sign(newItem(s.w.learnerID, l, true, s.base.Add(time.Duration(i)*time.Second))))
+	}
+	if st := statuses(results(t, s.om.postSync(syncBody(t, signed...), nil))); st != "applied applied applied" {
+		t.Fatalf("Lena's signed changes through Omar's session: %s", st)
+	}
+	if r := s.lena.postSync(syncBody(t, newItem(s.w.learnerID, s.w.otherLessons[0], true, s.base)), nil); r.Status != http.StatusTooManyRequests {
+		t.Errorf("Lena's own change after her budget went on signed changes: %d, want 429", r.Status)
+	}
+	if st := statuses(results(t, s.om.postSync(syncBody(t, newItem(s.omar, s.w.otherLessons[0], true, s.base)), nil))); st != "applied" {
+		t.Errorf("Omar's own change: %s, want applied (his budget is his)", st)
+	}
+}
+
 // Item 8: under the default budget a phone back from weeks offline sends
 // its whole queue (2,000 changes in batches of 500) at once.
 func TestSyncDefaultBudgetLetsAPhoneCatchUp(t *testing.T) {
