@@ -44,13 +44,16 @@ const writeWait = 15 * time.Second
 // sessionStands reports whether the stream's session still exists and still
 // holds caller with the same role: signing out, ending sessions, a role
 // change and a disable all delete it. It reads the session afresh, through
-// the session manager's store, not from the request's copy.
+// the session manager's store, not from the request's copy. While the
+// database cannot be reached nothing can be revoked either, so the stream
+// carries on (it is told to re-read when the listener is back) and the
+// next check decides.
 func (h *dashboardHandlers) sessionStands(token string, caller store.Caller) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	sctx, err := h.sessions.Load(ctx, token)
 	if err != nil {
-		return false
+		return store.Unavailable(err) || errors.Is(err, context.DeadlineExceeded)
 	}
 	return h.sessions.GetString(sctx, sessUserID) == caller.UserID.String() &&
 		h.sessions.GetString(sctx, sessRole) == string(caller.Role)
