@@ -56,6 +56,13 @@ type Options struct {
 	// MediaMaxBytes is the largest lesson media upload (default
 	// DefaultMediaMaxBytes, 10 MB).
 	MediaMaxBytes int64
+	// Clock is the time throttles count by (default time.Now); tests move
+	// it instead of waiting for locks to end.
+	Clock func() time.Time
+	// SessionRecheck is how often an open event stream checks that its
+	// session still stands (default DefaultSessionRecheck): sign-out, a
+	// role change or a disabled account end the stream within it.
+	SessionRecheck time.Duration
 }
 
 // App holds what the handlers share: the store, the sessions, the assets.
@@ -67,6 +74,8 @@ type App struct {
 	catalog  *i18n.Catalog
 	// adminIdle and adminLifetime bound admin sessions more tightly.
 	adminIdle, adminLifetime time.Duration
+	// now is the clock throttles count by (Options.Clock).
+	now func() time.Time
 }
 
 // New builds the application and its router.
@@ -109,8 +118,11 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
 
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
 	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger, catalog: i18n.Default(),
-		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime}
+		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
 	sm.ErrorFunc = a.sessionError
 	e := echo.New()
 	e.HideBanner = true
@@ -176,7 +188,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	// Static files carry no session: no cookie work, no database round trip.
 	e.GET("/static/:hash/:name", a.serveStatic)
 	e.GET("/healthz", liveness)
-	e.GET("/readyz", readiness(opts.Ready))
+	e.GET("/readyz", readiness(opts.Ready, opts.Logger))
 	p, err := newPWA(a)
 	if err != nil {
 		return nil, nil, err
@@ -276,7 +288,10 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if opts.SSEHeartbeat <= 0 {
 		opts.SSEHeartbeat = DefaultHeartbeat
 	}
-	dash := &dashboardHandlers{App: a, hub: hub, heartbeat: opts.SSEHeartbeat}
+	if opts.SessionRecheck <= 0 {
+		opts.SessionRecheck = DefaultSessionRecheck
+	}
+	dash := &dashboardHandlers{App: a, hub: hub, heartbeat: opts.SSEHeartbeat, recheck: opts.SessionRecheck}
 	pages.GET("/courses/:id/dashboard", dash.showDashboard, a.requireUser)
 	pages.GET("/courses/:id/dashboard.csv", dash.exportCSV, a.requireUser)
 	pages.GET("/courses/:id/dashboard/events", dash.streamEvents, a.requireUser)

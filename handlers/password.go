@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -28,11 +29,33 @@ const (
 // and a core, and sign-in floods must not starve page requests.
 var hashSlots = make(chan struct{}, max(1, runtime.NumCPU()))
 
+// maxHashWaiting is how many hashes may wait for a slot: four per core, a
+// second or so of work. Beyond it a request is refused at once (ErrBusy)
+// rather than queued behind minutes of Argon2.
+var maxHashWaiting = int64(4 * runtime.NumCPU())
+
+// hashWaiting counts the hashes waiting for a slot.
+var hashWaiting atomic.Int64
+
+// ErrBusy refuses a password hash while too many are already waiting; the
+// client is told to retry shortly (503 with Retry-After).
+var ErrBusy = errors.New("password: too many password checks waiting")
+
 func withHashSlot(ctx context.Context, fn func()) error {
 	select {
 	case hashSlots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
+		if hashWaiting.Add(1) > maxHashWaiting {
+			hashWaiting.Add(-1)
+			return ErrBusy
+		}
+		select {
+		case hashSlots <- struct{}{}:
+			hashWaiting.Add(-1)
+		case <-ctx.Done():
+			hashWaiting.Add(-1)
+			return ctx.Err()
+		}
 	}
 	defer func() { <-hashSlots }()
 	fn()
