@@ -29,7 +29,9 @@ const (
 	ReasonBadLesson Reason = "bad_lesson_id"
 	// ReasonBadVersion: version missing or not a positive whole number.
 	ReasonBadVersion Reason = "bad_version"
-	// ReasonBadAt: at missing, not RFC 3339, or before 2000.
+	// ReasonBadAt: at missing or not RFC 3339. Any time is accepted
+	// otherwise: the store clamps one before the account existed (a phone
+	// whose clock reset to 1970) and one in the future, as for changes.
 	ReasonBadAt Reason = "bad_at"
 	// ReasonBadAnswers: answers missing or not an object.
 	ReasonBadAnswers Reason = "bad_answers"
@@ -116,7 +118,7 @@ func ParseAttempt(raw []byte, caller uuid.UUID) (a Attempt, id string, reason Re
 	if w.At == nil {
 		return Attempt{}, id, ReasonBadAt
 	}
-	if a.At, err = time.Parse(time.RFC3339Nano, *w.At); err != nil || a.At.Year() < 2000 {
+	if a.At, err = time.Parse(time.RFC3339Nano, *w.At); err != nil {
 		return Attempt{}, id, ReasonBadAt
 	}
 	if w.Answers == nil || jsonType(*w.Answers) != '{' || json.Unmarshal(*w.Answers, &a.Answers) != nil {
