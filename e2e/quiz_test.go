@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -186,9 +189,7 @@ func TestQuizOnThePhone(t *testing.T) {
 		poll(t, 5*time.Second, "the lesson to show done and waiting", func() bool {
 			return visible(t, b, "#lesson-status .done-note") == 1 && visible(t, b, "#lesson-status .pending-note") == 1
 		})
-		if n := queued(t, b); n != 2 {
-			t.Fatalf("%d items queued, want the 2 attempts", n)
-		}
+		poll(t, 5*time.Second, "the 2 attempts to be queued", func() bool { return queued(t, b) == 2 })
 		if got, _ := attempts(t, srv, "neema", practice.ID); len(got) != 0 {
 			t.Fatalf("the server has attempts while the phone is offline: %v", got)
 		}
@@ -216,6 +217,16 @@ func TestQuizOnThePhone(t *testing.T) {
 		poll(t, 5*time.Second, "done and synced", func() bool {
 			return visible(t, b, "#lesson-status .done-note") == 1 && visible(t, b, "#lesson-status .pending-note") == 0
 		})
+
+		// The volunteers' dashboard shows it: the lesson done, the attempts.
+		vol := sessionCookie(t, srv, "demo-volunteer", srv.Passwords["demo-volunteer"])
+		dash := string(getWith(t, srv.URL+"/courses/"+practice.Course+"/dashboard", vol))
+		page := strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(dash, " ")), " ")
+		for _, want := range []string{"Neema Mushi 1/5 (20%)", "2 attempts, best 100%", "Quiz questions", "0% of 1 answer 50% of 2 answers"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the dashboard lacks %q:\n%s", want, page)
+			}
+		}
 	})
 
 	t.Run("check quiz answered offline is graded after sync", func(t *testing.T) {
@@ -278,12 +289,12 @@ func TestQuizOnThePhone(t *testing.T) {
 		b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+tippy.ID), chromedp.WaitVisible(chromedp.CSS("#quiz-form")))
 		answerQuiz(t, b, tippy.right)
 		submitQuiz(t, b, "graded")
-		signed := eval[bool](t, b, `new Promise(res => { const r = indexedDB.open("fieldbook"); r.onsuccess = () => {
-			const g = r.result.transaction("queue").objectStore("queue").getAll();
-			g.onsuccess = () => { r.result.close(); res(g.result.length === 1 && g.result[0].kind === "attempt" && !!g.result[0].sig); }; }; })`)
-		if !signed {
-			t.Fatal("the picked learner's attempt is not queued signed")
-		}
+		// The page graded at once; the worker queues the attempt, signed.
+		poll(t, 10*time.Second, "the picked learner's attempt to be queued signed", func() bool {
+			return eval[bool](t, b, `new Promise(res => { const r = indexedDB.open("fieldbook"); r.onsuccess = () => {
+				const g = r.result.transaction("queue").objectStore("queue").getAll();
+				g.onsuccess = () => { r.result.close(); res(g.result.length === 1 && g.result[0].kind === "attempt" && !!g.result[0].sig); }; }; })`)
+		})
 		// Back online with nobody signed in: the key alone carries it.
 		setOffline(t, b, false)
 		askSync(t, b)
@@ -295,4 +306,21 @@ func TestQuizOnThePhone(t *testing.T) {
 	if p := b.Problems(); len(p) > 0 {
 		t.Fatalf("CSP violations or script errors: %v", p)
 	}
+}
+
+// getWith fetches url with a session cookie.
+func getWith(t *testing.T, url string, session *http.Cookie) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.AddCookie(session)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return b
 }

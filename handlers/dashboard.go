@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -157,6 +158,8 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		lessons  []store.LessonStat
 		learners []store.LearnerRow
 		matched  int
+		quizzes  []store.QuestionStat
+		sums     map[uuid.UUID]store.LearnerQuizSummary
 	)
 	now := time.Now()
 	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
@@ -179,12 +182,24 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		q.page = min(q.page, max(1, (matched+LearnersPerPage-1)/LearnersPerPage))
 		learners, err = tx.DashboardLearners(ctx, id, store.LearnerQuery{Sort: q.sort, Desc: q.desc,
 			Search: q.search, Limit: LearnersPerPage, Offset: (q.page - 1) * LearnersPerPage})
+		if err != nil || !hasQuiz(lessons) {
+			return err
+		}
+		quizzes, sums, err = dashboardQuizzes(ctx, tx, id, learners)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	live := h.liveModel(id, course, totals, lessons, learners, matched, q, now)
+	if len(quizzes) > 0 {
+		live.HasQuizzes, live.Quizzes = true, quizInsights(h.localizer(c), quizzes)
+		ids := make([]uuid.UUID, len(learners))
+		for i, r := range learners {
+			ids[i] = r.StudentID
+		}
+		learnerQuizzes(live.Learners, ids, sums)
+	}
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "dash-live" {
 		return h.write(c, http.StatusOK, views.DashboardLiveBlock(live))
@@ -258,6 +273,22 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 	return l
 }
 
+// dashboardQuizzes reads a course's question counters and the quiz work of
+// one page of its learners.
+func dashboardQuizzes(ctx context.Context, tx *store.Tx, course uuid.UUID, learners []store.LearnerRow) (
+	[]store.QuestionStat, map[uuid.UUID]store.LearnerQuizSummary, error) {
+	questions, err := tx.DashboardQuizQuestions(ctx, course)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]uuid.UUID, len(learners))
+	for i, r := range learners {
+		ids[i] = r.StudentID
+	}
+	sums, err := tx.LearnerQuizSummaries(ctx, course, ids)
+	return questions, sums, err
+}
+
 // ago says how long ago t was, in words a person reads at a glance.
 func ago(t, now time.Time) string {
 	d := now.Sub(t)
@@ -292,9 +323,10 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var (
-		course  store.DashboardCourse
-		learner store.LearnerRow
-		lessons []store.LessonCompletion
+		course   store.DashboardCourse
+		learner  store.LearnerRow
+		lessons  []store.LessonCompletion
+		attempts []store.AttemptDetail
 	)
 	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if course, err = dashboardCourse(c, tx, id); err != nil {
@@ -306,7 +338,10 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 			}
 			return err
 		}
-		lessons, err = tx.LearnerLessons(ctx, id, learnerID)
+		if lessons, err = tx.LearnerLessons(ctx, id, learnerID); err != nil {
+			return err
+		}
+		attempts, err = tx.LearnerAttempts(ctx, id, learnerID)
 		return err
 	})
 	if err != nil {
@@ -315,9 +350,14 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	vm := views.LearnerDetail{
 		CourseTitle: course.Title, DashboardURL: dashboardURL(id), Name: learner.DisplayName,
 		Started: stamp(learner.StartedAt), LastActivity: stamp(learner.LastActivityAt),
+		Attempts: attemptViews(h.localizer(c), attempts),
 	}
 	for _, l := range lessons {
-		ld := views.LessonDone{Number: l.Number, Title: l.Title}
+		ld := views.LessonDone{Number: l.Number, Title: l.Title, Quiz: l.Quiz, BeforeQuiz: l.BeforeQuiz}
+		vm.HasQuizzes = vm.HasQuizzes || l.Quiz
+		if l.BestScore != nil {
+			ld.Best = h.localizer(c).Percent(*l.BestScore)
+		}
 		if l.CompletedAt != nil {
 			ld.CompletedAt, ld.CompletedTS = stamp(*l.CompletedAt), l.CompletedAt.UTC().Format(time.RFC3339)
 			vm.Progress.Completed++

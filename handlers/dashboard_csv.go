@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 )
 
@@ -57,6 +58,9 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 			header = append(header, csvCell(strconv.Itoa(l.Number)+". "+l.Title))
 			totals = append(totals, strconv.Itoa(l.Completed))
 		}
+		quizHeader, quizIDs := quizColumns(h.localizer(c), lessons)
+		header = append(header, quizHeader...)
+		totals = append(totals, make([]string, len(quizHeader))...)
 		name := strings.Trim(unsafeFileChars.ReplaceAllString(strings.ToLower(course.Title), "-"), "-")
 		if len(name) > 40 {
 			name = strings.Trim(name[:40], "-")
@@ -85,7 +89,7 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 		}
 		row := make([]string, 0, len(header))
 		n := 0
-		err = tx.ExportLearners(ctx, id, lessonIDs, func(r store.ExportRow) error {
+		err = tx.ExportLearners(ctx, id, lessonIDs, quizIDs, func(r store.ExportRow) error {
 			pct := 0
 			if len(lessons) > 0 {
 				pct = min(r.Completed, len(lessons)) * 100 / len(lessons)
@@ -99,6 +103,7 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 					row = append(row, at.UTC().Format(time.RFC3339))
 				}
 			}
+			row = appendQuizCells(row, r)
 			if err := w.Write(row); err != nil {
 				return err
 			}
@@ -132,4 +137,37 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 		return nil
 	}
 	return err
+}
+
+// quizColumns are the CSV's columns for the course's quizzes: per quiz
+// lesson, the learner's best score and when they first passed, and the
+// lessons they are for.
+func quizColumns(loc *i18n.Localizer, lessons []store.LessonStat) ([]string, []uuid.UUID) {
+	var header []string
+	var ids []uuid.UUID
+	for _, l := range lessons {
+		if l.Quiz {
+			lesson := strconv.Itoa(l.Number) + ". " + l.Title
+			header = append(header, csvCell(loc.T("dashboard.csv.best_score", "lesson", lesson)),
+				csvCell(loc.T("dashboard.csv.passed_at", "lesson", lesson)))
+			ids = append(ids, l.ID)
+		}
+	}
+	return header, ids
+}
+
+// appendQuizCells adds a learner's best score (a whole percent) and first
+// passed-at (ISO 8601, UTC) for each quiz; blank where there is none.
+func appendQuizCells(row []string, r store.ExportRow) []string {
+	for i := range r.BestScore {
+		best, passed := "", ""
+		if r.BestScore[i] != nil {
+			best = strconv.Itoa(*r.BestScore[i])
+		}
+		if r.PassedAt[i] != nil {
+			passed = r.PassedAt[i].UTC().Format(time.RFC3339)
+		}
+		row = append(row, best, passed)
+	}
+	return row
 }

@@ -37,7 +37,11 @@ type attemptWorld struct {
 
 func newAttemptWorld(t *testing.T) *attemptWorld {
 	t.Helper()
-	a := newTestApp(t)
+	return newAttemptWorldOn(t, newTestApp(t))
+}
+
+func newAttemptWorldOn(t *testing.T, a *testApp) *attemptWorld {
+	t.Helper()
 	w := &attemptWorld{a: a, base: time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)}
 	volID := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
 	w.lenaID = a.createUser(t, store.RoleLearner, learnerUser, learnerName, learnerPass)

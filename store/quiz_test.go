@@ -480,7 +480,7 @@ func (f *quizFixture) progressEverywhere(t *testing.T, c store.Caller) map[strin
 		if err != nil {
 			return err
 		}
-		return tx.ExportLearners(ctx, f.course, []uuid.UUID{f.quizLesson, f.l2, f.l3}, func(r store.ExportRow) error {
+		return tx.ExportLearners(ctx, f.course, []uuid.UUID{f.quizLesson, f.l2, f.l3}, nil, func(r store.ExportRow) error {
 			for _, at := range r.CompletedAt {
 				if at != nil {
 					out["csv"]++
