@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -444,5 +445,87 @@ func TestSignedAttempts(t *testing.T) {
 	unsigned := late.with("key_id", nil).with("sig", nil)
 	if _, got = attemptResults(t, w.lena.postSync(attemptsBody(t, nil, unsigned), nil)); joined(got) != "applied 100 true" {
 		t.Errorf("the same attempt unsigned under Lena's session: %s", joined(got))
+	}
+}
+
+// TestLessonPageQuiz: a quiz lesson's page carries its quiz, the same for
+// every caller (the worker caches it for everyone): real form controls
+// with labels, the grading data as JSON (a practice quiz's keys and
+// explanations; never a check quiz's), quiz.js only there, and no
+// completion buttons.
+func TestLessonPageQuiz(t *testing.T) {
+	t.Parallel()
+	w := newAttemptWorld(t)
+	// Lena has attempts and a completion; nothing of it may show.
+	if _, got := attemptResults(t, w.lena.postSync(attemptsBody(t, nil, w.practice(w.lenaID, true)), nil)); joined(got) != "applied 100 true" {
+		t.Fatal(joined(got))
+	}
+	callers := []*client{w.a.newClient(t), w.lena, w.omar, w.vol}
+	quizJS := regexp.MustCompile(`<script src="/static/[0-9a-f]+/quiz\.js" defer>`)
+	for _, tt := range []struct {
+		name   string
+		lesson uuid.UUID
+		mode   string
+		keys   bool
+	}{{"practice", w.pq, "practice", true}, {"check", w.cq, "check", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := neutralBodies(t, w.a, callers, lessonPath(tt.lesson, ""))
+			body := w.lena.get(lessonPath(tt.lesson, ""), nil).Body
+			if !quizJS.MatchString(body) {
+				t.Error("the quiz lesson does not load quiz.js")
+			}
+			sec := mustFind(t, doc, "section#quiz", and(tag("section"), hasAttr("id", "quiz")))
+			if m, _ := attr(sec, "data-mode"); m != tt.mode {
+				t.Errorf("data-mode %q", m)
+			}
+			if n := len(findAll(doc, and(tag("button"), hasAttr("name", "completed")))); n != 0 {
+				t.Errorf("%d completion buttons on a quiz lesson", n)
+			}
+			script := mustFind(t, doc, "the quiz data", and(tag("script"), hasAttr("id", "quiz-data")))
+			if typ, _ := attr(script, "type"); typ != "application/json" {
+				t.Errorf("quiz data type %q", typ)
+			}
+			var data struct {
+				LessonID  string `json:"lesson_id"`
+				Mode      string `json:"mode"`
+				Version   int    `json:"version"`
+				Questions []map[string]json.RawMessage
+			}
+			if err := json.Unmarshal([]byte(text(script)), &data); err != nil || data.LessonID != tt.lesson.String() ||
+				data.Mode != tt.mode || len(data.Questions) != 2 {
+				t.Fatalf("quiz data %v: %+v", err, data)
+			}
+			for _, q := range data.Questions {
+				if _, has := q["answer"]; has != tt.keys {
+					t.Errorf("question %s: answer present %v, want %v", q["id"], has, tt.keys)
+				}
+			}
+			// The world's questions have explanations ("Because so."):
+			// in the page of a practice quiz only.
+			if n := len(findAll(sec, hasClass("q-expl"))); tt.keys && n != 2 || !tt.keys && n != 0 {
+				t.Errorf("%d explanations in the page", n)
+			}
+			if strings.Contains(body, "Because") != tt.keys {
+				t.Errorf("explanations in the page: %v, want %v", strings.Contains(body, "Because"), tt.keys)
+			}
+			// Every control has a label.
+			for _, in := range findAll(sec, tag("input")) {
+				if typ, _ := attr(in, "type"); typ == "radio" || typ == "checkbox" {
+					if in.Parent == nil || in.Parent.Data != "label" {
+						t.Errorf("a %s outside a label", typ)
+					}
+					continue
+				}
+				id, _ := attr(in, "id")
+				if find(sec, and(tag("label"), hasAttr("for", id))) == nil {
+					t.Errorf("input %q has no label", id)
+				}
+			}
+		})
+	}
+	// A lesson without a quiz: no quiz, no quiz.js, the buttons.
+	plain := w.lena.get(lessonPath(w.plain, ""), nil).Body
+	if quizJS.MatchString(plain) || strings.Contains(plain, `id="quiz"`) || !strings.Contains(plain, `name="completed"`) {
+		t.Error("a lesson without a quiz shows quiz parts or lacks its buttons")
 	}
 }
