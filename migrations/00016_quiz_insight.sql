@@ -35,6 +35,10 @@ CREATE TABLE quiz_wrong_answers (
 -- The most chosen wrong answer of a question is the first entry here.
 CREATE INDEX quiz_wrong_answers_top_idx ON quiz_wrong_answers (lesson_id, question_id, chosen DESC);
 
+-- A learner's attempts at one lesson: whether an attempt is their first
+-- (the counters below), their best score (the dashboard, the CSV).
+CREATE INDEX quiz_attempts_student_lesson_idx ON quiz_attempts (student_id, lesson_id);
+
 -- quiz_answer_key is an answer as counted: a choice set sorted (order does
 -- not matter to the grade), a text or number as given; NULL when not worth
 -- a counter (too long to be a real answer).
@@ -50,25 +54,24 @@ CREATE FUNCTION quiz_answer_key(p jsonb) RETURNS jsonb
     $$;
 -- +goose StatementEnd
 
--- quiz_attempts_count adds a statement's new attempts (p_rows: the new rows
--- as JSON, from the trigger's transition table) to the counters.
+-- quiz_attempts_count adds the attempts p_ids (new ones, or every one
+-- when the counters are first made) to the counters.
 -- +goose StatementBegin
-CREATE FUNCTION quiz_attempts_count(p_rows jsonb) RETURNS void
+CREATE FUNCTION quiz_attempts_count(p_ids uuid[]) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = public, pg_temp
     AS $$
 BEGIN
-    -- Each answer of each new attempt, and whether it was the learner's
-    -- first attempt at the lesson (no attempt of theirs before this
-    -- statement, and the earliest in it).
+    -- Each answer of each attempt, and whether it was the learner's first
+    -- attempt at the lesson (none of theirs outside p_ids, and the
+    -- earliest in it).
     WITH n AS (
-        SELECT r.id, r.student_id, r.lesson_id, r.answers, r.results,
+        SELECT r.student_id, r.lesson_id, r.answers, r.results,
                row_number() OVER (PARTITION BY r.student_id, r.lesson_id ORDER BY r.client_at, r.id) = 1
                AND NOT EXISTS (SELECT 1 FROM quiz_attempts o
                                WHERE o.student_id = r.student_id AND o.lesson_id = r.lesson_id
-                                 AND NOT o.id = ANY (SELECT (x ->> 'id')::uuid FROM jsonb_array_elements(p_rows) x)) AS first
-        FROM jsonb_to_recordset(p_rows) AS r(id uuid, student_id uuid, lesson_id uuid, client_at timestamptz,
-                                              answers jsonb, results jsonb)
+                                 AND o.id <> ALL (p_ids)) AS first
+        FROM quiz_attempts r WHERE r.id = ANY (p_ids)
     ), a AS (
         SELECT n.lesson_id, q.key::uuid AS question_id, q.value = 'true'::jsonb AS correct, n.first,
                quiz_answer_key(n.answers -> q.key) AS answer
@@ -88,22 +91,23 @@ BEGIN
     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (lesson_id, question_id, answer) DO UPDATE SET chosen = w.chosen + EXCLUDED.chosen;
 
-    -- The learners: in their course's learner table, with this activity.
+    -- The learners: in their course's learner table, with this activity;
+    -- and one hint per learner and course to the dashboards listening
+    -- (events are hints: readers re-read).
     INSERT INTO course_learners AS cl (course_id, student_id, display_name, completed)
     SELECT DISTINCT l.course_id, u.id, u.display_name, 0
-    FROM jsonb_to_recordset(p_rows) AS r(student_id uuid, lesson_id uuid)
+    FROM quiz_attempts r
     JOIN lessons l ON l.id = r.lesson_id
     JOIN users u ON u.id = r.student_id
+    WHERE r.id = ANY (p_ids)
     ORDER BY 1, 2
     ON CONFLICT (course_id, student_id) DO UPDATE
     SET last_activity_at = greatest(cl.last_activity_at, EXCLUDED.last_activity_at);
-
-    -- One hint per learner and course (events are hints: readers re-read).
     PERFORM pg_notify('fieldbook_progress', json_build_object(
         'course_id', n.course_id, 'student_id', n.student_id, 'lesson_id', n.lesson_id)::text)
     FROM (SELECT DISTINCT ON (l.course_id, r.student_id) l.course_id, r.student_id, r.lesson_id
-          FROM jsonb_to_recordset(p_rows) AS r(student_id uuid, lesson_id uuid)
-          JOIN lessons l ON l.id = r.lesson_id
+          FROM quiz_attempts r JOIN lessons l ON l.id = r.lesson_id
+          WHERE r.id = ANY (p_ids)
           ORDER BY l.course_id, r.student_id, r.lesson_id) n;
 END
 $$;
@@ -115,7 +119,7 @@ CREATE FUNCTION quiz_attempts_recorded() RETURNS trigger
     SET search_path = public, pg_temp
     AS $$
 BEGIN
-    PERFORM quiz_attempts_count((SELECT jsonb_agg(to_jsonb(x)) FROM new_attempts x));
+    PERFORM quiz_attempts_count(ARRAY(SELECT id FROM new_attempts));
     RETURN NULL;
 END
 $$;
@@ -127,7 +131,7 @@ CREATE TRIGGER quiz_attempts_recorded AFTER INSERT ON quiz_attempts
 -- learner table); a course's editors and admins read them.
 REVOKE ALL ON quiz_question_stats, quiz_wrong_answers FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE ON quiz_question_stats, quiz_wrong_answers TO fieldbook_stats;
-GRANT SELECT (id, student_id, lesson_id) ON quiz_attempts TO fieldbook_stats;
+GRANT SELECT (id, student_id, lesson_id, client_at, answers, results) ON quiz_attempts TO fieldbook_stats;
 GRANT SELECT ON quiz_question_stats, quiz_wrong_answers TO fieldbook_volunteer, fieldbook_admin;
 ALTER TABLE quiz_question_stats ENABLE ROW LEVEL SECURITY;
 ALTER TABLE quiz_question_stats FORCE ROW LEVEL SECURITY;
@@ -154,23 +158,24 @@ CREATE POLICY quiz_wrong_answers_select_admin ON quiz_wrong_answers FOR SELECT
 -- Both run as fieldbook_stats, and only as a trigger: no caller role (not
 -- even the grader, which inserts the attempts) may call them, so nobody
 -- can count an answer that was not given.
-ALTER FUNCTION quiz_attempts_count(jsonb) OWNER TO fieldbook_stats;
+ALTER FUNCTION quiz_attempts_count(uuid[]) OWNER TO fieldbook_stats;
 ALTER FUNCTION quiz_attempts_recorded() OWNER TO fieldbook_stats;
-REVOKE EXECUTE ON FUNCTION quiz_attempts_count(jsonb), quiz_attempts_recorded() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION quiz_attempts_count(uuid[]), quiz_attempts_recorded() FROM PUBLIC;
 
--- The counters of the attempts recorded before: the schema owner reads
--- them all (RLS is forced on it too, so it is lifted inside this
--- migration's transaction) and the counting runs as fieldbook_stats.
+-- The counters of the attempts recorded before: the schema owner lists
+-- them (RLS is forced on it too, so that is lifted inside this migration's
+-- transaction) and fieldbook_stats counts them.
 ALTER TABLE quiz_attempts NO FORCE ROW LEVEL SECURITY;
-SELECT quiz_attempts_count(jsonb_agg(to_jsonb(a) ORDER BY a.received_at)) FROM quiz_attempts a HAVING count(*) > 0;
+SELECT quiz_attempts_count(ARRAY(SELECT id FROM quiz_attempts)) WHERE EXISTS (SELECT 1 FROM quiz_attempts);
 ALTER TABLE quiz_attempts FORCE ROW LEVEL SECURITY;
 
 -- +goose Down
 DROP TRIGGER IF EXISTS quiz_attempts_recorded ON quiz_attempts;
 DROP FUNCTION IF EXISTS quiz_attempts_recorded();
-DROP FUNCTION IF EXISTS quiz_attempts_count(jsonb);
+DROP FUNCTION IF EXISTS quiz_attempts_count(uuid[]);
 DROP FUNCTION IF EXISTS quiz_answer_key(jsonb);
 DROP POLICY IF EXISTS quiz_attempts_stats_select ON quiz_attempts;
-REVOKE SELECT (id, student_id, lesson_id) ON quiz_attempts FROM fieldbook_stats;
+REVOKE SELECT (id, student_id, lesson_id, client_at, answers, results) ON quiz_attempts FROM fieldbook_stats;
 DROP TABLE IF EXISTS quiz_wrong_answers;
 DROP TABLE IF EXISTS quiz_question_stats;
+DROP INDEX IF EXISTS quiz_attempts_student_lesson_idx;

@@ -287,8 +287,8 @@ func TestRLSQuizInsight(t *testing.T) {
 	cases = append(cases,
 		rlsCase{"the counters are right", roleVolunteer, w.vol, `SELECT 1 FROM quiz_question_stats
 			WHERE answers = 1 AND correct = 0 AND first = 1 AND first_right = 0`, nil, rows(1)},
-		rlsCase{"the grader counts answers itself", roleGrader, w.b, `SELECT quiz_attempts_count('[]')`, nil, refused},
-		rlsCase{"a learner counts answers", roleLearner, w.b, `SELECT quiz_attempts_count('[]')`, nil, refused},
+		rlsCase{"the grader counts answers itself", roleGrader, w.b, `SELECT quiz_attempts_count('{}')`, nil, refused},
+		rlsCase{"a learner counts answers", roleLearner, w.b, `SELECT quiz_attempts_count('{}')`, nil, refused},
 		rlsCase{"only fieldbook_stats writes the counters", roleLearner, w.a, `
 			SELECT r FROM unnest(ARRAY['fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer', 'fieldbook_admin',
 			                           'fieldbook_grader', 'fieldbook_auth', 'fieldbook_app', 'fieldbook_stats']) r
