@@ -114,7 +114,8 @@ func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordFo
 		return err
 	}
 	current := h.sessions.Token(ctx)
-	vm := views.Account{Username: user.Username, Password: form, Notice: notice}
+	vm := views.Account{Username: user.Username, Password: form, Notice: notice,
+		PasswordURL: pathTo(routeAccountPassword), EndSessionsURL: pathTo(routeAccountEndSessions)}
 	for _, s := range list {
 		vm.Sessions = append(vm.Sessions, views.SessionRow{
 			Device: s.Device, Since: sessionAgo(s.CreatedAt), LastSeen: sessionAgo(s.LastSeen), Current: s.Token == current,
@@ -204,7 +205,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/account?done=password")
+	return c.Redirect(http.StatusSeeOther, accountURL("password"))
 }
 
 // endOtherSessions is "Sign out everywhere else".
@@ -218,5 +219,5 @@ func (h *accountHandlers) endOtherSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/account?done=sessions")
+	return c.Redirect(http.StatusSeeOther, accountURL("sessions"))
 }

@@ -50,7 +50,7 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m := views.AdminUsers{}
+	m := views.AdminUsers{Nav: adminNav()}
 	switch c.QueryParam("done") {
 	case "role":
 		m.Notice = "Role changed. That person is signed out and signs in again with the new role."
@@ -63,6 +63,8 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 		row := views.AdminUserRow{
 			ID: u.ID.String(), Username: u.Username, DisplayName: u.DisplayName,
 			Role: string(u.Role), Created: u.CreatedAt.UTC().Format("2 Jan 2006"), Self: u.ID == caller.UserID,
+			RoleURL: pathTo(routeAdminUserRole, u.ID.String()), DisableURL: pathTo(routeAdminUserDisable, u.ID.String()),
+			EnableURL: pathTo(routeAdminUserEnable, u.ID.String()), ResetURL: pathTo(routeAdminUserReset, u.ID.String()),
 		}
 		if u.DisabledAt != nil {
 			row.Disabled = u.DisabledAt.UTC().Format("2 Jan 2006")
@@ -105,7 +107,7 @@ func (h *adminUserHandlers) setRole(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/admin/users?done=role")
+	return c.Redirect(http.StatusSeeOther, adminUsersURL("role"))
 }
 
 // setDisabled is POST /admin/users/:id/disable and /enable. Disabling ends
@@ -126,7 +128,7 @@ func (h *adminUserHandlers) setDisabled(disabled bool) echo.HandlerFunc {
 		if disabled {
 			done = "disable"
 		}
-		return c.Redirect(http.StatusSeeOther, "/admin/users?done="+done)
+		return c.Redirect(http.StatusSeeOther, adminUsersURL(done))
 	}
 }
 
@@ -154,6 +156,11 @@ func (h *adminUserHandlers) createReset(c echo.Context) error {
 	// The link is a secret: keep it out of shared caches and history.
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.render(c, http.StatusOK, "Password reset link", views.ResetLinkPage(views.ResetLink{
-		Username: user.Username, Link: absoluteURL(c, "/reset/"+token), Expires: linkDate(expires),
+		Nav: adminNav(), Username: user.Username, Link: absoluteURL(c, resetURL(token)), Expires: linkDate(expires),
 	}))
+}
+
+// adminNav links the admin pages to each other.
+func adminNav() views.AdminNav {
+	return views.AdminNav{UsersURL: adminUsersURL(""), InvitesURL: pathTo(routeAdminInvites)}
 }

@@ -136,14 +136,14 @@ func (h *authHandlers) showLogin(c echo.Context) error {
 	if signedIn(c) {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
-	return h.render(c, http.StatusOK, "Sign in", views.LoginPage(views.AuthForm{Next: safeNext(c.QueryParam("next"))}))
+	return h.render(c, http.StatusOK, "Sign in", views.LoginPage(authForm(views.AuthForm{Next: safeNext(c.QueryParam("next"))})))
 }
 
 func (h *authHandlers) showSignup(c echo.Context) error {
 	if signedIn(c) {
-		return c.Redirect(http.StatusSeeOther, "/")
+		return c.Redirect(http.StatusSeeOther, homeURL())
 	}
-	return h.render(c, http.StatusOK, "Sign up", views.SignupPage(views.AuthForm{}))
+	return h.render(c, http.StatusOK, "Sign up", views.SignupPage(authForm(views.AuthForm{})))
 }
 
 // login checks the credentials and starts a fresh session. An unknown user
@@ -153,11 +153,11 @@ func (h *authHandlers) login(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	form := views.AuthForm{
+	form := authForm(views.AuthForm{
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Next:     safeNext(c.FormValue("next")),
 		Errors:   map[string]string{},
-	}
+	})
 	password := c.FormValue("password")
 	if form.Username == "" {
 		form.Errors["username"] = "Enter your username."
@@ -237,11 +237,11 @@ func (h *authHandlers) signup(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	form := views.AuthForm{
+	form := authForm(views.AuthForm{
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Name:     strings.TrimSpace(c.FormValue("name")),
 		Errors:   map[string]string{},
-	}
+	})
 	password := c.FormValue("password")
 	if msg := ValidateUsername(form.Username); msg != "" {
 		form.Errors["username"] = msg
@@ -294,7 +294,13 @@ func (h *authHandlers) signup(c echo.Context) error {
 	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	return c.Redirect(http.StatusSeeOther, homeURL())
+}
+
+// authForm gives the sign-in and sign-up forms their addresses.
+func authForm(f views.AuthForm) views.AuthForm {
+	f.LoginURL, f.SignupURL = pathTo(routeLoginSubmit), pathTo(routeSignupSubmit)
+	return f
 }
 
 // startSession renews the session token (against fixation) and stores who
@@ -337,5 +343,5 @@ func (h *authHandlers) logout(c echo.Context) error {
 	if err := h.sessions.Destroy(ctx); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	return c.Redirect(http.StatusSeeOther, homeURL())
 }

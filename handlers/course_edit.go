@@ -28,8 +28,6 @@ const (
 	maxDescriptionLen = 2000
 )
 
-func courseEditURL(id uuid.UUID) string { return courseURL(id) + "/edit" }
-
 // validateTitle returns what is wrong with a (trimmed) title, or "".
 func validateTitle(title string) string {
 	switch n := utf8.RuneCountInString(title); {
@@ -115,10 +113,10 @@ func (h *courseEditHandlers) studio(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := views.Studio{Courses: make([]views.StudioCourse, 0, len(list))}
+	vm := views.Studio{NewCourseURL: pathTo(routeCourseNew), Courses: make([]views.StudioCourse, 0, len(list))}
 	for _, sc := range list {
 		row := views.StudioCourse{
-			Title: sc.Title, EditURL: courseEditURL(sc.ID), Published: sc.Published,
+			Title: sc.Title, EditURL: courseEditURL(sc.ID), DashboardURL: dashboardURL(sc.ID), Published: sc.Published,
 			Archived: sc.ArchivedAt != nil, Lessons: sc.Lessons, Drafts: sc.Drafts, Updated: timeText(sc.UpdatedAt),
 		}
 		if sc.Published && sc.ArchivedAt == nil {
@@ -131,7 +129,7 @@ func (h *courseEditHandlers) studio(c echo.Context) error {
 
 // newCourse shows the empty course form.
 func (h *courseEditHandlers) newCourse(c echo.Context) error {
-	return h.render(c, http.StatusOK, "New course", views.CourseNewPage(views.CourseForm{Action: "/courses"}))
+	return h.render(c, http.StatusOK, "New course", views.CourseNewPage(newCoursePage(views.CourseForm{})))
 }
 
 // createCourse creates a draft course; its creator becomes its first editor
@@ -142,11 +140,11 @@ func (h *courseEditHandlers) createCourse(c echo.Context) error {
 	}
 	fields, errs := courseFormFields(c)
 	if len(errs) > 0 {
-		f := views.CourseForm{Action: "/courses", Fields: fields, Errors: errs}
+		p := newCoursePage(views.CourseForm{Fields: fields, Errors: errs})
 		if isHTMX(c) {
-			return h.render(c, http.StatusUnprocessableEntity, "New course", views.CourseEditor(f))
+			return h.render(c, http.StatusUnprocessableEntity, "New course", views.CourseEditor(p.Form))
 		}
-		return h.render(c, http.StatusUnprocessableEntity, "New course", views.CourseNewPage(f))
+		return h.render(c, http.StatusUnprocessableEntity, "New course", views.CourseNewPage(p))
 	}
 	ctx := c.Request().Context()
 	var id uuid.UUID
@@ -158,6 +156,12 @@ func (h *courseEditHandlers) createCourse(c echo.Context) error {
 		return authoringError(c, err)
 	}
 	return saved(c, courseEditURL(id))
+}
+
+// newCoursePage is the new-course page around the form f.
+func newCoursePage(f views.CourseForm) views.CourseNew {
+	f.Action = pathTo(routeCourseCreate)
+	return views.CourseNew{StudioURL: studioURL(), Form: f}
 }
 
 // coursePage loads everything a course's edit page shows, with the form
@@ -172,15 +176,20 @@ func coursePage(c echo.Context, tx *store.Tx, course store.EditCourse) (views.Co
 	if err != nil {
 		return views.CourseEdit{}, err
 	}
+	id := course.ID.String()
 	vm := views.CourseEdit{
-		ID: course.ID.String(), Title: course.Title, URL: courseURL(course.ID),
-		Published: course.Published, Archived: course.ArchivedAt != nil,
+		ID: id, Title: course.Title, StudioURL: studioURL(), DashboardURL: dashboardURL(course.ID),
+		PublishURL: pathTo(routeCoursePublish, id), UnpublishURL: pathTo(routeCourseUnpublish, id),
+		ArchiveURL: pathTo(routeCourseArchive, id), RestoreURL: pathTo(routeCourseRestore, id),
+		AddLessonURL: courseAddLessonURL(course.ID), AddEditorURL: pathTo(routeCourseAddEditor, id),
+		ConfirmDeleteURL: pathTo(routeCourseConfirmDelete, id),
+		Published:        course.Published, Archived: course.ArchivedAt != nil,
 		Audit: views.Audit{
 			CreatedBy: nameOr(course.CreatedBy), CreatedAt: timeText(course.CreatedAt),
 			UpdatedBy: nameOr(course.UpdatedBy), UpdatedAt: timeText(course.UpdatedAt),
 		},
 		Form: views.CourseForm{
-			Action: courseURL(course.ID), Version: course.Version,
+			Action: courseUpdateURL(course.ID), Version: course.Version,
 			Fields: views.CourseFields{Title: course.Title, Description: course.Description},
 		},
 	}
@@ -189,8 +198,8 @@ func coursePage(c echo.Context, tx *store.Tx, course store.EditCourse) (views.Co
 	}
 	for i, l := range lessons {
 		vm.Lessons = append(vm.Lessons, views.EditLessonRow{
-			ID: l.ID.String(), Number: i + 1, Title: l.Title, EditURL: lessonURL(l.ID) + "/edit",
-			MoveURL: lessonURL(l.ID) + "/move", DurationMinutes: l.DurationMinutes, Published: l.Published,
+			ID: l.ID.String(), Number: i + 1, Title: l.Title, EditURL: lessonEditURL(l.ID),
+			MoveURL: pathTo(routeLessonMove, l.ID.String()), DurationMinutes: l.DurationMinutes, Published: l.Published,
 			First: i == 0, Last: i == len(lessons)-1,
 		})
 	}
@@ -343,8 +352,8 @@ func (h *courseEditHandlers) confirmDeleteCourse(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		vm = views.CourseDelete{Title: course.Title, URL: courseURL(id), EditURL: courseEditURL(id),
-			Lessons: impact.Lessons, Progress: impact.Progress}
+		vm = views.CourseDelete{Title: course.Title, StudioURL: studioURL(), DeleteURL: pathTo(routeCourseDelete, id.String()),
+			EditURL: courseEditURL(id), Lessons: impact.Lessons, Progress: impact.Progress}
 		return nil
 	})
 	if err != nil {
@@ -368,7 +377,7 @@ func (h *courseEditHandlers) deleteCourse(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return saved(c, "/studio")
+	return saved(c, studioURL())
 }
 
 // addLesson appends a lesson (a draft unless marked published) and opens
@@ -413,15 +422,15 @@ func (h *courseEditHandlers) addLesson(c echo.Context) error {
 		}
 		return h.render(c, http.StatusUnprocessableEntity, page.Title, views.LessonEditPage(page))
 	}
-	return saved(c, lessonURL(lessonID)+"/edit")
+	return saved(c, lessonEditURL(lessonID))
 }
 
 // newLessonPage is the full lesson form for a new lesson of course.
 func newLessonPage(course store.EditCourse, fields views.LessonFields, errs map[string]string) views.LessonEdit {
 	return views.LessonEdit{
-		New: true, Title: "New lesson", CourseTitle: course.Title, CourseEditURL: courseEditURL(course.ID),
+		New: true, Title: "New lesson", StudioURL: studioURL(), CourseTitle: course.Title, CourseEditURL: courseEditURL(course.ID),
 		Form: views.LessonForm{
-			Action: courseURL(course.ID) + "/lessons", CourseID: course.ID.String(),
+			Action: courseAddLessonURL(course.ID), PreviewURL: pathTo(routeLessonPreview), CourseID: course.ID.String(),
 			Fields: fields, Errors: errs,
 		},
 	}
@@ -471,5 +480,5 @@ func (h *courseEditHandlers) addEditor(c echo.Context) error {
 		vm.EditorUsername, vm.EditorError = username, msg
 		return h.render(c, http.StatusUnprocessableEntity, "Edit "+vm.Title, views.CourseEditPage(vm))
 	}
-	return saved(c, courseEditURL(id)+"#editors")
+	return saved(c, at(courseEditURL(id), "editors"))
 }

@@ -33,8 +33,6 @@ type dashboardHandlers struct {
 	heartbeat time.Duration
 }
 
-func dashboardURL(id uuid.UUID) string { return courseURL(id) + "/dashboard" }
-
 var errNotStaff = echo.NewHTTPError(http.StatusForbidden, "Only a course's editors and admins can see its dashboard.")
 
 // dashboardCourse loads a course for its dashboard and checks that the
@@ -188,9 +186,9 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		return h.write(c, http.StatusOK, views.DashboardLiveBlock(live))
 	}
 	vm := views.Dashboard{
-		CourseTitle: course.Title, CourseURL: courseURL(id), URL: dashboardURL(id),
-		CSVURL:    dashboardURL(id) + ".csv",
-		EventsURL: dashboardURL(id) + "/events?since=" + strconv.FormatInt(now.UnixMilli(), 10),
+		HomeURL: homeURL(), CourseTitle: course.Title, CourseURL: courseURL(id), URL: dashboardURL(id),
+		CSVURL:    dashboardCSVURL(id),
+		EventsURL: dashboardEventsURL(id, now.UnixMilli()),
 		LiveURL:   q.url(id, q.page),
 		Search:    q.search, Sort: string(q.sort), Dir: q.dir(),
 		Live: live,
@@ -241,7 +239,7 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 	for _, r := range learners {
 		l.Learners = append(l.Learners, views.LearnerItem{
 			Name:           r.DisplayName,
-			DetailURL:      dashboardURL(id) + "/learners/" + r.StudentID.String(),
+			DetailURL:      dashboardLearnerURL(id, r.StudentID),
 			Progress:       views.ProgressBar{Completed: min(r.Completed, course.Lessons), Total: course.Lessons},
 			LastActivity:   ago(r.LastActivityAt, now),
 			LastActivityTS: r.LastActivityAt.UTC().Format(time.RFC3339),
@@ -325,30 +323,6 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	vm.Progress.Total = len(lessons)
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	return h.render(c, http.StatusOK, learner.DisplayName, views.LearnerDetailPage(vm))
-}
-
-// myProgress shows the caller's progress in every course they started.
-func (h *dashboardHandlers) myProgress(c echo.Context) error {
-	ctx := c.Request().Context()
-	var list []store.MyCourse
-	err := h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		list, err = tx.MyCourses(ctx)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	vm := views.MyProgress{}
-	for _, m := range list {
-		item := views.MyCourseItem{Title: m.Title, URL: courseURL(m.ID),
-			Progress: views.ProgressBar{Completed: m.Completed, Total: m.Total}}
-		if m.LastActivity != nil {
-			item.LastActivity = ago(*m.LastActivity, now)
-		}
-		vm.Courses = append(vm.Courses, item)
-	}
-	return h.render(c, http.StatusOK, "My progress", views.MyProgressPage(vm))
 }
 
 // isClientGone reports errors that only mean the client went away.

@@ -13,18 +13,6 @@ import (
 	"fieldbook/store"
 )
 
-// Defaults for the dashboard's event streams.
-const (
-	// DefaultStreamsPerUser: a volunteer may keep this many dashboards open
-	// at once (browsers allow six HTTP/1.1 connections per site).
-	DefaultStreamsPerUser = 4
-	// DefaultStreamBuffer is how many events a stream may fall behind
-	// before it is dropped and its page told to re-read.
-	DefaultStreamBuffer = 64
-	// DefaultHeartbeat keeps proxies from closing an idle stream.
-	DefaultHeartbeat = 20 * time.Second
-)
-
 // coalesce gathers a burst of events into one message: a page re-reads
 // once for a class finishing a lesson together, and still within a second.
 const coalesce = 250 * time.Millisecond

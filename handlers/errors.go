@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -80,7 +79,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	if title == "" {
 		title = "Error"
 	}
-	if rerr := a.render(c, status, title, views.ErrorPage(views.Error{Status: status, Title: title, Message: msg})); rerr != nil {
+	if rerr := a.render(c, status, title, views.ErrorPage(views.Error{Status: status, Title: title, Message: msg, HomeURL: homeURL()})); rerr != nil {
 		a.log.Error("render error page", "err", rerr)
 		_ = c.String(status, msg)
 	}
@@ -92,23 +91,26 @@ const unavailableMessage = "Fieldbook cannot reach its database just now. Please
 
 // sessionError answers when the session itself cannot be loaded or saved,
 // before or after the handler ran: 503 while the database is unreachable,
-// otherwise a generic 500, with no internal detail either way.
-func (a *App) sessionError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
-	logf := a.log.Error
-	if store.Unavailable(err) {
-		status, msg, logf = http.StatusServiceUnavailable, unavailableMessage, a.log.Warn
-		w.Header().Set("Retry-After", "5")
+// otherwise a generic 500, with no internal detail either way; in JSON for
+// the API's routes.
+func (a *App) sessionError(api bool) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
+		logf := a.log.Error
+		if store.Unavailable(err) {
+			status, msg, logf = http.StatusServiceUnavailable, unavailableMessage, a.log.Warn
+			w.Header().Set("Retry-After", "5")
+		}
+		logf("session", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Cache-Control", "no-store")
+		if api {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+			return
+		}
+		http.Error(w, msg, status)
 	}
-	logf("session", "method", r.Method, "path", r.URL.Path, "err", err)
-	w.Header().Set("Cache-Control", "no-store")
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
-		return
-	}
-	http.Error(w, msg, status)
 }
 
 // readForm parses the request's form up front. c.FormValue swallows parse

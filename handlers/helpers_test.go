@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -63,6 +64,7 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 			n:       &logged,
 		})
 	}
+	withTestSettings(&opts)
 	db := storetest.NewDB(t)
 	pool, err := store.Open(ctx, db.AppURL)
 	if err != nil {
@@ -95,6 +97,34 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner}, db
+}
+
+// The settings tests run with where they name none (the production values
+// are cmd/fieldbook's Config defaults).
+const (
+	testStreamsPerUser = 4
+	testStreamBuffer   = 64
+)
+
+func withTestSettings(opts *handlers.Options) {
+	for _, d := range []struct {
+		dst *time.Duration
+		val time.Duration
+	}{
+		{&opts.SessionIdle, 30 * 24 * time.Hour}, {&opts.SessionLifetime, 90 * 24 * time.Hour},
+		{&opts.AdminSessionIdle, time.Hour}, {&opts.AdminSessionLifetime, 12 * time.Hour},
+		{&opts.SSEHeartbeat, 20 * time.Second},
+	} {
+		if *d.dst <= 0 {
+			*d.dst = d.val
+		}
+	}
+	if opts.MediaMaxBytes == 0 {
+		opts.MediaMaxBytes = 10 << 20
+	}
+	if opts.Hub == nil {
+		opts.Hub = handlers.NewHub(testStreamsPerUser, testStreamBuffer)
+	}
 }
 
 // errorCounter counts error-level log records on their way to the test log.

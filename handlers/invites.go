@@ -62,6 +62,7 @@ func (h *inviteHandlers) invitesPage(c echo.Context, status int, m views.AdminIn
 		}
 		m.Open = append(m.Open, views.InviteRow{CreatedBy: by, Created: linkDate(i.CreatedAt), Expires: linkDate(i.ExpiresAt)})
 	}
+	m.Nav, m.CreateURL = adminNav(), pathTo(routeAdminInviteCreate)
 	return h.render(c, status, "Invite volunteers", views.AdminInvitesPage(m))
 }
 
@@ -93,7 +94,7 @@ func (h *inviteHandlers) createInvite(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.invitesPage(c, http.StatusOK, views.AdminInvites{
 		Form:    views.InviteForm{Days: strconv.Itoa(defaultInviteDays)},
-		NewLink: absoluteURL(c, "/invite/"+token), NewExpires: linkDate(expires),
+		NewLink: absoluteURL(c, inviteURL(token)), NewExpires: linkDate(expires),
 	})
 }
 
@@ -128,7 +129,7 @@ func (h *inviteHandlers) showInvite(c echo.Context) error {
 		return linkGone(err, "invite")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.render(c, http.StatusOK, "Join as a volunteer", views.AcceptInvitePage(views.AcceptInvite{Action: c.Request().URL.Path}))
+	return h.render(c, http.StatusOK, "Join as a volunteer", views.AcceptInvitePage(views.AcceptInvite{Action: pathTo(routeInviteAccept, c.Param("token"))}))
 }
 
 // acceptInvite is POST /invite/:token: creates the volunteer account (the
@@ -141,7 +142,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 	ctx := c.Request().Context()
 	hash := store.TokenHash(c.Param("token"))
 	form := views.AcceptInvite{
-		Action:   c.Request().URL.Path,
+		Action:   pathTo(routeInviteAccept, c.Param("token")),
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Name:     strings.TrimSpace(c.FormValue("name")),
 		Errors:   map[string]string{},
@@ -198,7 +199,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 	if err := auth.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/studio")
+	return c.Redirect(http.StatusSeeOther, studioURL())
 }
 
 // showReset is GET /reset/:token: the form for a new password.
@@ -213,7 +214,7 @@ func (h *inviteHandlers) showReset(c echo.Context) error {
 		return linkGone(err, "password reset")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.render(c, http.StatusOK, "New password", views.AcceptResetPage(views.AcceptReset{Action: c.Request().URL.Path, Username: username}))
+	return h.render(c, http.StatusOK, "New password", views.AcceptResetPage(views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), Username: username}))
 }
 
 // acceptReset is POST /reset/:token: sets the new password once and ends
@@ -224,7 +225,7 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	hash := store.TokenHash(c.Param("token"))
-	form := views.AcceptReset{Action: c.Request().URL.Path, Errors: map[string]string{}}
+	form := views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), LoginURL: pathTo(routeLogin), Errors: map[string]string{}}
 	page := func(status int) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return h.render(c, status, "New password", views.AcceptResetPage(form))

@@ -101,15 +101,16 @@ func lessonFields(l store.EditLesson) views.LessonFields {
 // lessonPage is a lesson's edit page with the form filled from the store.
 func lessonPage(l store.EditLesson) views.LessonEdit {
 	return views.LessonEdit{
-		Title: l.Title, CourseTitle: l.CourseTitle, CourseEditURL: courseEditURL(l.CourseID),
-		DeleteURL: lessonURL(l.ID) + "/delete", Published: l.Published,
+		Title: l.Title, StudioURL: studioURL(), CourseTitle: l.CourseTitle, CourseEditURL: courseEditURL(l.CourseID),
+		DeleteURL: pathTo(routeLessonDelete, l.ID.String()), Published: l.Published,
 		Audit: views.Audit{
 			CreatedBy: nameOr(l.CreatedBy), CreatedAt: timeText(l.CreatedAt),
 			UpdatedBy: nameOr(l.UpdatedBy), UpdatedAt: timeText(l.UpdatedAt),
 		},
 		Form: views.LessonForm{
-			Action: lessonURL(l.ID), LessonID: l.ID.String(), Version: l.Version, Fields: lessonFields(l),
-			MediaAction: lessonURL(l.ID) + "/media",
+			Action: lessonUpdateURL(l.ID), PreviewURL: pathTo(routeLessonPreview),
+			LessonID: l.ID.String(), Version: l.Version, Fields: lessonFields(l),
+			MediaAction: pathTo(routeLessonMedia, l.ID.String()),
 		},
 	}
 }
@@ -199,7 +200,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 		}
 		return h.render(c, status, "Edit "+page.Title, views.LessonEditPage(page))
 	}
-	return saved(c, courseEditURL(courseID)+"#lessons")
+	return saved(c, at(courseEditURL(courseID), "lessons"))
 }
 
 // deleteLesson deletes a lesson and closes the gap in the order.
@@ -219,7 +220,7 @@ func (h *lessonEditHandlers) deleteLesson(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return saved(c, courseEditURL(courseID)+"#lessons")
+	return saved(c, at(courseEditURL(courseID), "lessons"))
 }
 
 // moveLesson moves a lesson one place up or down in its course.
@@ -247,7 +248,7 @@ func (h *lessonEditHandlers) moveLesson(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return saved(c, courseEditURL(courseID)+"#lessons")
+	return saved(c, at(courseEditURL(courseID), "lessons"))
 }
 
 // previewLesson renders the typed body without saving. htmx gets just the

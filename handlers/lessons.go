@@ -43,6 +43,7 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 		}
 	}
 	vm := views.Lesson{
+		HomeURL:     homeURL(),
 		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID),
 		Number: l.Number, Title: l.Title, BodyHTML: body,
 		DurationMinutes: l.DurationMinutes, ContentURL: l.ContentURL,
@@ -65,11 +66,11 @@ func (h *lessonHandlers) status(c echo.Context, l store.Lesson, p store.Progress
 	return views.LessonStatus{
 		LessonID:    l.ID.String(),
 		UserID:      user,
-		CompleteURL: lessonURL(l.ID) + "/complete",
+		CompleteURL: lessonCompleteURL(l.ID),
 		Completed:   l.Completed,
 		Progress:    views.ProgressBar{Completed: p.Completed, Total: p.Total},
 		SignedIn:    signedIn(c),
-		LoginURL:    "/login?next=" + lessonURL(l.ID),
+		LoginURL:    lessonLoginURL(l.ID),
 		CourseURL:   courseURL(l.CourseID),
 	}
 }

@@ -26,25 +26,15 @@ type mediaHandlers struct {
 	*App
 	// maxBytes is the largest file accepted (FIELDBOOK_MEDIA_MAX_BYTES).
 	maxBytes int64
+	// forCaller is serveForCaller behind the session middleware, for the
+	// files that are not public.
+	forCaller echo.HandlerFunc
 }
 
 // mediaFormSlack is what an upload's request may carry beside the file: the
 // lesson form's other fields (the body is at most 30000 characters) and the
 // multipart framing.
 const mediaFormSlack = 256 << 10
-
-// isMediaUpload is true for POST /lessons/{id}/media, which has its own,
-// larger body limit (the global one is for small forms).
-func isMediaUpload(c echo.Context) bool {
-	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/lessons/") && strings.HasSuffix(p, "/media") && strings.Count(p, "/") == 3
-}
-
-// isMediaPath is true for served media: already compressed (or, for WAV and
-// PDF, served with byte ranges), so never gzipped.
-func isMediaPath(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/media/") }
-
-func mediaURL(ref store.MediaRef) string { return "/media/" + ref.SHA256 + "/" + ref.Name }
 
 // uploadError is a refused upload: the status and a message for the person.
 type uploadError struct {
@@ -72,7 +62,7 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 		// Refused unread. The error handler would say only "too large".
 		const status = http.StatusRequestEntityTooLarge
 		return h.render(c, status, "File too large", views.ErrorPage(views.Error{
-			Status: status, Title: "File too large", Message: h.tooLargeMsg()}))
+			Status: status, Title: "File too large", Message: h.tooLargeMsg(), HomeURL: homeURL()}))
 	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 	form, fileName, data, uerr := h.readUpload(req)
@@ -233,34 +223,32 @@ func sizeText(n int64) string {
 
 var mediaHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// servePublic serves a file of a published, live course with no session
-// work at all: one query as the anonymous role, cacheable by anyone. A file
-// it cannot see goes to forCaller (the session-carrying chain), so editors
-// see the media of their drafts, privately cached.
-func (h *mediaHandlers) servePublic(forCaller echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		hash := c.Param("hash")
-		if !mediaHashRE.MatchString(hash) {
-			return echo.NewHTTPError(http.StatusNotFound, "No such file.")
-		}
-		m, err := h.lookup(c, store.Anonymous, hash)
-		if err == nil {
-			return serveMediaFile(c, m, true)
-		}
-		if !store.IsNotFound(err) {
-			return err
-		}
-		if _, cerr := c.Cookie(h.sessions.Cookie.Name); cerr != nil {
-			return echo.NewHTTPError(http.StatusNotFound, "No such file.")
-		}
-		return forCaller(c)
+// serve serves a file of a published, live course with no session work at
+// all: one query as the anonymous role, cacheable by anyone. A file it
+// cannot see goes to forCaller (the session-carrying chain), so editors see
+// the media of their drafts, privately cached.
+func (h *mediaHandlers) serve(c echo.Context) error {
+	hash := c.Param("sha256")
+	if !mediaHashRE.MatchString(hash) {
+		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
 	}
+	m, err := h.lookup(c, store.Anonymous, hash)
+	if err == nil {
+		return serveMediaFile(c, m, true)
+	}
+	if !store.IsNotFound(err) {
+		return err
+	}
+	if _, cerr := c.Cookie(h.sessions.Cookie.Name); cerr != nil {
+		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
+	}
+	return h.forCaller(c)
 }
 
 // serveForCaller serves a file the signed-in caller may see (a draft
 // course's, to its editors).
 func (h *mediaHandlers) serveForCaller(c echo.Context) error {
-	m, err := h.lookup(c, callerOf(c), c.Param("hash"))
+	m, err := h.lookup(c, callerOf(c), c.Param("sha256"))
 	if store.IsNotFound(err) {
 		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
 	}
@@ -302,18 +290,4 @@ func serveMediaFile(c echo.Context, m store.Media, public bool) error {
 	h.Set("Content-Disposition", disposition+`; filename="`+m.Name+`"`)
 	http.ServeContent(c.Response(), c.Request(), m.Name, time.Time{}, bytes.NewReader(m.Data))
 	return nil
-}
-
-// mediaRoutes wires the media routes (called from New).
-func mediaRoutes(a *App, pages *routes, maxBytes int64) {
-	if maxBytes <= 0 {
-		maxBytes = DefaultMediaMaxBytes
-	}
-	m := &mediaHandlers{App: a, maxBytes: maxBytes}
-	pages.POST("/lessons/:id/media", m.upload, a.requireStaff)
-	forCaller := m.serveForCaller
-	for i := len(pages.mw) - 1; i >= 0; i-- {
-		forCaller = pages.mw[i](forCaller)
-	}
-	pages.e.GET("/media/:hash/:name", m.servePublic(forCaller))
 }

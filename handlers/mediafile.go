@@ -22,11 +22,9 @@ import (
 // the pixel limit keeps a small file that decodes to gigabytes (a
 // decompression bomb) out.
 const (
-	// DefaultMediaMaxBytes is the upload limit when none is configured.
-	DefaultMediaMaxBytes = 10 << 20
-	maxImageWidth        = 1280
-	maxImagePixels       = 25_000_000
-	jpegQuality          = 82
+	maxImageWidth  = 1280
+	maxImagePixels = 25_000_000
+	jpegQuality    = 82
 )
 
 // errMediaType is a file whose bytes are none of the accepted kinds.

@@ -71,10 +71,10 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			if u, err := url.Parse(back); err == nil {
 				back = u.Path
 			} else {
-				back = "/"
+				back = homeURL()
 			}
 		}
-		target := "/login?next=" + url.QueryEscape(safeNext(back))
+		target := loginURL(safeNext(back))
 		if isHTMX(c) {
 			c.Response().Header().Set("HX-Redirect", target)
 			return c.NoContent(http.StatusUnauthorized)
@@ -89,12 +89,14 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
 		strings.HasPrefix(next, "/\\") || strings.ContainsFunc(next, unicode.IsControl) {
-		return "/"
+		return homeURL()
 	}
 	return next
 }
 
-func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+// isAPI is true for the API routes (and unknown addresses under them),
+// which answer in JSON.
+func isAPI(c echo.Context) bool { return policyOf(c).api }
 
 // isHTMX is true for htmx requests that want a fragment (not boosted ones).
 func isHTMX(c echo.Context) bool {
@@ -166,7 +168,7 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req := c.Request()
 		path := req.URL.Path
-		if strings.HasSuffix(c.Path(), "/:token") {
+		if policyOf(c).redact {
 			path = c.Path() // a one-time link's secret stays out of the logs
 		}
 		attrs := []any{

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,18 +25,24 @@ type pwa struct {
 }
 
 func newPWA(a *App) (*pwa, error) {
-	precache := []string{"/offline",
+	precache := []string{pathTo(routeOffline),
 		a.assets.URL("app.css"), a.assets.URL(staticHTMX), a.assets.URL("app.js"),
 		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
+	routes, paths, err := workerRoutesJSON()
+	if err != nil {
+		return nil, err
+	}
 	sum := sha256.New()
 	sum.Write([]byte(a.assets.Version))
+	sum.Write(routes)
 	sum.Write(sw.Source)
 	version := hex.EncodeToString(sum.Sum(nil))[:12]
 	list, err := json.Marshal(precache)
 	if err != nil {
 		return nil, err
 	}
-	script := fmt.Appendf(nil, "const VERSION = %q;\nconst PRECACHE = %s;\n", version, list)
+	script := fmt.Appendf(nil, "const VERSION = %q;\nconst PRECACHE = %s;\nconst ROUTES = %s;\nconst PATHS = %s;\n",
+		version, list, routes, paths)
 	script = append(script, sw.Source...)
 
 	type icon struct {
@@ -47,9 +55,9 @@ func newPWA(a *App) (*pwa, error) {
 		"name":             "Fieldbook",
 		"short_name":       "Fieldbook",
 		"description":      "Field training courses that work offline.",
-		"id":               "/",
-		"start_url":        "/",
-		"scope":            "/",
+		"id":               homeURL(),
+		"start_url":        homeURL(),
+		"scope":            homeURL(),
 		"display":          "standalone",
 		"theme_color":      "#1d5c4d",
 		"background_color": "#f7f8f6",
@@ -65,12 +73,51 @@ func newPWA(a *App) (*pwa, error) {
 	return &pwa{App: a, script: script, manifest: manifest, version: version}, nil
 }
 
+// workerRoutesJSON is what the worker knows of the route table: ROUTES, a
+// regular expression source per route name (parameters captured in order),
+// and PATHS, the patterns to fill (":id" and the like).
+func workerRoutesJSON() (routes, paths []byte, err error) {
+	res, ps := map[routeName]string{}, map[routeName]string{}
+	for _, n := range workerRoutes {
+		p := routeIndex.byName[n].path
+		res[n], ps[n] = pathRegexp(p), p
+	}
+	if routes, err = json.Marshal(res); err != nil {
+		return nil, nil, err
+	}
+	paths, err = json.Marshal(ps)
+	return routes, paths, err
+}
+
+// pathRegexp is a route path as an anchored regular expression, each
+// parameter a group of its pattern (paramPatterns).
+func pathRegexp(path string) string {
+	var b strings.Builder
+	b.WriteString("^")
+	for i, seg := range strings.Split(path, "/") {
+		if i > 0 {
+			b.WriteString("/")
+		}
+		if name, ok := strings.CutPrefix(seg, ":"); ok {
+			pat, known := paramPatterns[name]
+			if !known {
+				pat = "[^/]+"
+			}
+			b.WriteString("(" + pat + ")")
+		} else {
+			b.WriteString(regexp.QuoteMeta(seg))
+		}
+	}
+	b.WriteString("$")
+	return b.String()
+}
+
 // serviceWorker serves /sw.js: never cached by HTTP, so a new build's worker
 // is found on the next visit.
 func (p *pwa) serviceWorker(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")
-	h.Set("Service-Worker-Allowed", "/")
+	h.Set("Service-Worker-Allowed", homeURL()) // the whole site
 	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", p.script)
 }
 
@@ -83,5 +130,5 @@ func (p *pwa) webManifest(c echo.Context) error {
 func (p *pwa) offlinePage(c echo.Context) error {
 	page := p.page(c, "Offline")
 	page.User, page.Bare = nil, true
-	return p.renderPage(c, http.StatusOK, page, views.OfflinePage())
+	return p.renderPage(c, http.StatusOK, page, views.OfflinePage(views.Offline{HomeURL: homeURL()}))
 }

@@ -15,8 +15,9 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // page is the layout view model for this request.
 func (a *App) page(c echo.Context, title string) views.Page {
 	p := views.Page{
-		Title: title,
-		Path:  c.Request().URL.Path,
+		Title:    title,
+		Nav:      siteNav(),
+		LoginURL: layoutLoginURL(c.Request().URL.Path),
 		Assets: views.Assets{
 			CSS:       a.assets.URL("app.css"),
 			StudioCSS: a.assets.URL("studio.css"),
@@ -31,6 +32,14 @@ func (a *App) page(c echo.Context, title string) views.Page {
 	}
 	return p
 }
+
+// siteNav are the header's links: fixed addresses, made once.
+var siteNav = sync.OnceValue(func() views.Nav {
+	return views.Nav{
+		Home: homeURL(), Manifest: pathTo(routeManifest), Studio: studioURL(), Admin: adminUsersURL(""),
+		MyProgress: myProgressURL(), Logout: pathTo(routeLogout), Signup: pathTo(routeSignup),
+	}
+})
 
 // render writes content with status: inside the layout for a normal request,
 // alone for an htmx request that swaps a fragment. It renders into a buffer

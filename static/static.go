@@ -1,6 +1,7 @@
 // Package static embeds Fieldbook's CSS, vendored htmx and icons. Each file is
-// served under its content hash (/static/<hash>/<name>) so browsers and the
-// service worker may cache it forever; a changed file gets a new URL.
+// served under its content hash (an address like /static/<hash>/<name>,
+// made by the router) so browsers and the service worker may cache it
+// forever; a changed file gets a new URL.
 package static
 
 import (
@@ -50,8 +51,9 @@ type Set struct {
 	Version string
 }
 
-// Load reads and hashes the embedded files.
-func Load() (*Set, error) {
+// Load reads and hashes the embedded files; urlFor makes a file's URL from
+// its hash and name (the router's builder: static knows no paths).
+func Load(urlFor func(hash, name string) string) (*Set, error) {
 	entries, err := fs.ReadDir(files, ".")
 	if err != nil {
 		return nil, fmt.Errorf("static: list: %w", err)
@@ -77,7 +79,7 @@ func Load() (*Set, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		f := &File{Name: name, Hash: h, URL: "/static/" + h + "/" + name, ContentType: ct, Body: body}
+		f := &File{Name: name, Hash: h, URL: urlFor(h, name), ContentType: ct, Body: body}
 		var zb bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
 		_, _ = zw.Write(body)

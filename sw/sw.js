@@ -1,8 +1,11 @@
 // Fieldbook service worker: plain JavaScript, no build step.
-// The server prepends two constants when it serves this file at /sw.js:
+// The server prepends constants when it serves this file at /sw.js:
 //   VERSION  - derived from the build's asset hash; names the shell cache
 //   PRECACHE - the app shell: the offline page, CSS, htmx, app.js, icons
-/* global VERSION, PRECACHE */
+//   ROUTES   - route name -> regular expression source of its path (the
+//              router's table; parameters are capture groups, in order)
+//   PATHS    - route name -> its path pattern, ":id" and the like to fill
+/* global VERSION, PRECACHE, ROUTES, PATHS */
 "use strict";
 
 const SHELL = "fieldbook-shell-" + VERSION;
@@ -10,9 +13,10 @@ const PAGES = "fieldbook-pages"; // course and lesson pages and their media; kep
 const NAV_TIMEOUT_MS = 3000;
 const POST_TIMEOUT_MS = 8000;
 const BATCH = 50;
-const PAGE_PATH = /^\/(courses\/[0-9a-f-]{36}|lessons\/[0-9a-f-]{36})?$/;
-const MEDIA_PATH = /^\/media\/[0-9a-f]{64}\/[^/]+$/; // immutable: the address is the content
-const COMPLETE_PATH = /^\/lessons\/([0-9a-f-]{36})\/complete$/;
+const PAGE_PATH = new RegExp([ROUTES.home, ROUTES.course, ROUTES.lesson].join("|"));
+const MEDIA_PATH = new RegExp(ROUTES.media); // immutable: the address is the content
+const COMPLETE_PATH = new RegExp(ROUTES.lessonComplete);
+const STATIC_PATH = new RegExp(ROUTES.static);
 
 // ---- IndexedDB: the queue of completions made offline ---------------------
 // Stores: queue (waiting to sync), failed (the server refused them), meta,
@@ -53,7 +57,7 @@ self.addEventListener("install", (event) => {
     // Hashed files may come from the HTTP cache (their URL is their
     // content); the offline page is fetched fresh.
     caches.open(SHELL)
-      .then((c) => c.addAll(PRECACHE.map((u) => (u.startsWith("/static/") ? u : new Request(u, { cache: "reload" })))))
+      .then((c) => c.addAll(PRECACHE.map((u) => (STATIC_PATH.test(u) ? u : new Request(u, { cache: "reload" })))))
       .then(() => self.skipWaiting())
   );
 });
@@ -78,7 +82,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (req.method !== "GET") return;
-  if (url.pathname.startsWith("/static/")) {
+  if (STATIC_PATH.test(url.pathname)) {
     event.respondWith(cacheFirst(req, SHELL));
   } else if (MEDIA_PATH.test(url.pathname)) {
     event.respondWith(cacheFirst(req, PAGES));
@@ -124,7 +128,7 @@ async function navigate(req, url) {
     network.catch(() => {});
     const cached = await caches.match(url.pathname, { cacheName: PAGES });
     if (cached) return markOffline(cached);
-    const offline = await caches.match("/offline", { cacheName: SHELL });
+    const offline = await caches.match(PATHS.offline, { cacheName: SHELL });
     return offline ? markOffline(offline) : Response.error();
   }
 }
@@ -163,7 +167,7 @@ async function complete(req, lessonId) {
     if (req.headers.get("HX-Request")) {
       return new Response(statusFragment(item, form), { headers: { "Content-Type": "text/html; charset=utf-8" } });
     }
-    return Response.redirect("/lessons/" + lessonId, 303);
+    return Response.redirect(PATHS.lesson.replace(":id", lessonId), 303);
   }
 }
 
@@ -175,7 +179,7 @@ function statusFragment(item, form) {
   let done = parseInt(form.get("done"), 10) || 0;
   done = Math.max(0, Math.min(total, done + (item.completed ? 1 : -1)));
   const pct = total ? Math.floor((done * 100) / total) : 0;
-  const action = "/lessons/" + esc(item.lesson_id) + "/complete";
+  const action = PATHS.lessonComplete.replace(":id", esc(item.lesson_id));
   return '<section id="lesson-status" class="status" aria-live="polite" data-pending="1">' +
     '<form method="post" action="' + action + '" hx-post="' + action + '" hx-target="#lesson-status" hx-swap="outerHTML">' +
     (item.completed ? '<p class="done-note">✓ You completed this lesson.</p>' : "") +
@@ -217,7 +221,7 @@ async function doReplay() {
     const batch = items.slice(0, BATCH);
     let resp;
     try {
-      resp = await fetchWithTimeout(new Request("/api/progress", {
+      resp = await fetchWithTimeout(new Request(PATHS.sync, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json" },

@@ -3,9 +3,12 @@ package views
 // Account is the "Your account" page: change the password, see where you
 // are signed in, sign out everywhere else.
 type Account struct {
-	Username string
-	Sessions []SessionRow
-	Password PasswordForm
+	// PasswordURL and EndSessionsURL are where the page's forms post.
+	PasswordURL    string
+	EndSessionsURL string
+	Username       string
+	Sessions       []SessionRow
+	Password       PasswordForm
 	// Notice is a one-line confirmation (e.g. "Signed out of 2 other sessions.").
 	Notice string
 }

@@ -1,7 +1,14 @@
 package views
 
+// AdminNav links the admin pages to each other.
+type AdminNav struct {
+	UsersURL   string
+	InvitesURL string
+}
+
 // AdminUsers is the admin's list of accounts.
 type AdminUsers struct {
+	Nav   AdminNav
 	Users []AdminUserRow
 	// Notice is a one-line confirmation of the last action.
 	Notice string
@@ -20,6 +27,11 @@ type AdminUserRow struct {
 	// Self is the admin's own row: no role change or disable offered, so
 	// an admin cannot lock themselves out.
 	Self bool
+	// The addresses of the row's actions.
+	RoleURL    string
+	DisableURL string
+	EnableURL  string
+	ResetURL   string
 }
 
 // Roles are the roles an admin can give, in the order offered.
@@ -28,7 +40,10 @@ var Roles = []string{"learner", "volunteer", "admin"}
 // AdminInvites is the invitations page: a form to make a link, the link
 // just made (shown once: only its hash is kept) and the open invites.
 type AdminInvites struct {
-	Form InviteForm
+	Nav AdminNav
+	// CreateURL is where the form posts.
+	CreateURL string
+	Form      InviteForm
 	// NewLink is the invite link just created, or "".
 	NewLink    string
 	NewExpires string
@@ -50,6 +65,7 @@ type InviteRow struct {
 
 // ResetLink is the page that shows a password-reset link to hand over.
 type ResetLink struct {
+	Nav      AdminNav
 	Username string
 	Link     string
 	Expires  string
@@ -72,5 +88,6 @@ type AcceptReset struct {
 	Message  string
 	Errors   map[string]string
 	// Done: the password is set; the page says so and links to sign-in.
-	Done bool
+	Done     bool
+	LoginURL string
 }

@@ -1,19 +1,8 @@
 package views
 
-import (
-	"net/url"
-	"strconv"
-)
+import "strconv"
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// loginURL is the sign-in page that returns to path afterwards.
-func loginURL(path string) string {
-	if path == "" || path == "/" || path == "/login" || path == "/signup" {
-		return "/login"
-	}
-	return "/login?next=" + url.QueryEscape(path)
-}
 
 func minutes(n int) string {
 	if n == 1 {

@@ -12,14 +12,27 @@ type Page struct {
 	User *User
 	// Assets are the content-hashed URLs of the static files.
 	Assets Assets
-	// Path is the current path, for the sign-in link's return address.
-	Path string
+	// Nav are the header's links; LoginURL is its sign-in link, which
+	// returns to this page.
+	Nav      Nav
+	LoginURL string
 	// Bare leaves out the user's name and forms: for the offline page, which
 	// is cached once and shown to whoever is offline.
 	Bare bool
 	// Scripts are extra deferred scripts, after htmx: the SSE extension,
 	// loaded only on the pages that use it.
 	Scripts []string
+}
+
+// Nav are the site's fixed addresses the header links to.
+type Nav struct {
+	Home       string
+	Manifest   string
+	Studio     string
+	Admin      string
+	MyProgress string
+	Logout     string
+	Signup     string
 }
 
 // Assets are the URLs of the static files, each under its content hash.
@@ -79,6 +92,9 @@ type CourseCard struct {
 type Home struct {
 	Courses  []CourseCard
 	SignedIn bool
+	// SignupURL and LoginURL invite the anonymous to keep track.
+	SignupURL string
+	LoginURL  string
 }
 
 // LessonLink is one lesson in a course's table of contents.
@@ -93,6 +109,7 @@ type LessonLink struct {
 
 // Course is a course page.
 type Course struct {
+	HomeURL      string
 	Title        string
 	Description  string
 	Lessons      []LessonLink
@@ -118,6 +135,7 @@ type LessonStatus struct {
 
 // Lesson is a lesson page.
 type Lesson struct {
+	HomeURL     string
 	CourseTitle string
 	CourseURL   string
 	Number      int
@@ -132,18 +150,16 @@ type Lesson struct {
 	Status          LessonStatus
 }
 
-// FieldError is a message shown at one form field.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
 // AuthForm is the sign-in or sign-up form with what was typed and what was
 // wrong with it. Passwords are never echoed back.
 type AuthForm struct {
-	Username string
-	Name     string
-	Next     string
+	// LoginURL and SignupURL are the two forms' addresses; each page
+	// posts to its own and links to the other.
+	LoginURL  string
+	SignupURL string
+	Username  string
+	Name      string
+	Next      string
 	// Message is a form-wide error (e.g. wrong username or password).
 	Message string
 	Errors  map[string]string
@@ -154,23 +170,37 @@ type Error struct {
 	Status  int
 	Title   string
 	Message string
+	HomeURL string
+}
+
+// Offline is the page the service worker shows for a page it never saved.
+type Offline struct {
+	HomeURL string
 }
 
 // StudioCourse is one course in the "Your courses" list.
 type StudioCourse struct {
-	Title     string
-	EditURL   string
-	ViewURL   string // "" unless learners can see it
-	Published bool
-	Archived  bool
-	Lessons   int
-	Drafts    int
-	Updated   string
+	Title        string
+	EditURL      string
+	DashboardURL string
+	ViewURL      string // "" unless learners can see it
+	Published    bool
+	Archived     bool
+	Lessons      int
+	Drafts       int
+	Updated      string
 }
 
 // Studio is the "Your courses" page of a volunteer or admin.
 type Studio struct {
-	Courses []StudioCourse
+	NewCourseURL string
+	Courses      []StudioCourse
+}
+
+// CourseNew is the page with the form for a new course.
+type CourseNew struct {
+	StudioURL string
+	Form      CourseForm
 }
 
 // Audit is the "created by … last edited by … at …" line of an edit page.
@@ -229,14 +259,23 @@ type EditorRow struct {
 type CourseEdit struct {
 	ID        string
 	Title     string // as saved, for the heading
-	URL       string // base URL: /courses/{id}
+	StudioURL string
 	ViewURL   string // the learners' page, "" unless published and live
-	Published bool
-	Archived  bool
-	Audit     Audit
-	Form      CourseForm
-	Lessons   []EditLessonRow
-	Editors   []EditorRow
+	// The addresses of the page's links and one-button forms.
+	DashboardURL     string
+	PublishURL       string
+	UnpublishURL     string
+	ArchiveURL       string
+	RestoreURL       string
+	AddLessonURL     string
+	AddEditorURL     string
+	ConfirmDeleteURL string
+	Published        bool
+	Archived         bool
+	Audit            Audit
+	Form             CourseForm
+	Lessons          []EditLessonRow
+	Editors          []EditorRow
 	// EditorUsername and EditorError are the add-editor form after a
 	// failed attempt.
 	EditorUsername string
@@ -245,11 +284,12 @@ type CourseEdit struct {
 
 // CourseDelete is the confirmation page before deleting a course.
 type CourseDelete struct {
-	Title    string
-	URL      string
-	EditURL  string
-	Lessons  int
-	Progress int
+	Title     string
+	StudioURL string
+	DeleteURL string
+	EditURL   string
+	Lessons   int
+	Progress  int
 }
 
 // LessonFields are a lesson's editable fields as typed or stored.
@@ -271,7 +311,8 @@ type LessonConflict struct {
 
 // LessonForm is the lesson form (new or edit).
 type LessonForm struct {
-	Action string
+	Action     string
+	PreviewURL string
 	// LessonID or CourseID tell the preview where the form belongs.
 	LessonID string
 	CourseID string
@@ -302,6 +343,7 @@ type MediaUpload struct {
 type LessonEdit struct {
 	New           bool
 	Title         string
+	StudioURL     string
 	CourseTitle   string
 	CourseEditURL string
 	DeleteURL     string

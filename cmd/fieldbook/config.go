@@ -46,6 +46,14 @@ type Config struct {
 	// MediaMaxBytes is the largest file an editor may upload for a lesson
 	// (FIELDBOOK_MEDIA_MAX_BYTES, default 10 MB): learners download it.
 	MediaMaxBytes int64
+	// StreamsPerUser, StreamBuffer and SSEHeartbeat shape the dashboards'
+	// event streams; they are fixed, not read from the environment. A
+	// volunteer may keep StreamsPerUser dashboards open at once (browsers
+	// allow six HTTP/1.1 connections per site); a stream falling
+	// StreamBuffer events behind is dropped and its page told to re-read;
+	// the heartbeat keeps proxies from closing an idle stream.
+	StreamsPerUser, StreamBuffer int
+	SSEHeartbeat                 time.Duration
 	// errs are parse errors, reported by Validate.
 	errs []error
 }
@@ -57,6 +65,9 @@ func loadConfig() Config {
 		MigrateDatabaseURL: os.Getenv("FIELDBOOK_MIGRATE_DATABASE_URL"),
 		Addr:               os.Getenv("FIELDBOOK_ADDR"),
 		Env:                strings.ToLower(os.Getenv("FIELDBOOK_ENV")),
+		StreamsPerUser:     4,
+		StreamBuffer:       64,
+		SSEHeartbeat:       20 * time.Second,
 	}
 	if c.Addr == "" {
 		c.Addr = ":8080"

@@ -130,7 +130,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	}
 	defer pool.Close()
 	// One LISTEN connection per instance feeds the dashboards' streams.
-	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
+	hub := handlers.NewHub(cfg.StreamsPerUser, cfg.StreamBuffer)
 	listener := &store.ProgressListener{
 		URL:     cfg.ListenDatabaseURL,
 		OnEvent: hub.Publish,
@@ -160,6 +160,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		AdminSessionIdle:     cfg.AdminSessionIdle,
 		AdminSessionLifetime: cfg.AdminSessionLifetime,
 		MediaMaxBytes:        cfg.MediaMaxBytes,
+		SSEHeartbeat:         cfg.SSEHeartbeat,
 		Ready: func(ctx context.Context) error {
 			if err := st.Ready(ctx); err != nil {
 				return err
