@@ -24,7 +24,7 @@ const resetLinkLifetime = 24 * time.Hour
 func (a *App) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return a.requireUser(func(c echo.Context) error {
 		if callerOf(c).Role != store.RoleAdmin {
-			return echo.NewHTTPError(http.StatusForbidden, "Only admins can manage accounts.")
+			return forbidden("Only admins can manage accounts.")
 		}
 		return next(c)
 	})
@@ -79,7 +79,7 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 func (h *adminUserHandlers) targetUser(c echo.Context, allowSelf bool) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		return uuid.Nil, echo.NewHTTPError(http.StatusNotFound, "There is no such user.")
+		return uuid.Nil, notFound("There is no such user.")
 	}
 	if !allowSelf && id == callerOf(c).UserID {
 		return uuid.Nil, badRequest("You cannot change your own role or disable your own account; ask another admin.")

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -183,7 +184,7 @@ func (h *authHandlers) login(c echo.Context) error {
 		return h.throttled(c, locked, views.LoginPage(form), "Sign in")
 	}
 	found := err == nil
-	if err != nil && !store.IsNotFound(err) {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	hash := u.PasswordHash
@@ -285,7 +286,7 @@ func (h *authHandlers) signup(c echo.Context) error {
 		return nil
 	})
 	if err != nil {
-		if isConflict(err) {
+		if errors.Is(err, store.ErrConflict) {
 			form.Errors["username"] = "That username is taken. Try another."
 			return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
 		}

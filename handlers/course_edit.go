@@ -68,19 +68,24 @@ func formVersion(c echo.Context) (int, error) {
 	return v, nil
 }
 
-// authoringError turns a store refusal into what the person should see: a
-// course one does not edit (or cannot even see) is a 403 for volunteers, an
-// archived course a 409.
+// notEditorMessage refuses a change of a course one does not edit.
+const notEditorMessage = "Only the editors of this course can change it. Ask one of them to add you."
+
+// authoringMessages say what a store refusal means to an editor.
+var authoringMessages = explanations{
+	store.ErrNotFound:  "There is no course or lesson at this address.",
+	store.ErrForbidden: notEditorMessage,
+	store.ErrArchived:  "This course is archived, so it cannot be changed. Restore it first.",
+}
+
+// authoringError explains a store refusal to an editor. Row-level security
+// hides the drafts of courses a volunteer does not edit, so for anyone but
+// an admin "not found" means "not yours": a 403 that reveals nothing.
 func authoringError(c echo.Context, err error) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound) && callerOf(c).Role == store.RoleAdmin:
-		return echo.NewHTTPError(http.StatusNotFound, "There is no course or lesson at this address.")
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrForbidden):
-		return echo.NewHTTPError(http.StatusForbidden, "Only the editors of this course can change it. Ask one of them to add you.")
-	case errors.Is(err, store.ErrArchived):
-		return echo.NewHTTPError(http.StatusConflict, "This course is archived, so it cannot be changed. Restore it first.")
+	if errors.Is(err, store.ErrNotFound) && callerOf(c).Role != store.RoleAdmin {
+		return newError(http.StatusForbidden, err, notEditorMessage)
 	}
-	return err
+	return explain(err, authoringMessages)
 }
 
 // saved ends a successful form post: a 303 to the next page, or for htmx an

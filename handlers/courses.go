@@ -115,10 +115,7 @@ func (h *courseHandlers) courseProgressJSON(c echo.Context) error {
 		return err
 	})
 	if err != nil {
-		if store.IsNotFound(err) {
-			return echo.NewHTTPError(http.StatusNotFound, "No published course has that id.")
-		}
-		return err
+		return explain(err, explanations{store.ErrNotFound: "No published course has that id."})
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	return c.JSON(http.StatusOK, progressJSON{

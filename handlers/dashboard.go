@@ -33,7 +33,7 @@ type dashboardHandlers struct {
 	heartbeat time.Duration
 }
 
-var errNotStaff = echo.NewHTTPError(http.StatusForbidden, "Only a course's editors and admins can see its dashboard.")
+var errNotStaff = forbidden("Only a course's editors and admins can see its dashboard.")
 
 // dashboardCourse loads a course for its dashboard and checks that the
 // caller may see it: 404 for a course they cannot read at all, 403 for
@@ -45,10 +45,7 @@ func dashboardCourse(c echo.Context, tx *store.Tx, id uuid.UUID) (store.Dashboar
 	}
 	course, err := tx.DashboardCourse(c.Request().Context(), id)
 	if err != nil {
-		if store.IsNotFound(err) {
-			return course, echo.NewHTTPError(http.StatusNotFound, "No course has that id.")
-		}
-		return course, err
+		return course, explain(err, explanations{store.ErrNotFound: "No course has that id."})
 	}
 	if !course.CanView {
 		return course, errNotStaff
@@ -297,10 +294,7 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 			return err
 		}
 		if learner, err = tx.DashboardLearner(ctx, id, learnerID); err != nil {
-			if store.IsNotFound(err) {
-				return echo.NewHTTPError(http.StatusNotFound, "That learner has not started this course.")
-			}
-			return err
+			return explain(err, explanations{store.ErrNotFound: "That learner has not started this course."})
 		}
 		lessons, err = tx.LearnerLessons(ctx, id, learnerID)
 		return err

@@ -55,12 +55,12 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 	s, err := h.hub.subscribe(id, caller.UserID)
 	switch {
 	case errors.Is(err, errTooManyStreams):
-		return echo.NewHTTPError(http.StatusTooManyRequests, "Too many dashboards are open for your account. Close one and reload.")
+		return newError(http.StatusTooManyRequests, err, "Too many dashboards are open for your account. Close one and reload.")
 	case errors.Is(err, errServerFull):
 		c.Response().Header().Set("Retry-After", "30")
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "This server has too many live dashboards open. The dashboard retries by itself.")
+		return newError(http.StatusServiceUnavailable, err, "This server has too many live dashboards open. The dashboard retries by itself.")
 	case errors.Is(err, errHubClosed):
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The server is restarting. The dashboard reconnects by itself.")
+		return newError(http.StatusServiceUnavailable, err, "The server is restarting. The dashboard reconnects by itself.")
 	case err != nil:
 		return err
 	}

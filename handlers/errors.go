@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,46 +24,142 @@ func (a *App) renderErrors(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// handleError is Echo's error handler: a clear page (or JSON under /api) with
-// a message a person can act on for 4xx, and a logged, generic 500 otherwise.
-// Internal details never reach the client.
+// Error is a request that failed: its HTTP status, a message safe to show
+// the person, and the cause, for the log only. Handlers return it (through
+// the constructors below); the one error handler, handleError, renders it.
+// (After gotosocial's gtserror.WithCode.)
+type Error struct {
+	Status int
+	// Message is a whole sentence (English until the catalogues land),
+	// its variable parts as fmt verbs whose values are in Args.
+	Message string
+	Args    []any
+	// Cause is what went wrong underneath; it is logged, never shown.
+	Cause error
+}
+
+// Error is the status, the message and the cause, for logs.
+func (e *Error) Error() string {
+	s := strconv.Itoa(e.Status) + " " + e.Text()
+	if e.Cause != nil {
+		s += ": " + e.Cause.Error()
+	}
+	return s
+}
+
+// Unwrap is the cause, so errors.Is sees through an Error.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Text is the message with its variable parts filled in.
+func (e *Error) Text() string {
+	if len(e.Args) == 0 {
+		return e.Message
+	}
+	return fmt.Sprintf(e.Message, e.Args...)
+}
+
+// newError is an Error with status, the cause (or nil) and a message.
+func newError(status int, cause error, msg string, args ...any) *Error {
+	return &Error{Status: status, Message: msg, Args: args, Cause: cause}
+}
+
+// Shorthands for the refusals handlers make themselves.
+func badRequest(msg string, args ...any) error {
+	return newError(http.StatusBadRequest, nil, msg, args...)
+}
+func forbidden(msg string, args ...any) error {
+	return newError(http.StatusForbidden, nil, msg, args...)
+}
+func notFound(msg string, args ...any) error { return newError(http.StatusNotFound, nil, msg, args...) }
+
+// Messages shown when nothing more precise is known.
+const (
+	nothingHereMessage = "There is nothing at this address."
+	serverErrorMessage = "Something went wrong on our side. Please try again in a moment."
+)
+
+// storeErrors is the one mapping of the store's errors to statuses, with
+// the message shown when the handler gives no better one (explain).
+var storeErrors = []struct {
+	err     error
+	status  int
+	message string
+}{
+	{store.ErrNotFound, http.StatusNotFound, nothingHereMessage},
+	{store.ErrForbidden, http.StatusForbidden, "You may not do that."},
+	{store.ErrArchived, http.StatusConflict, "This course is archived, so it cannot be changed. Restore it first."},
+	{store.ErrLinkUsed, http.StatusGone, "This link has already been used."},
+	{store.ErrLinkExpired, http.StatusGone, "This link has expired."},
+	{store.ErrLinkUnknown, http.StatusNotFound, "This link is not valid."},
+}
+
+// explanations say what store errors mean to the person in one context:
+// the message for each, by the store's error.
+type explanations map[error]string
+
+// explain gives a store error its status (storeErrors) and the message msgs
+// has for it here, filled with args. Any other error, and nil, pass through.
+func explain(err error, msgs explanations, args ...any) error {
+	for _, se := range storeErrors {
+		if errors.Is(err, se.err) {
+			if msg, ok := msgs[se.err]; ok {
+				return newError(se.status, err, msg, args...)
+			}
+			return err
+		}
+	}
+	return err
+}
+
+// asError is any error as the Error the person sees: ours as it is, Echo's
+// (a 404 or 405 from the router, a 413 from the body limit) and the
+// store's by their status, anything else a generic 500.
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		msg := serverErrorMessage
+		switch {
+		case he.Code == http.StatusNotFound && (he.Message == nil || he.Message == http.StatusText(http.StatusNotFound)):
+			msg = nothingHereMessage
+		case he.Code == http.StatusMethodNotAllowed:
+			msg = "This address does not accept that kind of request."
+		case he.Code == http.StatusRequestEntityTooLarge:
+			msg = "What you sent is too large."
+		case he.Code < 500:
+			msg = fmt.Sprint(he.Message)
+		}
+		return newError(he.Code, err, msg)
+	}
+	if store.Unavailable(err) {
+		return newError(http.StatusServiceUnavailable, err, unavailableMessage)
+	}
+	for _, se := range storeErrors {
+		if errors.Is(err, se.err) {
+			return newError(se.status, err, se.message)
+		}
+	}
+	return newError(http.StatusInternalServerError, err, serverErrorMessage)
+}
+
+// handleError is Echo's error handler: a clear page (or JSON for the API)
+// with the Error's message, and a log line for server errors. Causes never
+// reach the client.
 func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status := http.StatusInternalServerError
-	msg := "Something went wrong on our side. Please try again in a moment."
-	var he *echo.HTTPError
+	e := asError(err)
+	status, msg := e.Status, e.Text()
 	switch {
-	case errors.As(err, &he):
-		status = he.Code
-		if status < 500 {
-			msg = fmt.Sprint(he.Message)
-		}
-		switch status {
-		case http.StatusNotFound:
-			if he.Message == "Not Found" || he.Message == nil {
-				msg = "There is nothing at this address."
-			}
-		case http.StatusMethodNotAllowed:
-			msg = "This address does not accept that kind of request."
-		case http.StatusRequestEntityTooLarge:
-			msg = "What you sent is too large."
-		}
-	case errors.Is(err, store.ErrNotFound):
-		status = http.StatusNotFound
-		msg = "There is nothing at this address."
-	case errors.Is(err, store.ErrForbidden):
-		status = http.StatusForbidden
-		msg = "You may not do that."
 	case store.Unavailable(err):
-		status = http.StatusServiceUnavailable
-		msg = unavailableMessage
-		c.Response().Header().Set("Retry-After", "5")
-	}
-	switch {
-	case status == http.StatusServiceUnavailable:
 		// An outage of the database, not a bug: /readyz reports it too.
+		c.Response().Header().Set("Retry-After", "5")
+		a.log.Warn("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	case status == http.StatusServiceUnavailable:
 		a.log.Warn("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	case status >= 500:
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
@@ -95,7 +192,7 @@ const unavailableMessage = "Fieldbook cannot reach its database just now. Please
 // the API's routes.
 func (a *App) sessionError(api bool) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
-		status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
+		status, msg := http.StatusInternalServerError, serverErrorMessage
 		logf := a.log.Error
 		if store.Unavailable(err) {
 			status, msg, logf = http.StatusServiceUnavailable, unavailableMessage, a.log.Warn
@@ -126,8 +223,3 @@ func readForm(c echo.Context) error {
 	}
 	return nil
 }
-
-// badRequest is a 400 with a message for the person who sent it.
-func badRequest(msg string) error { return echo.NewHTTPError(http.StatusBadRequest, msg) }
-
-func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

@@ -28,19 +28,16 @@ const (
 // counts, so nobody can hammer the accept forms.
 var linkThrottle = store.Throttle{Threshold: 20, Max: 10 * time.Minute}
 
-// linkGone is the clear page for a link that cannot be used: 410 for a used
-// or expired one, 404 for one that never existed.
-func linkGone(err error, what string) error {
-	switch {
-	case errors.Is(err, store.ErrLinkUsed):
-		return echo.NewHTTPError(http.StatusGone, "This "+what+" link has already been used. Each link works once; ask an admin for a new one.")
-	case errors.Is(err, store.ErrLinkExpired):
-		return echo.NewHTTPError(http.StatusGone, "This "+what+" link has expired. Ask an admin for a new one.")
-	case errors.Is(err, store.ErrLinkUnknown):
-		return echo.NewHTTPError(http.StatusNotFound, "This "+what+" link is not valid. Check that you have all of it, or ask an admin for a new one.")
-	}
-	return err
+// linkMessages explain a link that cannot be used (410 for a used or
+// expired one, 404 for one that never existed); %s is its kind.
+var linkMessages = explanations{
+	store.ErrLinkUsed:    "This %s link has already been used. Each link works once; ask an admin for a new one.",
+	store.ErrLinkExpired: "This %s link has expired. Ask an admin for a new one.",
+	store.ErrLinkUnknown: "This %s link is not valid. Check that you have all of it, or ask an admin for a new one.",
 }
+
+// linkGone is the clear page for a link of kind what that cannot be used.
+func linkGone(err error, what string) error { return explain(err, linkMessages, what) }
 
 func isLinkErr(err error) bool {
 	return errors.Is(err, store.ErrLinkUsed) || errors.Is(err, store.ErrLinkExpired) || errors.Is(err, store.ErrLinkUnknown)
@@ -187,7 +184,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 		return err
 	})
 	switch {
-	case isConflict(err):
+	case errors.Is(err, store.ErrConflict):
 		form.Errors["username"] = "That username is taken. Try another."
 		return page(http.StatusUnprocessableEntity)
 	case isLinkErr(err):

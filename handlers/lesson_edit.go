@@ -260,7 +260,7 @@ func (h *lessonEditHandlers) previewLesson(c echo.Context) error {
 	}
 	body := strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n")
 	if utf8.RuneCountInString(body) > maxBodyLen || !utf8.ValidString(body) {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The lesson text is too long (or not text) to preview.")
+		return newError(http.StatusUnprocessableEntity, nil, "The lesson text is too long (or not text) to preview.")
 	}
 	html, err := RenderMarkdown(body)
 	if err != nil {

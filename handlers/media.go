@@ -36,14 +36,6 @@ type mediaHandlers struct {
 // multipart framing.
 const mediaFormSlack = 256 << 10
 
-// uploadError is a refused upload: the status and a message for the person.
-type uploadError struct {
-	status int
-	msg    string
-}
-
-func (e *uploadError) Error() string { return e.msg }
-
 // upload stores a file for a lesson's course. The button sits in the lesson
 // form, so the request carries what was typed too. With htmx the answer is a
 // short status fragment plus an HX-Trigger event carrying the Markdown,
@@ -62,7 +54,7 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 		// Refused unread. The error handler would say only "too large".
 		const status = http.StatusRequestEntityTooLarge
 		return h.render(c, status, "File too large", views.ErrorPage(views.Error{
-			Status: status, Title: "File too large", Message: h.tooLargeMsg(), HomeURL: homeURL()}))
+			Status: status, Title: "File too large", Message: h.tooLarge().Text(), HomeURL: homeURL()}))
 	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 	form, fileName, data, uerr := h.readUpload(req)
@@ -97,14 +89,14 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	var ue *uploadError
+	var ue *Error // a refused upload: its status and message
 	if uerr != nil && !errors.As(uerr, &ue) {
 		return uerr
 	}
 	if isHTMX(c) {
 		if ue != nil {
 			// The layout's htmx config swaps 422s, not 413/415.
-			return h.render(c, http.StatusUnprocessableEntity, "Upload", views.MediaStatus(views.MediaUpload{Error: ue.msg}))
+			return h.render(c, http.StatusUnprocessableEntity, "Upload", views.MediaStatus(views.MediaUpload{Error: ue.Text()}))
 		}
 		md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
 		trigger, err := json.Marshal(map[string]any{"fieldbook:media": map[string]string{"markdown": md}})
@@ -127,8 +119,8 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	}
 	status := http.StatusOK
 	if ue != nil {
-		status = ue.status
-		page.Form.Media.Error = ue.msg
+		status = ue.Status
+		page.Form.Media.Error = ue.Text()
 	} else {
 		md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
 		page.Form.Media = views.MediaUpload{Name: ref.Name, Markdown: md}
@@ -141,8 +133,10 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	return h.render(c, status, "Edit "+page.Title, views.LessonEditPage(page))
 }
 
-func (h *mediaHandlers) tooLargeMsg() string {
-	return "The file is larger than " + sizeText(h.maxBytes) + ". Make it smaller (a photo from a phone app's “share” often is) and try again."
+// tooLarge refuses a file over the limit.
+func (h *mediaHandlers) tooLarge() *Error {
+	return newError(http.StatusRequestEntityTooLarge, nil,
+		"The file is larger than %s. Make it smaller (a photo from a phone app's “share” often is) and try again.", sizeText(h.maxBytes))
 }
 
 // readUpload reads the multipart form: the other fields into form, the part
@@ -151,7 +145,7 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 	form = url.Values{}
 	mr, err := req.MultipartReader()
 	if err != nil {
-		return form, "", nil, &uploadError{http.StatusBadRequest, "Send the file as a form upload (multipart/form-data) in a field named file."}
+		return form, "", nil, badRequest("Send the file as a form upload (multipart/form-data) in a field named file.")
 	}
 	found := false
 	for {
@@ -170,7 +164,7 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 				return form, "", nil, readErr(err, h)
 			}
 			if int64(len(data)) > h.maxBytes {
-				return form, "", nil, &uploadError{http.StatusRequestEntityTooLarge, h.tooLargeMsg()}
+				return form, "", nil, h.tooLarge()
 			}
 			continue
 		}
@@ -183,7 +177,7 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 		}
 	}
 	if !found {
-		return form, "", nil, &uploadError{http.StatusUnprocessableEntity, "Choose a file first (an image, a sound or a PDF)."}
+		return form, "", nil, newError(http.StatusUnprocessableEntity, nil, "Choose a file first (an image, a sound or a PDF).")
 	}
 	return form, name, data, nil
 }
@@ -191,22 +185,21 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 func readErr(err error, h *mediaHandlers) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &uploadError{http.StatusRequestEntityTooLarge, h.tooLargeMsg()}
+		return h.tooLarge()
 	}
-	return &uploadError{http.StatusBadRequest, "The upload was cut off or is malformed. Please try again."}
+	return badRequest("The upload was cut off or is malformed. Please try again.")
 }
 
 // check sniffs the type from the bytes and downscales wide images.
 func (h *mediaHandlers) check(name string, data []byte) (mediaFile, error) {
 	if len(data) == 0 {
-		return mediaFile{}, &uploadError{http.StatusUnprocessableEntity, "The file " + strconv.Quote(name) + " is empty."}
+		return mediaFile{}, newError(http.StatusUnprocessableEntity, nil, "The file %q is empty.", name)
 	}
 	f, err := inspectMedia(data)
 	if errors.Is(err, errMediaType) {
-		return mediaFile{}, &uploadError{http.StatusUnsupportedMediaType,
-			"This file cannot be used (" + strings.TrimPrefix(err.Error(), errMediaType.Error()+": ") +
-				"). Upload a JPEG, PNG, GIF or WebP image, an MP3, Ogg or WAV sound, or a PDF. " +
-				"The file's contents decide, not its name."}
+		return mediaFile{}, newError(http.StatusUnsupportedMediaType, err,
+			"This file cannot be used (%s). Upload a JPEG, PNG, GIF or WebP image, an MP3, Ogg or WAV sound, or a PDF. "+
+				"The file's contents decide, not its name.", strings.TrimPrefix(err.Error(), errMediaType.Error()+": "))
 	}
 	return f, err
 }
@@ -230,17 +223,17 @@ var mediaHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func (h *mediaHandlers) serve(c echo.Context) error {
 	hash := c.Param("sha256")
 	if !mediaHashRE.MatchString(hash) {
-		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
+		return notFound("No such file.")
 	}
 	m, err := h.lookup(c, store.Anonymous, hash)
 	if err == nil {
 		return serveMediaFile(c, m, true)
 	}
-	if !store.IsNotFound(err) {
+	if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	if _, cerr := c.Cookie(h.sessions.Cookie.Name); cerr != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
+		return notFound("No such file.")
 	}
 	return h.forCaller(c)
 }
@@ -249,11 +242,8 @@ func (h *mediaHandlers) serve(c echo.Context) error {
 // course's, to its editors).
 func (h *mediaHandlers) serveForCaller(c echo.Context) error {
 	m, err := h.lookup(c, callerOf(c), c.Param("sha256"))
-	if store.IsNotFound(err) {
-		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
-	}
 	if err != nil {
-		return err
+		return explain(err, explanations{store.ErrNotFound: "No such file."})
 	}
 	return serveMediaFile(c, m, m.Public)
 }

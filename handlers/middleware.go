@@ -63,7 +63,7 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if isAPI(c) {
-			return echo.NewHTTPError(http.StatusUnauthorized, "Sign in first.")
+			return newError(http.StatusUnauthorized, nil, "Sign in first.")
 		}
 		back := c.Request().URL.Path
 		if c.Request().Method != http.MethodGet {
@@ -137,7 +137,7 @@ func crossOriginProtection(trusted []string) (echo.MiddlewareFunc, error) {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := cop.Check(c.Request()); err != nil {
-				return echo.NewHTTPError(http.StatusForbidden, "This request came from another site and was refused.")
+				return newError(http.StatusForbidden, err, "This request came from another site and was refused.")
 			}
 			return next(c)
 		}
@@ -201,7 +201,7 @@ func toAttrs(kv []any) []slog.Attr {
 func (a *App) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return a.requireUser(func(c echo.Context) error {
 		if r := callerOf(c).Role; r != store.RoleVolunteer && r != store.RoleAdmin {
-			return echo.NewHTTPError(http.StatusForbidden, "Only volunteers and admins can write courses.")
+			return forbidden("Only volunteers and admins can write courses.")
 		}
 		return next(c)
 	})

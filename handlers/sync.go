@@ -118,7 +118,7 @@ func (h *syncHandlers) syncProgress(c echo.Context) error {
 	// Media types are case-insensitive; ParseMediaType lower-cases them.
 	if ct := c.Request().Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the changes as application/json.")
+			return newError(http.StatusUnsupportedMediaType, err, "Send the changes as application/json.")
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxSyncBytes+1))
@@ -128,12 +128,12 @@ func (h *syncHandlers) syncProgress(c echo.Context) error {
 		var mbe *http.MaxBytesError
 		var he *echo.HTTPError
 		if errors.As(err, &mbe) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many bytes: send at most 1 MB at once.")
+			return newError(http.StatusRequestEntityTooLarge, err, "Too many bytes: send at most 1 MB at once.")
 		}
 		return badRequest("The request body could not be read.")
 	}
 	if len(body) > maxSyncBytes {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many bytes: send at most 1 MB at once.")
+		return newError(http.StatusRequestEntityTooLarge, nil, "Too many bytes: send at most 1 MB at once.")
 	}
 	var req syncRequest
 	if err := json.Unmarshal(body, &req); err != nil {
@@ -143,7 +143,7 @@ func (h *syncHandlers) syncProgress(c echo.Context) error {
 		return badRequest("The body has no \"changes\" list.")
 	}
 	if len(req.Changes) > MaxSyncChanges {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many changes: send at most 500 at once.")
+		return newError(http.StatusRequestEntityTooLarge, nil, "Too many changes: send at most %d at once.", MaxSyncChanges)
 	}
 	results := make([]SyncResult, len(req.Changes))
 	var good []store.Change

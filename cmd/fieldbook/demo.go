@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -50,7 +51,7 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 			fmt.Fprintf(stdout, "demo: account %s exists (reset its password with: fieldbook user passwd --username %s)\n", a.Username, a.Username)
 			continue
 		}
-		if !store.IsNotFound(err) {
+		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		pw := randomPassword()

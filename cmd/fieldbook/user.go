@@ -133,7 +133,7 @@ func cmdUserPasswd(ctx context.Context, cfg Config, args []string, stdin io.Read
 	err = asOperator(ctx, cfg, func(tx *store.Tx) error {
 		return tx.SetPasswordByUsername(ctx, *username, hash)
 	})
-	if store.IsNotFound(err) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no user %q", *username)
 	}
 	if err != nil {

@@ -1,0 +1,58 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+)
+
+// Every error becomes one Error: a status, a message safe to show, and
+// the cause for the log alone.
+func TestAsError(t *testing.T) {
+	secret := errors.New("pq: relation users column password_hash")
+	wrap := func(err error) error { return fmt.Errorf("store: something: %w", err) }
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		msg    string
+	}{
+		{"ours", badRequest("Use at most %d characters (this has %d).", 200, 250), 400, "Use at most 200 characters (this has 250)."},
+		{"not found", wrap(store.ErrNotFound), 404, nothingHereMessage},
+		{"forbidden", wrap(store.ErrForbidden), 403, "You may not do that."},
+		{"archived", wrap(store.ErrArchived), 409, "This course is archived, so it cannot be changed. Restore it first."},
+		{"explained", explain(wrap(store.ErrNotFound), explanations{store.ErrNotFound: "No course has that id."}), 404, "No course has that id."},
+		{"explained with args", linkGone(wrap(store.ErrLinkExpired), "invite"), 410, "This invite link has expired. Ask an admin for a new one."},
+		{"explained other kind", explain(wrap(store.ErrForbidden), explanations{store.ErrNotFound: "No course has that id."}), 403, "You may not do that."},
+		{"router 404", echo.ErrNotFound, 404, nothingHereMessage},
+		{"router 405", echo.ErrMethodNotAllowed, 405, "This address does not accept that kind of request."},
+		{"body limit", echo.ErrStatusRequestEntityTooLarge, 413, "What you sent is too large."},
+		{"unknown", fmt.Errorf("query: %w", secret), 500, serverErrorMessage},
+		{"echo 500", echo.NewHTTPError(500, secret.Error()), 500, serverErrorMessage},
+	} {
+		e := asError(tc.err)
+		if e.Status != tc.status || e.Text() != tc.msg {
+			t.Errorf("%s: %d %q, want %d %q", tc.name, e.Status, e.Text(), tc.status, tc.msg)
+		}
+		if strings.Contains(e.Text(), "password_hash") {
+			t.Errorf("%s: the cause reached the message", tc.name)
+		}
+	}
+	// The cause stays reachable for errors.Is and the log.
+	e := explain(wrap(store.ErrNotFound), explanations{store.ErrNotFound: "x"})
+	if !errors.Is(e, store.ErrNotFound) || !strings.Contains(e.Error(), "store: something") {
+		t.Errorf("explained error lost its cause: %v", e)
+	}
+	if explain(nil, authoringMessages) != nil || explain(secret, authoringMessages) != secret {
+		t.Error("explain changed an error that is not the store's")
+	}
+	if got := asError(newError(http.StatusServiceUnavailable, secret, "Try again soon.")); got.Text() != "Try again soon." {
+		t.Errorf("a 503's own message: %q", got.Text())
+	}
+}
