@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -143,41 +144,25 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	caller := callerOf(c)
-	form := views.PasswordForm{Errors: map[string]string{}}
+	var form views.PasswordForm
 	current, next := c.FormValue("current_password"), c.FormValue("new_password")
 	if current == "" {
-		form.Errors["current_password"] = "Enter your current password."
+		form.Fail("current_password", "Enter your current password.")
 	}
 	if msg := ValidatePassword(next); msg != "" {
-		form.Errors["new_password"] = msg
+		form.Fail("new_password", msg)
 	} else if next == current {
-		form.Errors["new_password"] = "Choose a password different from the current one."
+		form.Fail("new_password", "Choose a password different from the current one.")
 	}
-	if len(form.Errors) > 0 {
+	if !form.Valid() {
 		return h.page(c, http.StatusUnprocessableEntity, form, "")
 	}
-	var user store.User
-	var auth store.AuthUser
-	err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
-		user, err = tx.UserByID(ctx, caller.UserID)
-		return err
-	})
-	if err == nil {
-		err = h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-			auth, err = tx.UserForSignIn(ctx, user.Username)
-			return err
-		})
-	}
-	if err != nil {
-		return err
-	}
-	ok, err := CheckPassword(ctx, current, auth.PasswordHash)
+	ok, err := h.checkOwnPassword(c, current)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		form.Errors["current_password"] = "That is not your current password."
+		form.Fail("current_password", "That is not your current password.")
 		return h.page(c, http.StatusUnprocessableEntity, form, "")
 	}
 	hash, err := HashPassword(ctx, next)
@@ -190,7 +175,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	}
 	renewed := h.sessions.Token(ctx)
 	device := deviceHint(c.Request().UserAgent())
-	err = h.store.InTx(ctx, caller, func(tx *store.Tx) error {
+	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
 		if err := tx.SetOwnPassword(ctx, hash); err != nil {
 			return err
 		}
@@ -206,6 +191,24 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, accountURL("password"))
+}
+
+// checkOwnPassword reports whether password is the caller's own. The hash
+// is read as at sign-in: no caller role may read it directly.
+func (h *accountHandlers) checkOwnPassword(c echo.Context, password string) (bool, error) {
+	user, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.User, error) {
+		return tx.UserByID(ctx, callerOf(c).UserID)
+	})
+	if err != nil {
+		return false, err
+	}
+	auth, err := runTx(c, store.Anonymous, h.store.ReadTx, func(ctx context.Context, tx *store.Tx) (store.AuthUser, error) {
+		return tx.UserForSignIn(ctx, user.Username)
+	})
+	if err != nil {
+		return false, err
+	}
+	return CheckPassword(c.Request().Context(), password, auth.PasswordHash)
 }
 
 // endOtherSessions is "Sign out everywhere else".

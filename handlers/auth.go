@@ -1,8 +1,8 @@
 package handlers
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"regexp"
@@ -118,13 +118,14 @@ func setRetryAfter(c echo.Context, until time.Time) {
 	c.Response().Header().Set("Retry-After", strconv.Itoa(waitSeconds(until)))
 }
 
-func tooManyMessage(what string, until time.Time) string {
+// refuseThrottled tells the form's sender to wait for the lock to end.
+func refuseThrottled(f *views.Form, what string, until time.Time) {
 	wait := waitSeconds(until)
 	unit := "seconds"
 	if wait == 1 {
 		unit = "second"
 	}
-	return fmt.Sprintf("Too many %s. Please wait %d %s and try again.", what, wait, unit)
+	f.Refuse("Too many %s. Please wait %d %s and try again.", what, wait, unit)
 }
 
 // throttled answers 429 with Retry-After and the form, message included.
@@ -147,6 +148,14 @@ func (h *authHandlers) showSignup(c echo.Context) error {
 	return h.render(c, http.StatusOK, "Sign up", views.SignupPage(authForm(views.AuthForm{})))
 }
 
+// signInAttempt is what sign-in reads before checking a password: any
+// throttle lock, and the account if there is one.
+type signInAttempt struct {
+	locked time.Time
+	user   store.AuthUser
+	found  bool
+}
+
 // login checks the credentials and starts a fresh session. An unknown user
 // and a wrong password get the same message and take the same time.
 func (h *authHandlers) login(c echo.Context) error {
@@ -157,56 +166,49 @@ func (h *authHandlers) login(c echo.Context) error {
 	form := authForm(views.AuthForm{
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Next:     safeNext(c.FormValue("next")),
-		Errors:   map[string]string{},
 	})
 	password := c.FormValue("password")
 	if form.Username == "" {
-		form.Errors["username"] = "Enter your username."
+		form.Fail("username", "Enter your username.")
 	}
 	if password == "" {
-		form.Errors["password"] = "Enter your password."
+		form.Fail("password", "Enter your password.")
 	}
-	if len(form.Errors) > 0 {
+	if !form.Valid() {
 		return h.render(c, http.StatusUnprocessableEntity, "Sign in", views.LoginPage(form))
 	}
 	ipKey, userKey := "ip:"+c.RealIP(), "user:"+form.Username
-	var u store.AuthUser
-	var locked time.Time
-	err := h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		if locked, err = tx.ThrottledUntil(ctx, ipKey, userKey); err != nil || !locked.IsZero() {
-			return err
+	at, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (at signInAttempt, err error) {
+		if at.locked, err = tx.ThrottledUntil(ctx, ipKey, userKey); err != nil || !at.locked.IsZero() {
+			return at, err
 		}
-		u, err = tx.UserForSignIn(ctx, form.Username)
-		return err
+		at.user, err = tx.UserForSignIn(ctx, form.Username)
+		at.found = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+		return at, err
 	})
-	if !locked.IsZero() {
-		form.Message = tooManyMessage("sign-in attempts", locked)
-		return h.throttled(c, locked, views.LoginPage(form), "Sign in")
-	}
-	found := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil {
 		return err
 	}
-	hash := u.PasswordHash
-	if !found || len(password) > 4*maxPasswordLen {
+	if !at.locked.IsZero() {
+		refuseThrottled(&form.Form, "sign-in attempts", at.locked)
+		return h.throttled(c, at.locked, views.LoginPage(form), "Sign in")
+	}
+	hash := at.user.PasswordHash
+	if !at.found || len(password) > 4*maxPasswordLen {
 		hash = dummyHash
 	}
 	ok, err := CheckPassword(ctx, password, hash)
 	if err != nil {
 		return err
 	}
-	if !found || !ok {
-		err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-			if _, err := tx.ThrottleFailure(ctx, ipKey, ipThrottle); err != nil {
-				return err
-			}
-			_, err := tx.ThrottleFailure(ctx, userKey, accountThrottle)
-			return err
-		})
-		if err != nil {
+	if !at.found || !ok {
+		if err := h.recordFailure(c, ipKey, userKey); err != nil {
 			return err
 		}
-		form.Message = wrongCredentials
+		form.Refuse(wrongCredentials)
 		return h.render(c, http.StatusUnauthorized, "Sign in", views.LoginPage(form))
 	}
 	if err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
@@ -214,22 +216,41 @@ func (h *authHandlers) login(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	// Hashes made with older Argon2id parameters are upgraded now, while
-	// the password is at hand.
-	if needsRehash(u.PasswordHash) {
-		if hash, err := HashPassword(ctx, password); err == nil {
-			caller := store.Caller{UserID: u.ID, Role: u.Role}
-			if err := h.store.InTx(ctx, caller, func(tx *store.Tx) error {
-				return tx.SetOwnPassword(ctx, hash)
-			}); err != nil {
-				h.log.Warn("upgrade password hash", "err", err)
-			}
-		}
-	}
-	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
+	h.upgradeHash(ctx, at.user, password)
+	if err := h.startSession(c, at.user.ID.String(), string(at.user.Role), at.user.DisplayName); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, form.Next)
+}
+
+// recordFailure counts a failed sign-in against the address and the account.
+func (h *authHandlers) recordFailure(c echo.Context, ipKey, userKey string) error {
+	ctx := c.Request().Context()
+	return h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
+		if _, err := tx.ThrottleFailure(ctx, ipKey, ipThrottle); err != nil {
+			return err
+		}
+		_, err := tx.ThrottleFailure(ctx, userKey, accountThrottle)
+		return err
+	})
+}
+
+// upgradeHash replaces a hash made with older Argon2id parameters now,
+// while the password is at hand. A failure only waits for the next sign-in.
+func (h *authHandlers) upgradeHash(ctx context.Context, u store.AuthUser, password string) {
+	if !needsRehash(u.PasswordHash) {
+		return
+	}
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return
+	}
+	caller := store.Caller{UserID: u.ID, Role: u.Role}
+	if err := h.store.InTx(ctx, caller, func(tx *store.Tx) error {
+		return tx.SetOwnPassword(ctx, hash)
+	}); err != nil {
+		h.log.Warn("upgrade password hash", "err", err)
+	}
 }
 
 // signup creates a learner account and signs it in.
@@ -241,61 +262,62 @@ func (h *authHandlers) signup(c echo.Context) error {
 	form := authForm(views.AuthForm{
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Name:     strings.TrimSpace(c.FormValue("name")),
-		Errors:   map[string]string{},
 	})
 	password := c.FormValue("password")
-	if msg := ValidateUsername(form.Username); msg != "" {
-		form.Errors["username"] = msg
-	}
-	if msg := validateDisplayName(form.Name, "Enter your name, as your trainer knows you."); msg != "" {
-		form.Errors["name"] = msg
-	}
-	if msg := ValidatePassword(password); msg != "" {
-		form.Errors["password"] = msg
-	}
-	if len(form.Errors) > 0 {
+	checkNewAccount(&form.Form, form.Username, form.Name, password, "Enter your name, as your trainer knows you.")
+	if !form.Valid() {
 		return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
 	}
 	signupKey := "signup-ip:" + c.RealIP()
-	var locked time.Time
-	err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+	locked, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (locked time.Time, err error) {
 		if locked, err = tx.ThrottledUntil(ctx, signupKey); err != nil || !locked.IsZero() {
-			return err
+			return locked, err
 		}
 		_, err = tx.ThrottleFailure(ctx, signupKey, signupThrottle)
-		return err
+		return locked, err
 	})
 	if err != nil {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Message = tooManyMessage("sign-ups from this network", locked)
+		refuseThrottled(&form.Form, "sign-ups from this network", locked)
 		return h.throttled(c, locked, views.SignupPage(form), "Sign up")
 	}
 	hash, err := HashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
-	var u store.AuthUser
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		id, err := tx.SignUp(ctx, form.Username, form.Name, hash)
-		if err != nil {
-			return err
-		}
-		u = store.AuthUser{ID: id, Role: store.RoleLearner, DisplayName: form.Name}
-		return nil
+	id, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
+		return tx.SignUp(ctx, form.Username, form.Name, hash)
 	})
-	if err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			form.Errors["username"] = "That username is taken. Try another."
-			return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
-		}
+	if errors.Is(err, store.ErrConflict) {
+		form.Fail("username", usernameTaken)
+		return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
+	} else if err != nil {
 		return err
 	}
-	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
+	if err := h.startSession(c, id.String(), string(store.RoleLearner), form.Name); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, homeURL())
+}
+
+// usernameTaken is the message of a username someone else has.
+const usernameTaken = "That username is taken. Try another."
+
+// checkNewAccount records on f what is wrong with a new account's
+// username, name and password; missingName is the name field's message
+// when empty, worded for the form it is on.
+func checkNewAccount(f *views.Form, username, name, password, missingName string) {
+	if msg := ValidateUsername(username); msg != "" {
+		f.Fail("username", msg)
+	}
+	if msg := validateDisplayName(name, missingName); msg != "" {
+		f.Fail("name", msg)
+	}
+	if msg := ValidatePassword(password); msg != "" {
+		f.Fail("password", msg)
+	}
 }
 
 // authForm gives the sign-in and sign-up forms their addresses.

@@ -179,9 +179,6 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 	}
 	live := h.liveModel(id, course, totals, lessons, learners, matched, q, now)
 	c.Response().Header().Set("Cache-Control", "private, no-store")
-	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "dash-live" {
-		return h.write(c, http.StatusOK, views.DashboardLiveBlock(live))
-	}
 	vm := views.Dashboard{
 		HomeURL: homeURL(), CourseTitle: course.Title, CourseURL: courseURL(id), URL: dashboardURL(id),
 		CSVURL:    dashboardCSVURL(id),
@@ -190,13 +187,13 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		Search:    q.search, Sort: string(q.sort), Dir: q.dir(),
 		Live: live,
 	}
-	title := "Dashboard: " + course.Title
-	if isHTMX(c) {
-		return h.write(c, http.StatusOK, views.DashboardPage(vm))
+	page := views.DashboardPage(vm)
+	part := page
+	if c.Request().Header.Get("HX-Target") == "dash-live" {
+		// The re-read an event triggers: the live block alone.
+		part = views.DashboardLiveBlock(live)
 	}
-	p := h.page(c, title)
-	p.Scripts = []string{h.assets.URL(static.SSE)}
-	return h.renderPage(c, http.StatusOK, p, views.DashboardPage(vm))
+	return h.respond(c, http.StatusOK, "Dashboard: "+course.Title, part, whole(page), h.assets.URL(static.SSE))
 }
 
 func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse, totals store.DashboardTotals,

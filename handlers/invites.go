@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/store"
@@ -73,10 +75,10 @@ func (h *inviteHandlers) createInvite(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	form := views.InviteForm{Days: strings.TrimSpace(c.FormValue("days")), Errors: map[string]string{}}
+	form := views.InviteForm{Days: strings.TrimSpace(c.FormValue("days"))}
 	days, err := strconv.Atoi(form.Days)
 	if err != nil || days < 1 || days > maxInviteDays {
-		form.Errors["days"] = "Enter a whole number of days from 1 to 30."
+		form.Fail("days", "Enter a whole number of days from 1 to %d.", maxInviteDays)
 		return h.invitesPage(c, http.StatusUnprocessableEntity, views.AdminInvites{Form: form})
 	}
 	ctx := c.Request().Context()
@@ -95,25 +97,44 @@ func (h *inviteHandlers) createInvite(c echo.Context) error {
 	})
 }
 
-// checkLink throttles one attempt from this address at a link of kind
-// ("invite" or "reset") and says whether the link can still be used.
-func (h *inviteHandlers) checkLink(c echo.Context, kind string, status func(*store.Tx) error) (locked time.Time, linkErr error, err error) {
-	ctx := c.Request().Context()
+// linkKinds name the one-time links in messages, by their throttle key.
+var linkKinds = map[string]string{"invite": "invite", "reset": "password reset"}
+
+// openLink counts one attempt from this address at a link of kind
+// ("invite" or "reset", each throttled apart) and checks, with status, that
+// the link can still be used. When it cannot be used, or the address must
+// wait (then f carries the message), done is true and err is the answer,
+// already rendered by page for a throttle.
+func (h *inviteHandlers) openLink(c echo.Context, kind string, f *views.Form, page func(int) error,
+	status func(*store.Tx) error) (done bool, err error) {
 	key := kind + "-ip:" + c.RealIP()
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		if locked, err = tx.ThrottledUntil(ctx, key); err != nil || !locked.IsZero() {
-			return err
+	type opened struct {
+		locked  time.Time
+		linkErr error
+	}
+	o, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (o opened, err error) {
+		if o.locked, err = tx.ThrottledUntil(ctx, key); err != nil || !o.locked.IsZero() {
+			return o, err
 		}
 		if _, err := tx.ThrottleFailure(ctx, key, linkThrottle); err != nil {
-			return err
+			return o, err
 		}
-		linkErr = status(tx)
-		if isLinkErr(linkErr) {
-			return nil
+		if o.linkErr = status(tx); isLinkErr(o.linkErr) {
+			return o, nil
 		}
-		return linkErr
+		return o, o.linkErr
 	})
-	return locked, linkErr, err
+	switch {
+	case err != nil:
+		return true, err
+	case !o.locked.IsZero():
+		refuseThrottled(f, "attempts from this network", o.locked)
+		setRetryAfter(c, o.locked)
+		return true, page(http.StatusTooManyRequests)
+	case o.linkErr != nil:
+		return true, linkGone(o.linkErr, linkKinds[kind])
+	}
+	return false, nil
 }
 
 // showInvite is GET /invite/:token: the form to become a volunteer.
@@ -123,7 +144,7 @@ func (h *inviteHandlers) showInvite(c echo.Context) error {
 	if err := h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) error {
 		return tx.InviteStatus(ctx, hash)
 	}); err != nil {
-		return linkGone(err, "invite")
+		return linkGone(err, linkKinds["invite"])
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.render(c, http.StatusOK, "Join as a volunteer", views.AcceptInvitePage(views.AcceptInvite{Action: pathTo(routeInviteAccept, c.Param("token"))}))
@@ -142,58 +163,37 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 		Action:   pathTo(routeInviteAccept, c.Param("token")),
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Name:     strings.TrimSpace(c.FormValue("name")),
-		Errors:   map[string]string{},
 	}
 	page := func(status int) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return h.render(c, status, "Join as a volunteer", views.AcceptInvitePage(form))
 	}
-	locked, linkErr, err := h.checkLink(c, "invite", func(tx *store.Tx) error { return tx.InviteStatus(ctx, hash) })
-	if err != nil {
+	if done, err := h.openLink(c, "invite", &form.Form, page, func(tx *store.Tx) error { return tx.InviteStatus(ctx, hash) }); done {
 		return err
 	}
-	if !locked.IsZero() {
-		form.Message = tooManyMessage("attempts from this network", locked)
-		setRetryAfter(c, locked)
-		return page(http.StatusTooManyRequests)
-	}
-	if linkErr != nil {
-		return linkGone(linkErr, "invite")
-	}
 	password := c.FormValue("password")
-	if msg := ValidateUsername(form.Username); msg != "" {
-		form.Errors["username"] = msg
-	}
-	if msg := validateDisplayName(form.Name, "Enter your name, as your learners will know you."); msg != "" {
-		form.Errors["name"] = msg
-	}
-	if msg := ValidatePassword(password); msg != "" {
-		form.Errors["password"] = msg
-	}
-	if len(form.Errors) > 0 {
+	checkNewAccount(&form.Form, form.Username, form.Name, password, "Enter your name, as your learners will know you.")
+	if !form.Valid() {
 		return page(http.StatusUnprocessableEntity)
 	}
 	pwHash, err := HashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
-	var u store.AuthUser
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		id, err := tx.AcceptInvite(ctx, hash, form.Username, form.Name, pwHash)
-		u = store.AuthUser{ID: id, Role: store.RoleVolunteer, DisplayName: form.Name}
-		return err
+	id, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
+		return tx.AcceptInvite(ctx, hash, form.Username, form.Name, pwHash)
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		form.Errors["username"] = "That username is taken. Try another."
+		form.Fail("username", usernameTaken)
 		return page(http.StatusUnprocessableEntity)
 	case isLinkErr(err):
-		return linkGone(err, "invite")
+		return linkGone(err, linkKinds["invite"])
 	case err != nil:
 		return err
 	}
 	auth := &authHandlers{App: h.App}
-	if err := auth.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
+	if err := auth.startSession(c, id.String(), string(store.RoleVolunteer), form.Name); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, studioURL())
@@ -208,7 +208,7 @@ func (h *inviteHandlers) showReset(c echo.Context) error {
 		username, err = tx.PasswordResetStatus(ctx, hash)
 		return err
 	}); err != nil {
-		return linkGone(err, "password reset")
+		return linkGone(err, linkKinds["reset"])
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.render(c, http.StatusOK, "New password", views.AcceptResetPage(views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), Username: username}))
@@ -222,41 +222,31 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	hash := store.TokenHash(c.Param("token"))
-	form := views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), LoginURL: pathTo(routeLogin), Errors: map[string]string{}}
+	form := views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), LoginURL: pathTo(routeLogin)}
 	page := func(status int) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return h.render(c, status, "New password", views.AcceptResetPage(form))
 	}
-	locked, linkErr, err := h.checkLink(c, "reset", func(tx *store.Tx) (err error) {
+	if done, err := h.openLink(c, "reset", &form.Form, page, func(tx *store.Tx) (err error) {
 		form.Username, err = tx.PasswordResetStatus(ctx, hash)
 		return err
-	})
-	if err != nil {
+	}); done {
 		return err
-	}
-	if !locked.IsZero() {
-		form.Message = tooManyMessage("attempts from this network", locked)
-		setRetryAfter(c, locked)
-		return page(http.StatusTooManyRequests)
-	}
-	if linkErr != nil {
-		return linkGone(linkErr, "password reset")
 	}
 	password := c.FormValue("password")
 	if msg := ValidatePassword(password); msg != "" {
-		form.Errors["password"] = msg
+		form.Fail("password", msg)
 		return page(http.StatusUnprocessableEntity)
 	}
 	pwHash, err := HashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		_, err := tx.AcceptPasswordReset(ctx, hash, pwHash)
-		return err
+	_, err = anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
+		return tx.AcceptPasswordReset(ctx, hash, pwHash)
 	})
 	if isLinkErr(err) {
-		return linkGone(err, "password reset")
+		return linkGone(err, linkKinds["reset"])
 	} else if err != nil {
 		return err
 	}

@@ -45,13 +45,40 @@ var siteNav = sync.OnceValue(func() views.Nav {
 // alone for an htmx request that swaps a fragment. It renders into a buffer
 // first so a failing template never leaves half a page.
 func (a *App) render(c echo.Context, status int, title string, content templ.Component) error {
-	if isHTMX(c) {
-		return a.write(c, status, content)
-	}
-	return a.write(c, status, views.Layout(a.page(c, title), content))
+	return a.respond(c, status, title, content, whole(content))
 }
 
-// renderPage renders content in the layout with a page model the caller made.
+// renderPart answers with a page of which htmx swaps one part (a form
+// after a failed save): the part alone for htmx, the page otherwise.
+func (a *App) renderPart(c echo.Context, status int, title string, page, part templ.Component) error {
+	return a.respond(c, status, title, part, whole(page))
+}
+
+// respond is the one place that chooses between a fragment and a whole
+// page. An htmx request that swaps a fragment (HX-Request without
+// HX-Boosted) gets part alone; any other request gets the page, made only
+// then (it may read the database), inside the layout with scripts added.
+func (a *App) respond(c echo.Context, status int, title string, part templ.Component,
+	page func() (templ.Component, error), scripts ...string) error {
+	if isHTMX(c) {
+		return a.write(c, status, part)
+	}
+	content, err := page()
+	if err != nil {
+		return err
+	}
+	p := a.page(c, title)
+	p.Scripts = scripts
+	return a.write(c, status, views.Layout(p, content))
+}
+
+// whole is a page that is already made.
+func whole(page templ.Component) func() (templ.Component, error) {
+	return func() (templ.Component, error) { return page, nil }
+}
+
+// renderPage renders content in the layout with a page model the caller
+// made, for htmx requests too: the offline page is always a whole page.
 func (a *App) renderPage(c echo.Context, status int, p views.Page, content templ.Component) error {
 	return a.write(c, status, views.Layout(p, content))
 }

@@ -23,5 +23,5 @@ type SessionRow struct {
 
 // PasswordForm is the change-password form; passwords are never echoed.
 type PasswordForm struct {
-	Errors map[string]string
+	Form
 }

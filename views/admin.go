@@ -52,8 +52,8 @@ type AdminInvites struct {
 
 // InviteForm is the "create an invite" form.
 type InviteForm struct {
-	Days   string
-	Errors map[string]string
+	Days string
+	Form
 }
 
 // InviteRow is one open invite.
@@ -77,16 +77,14 @@ type AcceptInvite struct {
 	Action   string
 	Username string
 	Name     string
-	Message  string
-	Errors   map[string]string
+	Form
 }
 
 // AcceptReset is the "set a new password" form of a reset link.
 type AcceptReset struct {
 	Action   string
 	Username string
-	Message  string
-	Errors   map[string]string
+	Form
 	// Done: the password is set; the page says so and links to sign-in.
 	Done     bool
 	LoginURL string

@@ -160,9 +160,7 @@ type AuthForm struct {
 	Username  string
 	Name      string
 	Next      string
-	// Message is a form-wide error (e.g. wrong username or password).
-	Message string
-	Errors  map[string]string
+	Form
 }
 
 // Error is an error page.
@@ -223,8 +221,7 @@ type CourseForm struct {
 	Action  string
 	Version int // 0 for a new course
 	Fields  CourseFields
-	Errors  map[string]string
-	Message string
+	Form
 	// Conflict is the version someone else saved meanwhile, shown beside
 	// the fields typed here; nil when there is none.
 	Conflict *CourseConflict
@@ -318,8 +315,7 @@ type LessonForm struct {
 	CourseID string
 	Version  int
 	Fields   LessonFields
-	Errors   map[string]string
-	Message  string
+	Form
 	Conflict *LessonConflict
 	// PreviewHTML is the body rendered without saving (no-JS preview).
 	PreviewHTML string
