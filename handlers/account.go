@@ -2,13 +2,13 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -86,19 +86,6 @@ func (a *App) touchSession(c echo.Context, caller store.Caller) {
 	a.sessions.Put(ctx, sessSeen, time.Now().Unix())
 }
 
-func sessionAgo(t time.Time) string {
-	d := time.Since(t)
-	switch {
-	case d < 2*time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d hours ago", int(d.Hours()))
-	}
-	return t.UTC().Format("2 Jan 2006")
-}
-
 func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordForm, notice string) error {
 	ctx := c.Request().Context()
 	caller := callerOf(c)
@@ -149,7 +136,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if current == "" {
 		form.Fail("current_password", "Enter your current password.")
 	}
-	if msg := ValidatePassword(next); msg != "" {
+	if msg := password.Validate(next); msg != "" {
 		form.Fail("new_password", msg)
 	} else if next == current {
 		form.Fail("new_password", "Choose a password different from the current one.")
@@ -165,7 +152,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 		form.Fail("current_password", "That is not your current password.")
 		return h.page(c, http.StatusUnprocessableEntity, form, "")
 	}
-	hash, err := HashPassword(ctx, next)
+	hash, err := password.Hash(ctx, next)
 	if err != nil {
 		return err
 	}
@@ -195,7 +182,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 
 // checkOwnPassword reports whether password is the caller's own. The hash
 // is read as at sign-in: no caller role may read it directly.
-func (h *accountHandlers) checkOwnPassword(c echo.Context, password string) (bool, error) {
+func (h *accountHandlers) checkOwnPassword(c echo.Context, pw string) (bool, error) {
 	user, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.User, error) {
 		return tx.UserByID(ctx, callerOf(c).UserID)
 	})
@@ -208,7 +195,7 @@ func (h *accountHandlers) checkOwnPassword(c echo.Context, password string) (boo
 	if err != nil {
 		return false, err
 	}
-	return CheckPassword(c.Request().Context(), password, auth.PasswordHash)
+	return password.Check(c.Request().Context(), pw, auth.PasswordHash)
 }
 
 // endOtherSessions is "Sign out everywhere else".

@@ -30,9 +30,6 @@ func (a *App) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	})
 }
 
-// linkDate is how pages show a link's or an account's date.
-func linkDate(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
-
 // absoluteURL is path on this site, as a link to copy and hand over.
 func absoluteURL(c echo.Context, path string) string {
 	return c.Scheme() + "://" + c.Request().Host + path
@@ -51,6 +48,9 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 		return err
 	}
 	m := views.AdminUsers{Nav: adminNav()}
+	for _, r := range store.Roles {
+		m.Roles = append(m.Roles, string(r))
+	}
 	switch c.QueryParam("done") {
 	case "role":
 		m.Notice = "Role changed. That person is signed out and signs in again with the new role."
@@ -62,12 +62,12 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 	for _, u := range users {
 		row := views.AdminUserRow{
 			ID: u.ID.String(), Username: u.Username, DisplayName: u.DisplayName,
-			Role: string(u.Role), Created: u.CreatedAt.UTC().Format("2 Jan 2006"), Self: u.ID == caller.UserID,
+			Role: string(u.Role), Created: showTime(u.CreatedAt, dayStyle), Self: u.ID == caller.UserID,
 			RoleURL: pathTo(routeAdminUserRole, u.ID.String()), DisableURL: pathTo(routeAdminUserDisable, u.ID.String()),
 			EnableURL: pathTo(routeAdminUserEnable, u.ID.String()), ResetURL: pathTo(routeAdminUserReset, u.ID.String()),
 		}
 		if u.DisabledAt != nil {
-			row.Disabled = u.DisabledAt.UTC().Format("2 Jan 2006")
+			row.Disabled = showTime(*u.DisabledAt, dayStyle)
 		}
 		m.Users = append(m.Users, row)
 	}
@@ -156,7 +156,7 @@ func (h *adminUserHandlers) createReset(c echo.Context) error {
 	// The link is a secret: keep it out of shared caches and history.
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.render(c, http.StatusOK, "Password reset link", views.ResetLinkPage(views.ResetLink{
-		Nav: adminNav(), Username: user.Username, Link: absoluteURL(c, resetURL(token)), Expires: linkDate(expires),
+		Nav: adminNav(), Username: user.Username, Link: absoluteURL(c, resetURL(token)), Expires: showTime(expires, minuteStyle),
 	}))
 }
 

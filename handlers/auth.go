@@ -8,28 +8,20 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/trustelem/zxcvbn/frequency"
 
 	"github.com/a-h/templ"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
 )
 
 // authHandlers serve sign-up, sign-in and sign-out.
 type authHandlers struct{ *App }
-
-// Password length bounds, counted in characters (any Unicode is fine).
-const (
-	minPasswordLen = 8
-	maxPasswordLen = 128
-)
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
 
@@ -54,44 +46,6 @@ func validateDisplayName(name, missing string) string {
 		return "Use at most 100 characters."
 	}
 	return ""
-}
-
-// ValidatePassword returns what is wrong with a new password, or "".
-func ValidatePassword(password string) string {
-	if !utf8.ValidString(password) {
-		return "The password is not valid text."
-	}
-	switch n := utf8.RuneCountInString(password); {
-	case n < minPasswordLen:
-		return "Use at least 8 characters."
-	case n > maxPasswordLen:
-		return "Use at most 128 characters."
-	}
-	if isCommonPassword(password) {
-		return "This is one of the most common passwords, so it is guessed first. Choose another, for example a few words together."
-	}
-	return ""
-}
-
-var (
-	commonOnce      sync.Once
-	commonPasswords map[string]struct{}
-)
-
-// isCommonPassword reports whether password is on the common-password list
-// that zxcvbn ships (about 30,000 leaked passwords), ignoring case.
-func isCommonPassword(password string) bool {
-	commonOnce.Do(func() {
-		list := frequency.FrequencyLists["passwords"]
-		commonPasswords = make(map[string]struct{}, len(list)/4)
-		for _, p := range list {
-			if utf8.RuneCountInString(p) >= minPasswordLen {
-				commonPasswords[strings.ToLower(p)] = struct{}{}
-			}
-		}
-	})
-	_, ok := commonPasswords[strings.ToLower(password)]
-	return ok
 }
 
 const wrongCredentials = "Wrong username or password."
@@ -167,11 +121,11 @@ func (h *authHandlers) login(c echo.Context) error {
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Next:     safeNext(c.FormValue("next")),
 	})
-	password := c.FormValue("password")
+	pw := c.FormValue("password")
 	if form.Username == "" {
 		form.Fail("username", "Enter your username.")
 	}
-	if password == "" {
+	if pw == "" {
 		form.Fail("password", "Enter your password.")
 	}
 	if !form.Valid() {
@@ -197,10 +151,10 @@ func (h *authHandlers) login(c echo.Context) error {
 		return h.throttled(c, at.locked, views.LoginPage(form), "Sign in")
 	}
 	hash := at.user.PasswordHash
-	if !at.found || len(password) > 4*maxPasswordLen {
-		hash = dummyHash
+	if !at.found || len(pw) > 4*password.MaxLen {
+		hash = password.Dummy
 	}
-	ok, err := CheckPassword(ctx, password, hash)
+	ok, err := password.Check(ctx, pw, hash)
 	if err != nil {
 		return err
 	}
@@ -216,7 +170,7 @@ func (h *authHandlers) login(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	h.upgradeHash(ctx, at.user, password)
+	h.upgradeHash(ctx, at.user, pw)
 	if err := h.startSession(c, at.user.ID.String(), string(at.user.Role), at.user.DisplayName); err != nil {
 		return err
 	}
@@ -237,11 +191,11 @@ func (h *authHandlers) recordFailure(c echo.Context, ipKey, userKey string) erro
 
 // upgradeHash replaces a hash made with older Argon2id parameters now,
 // while the password is at hand. A failure only waits for the next sign-in.
-func (h *authHandlers) upgradeHash(ctx context.Context, u store.AuthUser, password string) {
-	if !needsRehash(u.PasswordHash) {
+func (h *authHandlers) upgradeHash(ctx context.Context, u store.AuthUser, pw string) {
+	if !password.NeedsRehash(u.PasswordHash) {
 		return
 	}
-	hash, err := HashPassword(ctx, password)
+	hash, err := password.Hash(ctx, pw)
 	if err != nil {
 		return
 	}
@@ -263,8 +217,8 @@ func (h *authHandlers) signup(c echo.Context) error {
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Name:     strings.TrimSpace(c.FormValue("name")),
 	})
-	password := c.FormValue("password")
-	checkNewAccount(&form.Form, form.Username, form.Name, password, "Enter your name, as your trainer knows you.")
+	pw := c.FormValue("password")
+	checkNewAccount(&form.Form, form.Username, form.Name, pw, "Enter your name, as your trainer knows you.")
 	if !form.Valid() {
 		return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
 	}
@@ -283,7 +237,7 @@ func (h *authHandlers) signup(c echo.Context) error {
 		refuseThrottled(&form.Form, "sign-ups from this network", locked)
 		return h.throttled(c, locked, views.SignupPage(form), "Sign up")
 	}
-	hash, err := HashPassword(ctx, password)
+	hash, err := password.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}
@@ -308,14 +262,14 @@ const usernameTaken = "That username is taken. Try another."
 // checkNewAccount records on f what is wrong with a new account's
 // username, name and password; missingName is the name field's message
 // when empty, worded for the form it is on.
-func checkNewAccount(f *views.Form, username, name, password, missingName string) {
+func checkNewAccount(f *views.Form, username, name, pw, missingName string) {
 	if msg := ValidateUsername(username); msg != "" {
 		f.Fail("username", msg)
 	}
 	if msg := validateDisplayName(name, missingName); msg != "" {
 		f.Fail("name", msg)
 	}
-	if msg := ValidatePassword(password); msg != "" {
+	if msg := password.Validate(pw); msg != "" {
 		f.Fail("password", msg)
 	}
 }

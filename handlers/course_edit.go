@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -95,8 +94,6 @@ func saved(c echo.Context, next string) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-func timeText(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
-
 func nameOr(name *string) string {
 	if name == nil || *name == "" {
 		return "someone"
@@ -119,7 +116,7 @@ func (h *courseEditHandlers) studio(c echo.Context) error {
 	for _, sc := range list {
 		row := views.StudioCourse{
 			Title: sc.Title, EditURL: courseEditURL(sc.ID), DashboardURL: dashboardURL(sc.ID), Published: sc.Published,
-			Archived: sc.ArchivedAt != nil, Lessons: sc.Lessons, Drafts: sc.Drafts, Updated: timeText(sc.UpdatedAt),
+			Archived: sc.ArchivedAt != nil, Lessons: sc.Lessons, Drafts: sc.Drafts, Updated: showTime(sc.UpdatedAt, auditStyle),
 		}
 		if sc.Published && sc.ArchivedAt == nil {
 			row.ViewURL = courseURL(sc.ID)
@@ -181,8 +178,8 @@ func coursePage(ctx context.Context, tx *store.Tx, course store.EditCourse) (vie
 		ConfirmDeleteURL: pathTo(routeCourseConfirmDelete, id),
 		Published:        course.Published, Archived: course.ArchivedAt != nil,
 		Audit: views.Audit{
-			CreatedBy: nameOr(course.CreatedBy), CreatedAt: timeText(course.CreatedAt),
-			UpdatedBy: nameOr(course.UpdatedBy), UpdatedAt: timeText(course.UpdatedAt),
+			CreatedBy: nameOr(course.CreatedBy), CreatedAt: showTime(course.CreatedAt, auditStyle),
+			UpdatedBy: nameOr(course.UpdatedBy), UpdatedAt: showTime(course.UpdatedAt, auditStyle),
 		},
 		Form: views.CourseForm{
 			Action: courseUpdateURL(course.ID), Version: course.Version,
@@ -256,7 +253,7 @@ func (h *courseEditHandlers) updateCourse(c echo.Context) error {
 			}
 			p.Form.Conflict = &views.CourseConflict{
 				Fields:    views.CourseFields{Title: stored.Title, Description: stored.Description},
-				UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: timeText(stored.UpdatedAt),
+				UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: showTime(stored.UpdatedAt, auditStyle),
 			}
 		},
 	})

@@ -39,8 +39,7 @@ var errNotStaff = forbidden("Only a course's editors and admins can see its dash
 // caller may see it: 404 for a course they cannot read at all, 403 for
 // anyone but its editors and admins. Learners never get further than 403.
 func dashboardCourse(c echo.Context, tx *store.Tx, id uuid.UUID) (store.DashboardCourse, error) {
-	role := callerOf(c).Role
-	if role != store.RoleVolunteer && role != store.RoleAdmin {
+	if !callerOf(c).Role.Staff() {
 		return store.DashboardCourse{}, errNotStaff
 	}
 	course, err := tx.DashboardCourse(c.Request().Context(), id)
@@ -202,7 +201,7 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 		Lessons: course.Lessons, Started: totals.Started, Finished: totals.Finished,
 		Matched: matched, Search: q.search, Page: q.page,
 		Pages:  max(1, (matched+LearnersPerPage-1)/LearnersPerPage),
-		ReadAt: now.UTC().Format("15:04:05 UTC"), ReadAtTS: now.UTC().Format(time.RFC3339),
+		ReadAt: showTime(now, clockStyle), ReadAtTS: machineTime(now),
 	}
 	if course.Lessons > 0 {
 		l.MedianPercent = int(math.Round(totals.MedianCompleted * 100 / float64(course.Lessons)))
@@ -236,7 +235,7 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 			DetailURL:      dashboardLearnerURL(id, r.StudentID),
 			Progress:       views.ProgressBar{Completed: min(r.Completed, course.Lessons), Total: course.Lessons},
 			LastActivity:   ago(r.LastActivityAt, now),
-			LastActivityTS: r.LastActivityAt.UTC().Format(time.RFC3339),
+			LastActivityTS: machineTime(r.LastActivityAt),
 		})
 	}
 	if q.page > 1 {
@@ -247,28 +246,6 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 	}
 	return l
 }
-
-// ago says how long ago t was, in words a person reads at a glance.
-func ago(t, now time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d/time.Minute))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d/time.Hour))
-	case d < 14*24*time.Hour:
-		n := int(d / (24 * time.Hour))
-		if n == 1 {
-			return "yesterday"
-		}
-		return fmt.Sprintf("%d days ago", n)
-	}
-	return t.UTC().Format("2 Jan 2006")
-}
-
-func stamp(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // showLearner shows one learner's completion time of each lesson.
 func (h *dashboardHandlers) showLearner(c echo.Context) error {
@@ -301,12 +278,12 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	}
 	vm := views.LearnerDetail{
 		CourseTitle: course.Title, DashboardURL: dashboardURL(id), Name: learner.DisplayName,
-		Started: stamp(learner.StartedAt), LastActivity: stamp(learner.LastActivityAt),
+		Started: showTime(learner.StartedAt, minuteStyle), LastActivity: showTime(learner.LastActivityAt, minuteStyle),
 	}
 	for _, l := range lessons {
 		ld := views.LessonDone{Number: l.Number, Title: l.Title}
 		if l.CompletedAt != nil {
-			ld.CompletedAt, ld.CompletedTS = stamp(*l.CompletedAt), l.CompletedAt.UTC().Format(time.RFC3339)
+			ld.CompletedAt, ld.CompletedTS = showTime(*l.CompletedAt, minuteStyle), machineTime(*l.CompletedAt)
 			vm.Progress.Completed++
 		}
 		vm.Lessons = append(vm.Lessons, ld)

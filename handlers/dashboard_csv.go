@@ -66,7 +66,7 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 		}
 		hdr := resp.Header()
 		hdr.Set("Content-Type", "text/csv; charset=utf-8")
-		hdr.Set("Content-Disposition", `attachment; filename="fieldbook-`+name+`-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
+		hdr.Set("Content-Disposition", `attachment; filename="fieldbook-`+name+`-`+time.Now().UTC().Format(time.DateOnly)+`.csv"`)
 		hdr.Set("Cache-Control", "private, no-store")
 		resp.WriteHeader(http.StatusOK)
 		started = true
@@ -91,12 +91,12 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 				pct = min(r.Completed, len(lessons)) * 100 / len(lessons)
 			}
 			row = append(row[:0], csvCell(r.DisplayName), strconv.Itoa(r.Completed), strconv.Itoa(len(lessons)),
-				strconv.Itoa(pct), r.LastActivityAt.UTC().Format(time.RFC3339))
+				strconv.Itoa(pct), machineTime(r.LastActivityAt))
 			for _, at := range r.CompletedAt {
 				if at == nil {
 					row = append(row, "")
 				} else {
-					row = append(row, at.UTC().Format(time.RFC3339))
+					row = append(row, machineTime(*at))
 				}
 			}
 			if err := w.Write(row); err != nil {

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"fieldbook/handlers"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/store/storetest"
 )
@@ -151,10 +152,10 @@ func (h errorCounter) WithGroup(name string) slog.Handler {
 // --- seeding, through the store as the CLI does it ---
 
 // createUser creates an account as the operator (like `fieldbook user add`).
-func (a *testApp) createUser(t testing.TB, role store.Role, username, name, password string) uuid.UUID {
+func (a *testApp) createUser(t testing.TB, role store.Role, username, name, pw string) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
-	hash, err := handlers.HashPassword(ctx, password)
+	hash, err := password.Hash(ctx, pw)
 	if err != nil {
 		t.Fatalf("hash password: %v", err)
 	}

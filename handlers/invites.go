@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -59,7 +60,7 @@ func (h *inviteHandlers) invitesPage(c echo.Context, status int, m views.AdminIn
 		if i.CreatedBy != nil {
 			by = *i.CreatedBy
 		}
-		m.Open = append(m.Open, views.InviteRow{CreatedBy: by, Created: linkDate(i.CreatedAt), Expires: linkDate(i.ExpiresAt)})
+		m.Open = append(m.Open, views.InviteRow{CreatedBy: by, Created: showTime(i.CreatedAt, minuteStyle), Expires: showTime(i.ExpiresAt, minuteStyle)})
 	}
 	m.Nav, m.CreateURL = adminNav(), pathTo(routeAdminInviteCreate)
 	return h.render(c, status, "Invite volunteers", views.AdminInvitesPage(m))
@@ -93,7 +94,7 @@ func (h *inviteHandlers) createInvite(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.invitesPage(c, http.StatusOK, views.AdminInvites{
 		Form:    views.InviteForm{Days: strconv.Itoa(defaultInviteDays)},
-		NewLink: absoluteURL(c, inviteURL(token)), NewExpires: linkDate(expires),
+		NewLink: absoluteURL(c, inviteURL(token)), NewExpires: showTime(expires, minuteStyle),
 	})
 }
 
@@ -171,12 +172,12 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 	if done, err := h.openLink(c, "invite", &form.Form, page, func(tx *store.Tx) error { return tx.InviteStatus(ctx, hash) }); done {
 		return err
 	}
-	password := c.FormValue("password")
-	checkNewAccount(&form.Form, form.Username, form.Name, password, "Enter your name, as your learners will know you.")
+	pw := c.FormValue("password")
+	checkNewAccount(&form.Form, form.Username, form.Name, pw, "Enter your name, as your learners will know you.")
 	if !form.Valid() {
 		return page(http.StatusUnprocessableEntity)
 	}
-	pwHash, err := HashPassword(ctx, password)
+	pwHash, err := password.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}
@@ -233,12 +234,12 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	}); done {
 		return err
 	}
-	password := c.FormValue("password")
-	if msg := ValidatePassword(password); msg != "" {
+	pw := c.FormValue("password")
+	if msg := password.Validate(pw); msg != "" {
 		form.Fail("password", msg)
 		return page(http.StatusUnprocessableEntity)
 	}
-	pwHash, err := HashPassword(ctx, password)
+	pwHash, err := password.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/markdown"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -64,7 +65,7 @@ func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
 		DurationMinutes: minutes, Published: in.Published,
 	}
 	if f.Valid() {
-		html, err := RenderMarkdown(in.Body)
+		html, err := markdown.Render(in.Body)
 		if err != nil {
 			f.Fail("body", "This text could not be read as Markdown.")
 		}
@@ -103,8 +104,8 @@ func lessonPage(l store.EditLesson) views.LessonEdit {
 		Title: l.Title, StudioURL: studioURL(), CourseTitle: l.CourseTitle, CourseEditURL: courseEditURL(l.CourseID),
 		DeleteURL: pathTo(routeLessonDelete, l.ID.String()), Published: l.Published,
 		Audit: views.Audit{
-			CreatedBy: nameOr(l.CreatedBy), CreatedAt: timeText(l.CreatedAt),
-			UpdatedBy: nameOr(l.UpdatedBy), UpdatedAt: timeText(l.UpdatedAt),
+			CreatedBy: nameOr(l.CreatedBy), CreatedAt: showTime(l.CreatedAt, auditStyle),
+			UpdatedBy: nameOr(l.UpdatedBy), UpdatedAt: showTime(l.UpdatedAt, auditStyle),
 		},
 		Form: views.LessonForm{
 			Action: lessonUpdateURL(l.ID), PreviewURL: pathTo(routeLessonPreview),
@@ -165,7 +166,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 				return
 			}
 			p.Form.Conflict = &views.LessonConflict{
-				Fields: lessonFields(stored), UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: timeText(stored.UpdatedAt),
+				Fields: lessonFields(stored), UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: showTime(stored.UpdatedAt, auditStyle),
 			}
 		},
 	})
@@ -237,7 +238,7 @@ func (h *lessonEditHandlers) previewLesson(c echo.Context) error {
 	if utf8.RuneCountInString(body) > maxBodyLen || !utf8.ValidString(body) {
 		return newError(http.StatusUnprocessableEntity, nil, "The lesson text is too long (or not text) to preview.")
 	}
-	html, err := RenderMarkdown(body)
+	html, err := markdown.Render(body)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/markdown"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -38,7 +39,7 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	body := l.BodyHTML
 	if body == "" && l.Body != "" {
 		// Saved before lessons were Markdown: render it now.
-		if body, err = RenderMarkdown(l.Body); err != nil {
+		if body, err = markdown.Render(l.Body); err != nil {
 			return err
 		}
 	}

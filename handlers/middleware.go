@@ -200,7 +200,7 @@ func toAttrs(kv []any) []slog.Attr {
 // volunteer may change is then decided by the database (course_editors).
 func (a *App) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return a.requireUser(func(c echo.Context) error {
-		if r := callerOf(c).Role; r != store.RoleVolunteer && r != store.RoleAdmin {
+		if !callerOf(c).Role.Staff() {
 			return forbidden("Only volunteers and admins can write courses.")
 		}
 		return next(c)

@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/store"
 	"fieldbook/views"
 )
 
@@ -28,7 +29,9 @@ func (a *App) page(c echo.Context, title string) views.Page {
 	}
 	if signedIn(c) {
 		name, _ := c.Get(ctxName).(string)
-		p.User = &views.User{ID: callerOf(c).UserID.String(), DisplayName: name, Role: string(callerOf(c).Role)}
+		caller := callerOf(c)
+		p.User = &views.User{ID: caller.UserID.String(), DisplayName: name,
+			Staff: caller.Role.Staff(), Admin: caller.Role == store.RoleAdmin}
 	}
 	return p
 }

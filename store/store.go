@@ -43,6 +43,14 @@ const (
 	RoleAdmin     Role = "admin"
 )
 
+// Roles are the roles an account can hold, in the order they are offered.
+var Roles = []Role{RoleLearner, RoleVolunteer, RoleAdmin}
+
+// Staff reports whether r writes courses and watches learners' progress:
+// volunteers and admins. This is the one place in Go that says so; the
+// database's policies say it for the rows.
+func (r Role) Staff() bool { return r == RoleVolunteer || r == RoleAdmin }
+
 // Valid reports whether r is one of the roles a user account can hold.
 func (r Role) Valid() bool {
 	return r == RoleLearner || r == RoleVolunteer || r == RoleAdmin

@@ -10,6 +10,8 @@ type AdminNav struct {
 type AdminUsers struct {
 	Nav   AdminNav
 	Users []AdminUserRow
+	// Roles are the roles an admin can give, in the order offered.
+	Roles []string
 	// Notice is a one-line confirmation of the last action.
 	Notice string
 }
@@ -33,9 +35,6 @@ type AdminUserRow struct {
 	EnableURL  string
 	ResetURL   string
 }
-
-// Roles are the roles an admin can give, in the order offered.
-var Roles = []string{"learner", "volunteer", "admin"}
 
 // AdminInvites is the invitations page: a form to make a link, the link
 // just made (shown once: only its hash is kept) and the open invites.

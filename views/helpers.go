@@ -24,6 +24,3 @@ func progressCount(n int) string {
 	}
 	return strconv.Itoa(n) + " progress records"
 }
-
-// isStaff is true for the roles that write courses.
-func isStaff(u *User) bool { return u != nil && (u.Role == "volunteer" || u.Role == "admin") }

@@ -46,15 +46,15 @@ type Assets struct {
 	Icon      string
 }
 
-// Staff reports whether the user writes courses (volunteer or admin).
-func (u *User) Staff() bool { return u != nil && (u.Role == "volunteer" || u.Role == "admin") }
-
 // User is the signed-in user as the header shows them.
 type User struct {
 	// ID tags completions queued offline with their owner.
 	ID          string
 	DisplayName string
-	Role        string
+	// Staff (volunteers and admins) get the authoring links and styles;
+	// Admin the admin pages.
+	Staff bool
+	Admin bool
 }
 
 // ProgressBar is a learner's progress in a course.

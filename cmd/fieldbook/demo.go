@@ -11,7 +11,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"fieldbook/handlers"
+	"fieldbook/internal/markdown"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 )
 
@@ -55,7 +56,7 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 			return err
 		}
 		pw := randomPassword()
-		hash, err := handlers.HashPassword(ctx, pw)
+		hash, err := password.Hash(ctx, pw)
 		if err != nil {
 			return err
 		}
@@ -80,7 +81,7 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 			}
 			for i, l := range dc.Lessons {
 				body := strings.TrimSpace(l.Body)
-				html, err := handlers.RenderMarkdown(body)
+				html, err := markdown.Render(body)
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"fieldbook/handlers"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 )
 
@@ -43,7 +44,7 @@ func readPassword(stdin io.Reader) (string, error) {
 		return "", fmt.Errorf("read password from stdin: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if msg := handlers.ValidatePassword(pw); msg != "" {
+	if msg := password.Validate(pw); msg != "" {
 		return "", fmt.Errorf("password on stdin: %s", msg)
 	}
 	return pw, nil
@@ -56,7 +57,7 @@ func hashFromStdin(ctx context.Context, stdin io.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return handlers.HashPassword(ctx, pw)
+	return password.Hash(ctx, pw)
 }
 
 // asOperator runs fn in one transaction as the command line's admin.
