@@ -31,13 +31,7 @@ const (
 // readLessonForm reads and checks the lesson form. The change it returns
 // carries the body rendered to sanitised HTML (only when the form is valid).
 func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
-	f := views.LessonForm{Fields: views.LessonFields{
-		Title:           strings.TrimSpace(c.FormValue("title")),
-		Body:            strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n"),
-		ContentURL:      strings.TrimSpace(c.FormValue("content_url")),
-		DurationMinutes: strings.TrimSpace(c.FormValue("duration_minutes")),
-		Published:       c.FormValue("published") == "true",
-	}}
+	f := views.LessonForm{Fields: typedLessonFields(c.FormValue)}
 	in := f.Fields
 	checkTitle(&f.Form, in.Title)
 	if !utf8.ValidString(in.Body) {
@@ -72,6 +66,18 @@ func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
 		ch.BodyHTML = html
 	}
 	return f, ch
+}
+
+// typedLessonFields are the lesson form's fields as typed (get reads one),
+// trimmed and with Windows line ends made plain.
+func typedLessonFields(get func(string) string) views.LessonFields {
+	return views.LessonFields{
+		Title:           strings.TrimSpace(get("title")),
+		Body:            strings.ReplaceAll(get("body"), "\r\n", "\n"),
+		ContentURL:      strings.TrimSpace(get("content_url")),
+		DurationMinutes: strings.TrimSpace(get("duration_minutes")),
+		Published:       get("published") == "true",
+	}
 }
 
 // validateContentURL accepts "" or an absolute http(s) link.

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -62,29 +63,22 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	if uerr == nil {
 		file, uerr = h.check(fileName, data)
 	}
-	ctx := req.Context()
-	var l store.EditLesson
-	var ref store.MediaRef
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		if l, err = tx.LessonForEdit(ctx, id); err != nil {
-			return err
+	type stored struct {
+		lesson store.EditLesson
+		ref    store.MediaRef
+	}
+	out, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (out stored, err error) {
+		if out.lesson, err = tx.LessonForEdit(ctx, id); err != nil {
+			return out, err
 		}
-		if l.CourseArchived {
-			return store.ErrArchived
+		if out.lesson.CourseArchived {
+			return out, store.ErrArchived
 		}
 		if uerr != nil {
-			return nil
+			return out, nil
 		}
-		sum := sha256.Sum256(file.Data)
-		m := store.NewMedia{
-			CourseID: l.CourseID, LessonID: l.ID, SHA256: hex.EncodeToString(sum[:]),
-			Name: mediaName(fileName, file.ContentType), ContentType: file.ContentType, Data: file.Data,
-		}
-		if file.Width > 0 {
-			m.Width, m.Height = &file.Width, &file.Height
-		}
-		ref, err = tx.AddMedia(ctx, m)
-		return err
+		out.ref, err = tx.AddMedia(ctx, newMedia(out.lesson, fileName, file))
+		return out, err
 	})
 	if err != nil {
 		return authoringError(c, err)
@@ -94,33 +88,53 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 		return uerr
 	}
 	if isHTMX(c) {
-		if ue != nil {
-			// The layout's htmx config swaps 422s, not 413/415.
-			return h.render(c, http.StatusUnprocessableEntity, "Upload", views.MediaStatus(views.MediaUpload{Error: ue.Text()}))
-		}
-		md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
-		trigger, err := json.Marshal(map[string]any{"fieldbook:media": map[string]string{"markdown": md}})
-		if err != nil {
-			return err
-		}
-		c.Response().Header().Set("HX-Trigger", string(trigger))
-		return h.render(c, http.StatusOK, "Upload", views.MediaStatus(views.MediaUpload{Name: ref.Name, Markdown: md}))
+		return h.uploadStatus(c, out.ref, ue)
 	}
+	return h.uploadPage(c, out.lesson, form, out.ref, ue)
+}
+
+// newMedia is a checked file, stored for a lesson's course under its hash.
+func newMedia(l store.EditLesson, fileName string, file mediaFile) store.NewMedia {
+	sum := sha256.Sum256(file.Data)
+	m := store.NewMedia{
+		CourseID: l.CourseID, LessonID: l.ID, SHA256: hex.EncodeToString(sum[:]),
+		Name: mediaName(fileName, file.ContentType), ContentType: file.ContentType, Data: file.Data,
+	}
+	if file.Width > 0 {
+		m.Width, m.Height = &file.Width, &file.Height
+	}
+	return m
+}
+
+// uploadStatus is the htmx answer: the status fragment, and the Markdown
+// in an HX-Trigger event for app.js to insert. A refusal is a 422, which
+// the layout's htmx config swaps (it does not swap 413 or 415).
+func (h *mediaHandlers) uploadStatus(c echo.Context, ref store.MediaRef, refused *Error) error {
+	if refused != nil {
+		return h.render(c, http.StatusUnprocessableEntity, "Upload", views.MediaStatus(views.MediaUpload{Error: refused.Text()}))
+	}
+	md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
+	trigger, err := json.Marshal(map[string]any{"fieldbook:media": map[string]string{"markdown": md}})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("HX-Trigger", string(trigger))
+	return h.render(c, http.StatusOK, "Upload", views.MediaStatus(views.MediaUpload{Name: ref.Name, Markdown: md}))
+}
+
+// uploadPage is the answer without JavaScript: the lesson's edit page with
+// what was typed, the Markdown added to the end of the text, or the
+// refusal at the file field with its own status.
+func (h *mediaHandlers) uploadPage(c echo.Context, l store.EditLesson, form url.Values, ref store.MediaRef, refused *Error) error {
 	page := lessonPage(l)
 	if version, err := strconv.Atoi(form.Get("version")); err == nil && form.Has("title") {
 		page.Form.Version = version
-		page.Form.Fields = views.LessonFields{
-			Title:           strings.TrimSpace(form.Get("title")),
-			Body:            strings.ReplaceAll(form.Get("body"), "\r\n", "\n"),
-			ContentURL:      strings.TrimSpace(form.Get("content_url")),
-			DurationMinutes: strings.TrimSpace(form.Get("duration_minutes")),
-			Published:       form.Get("published") == "true",
-		}
+		page.Form.Fields = typedLessonFields(form.Get)
 	}
 	status := http.StatusOK
-	if ue != nil {
-		status = ue.Status
-		page.Form.Media.Error = ue.Text()
+	if refused != nil {
+		status = refused.Status
+		page.Form.Media.Error = refused.Text()
 	} else {
 		md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
 		page.Form.Media = views.MediaUpload{Name: ref.Name, Markdown: md}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -90,9 +91,14 @@ type route struct {
 // policies alone (routeIndex): a row may name a handler method but must not
 // call into a handler struct.
 func routeTable(h *handlerSet) []route {
-	const get, post = http.MethodGet, http.MethodPost
+	return slices.Concat(shellRoutes(h), learnerRoutes(h), accountRoutes(h), authoringRoutes(h), adminRoutes(h))
+}
+
+const get, post = http.MethodGet, http.MethodPost
+
+// shellRoutes need no session: no cookie work and no database round trip.
+func shellRoutes(h *handlerSet) []route {
 	return []route{
-		// No session: no cookie work and no database round trip.
 		{routeStatic, get, "/static/:hash/:name", h.app.serveStatic, bare},
 		{routeHealthz, get, "/healthz", liveness, bare},
 		{routeReadyz, get, "/readyz", h.health.readiness, bare},
@@ -101,8 +107,12 @@ func routeTable(h *handlerSet) []route {
 		{routeOffline, get, "/offline", h.pwa.offlinePage, shell},
 		// Public files need no session; a draft's files load it when asked.
 		{routeMedia, get, "/media/:sha256/:name", h.media.serve, bare.sessionIfNeeded()},
+	}
+}
 
-		// Learners.
+// learnerRoutes are the courses, lessons and progress.
+func learnerRoutes(h *handlerSet) []route {
+	return []route{
 		{routeHome, get, "/", h.courses.listCourses, page},
 		{routeCourse, get, "/courses/:id", h.courses.showCourse, page},
 		{routeLesson, get, "/lessons/:id", h.lessons.showLesson, page},
@@ -110,8 +120,12 @@ func routeTable(h *handlerSet) []route {
 		{routeCourseProgress, get, "/api/courses/:id/progress", h.courses.courseProgressJSON, api.by(forUsers)},
 		{routeSync, post, "/api/progress", h.sync.syncProgress, api.by(forUsers).limit(syncBodyLimit)},
 		{routeMyProgress, get, "/me/progress", h.courses.myProgress, page.by(forUsers)},
+	}
+}
 
-		// Signing in and out, and one's own account.
+// accountRoutes sign in and out, and manage one's own account.
+func accountRoutes(h *handlerSet) []route {
+	return []route{
 		{routeLogin, get, "/login", h.auth.showLogin, page},
 		{routeLoginSubmit, post, "/login", h.auth.login, page},
 		{routeSignup, get, "/signup", h.auth.showSignup, page},
@@ -120,9 +134,13 @@ func routeTable(h *handlerSet) []route {
 		{routeAccount, get, "/account", h.account.showAccount, page.by(forUsers)},
 		{routeAccountPassword, post, "/account/password", h.account.changePassword, page.by(forUsers)},
 		{routeAccountEndSessions, post, "/account/sessions/end-others", h.account.endOtherSessions, page.by(forUsers)},
+	}
+}
 
-		// Authoring: volunteers and admins; which courses each may change,
-		// row-level security decides.
+// authoringRoutes are for volunteers and admins (which courses each may
+// change, row-level security decides), and the courses' dashboards.
+func authoringRoutes(h *handlerSet) []route {
+	return []route{
 		{routeStudio, get, "/studio", h.courseEdit.studio, page.by(forStaff)},
 		{routeCourseNew, get, "/courses/new", h.courseEdit.newCourse, page.by(forStaff)},
 		{routeCourseCreate, post, "/courses", h.courseEdit.createCourse, page.by(forStaff)},
@@ -150,9 +168,13 @@ func routeTable(h *handlerSet) []route {
 		// Event streams are flushed event by event, never buffered.
 		{routeDashboardEvents, get, "/courses/:id/dashboard/events", h.dash.streamEvents, page.by(forUsers).noGzip()},
 		{routeDashboardLearner, get, "/courses/:id/dashboard/learners/:learnerID", h.dash.showLearner, page.by(forUsers)},
+	}
+}
 
-		// Admin, and the one-time links admins hand out (the token in the
-		// path is a secret: the log shows the route instead).
+// adminRoutes are the admin's pages, and the one-time links admins hand
+// out (the token in the path is a secret: the log shows the route instead).
+func adminRoutes(h *handlerSet) []route {
+	return []route{
 		{routeAdminUsers, get, "/admin/users", h.adminUsers.listUsers, page.by(forAdmins)},
 		{routeAdminUserRole, post, "/admin/users/:id/role", h.adminUsers.setRole, page.by(forAdmins)},
 		{routeAdminUserDisable, post, "/admin/users/:id/disable", h.adminUsers.setDisabled(true), page.by(forAdmins)},

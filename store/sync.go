@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // Change is one completion change a device made, possibly offline.
@@ -102,16 +103,8 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 	if err != nil {
 		return nil, fmt.Errorf("store: apply changes: %w", mapErr(err))
 	}
-	defer rows.Close()
-	out := make([]Outcome, 0, len(changes))
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			return nil, fmt.Errorf("store: apply changes: %w", err)
-		}
-		out = append(out, Outcome(o))
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, pgx.RowTo[Outcome])
+	if err != nil {
 		return nil, fmt.Errorf("store: apply changes: %w", mapErr(err))
 	}
 	if len(out) != len(changes) {

@@ -82,48 +82,9 @@ func loadConfig() Config {
 	if c.ListenDatabaseURL == "" {
 		c.ListenDatabaseURL = c.DatabaseURL
 	}
-	for _, o := range splitList(os.Getenv("FIELDBOOK_CORS_ORIGINS")) {
-		if err := validOrigin(o); err != nil {
-			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_CORS_ORIGINS: %w", err))
-			continue
-		}
-		c.CORSOrigins = append(c.CORSOrigins, o)
-	}
-	for _, p := range splitList(os.Getenv("FIELDBOOK_TRUSTED_PROXIES")) {
-		if !strings.Contains(p, "/") {
-			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
-				p += "/32"
-			} else {
-				p += "/128"
-			}
-		}
-		_, n, err := net.ParseCIDR(p)
-		if err != nil {
-			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_TRUSTED_PROXIES: %q is not an address or CIDR", p))
-			continue
-		}
-		c.TrustedProxies = append(c.TrustedProxies, n)
-	}
-	for _, d := range []struct {
-		name string
-		dst  *time.Duration
-		def  time.Duration
-	}{
-		{"FIELDBOOK_SESSION_IDLE", &c.SessionIdle, 30 * 24 * time.Hour},
-		{"FIELDBOOK_SESSION_LIFETIME", &c.SessionLifetime, 90 * 24 * time.Hour},
-		{"FIELDBOOK_ADMIN_SESSION_IDLE", &c.AdminSessionIdle, time.Hour},
-		{"FIELDBOOK_ADMIN_SESSION_LIFETIME", &c.AdminSessionLifetime, 12 * time.Hour},
-	} {
-		*d.dst = d.def
-		if v := os.Getenv(d.name); v != "" {
-			dur, err := time.ParseDuration(v)
-			if err != nil || dur < time.Minute {
-				c.errs = append(c.errs, fmt.Errorf("%s must be a duration of a minute or more, like 720h, not %q", d.name, v))
-				continue
-			}
-			*d.dst = dur
-		}
-	}
+	c.readOrigins()
+	c.readProxies()
+	c.readDurations()
 	if c.SessionIdle > c.SessionLifetime || c.AdminSessionIdle > c.AdminSessionLifetime {
 		c.errs = append(c.errs, errors.New("a session's idle timeout cannot be longer than its lifetime"))
 	}
@@ -147,6 +108,60 @@ func loadConfig() Config {
 		c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_COOKIE_SECURE must be true or false, not %q", v))
 	}
 	return c
+}
+
+// readOrigins reads FIELDBOOK_CORS_ORIGINS: exact origins only.
+func (c *Config) readOrigins() {
+	for _, o := range splitList(os.Getenv("FIELDBOOK_CORS_ORIGINS")) {
+		if err := validOrigin(o); err != nil {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_CORS_ORIGINS: %w", err))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+}
+
+// readProxies reads FIELDBOOK_TRUSTED_PROXIES: CIDRs, or single addresses.
+func (c *Config) readProxies() {
+	for _, p := range splitList(os.Getenv("FIELDBOOK_TRUSTED_PROXIES")) {
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_TRUSTED_PROXIES: %q is not an address or CIDR", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+}
+
+// readDurations reads the session bounds, each with its default.
+func (c *Config) readDurations() {
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"FIELDBOOK_SESSION_IDLE", &c.SessionIdle, 30 * 24 * time.Hour},
+		{"FIELDBOOK_SESSION_LIFETIME", &c.SessionLifetime, 90 * 24 * time.Hour},
+		{"FIELDBOOK_ADMIN_SESSION_IDLE", &c.AdminSessionIdle, time.Hour},
+		{"FIELDBOOK_ADMIN_SESSION_LIFETIME", &c.AdminSessionLifetime, 12 * time.Hour},
+	} {
+		*d.dst = d.def
+		if v := os.Getenv(d.name); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur < time.Minute {
+				c.errs = append(c.errs, fmt.Errorf("%s must be a duration of a minute or more, like 720h, not %q", d.name, v))
+				continue
+			}
+			*d.dst = dur
+		}
+	}
 }
 
 func splitList(s string) []string {

@@ -142,15 +142,42 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		Log: logger,
 	}
 	st := store.New(pool)
+	warnIfSuperuser(ctx, st, cfg.Env, logger)
+	e, _, err := handlers.New(st, handlerOptions(cfg, logger, st, listener, hub))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	// Open event streams end when the server shuts down, or Shutdown would
+	// wait for them.
+	srv.RegisterOnShutdown(hub.Close)
+	return serveUntilSignal(ctx, srv, listener, logger, stdout)
+}
+
+// warnIfSuperuser says so when DATABASE_URL connects as a superuser: RLS
+// still applies, but production should use the app's own role.
+func warnIfSuperuser(ctx context.Context, st *store.Store, env string, logger *slog.Logger) {
 	if super, err := st.Superuser(ctx); err == nil && super {
 		level := slog.LevelInfo
-		if cfg.Env == "production" {
+		if env == "production" {
 			level = slog.LevelWarn
 		}
 		logger.Log(ctx, level, "DATABASE_URL connects as a superuser: row-level security still applies "+
 			"(every transaction switches to a caller role), but production should connect as fieldbook_app (docs/deploy.md)")
 	}
-	e, _, err := handlers.New(st, handlers.Options{
+}
+
+// handlerOptions are the settings the HTTP application takes from Config;
+// /readyz also reports the LISTEN connection.
+func handlerOptions(cfg Config, logger *slog.Logger, st *store.Store, listener *store.ProgressListener, hub *handlers.Hub) handlers.Options {
+	return handlers.Options{
 		CookieSecure:         cfg.CookieSecure,
 		Logger:               logger,
 		TrustedProxies:       cfg.TrustedProxies,
@@ -171,21 +198,12 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			return nil
 		},
 		Hub: hub,
-	})
-	if err != nil {
-		return err
 	}
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
-	// Open event streams end when the server shuts down, or Shutdown would
-	// wait for them.
-	srv.RegisterOnShutdown(hub.Close)
+}
+
+// serveUntilSignal runs the listener and the server until SIGINT or
+// SIGTERM, then shuts the server down gracefully.
+func serveUntilSignal(ctx context.Context, srv *http.Server, listener *store.ProgressListener, logger *slog.Logger, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -195,7 +213,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Fprintf(stdout, "fieldbook: serving on %s\n", displayAddr(cfg.Addr))
+	fmt.Fprintf(stdout, "fieldbook: serving on %s\n", displayAddr(srv.Addr))
 	select {
 	case err := <-errc:
 		return err
