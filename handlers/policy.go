@@ -89,6 +89,8 @@ func (p policy) notes() []string {
 	switch {
 	case p.body == ownLimit:
 		out = append(out, "body limit: the handler's own")
+	case p.body%1_000_000 == 0:
+		out = append(out, fmt.Sprintf("body ≤ %d MB", p.body/1_000_000))
 	case p.body != formBodyLimit:
 		out = append(out, fmt.Sprintf("body ≤ %d kB", p.body/1000))
 	}
