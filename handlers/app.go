@@ -105,6 +105,9 @@ type handlerSet struct {
 	dash       *dashboardHandlers
 	adminUsers *adminUserHandlers
 	invites    *inviteHandlers
+	quizEdit   *quizEditHandlers
+	quizAPI    *quizAPIHandlers
+	certs      *certificateHandlers
 }
 
 // New builds the application and its router from the route table.
@@ -255,6 +258,7 @@ func (a *App) newHandlers(opts Options, withSession []echo.MiddlewareFunc) (*han
 		courseEdit: &courseEditHandlers{App: a}, lessonEdit: &lessonEditHandlers{App: a},
 		dash:       &dashboardHandlers{App: a, hub: opts.Hub, heartbeat: opts.SSEHeartbeat},
 		adminUsers: &adminUserHandlers{App: a}, invites: &inviteHandlers{App: a},
+		quizEdit: &quizEditHandlers{App: a}, quizAPI: &quizAPIHandlers{App: a}, certs: &certificateHandlers{App: a},
 	}, nil
 }
 

@@ -72,14 +72,21 @@ func setRetryAfter(c echo.Context, until time.Time) {
 	c.Response().Header().Set("Retry-After", strconv.Itoa(waitSeconds(until)))
 }
 
-// refuseThrottled tells the form's sender to wait for the lock to end.
-func refuseThrottled(f *views.Form, what string, until time.Time) {
+// throttleMessage asks to wait for a throttle lock on what to end: the
+// sentence and its variable parts.
+func throttleMessage(what string, until time.Time) (string, []any) {
 	wait := waitSeconds(until)
 	unit := "seconds"
 	if wait == 1 {
 		unit = "second"
 	}
-	f.Refuse("Too many %s. Please wait %d %s and try again.", what, wait, unit)
+	return "Too many %s. Please wait %d %s and try again.", []any{what, wait, unit}
+}
+
+// refuseThrottled tells the form's sender to wait for the lock to end.
+func refuseThrottled(f *views.Form, what string, until time.Time) {
+	msg, args := throttleMessage(what, until)
+	f.Refuse(msg, args...)
 }
 
 // throttled answers 429 with Retry-After and the form, message included.

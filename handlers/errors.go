@@ -88,6 +88,7 @@ var storeErrors = []struct {
 	{store.ErrNotFound, http.StatusNotFound, nothingHereMessage},
 	{store.ErrForbidden, http.StatusForbidden, "You may not do that."},
 	{store.ErrArchived, http.StatusConflict, "This course is archived, so it cannot be changed. Restore it first."},
+	{store.ErrQuizLesson, http.StatusConflict, quizLessonMessage},
 	{store.ErrLinkUsed, http.StatusGone, "This link has already been used."},
 	{store.ErrLinkExpired, http.StatusGone, "This link has expired."},
 	{store.ErrLinkUnknown, http.StatusNotFound, "This link is not valid."},
@@ -98,8 +99,12 @@ var storeErrors = []struct {
 type explanations map[error]string
 
 // explain gives a store error its status (storeErrors) and the message msgs
-// has for it here, filled with args. Any other error, and nil, pass through.
+// has for it here, filled with args. Any other error, and nil, pass
+// through, and so does an Error: what was explained first stands.
 func explain(err error, msgs explanations, args ...any) error {
+	if e := (*Error)(nil); errors.As(err, &e) {
+		return err
+	}
 	for _, se := range storeErrors {
 		if errors.Is(err, se.err) {
 			if msg, ok := msgs[se.err]; ok {

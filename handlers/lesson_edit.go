@@ -121,22 +121,20 @@ func lessonPage(l store.EditLesson) views.LessonEdit {
 	}
 }
 
-// editLesson shows a lesson's form to an editor of its course.
+// editLesson shows a lesson's form, with its quiz, to an editor of its
+// course.
 func (h *lessonEditHandlers) editLesson(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
 		return err
 	}
-	l, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.EditLesson, error) {
-		return tx.LessonForEdit(ctx, id)
+	page, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (views.LessonEdit, error) {
+		return lessonWithQuiz(ctx, tx, id)
 	})
-	if err == nil && l.CourseArchived {
-		err = store.ErrArchived
-	}
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return h.render(c, http.StatusOK, "Edit "+l.Title, views.LessonEditPage(lessonPage(l)))
+	return h.render(c, http.StatusOK, "Edit "+page.Title, views.LessonEditPage(page))
 }
 
 // updateLesson saves the lesson form, rendering its Markdown once, here,

@@ -71,6 +71,16 @@ const (
 	routeInviteAccept        routeName = "inviteAccept"
 	routeReset               routeName = "reset"
 	routeResetAccept         routeName = "resetAccept"
+	routeQuestionAdd         routeName = "questionAdd"
+	routeQuizSettings        routeName = "quizSettings"
+	routeQuestionPreview     routeName = "questionPreview"
+	routeQuestionEdit        routeName = "questionEdit"
+	routeQuestionUpdate      routeName = "questionUpdate"
+	routeQuestionMove        routeName = "questionMove"
+	routeQuestionDelete      routeName = "questionDelete"
+	routeLessonQuizAPI       routeName = "lessonQuizAPI"
+	routeCertificate         routeName = "certificate"
+	routeVerify              routeName = "verify"
 )
 
 // route is one row of the table: what answers which method and path, and
@@ -91,7 +101,7 @@ type route struct {
 // policies alone (routeIndex): a row may name a handler method but must not
 // call into a handler struct.
 func routeTable(h *handlerSet) []route {
-	return slices.Concat(shellRoutes(h), learnerRoutes(h), accountRoutes(h), authoringRoutes(h), adminRoutes(h))
+	return slices.Concat(shellRoutes(h), learnerRoutes(h), accountRoutes(h), authoringRoutes(h), quizRoutes(h), adminRoutes(h))
 }
 
 const get, post = http.MethodGet, http.MethodPost
@@ -171,6 +181,24 @@ func authoringRoutes(h *handlerSet) []route {
 	}
 }
 
+// quizRoutes are a lesson's quiz: its authoring (volunteers and admins,
+// then row-level security), the quiz as JSON for whoever may read the
+// lesson, a learner's certificate and its public verification.
+func quizRoutes(h *handlerSet) []route {
+	return []route{
+		{routeQuestionAdd, post, "/lessons/:id/questions", h.quizEdit.addQuestion, page.by(forStaff)},
+		{routeQuizSettings, post, "/lessons/:id/quiz", h.quizEdit.setQuiz, page.by(forStaff)},
+		{routeQuestionPreview, post, "/questions/preview", h.quizEdit.previewQuestion, page.by(forStaff)},
+		{routeQuestionEdit, get, "/questions/:id/edit", h.quizEdit.editQuestion, page.by(forStaff)},
+		{routeQuestionUpdate, post, "/questions/:id", h.quizEdit.updateQuestion, page.by(forStaff)},
+		{routeQuestionMove, post, "/questions/:id/move", h.quizEdit.moveQuestion, page.by(forStaff)},
+		{routeQuestionDelete, post, "/questions/:id/delete", h.quizEdit.deleteQuestion, page.by(forStaff)},
+		{routeLessonQuizAPI, get, "/api/lessons/:id/quiz", h.quizAPI.lessonQuiz, api},
+		{routeCertificate, get, "/courses/:id/certificate", h.certs.showCertificate, page.by(forUsers)},
+		{routeVerify, get, "/verify/:code", h.certs.verifyCertificate, page},
+	}
+}
+
 // adminRoutes are the admin's pages, and the one-time links admins hand
 // out (the token in the path is a secret: the log shows the route instead).
 func adminRoutes(h *handlerSet) []route {
@@ -203,6 +231,7 @@ var paramPatterns = map[string]string{
 	"hash":      "[0-9a-f]+",
 	"name":      "[^/]+",
 	"token":     "[^/]+",
+	"code":      "[^/]+",
 }
 
 // workerRoutes are the routes the service worker recognises or calls.

@@ -17,13 +17,16 @@ const (
 	auditStyle
 	// clockStyle: "15:04:05 UTC" (when a live dashboard was read).
 	clockStyle
+	// longDayStyle: "2 January 2006" (certificates).
+	longDayStyle
 )
 
 var timeLayouts = [...]string{
-	dayStyle:    "2 Jan 2006",
-	minuteStyle: "2 Jan 2006 15:04 UTC",
-	auditStyle:  "2 Jan 2006, 15:04 UTC",
-	clockStyle:  "15:04:05 UTC",
+	dayStyle:     "2 Jan 2006",
+	minuteStyle:  "2 Jan 2006 15:04 UTC",
+	auditStyle:   "2 Jan 2006, 15:04 UTC",
+	clockStyle:   "15:04:05 UTC",
+	longDayStyle: "2 January 2006",
 }
 
 // showTime is a date or time as a person reads it. Every time a page

@@ -546,7 +546,8 @@ func TestRLSSuperuserSwitch(t *testing.T) {
 func TestRLSEnabledAndForced(t *testing.T) {
 	t.Parallel()
 	w := newRLSWorld(t)
-	for _, table := range []string{"users", "courses", "lessons", "student_progress", "course_editors"} {
+	for _, table := range []string{"users", "courses", "lessons", "student_progress", "course_editors",
+		"quizzes", "quiz_versions", "quiz_questions", "quiz_keys", "quiz_attempts", "certificates"} {
 		t.Run(table, func(t *testing.T) {
 			var enabled, forced bool
 			var policies int
@@ -589,6 +590,14 @@ func TestRLSPolicyColumnsIndexed(t *testing.T) {
 		{"courses", "archived_at", false},
 		{"course_editors", "course_id", false},
 		{"course_editors", "user_id", false},
+		{"quizzes", "lesson_id", false},
+		{"quiz_versions", "lesson_id", false},
+		{"quiz_questions", "lesson_id", false},
+		{"quiz_keys", "lesson_id", false},
+		{"quiz_attempts", "student_id", false},
+		{"quiz_attempts", "lesson_id", false},
+		{"certificates", "student_id", false},
+		{"certificates", "course_id", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table+"."+tt.column, func(t *testing.T) {

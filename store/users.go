@@ -120,4 +120,3 @@ func (t *Tx) UserByUsername(ctx context.Context, username string) (User, error) 
 	}
 	return u, nil
 }
-

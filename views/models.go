@@ -22,6 +22,9 @@ type Page struct {
 	// Scripts are extra deferred scripts, after htmx: the SSE extension,
 	// loaded only on the pages that use it.
 	Scripts []string
+	// Styles are extra stylesheets of one page (the certificate's print
+	// layout), after the others.
+	Styles []string
 }
 
 // Nav are the site's fixed addresses the header links to.
@@ -346,4 +349,6 @@ type LessonEdit struct {
 	Published     bool
 	Audit         Audit
 	Form          LessonForm
+	// Quiz is the lesson's quiz section; nil on the new-lesson page.
+	Quiz *QuizEdit
 }
