@@ -136,7 +136,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if current == "" {
 		form.Fail("current_password", "Enter your current password.")
 	}
-	if msg := password.Validate(next); msg != "" {
+	if msg := password.Validate(h.localizer(c), next); msg != "" {
 		form.Fail("new_password", msg)
 	} else if next == current {
 		form.Fail("new_password", "Choose a password different from the current one.")

@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/static"
 	"fieldbook/store"
 )
@@ -85,6 +86,7 @@ type App struct {
 	sessions *scs.SessionManager
 	assets   *static.Set
 	log      *slog.Logger
+	catalog  *i18n.Catalog
 	// adminIdle and adminLifetime bound admin sessions more tightly.
 	adminIdle, adminLifetime time.Duration
 }
@@ -105,6 +107,7 @@ type handlerSet struct {
 	dash       *dashboardHandlers
 	adminUsers *adminUserHandlers
 	invites    *inviteHandlers
+	language   *languageHandlers
 	quizEdit   *quizEditHandlers
 	quizAPI    *quizAPIHandlers
 	certs      *certificateHandlers
@@ -119,7 +122,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	a := &App{store: st, assets: assets, log: opts.Logger,
+	a := &App{store: st, assets: assets, log: opts.Logger, catalog: i18n.Default(),
 		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime}
 	a.sessions = newSessions(st, opts)
 	a.sessions.ErrorFunc = a.sessionError(false)
@@ -258,7 +261,7 @@ func (a *App) newHandlers(opts Options, withSession []echo.MiddlewareFunc) (*han
 		courseEdit: &courseEditHandlers{App: a}, lessonEdit: &lessonEditHandlers{App: a},
 		dash:       &dashboardHandlers{App: a, hub: opts.Hub, heartbeat: opts.SSEHeartbeat},
 		adminUsers: &adminUserHandlers{App: a}, invites: &inviteHandlers{App: a},
-		quizEdit: &quizEditHandlers{App: a}, quizAPI: &quizAPIHandlers{App: a}, certs: &certificateHandlers{App: a},
+		language: &languageHandlers{App: a}, quizEdit: &quizEditHandlers{App: a}, quizAPI: &quizAPIHandlers{App: a}, certs: &certificateHandlers{App: a},
 	}, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
@@ -25,30 +26,33 @@ type authHandlers struct{ *App }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
 
-// ValidateUsername returns what is wrong with a (lower-cased) username, or "".
-func ValidateUsername(username string) string {
+// maxDisplayNameLen bounds a display name, in characters (the database
+// checks it too).
+const maxDisplayNameLen = 100
+
+// ValidateUsername returns what is wrong with a (lower-cased) username, in
+// loc's language, or "".
+func ValidateUsername(loc *i18n.Localizer, username string) string {
 	switch {
 	case username == "":
-		return "Choose a username."
+		return loc.T("account.error.username_choose")
 	case !usernameRE.MatchString(username):
-		return "Use 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit."
+		return loc.T("account.error.username_rule")
 	}
 	return ""
 }
 
 // validateDisplayName returns what is wrong with a display name (missing is
-// the message for an empty one, worded for the form it is on), or "".
-func validateDisplayName(name, missing string) string {
+// the message key for an empty one, worded for the form it is on), or "".
+func validateDisplayName(loc *i18n.Localizer, name, missing string) string {
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
-		return missing
-	case n > 100 || !utf8.ValidString(name):
-		return "Use at most 100 characters."
+		return loc.T(missing)
+	case n > maxDisplayNameLen || !utf8.ValidString(name):
+		return loc.N("account.error.name_too_long", maxDisplayNameLen)
 	}
 	return ""
 }
-
-const wrongCredentials = "Wrong username or password."
 
 // Throttles (store.Throttle): failures per hour before a lock, and the
 // longest lock. Never permanent, so nobody can lock a learner out for good.
@@ -72,21 +76,10 @@ func setRetryAfter(c echo.Context, until time.Time) {
 	c.Response().Header().Set("Retry-After", strconv.Itoa(waitSeconds(until)))
 }
 
-// throttleMessage asks to wait for a throttle lock on what to end: the
-// sentence and its variable parts.
-func throttleMessage(what string, until time.Time) (string, []any) {
-	wait := waitSeconds(until)
-	unit := "seconds"
-	if wait == 1 {
-		unit = "second"
-	}
-	return "Too many %s. Please wait %d %s and try again.", []any{what, wait, unit}
-}
-
-// refuseThrottled tells the form's sender to wait for the lock to end.
-func refuseThrottled(f *views.Form, what string, until time.Time) {
-	msg, args := throttleMessage(what, until)
-	f.Refuse(msg, args...)
+// refuseThrottled tells the form's sender to wait for the lock to end: key
+// is the throttle's message, which counts the seconds.
+func refuseThrottled(f *views.Form, key string, until time.Time) {
+	f.Refuse(key, "count", waitSeconds(until))
 }
 
 // throttled answers 429 with Retry-After and the form, message included.
@@ -99,14 +92,15 @@ func (h *authHandlers) showLogin(c echo.Context) error {
 	if signedIn(c) {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
-	return h.render(c, http.StatusOK, "Sign in", views.LoginPage(authForm(views.AuthForm{Next: safeNext(c.QueryParam("next"))})))
+	return h.render(c, http.StatusOK, h.localizer(c).T("auth.signin.title"),
+		views.LoginPage(authForm(views.AuthForm{Next: safeNext(c.QueryParam("next"))})))
 }
 
 func (h *authHandlers) showSignup(c echo.Context) error {
 	if signedIn(c) {
 		return c.Redirect(http.StatusSeeOther, homeURL())
 	}
-	return h.render(c, http.StatusOK, "Sign up", views.SignupPage(authForm(views.AuthForm{})))
+	return h.render(c, http.StatusOK, h.localizer(c).T("auth.signup.title"), views.SignupPage(authForm(views.AuthForm{})))
 }
 
 // signInAttempt is what sign-in reads before checking a password: any
@@ -128,15 +122,16 @@ func (h *authHandlers) login(c echo.Context) error {
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Next:     safeNext(c.FormValue("next")),
 	})
+	title := h.localizer(c).T("auth.signin.title")
 	pw := c.FormValue("password")
 	if form.Username == "" {
-		form.Fail("username", "Enter your username.")
+		form.Fail("username", "auth.error.enter_username")
 	}
 	if pw == "" {
-		form.Fail("password", "Enter your password.")
+		form.Fail("password", "auth.error.enter_password")
 	}
 	if !form.Valid() {
-		return h.render(c, http.StatusUnprocessableEntity, "Sign in", views.LoginPage(form))
+		return h.render(c, http.StatusUnprocessableEntity, title, views.LoginPage(form))
 	}
 	ipKey, userKey := "ip:"+c.RealIP(), "user:"+form.Username
 	at, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (at signInAttempt, err error) {
@@ -154,8 +149,8 @@ func (h *authHandlers) login(c echo.Context) error {
 		return err
 	}
 	if !at.locked.IsZero() {
-		refuseThrottled(&form.Form, "sign-in attempts", at.locked)
-		return h.throttled(c, at.locked, views.LoginPage(form), "Sign in")
+		refuseThrottled(&form.Form, "auth.error.throttle_signin", at.locked)
+		return h.throttled(c, at.locked, views.LoginPage(form), title)
 	}
 	hash := at.user.PasswordHash
 	if !at.found || len(pw) > 4*password.MaxLen {
@@ -169,8 +164,8 @@ func (h *authHandlers) login(c echo.Context) error {
 		if err := h.recordFailure(c, ipKey, userKey); err != nil {
 			return err
 		}
-		form.Refuse(wrongCredentials)
-		return h.render(c, http.StatusUnauthorized, "Sign in", views.LoginPage(form))
+		form.Refuse("auth.error.wrong")
+		return h.render(c, http.StatusUnauthorized, title, views.LoginPage(form))
 	}
 	if err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
 		return tx.ThrottleReset(ctx, userKey)
@@ -178,7 +173,7 @@ func (h *authHandlers) login(c echo.Context) error {
 		return err
 	}
 	h.upgradeHash(ctx, at.user, pw)
-	if err := h.startSession(c, at.user.ID.String(), string(at.user.Role), at.user.DisplayName); err != nil {
+	if err := h.startSession(c, at.user.ID.String(), string(at.user.Role), at.user.DisplayName, false); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, form.Next)
@@ -224,10 +219,12 @@ func (h *authHandlers) signup(c echo.Context) error {
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Name:     strings.TrimSpace(c.FormValue("name")),
 	})
+	loc := h.localizer(c)
+	title := loc.T("auth.signup.title")
 	pw := c.FormValue("password")
-	checkNewAccount(&form.Form, form.Username, form.Name, pw, "Enter your name, as your trainer knows you.")
+	checkNewAccount(loc, &form.Form, form.Username, form.Name, pw, "auth.error.name_missing")
 	if !form.Valid() {
-		return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
+		return h.render(c, http.StatusUnprocessableEntity, title, views.SignupPage(form))
 	}
 	signupKey := "signup-ip:" + c.RealIP()
 	locked, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (locked time.Time, err error) {
@@ -241,8 +238,8 @@ func (h *authHandlers) signup(c echo.Context) error {
 		return err
 	}
 	if !locked.IsZero() {
-		refuseThrottled(&form.Form, "sign-ups from this network", locked)
-		return h.throttled(c, locked, views.SignupPage(form), "Sign up")
+		refuseThrottled(&form.Form, "auth.error.throttle_signup", locked)
+		return h.throttled(c, locked, views.SignupPage(form), title)
 	}
 	hash, err := password.Hash(ctx, pw)
 	if err != nil {
@@ -253,43 +250,46 @@ func (h *authHandlers) signup(c echo.Context) error {
 	})
 	if errors.Is(err, store.ErrConflict) {
 		form.Fail("username", usernameTaken)
-		return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
+		return h.render(c, http.StatusUnprocessableEntity, title, views.SignupPage(form))
 	} else if err != nil {
 		return err
 	}
-	if err := h.startSession(c, id.String(), string(store.RoleLearner), form.Name); err != nil {
+	if err := h.startSession(c, id.String(), string(store.RoleLearner), form.Name, true); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, homeURL())
 }
 
 // usernameTaken is the message of a username someone else has.
-const usernameTaken = "That username is taken. Try another."
+const usernameTaken = "auth.error.username_taken"
 
 // checkNewAccount records on f what is wrong with a new account's
-// username, name and password; missingName is the name field's message
-// when empty, worded for the form it is on.
-func checkNewAccount(f *views.Form, username, name, pw, missingName string) {
-	if msg := ValidateUsername(username); msg != "" {
+// username, name and password, in loc's language; missingName is the name
+// field's message key when empty, worded for the form it is on.
+func checkNewAccount(loc *i18n.Localizer, f *views.Form, username, name, pw, missingName string) {
+	if msg := ValidateUsername(loc, username); msg != "" {
 		f.Fail("username", msg)
 	}
-	if msg := validateDisplayName(name, missingName); msg != "" {
+	if msg := validateDisplayName(loc, name, missingName); msg != "" {
 		f.Fail("name", msg)
 	}
-	if msg := password.Validate(pw); msg != "" {
+	if msg := password.Validate(loc, pw); msg != "" {
 		f.Fail("password", msg)
 	}
 }
 
-// authForm gives the sign-in and sign-up forms their addresses.
+// authForm gives the sign-in and sign-up forms their addresses and the
+// password rule the sign-up form states.
 func authForm(f views.AuthForm) views.AuthForm {
 	f.LoginURL, f.SignupURL = pathTo(routeLoginSubmit), pathTo(routeSignupSubmit)
+	f.MinPassword = password.MinLen
 	return f
 }
 
-// startSession renews the session token (against fixation) and stores who
-// signed in.
-func (h *authHandlers) startSession(c echo.Context, id, role, name string) error {
+// startSession renews the session token (against fixation), stores who
+// signed in and settles their language (settleLanguage); fresh is a new
+// account.
+func (h *authHandlers) startSession(c echo.Context, id, role, name string, fresh bool) error {
 	ctx := c.Request().Context()
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		return err
@@ -305,7 +305,11 @@ func (h *authHandlers) startSession(c echo.Context, id, role, name string) error
 	if err != nil {
 		return err
 	}
-	return h.recordSession(c, store.Caller{UserID: uid, Role: store.Role(role)})
+	caller := store.Caller{UserID: uid, Role: store.Role(role)}
+	if err := h.recordSession(c, caller); err != nil {
+		return err
+	}
+	return h.settleLanguage(c, caller, fresh)
 }
 
 // logout ends the session on the server, not just in the browser.

@@ -86,8 +86,7 @@ func (h *certificateHandlers) verifyCertificate(c echo.Context) error {
 	}
 	if !locked.IsZero() {
 		setRetryAfter(c, locked)
-		msg, args := throttleMessage(msgUnknownCodes, locked)
-		return newError(http.StatusTooManyRequests, nil, msg, args...)
+		return newError(http.StatusTooManyRequests, nil, "certificate.error.throttle", "count", waitSeconds(locked))
 	}
 	vm := views.Verification{Found: found, Code: code}
 	status := http.StatusNotFound

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -30,17 +31,20 @@ func (a *App) renderErrors(next echo.HandlerFunc) echo.HandlerFunc {
 // (After gotosocial's gtserror.WithCode.)
 type Error struct {
 	Status int
-	// Message is a whole sentence (English until the catalogues land),
-	// its variable parts as fmt verbs whose values are in Args.
+	// Message is a catalogue key whose placeholder values are in Args as
+	// name, value pairs ("count" picks the plural form), or, for a message
+	// not yet moved to the catalogues, an English sentence with fmt verbs
+	// for Args (views.Say).
 	Message string
 	Args    []any
 	// Cause is what went wrong underneath; it is logged, never shown.
 	Cause error
 }
 
-// Error is the status, the message and the cause, for logs.
+// Error is the status, the message in the source language and the cause,
+// for logs.
 func (e *Error) Error() string {
-	s := strconv.Itoa(e.Status) + " " + e.Text()
+	s := strconv.Itoa(e.Status) + " " + e.Text(i18n.Default().Localizer(i18n.Source))
 	if e.Cause != nil {
 		s += ": " + e.Cause.Error()
 	}
@@ -50,13 +54,8 @@ func (e *Error) Error() string {
 // Unwrap is the cause, so errors.Is sees through an Error.
 func (e *Error) Unwrap() error { return e.Cause }
 
-// Text is the message with its variable parts filled in.
-func (e *Error) Text() string {
-	if len(e.Args) == 0 {
-		return e.Message
-	}
-	return fmt.Sprintf(e.Message, e.Args...)
-}
+// Text is the message in loc's language, its variable parts filled in.
+func (e *Error) Text(loc *i18n.Localizer) string { return views.Say(loc, e.Message, e.Args...) }
 
 // newError is an Error with status, the cause (or nil) and a message.
 func newError(status int, cause error, msg string, args ...any) *Error {
@@ -74,8 +73,11 @@ func notFound(msg string, args ...any) error { return newError(http.StatusNotFou
 
 // Messages shown when nothing more precise is known.
 const (
-	nothingHereMessage = "There is nothing at this address."
-	serverErrorMessage = "Something went wrong on our side. Please try again in a moment."
+	nothingHereMessage = "error.not_found"
+	serverErrorMessage = "error.server"
+	// unavailableMessage is shown while the database cannot be reached (a
+	// restart, a failover): nothing is lost, and trying again soon works.
+	unavailableMessage = "error.unavailable"
 )
 
 // storeErrors is the one mapping of the store's errors to statuses, with
@@ -86,7 +88,7 @@ var storeErrors = []struct {
 	message string
 }{
 	{store.ErrNotFound, http.StatusNotFound, nothingHereMessage},
-	{store.ErrForbidden, http.StatusForbidden, "You may not do that."},
+	{store.ErrForbidden, http.StatusForbidden, "error.forbidden"},
 	{store.ErrArchived, http.StatusConflict, "This course is archived, so it cannot be changed. Restore it first."},
 	{store.ErrQuizLesson, http.StatusConflict, quizLessonMessage},
 	{store.ErrLinkUsed, http.StatusGone, "This link has already been used."},
@@ -131,10 +133,13 @@ func asError(err error) *Error {
 		case he.Code == http.StatusNotFound && (he.Message == nil || he.Message == http.StatusText(http.StatusNotFound)):
 			msg = nothingHereMessage
 		case he.Code == http.StatusMethodNotAllowed:
-			msg = "This address does not accept that kind of request."
+			msg = "error.method"
 		case he.Code == http.StatusRequestEntityTooLarge:
-			msg = "What you sent is too large."
+			msg = "error.too_large"
 		case he.Code < 500:
+			if t, ok := he.Message.(i18n.Text); ok {
+				return newError(he.Code, err, t.Key, t.Args...)
+			}
 			msg = fmt.Sprint(he.Message)
 		}
 		return newError(he.Code, err, msg)
@@ -151,25 +156,27 @@ func asError(err error) *Error {
 }
 
 // handleError is Echo's error handler: a clear page (or JSON for the API)
-// with the Error's message, and a log line for server errors. Causes never
-// reach the client.
+// with the Error's message in the request's language, and a log line for
+// server errors. Causes never reach the client.
 func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	e := asError(err)
-	status, msg := e.Status, e.Text()
 	switch {
 	case store.Unavailable(err):
 		// An outage of the database, not a bug: /readyz reports it too.
 		c.Response().Header().Set("Retry-After", "5")
 		a.log.Warn("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
-	case status == http.StatusServiceUnavailable:
+	case e.Status == http.StatusServiceUnavailable:
 		a.log.Warn("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
-	case status >= 500:
+	case e.Status >= 500:
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
+	loc := a.localizer(c)
+	status, msg := e.Status, e.Text(loc)
 	if isAPI(c) {
+		languageHeaders(c.Response().Header(), loc.Lang())
 		_ = c.JSON(status, map[string]string{"error": msg})
 		return
 	}
@@ -177,19 +184,35 @@ func (a *App) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
-	title := http.StatusText(status)
-	if title == "" {
-		title = "Error"
-	}
+	title := loc.T(statusTitle(status))
 	if rerr := a.render(c, status, title, views.ErrorPage(views.Error{Status: status, Title: title, Message: msg, HomeURL: homeURL()})); rerr != nil {
 		a.log.Error("render error page", "err", rerr)
 		_ = c.String(status, msg)
 	}
 }
 
-// unavailableMessage is shown while the database cannot be reached (a
-// restart, a failover): nothing is lost, and trying again soon works.
-const unavailableMessage = "Fieldbook cannot reach its database just now. Please try again in a few seconds."
+// statusTitles are the error page's headings; keys are written whole so the
+// catalogue tests see them used.
+var statusTitles = map[int]string{
+	http.StatusBadRequest:            "error.title.400",
+	http.StatusUnauthorized:          "error.title.401",
+	http.StatusForbidden:             "error.title.403",
+	http.StatusNotFound:              "error.title.404",
+	http.StatusMethodNotAllowed:      "error.title.405",
+	http.StatusConflict:              "error.title.409",
+	http.StatusRequestEntityTooLarge: "error.title.413",
+	http.StatusUnprocessableEntity:   "error.title.422",
+	http.StatusTooManyRequests:       "error.title.429",
+	http.StatusInternalServerError:   "error.title.500",
+	http.StatusServiceUnavailable:    "error.title.503",
+}
+
+func statusTitle(status int) string {
+	if key, ok := statusTitles[status]; ok {
+		return key
+	}
+	return "error.title.other"
+}
 
 // sessionError answers when the session itself cannot be loaded or saved,
 // before or after the handler ran: 503 while the database is unreachable,
@@ -197,14 +220,17 @@ const unavailableMessage = "Fieldbook cannot reach its database just now. Please
 // the API's routes.
 func (a *App) sessionError(api bool) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
-		status, msg := http.StatusInternalServerError, serverErrorMessage
+		status, key := http.StatusInternalServerError, serverErrorMessage
 		logf := a.log.Error
 		if store.Unavailable(err) {
-			status, msg, logf = http.StatusServiceUnavailable, unavailableMessage, a.log.Warn
+			status, key, logf = http.StatusServiceUnavailable, unavailableMessage, a.log.Warn
 			w.Header().Set("Retry-After", "5")
 		}
 		logf("session", "method", r.Method, "path", r.URL.Path, "err", err)
+		lang := negotiate(r, "")
+		msg := a.catalog.Localizer(lang).T(key)
 		w.Header().Set("Cache-Control", "no-store")
+		languageHeaders(w.Header(), lang)
 		if api {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
@@ -224,7 +250,7 @@ func readForm(c echo.Context) error {
 		if errors.As(err, &he) {
 			return he
 		}
-		return badRequest("The form could not be read. Please try again.")
+		return badRequest("error.form_unreadable")
 	}
 	return nil
 }

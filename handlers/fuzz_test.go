@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/internal/password"
 )
 
@@ -69,12 +70,12 @@ func FuzzSignupFields(f *testing.F) {
 		f.Add(s, "correct horse battery")
 	}
 	f.Fuzz(func(t *testing.T, username, pw string) {
-		if ValidateUsername(username) == "" {
+		if ValidateUsername(english(), username) == "" {
 			if len(username) < 3 || len(username) > 32 || strings.ToLower(username) != username || !usernameRE.MatchString(username) {
 				t.Fatalf("accepted username %q", username)
 			}
 		}
-		if password.Validate(pw) == "" {
+		if password.Validate(english(), pw) == "" {
 			n := utf8.RuneCountInString(pw)
 			if !utf8.ValidString(pw) || n < password.MinLen || n > password.MaxLen {
 				t.Fatalf("accepted password of %d runes (valid UTF-8 %v)", n, utf8.ValidString(pw))
@@ -103,3 +104,6 @@ func FuzzCSVCell(f *testing.F) {
 		}
 	})
 }
+
+// english is the source language's localizer, for checks of English text.
+func english() *i18n.Localizer { return i18n.Default().Localizer(i18n.Source) }

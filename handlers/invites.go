@@ -129,7 +129,7 @@ func (h *inviteHandlers) openLink(c echo.Context, kind string, f *views.Form, pa
 	case err != nil:
 		return true, err
 	case !o.locked.IsZero():
-		refuseThrottled(f, "attempts from this network", o.locked)
+		refuseThrottled(f, "invite.error.throttle", o.locked)
 		setRetryAfter(c, o.locked)
 		return true, page(http.StatusTooManyRequests)
 	case o.linkErr != nil:
@@ -173,7 +173,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 		return err
 	}
 	pw := c.FormValue("password")
-	checkNewAccount(&form.Form, form.Username, form.Name, pw, "Enter your name, as your learners will know you.")
+	checkNewAccount(h.localizer(c), &form.Form, form.Username, form.Name, pw, "invite.error.name_missing")
 	if !form.Valid() {
 		return page(http.StatusUnprocessableEntity)
 	}
@@ -194,7 +194,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 		return err
 	}
 	auth := &authHandlers{App: h.App}
-	if err := auth.startSession(c, id.String(), string(store.RoleVolunteer), form.Name); err != nil {
+	if err := auth.startSession(c, id.String(), string(store.RoleVolunteer), form.Name, true); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, studioURL())
@@ -235,7 +235,7 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 		return err
 	}
 	pw := c.FormValue("password")
-	if msg := password.Validate(pw); msg != "" {
+	if msg := password.Validate(h.localizer(c), pw); msg != "" {
 		form.Fail("password", msg)
 		return page(http.StatusUnprocessableEntity)
 	}

@@ -212,13 +212,9 @@ func (h *lessonEditHandlers) moveLesson(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	var up bool
-	switch c.FormValue("direction") {
-	case "up":
-		up = true
-	case "down":
-	default:
-		return badRequest("Say which way to move the lesson: direction=up or direction=down.")
+	up, err := readDirection(c, "Say which way to move the lesson: direction=up or direction=down.")
+	if err != nil {
+		return err
 	}
 	var courseID uuid.UUID
 	err = h.store.InTx(c.Request().Context(), callerOf(c), func(tx *store.Tx) (err error) {
@@ -229,6 +225,18 @@ func (h *lessonEditHandlers) moveLesson(c echo.Context) error {
 		return authoringError(c, err)
 	}
 	return saved(c, at(courseEditURL(courseID), "lessons"))
+}
+
+// readDirection reads a move form's direction: up (true) or down, else a
+// 400 with msg.
+func readDirection(c echo.Context, msg string) (up bool, err error) {
+	switch c.FormValue("direction") {
+	case "up":
+		return true, nil
+	case "down":
+		return false, nil
+	}
+	return false, badRequest(msg)
 }
 
 // previewLesson renders the typed body without saving. htmx gets just the

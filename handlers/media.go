@@ -55,7 +55,7 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 		// Refused unread. The error handler would say only "too large".
 		const status = http.StatusRequestEntityTooLarge
 		return h.render(c, status, "File too large", views.ErrorPage(views.Error{
-			Status: status, Title: "File too large", Message: h.tooLarge().Text(), HomeURL: homeURL()}))
+			Status: status, Title: "File too large", Message: h.tooLarge().Text(h.localizer(c)), HomeURL: homeURL()}))
 	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 	form, fileName, data, uerr := h.readUpload(req)
@@ -111,7 +111,7 @@ func newMedia(l store.EditLesson, fileName string, file mediaFile) store.NewMedi
 // the layout's htmx config swaps (it does not swap 413 or 415).
 func (h *mediaHandlers) uploadStatus(c echo.Context, ref store.MediaRef, refused *Error) error {
 	if refused != nil {
-		return h.render(c, http.StatusUnprocessableEntity, "Upload", views.MediaStatus(views.MediaUpload{Error: refused.Text()}))
+		return h.render(c, http.StatusUnprocessableEntity, "Upload", views.MediaStatus(views.MediaUpload{Error: refused.Text(h.localizer(c))}))
 	}
 	md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
 	trigger, err := json.Marshal(map[string]any{"fieldbook:media": map[string]string{"markdown": md}})
@@ -134,7 +134,7 @@ func (h *mediaHandlers) uploadPage(c echo.Context, l store.EditLesson, form url.
 	status := http.StatusOK
 	if refused != nil {
 		status = refused.Status
-		page.Form.Media.Error = refused.Text()
+		page.Form.Media.Error = refused.Text(h.localizer(c))
 	} else {
 		md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
 		page.Form.Media = views.MediaUpload{Name: ref.Name, Markdown: md}

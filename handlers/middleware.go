@@ -37,6 +37,7 @@ func (a *App) loadCaller(next echo.HandlerFunc) echo.HandlerFunc {
 			if err == nil && role.Valid() {
 				caller = store.Caller{UserID: id, Role: role}
 				c.Set(ctxName, a.sessions.GetString(ctx, sessName))
+				c.Set(ctxLang, a.sessions.GetString(ctx, sessLang))
 				a.touchSession(c, caller)
 			}
 		}
@@ -137,7 +138,7 @@ func crossOriginProtection(trusted []string) (echo.MiddlewareFunc, error) {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := cop.Check(c.Request()); err != nil {
-				return newError(http.StatusForbidden, err, "This request came from another site and was refused.")
+				return newError(http.StatusForbidden, err, "error.cross_origin")
 			}
 			return next(c)
 		}

@@ -38,8 +38,7 @@ func questionFields(c echo.Context) views.QuestionFields {
 // readQuestion checks the form and renders its Markdown once, here: the
 // change to save, or what is wrong, field by field.
 func readQuestion(f views.QuestionFields) (store.QuestionChange, views.Form, error) {
-	q, probs := quiz.ParseForm(quiz.Form{Kind: f.Kind, Prompt: f.Prompt, Choices: f.Choices, Answer: f.Answer,
-		Tolerance: f.Tolerance, Explanation: f.Explanation})
+	q, probs := quiz.ParseForm(f)
 	var form views.Form
 	if len(probs) > 0 {
 		for field, p := range probs {
@@ -73,9 +72,7 @@ func postedQuestion(c echo.Context) (views.QuestionFields, store.QuestionChange,
 
 // storedFields is a saved question as its form shows it.
 func storedFields(q store.EditQuestion) views.QuestionFields {
-	f := quiz.FormOf(q.Authored)
-	return views.QuestionFields{Kind: f.Kind, Prompt: f.Prompt, Choices: f.Choices, Answer: f.Answer,
-		Tolerance: f.Tolerance, Explanation: f.Explanation}
+	return quiz.FormOf(q.Authored)
 }
 
 // newQuestionForm is the empty new-question form of a lesson.
@@ -290,13 +287,9 @@ func (h *quizEditHandlers) questionAction(c echo.Context, fn func(*store.Tx, uui
 
 // moveQuestion moves a question one place up or down.
 func (h *quizEditHandlers) moveQuestion(c echo.Context) error {
-	var up bool
-	switch c.FormValue("direction") {
-	case "up":
-		up = true
-	case "down":
-	default:
-		return badRequest(msgDirection)
+	up, err := readDirection(c, msgDirection)
+	if err != nil {
+		return err
 	}
 	return h.questionAction(c, func(tx *store.Tx, id uuid.UUID) (uuid.UUID, error) {
 		return tx.MoveQuestion(c.Request().Context(), id, up)
@@ -356,8 +349,7 @@ func (h *quizEditHandlers) setQuiz(c echo.Context) error {
 // preview is the question as learners will see it, right answers marked;
 // as much as the form allows when it has problems.
 func preview(f views.QuestionFields) (views.QuestionPreview, error) {
-	q, probs := quiz.ParseForm(quiz.Form{Kind: f.Kind, Prompt: f.Prompt, Choices: f.Choices, Answer: f.Answer,
-		Tolerance: f.Tolerance, Explanation: f.Explanation})
+	q, probs := quiz.ParseForm(f)
 	p := views.QuestionPreview{Kind: string(q.Kind)}
 	var err error
 	if p.PromptHTML, err = markdown.Render(q.Prompt); err != nil {

@@ -16,7 +16,6 @@ const (
 	msgNoSuchCert     = "There is no such certificate."
 	msgPreviewWhere   = "The preview does not say which lesson or question it is for."
 	msgBadForm        = "Some fields need a change: see below."
-	msgUnknownCodes   = "unknown certificate codes from your address"
 	msgNoQuiz         = "This lesson has no quiz, or no such lesson is published."
 )
 

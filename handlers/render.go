@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -16,9 +17,11 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // page is the layout view model for this request.
 func (a *App) page(c echo.Context, title string) views.Page {
 	p := views.Page{
-		Title:    title,
-		Nav:      siteNav(),
-		LoginURL: layoutLoginURL(c.Request().URL.Path),
+		Title:       title,
+		Nav:         siteNav(),
+		LoginURL:    layoutLoginURL(c.Request().URL.Path),
+		ManifestURL: manifestURL(a.localizer(c).Lang()),
+		Here:        here(c.Request()),
 		Assets: views.Assets{
 			CSS:       a.assets.URL("app.css"),
 			StudioCSS: a.assets.URL("studio.css"),
@@ -39,7 +42,7 @@ func (a *App) page(c echo.Context, title string) views.Page {
 // siteNav are the header's links: fixed addresses, made once.
 var siteNav = sync.OnceValue(func() views.Nav {
 	return views.Nav{
-		Home: homeURL(), Manifest: pathTo(routeManifest), Studio: studioURL(), Admin: adminUsersURL(""),
+		Home: homeURL(), Language: pathTo(routeLanguage), Studio: studioURL(), Admin: adminUsersURL(""),
 		MyProgress: myProgressURL(), Logout: pathTo(routeLogout), Signup: pathTo(routeSignup),
 	}
 })
@@ -90,11 +93,13 @@ func (a *App) write(c echo.Context, status int, comp templ.Component) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	if err := comp.Render(c.Request().Context(), buf); err != nil {
+	loc := a.localizer(c)
+	if err := comp.Render(i18n.WithLocalizer(c.Request().Context(), loc), buf); err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Add("Vary", "HX-Request")
+	languageHeaders(h, loc.Lang())
 	if h.Get("Cache-Control") == "" {
 		// Pages carry the user's own progress: never in shared caches.
 		h.Set("Cache-Control", "private, no-cache")

@@ -34,6 +34,7 @@ const (
 	routeSignup              routeName = "signup"
 	routeSignupSubmit        routeName = "signupSubmit"
 	routeLogout              routeName = "logout"
+	routeLanguage            routeName = "language"
 	routeAccount             routeName = "account"
 	routeAccountPassword     routeName = "accountPassword"
 	routeAccountEndSessions  routeName = "accountEndSessions"
@@ -141,6 +142,7 @@ func accountRoutes(h *handlerSet) []route {
 		{routeSignup, get, "/signup", h.auth.showSignup, page},
 		{routeSignupSubmit, post, "/signup", h.auth.signup, page},
 		{routeLogout, post, "/logout", h.auth.logout, page},
+		{routeLanguage, post, "/language", h.language.setLanguage, page},
 		{routeAccount, get, "/account", h.account.showAccount, page.by(forUsers)},
 		{routeAccountPassword, post, "/account/password", h.account.changePassword, page.by(forUsers)},
 		{routeAccountEndSessions, post, "/account/sessions/end-others", h.account.endOtherSessions, page.by(forUsers)},

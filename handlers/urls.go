@@ -114,5 +114,11 @@ func doneQuery(done string) url.Values {
 	return url.Values{"done": {done}}
 }
 
+// manifestURL is the web manifest in one language (each has its own copy,
+// so the page and the service worker can name it).
+func manifestURL(lang string) string {
+	return withQuery(pathTo(routeManifest), url.Values{"lang": {lang}})
+}
+
 // ReadyPath is the readiness probe's path, for `fieldbook health`.
 func ReadyPath() string { return pathTo(routeReadyz) }

@@ -226,6 +226,21 @@ func mapErr(err error) error {
 	return err
 }
 
+// queryOne runs a query that returns one row and collects it into T by
+// column name (pgx.RowToStructByName); no row is ErrNotFound. what names
+// the query in errors ("store: what: …").
+func queryOne[T any](ctx context.Context, t *Tx, what, sql string, args ...any) (T, error) {
+	rows, err := t.tx.Query(ctx, sql, args...)
+	if err == nil {
+		var v T
+		if v, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[T]); err == nil {
+			return v, nil
+		}
+	}
+	var zero T
+	return zero, fmt.Errorf("store: %s: %w", what, mapErr(err))
+}
+
 // Superuser reports whether the pool's login role is a superuser. The app
 // still obeys row-level security then (each transaction switches role), but
 // production should connect as fieldbook_app; serve warns.

@@ -162,11 +162,11 @@ func AccountPage(a Account) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = field("current_password", "Current password", "password", "", a.Password.Error("current_password"), "current-password").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = field("current_password", "Current password", "password", "", a.Password.Error(ctx, "current_password"), "current-password").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = field("new_password", "New password (at least 8 characters)", "password", "", a.Password.Error("new_password"), "new-password").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = field("new_password", "New password (at least 8 characters)", "password", "", a.Password.Error(ctx, "new_password"), "new-password").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

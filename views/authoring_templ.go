@@ -418,15 +418,15 @@ func CourseEditor(f CourseForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if f.Message() != "" {
+		if f.Message(ctx) != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "<p class=\"form-error\" role=\"alert\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var23 string
-			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(f.Message())
+			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(f.Message(ctx))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/authoring.templ`, Line: 86, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/authoring.templ`, Line: 86, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 			if templ_7745c5c3_Err != nil {
@@ -456,11 +456,11 @@ func CourseEditor(f CourseForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = inputField("title", "title", "Title", "text", f.Fields.Title, f.Error("title"), templ.Attributes{"required": true, "maxlength": "200"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = inputField("title", "title", "Title", "text", f.Fields.Title, f.Error(ctx, "title"), templ.Attributes{"required": true, "maxlength": "200"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textareaField("description", "description", "Description (optional)", f.Fields.Description, f.Error("description"), 4, "").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = textareaField("description", "description", "Description (optional)", f.Fields.Description, f.Error(ctx, "description"), 4, "").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1291,15 +1291,15 @@ func LessonEditor(f LessonForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if f.Message() != "" {
+		if f.Message(ctx) != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 118, "<p class=\"form-error\" role=\"alert\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var68 string
-			templ_7745c5c3_Var68, templ_7745c5c3_Err = templ.JoinStringErrs(f.Message())
+			templ_7745c5c3_Var68, templ_7745c5c3_Err = templ.JoinStringErrs(f.Message(ctx))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/authoring.templ`, Line: 244, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/authoring.templ`, Line: 244, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var68))
 			if templ_7745c5c3_Err != nil {
@@ -1367,19 +1367,19 @@ func LessonEditor(f LessonForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = inputField("title", "title", "Title", "text", f.Fields.Title, f.Error("title"), templ.Attributes{"required": true, "maxlength": "200"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = inputField("title", "title", "Title", "text", f.Fields.Title, f.Error(ctx, "title"), templ.Attributes{"required": true, "maxlength": "200"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textareaField("body", "body", "Lesson text", f.Fields.Body, f.Error("body"), 12, "Markdown: a blank line starts a paragraph, “- ” starts a list item, **bold**, [link](https://…).").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = textareaField("body", "body", "Lesson text", f.Fields.Body, f.Error(ctx, "body"), 12, "Markdown: a blank line starts a paragraph, “- ” starts a list item, **bold**, [link](https://…).").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = inputField("content_url", "content_url", "Further reading link (optional, http or https)", "url", f.Fields.ContentURL, f.Error("content_url"), templ.Attributes{"inputmode": "url"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = inputField("content_url", "content_url", "Further reading link (optional, http or https)", "url", f.Fields.ContentURL, f.Error(ctx, "content_url"), templ.Attributes{"inputmode": "url"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = inputField("duration_minutes", "duration_minutes", "Duration in minutes (0–1440)", "text", f.Fields.DurationMinutes, f.Error("duration_minutes"), templ.Attributes{"inputmode": "numeric", "pattern": "[0-9]*", "maxlength": "4"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = inputField("duration_minutes", "duration_minutes", "Duration in minutes (0–1440)", "text", f.Fields.DurationMinutes, f.Error(ctx, "duration_minutes"), templ.Attributes{"inputmode": "numeric", "pattern": "[0-9]*", "maxlength": "4"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

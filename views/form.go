@@ -1,6 +1,10 @@
 package views
 
-import "fmt"
+import (
+	"context"
+
+	"fieldbook/internal/i18n"
+)
 
 // Form is what was wrong with a posted form: a message at each field that
 // failed its check, and one for the form as a whole (a wrong password, too
@@ -20,12 +24,7 @@ type message struct {
 	args []any
 }
 
-func (m message) String() string {
-	if len(m.args) == 0 {
-		return m.text
-	}
-	return fmt.Sprintf(m.text, m.args...)
-}
+func (m message) in(ctx context.Context) string { return Say(i18n.From(ctx), m.text, m.args...) }
 
 // Fail records what is wrong with a field; a later message for the same
 // field replaces an earlier one.
@@ -42,18 +41,18 @@ func (f *Form) Refuse(msg string, args ...any) { f.problem = &message{msg, args}
 // Valid reports whether every field passed its check.
 func (f Form) Valid() bool { return len(f.fields) == 0 }
 
-// Error is the message at field, or "".
-func (f Form) Error(field string) string {
+// Error is the message at field in the page's language (ctx), or "".
+func (f Form) Error(ctx context.Context, field string) string {
 	if m, ok := f.fields[field]; ok {
-		return m.String()
+		return m.in(ctx)
 	}
 	return ""
 }
 
-// Message is the message for the whole form, or "".
-func (f Form) Message() string {
+// Message is the message for the whole form in the page's language, or "".
+func (f Form) Message(ctx context.Context) string {
 	if f.problem == nil {
 		return ""
 	}
-	return f.problem.String()
+	return f.problem.in(ctx)
 }

@@ -13,9 +13,13 @@ type Page struct {
 	// Assets are the content-hashed URLs of the static files.
 	Assets Assets
 	// Nav are the header's links; LoginURL is its sign-in link, which
-	// returns to this page.
-	Nav      Nav
-	LoginURL string
+	// returns to this page; ManifestURL is the web manifest in the page's
+	// language.
+	Nav         Nav
+	LoginURL    string
+	ManifestURL string
+	// Here is where the language picker comes back to (path and query).
+	Here string
 	// Bare leaves out the user's name and forms: for the offline page, which
 	// is cached once and shown to whoever is offline.
 	Bare bool
@@ -30,7 +34,7 @@ type Page struct {
 // Nav are the site's fixed addresses the header links to.
 type Nav struct {
 	Home       string
-	Manifest   string
+	Language   string
 	Studio     string
 	Admin      string
 	MyProgress string
@@ -164,6 +168,8 @@ type AuthForm struct {
 	Name      string
 	Next      string
 	Form
+	// MinPassword is the shortest password sign-up accepts, for its label.
+	MinPassword int
 }
 
 // Error is an error page.

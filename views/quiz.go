@@ -1,14 +1,10 @@
 package views
 
-// QuestionFields are a question's form fields as typed or stored.
-type QuestionFields struct {
-	Kind        string
-	Prompt      string
-	Choices     string
-	Answer      string
-	Tolerance   string
-	Explanation string
-}
+import "fieldbook/internal/quiz"
+
+// QuestionFields are a question's form fields as typed or stored: the
+// question form as internal/quiz reads it.
+type QuestionFields = quiz.Form
 
 // QuestionForm is the form for a new question or an edit of one.
 type QuestionForm struct {

@@ -125,7 +125,7 @@ func QuizSection(q QuizEdit) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = inputField("quiz-pass-mark", "pass_mark", "Pass mark (percent, 1–100)", "text", q.PassMark, q.Settings.Error("pass_mark"), templ.Attributes{"inputmode": "numeric", "maxlength": "3"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = inputField("quiz-pass-mark", "pass_mark", "Pass mark (percent, 1–100)", "text", q.PassMark, q.Settings.Error(ctx, "pass_mark"), templ.Attributes{"inputmode": "numeric", "maxlength": "3"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -381,15 +381,15 @@ func QuestionEditor(f QuestionForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if f.Message() != "" {
+		if f.Message(ctx) != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<p class=\"form-error\" role=\"alert\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var18 string
-			templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(f.Message())
+			templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(f.Message(ctx))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/quiz.templ`, Line: 85, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/quiz.templ`, Line: 85, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 			if templ_7745c5c3_Err != nil {
@@ -465,7 +465,7 @@ func QuestionEditor(f QuestionForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var22 = []any{"field", templ.KV("invalid", f.Error("kind") != "")}
+			var templ_7745c5c3_Var22 = []any{"field", templ.KV("invalid", f.Error(ctx, "kind") != "")}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var22...)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -569,15 +569,15 @@ func QuestionEditor(f QuestionForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if f.Error("kind") != "" {
+		if f.Error(ctx, "kind") != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<p class=\"field-error\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var28 string
-			templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(f.Error("kind"))
+			templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(f.Error(ctx, "kind"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/quiz.templ`, Line: 104, Col: 45}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/quiz.templ`, Line: 104, Col: 50}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var28))
 			if templ_7745c5c3_Err != nil {
@@ -592,24 +592,24 @@ func QuestionEditor(f QuestionForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textareaField(f.ID+"-prompt", "prompt", "Question", f.Fields.Prompt, f.Error("prompt"), 3, "Markdown, like lesson text.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = textareaField(f.ID+"-prompt", "prompt", "Question", f.Fields.Prompt, f.Error(ctx, "prompt"), 3, "Markdown, like lesson text.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textareaField(f.ID+"-choices", "choices", "Choices (one per line; for “one right choice” and “several right choices”)", f.Fields.Choices, f.Error("choices"), 4, "2 to 8 lines. Blank lines are left out.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = textareaField(f.ID+"-choices", "choices", "Choices (one per line; for “one right choice” and “several right choices”)", f.Fields.Choices, f.Error(ctx, "choices"), 4, "2 to 8 lines. Blank lines are left out.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textareaField(f.ID+"-answer", "answer", "Right answer", f.Fields.Answer, f.Error("answer"), 2,
+		templ_7745c5c3_Err = textareaField(f.ID+"-answer", "answer", "Right answer", f.Fields.Answer, f.Error(ctx, "answer"), 2,
 			"One right choice: its number (1 is the first line). Several: their numbers, like 1, 3. True or false: true or false. A number: the value (1.5 or 1,5). A word or phrase: every accepted answer, one per line; case, accents and extra spaces are ignored.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = inputField(f.ID+"-tolerance", "tolerance", "Tolerance (for a number; blank is exact)", "text", f.Fields.Tolerance, f.Error("tolerance"), templ.Attributes{"inputmode": "decimal"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = inputField(f.ID+"-tolerance", "tolerance", "Tolerance (for a number; blank is exact)", "text", f.Fields.Tolerance, f.Error(ctx, "tolerance"), templ.Attributes{"inputmode": "decimal"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textareaField(f.ID+"-explanation", "explanation", "Explanation shown after answering (optional)", f.Fields.Explanation, f.Error("explanation"), 3, "").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = textareaField(f.ID+"-explanation", "explanation", "Explanation shown after answering (optional)", f.Fields.Explanation, f.Error(ctx, "explanation"), 3, "").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -9,9 +9,13 @@ import (
 	"strings"
 
 	"fieldbook/handlers"
+	"fieldbook/internal/i18n"
 	"fieldbook/internal/password"
 	"fieldbook/store"
 )
+
+// cliLanguage is the command line's language: it stays English.
+func cliLanguage() *i18n.Localizer { return i18n.Default().Localizer(i18n.Source) }
 
 const userUsage = `Usage:
   fieldbook user add --username U --role learner|volunteer|admin [--name N]
@@ -44,7 +48,7 @@ func readPassword(stdin io.Reader) (string, error) {
 		return "", fmt.Errorf("read password from stdin: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if msg := password.Validate(pw); msg != "" {
+	if msg := password.Validate(cliLanguage(), pw); msg != "" {
 		return "", fmt.Errorf("password on stdin: %s", msg)
 	}
 	return pw, nil
@@ -90,7 +94,7 @@ func cmdUserAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 		return err
 	}
 	*username = strings.ToLower(strings.TrimSpace(*username))
-	if msg := handlers.ValidateUsername(*username); msg != "" {
+	if msg := handlers.ValidateUsername(cliLanguage(), *username); msg != "" {
 		return fmt.Errorf("%w: --username: %s", errUsage, msg)
 	}
 	r := store.Role(*role)

@@ -17,6 +17,8 @@ import (
 
 	"github.com/trustelem/zxcvbn/frequency"
 	"golang.org/x/crypto/argon2"
+
+	"fieldbook/internal/i18n"
 )
 
 // Argon2id parameters: OWASP's minimum recommendation (19 MiB, t=2, p=1).
@@ -128,19 +130,20 @@ const (
 	MaxLen = 128
 )
 
-// Validate returns what is wrong with a new password, or "".
-func Validate(password string) string {
+// Validate returns what is wrong with a new password, in loc's language,
+// or "".
+func Validate(loc *i18n.Localizer, password string) string {
 	if !utf8.ValidString(password) {
-		return "The password is not valid text."
+		return loc.T("account.error.password_invalid")
 	}
 	switch n := utf8.RuneCountInString(password); {
 	case n < MinLen:
-		return "Use at least 8 characters."
+		return loc.N("account.error.password_short", MinLen)
 	case n > MaxLen:
-		return "Use at most 128 characters."
+		return loc.N("account.error.password_long", MaxLen)
 	}
 	if isCommonPassword(password) {
-		return "This is one of the most common passwords, so it is guessed first. Choose another, for example a few words together."
+		return loc.T("account.error.password_common")
 	}
 	return ""
 }
