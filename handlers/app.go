@@ -108,6 +108,8 @@ type handlerSet struct {
 	adminUsers *adminUserHandlers
 	invites    *inviteHandlers
 	language   *languageHandlers
+	me         *meHandlers
+	phones     *phoneHandlers
 	quizEdit   *quizEditHandlers
 	quizAPI    *quizAPIHandlers
 	certs      *certificateHandlers
@@ -261,7 +263,8 @@ func (a *App) newHandlers(opts Options, withSession []echo.MiddlewareFunc) (*han
 		courseEdit: &courseEditHandlers{App: a}, lessonEdit: &lessonEditHandlers{App: a},
 		dash:       &dashboardHandlers{App: a, hub: opts.Hub, heartbeat: opts.SSEHeartbeat},
 		adminUsers: &adminUserHandlers{App: a}, invites: &inviteHandlers{App: a},
-		language: &languageHandlers{App: a}, quizEdit: &quizEditHandlers{App: a}, quizAPI: &quizAPIHandlers{App: a}, certs: &certificateHandlers{App: a},
+		language: &languageHandlers{App: a}, me: &meHandlers{App: a}, phones: &phoneHandlers{App: a},
+		quizEdit: &quizEditHandlers{App: a}, quizAPI: &quizAPIHandlers{App: a}, certs: &certificateHandlers{App: a},
 	}, nil
 }
 
@@ -274,6 +277,9 @@ func (a *App) addRoutes(e *echo.Echo, table []route, chains map[bool][]echo.Midd
 		var mw []echo.MiddlewareFunc
 		if r.session == withSession {
 			mw = append(mw, chains[r.api]...)
+		}
+		if r.noStore {
+			mw = append(mw, noStore) // before the access check: refusals carry it too
 		}
 		switch r.access {
 		case forUsers:

@@ -192,7 +192,8 @@ func (h *authHandlers) recordFailure(c echo.Context, ipKey, userKey string) erro
 }
 
 // upgradeHash replaces a hash made with older Argon2id parameters now,
-// while the password is at hand. A failure only waits for the next sign-in.
+// while the password is at hand (the same password: phones keep their
+// keys). A failure only waits for the next sign-in.
 func (h *authHandlers) upgradeHash(ctx context.Context, u store.AuthUser, pw string) {
 	if !password.NeedsRehash(u.PasswordHash) {
 		return
@@ -203,7 +204,7 @@ func (h *authHandlers) upgradeHash(ctx context.Context, u store.AuthUser, pw str
 	}
 	caller := store.Caller{UserID: u.ID, Role: u.Role}
 	if err := h.store.InTx(ctx, caller, func(tx *store.Tx) error {
-		return tx.SetOwnPassword(ctx, hash)
+		return tx.UpgradeOwnPasswordHash(ctx, hash)
 	}); err != nil {
 		h.log.Warn("upgrade password hash", "err", err)
 	}

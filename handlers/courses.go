@@ -93,6 +93,9 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 	return h.render(c, http.StatusOK, course.Title, views.CoursePage(vm))
 }
 
+// noPublishedCourse answers the API for a course it cannot show.
+const noPublishedCourse = "No published course has that id."
+
 // progressJSON is the body of GET /api/courses/{id}/progress.
 type progressJSON struct {
 	CourseID   string  `json:"course_id"`
@@ -115,7 +118,7 @@ func (h *courseHandlers) courseProgressJSON(c echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return explain(err, explanations{store.ErrNotFound: "No published course has that id."})
+		return explain(err, explanations{store.ErrNotFound: noPublishedCourse})
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	return c.JSON(http.StatusOK, progressJSON{

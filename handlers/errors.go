@@ -91,6 +91,8 @@ var storeErrors = []struct {
 	{store.ErrForbidden, http.StatusForbidden, "error.forbidden"},
 	{store.ErrArchived, http.StatusConflict, "This course is archived, so it cannot be changed. Restore it first."},
 	{store.ErrQuizLesson, http.StatusConflict, quizLessonMessage},
+	{store.ErrTooManyPhones, http.StatusConflict, msgTooManyPhones},
+	{store.ErrConflict, http.StatusConflict, "This was changed at the same moment by another request. Reload the page and try again."},
 	{store.ErrLinkUsed, http.StatusGone, "This link has already been used."},
 	{store.ErrLinkExpired, http.StatusGone, "This link has expired."},
 	{store.ErrLinkUnknown, http.StatusNotFound, "This link is not valid."},

@@ -64,7 +64,7 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if isAPI(c) {
-			return newError(http.StatusUnauthorized, nil, "Sign in first.")
+			return newError(http.StatusUnauthorized, nil, signInFirst)
 		}
 		back := c.Request().URL.Path
 		if c.Request().Method != http.MethodGet {
@@ -83,6 +83,9 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		return c.Redirect(http.StatusSeeOther, target)
 	}
 }
+
+// signInFirst refuses an API request that needs a signed-in caller.
+const signInFirst = "Sign in first."
 
 // safeNext keeps a return address on this site: a local absolute path only.
 // Control characters are refused: browsers drop tabs and newlines from a

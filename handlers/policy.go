@@ -56,6 +56,9 @@ type policy struct {
 	// redact logs the route pattern instead of the path, which holds a
 	// secret (a one-time link's token).
 	redact bool
+	// noStore marks a personal answer, refusals included, never to be
+	// stored by the browser, the service worker or a proxy.
+	noStore bool
 }
 
 // The policies routes start from.
@@ -74,6 +77,7 @@ func (p policy) by(a access) policy       { p.access = a; return p }
 func (p policy) limit(n int64) policy     { p.body = n; return p }
 func (p policy) noGzip() policy           { p.gzip = false; return p }
 func (p policy) secretPath() policy       { p.redact = true; return p }
+func (p policy) personal() policy         { p.noStore = true; return p }
 func (p policy) sessionIfNeeded() policy  { p.session = sessionIfNeeded; return p }
 func (a access) String() string           { return [...]string{"anyone", "signed in", "staff", "admins"}[a] }
 func (s sessionUse) String() string       { return [...]string{"no", "yes", "when needed"}[s] }
@@ -99,6 +103,9 @@ func (p policy) notes() []string {
 	}
 	if p.redact {
 		out = append(out, "path kept out of the log")
+	}
+	if p.noStore {
+		out = append(out, "no-store")
 	}
 	return out
 }

@@ -29,6 +29,12 @@ const (
 	routeCourseProgress      routeName = "courseProgress"
 	routeSync                routeName = "sync"
 	routeMyProgress          routeName = "myProgress"
+	routeMe                  routeName = "me"
+	routeMeProgress          routeName = "meProgress"
+	routePhones              routeName = "phones"
+	routePhoneRegister       routeName = "phoneRegister"
+	routePhoneForget         routeName = "phoneForget"
+	routeAccountPhoneForget  routeName = "accountPhoneForget"
 	routeLogin               routeName = "login"
 	routeLoginSubmit         routeName = "loginSubmit"
 	routeSignup              routeName = "signup"
@@ -102,7 +108,8 @@ type route struct {
 // policies alone (routeIndex): a row may name a handler method but must not
 // call into a handler struct.
 func routeTable(h *handlerSet) []route {
-	return slices.Concat(shellRoutes(h), learnerRoutes(h), accountRoutes(h), authoringRoutes(h), quizRoutes(h), adminRoutes(h))
+	return slices.Concat(shellRoutes(h), learnerRoutes(h), phoneRoutes(h), accountRoutes(h), authoringRoutes(h),
+		quizRoutes(h), adminRoutes(h))
 }
 
 const get, post = http.MethodGet, http.MethodPost
@@ -129,8 +136,24 @@ func learnerRoutes(h *handlerSet) []route {
 		{routeLesson, get, "/lessons/:id", h.lessons.showLesson, page},
 		{routeLessonComplete, post, "/lessons/:id/complete", h.lessons.completeLesson, page.by(forUsers)},
 		{routeCourseProgress, get, "/api/courses/:id/progress", h.courses.courseProgressJSON, api.by(forUsers)},
-		{routeSync, post, "/api/progress", h.sync.syncProgress, api.by(forUsers).limit(syncBodyLimit)},
+		// Signed changes need no session (judged by their keys); the handler
+		// asks for one when the batch holds an unsigned change.
+		{routeSync, post, "/api/progress", h.sync.syncProgress, api.limit(syncBodyLimit)},
 		{routeMyProgress, get, "/me/progress", h.courses.myProgress, page.by(forUsers)},
+	}
+}
+
+// phoneRoutes are the shared phone's: who is using it and their progress
+// (the personal part no cached page carries), and the per-phone keys that
+// sign changes made offline.
+func phoneRoutes(h *handlerSet) []route {
+	return []route{
+		{routeMe, get, "/api/me", h.me.showMe, api.by(forUsers).personal()},
+		{routeMeProgress, get, "/api/me/progress", h.me.myProgress, api.by(forUsers).personal()},
+		{routePhones, get, "/api/phones", h.phones.list, api.by(forUsers).personal()},
+		{routePhoneRegister, post, "/api/phones", h.phones.register, api.by(forUsers).personal()},
+		{routePhoneForget, post, "/api/phones/:id/forget", h.phones.forgetOwn, api.by(forUsers).personal()},
+		{routeAccountPhoneForget, post, "/account/phones/:id/forget", h.phones.forgetFromAccount, page.by(forUsers)},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // Progress is a learner's standing in one course.
@@ -74,4 +75,57 @@ func (t *Tx) SetLessonCompleted(ctx context.Context, lessonID uuid.UUID, complet
 		return true, nil
 	}
 	return false, nil
+}
+
+// CourseDone is the caller's standing in one published course, with the ids
+// of the lessons done: what a phone keeps to draw that learner's progress
+// offline.
+type CourseDone struct {
+	CourseID  uuid.UUID   `db:"course_id"`
+	Total     int         `db:"total"`
+	Completed int         `db:"completed"`
+	Done      []uuid.UUID `db:"done"`
+}
+
+// myProgressSQL is the caller's progress in published, live courses: one
+// query, published lessons LEFT JOIN the caller's progress, grouped by
+// course, so a course never opened is there with nothing done.
+const myProgressSQL = `
+	SELECT c.id AS course_id,
+	       count(l.id)::int AS total,
+	       count(l.id) FILTER (WHERE p.completed)::int AS completed,
+	       coalesce(array_agg(l.id ORDER BY l.position) FILTER (WHERE p.completed), '{}') AS done
+	FROM courses c
+	LEFT JOIN lessons l ON l.course_id = c.id AND l.published
+	LEFT JOIN student_progress p
+	       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
+	WHERE c.published AND c.archived_at IS NULL`
+
+// MyProgress is the caller's progress in every published course (ordered by
+// title), in one query.
+func (t *Tx) MyProgress(ctx context.Context) ([]CourseDone, error) {
+	rows, err := t.tx.Query(ctx, myProgressSQL+` GROUP BY c.id ORDER BY c.title, c.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: my progress: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[CourseDone])
+	if err != nil {
+		return nil, fmt.Errorf("store: my progress: %w", err)
+	}
+	return list, nil
+}
+
+// MyCourseProgress is MyProgress for one course, by its primary key (a
+// page view asks for it, so it stays an index lookup). An unknown,
+// unpublished or archived course is ErrNotFound.
+func (t *Tx) MyCourseProgress(ctx context.Context, courseID uuid.UUID) (CourseDone, error) {
+	rows, err := t.tx.Query(ctx, myProgressSQL+` AND c.id = $1 GROUP BY c.id`, courseID)
+	if err != nil {
+		return CourseDone{}, fmt.Errorf("store: my course progress: %w", err)
+	}
+	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[CourseDone])
+	if err != nil {
+		return CourseDone{}, fmt.Errorf("store: my course progress: %w", mapErr(err))
+	}
+	return p, nil
 }
