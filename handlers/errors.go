@@ -177,7 +177,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	loc := a.localizer(c)
 	status, msg := e.Status, e.Text(loc)
-	if isAPI(c) {
+	if wantsJSON(c) {
 		languageHeaders(c.Response().Header(), loc.Lang())
 		_ = c.JSON(status, map[string]string{"error": msg})
 		return

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -27,25 +26,22 @@ type pwa struct {
 }
 
 func newPWA(a *App) (*pwa, error) {
-	precache := []string{pathTo(routeOffline),
-		a.assets.URL("app.css"), a.assets.URL(staticHTMX), a.assets.URL("app.js"),
+	precache := []string{pathTo(routeOffline), pathTo(routePhone),
+		a.assets.URL("app.css"), a.assets.URL("app.js"),
 		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
-	routes, paths, err := workerRoutesJSON()
-	if err != nil {
-		return nil, err
-	}
+	// app.js carries the route table's paths too, so the assets' version
+	// follows them.
 	sum := sha256.New()
 	sum.Write([]byte(a.assets.Version))
-	sum.Write(routes)
 	sum.Write(sw.Source)
 	sum.Write([]byte(a.catalog.Version()))
 	version := hex.EncodeToString(sum.Sum(nil))[:12]
-	list, err := json.Marshal(precache)
+	// The worker's language is the source language until it follows the
+	// learner's (issue 13); the page gets the same constants (app.js).
+	script, err := scriptPrelude(map[string]any{"VERSION": version, "PRECACHE": precache})
 	if err != nil {
 		return nil, err
 	}
-	script := fmt.Appendf(nil, "const VERSION = %q;\nconst PRECACHE = %s;\nconst ROUTES = %s;\nconst PATHS = %s;\n",
-		version, list, routes, paths)
 	script = append(script, sw.Source...)
 
 	manifests := map[string][]byte{}
@@ -97,20 +93,23 @@ func (a *App) requestedLanguage(c echo.Context) *i18n.Localizer {
 	return a.localizer(c)
 }
 
-// workerRoutesJSON is what the worker knows of the route table: ROUTES, a
-// regular expression source per route name (parameters captured in order),
-// and PATHS, the patterns to fill (":id" and the like).
-func workerRoutesJSON() (routes, paths []byte, err error) {
-	res, ps := map[routeName]string{}, map[routeName]string{}
+// scriptPrelude is what the server puts in front of the worker and of
+// app.js (sw.Prelude): the shared constants, the route table's paths the
+// scripts use (FB.routes, FB.paths), and extra constants.
+func scriptPrelude(extra map[string]any) ([]byte, error) {
+	return sw.Prelude("en", workerRoutesOf(), extra)
+}
+
+// workerRoutesOf is what the scripts know of the route table: a regular
+// expression source per route name (parameters captured in order), and the
+// pattern to fill (":id" and the like).
+func workerRoutesOf() sw.Routes {
+	r := sw.Routes{Patterns: map[string]string{}, Paths: map[string]string{}}
 	for _, n := range workerRoutes {
 		p := routeIndex.byName[n].path
-		res[n], ps[n] = pathRegexp(p), p
+		r.Patterns[string(n)], r.Paths[string(n)] = pathRegexp(p), p
 	}
-	if routes, err = json.Marshal(res); err != nil {
-		return nil, nil, err
-	}
-	paths, err = json.Marshal(ps)
-	return routes, paths, err
+	return r
 }
 
 // pathRegexp is a route path as an anchored regular expression, each
@@ -159,6 +158,13 @@ func (p *pwa) webManifest(c echo.Context) error {
 // /offline?lang=<tag> is the copy in one language.
 func (p *pwa) offlinePage(c echo.Context) error {
 	page := p.page(c, p.requestedLanguage(c).T("offline.page_title"))
-	page.User, page.Bare = nil, true
+	page.User, page.Neutral, page.Bare = nil, true, true
 	return p.renderPage(c, http.StatusOK, page, views.OfflinePage(views.Offline{HomeURL: homeURL()}))
+}
+
+// phonePage is "Who is learning?", precached by the service worker like the
+// offline page: neutral, its list drawn by app.js from the phone's storage.
+func (p *pwa) phonePage(c echo.Context) error {
+	return p.renderNeutral(c, http.StatusOK, p.requestedLanguage(c).T("nav.who_is_learning"),
+		views.PhonePage(views.Phone{LoginURL: loginURL(pathTo(routePhone))}))
 }

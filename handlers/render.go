@@ -33,7 +33,7 @@ func (a *App) page(c echo.Context, title string) views.Page {
 	if signedIn(c) {
 		name, _ := c.Get(ctxName).(string)
 		caller := callerOf(c)
-		p.User = &views.User{ID: caller.UserID.String(), DisplayName: name,
+		p.User = &views.User{ID: caller.UserID.String(), DisplayName: name, Role: string(caller.Role),
 			Staff: caller.Role.Staff(), Admin: caller.Role == store.RoleAdmin}
 	}
 	return p
@@ -43,7 +43,7 @@ func (a *App) page(c echo.Context, title string) views.Page {
 var siteNav = sync.OnceValue(func() views.Nav {
 	return views.Nav{
 		Home: homeURL(), Language: pathTo(routeLanguage), Studio: studioURL(), Admin: adminUsersURL(""),
-		MyProgress: myProgressURL(), Logout: pathTo(routeLogout), Signup: pathTo(routeSignup),
+		MyProgress: myProgressURL(), Logout: pathTo(routeLogout), Signup: pathTo(routeSignup), Phone: pathTo(routePhone),
 	}
 })
 
@@ -83,6 +83,16 @@ func whole(page templ.Component) func() (templ.Component, error) {
 	return func() (templ.Component, error) { return page, nil }
 }
 
+// renderNeutral renders a page that is the same for every caller, always
+// whole (for htmx requests too): the service worker caches it and shows it
+// to whoever holds the phone, so the layout gets no user; app.js draws the
+// personal part.
+func (a *App) renderNeutral(c echo.Context, status int, title string, content templ.Component) error {
+	p := a.page(c, title)
+	p.User, p.Neutral = nil, true
+	return a.write(c, status, views.Layout(p, content))
+}
+
 // renderPage renders content in the layout with a page model the caller
 // made, for htmx requests too: the offline page is always a whole page.
 func (a *App) renderPage(c echo.Context, status int, p views.Page, content templ.Component) error {
@@ -101,7 +111,8 @@ func (a *App) write(c echo.Context, status int, comp templ.Component) error {
 	h.Add("Vary", "HX-Request")
 	languageHeaders(h, loc.Lang())
 	if h.Get("Cache-Control") == "" {
-		// Pages carry the user's own progress: never in shared caches.
+		// Pages are per session (sign-in state, the session cookie):
+		// never in shared caches.
 		h.Set("Cache-Control", "private, no-cache")
 	}
 	return c.HTMLBlob(status, buf.Bytes())

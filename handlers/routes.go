@@ -21,6 +21,7 @@ const (
 	routeWorker              routeName = "worker"
 	routeManifest            routeName = "manifest"
 	routeOffline             routeName = "offline"
+	routePhone               routeName = "phone"
 	routeMedia               routeName = "media"
 	routeHome                routeName = "home"
 	routeCourse              routeName = "course"
@@ -123,6 +124,8 @@ func shellRoutes(h *handlerSet) []route {
 		{routeWorker, get, "/sw.js", h.pwa.serviceWorker, shell},
 		{routeManifest, get, "/manifest.webmanifest", h.pwa.webManifest, shell},
 		{routeOffline, get, "/offline", h.pwa.offlinePage, shell},
+		// "Who is learning?": neutral, precached like the offline page.
+		{routePhone, get, "/phone", h.pwa.phonePage, shell},
 		// Public files need no session; a draft's files load it when asked.
 		{routeMedia, get, "/media/:sha256/:name", h.media.serve, bare.sessionIfNeeded()},
 	}
@@ -259,9 +262,11 @@ var paramPatterns = map[string]string{
 	"code":      "[^/]+",
 }
 
-// workerRoutes are the routes the service worker recognises or calls.
+// workerRoutes are the routes the service worker and app.js recognise or
+// call.
 var workerRoutes = []routeName{routeHome, routeCourse, routeLesson, routeLessonComplete,
-	routeMedia, routeStatic, routeSync, routeOffline}
+	routeMedia, routeStatic, routeSync, routeOffline, routePhone, routeLogout, routeWorker,
+	routeMe, routeMeProgress, routePhones, routePhoneForget}
 
 // routeIndex holds the table's paths and policies, by name and by path.
 // (Set in init: the handlers the table names use the URL builders, which

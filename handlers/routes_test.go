@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -120,18 +121,25 @@ func TestWorkerPatterns(t *testing.T) {
 	if m := re(routeLessonComplete).FindStringSubmatch(lessonCompleteURL(uuid.MustParse(id))); m == nil || m[1] != id {
 		t.Errorf("the completion pattern does not capture the lesson id: %v", m)
 	}
-	routes, paths, err := workerRoutesJSON()
+	// Whatever the scripts name must be something the server sends them.
+	sent := workerRoutesOf()
+	app, err := os.ReadFile("../static/app.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Whatever sw.js names must be something the server sends it.
-	for _, m := range regexp.MustCompile(`\b(ROUTES|PATHS)\.(\w+)`).FindAllStringSubmatch(string(sw.Source), -1) {
-		sent := routes
-		if m[1] == "PATHS" {
-			sent = paths
+	for name, src := range map[string][]byte{"sw/sw.js": sw.Source, "sw/shared.js": sw.Shared, "static/app.js": app} {
+		uses := regexp.MustCompile(`\bFB\.(routes|paths)\.(\w+)`).FindAllStringSubmatch(string(src), -1)
+		for _, m := range uses {
+			table := sent.Patterns
+			if m[1] == "paths" {
+				table = sent.Paths
+			}
+			if table[m[2]] == "" {
+				t.Errorf("%s uses FB.%s.%s, which the server does not send", name, m[1], m[2])
+			}
 		}
-		if !strings.Contains(string(sent), `"`+m[2]+`":`) {
-			t.Errorf("sw.js uses %s.%s, which the server does not send", m[1], m[2])
+		if name != "sw/shared.js" && len(uses) == 0 {
+			t.Errorf("%s names no route: are its paths written out again?", name)
 		}
 	}
 }

@@ -1,6 +1,10 @@
 package views
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/a-h/templ"
+)
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
@@ -23,4 +27,18 @@ func progressCount(n int) string {
 		return "1 progress record"
 	}
 	return strconv.Itoa(n) + " progress records"
+}
+
+// whoAttr is data-who (and data-via) on <html> for a page drawn for its
+// caller: their role, or "out". A neutral page has none until app.js sets
+// it.
+func whoAttr(p Page) templ.Attributes {
+	switch {
+	case p.Neutral:
+		return templ.Attributes{}
+	case p.User == nil:
+		return templ.Attributes{"data-who": "out"}
+	default:
+		return templ.Attributes{"data-who": p.User.Role, "data-via": "session"}
+	}
 }

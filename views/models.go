@@ -3,7 +3,7 @@
 // for each page.
 package views
 
-import "fmt"
+import "fieldbook/sw"
 
 // Page is what the layout needs around every page.
 type Page struct {
@@ -20,8 +20,13 @@ type Page struct {
 	ManifestURL string
 	// Here is where the language picker comes back to (path and query).
 	Here string
-	// Bare leaves out the user's name and forms: for the offline page, which
-	// is cached once and shown to whoever is offline.
+	// Neutral marks a page that is the same for everyone: the service
+	// worker caches it and shows it to whoever holds the phone. It carries
+	// no name, user id, role-specific choice or progress; app.js draws the
+	// personal part for the learner the phone knows.
+	Neutral bool
+	// Bare leaves out the language picker: for the offline page, shown
+	// when no network can take the choice.
 	Bare bool
 	// Scripts are extra deferred scripts, after htmx: the SSE extension,
 	// loaded only on the pages that use it.
@@ -40,6 +45,8 @@ type Nav struct {
 	MyProgress string
 	Logout     string
 	Signup     string
+	// Phone is "Who is learning?".
+	Phone string
 }
 
 // Assets are the URLs of the static files, each under its content hash.
@@ -58,8 +65,10 @@ type User struct {
 	// ID tags completions queued offline with their owner.
 	ID          string
 	DisplayName string
-	// Staff (volunteers and admins) get the authoring links and styles;
-	// Admin the admin pages.
+	// Role is the page's data-who, which the stylesheet reads; Staff
+	// (volunteers and admins) get the authoring links and styles, Admin the
+	// admin pages.
+	Role  string
 	Staff bool
 	Admin bool
 }
@@ -68,6 +77,9 @@ type User struct {
 type ProgressBar struct {
 	Completed int
 	Total     int
+	// Unknown leaves the learner's numbers out (a neutral page): app.js
+	// fills them in.
+	Unknown bool
 }
 
 // Percent is the rounded percentage, 0 for an empty course.
@@ -81,24 +93,24 @@ func (p ProgressBar) Percent() int {
 // Text is the progress said in words, for people and screen readers.
 func (p ProgressBar) Text() string {
 	if p.Total == 0 {
-		return "No lessons yet"
+		return sw.Format("en", "no_lessons", 0, nil)
 	}
-	return fmt.Sprintf("%d of %d lessons done (%d%%)", p.Completed, p.Total, p.Percent())
+	return sw.Format("en", "progress", p.Total, map[string]int{"done": p.Completed, "total": p.Total, "pct": p.Percent()})
 }
 
 // CourseCard is one course on the home page.
 type CourseCard struct {
-	URL          string
-	Title        string
-	Description  string
-	Progress     ProgressBar
-	ShowProgress bool
+	ID          string
+	URL         string
+	Title       string
+	Description string
+	// Progress carries the course's total only: the page is neutral.
+	Progress ProgressBar
 }
 
 // Home is the course list.
 type Home struct {
-	Courses  []CourseCard
-	SignedIn bool
+	Courses []CourseCard
 	// SignupURL and LoginURL invite the anonymous to keep track.
 	SignupURL string
 	LoginURL  string
@@ -111,33 +123,35 @@ type LessonLink struct {
 	Number          int
 	Title           string
 	DurationMinutes int
-	Completed       bool
 }
 
 // Course is a course page.
 type Course struct {
-	HomeURL      string
-	Title        string
-	Description  string
-	Lessons      []LessonLink
-	Progress     ProgressBar
-	ShowProgress bool
+	HomeURL     string
+	ID          string
+	Title       string
+	Description string
+	Lessons     []LessonLink
+	// Progress carries the course's total only: the page is neutral.
+	Progress ProgressBar
 	// SaveURLs are what "Save this course for offline" fetches: the course
 	// page, every lesson and the media files they show, space-separated.
 	SaveURLs string
 }
 
 // LessonStatus is the part of a lesson page that changes when the learner
-// marks it complete: the button and the course progress. htmx swaps it.
+// marks it complete: the buttons and the course progress. It carries no
+// learner: app.js draws their state.
 type LessonStatus struct {
 	LessonID    string
-	UserID      string
+	CourseID    string
 	CompleteURL string
-	Completed   bool
-	Progress    ProgressBar
-	SignedIn    bool
-	LoginURL    string
-	CourseURL   string
+	// Total is the number of published lessons in the course.
+	Total int
+	// LoginURL and PhoneURL are the ways in: signing in, or picking one's
+	// name on this phone.
+	LoginURL string
+	PhoneURL string
 }
 
 // Lesson is a lesson page.
@@ -178,6 +192,11 @@ type Error struct {
 	Title   string
 	Message string
 	HomeURL string
+}
+
+// Phone is "Who is learning?"; LoginURL signs in and comes back to it.
+type Phone struct {
+	LoginURL string
 }
 
 // Offline is the page the service worker shows for a page it never saved.
