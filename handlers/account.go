@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -156,9 +157,15 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if !form.Valid() {
 		return h.page(c, http.StatusUnprocessableEntity, form, "")
 	}
-	ok, err := h.checkOwnPassword(c, current)
+	attempt := store.Attempt{Key: "passwd:" + callerOf(c).UserID.String(), Throttle: passwordChangeThrottle}
+	locked, ok, err := h.checkCurrentPassword(c, attempt, current)
 	if err != nil {
 		return err
+	}
+	if !locked.IsZero() {
+		form.Fail("current_password", "account.error.throttle_password", "count", h.waitSeconds(locked))
+		h.setRetryAfter(c, locked)
+		return h.page(c, http.StatusTooManyRequests, form, "")
 	}
 	if !ok {
 		form.Fail("current_password", "That is not your current password.")
@@ -175,6 +182,9 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	renewed := h.sessions.Token(ctx)
 	device := deviceHint(c.Request().UserAgent())
 	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
+		if err := tx.ThrottleReset(ctx, attempt.Key); err != nil {
+			return err
+		}
 		if err := tx.SetOwnPassword(ctx, hash); err != nil {
 			return err
 		}
@@ -192,22 +202,39 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, accountURL("password"))
 }
 
-// checkOwnPassword reports whether password is the caller's own. The hash
-// is read as at sign-in: no caller role may read it directly.
-func (h *accountHandlers) checkOwnPassword(c echo.Context, pw string) (bool, error) {
-	user, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.User, error) {
-		return tx.UserByID(ctx, callerOf(c).UserID)
+// checkCurrentPassword checks the caller's current password, throttled per
+// account like sign-in: the attempt is counted before the check (locked is
+// the lock's end when too many failed), and taken back if the server was too
+// busy to check. The hash is read as at sign-in: no caller role may read it
+// directly.
+func (h *accountHandlers) checkCurrentPassword(c echo.Context, attempt store.Attempt, pw string) (locked time.Time, ok bool, err error) {
+	type reserved struct {
+		locked time.Time
+		user   store.User
+	}
+	r, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (r reserved, err error) {
+		if r.locked, err = tx.ThrottleReserve(ctx, h.now(), attempt); err != nil || !r.locked.IsZero() {
+			return r, err
+		}
+		r.user, err = tx.UserByID(ctx, callerOf(c).UserID)
+		return r, err
 	})
-	if err != nil {
-		return false, err
+	if err != nil || !r.locked.IsZero() {
+		return r.locked, false, err
 	}
 	auth, err := runTx(c, store.Anonymous, h.store.ReadTx, func(ctx context.Context, tx *store.Tx) (store.AuthUser, error) {
-		return tx.UserForSignIn(ctx, user.Username)
+		return tx.UserForSignIn(ctx, r.user.Username)
 	})
 	if err != nil {
-		return false, err
+		return r.locked, false, err
 	}
-	return password.Check(c.Request().Context(), pw, auth.PasswordHash)
+	if ok, err = password.Check(c.Request().Context(), pw, auth.PasswordHash); err != nil {
+		_, ferr := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (struct{}, error) {
+			return struct{}{}, tx.ThrottleForgive(ctx, attempt)
+		})
+		return r.locked, false, errors.Join(err, ferr)
+	}
+	return r.locked, ok, nil
 }
 
 // endOtherSessions is "Sign out everywhere else": it ends the other

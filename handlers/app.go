@@ -58,6 +58,13 @@ type Options struct {
 	Ready func(context.Context) error
 	// MediaMaxBytes is the largest lesson media upload.
 	MediaMaxBytes int64
+	// Clock is the time throttles count by (time.Now); tests move it
+	// instead of waiting for locks to end.
+	Clock func() time.Time
+	// SessionRecheck is how often an open event stream checks that its
+	// session still stands: sign-out, a role change or a disabled account
+	// end the stream within it.
+	SessionRecheck time.Duration
 }
 
 // check refuses incomplete options: every default lives in
@@ -68,6 +75,7 @@ func (o Options) check() error {
 		"Logger": o.Logger == nil, "SessionIdle": o.SessionIdle <= 0, "SessionLifetime": o.SessionLifetime <= 0,
 		"AdminSessionIdle": o.AdminSessionIdle <= 0, "AdminSessionLifetime": o.AdminSessionLifetime <= 0,
 		"Hub": o.Hub == nil, "SSEHeartbeat": o.SSEHeartbeat <= 0, "MediaMaxBytes": o.MediaMaxBytes <= 0,
+		"Clock": o.Clock == nil, "SessionRecheck": o.SessionRecheck <= 0,
 	} {
 		if zero {
 			missing = append(missing, name)
@@ -89,6 +97,8 @@ type App struct {
 	catalog  *i18n.Catalog
 	// adminIdle and adminLifetime bound admin sessions more tightly.
 	adminIdle, adminLifetime time.Duration
+	// now is the clock throttles count by (Options.Clock).
+	now func() time.Time
 }
 
 // handlerSet is every handler struct the route table calls.
@@ -133,7 +143,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 		return nil, nil, err
 	}
 	a := &App{store: st, assets: assets, log: opts.Logger, catalog: i18n.Default(),
-		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime}
+		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
 	a.sessions = newSessions(st, opts)
 	a.sessions.ErrorFunc = a.sessionError(false)
 	e := a.newEcho(opts.TrustedProxies)
@@ -265,11 +275,11 @@ func (a *App) newHandlers(opts Options, withSession []echo.MiddlewareFunc) (*han
 		m.forCaller = withSession[i](m.forCaller)
 	}
 	return &handlerSet{
-		app: a, health: &health{ready: opts.Ready}, pwa: p, media: m,
+		app: a, health: &health{ready: opts.Ready, log: opts.Logger}, pwa: p, media: m,
 		courses: &courseHandlers{App: a}, lessons: &lessonHandlers{App: a}, sync: &syncHandlers{App: a},
 		auth: &authHandlers{App: a}, account: &accountHandlers{App: a},
 		courseEdit: &courseEditHandlers{App: a}, lessonEdit: &lessonEditHandlers{App: a},
-		dash:       &dashboardHandlers{App: a, hub: opts.Hub, heartbeat: opts.SSEHeartbeat},
+		dash:       &dashboardHandlers{App: a, hub: opts.Hub, heartbeat: opts.SSEHeartbeat, recheck: opts.SessionRecheck},
 		adminUsers: &adminUserHandlers{App: a}, invites: &inviteHandlers{App: a},
 		language: &languageHandlers{App: a}, me: &meHandlers{App: a}, phones: &phoneHandlers{App: a},
 		quizEdit: &quizEditHandlers{App: a}, quizAPI: &quizAPIHandlers{App: a}, certs: &certificateHandlers{App: a},

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"math"
 	"net/http"
@@ -59,32 +60,40 @@ func validateDisplayName(loc *i18n.Localizer, name, missing string) string {
 var (
 	// ipThrottle: per client address, all usernames together.
 	ipThrottle = store.Throttle{Threshold: 10, Max: 5 * time.Minute}
-	// accountThrottle: per username, from every address.
+	// accountThrottle: per username, from every address and device that
+	// has not signed in to the account before.
 	accountThrottle = store.Throttle{Threshold: 5, Max: 15 * time.Minute}
+	// deviceThrottle: per account, for a device that has signed in to it
+	// before (deviceCookie): a smaller budget of its own, which strangers
+	// locking the account cannot use up (docs/security.md).
+	deviceThrottle = store.Throttle{Threshold: 3, Max: 15 * time.Minute}
+	// passwordChangeThrottle: wrong current passwords per account on
+	// "Change password", so a stolen session cannot guess it.
+	passwordChangeThrottle = store.Throttle{Threshold: 5, Max: 15 * time.Minute}
 	// signupThrottle: sign-ups per address; a class signing up on one Wi-Fi
 	// stays well under it.
 	signupThrottle = store.Throttle{Threshold: 50, Max: 10 * time.Minute}
 )
 
 // waitSeconds is how long until a throttle lock ends, at least 1 second.
-func waitSeconds(until time.Time) int {
-	return max(int(math.Ceil(time.Until(until).Seconds())), 1)
+func (a *App) waitSeconds(until time.Time) int {
+	return max(int(math.Ceil(until.Sub(a.now()).Seconds())), 1)
 }
 
 // setRetryAfter tells the client when a throttled request may be tried again.
-func setRetryAfter(c echo.Context, until time.Time) {
-	c.Response().Header().Set("Retry-After", strconv.Itoa(waitSeconds(until)))
+func (a *App) setRetryAfter(c echo.Context, until time.Time) {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(a.waitSeconds(until)))
 }
 
 // refuseThrottled tells the form's sender to wait for the lock to end: key
 // is the throttle's message, which counts the seconds.
-func refuseThrottled(f *views.Form, key string, until time.Time) {
-	f.Refuse(key, "count", waitSeconds(until))
+func (a *App) refuseThrottled(f *views.Form, key string, until time.Time) {
+	f.Refuse(key, "count", a.waitSeconds(until))
 }
 
 // throttled answers 429 with Retry-After and the form, message included.
 func (h *authHandlers) throttled(c echo.Context, until time.Time, page templ.Component, title string) error {
-	setRetryAfter(c, until)
+	h.setRetryAfter(c, until)
 	return h.render(c, http.StatusTooManyRequests, title, page)
 }
 
@@ -104,15 +113,20 @@ func (h *authHandlers) showSignup(c echo.Context) error {
 }
 
 // signInAttempt is what sign-in reads before checking a password: any
-// throttle lock, and the account if there is one.
+// throttle lock, else the attempt it reserved and the account if there is
+// one.
 type signInAttempt struct {
-	locked time.Time
-	user   store.AuthUser
-	found  bool
+	locked   time.Time
+	attempts []store.Attempt
+	user     store.AuthUser
+	found    bool
 }
 
 // login checks the credentials and starts a fresh session. An unknown user
-// and a wrong password get the same message and take the same time.
+// and a wrong password get the same message and take the same time. The
+// attempt is counted before the password is checked (reserveSignIn), so
+// parallel requests cannot check more passwords than the throttle allows;
+// a right password is forgiven.
 func (h *authHandlers) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	if err := readForm(c); err != nil {
@@ -133,23 +147,12 @@ func (h *authHandlers) login(c echo.Context) error {
 	if !form.Valid() {
 		return h.render(c, http.StatusUnprocessableEntity, title, views.LoginPage(form))
 	}
-	ipKey, userKey := "ip:"+c.RealIP(), "user:"+form.Username
-	at, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (at signInAttempt, err error) {
-		if at.locked, err = tx.ThrottledUntil(ctx, ipKey, userKey); err != nil || !at.locked.IsZero() {
-			return at, err
-		}
-		at.user, err = tx.UserForSignIn(ctx, form.Username)
-		at.found = err == nil
-		if errors.Is(err, store.ErrNotFound) {
-			err = nil
-		}
-		return at, err
-	})
+	at, err := h.reserveSignIn(c, form.Username)
 	if err != nil {
 		return err
 	}
 	if !at.locked.IsZero() {
-		refuseThrottled(&form.Form, "auth.error.throttle_signin", at.locked)
+		h.refuseThrottled(&form.Form, "auth.error.throttle_signin", at.locked)
 		return h.throttled(c, at.locked, views.LoginPage(form), title)
 	}
 	hash := at.user.PasswordHash
@@ -158,18 +161,14 @@ func (h *authHandlers) login(c echo.Context) error {
 	}
 	ok, err := password.Check(ctx, pw, hash)
 	if err != nil {
-		return err
+		// Not checked (the server is busy): the attempt does not count.
+		return errors.Join(err, h.settleSignIn(c, at.attempts, false))
 	}
 	if !at.found || !ok {
-		if err := h.recordFailure(c, ipKey, userKey); err != nil {
-			return err
-		}
 		form.Refuse("auth.error.wrong")
 		return h.render(c, http.StatusUnauthorized, title, views.LoginPage(form))
 	}
-	if err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		return tx.ThrottleReset(ctx, userKey)
-	}); err != nil {
+	if err := h.settleSignIn(c, at.attempts, true); err != nil {
 		return err
 	}
 	h.upgradeHash(ctx, at.user, pw)
@@ -179,15 +178,62 @@ func (h *authHandlers) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, form.Next)
 }
 
-// recordFailure counts a failed sign-in against the address and the account.
-func (h *authHandlers) recordFailure(c echo.Context, ipKey, userKey string) error {
+// signInAttempts are the throttle keys a sign-in counts against: a device
+// that has signed in to the account before has its own budget for it;
+// anyone else counts against the account and the client address.
+func signInAttempts(ip, username string, device []byte, known bool) []store.Attempt {
+	if known {
+		return []store.Attempt{{Key: "device:" + hex.EncodeToString(device) + ":" + username, Throttle: deviceThrottle}}
+	}
+	return []store.Attempt{
+		{Key: "ip:" + ip, Throttle: ipThrottle},
+		{Key: "user:" + username, Throttle: accountThrottle},
+	}
+}
+
+// reserveSignIn counts a sign-in attempt (unless a key is locked: then
+// locked is its end) and looks the account up, in one transaction that
+// commits before any password is checked.
+func (h *authHandlers) reserveSignIn(c echo.Context, username string) (signInAttempt, error) {
+	device := deviceHash(c)
+	return anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (at signInAttempt, err error) {
+		known := false
+		if device != nil {
+			if known, err = tx.DeviceKnown(ctx, device, username); err != nil {
+				return at, err
+			}
+		}
+		at.attempts = signInAttempts(c.RealIP(), username, device, known)
+		if at.locked, err = tx.ThrottleReserve(ctx, h.now(), at.attempts...); err != nil || !at.locked.IsZero() {
+			return at, err
+		}
+		at.user, err = tx.UserForSignIn(ctx, username)
+		at.found = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+		return at, err
+	})
+}
+
+// settleSignIn takes back a sign-in's reserved attempt: after the right
+// password the account's (or device's) count starts again and the address's
+// loses this one; when the password was never checked, each loses this one.
+func (h *authHandlers) settleSignIn(c echo.Context, attempts []store.Attempt, success bool) error {
 	ctx := c.Request().Context()
 	return h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		if _, err := tx.ThrottleFailure(ctx, ipKey, ipThrottle); err != nil {
-			return err
+		for _, a := range attempts {
+			var err error
+			if success && !strings.HasPrefix(a.Key, "ip:") {
+				err = tx.ThrottleReset(ctx, a.Key)
+			} else {
+				err = tx.ThrottleForgive(ctx, a)
+			}
+			if err != nil {
+				return err
+			}
 		}
-		_, err := tx.ThrottleFailure(ctx, userKey, accountThrottle)
-		return err
+		return nil
 	})
 }
 
@@ -227,19 +273,15 @@ func (h *authHandlers) signup(c echo.Context) error {
 	if !form.Valid() {
 		return h.render(c, http.StatusUnprocessableEntity, title, views.SignupPage(form))
 	}
-	signupKey := "signup-ip:" + c.RealIP()
-	locked, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (locked time.Time, err error) {
-		if locked, err = tx.ThrottledUntil(ctx, signupKey); err != nil || !locked.IsZero() {
-			return locked, err
-		}
-		_, err = tx.ThrottleFailure(ctx, signupKey, signupThrottle)
-		return locked, err
+	signup := store.Attempt{Key: "signup-ip:" + c.RealIP(), Throttle: signupThrottle}
+	locked, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (time.Time, error) {
+		return tx.ThrottleReserve(ctx, h.now(), signup)
 	})
 	if err != nil {
 		return err
 	}
 	if !locked.IsZero() {
-		refuseThrottled(&form.Form, "auth.error.throttle_signup", locked)
+		h.refuseThrottled(&form.Form, "auth.error.throttle_signup", locked)
 		return h.throttled(c, locked, views.SignupPage(form), title)
 	}
 	hash, err := password.Hash(ctx, pw)
@@ -308,6 +350,9 @@ func (h *authHandlers) startSession(c echo.Context, id, role, name string, fresh
 	}
 	caller := store.Caller{UserID: uid, Role: store.Role(role)}
 	if err := h.recordSession(c, caller); err != nil {
+		return err
+	}
+	if err := h.rememberDevice(c, caller); err != nil {
 		return err
 	}
 	return h.settleLanguage(c, caller, fresh)

@@ -27,6 +27,24 @@ const staleSlack = 5 * time.Second
 // bytes in that time is gone.
 const writeWait = 15 * time.Second
 
+// sessionStands reports whether the stream's session still exists and still
+// holds caller with the same role: signing out, ending sessions, a role
+// change and a disable all delete it. It reads the session afresh, through
+// the session manager's store, not from the request's copy. While the
+// database cannot be reached nothing can be revoked either, so the stream
+// carries on (it is told to re-read when the listener is back) and the
+// next check decides.
+func (h *dashboardHandlers) sessionStands(token string, caller store.Caller) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sctx, err := h.sessions.Load(ctx, token)
+	if err != nil {
+		return store.Unavailable(err) || errors.Is(err, context.DeadlineExceeded)
+	}
+	return h.sessions.GetString(sctx, sessUserID) == caller.UserID.String() &&
+		h.sessions.GetString(sctx, sessRole) == string(caller.Role)
+}
+
 // streamEvents is GET /courses/{id}/dashboard/events: Server-Sent Events
 // for a course's dashboard. "progress" says a learner's progress changed
 // (the page re-reads its live block); "refresh" says the page may have
@@ -74,7 +92,7 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 			return nil
 		}
 	}
-	h.pump(c.Request().Context(), s, send)
+	h.pump(c.Request().Context(), s, callerOf(c), send)
 	return nil
 }
 
@@ -86,8 +104,9 @@ func (h *dashboardHandlers) subscribe(c echo.Context, course uuid.UUID) (*stream
 	case errors.Is(err, errTooManyStreams):
 		return nil, newError(http.StatusTooManyRequests, err, "Too many dashboards are open for your account. Close one and reload.")
 	case errors.Is(err, errServerFull):
-		c.Response().Header().Set("Retry-After", "30")
-		return nil, newError(http.StatusServiceUnavailable, err, "This server has too many live dashboards open. The dashboard retries by itself.")
+		e := newError(http.StatusServiceUnavailable, err, "This server has too many live dashboards open. The dashboard retries by itself.")
+		e.RetryAfter = 30
+		return nil, e
 	case errors.Is(err, errHubClosed):
 		return nil, newError(http.StatusServiceUnavailable, err, "The server is restarting. The dashboard reconnects by itself.")
 	}
@@ -114,11 +133,15 @@ func openStream(c echo.Context) func(msg string) error {
 }
 
 // pump sends the stream's events until the client leaves, the stream is
-// dropped or the hub shuts: bursts coalesced into one progress message,
-// refreshes at once, a heartbeat in between.
-func (h *dashboardHandlers) pump(ctx context.Context, s *stream, send func(string) error) {
+// dropped, the hub shuts or the caller's session ends (checked every
+// recheck): bursts coalesced into one progress message, refreshes at once,
+// a heartbeat in between.
+func (h *dashboardHandlers) pump(ctx context.Context, s *stream, caller store.Caller, send func(string) error) {
 	beat := time.NewTicker(h.heartbeat)
 	defer beat.Stop()
+	token := h.sessions.Token(ctx)
+	recheck := time.NewTicker(h.recheck)
+	defer recheck.Stop()
 	flush := time.NewTimer(time.Hour)
 	flush.Stop()
 	var pending *store.ProgressEvent
@@ -156,6 +179,12 @@ func (h *dashboardHandlers) pump(ctx context.Context, s *stream, send func(strin
 			pending, count = nil, 0
 		case <-beat.C:
 			msg = ": ping\n\n"
+		case <-recheck.C:
+			if !h.sessionStands(token, caller) {
+				// The browser reconnects, is sent to sign in, and stops.
+				return
+			}
+			continue
 		}
 		if err := send(msg); err != nil {
 			return

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/internal/i18n"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -39,6 +40,9 @@ type Error struct {
 	Args    []any
 	// Cause is what went wrong underneath; it is logged, never shown.
 	Cause error
+	// RetryAfter, in seconds, tells the client when trying again may work
+	// (the Retry-After header); 0 says nothing.
+	RetryAfter int
 }
 
 // Error is the status, the message in the source language and the cause,
@@ -120,10 +124,16 @@ func explain(err error, msgs explanations, args ...any) error {
 	return err
 }
 
+// unavailableRetry is the Retry-After, in seconds, while the database is
+// unreachable.
+const unavailableRetry = 5
+
 // asError is any error as the Error the person sees: ours as it is, Echo's
 // (a 404 or 405 from the router, a 413 from the body limit) and the
-// store's by their status, anything else a generic 500.
-func asError(err error) *Error {
+// store's by their status, anything else a generic 500. A moment's
+// overload (the database away, the sync budget spent, too many password
+// checks waiting) says when to try again.
+func (a *App) asError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
@@ -146,8 +156,21 @@ func asError(err error) *Error {
 		}
 		return newError(he.Code, err, msg)
 	}
-	if store.Unavailable(err) {
-		return newError(http.StatusServiceUnavailable, err, unavailableMessage)
+	var limited *store.RateLimitError
+	switch {
+	case store.Unavailable(err):
+		e := newError(http.StatusServiceUnavailable, err, unavailableMessage)
+		e.RetryAfter = unavailableRetry
+		return e
+	case errors.As(err, &limited):
+		wait := a.waitSeconds(limited.Until)
+		e := newError(http.StatusTooManyRequests, err, "sync.error.throttle", "count", wait)
+		e.RetryAfter = wait
+		return e
+	case errors.Is(err, password.ErrBusy):
+		e := newError(http.StatusServiceUnavailable, err, "error.busy")
+		e.RetryAfter = 2
+		return e
 	}
 	for _, se := range storeErrors {
 		if errors.Is(err, se.err) {
@@ -164,13 +187,14 @@ func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	e := asError(err)
+	e := a.asError(err)
+	if e.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	switch {
-	case store.Unavailable(err):
-		// An outage of the database, not a bug: /readyz reports it too.
-		c.Response().Header().Set("Retry-After", "5")
-		a.log.Warn("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	case e.Status == http.StatusServiceUnavailable:
+		// An outage (the database, a shutdown) or an overload, not a bug:
+		// /readyz reports the database too.
 		a.log.Warn("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	case e.Status >= 500:
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
@@ -226,7 +250,7 @@ func (a *App) sessionError(api bool) func(http.ResponseWriter, *http.Request, er
 		logf := a.log.Error
 		if store.Unavailable(err) {
 			status, key, logf = http.StatusServiceUnavailable, unavailableMessage, a.log.Warn
-			w.Header().Set("Retry-After", "5")
+			w.Header().Set("Retry-After", strconv.Itoa(unavailableRetry))
 		}
 		logf("session", "method", r.Method, "path", r.URL.Path, "err", err)
 		lang := negotiate(r, "")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,6 +17,7 @@ import (
 // Every error becomes one Error: a status, a message safe to show, and
 // the cause for the log alone.
 func TestAsError(t *testing.T) {
+	a := &App{now: time.Now}
 	secret := errors.New("pq: relation users column password_hash")
 	wrap := func(err error) error { return fmt.Errorf("store: something: %w", err) }
 	for _, tc := range []struct {
@@ -41,7 +43,7 @@ func TestAsError(t *testing.T) {
 		{"catalogue key with a placeholder", badRequest("language.unknown", "list", "English (en)"), 400,
 			"Fieldbook does not offer that language. Choose one of: English (en)."},
 	} {
-		e := asError(tc.err)
+		e := a.asError(tc.err)
 		if e.Status != tc.status || e.Text(english()) != tc.msg {
 			t.Errorf("%s: %d %q, want %d %q", tc.name, e.Status, e.Text(english()), tc.status, tc.msg)
 		}
@@ -57,12 +59,12 @@ func TestAsError(t *testing.T) {
 	if explain(nil, authoringMessages) != nil || explain(secret, authoringMessages) != secret {
 		t.Error("explain changed an error that is not the store's")
 	}
-	if got := asError(newError(http.StatusServiceUnavailable, secret, "Try again soon.")); got.Text(english()) != "Try again soon." {
+	if got := a.asError(newError(http.StatusServiceUnavailable, secret, "Try again soon.")); got.Text(english()) != "Try again soon." {
 		t.Errorf("a 503's own message: %q", got.Text(english()))
 	}
 	// The page's language decides the words.
 	fr := i18n.Default().Localizer("fr")
-	if got := asError(wrap(store.ErrNotFound)).Text(fr); got == "There is nothing at this address." || got == nothingHereMessage {
+	if got := a.asError(wrap(store.ErrNotFound)).Text(fr); got == "There is nothing at this address." || got == nothingHereMessage {
 		t.Errorf("the French message is %q", got)
 	}
 }

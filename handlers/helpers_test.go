@@ -114,7 +114,7 @@ func withTestSettings(opts *handlers.Options) {
 	}{
 		{&opts.SessionIdle, 30 * 24 * time.Hour}, {&opts.SessionLifetime, 90 * 24 * time.Hour},
 		{&opts.AdminSessionIdle, time.Hour}, {&opts.AdminSessionLifetime, 12 * time.Hour},
-		{&opts.SSEHeartbeat, 20 * time.Second},
+		{&opts.SSEHeartbeat, 20 * time.Second}, {&opts.SessionRecheck, 5 * time.Second},
 	} {
 		if *d.dst <= 0 {
 			*d.dst = d.val
@@ -125,6 +125,9 @@ func withTestSettings(opts *handlers.Options) {
 	}
 	if opts.Hub == nil {
 		opts.Hub = handlers.NewHub(testStreamsPerUser, testStreamBuffer)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
 	}
 }
 
@@ -166,6 +169,11 @@ func (a *testApp) createUser(t testing.TB, role store.Role, username, name, pw s
 	})
 	if err != nil {
 		t.Fatalf("create user %s: %v", username, err)
+	}
+	// Accounts are a year old, so changes dated hours back are not clamped
+	// to the account's creation (TestSyncClampsTimesToAccountLifetime).
+	if _, err := a.owner.Exec(ctx, `UPDATE users SET created_at = now() - interval '1 year' WHERE id = $1`, id); err != nil {
+		t.Fatalf("age user %s: %v", username, err)
 	}
 	return id
 }

@@ -114,10 +114,8 @@ func (h *inviteHandlers) openLink(c echo.Context, kind string, f *views.Form, pa
 		linkErr error
 	}
 	o, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (o opened, err error) {
-		if o.locked, err = tx.ThrottledUntil(ctx, key); err != nil || !o.locked.IsZero() {
-			return o, err
-		}
-		if _, err := tx.ThrottleFailure(ctx, key, linkThrottle); err != nil {
+		o.locked, err = tx.ThrottleReserve(ctx, h.now(), store.Attempt{Key: key, Throttle: linkThrottle})
+		if err != nil || !o.locked.IsZero() {
 			return o, err
 		}
 		if o.linkErr = status(tx); isLinkErr(o.linkErr) {
@@ -129,8 +127,8 @@ func (h *inviteHandlers) openLink(c echo.Context, kind string, f *views.Form, pa
 	case err != nil:
 		return true, err
 	case !o.locked.IsZero():
-		refuseThrottled(f, "invite.error.throttle", o.locked)
-		setRetryAfter(c, o.locked)
+		h.refuseThrottled(f, "invite.error.throttle", o.locked)
+		h.setRetryAfter(c, o.locked)
 		return true, page(http.StatusTooManyRequests)
 	case o.linkErr != nil:
 		return true, linkGone(o.linkErr, linkKinds[kind])

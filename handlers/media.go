@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/store"
@@ -49,6 +50,12 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Authorised before any work: someone who does not edit this lesson's
+	// course is refused before a byte of the upload is read or decoded.
+	l, err := h.editableLesson(c, id)
+	if err != nil {
+		return authoringError(c, err)
+	}
 	req := c.Request()
 	limit := h.maxBytes + mediaFormSlack
 	if req.ContentLength > limit {
@@ -61,36 +68,38 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	form, fileName, data, uerr := h.readUpload(req)
 	var file mediaFile
 	if uerr == nil {
-		file, uerr = h.check(fileName, data)
+		file, uerr = h.check(req.Context(), fileName, data)
 	}
-	type stored struct {
-		lesson store.EditLesson
-		ref    store.MediaRef
-	}
-	out, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (out stored, err error) {
-		if out.lesson, err = tx.LessonForEdit(ctx, id); err != nil {
-			return out, err
+	var ref store.MediaRef
+	if uerr == nil {
+		// Row-level security decides again as the file is written.
+		ref, err = inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.MediaRef, error) {
+			return tx.AddMedia(ctx, newMedia(l, fileName, file))
+		})
+		if err != nil {
+			return authoringError(c, err)
 		}
-		if out.lesson.CourseArchived {
-			return out, store.ErrArchived
-		}
-		if uerr != nil {
-			return out, nil
-		}
-		out.ref, err = tx.AddMedia(ctx, newMedia(out.lesson, fileName, file))
-		return out, err
-	})
-	if err != nil {
-		return authoringError(c, err)
 	}
 	var ue *Error // a refused upload: its status and message
 	if uerr != nil && !errors.As(uerr, &ue) {
 		return uerr
 	}
 	if isHTMX(c) {
-		return h.uploadStatus(c, out.ref, ue)
+		return h.uploadStatus(c, ref, ue)
 	}
-	return h.uploadPage(c, out.lesson, form, out.ref, ue)
+	return h.uploadPage(c, l, form, ref, ue)
+}
+
+// editableLesson is the lesson, if the caller edits its course and the
+// course is not archived.
+func (h *mediaHandlers) editableLesson(c echo.Context, id uuid.UUID) (store.EditLesson, error) {
+	return readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.EditLesson, error) {
+		l, err := tx.LessonForEdit(ctx, id)
+		if err == nil && l.CourseArchived {
+			err = store.ErrArchived
+		}
+		return l, err
+	})
 }
 
 // newMedia is a checked file, stored for a lesson's course under its hash.
@@ -204,12 +213,17 @@ func readErr(err error, h *mediaHandlers) error {
 	return badRequest("The upload was cut off or is malformed. Please try again.")
 }
 
-// check sniffs the type from the bytes and downscales wide images.
-func (h *mediaHandlers) check(name string, data []byte) (mediaFile, error) {
+// check sniffs the type from the bytes, strips image metadata and
+// downscales wide images, at most len(decodeSlots) uploads at a time.
+func (h *mediaHandlers) check(ctx context.Context, name string, data []byte) (mediaFile, error) {
 	if len(data) == 0 {
 		return mediaFile{}, newError(http.StatusUnprocessableEntity, nil, "The file %q is empty.", name)
 	}
-	f, err := inspectMedia(data)
+	var f mediaFile
+	var err error
+	if serr := withDecodeSlot(ctx, func() { f, err = inspectMedia(data) }); serr != nil {
+		return mediaFile{}, serr
+	}
 	if errors.Is(err, errMediaType) {
 		return mediaFile{}, newError(http.StatusUnsupportedMediaType, err,
 			"This file cannot be used (%s). Upload a JPEG, PNG, GIF or WebP image, an MP3, Ogg or WAV sound, or a PDF. "+

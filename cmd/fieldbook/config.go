@@ -19,8 +19,8 @@ type Config struct {
 	// transaction mode) that LISTENs for progress notifications
 	// (FIELDBOOK_LISTEN_DATABASE_URL, default DatabaseURL).
 	ListenDatabaseURL string
-	// MigrateDatabaseURL owns the schema and applies migrations
-	// (FIELDBOOK_MIGRATE_DATABASE_URL, default DatabaseURL).
+	// MigrateDatabaseURL owns the schema and applies migrations; only
+	// `migrate` uses it (FIELDBOOK_MIGRATE_DATABASE_URL, default DatabaseURL).
 	MigrateDatabaseURL string
 	// Addr is where serve listens (FIELDBOOK_ADDR, default :8080).
 	Addr string
@@ -46,14 +46,20 @@ type Config struct {
 	// MediaMaxBytes is the largest file an editor may upload for a lesson
 	// (FIELDBOOK_MEDIA_MAX_BYTES, default 10 MB): learners download it.
 	MediaMaxBytes int64
-	// StreamsPerUser, StreamBuffer and SSEHeartbeat shape the dashboards'
-	// event streams; they are fixed, not read from the environment. A
-	// volunteer may keep StreamsPerUser dashboards open at once (browsers
-	// allow six HTTP/1.1 connections per site); a stream falling
-	// StreamBuffer events behind is dropped and its page told to re-read;
-	// the heartbeat keeps proxies from closing an idle stream.
+	// StreamsPerUser, StreamBuffer, SSEHeartbeat and SessionRecheck shape
+	// the dashboards' event streams; they are fixed, not read from the
+	// environment. A volunteer may keep StreamsPerUser dashboards open at
+	// once (browsers allow six HTTP/1.1 connections per site); a stream
+	// falling StreamBuffer events behind is dropped and its page told to
+	// re-read; the heartbeat keeps proxies from closing an idle stream; an
+	// open stream checks every SessionRecheck that its session still stands
+	// (sign-out, a role change or a disabled account end it).
 	StreamsPerUser, StreamBuffer int
-	SSEHeartbeat                 time.Duration
+	SSEHeartbeat, SessionRecheck time.Duration
+	// ChangeRetention is how long sync change ids are kept, so a replay is
+	// recognised (FIELDBOOK_CHANGE_RETENTION, default 9600h = 400 days, at
+	// least 24h).
+	ChangeRetention time.Duration
 	// errs are parse errors, reported by Validate.
 	errs []error
 }
@@ -68,6 +74,7 @@ func loadConfig() Config {
 		StreamsPerUser:     4,
 		StreamBuffer:       64,
 		SSEHeartbeat:       20 * time.Second,
+		SessionRecheck:     5 * time.Second,
 	}
 	if c.Addr == "" {
 		c.Addr = ":8080"
@@ -88,15 +95,7 @@ func loadConfig() Config {
 	if c.SessionIdle > c.SessionLifetime || c.AdminSessionIdle > c.AdminSessionLifetime {
 		c.errs = append(c.errs, errors.New("a session's idle timeout cannot be longer than its lifetime"))
 	}
-	c.MediaMaxBytes = 10 << 20
-	if v := os.Getenv("FIELDBOOK_MEDIA_MAX_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1024 || n > 1<<30 {
-			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEDIA_MAX_BYTES must be a number of bytes from 1024 to 1073741824, like 10485760, not %q", v))
-		} else {
-			c.MediaMaxBytes = n
-		}
-	}
+	c.loadLimits()
 	switch v := strings.ToLower(os.Getenv("FIELDBOOK_COOKIE_SECURE")); v {
 	case "true", "1", "yes":
 		c.CookieSecure = true
@@ -160,6 +159,30 @@ func (c *Config) readDurations() {
 				continue
 			}
 			*d.dst = dur
+		}
+	}
+}
+
+// loadLimits reads the media size limit and the retention of change ids.
+func (c *Config) loadLimits() {
+	c.MediaMaxBytes = 10 << 20
+	if v := os.Getenv("FIELDBOOK_MEDIA_MAX_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 1<<30 {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEDIA_MAX_BYTES must be a number of bytes from 1024 to 1073741824, like 10485760, not %q", v))
+		} else {
+			c.MediaMaxBytes = n
+		}
+	}
+	// 400 days: longer than any phone stays offline, and a year's replays
+	// are still recognised.
+	c.ChangeRetention = 400 * 24 * time.Hour
+	if v := os.Getenv("FIELDBOOK_CHANGE_RETENTION"); v != "" {
+		dur, err := time.ParseDuration(v)
+		if err != nil || dur < 24*time.Hour {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_CHANGE_RETENTION must be a duration of a day or more, like 9600h, not %q", v))
+		} else {
+			c.ChangeRetention = dur
 		}
 	}
 }

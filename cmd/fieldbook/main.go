@@ -23,7 +23,7 @@ import (
 const usage = `fieldbook: a learning platform for field training programmes
 
 Usage:
-  fieldbook serve                 run the web server (applies migrations first)
+  fieldbook serve                 run the web server (after fieldbook migrate)
   fieldbook migrate               apply database migrations and exit
   fieldbook demo                  load the demo courses and accounts (idempotent)
   fieldbook user add --username U --role learner|volunteer|admin [--name N]
@@ -34,8 +34,8 @@ Usage:
   fieldbook health [--url URL]    exit 0 when the local server is ready (/readyz)
   fieldbook loadtest [flags]      measure req/s and latency per route on loopback (make bench)
 
-Commands connect with DATABASE_URL; migrations (also those serve applies)
-use FIELDBOOK_MIGRATE_DATABASE_URL when it is set. Run "fieldbook <command> --help"
+Commands connect with DATABASE_URL; migrate uses FIELDBOOK_MIGRATE_DATABASE_URL
+when it is set. Run "fieldbook <command> --help"
 for details.
 `
 
@@ -113,7 +113,7 @@ func cmdMigrate(ctx context.Context, cfg Config, args []string, stdout, stderr i
 }
 
 func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Usage: fieldbook serve\n\nServes Fieldbook on FIELDBOOK_ADDR (default :8080), applying migrations first.", stderr)
+	fs := newFlags("serve", "Usage: fieldbook serve\n\nServes Fieldbook on FIELDBOOK_ADDR (default :8080). Needs only DATABASE_URL\n(the fieldbook_app role); run `fieldbook migrate` first.", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -121,15 +121,57 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	if err := cmdMigrate(ctx, cfg, nil, stdout, stderr); err != nil {
-		return err
-	}
 	pool, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	// One LISTEN connection per instance feeds the dashboards' streams.
+	st := store.New(pool)
+	// Migrating is a step of its own (`fieldbook migrate`, a one-shot
+	// service in docker-compose.yml), so the serving process never holds
+	// the schema owner's credentials.
+	if err := st.Ready(ctx); err != nil {
+		return fmt.Errorf("%w: run `fieldbook migrate` first, with the schema owner's URL in FIELDBOOK_MIGRATE_DATABASE_URL", err)
+	}
+	if super, err := st.Superuser(ctx); err == nil && super {
+		level := slog.LevelInfo
+		if cfg.Env == "production" {
+			level = slog.LevelWarn
+		}
+		logger.Log(ctx, level, "DATABASE_URL connects as a superuser: row-level security still applies "+
+			"(every transaction switches to a caller role), but production should connect as fieldbook_app (docs/deploy.md)")
+	}
+	srv, hub, listener, err := newServer(st, cfg, logger)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		if err := listener.Run(ctx); err != nil {
+			logger.Error("progress listener stopped", "err", err)
+		}
+	}()
+	go purgeLoop(ctx, st, cfg.ChangeRetention, logger)
+	// Open event streams end when the server shuts down, or Shutdown would
+	// wait for them.
+	srv.RegisterOnShutdown(hub.Close)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	fmt.Fprintf(stdout, "fieldbook: serving on %s\n", displayAddr(cfg.Addr))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// newServer builds the HTTP server, the dashboards' hub and the LISTEN
+// connection that feeds it (one per instance).
+func newServer(st *store.Store, cfg Config, logger *slog.Logger) (*http.Server, *handlers.Hub, *store.ProgressListener, error) {
 	hub := handlers.NewHub(cfg.StreamsPerUser, cfg.StreamBuffer)
 	listener := &store.ProgressListener{
 		URL:     cfg.ListenDatabaseURL,
@@ -141,43 +183,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		},
 		Log: logger,
 	}
-	st := store.New(pool)
-	warnIfSuperuser(ctx, st, cfg.Env, logger)
-	e, _, err := handlers.New(st, handlerOptions(cfg, logger, st, listener, hub))
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
-	// Open event streams end when the server shuts down, or Shutdown would
-	// wait for them.
-	srv.RegisterOnShutdown(hub.Close)
-	return serveUntilSignal(ctx, srv, listener, logger, stdout)
-}
-
-// warnIfSuperuser says so when DATABASE_URL connects as a superuser: RLS
-// still applies, but production should use the app's own role.
-func warnIfSuperuser(ctx context.Context, st *store.Store, env string, logger *slog.Logger) {
-	if super, err := st.Superuser(ctx); err == nil && super {
-		level := slog.LevelInfo
-		if env == "production" {
-			level = slog.LevelWarn
-		}
-		logger.Log(ctx, level, "DATABASE_URL connects as a superuser: row-level security still applies "+
-			"(every transaction switches to a caller role), but production should connect as fieldbook_app (docs/deploy.md)")
-	}
-}
-
-// handlerOptions are the settings the HTTP application takes from Config;
-// /readyz also reports the LISTEN connection.
-func handlerOptions(cfg Config, logger *slog.Logger, st *store.Store, listener *store.ProgressListener, hub *handlers.Hub) handlers.Options {
-	return handlers.Options{
+	e, _, err := handlers.New(st, handlers.Options{
 		CookieSecure:         cfg.CookieSecure,
 		Logger:               logger,
 		TrustedProxies:       cfg.TrustedProxies,
@@ -188,40 +194,58 @@ func handlerOptions(cfg Config, logger *slog.Logger, st *store.Store, listener *
 		AdminSessionLifetime: cfg.AdminSessionLifetime,
 		MediaMaxBytes:        cfg.MediaMaxBytes,
 		SSEHeartbeat:         cfg.SSEHeartbeat,
+		SessionRecheck:       cfg.SessionRecheck,
+		Clock:                time.Now,
+		// Anyone may ask /readyz: it says which part is not ready, and the
+		// log gets the detail.
 		Ready: func(ctx context.Context) error {
 			if err := st.Ready(ctx); err != nil {
-				return err
+				return &handlers.ReadyError{Part: "database", Err: err}
 			}
 			if !listener.Connected() {
-				return errors.New("the realtime LISTEN connection is down")
+				return &handlers.ReadyError{Part: "realtime", Err: errors.New("the LISTEN connection is down")}
 			}
 			return nil
 		},
 		Hub: hub,
+	})
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	return srv, hub, listener, nil
 }
 
-// serveUntilSignal runs the listener and the server until SIGINT or
-// SIGTERM, then shuts the server down gracefully.
-func serveUntilSignal(ctx context.Context, srv *http.Server, listener *store.ProgressListener, logger *slog.Logger, stdout io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		if err := listener.Run(ctx); err != nil {
-			logger.Error("progress listener stopped", "err", err)
+// purgeEvery is how often serve deletes what has outlived its retention.
+const purgeEvery = time.Hour
+
+// purgeLoop runs store.Purge at start and then every purgeEvery until ctx
+// ends. Every instance may run it: the deletes do not conflict.
+func purgeLoop(ctx context.Context, st *store.Store, changes time.Duration, logger *slog.Logger) {
+	r := store.Retention{Changes: changes, Devices: handlers.DeviceLifetime, Sync: store.DefaultSyncLimit}
+	tick := time.NewTicker(purgeEvery)
+	defer tick.Stop()
+	for {
+		if p, err := st.Purge(ctx, r, time.Now()); err != nil {
+			if ctx.Err() == nil {
+				logger.Warn("purge", "err", err)
+			}
+		} else if p != (store.Purged{}) {
+			logger.Info("purged", "change_ids", p.Changes, "throttle_rows", p.Throttles, "sync_budgets", p.Budgets, "devices", p.Devices)
 		}
-	}()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Fprintf(stdout, "fieldbook: serving on %s\n", displayAddr(srv.Addr))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
 }
 
 func displayAddr(addr string) string {

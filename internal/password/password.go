@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/trustelem/zxcvbn/frequency"
@@ -36,11 +38,63 @@ const (
 // and a core, and sign-in floods must not starve page requests.
 var hashSlots = make(chan struct{}, max(1, runtime.NumCPU()))
 
+// maxHashWaiting is how many hashes may wait for a slot: four per core, a
+// second or so of work. Beyond it a request is refused at once (ErrBusy)
+// rather than queued behind minutes of Argon2.
+var maxHashWaiting = int64(4 * runtime.NumCPU())
+
+// hashWaiting counts the hashes waiting for a slot.
+var hashWaiting atomic.Int64
+
+// ErrBusy refuses a password hash while too many are already waiting; the
+// client is told to retry shortly (503 with Retry-After).
+var ErrBusy = errors.New("password: too many password checks waiting")
+
+// FillQueueForTest takes every hashing slot and fills the queue of hashes
+// waiting for one, as a flood of sign-ins would, and returns the function
+// that gives them back: for tests of how callers answer ErrBusy (never
+// called by the application). Tests using it must not run in parallel.
+func FillQueueForTest() (release func()) {
+	for range cap(hashSlots) {
+		hashSlots <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	for range maxHashWaiting {
+		go func() {
+			_, _ = Hash(ctx, "waiting in the queue")
+			done <- struct{}{}
+		}()
+	}
+	for hashWaiting.Load() < maxHashWaiting {
+		time.Sleep(time.Millisecond)
+	}
+	return func() {
+		cancel()
+		for range maxHashWaiting {
+			<-done
+		}
+		for range cap(hashSlots) {
+			<-hashSlots
+		}
+	}
+}
+
 func withHashSlot(ctx context.Context, fn func()) error {
 	select {
 	case hashSlots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
+		if hashWaiting.Add(1) > maxHashWaiting {
+			hashWaiting.Add(-1)
+			return ErrBusy
+		}
+		select {
+		case hashSlots <- struct{}{}:
+			hashWaiting.Add(-1)
+		case <-ctx.Done():
+			hashWaiting.Add(-1)
+			return ctx.Err()
+		}
 	}
 	defer func() { <-hashSlots }()
 	fn()
