@@ -1,10 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -98,9 +98,9 @@ func answerText(loc *i18n.Localizer, kind quiz.Kind, choices []string, raw json.
 }
 
 // learnerQuizzes fills in each learner row's quiz work.
-func learnerQuizzes(items []views.LearnerItem, ids []uuid.UUID, sums map[uuid.UUID]store.LearnerQuizSummary) {
+func learnerQuizzes(items []views.LearnerItem, rows []store.LearnerRow, sums map[uuid.UUID]store.LearnerQuizSummary) {
 	for i := range items {
-		if s, ok := sums[ids[i]]; ok {
+		if s, ok := sums[rows[i].StudentID]; ok {
 			items[i].Quiz = &views.LearnerQuiz{Attempts: s.Attempts, Best: s.Best}
 		}
 	}
@@ -111,7 +111,7 @@ func attemptViews(loc *i18n.Localizer, list []store.AttemptDetail) []views.Attem
 	out := make([]views.AttemptView, 0, len(list))
 	for _, a := range list {
 		v := views.AttemptView{Lesson: strconv.Itoa(a.LessonNumber) + ". " + a.LessonTitle,
-			At: loc.Date(a.At) + " " + a.At.UTC().Format("15:04") + " UTC", AtTS: a.At.UTC().Format(time.RFC3339),
+			At: showTime(a.At, minuteStyle), AtTS: machineTime(a.At),
 			Score: a.Score, Passed: a.Passed}
 		for _, ans := range a.Answers {
 			v.Answers = append(v.Answers, views.AnswerView{Prompt: promptText(ans.Prompt),
@@ -130,4 +130,20 @@ func hasQuiz(lessons []store.LessonStat) bool {
 		}
 	}
 	return false
+}
+
+// dashboardQuizzes reads a course's question counters and the quiz work of
+// one page of its learners.
+func dashboardQuizzes(ctx context.Context, tx *store.Tx, course uuid.UUID, learners []store.LearnerRow) (
+	[]store.QuestionStat, map[uuid.UUID]store.LearnerQuizSummary, error) {
+	questions, err := tx.DashboardQuizQuestions(ctx, course)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]uuid.UUID, len(learners))
+	for i, r := range learners {
+		ids[i] = r.StudentID
+	}
+	sums, err := tx.LearnerQuizSummaries(ctx, course, ids)
+	return questions, sums, err
 }

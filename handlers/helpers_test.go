@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"fieldbook/handlers"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/store/storetest"
 )
@@ -63,6 +65,7 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 			n:       &logged,
 		})
 	}
+	withTestSettings(&opts)
 	db := storetest.NewDB(t)
 	pool, err := store.Open(ctx, db.AppURL)
 	if err != nil {
@@ -97,6 +100,37 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner}, db
 }
 
+// The settings tests run with where they name none (the production values
+// are cmd/fieldbook's Config defaults).
+const (
+	testStreamsPerUser = 4
+	testStreamBuffer   = 64
+)
+
+func withTestSettings(opts *handlers.Options) {
+	for _, d := range []struct {
+		dst *time.Duration
+		val time.Duration
+	}{
+		{&opts.SessionIdle, 30 * 24 * time.Hour}, {&opts.SessionLifetime, 90 * 24 * time.Hour},
+		{&opts.AdminSessionIdle, time.Hour}, {&opts.AdminSessionLifetime, 12 * time.Hour},
+		{&opts.SSEHeartbeat, 20 * time.Second}, {&opts.SessionRecheck, 5 * time.Second},
+	} {
+		if *d.dst <= 0 {
+			*d.dst = d.val
+		}
+	}
+	if opts.MediaMaxBytes == 0 {
+		opts.MediaMaxBytes = 10 << 20
+	}
+	if opts.Hub == nil {
+		opts.Hub = handlers.NewHub(testStreamsPerUser, testStreamBuffer)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+}
+
 // errorCounter counts error-level log records on their way to the test log.
 type errorCounter struct {
 	slog.Handler
@@ -121,10 +155,10 @@ func (h errorCounter) WithGroup(name string) slog.Handler {
 // --- seeding, through the store as the CLI does it ---
 
 // createUser creates an account as the operator (like `fieldbook user add`).
-func (a *testApp) createUser(t testing.TB, role store.Role, username, name, password string) uuid.UUID {
+func (a *testApp) createUser(t testing.TB, role store.Role, username, name, pw string) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
-	hash, err := handlers.HashPassword(ctx, password)
+	hash, err := password.Hash(ctx, pw)
 	if err != nil {
 		t.Fatalf("hash password: %v", err)
 	}

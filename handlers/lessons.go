@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/markdown"
 	"fieldbook/static"
 	"fieldbook/store"
 	"fieldbook/views"
@@ -32,7 +32,7 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 		if l, err = tx.PublishedLesson(ctx, id); err != nil {
 			return err
 		}
-		if q, err = tx.PublishedLessonQuiz(ctx, id); store.IsNotFound(err) {
+		if q, err = tx.PublishedLessonQuiz(ctx, id); errors.Is(err, store.ErrNotFound) {
 			err = nil
 		}
 		return err
@@ -43,20 +43,22 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	body := l.BodyHTML
 	if body == "" && l.Body != "" {
 		// Saved before lessons were Markdown: render it now.
-		if body, err = RenderMarkdown(l.Body); err != nil {
+		if body, err = markdown.Render(l.Body); err != nil {
 			return err
 		}
 	}
 	vm := views.Lesson{
+		HomeURL:     homeURL(),
 		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID),
 		Number: l.Number, Title: l.Title, BodyHTML: body,
 		DurationMinutes: l.DurationMinutes, ContentURL: l.ContentURL,
 		Status: views.LessonStatus{
 			LessonID:    l.ID.String(),
 			CourseID:    l.CourseID.String(),
-			CompleteURL: lessonURL(l.ID) + "/complete",
+			CompleteURL: lessonCompleteURL(l.ID),
 			Total:       l.Total,
-			LoginURL:    "/login?next=" + lessonURL(l.ID),
+			LoginURL:    lessonLoginURL(l.ID),
+			PhoneURL:    pathTo(routePhone),
 			// Shown only to a learner app.js knows has a certificate.
 			CertificateURL: certificateURL(l.CourseID),
 		},
@@ -77,8 +79,6 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	}
 	return h.renderNeutral(c, http.StatusOK, l.Title, views.LessonPage(vm), scripts...)
 }
-
-func certificateURL(course uuid.UUID) string { return courseURL(course) + "/certificate" }
 
 // quizPageQuestion is a question as quiz.js grades it: the lesson quiz
 // API's fields but the prompt and explanation, which the page's markup
@@ -155,9 +155,6 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	var l store.Lesson
 	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if _, err = tx.SetLessonCompleted(ctx, id, completed, time.Now()); err != nil {
-			if errors.Is(err, store.ErrQuizLesson) {
-				return echo.NewHTTPError(http.StatusConflict, quizLessonMessage)
-			}
 			return err
 		}
 		l, err = tx.PublishedLesson(ctx, id)

@@ -79,9 +79,7 @@ func (h *meHandlers) myProgress(c echo.Context) error {
 			list = []store.CourseDone{p}
 			return err
 		})
-		if store.IsNotFound(err) {
-			return echo.NewHTTPError(http.StatusNotFound, "No published course has that id.")
-		}
+		err = explain(err, explanations{store.ErrNotFound: noPublishedCourse})
 	} else {
 		err = h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
 			list, err = tx.MyProgress(ctx)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
 )
 
 // Session rules that scs cannot express by itself: a Secure cookie whenever
@@ -91,7 +93,7 @@ const sessActive = "active"
 // keeps the time of its last use. (The absolute lifetime is set at sign-in.)
 func (a *App) adminSessionRules(c echo.Context) bool {
 	ctx := c.Request().Context()
-	if a.sessions.GetString(ctx, sessRole) != "admin" {
+	if store.Role(a.sessions.GetString(ctx, sessRole)) != store.RoleAdmin {
 		return true
 	}
 	last := a.sessions.GetInt64(ctx, sessActive)

@@ -148,7 +148,7 @@
 // learner it knows (signed when they were picked with their PIN) and sends
 // it with the next sync; the server grades it again and its grade stands.
 // It runs after app.js, whose prelude gives idb and FB.
-/* global idb */
+/* global idb, FB */
 (function () {
   'use strict';
   if (typeof document === 'undefined') return;
@@ -261,13 +261,13 @@
   // is signed in.
   function send(attempt) {
     if (sw) return ask({ type: 'attempt', attempt: attempt });
-    return fetch('/api/me', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    return fetch(FB.paths.me, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (me) {
         if (!me) return { error: 'need_learner' };
         var a = { id: crypto.randomUUID(), user_id: me.user_id, lesson_id: lesson, version: quiz.version,
           answers: attempt.answers, at: new Date().toISOString() };
-        return fetch('/api/progress', { method: 'POST', credentials: 'same-origin',
+        return fetch(FB.paths.sync, { method: 'POST', credentials: 'same-origin',
           headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ attempts: [a] }) })
           .then(function (r) { return r.json(); })
           .then(function (body) {

@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/google/uuid"
 
-	"fieldbook/handlers"
+	"fieldbook/internal/markdown"
 	"fieldbook/internal/quiz"
 	"fieldbook/store"
 )
@@ -85,13 +86,13 @@ func addDemoQuiz(ctx context.Context, tx *store.Tx, lessonID uuid.UUID, q demoQu
 		return err
 	}
 	l, err := tx.LessonForEdit(ctx, lessonID)
-	if store.IsNotFound(err) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil // removed by a volunteer since
 	}
 	if err != nil {
 		return err
 	}
-	html, err := handlers.RenderMarkdown(l.Body)
+	html, err := markdown.Render(l.Body)
 	if err != nil {
 		return err
 	}
@@ -108,10 +109,10 @@ func addDemoQuiz(ctx context.Context, tx *store.Tx, lessonID uuid.UUID, q demoQu
 			return fmt.Errorf("demo question %q: %v", f.Prompt, probs)
 		}
 		qc := store.QuestionChange{Authored: authored}
-		if qc.PromptHTML, err = handlers.RenderMarkdown(strings.TrimSpace(authored.Prompt)); err != nil {
+		if qc.PromptHTML, err = markdown.Render(strings.TrimSpace(authored.Prompt)); err != nil {
 			return err
 		}
-		if qc.ExplanationHTML, err = handlers.RenderMarkdown(strings.TrimSpace(authored.Explanation)); err != nil {
+		if qc.ExplanationHTML, err = markdown.Render(strings.TrimSpace(authored.Explanation)); err != nil {
 			return err
 		}
 		if _, err := tx.AddQuestion(ctx, lessonID, qc); err != nil {

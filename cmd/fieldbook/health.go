@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"fieldbook/handlers"
 )
 
 // cmdHealth asks the local server whether it is ready: the container
@@ -18,7 +20,7 @@ func cmdHealth(ctx context.Context, cfg Config, args []string, stdout, stderr io
 	if strings.HasPrefix(addr, ":") {
 		addr = "127.0.0.1" + addr
 	}
-	u := fs.String("url", "http://"+addr+"/readyz", "readiness URL")
+	u := fs.String("url", "http://"+addr+handlers.ReadyPath(), "readiness URL")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

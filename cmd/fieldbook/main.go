@@ -172,7 +172,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 // newServer builds the HTTP server, the dashboards' hub and the LISTEN
 // connection that feeds it (one per instance).
 func newServer(st *store.Store, cfg Config, logger *slog.Logger) (*http.Server, *handlers.Hub, *store.ProgressListener, error) {
-	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
+	hub := handlers.NewHub(cfg.StreamsPerUser, cfg.StreamBuffer)
 	listener := &store.ProgressListener{
 		URL:     cfg.ListenDatabaseURL,
 		OnEvent: hub.Publish,
@@ -193,6 +193,9 @@ func newServer(st *store.Store, cfg Config, logger *slog.Logger) (*http.Server, 
 		AdminSessionIdle:     cfg.AdminSessionIdle,
 		AdminSessionLifetime: cfg.AdminSessionLifetime,
 		MediaMaxBytes:        cfg.MediaMaxBytes,
+		SSEHeartbeat:         cfg.SSEHeartbeat,
+		SessionRecheck:       cfg.SessionRecheck,
+		Clock:                time.Now,
 		// Anyone may ask /readyz: it says which part is not ready, and the
 		// log gets the detail.
 		Ready: func(ctx context.Context) error {
