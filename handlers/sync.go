@@ -244,7 +244,7 @@ type syncPlan struct {
 	waiting []signedTarget
 }
 
-// signedTarget is a signed change or attempt and its index in the request.
+// signedTarget is a change or an attempt and its index in the request.
 type signedTarget struct {
 	at      int
 	attempt *quiz.Attempt
@@ -257,28 +257,27 @@ func planSync(req syncRequest, caller store.Caller) *syncPlan {
 	for i, raw := range req.Changes {
 		ch, si, res := validateChange(raw, caller.UserID)
 		p.results[i] = res
-		p.claims = p.claims || si != nil || res.Reason == reasonBadSignature || res.Reason == reasonRevokedKey
-		switch {
-		case res.Status != "":
-		case si != nil:
-			p.signed, p.waiting = append(p.signed, *si), append(p.waiting, signedTarget{at: i, change: ch})
-		default:
-			p.batches.add(caller, i, ch)
-		}
+		p.file(caller, res.Status, res.Reason, si, signedTarget{at: i, change: ch})
 	}
 	for i, raw := range req.Attempts {
 		a, si, res := validateAttempt(raw, caller.UserID)
 		p.attempts[i] = res
-		p.claims = p.claims || si != nil || res.Reason == reasonBadSignature || res.Reason == reasonRevokedKey
-		switch {
-		case res.Status != "":
-		case si != nil:
-			p.signed, p.waiting = append(p.signed, *si), append(p.waiting, signedTarget{at: i, attempt: &a})
-		default:
-			p.batches.addAttempt(caller, i, a)
-		}
+		p.file(caller, res.Status, res.Reason, si, signedTarget{at: i, attempt: &a})
 	}
 	return p
+}
+
+// file sorts one checked item: a refused one is answered already, a
+// signed one waits for its key's verdict, any other is the caller's.
+func (p *syncPlan) file(caller store.Caller, status, reason string, si *signedItem, t signedTarget) {
+	p.claims = p.claims || si != nil || reason == reasonBadSignature || reason == reasonRevokedKey
+	switch {
+	case status != "":
+	case si != nil:
+		p.signed, p.waiting = append(p.signed, *si), append(p.waiting, t)
+	default:
+		p.batches.addTarget(caller, t)
+	}
 }
 
 // judge files each signed item under its key's owner, or rejects it.
@@ -290,10 +289,8 @@ func (p *syncPlan) judge(judged []verdict) {
 			p.attempts[w.at].Status, p.attempts[w.at].Reason = string(store.OutcomeRejected), v.reason
 		case v.reason != "":
 			p.results[w.at].Status, p.results[w.at].Reason = string(store.OutcomeRejected), v.reason
-		case w.attempt != nil:
-			p.batches.addAttempt(v.owner, w.at, *w.attempt)
 		default:
-			p.batches.add(v.owner, w.at, w.change)
+			p.batches.addTarget(v.owner, w)
 		}
 	}
 }
@@ -332,10 +329,15 @@ func (b *ownerBatches) add(owner store.Caller, i int, ch store.Change) {
 	ob.at = append(ob.at, i)
 }
 
-func (b *ownerBatches) addAttempt(owner store.Caller, i int, a quiz.Attempt) {
+// addTarget adds a change or an attempt.
+func (b *ownerBatches) addTarget(owner store.Caller, t signedTarget) {
+	if t.attempt == nil {
+		b.add(owner, t.at, t.change)
+		return
+	}
 	ob := b.of(owner)
-	ob.attempts = append(ob.attempts, a)
-	ob.attemptAt = append(ob.attemptAt, i)
+	ob.attempts = append(ob.attempts, *t.attempt)
+	ob.attemptAt = append(ob.attemptAt, t.at)
 }
 
 // applyBatches applies each owner's changes in one transaction under that
