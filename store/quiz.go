@@ -296,16 +296,16 @@ func (t *Tx) AddQuestion(ctx context.Context, lessonID uuid.UUID, q QuestionChan
 	err = t.tx.QueryRow(ctx, `
 		WITH q AS (
 			INSERT INTO quiz_questions (lesson_id, version, id, position, kind, prompt, prompt_html, choices, updated_by)
-			SELECT $1, $2, $3, coalesce(max(position), 0) + 1, $4, $5, $6, $7, (SELECT current_user_id())
+			SELECT $1, $2, $3, coalesce(max(position), 0) + 1, $4, $5, $6, $7::jsonb, (SELECT current_user_id())
 			FROM quiz_questions WHERE lesson_id = $1 AND version = $2
 			HAVING count(*) < $11
 			RETURNING lesson_id, version, id
 		), k AS (
 			INSERT INTO quiz_keys (lesson_id, version, question_id, answer, explanation, explanation_html)
-			SELECT lesson_id, version, id, $8, $9, $10 FROM q
+			SELECT lesson_id, version, id, $8::jsonb, $9, $10 FROM q
 		)
 		SELECT count(*)::int FROM q`,
-		lessonID, version, id, q.Kind, q.Prompt, q.PromptHTML, choicesJSON(q.Choices), key, q.Explanation,
+		lessonID, version, id, q.Kind, q.Prompt, q.PromptHTML, choicesJSON(q.Choices), string(key), q.Explanation,
 		q.ExplanationHTML, quiz.MaxQuestions).Scan(&n)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("store: add question: %w", mapErr(err))
@@ -319,12 +319,15 @@ func (t *Tx) AddQuestion(ctx context.Context, lessonID uuid.UUID, q QuestionChan
 	return id, nil
 }
 
-// choicesJSON is a question's choices as stored: a JSON array, never null.
-func choicesJSON(c []string) []string {
+// choicesJSON is a question's choices as stored: a JSON array, never
+// null. JSON texts go as strings cast in SQL (::jsonb), which every exec
+// mode sends as they are (PgBouncer's too); a []byte would go as bytea.
+func choicesJSON(c []string) string {
 	if c == nil {
-		return []string{}
+		c = []string{}
 	}
-	return c
+	b, _ := json.Marshal(c)
+	return string(b)
 }
 
 // currentQuestion finds a question in the current version of its quiz:
@@ -359,13 +362,13 @@ func (t *Tx) UpdateQuestion(ctx context.Context, id uuid.UUID, revision int, q Q
 	_, err = t.tx.Exec(ctx, `
 		WITH q AS (
 			UPDATE quiz_questions
-			SET kind = $4, prompt = $5, prompt_html = $6, choices = $7, revision = revision + 1,
+			SET kind = $4, prompt = $5, prompt_html = $6, choices = $7::jsonb, revision = revision + 1,
 			    updated_at = now(), updated_by = (SELECT current_user_id())
 			WHERE lesson_id = $1 AND version = $2 AND id = $3
 		)
-		UPDATE quiz_keys SET answer = $8, explanation = $9, explanation_html = $10
+		UPDATE quiz_keys SET answer = $8::jsonb, explanation = $9, explanation_html = $10
 		WHERE lesson_id = $1 AND version = $2 AND question_id = $3`,
-		lessonID, version, id, q.Kind, q.Prompt, q.PromptHTML, choicesJSON(q.Choices), key, q.Explanation, q.ExplanationHTML)
+		lessonID, version, id, q.Kind, q.Prompt, q.PromptHTML, choicesJSON(q.Choices), string(key), q.Explanation, q.ExplanationHTML)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("store: update question: %w", mapErr(err))
 	}
