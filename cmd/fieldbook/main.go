@@ -28,11 +28,9 @@ Usage:
   fieldbook demo                  load the demo courses and accounts (idempotent)
   fieldbook user add --username U --role learner|volunteer|admin [--name N]
                                   create an account; the password is read from stdin
-  fieldbook bench-data            load a large synthetic data set for measurements
   fieldbook user passwd --username U
                                   set an account's password, read from stdin
   fieldbook health [--url URL]    exit 0 when the local server is ready (/readyz)
-  fieldbook loadtest [flags]      measure req/s and latency per route on loopback (make bench)
 
 Commands connect with DATABASE_URL; migrations (also those serve applies)
 use FIELDBOOK_MIGRATE_DATABASE_URL when it is set. Run "fieldbook <command> --help"
@@ -68,14 +66,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdMigrate(ctx, cfg, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, cfg, args[1:], stdout, stderr)
-	case "bench-data":
-		return cmdBenchData(ctx, cfg, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(ctx, cfg, args[1:], stdin, stdout, stderr)
 	case "health":
 		return cmdHealth(ctx, cfg, args[1:], stdout, stderr)
-	case "loadtest":
-		return cmdLoadtest(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
