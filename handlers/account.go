@@ -117,7 +117,7 @@ func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordFo
 	vm := views.Account{Username: user.Username, Password: form, Notice: notice}
 	for _, s := range list {
 		vm.Sessions = append(vm.Sessions, views.SessionRow{
-			Device: s.Device, Since: sessionAgo(s.CreatedAt), LastSeen: sessionAgo(s.LastSeen), Current: s.Token == current,
+			Device: s.Device, Since: sessionAgo(s.CreatedAt), LastSeen: sessionAgo(s.LastSeen), Current: s.Key == store.SessionKey(current),
 		})
 	}
 	return h.render(c, status, "Your account", views.AccountPage(vm))
@@ -184,7 +184,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 		return err
 	}
 	old := h.sessions.Token(ctx)
-	if err := h.sessions.RenewToken(ctx); err != nil {
+	if err := h.renewToken(ctx); err != nil {
 		return err
 	}
 	renewed := h.sessions.Token(ctx)
@@ -204,6 +204,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(caller.UserID)
 	return c.Redirect(http.StatusSeeOther, "/account?done=password")
 }
 
@@ -218,5 +219,6 @@ func (h *accountHandlers) endOtherSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(callerOf(c).UserID)
 	return c.Redirect(http.StatusSeeOther, "/account?done=sessions")
 }

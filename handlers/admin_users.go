@@ -105,6 +105,7 @@ func (h *adminUserHandlers) setRole(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(id)
 	return c.Redirect(http.StatusSeeOther, "/admin/users?done=role")
 }
 
@@ -122,6 +123,7 @@ func (h *adminUserHandlers) setDisabled(disabled bool) echo.HandlerFunc {
 		}); err != nil {
 			return err
 		}
+		h.sessionStore.ForgetUser(id)
 		done := "enable"
 		if disabled {
 			done = "disable"

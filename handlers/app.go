@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -54,16 +53,24 @@ type Options struct {
 	// MediaMaxBytes is the largest lesson media upload (default
 	// DefaultMediaMaxBytes, 10 MB).
 	MediaMaxBytes int64
+	// Sessions is the session store; serve shares it with the LISTEN
+	// connection, which keeps its cache live. New makes one when nil (its
+	// cache then never serves).
+	Sessions *store.SessionStore
 }
 
 // App holds what the handlers share: the store, the sessions, the assets.
 type App struct {
 	store    *store.Store
 	sessions *scs.SessionManager
-	assets   *static.Set
-	log      *slog.Logger
-	// adminIdle and adminLifetime bound admin sessions more tightly.
-	adminIdle, adminLifetime time.Duration
+	// sessionStore is sessions' store: handlers drop a user's cached
+	// sessions through it right after changing them.
+	sessionStore *store.SessionStore
+	assets       *static.Set
+	log          *slog.Logger
+	// idle bounds a session's idle time; adminIdle and adminLifetime bound
+	// admin sessions more tightly (sessionPolicy).
+	idle, adminIdle, adminLifetime time.Duration
 }
 
 // New builds the application and its router.
@@ -87,10 +94,15 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if opts.AdminSessionLifetime == 0 {
 		opts.AdminSessionLifetime = 12 * time.Hour
 	}
+	if opts.Sessions == nil {
+		opts.Sessions = store.NewSessionStore(st.Pool(), 0)
+	}
+	// No IdleTimeout here: scs would then rewrite the session on every
+	// request. The store applies the idle timeout (sessionPolicy) and
+	// extends a session's expiry at most every few minutes.
 	sm := scs.New()
-	sm.Store = pgxstore.New(st.Pool())
+	sm.Store = opts.Sessions
 	sm.Lifetime = opts.SessionLifetime
-	sm.IdleTimeout = opts.SessionIdle
 	sm.Cookie.Name = "fieldbook_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
@@ -98,8 +110,9 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
 
-	a := &App{store: st, sessions: sm, assets: assets, log: opts.Logger,
-		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime}
+	a := &App{store: st, sessions: sm, sessionStore: opts.Sessions, assets: assets, log: opts.Logger,
+		idle: opts.SessionIdle, adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime}
+	opts.Sessions.SetPolicy(a.sessionPolicy)
 	sm.ErrorFunc = a.sessionError
 	e := echo.New()
 	e.HideBanner = true

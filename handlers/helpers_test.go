@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -33,6 +34,9 @@ type testApp struct {
 	transport *http.Transport
 	st        *store.Store
 	owner     *pgxpool.Pool
+	// sessions is the app's session store, its cache live through its own
+	// LISTEN connection as in `fieldbook serve`.
+	sessions *store.SessionStore
 }
 
 // newTestApp starts the application on a fresh database. Any error the app
@@ -75,8 +79,9 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	}
 	t.Cleanup(owner.Close)
 	st := store.New(pool)
-	// The session store's cleanup goroutine is left running: its first tick
-	// is minutes away, and pgxstore's StopCleanup races with its start.
+	if opts.Sessions == nil {
+		opts.Sessions = liveSessions(t, pool, db)
+	}
 	e, _, err := handlers.New(st, opts)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
@@ -94,7 +99,29 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	})
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner}, db
+	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner, sessions: opts.Sessions}, db
+}
+
+// liveSessions is a session store whose cache serves, kept live by a LISTEN
+// connection of its own that stops with the test.
+func liveSessions(t *testing.T, pool *pgxpool.Pool, db storetest.DB) *store.SessionStore {
+	t.Helper()
+	sessions := store.NewSessionStore(pool, 0)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	l := &store.ProgressListener{URL: db.AppURL, Sessions: sessions, ReconnectDelay: 200 * time.Millisecond,
+		// Connection errors while a test restarts PostgreSQL are expected.
+		Log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))}
+	go func() { defer close(done); _ = l.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	deadline := time.Now().Add(10 * time.Second)
+	for !sessions.Live() {
+		if time.Now().After(deadline) {
+			t.Fatal("the session listener did not connect")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return sessions
 }
 
 // errorCounter counts error-level log records on their way to the test log.
@@ -245,7 +272,7 @@ func (a *testApp) snapshot(t testing.TB) string {
 
 func (a *testApp) sessionExists(t testing.TB, token string) bool {
 	t.Helper()
-	return a.count(t, `SELECT count(*) FROM sessions WHERE token = $1`, token) == 1
+	return a.count(t, `SELECT count(*) FROM sessions WHERE token = $1`, store.SessionKey(token)) == 1
 }
 
 // completedInDB is the learner's stored mark for a lesson: nil when there is

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/store"
@@ -253,8 +254,9 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		_, err := tx.AcceptPasswordReset(ctx, hash, pwHash)
+	var user uuid.UUID
+	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+		user, err = tx.AcceptPasswordReset(ctx, hash, pwHash)
 		return err
 	})
 	if isLinkErr(err) {
@@ -262,6 +264,7 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(user)
 	form.Done = true
 	return page(http.StatusOK)
 }

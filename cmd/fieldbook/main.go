@@ -123,11 +123,14 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return err
 	}
 	defer pool.Close()
-	// One LISTEN connection per instance feeds the dashboards' streams.
+	// One LISTEN connection per instance feeds the dashboards' streams and
+	// keeps the session cache live.
 	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
+	sessions := store.NewSessionStore(pool, 0)
 	listener := &store.ProgressListener{
-		URL:     cfg.ListenDatabaseURL,
-		OnEvent: hub.Publish,
+		Sessions: sessions,
+		URL:      cfg.ListenDatabaseURL,
+		OnEvent:  hub.Publish,
 		OnConnect: func(first bool) {
 			if !first {
 				hub.Resync()
@@ -154,6 +157,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		AdminSessionIdle:     cfg.AdminSessionIdle,
 		AdminSessionLifetime: cfg.AdminSessionLifetime,
 		MediaMaxBytes:        cfg.MediaMaxBytes,
+		Sessions:             sessions,
 		Ready: func(ctx context.Context) error {
 			if err := st.Ready(ctx); err != nil {
 				return err
@@ -186,6 +190,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			logger.Error("progress listener stopped", "err", err)
 		}
 	}()
+	go deleteExpiredSessions(ctx, sessions, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	fmt.Fprintf(stdout, "fieldbook: serving on %s\n", displayAddr(cfg.Addr))
@@ -197,6 +202,23 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// deleteExpiredSessions removes expired session rows every five minutes
+// until ctx ends.
+func deleteExpiredSessions(ctx context.Context, sessions *store.SessionStore, log *slog.Logger) {
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := sessions.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("delete expired sessions", "err", err)
+			}
+		}
+	}
 }
 
 func displayAddr(addr string) string {
