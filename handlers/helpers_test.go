@@ -55,6 +55,19 @@ func newTestApp(t *testing.T) *testApp {
 func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	t.Helper()
 	ctx := context.Background()
+	db := storetest.NewDB(t)
+	pool, err := store.Open(ctx, db.AppURL)
+	if err != nil {
+		t.Fatalf("open app pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return startAppOn(t, db, pool, opts), db
+}
+
+// startAppOn is startApp on a database and app pool the test made.
+func startAppOn(t *testing.T, db storetest.DB, pool *pgxpool.Pool, opts handlers.Options) *testApp {
+	t.Helper()
+	ctx := context.Background()
 	if opts.Logger == nil {
 		var logged atomic.Int64
 		t.Cleanup(func() {
@@ -67,12 +80,6 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 			n:       &logged,
 		})
 	}
-	db := storetest.NewDB(t)
-	pool, err := store.Open(ctx, db.AppURL)
-	if err != nil {
-		t.Fatalf("open app pool: %v", err)
-	}
-	t.Cleanup(pool.Close)
 	owner, err := pgxpool.New(ctx, db.OwnerURL)
 	if err != nil {
 		t.Fatalf("open owner pool: %v", err)
@@ -99,7 +106,7 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	})
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner, sessions: opts.Sessions}, db
+	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner, sessions: opts.Sessions}
 }
 
 // liveSessions is a session store whose cache serves, kept live by a LISTEN

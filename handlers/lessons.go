@@ -23,14 +23,11 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	ctx := c.Request().Context()
 	var l store.Lesson
 	var p store.Progress
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		if l, err = tx.PublishedLesson(ctx, id); err != nil {
-			return err
-		}
+	err = h.store.Read(ctx, callerOf(c), func(b *store.Batch) {
+		b.PublishedLesson(id, &l)
 		if signedIn(c) {
-			p, err = tx.CourseProgress(ctx, l.CourseID)
+			b.LessonCourseProgress(id, &p)
 		}
-		return err
 	})
 	if err != nil {
 		return err

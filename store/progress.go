@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // Progress is a learner's standing in one course.
@@ -28,20 +29,45 @@ func (p Progress) Percentage() float64 {
 // never opened count in Total and unpublished ones never count. An unknown or
 // unpublished course is ErrNotFound.
 func (t *Tx) CourseProgress(ctx context.Context, courseID uuid.UUID) (Progress, error) {
-	p := Progress{CourseID: courseID}
-	err := t.tx.QueryRow(ctx, `
-		SELECT count(l.id)::int,
+	var p Progress
+	err := courseProgress(ctx, t, &p, `c.id = $1`, courseID)
+	return p, err
+}
+
+// CourseProgress queues Tx.CourseProgress into *out.
+func (b *Batch) CourseProgress(courseID uuid.UUID, out *Progress) {
+	_ = courseProgress(context.Background(), b, out, `c.id = $1`, courseID)
+}
+
+// LessonCourseProgress queues the caller's progress in the course of a
+// lesson: what the lesson page shows, without waiting for the lesson's row
+// to learn its course.
+func (b *Batch) LessonCourseProgress(lessonID uuid.UUID, out *Progress) {
+	_ = courseProgress(context.Background(), b, out, `c.id = (SELECT course_id FROM lessons WHERE id = $1)`, lessonID)
+}
+
+// courseProgress is the progress query for the course that match selects.
+func courseProgress(ctx context.Context, r reader, out *Progress, match string, arg uuid.UUID) error {
+	return r.query(ctx, `
+		SELECT c.id, count(l.id)::int,
 		       count(l.id) FILTER (WHERE p.completed)::int
 		FROM courses c
 		LEFT JOIN lessons l ON l.course_id = c.id AND l.published
 		LEFT JOIN student_progress p
 		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
-		WHERE c.id = $1 AND c.published
-		GROUP BY c.id`, courseID).Scan(&p.Total, &p.Completed)
-	if err != nil {
-		return Progress{}, fmt.Errorf("store: course progress: %w", mapErr(err))
-	}
-	return p, nil
+		WHERE `+match+` AND c.published
+		GROUP BY c.id`, []any{arg}, func(rows pgx.Rows) error {
+		var p Progress
+		_, err := pgx.ForEachRow(rows, []any{&p.CourseID, &p.Total, &p.Completed}, func() error { return nil })
+		if err == nil && p.CourseID == uuid.Nil {
+			err = pgx.ErrNoRows
+		}
+		if err != nil {
+			return fmt.Errorf("store: course progress: %w", mapErr(err))
+		}
+		*out = p
+		return nil
+	})
 }
 
 // FutureSkew is how far ahead of the server a client's clock may run before

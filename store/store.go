@@ -87,12 +87,28 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 // Open connects a pool to databaseURL and checks that the server answers.
 func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
+	cfg, err := PoolConfig(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return OpenConfig(ctx, cfg)
+}
+
+// PoolConfig is the pool configuration Open uses for databaseURL, for a
+// caller that adjusts it (tests count round trips with their own dialer).
+func PoolConfig(databaseURL string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse database URL: %w", err)
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	cfg.AfterConnect = registerTypes
+	return cfg, nil
+}
+
+// OpenConfig connects a pool with cfg (from PoolConfig) and checks that the
+// server answers.
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: open pool: %w", err)
@@ -169,17 +185,25 @@ func (s *Store) ReadTx(ctx context.Context, caller Caller, fn func(*Tx) error) e
 	return s.inTx(ctx, caller, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
 }
 
-func (s *Store) inTx(ctx context.Context, caller Caller, opts pgx.TxOptions, fn func(*Tx) error) error {
-	role, err := caller.Role.dbRole()
-	if err != nil {
-		return err
+// settings are the database role and user id a caller's transaction
+// switches to; a signed-in role without a user id is refused.
+func (caller Caller) settings() (role, userID string, err error) {
+	if role, err = caller.Role.dbRole(); err != nil {
+		return "", "", err
 	}
-	userID := ""
 	if caller.UserID != uuid.Nil {
 		userID = caller.UserID.String()
 	}
 	if userID == "" && role != "fieldbook_anon" && caller != Operator {
-		return fmt.Errorf("store: role %s needs a user id", caller.Role)
+		return "", "", fmt.Errorf("store: role %s needs a user id", caller.Role)
+	}
+	return role, userID, nil
+}
+
+func (s *Store) inTx(ctx context.Context, caller Caller, opts pgx.TxOptions, fn func(*Tx) error) error {
+	role, userID, err := caller.settings()
+	if err != nil {
+		return err
 	}
 	tx, err := s.pool.BeginTx(ctx, opts)
 	if err != nil {
