@@ -152,17 +152,13 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 		AllowCredentials: true,
 		MaxAge:           3600,
 	}))
-	// Learners pay per byte: pages and JSON are gzipped. Static files are
-	// compressed once at start-up instead (serveStatic).
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
-		Level:     5,
-		MinLength: 512,
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			// Event streams are flushed event by event, never buffered.
-			return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" ||
-				strings.HasSuffix(p, "/events") || isMediaPath(c)
-		},
+	// Learners pay per byte: pages and JSON are gzipped (gzip.go). Static
+	// files are compressed once at start-up instead (serveStatic).
+	e.Use(gzipResponses(func(c echo.Context) bool {
+		p := c.Request().URL.Path
+		// Event streams are flushed event by event, never buffered.
+		return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" ||
+			strings.HasSuffix(p, "/events") || isMediaPath(c)
 	}))
 	// Forms are small; the sync endpoint takes up to 1 MB of queued changes;
 	// media uploads have their own limit (mediaHandlers.upload).

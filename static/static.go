@@ -65,6 +65,8 @@ func Load() (*Set, error) {
 		}
 	}
 	sort.Strings(names)
+	// One compressor for every file: each holds about 1 MB.
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
 	for _, name := range names {
 		body, err := files.ReadFile(name)
 		if err != nil {
@@ -79,7 +81,7 @@ func Load() (*Set, error) {
 		}
 		f := &File{Name: name, Hash: h, URL: "/static/" + h + "/" + name, ContentType: ct, Body: body}
 		var zb bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
+		zw.Reset(&zb)
 		_, _ = zw.Write(body)
 		_ = zw.Close()
 		if zb.Len() < len(body)*9/10 {

@@ -29,6 +29,7 @@ type loadOpts struct {
 	pid               int
 	propagationRuns   int
 	out, label, scale string
+	only              string
 }
 
 // bench is one measuring session against one server build.
@@ -66,6 +67,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.out, "out", "", "also write the results as Markdown to this file")
 	fs.StringVar(&o.label, "label", "", "what is measured (a build), for the heading")
 	fs.StringVar(&o.scale, "scale", "", "the data set's scale, for the heading")
+	fs.StringVar(&o.only, "only", "", "measure only the routes whose name matches this regular expression (and the bare page)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

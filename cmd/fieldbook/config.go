@@ -46,6 +46,12 @@ type Config struct {
 	// MediaMaxBytes is the largest file an editor may upload for a lesson
 	// (FIELDBOOK_MEDIA_MAX_BYTES, default 10 MB): learners download it.
 	MediaMaxBytes int64
+	// MemoryLimitMiB is serve's soft memory limit in MiB
+	// (FIELDBOOK_MEMORY_LIMIT_MIB, default 40; 0: none): the garbage
+	// collector works harder near it instead of letting the heap double, and
+	// it decides how many 19 MiB password hashes run at once. GOMEMLIMIT, when
+	// set, wins.
+	MemoryLimitMiB int
 	// errs are parse errors, reported by Validate.
 	errs []error
 }
@@ -123,6 +129,15 @@ func loadConfig() Config {
 			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEDIA_MAX_BYTES must be a number of bytes from 1024 to 1073741824, like 10485760, not %q", v))
 		} else {
 			c.MediaMaxBytes = n
+		}
+	}
+	c.MemoryLimitMiB = 40
+	if v := os.Getenv("FIELDBOOK_MEMORY_LIMIT_MIB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || (n != 0 && n < 32) {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEMORY_LIMIT_MIB must be 0 (no limit) or a number of MiB from 32, like 64, not %q", v))
+		} else {
+			c.MemoryLimitMiB = n
 		}
 	}
 	switch v := strings.ToLower(os.Getenv("FIELDBOOK_COOKIE_SECURE")); v {

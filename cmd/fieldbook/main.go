@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -115,6 +118,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	applyMemoryLimit(cfg, logger)
 	if err := cmdMigrate(ctx, cfg, nil, stdout, stderr); err != nil {
 		return err
 	}
@@ -202,6 +206,24 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// applyMemoryLimit sets the soft memory limit (unless GOMEMLIMIT did) and
+// lets as many password hashes run at once as fit in it next to the rest of
+// the heap (at least one, at most one per core).
+func applyMemoryLimit(cfg Config, log *slog.Logger) {
+	limit := debug.SetMemoryLimit(-1)
+	if os.Getenv("GOMEMLIMIT") == "" && cfg.MemoryLimitMiB > 0 {
+		limit = int64(cfg.MemoryLimitMiB) << 20
+		debug.SetMemoryLimit(limit)
+	}
+	slots := runtime.NumCPU()
+	if limit < math.MaxInt64 {
+		const rest = 20 << 20 // what the server holds besides hashes
+		slots = min(slots, max(1, int((limit-rest)/handlers.ArgonMemoryBytes)))
+	}
+	handlers.SetHashConcurrency(slots)
+	log.Info("memory", "soft_limit_mib", limit>>20, "concurrent_password_hashes", slots)
 }
 
 // deleteExpiredSessions removes expired session rows every five minutes
