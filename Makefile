@@ -24,7 +24,7 @@ test: vet templ-check postgres chromium pgbouncer
 
 vet:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l cmd handlers views store migrations static e2e)" || { echo "gofmt needed:"; gofmt -l cmd handlers views store migrations static e2e; exit 1; }
+	@test -z "$$(gofmt -l cmd handlers views store migrations static e2e internal)" || { echo "gofmt needed:"; gofmt -l cmd handlers views store migrations static e2e internal; exit 1; }
 
 # Regenerates the templ output and fails if the committed files differ.
 templ-check:

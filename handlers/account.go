@@ -148,7 +148,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if current == "" {
 		form.Errors["current_password"] = "Enter your current password."
 	}
-	if msg := ValidatePassword(next); msg != "" {
+	if msg := ValidatePassword(h.localizer(c), next); msg != "" {
 		form.Errors["new_password"] = msg
 	} else if next == current {
 		form.Errors["new_password"] = "Choose a password different from the current one."

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/static"
 	"fieldbook/store"
 )
@@ -68,6 +69,7 @@ type App struct {
 	sessionStore *store.SessionStore
 	assets       *static.Set
 	log          *slog.Logger
+	catalog      *i18n.Catalog
 	// idle bounds a session's idle time; adminIdle and adminLifetime bound
 	// admin sessions more tightly (sessionPolicy).
 	idle, adminIdle, adminLifetime time.Duration
@@ -111,7 +113,8 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	sm.Cookie.Persist = true
 
 	a := &App{store: st, sessions: sm, sessionStore: opts.Sessions, assets: assets, log: opts.Logger,
-		idle: opts.SessionIdle, adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime}
+		catalog: i18n.Default(), idle: opts.SessionIdle, adminIdle: opts.AdminSessionIdle,
+		adminLifetime: opts.AdminSessionLifetime}
 	opts.Sessions.SetPolicy(a.sessionPolicy)
 	sm.ErrorFunc = a.sessionError
 	e := echo.New()
@@ -227,6 +230,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/signup", auth.showSignup)
 	pages.POST("/signup", auth.signup)
 	pages.POST("/logout", auth.logout)
+	pages.POST("/language", (&languageHandlers{App: a}).setLanguage)
 
 	// Your account (P5): password change and sessions.
 	account := &accountHandlers{App: a}
@@ -265,6 +269,24 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/courses/:id/dashboard/learners/:learnerID", dash.showLearner, a.requireUser)
 	pages.GET("/me/progress", dash.myProgress, a.requireUser)
 	// End of dashboard and realtime (P4)
+
+	// Quizzes and certificates (P2, issue 12): authoring for editors
+	// (requireStaff, then RLS), the quiz as JSON for whoever may read the
+	// lesson, a learner's certificate, and public verification.
+	quizEdit := &quizEditHandlers{App: a}
+	pages.POST("/lessons/:id/questions", quizEdit.addQuestion, a.requireStaff)
+	pages.POST("/lessons/:id/quiz", quizEdit.setQuiz, a.requireStaff)
+	pages.POST("/questions/preview", quizEdit.previewQuestion, a.requireStaff)
+	pages.GET("/questions/:id/edit", quizEdit.editQuestion, a.requireStaff)
+	pages.POST("/questions/:id", quizEdit.updateQuestion, a.requireStaff)
+	pages.POST("/questions/:id/move", quizEdit.moveQuestion, a.requireStaff)
+	pages.POST("/questions/:id/delete", quizEdit.deleteQuestion, a.requireStaff)
+	quizAPI := &quizAPIHandlers{App: a}
+	pages.GET("/api/lessons/:id/quiz", quizAPI.lessonQuiz)
+	certs := &certificateHandlers{App: a}
+	pages.GET("/courses/:id/certificate", certs.showCertificate, a.requireUser)
+	pages.GET("/verify/:code", certs.verifyCertificate)
+	// End of quizzes and certificates (P2)
 
 	// Media (P2): uploads for editors (requireStaff, then RLS), served by
 	// content hash to whoever may read the course.

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -32,42 +32,48 @@ const (
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
 
-// ValidateUsername returns what is wrong with a (lower-cased) username, or "".
-func ValidateUsername(username string) string {
+// maxDisplayNameLen bounds a display name, in characters (the database
+// checks it too).
+const maxDisplayNameLen = 100
+
+// ValidateUsername returns what is wrong with a (lower-cased) username, in
+// loc's language, or "".
+func ValidateUsername(loc *i18n.Localizer, username string) string {
 	switch {
 	case username == "":
-		return "Choose a username."
+		return loc.T("account.error.username_choose")
 	case !usernameRE.MatchString(username):
-		return "Use 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit."
+		return loc.T("account.error.username_rule")
 	}
 	return ""
 }
 
 // validateDisplayName returns what is wrong with a display name (missing is
-// the message for an empty one, worded for the form it is on), or "".
-func validateDisplayName(name, missing string) string {
+// the message key for an empty one, worded for the form it is on), or "".
+func validateDisplayName(loc *i18n.Localizer, name, missing string) string {
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
-		return missing
-	case n > 100 || !utf8.ValidString(name):
-		return "Use at most 100 characters."
+		return loc.T(missing)
+	case n > maxDisplayNameLen || !utf8.ValidString(name):
+		return loc.N("account.error.name_too_long", maxDisplayNameLen)
 	}
 	return ""
 }
 
-// ValidatePassword returns what is wrong with a new password, or "".
-func ValidatePassword(password string) string {
+// ValidatePassword returns what is wrong with a new password, in loc's
+// language, or "".
+func ValidatePassword(loc *i18n.Localizer, password string) string {
 	if !utf8.ValidString(password) {
-		return "The password is not valid text."
+		return loc.T("account.error.password_invalid")
 	}
 	switch n := utf8.RuneCountInString(password); {
 	case n < minPasswordLen:
-		return "Use at least 8 characters."
+		return loc.N("account.error.password_short", minPasswordLen)
 	case n > maxPasswordLen:
-		return "Use at most 128 characters."
+		return loc.N("account.error.password_long", maxPasswordLen)
 	}
 	if isCommonPassword(password) {
-		return "This is one of the most common passwords, so it is guessed first. Choose another, for example a few words together."
+		return loc.T("account.error.password_common")
 	}
 	return ""
 }
@@ -93,8 +99,6 @@ func isCommonPassword(password string) bool {
 	return ok
 }
 
-const wrongCredentials = "Wrong username or password."
-
 // Throttles (store.Throttle): failures per hour before a lock, and the
 // longest lock. Never permanent, so nobody can lock a learner out for good.
 var (
@@ -117,13 +121,10 @@ func setRetryAfter(c echo.Context, until time.Time) {
 	c.Response().Header().Set("Retry-After", strconv.Itoa(waitSeconds(until)))
 }
 
-func tooManyMessage(what string, until time.Time) string {
-	wait := waitSeconds(until)
-	unit := "seconds"
-	if wait == 1 {
-		unit = "second"
-	}
-	return fmt.Sprintf("Too many %s. Please wait %d %s and try again.", what, wait, unit)
+// tooManyMessage is the throttle message key (which counts seconds) with
+// the wait until the lock ends.
+func tooManyMessage(loc *i18n.Localizer, key string, until time.Time) string {
+	return loc.N(key, waitSeconds(until))
 }
 
 // throttled answers 429 with Retry-After and the form, message included.
@@ -136,14 +137,15 @@ func (h *authHandlers) showLogin(c echo.Context) error {
 	if signedIn(c) {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
-	return h.render(c, http.StatusOK, "Sign in", views.LoginPage(views.AuthForm{Next: safeNext(c.QueryParam("next"))}))
+	loc := h.localizer(c)
+	return h.render(c, http.StatusOK, loc.T("auth.signin.title"), views.LoginPage(views.AuthForm{Next: safeNext(c.QueryParam("next"))}))
 }
 
 func (h *authHandlers) showSignup(c echo.Context) error {
 	if signedIn(c) {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	return h.render(c, http.StatusOK, "Sign up", views.SignupPage(views.AuthForm{}))
+	return h.render(c, http.StatusOK, h.localizer(c).T("auth.signup.title"), views.SignupPage(views.AuthForm{MinPassword: minPasswordLen}))
 }
 
 // login checks the credentials and starts a fresh session. An unknown user
@@ -158,15 +160,17 @@ func (h *authHandlers) login(c echo.Context) error {
 		Next:     safeNext(c.FormValue("next")),
 		Errors:   map[string]string{},
 	}
+	loc := h.localizer(c)
+	title := loc.T("auth.signin.title")
 	password := c.FormValue("password")
 	if form.Username == "" {
-		form.Errors["username"] = "Enter your username."
+		form.Errors["username"] = loc.T("auth.error.enter_username")
 	}
 	if password == "" {
-		form.Errors["password"] = "Enter your password."
+		form.Errors["password"] = loc.T("auth.error.enter_password")
 	}
 	if len(form.Errors) > 0 {
-		return h.render(c, http.StatusUnprocessableEntity, "Sign in", views.LoginPage(form))
+		return h.render(c, http.StatusUnprocessableEntity, title, views.LoginPage(form))
 	}
 	ipKey, userKey := "ip:"+c.RealIP(), "user:"+form.Username
 	var u store.AuthUser
@@ -179,8 +183,8 @@ func (h *authHandlers) login(c echo.Context) error {
 		return err
 	})
 	if !locked.IsZero() {
-		form.Message = tooManyMessage("sign-in attempts", locked)
-		return h.throttled(c, locked, views.LoginPage(form), "Sign in")
+		form.Message = tooManyMessage(loc, "auth.error.throttle_signin", locked)
+		return h.throttled(c, locked, views.LoginPage(form), title)
 	}
 	found := err == nil
 	if err != nil && !store.IsNotFound(err) {
@@ -205,8 +209,8 @@ func (h *authHandlers) login(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		form.Message = wrongCredentials
-		return h.render(c, http.StatusUnauthorized, "Sign in", views.LoginPage(form))
+		form.Message = loc.T("auth.error.wrong")
+		return h.render(c, http.StatusUnauthorized, title, views.LoginPage(form))
 	}
 	if err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
 		return tx.ThrottleReset(ctx, userKey)
@@ -225,7 +229,7 @@ func (h *authHandlers) login(c echo.Context) error {
 			}
 		}
 	}
-	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
+	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName, false); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, form.Next)
@@ -242,18 +246,21 @@ func (h *authHandlers) signup(c echo.Context) error {
 		Name:     strings.TrimSpace(c.FormValue("name")),
 		Errors:   map[string]string{},
 	}
+	form.MinPassword = minPasswordLen
+	loc := h.localizer(c)
+	title := loc.T("auth.signup.title")
 	password := c.FormValue("password")
-	if msg := ValidateUsername(form.Username); msg != "" {
+	if msg := ValidateUsername(loc, form.Username); msg != "" {
 		form.Errors["username"] = msg
 	}
-	if msg := validateDisplayName(form.Name, "Enter your name, as your trainer knows you."); msg != "" {
+	if msg := validateDisplayName(loc, form.Name, "auth.error.name_missing"); msg != "" {
 		form.Errors["name"] = msg
 	}
-	if msg := ValidatePassword(password); msg != "" {
+	if msg := ValidatePassword(loc, password); msg != "" {
 		form.Errors["password"] = msg
 	}
 	if len(form.Errors) > 0 {
-		return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
+		return h.render(c, http.StatusUnprocessableEntity, title, views.SignupPage(form))
 	}
 	signupKey := "signup-ip:" + c.RealIP()
 	var locked time.Time
@@ -268,8 +275,8 @@ func (h *authHandlers) signup(c echo.Context) error {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Message = tooManyMessage("sign-ups from this network", locked)
-		return h.throttled(c, locked, views.SignupPage(form), "Sign up")
+		form.Message = tooManyMessage(loc, "auth.error.throttle_signup", locked)
+		return h.throttled(c, locked, views.SignupPage(form), title)
 	}
 	hash, err := HashPassword(ctx, password)
 	if err != nil {
@@ -286,20 +293,21 @@ func (h *authHandlers) signup(c echo.Context) error {
 	})
 	if err != nil {
 		if isConflict(err) {
-			form.Errors["username"] = "That username is taken. Try another."
-			return h.render(c, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(form))
+			form.Errors["username"] = loc.T("auth.error.username_taken")
+			return h.render(c, http.StatusUnprocessableEntity, title, views.SignupPage(form))
 		}
 		return err
 	}
-	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
+	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName, true); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
-// startSession renews the session token (against fixation) and stores who
-// signed in.
-func (h *authHandlers) startSession(c echo.Context, id, role, name string) error {
+// startSession renews the session token (against fixation), stores who
+// signed in and settles their language (settleLanguage); fresh is a new
+// account.
+func (h *authHandlers) startSession(c echo.Context, id, role, name string, fresh bool) error {
 	ctx := c.Request().Context()
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		return err
@@ -315,7 +323,11 @@ func (h *authHandlers) startSession(c echo.Context, id, role, name string) error
 	if err != nil {
 		return err
 	}
-	return h.recordSession(c, store.Caller{UserID: uid, Role: store.Role(role)})
+	caller := store.Caller{UserID: uid, Role: store.Role(role)}
+	if err := h.recordSession(c, caller); err != nil {
+		return err
+	}
+	return h.settleLanguage(c, caller, fresh)
 }
 
 // logout ends the session on the server, not just in the browser.

@@ -3,7 +3,6 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -25,40 +24,40 @@ func (a *App) renderErrors(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // handleError is Echo's error handler: a clear page (or JSON under /api) with
-// a message a person can act on for 4xx, and a logged, generic 500 otherwise.
-// Internal details never reach the client.
+// a message a person can act on for 4xx, and a logged, generic 500 otherwise,
+// in the request's language. Internal details never reach the client.
 func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	status := http.StatusInternalServerError
-	msg := "Something went wrong on our side. Please try again in a moment."
+	var msg any = "error.server"
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &he):
 		status = he.Code
 		if status < 500 {
-			msg = fmt.Sprint(he.Message)
+			msg = he.Message
 		}
 		switch status {
 		case http.StatusNotFound:
 			if he.Message == "Not Found" || he.Message == nil {
-				msg = "There is nothing at this address."
+				msg = "error.not_found"
 			}
 		case http.StatusMethodNotAllowed:
-			msg = "This address does not accept that kind of request."
+			msg = "error.method"
 		case http.StatusRequestEntityTooLarge:
-			msg = "What you sent is too large."
+			msg = "error.too_large"
 		}
 	case errors.Is(err, store.ErrNotFound):
 		status = http.StatusNotFound
-		msg = "There is nothing at this address."
+		msg = "error.not_found"
 	case errors.Is(err, store.ErrForbidden):
 		status = http.StatusForbidden
-		msg = "You may not do that."
+		msg = "error.forbidden"
 	case store.Unavailable(err):
 		status = http.StatusServiceUnavailable
-		msg = unavailableMessage
+		msg = "error.unavailable"
 		c.Response().Header().Set("Retry-After", "5")
 	}
 	switch {
@@ -68,40 +67,62 @@ func (a *App) handleError(err error, c echo.Context) {
 	case status >= 500:
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
+	loc := a.localizer(c)
+	text := loc.Say(msg)
 	if isAPI(c) {
-		_ = c.JSON(status, map[string]string{"error": msg})
+		languageHeaders(c.Response().Header(), loc.Lang())
+		_ = c.JSON(status, map[string]string{"error": text})
 		return
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return
 	}
-	title := http.StatusText(status)
-	if title == "" {
-		title = "Error"
-	}
-	if rerr := a.render(c, status, title, views.ErrorPage(views.Error{Status: status, Title: title, Message: msg})); rerr != nil {
+	title := loc.T(statusTitle(status))
+	if rerr := a.render(c, status, title, views.ErrorPage(views.Error{Status: status, Title: title, Message: text})); rerr != nil {
 		a.log.Error("render error page", "err", rerr)
-		_ = c.String(status, msg)
+		_ = c.String(status, text)
 	}
 }
 
-// unavailableMessage is shown while the database cannot be reached (a
-// restart, a failover): nothing is lost, and trying again soon works.
-const unavailableMessage = "Fieldbook cannot reach its database just now. Please try again in a few seconds."
+// statusTitles are the error page's headings; keys are written whole so the
+// catalogue tests see them used.
+var statusTitles = map[int]string{
+	http.StatusBadRequest:            "error.title.400",
+	http.StatusUnauthorized:          "error.title.401",
+	http.StatusForbidden:             "error.title.403",
+	http.StatusNotFound:              "error.title.404",
+	http.StatusMethodNotAllowed:      "error.title.405",
+	http.StatusConflict:              "error.title.409",
+	http.StatusRequestEntityTooLarge: "error.title.413",
+	http.StatusUnprocessableEntity:   "error.title.422",
+	http.StatusTooManyRequests:       "error.title.429",
+	http.StatusInternalServerError:   "error.title.500",
+	http.StatusServiceUnavailable:    "error.title.503",
+}
+
+func statusTitle(status int) string {
+	if key, ok := statusTitles[status]; ok {
+		return key
+	}
+	return "error.title.other"
+}
 
 // sessionError answers when the session itself cannot be loaded or saved,
 // before or after the handler ran: 503 while the database is unreachable,
 // otherwise a generic 500, with no internal detail either way.
 func (a *App) sessionError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
+	status, key := http.StatusInternalServerError, "error.server"
 	logf := a.log.Error
 	if store.Unavailable(err) {
-		status, msg, logf = http.StatusServiceUnavailable, unavailableMessage, a.log.Warn
+		status, key, logf = http.StatusServiceUnavailable, "error.unavailable", a.log.Warn
 		w.Header().Set("Retry-After", "5")
 	}
 	logf("session", "method", r.Method, "path", r.URL.Path, "err", err)
+	lang := negotiate(r, "")
+	msg := a.catalog.Localizer(lang).T(key)
 	w.Header().Set("Cache-Control", "no-store")
+	languageHeaders(w.Header(), lang)
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
@@ -120,12 +141,14 @@ func readForm(c echo.Context) error {
 		if errors.As(err, &he) {
 			return he
 		}
-		return badRequest("The form could not be read. Please try again.")
+		return badRequest("error.form_unreadable")
 	}
 	return nil
 }
 
-// badRequest is a 400 with a message for the person who sent it.
+// badRequest is a 400 with a message for the person who sent it: a
+// catalogue key (translated when the error page is drawn) or, until every
+// message has moved to the catalogues, English text.
 func badRequest(msg string) error { return echo.NewHTTPError(http.StatusBadRequest, msg) }
 
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

@@ -68,12 +68,12 @@ func FuzzSignupFields(f *testing.F) {
 		f.Add(s, "correct horse battery")
 	}
 	f.Fuzz(func(t *testing.T, username, password string) {
-		if ValidateUsername(username) == "" {
+		if ValidateUsername(english(), username) == "" {
 			if len(username) < 3 || len(username) > 32 || strings.ToLower(username) != username || !usernameRE.MatchString(username) {
 				t.Fatalf("accepted username %q", username)
 			}
 		}
-		if ValidatePassword(password) == "" {
+		if ValidatePassword(english(), password) == "" {
 			n := utf8.RuneCountInString(password)
 			if !utf8.ValidString(password) || n < minPasswordLen || n > maxPasswordLen {
 				t.Fatalf("accepted password of %d runes (valid UTF-8 %v)", n, utf8.ValidString(password))

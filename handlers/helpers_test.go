@@ -400,10 +400,13 @@ func (c *client) postForm(path string, form url.Values, header http.Header) resp
 }
 
 // sessionToken is the session cookie the jar would send, or "".
-func (c *client) sessionToken() string {
+func (c *client) sessionToken() string { return c.jarCookie(sessionCookie) }
+
+// jarCookie is the value of the cookie name the jar would send, or "".
+func (c *client) jarCookie(name string) string {
 	u, _ := url.Parse(c.app.URL)
 	for _, ck := range c.jar.Cookies(u) {
-		if ck.Name == sessionCookie {
+		if ck.Name == name {
 			return ck.Value
 		}
 	}

@@ -156,7 +156,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Message = tooManyMessage("attempts from this network", locked)
+		form.Message = tooManyMessage(h.localizer(c), "invite.error.throttle", locked)
 		setRetryAfter(c, locked)
 		return page(http.StatusTooManyRequests)
 	}
@@ -164,13 +164,13 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 		return linkGone(linkErr, "invite")
 	}
 	password := c.FormValue("password")
-	if msg := ValidateUsername(form.Username); msg != "" {
+	if msg := ValidateUsername(h.localizer(c), form.Username); msg != "" {
 		form.Errors["username"] = msg
 	}
-	if msg := validateDisplayName(form.Name, "Enter your name, as your learners will know you."); msg != "" {
+	if msg := validateDisplayName(h.localizer(c), form.Name, "invite.error.name_missing"); msg != "" {
 		form.Errors["name"] = msg
 	}
-	if msg := ValidatePassword(password); msg != "" {
+	if msg := ValidatePassword(h.localizer(c), password); msg != "" {
 		form.Errors["password"] = msg
 	}
 	if len(form.Errors) > 0 {
@@ -188,7 +188,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 	})
 	switch {
 	case isConflict(err):
-		form.Errors["username"] = "That username is taken. Try another."
+		form.Errors["username"] = h.localizer(c).T("auth.error.username_taken")
 		return page(http.StatusUnprocessableEntity)
 	case isLinkErr(err):
 		return linkGone(err, "invite")
@@ -196,7 +196,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 		return err
 	}
 	auth := &authHandlers{App: h.App}
-	if err := auth.startSession(c, u.ID.String(), string(u.Role), u.DisplayName); err != nil {
+	if err := auth.startSession(c, u.ID.String(), string(u.Role), u.DisplayName, true); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/studio")
@@ -238,7 +238,7 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Message = tooManyMessage("attempts from this network", locked)
+		form.Message = tooManyMessage(h.localizer(c), "invite.error.throttle", locked)
 		setRetryAfter(c, locked)
 		return page(http.StatusTooManyRequests)
 	}
@@ -246,7 +246,7 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 		return linkGone(linkErr, "password reset")
 	}
 	password := c.FormValue("password")
-	if msg := ValidatePassword(password); msg != "" {
+	if msg := ValidatePassword(h.localizer(c), password); msg != "" {
 		form.Errors["password"] = msg
 		return page(http.StatusUnprocessableEntity)
 	}

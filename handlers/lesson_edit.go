@@ -122,8 +122,12 @@ func (h *lessonEditHandlers) editLesson(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var l store.EditLesson
+	var eq store.EditQuiz
 	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		l, err = tx.LessonForEdit(ctx, id)
+		if l, err = tx.LessonForEdit(ctx, id); err != nil {
+			return err
+		}
+		eq, err = tx.QuizForEdit(ctx, id)
 		return err
 	})
 	if err == nil && l.CourseArchived {
@@ -132,7 +136,9 @@ func (h *lessonEditHandlers) editLesson(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return h.render(c, http.StatusOK, "Edit "+l.Title, views.LessonEditPage(lessonPage(l)))
+	page := lessonPage(l)
+	page.Quiz = quizSection(id, eq)
+	return h.render(c, http.StatusOK, "Edit "+l.Title, views.LessonEditPage(page))
 }
 
 // updateLesson saves the lesson form, rendering its Markdown once, here. A

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -98,6 +99,9 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	var p store.Progress
 	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if _, err = tx.SetLessonCompleted(ctx, id, completed, time.Now()); err != nil {
+			if errors.Is(err, store.ErrQuizLesson) {
+				return echo.NewHTTPError(http.StatusConflict, quizLessonMessage)
+			}
 			return err
 		}
 		if l, err = tx.PublishedLesson(ctx, id); err != nil {

@@ -37,6 +37,7 @@ func (a *App) loadCaller(next echo.HandlerFunc) echo.HandlerFunc {
 			if err == nil && role.Valid() {
 				caller = store.Caller{UserID: id, Role: role}
 				c.Set(ctxName, a.sessions.GetString(ctx, sessName))
+				c.Set(ctxLang, a.sessions.GetString(ctx, sessLang))
 				a.touchSession(c, caller)
 			}
 		}
@@ -135,7 +136,7 @@ func crossOriginProtection(trusted []string) (echo.MiddlewareFunc, error) {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := cop.Check(c.Request()); err != nil {
-				return echo.NewHTTPError(http.StatusForbidden, "This request came from another site and was refused.")
+				return echo.NewHTTPError(http.StatusForbidden, "error.cross_origin")
 			}
 			return next(c)
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"fieldbook/internal/i18n"
 )
 
 func TestValidatePassword(t *testing.T) {
@@ -29,7 +31,7 @@ func TestValidatePassword(t *testing.T) {
 		{"\xff\xfe invalid utf8", "not valid text"},
 	}
 	for _, c := range cases {
-		got := ValidatePassword(c.pw)
+		got := ValidatePassword(english(), c.pw)
 		if (c.want == "") != (got == "") || (c.want != "" && !strings.Contains(got, c.want)) {
 			t.Errorf("ValidatePassword(%q) = %q, want %q", c.pw, got, c.want)
 		}
@@ -84,3 +86,6 @@ func TestHashConcurrencyIsBounded(t *testing.T) {
 		t.Fatal("a hash ran with every slot taken")
 	}
 }
+
+// english is the source language's localizer, for checks of English text.
+func english() *i18n.Localizer { return i18n.Default().Localizer(i18n.Source) }

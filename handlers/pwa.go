@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/sw"
 	"fieldbook/views"
 )
@@ -17,9 +18,10 @@ import (
 // service worker, the web manifest and the offline page.
 type pwa struct {
 	*App
-	script   []byte
-	manifest []byte
-	version  string
+	script []byte
+	// manifests are the web manifest in each language, by tag.
+	manifests map[string][]byte
+	version   string
 }
 
 func newPWA(a *App) (*pwa, error) {
@@ -29,6 +31,7 @@ func newPWA(a *App) (*pwa, error) {
 	sum := sha256.New()
 	sum.Write([]byte(a.assets.Version))
 	sum.Write(sw.Source)
+	sum.Write([]byte(a.catalog.Version()))
 	version := hex.EncodeToString(sum.Sum(nil))[:12]
 	list, err := json.Marshal(precache)
 	if err != nil {
@@ -37,16 +40,30 @@ func newPWA(a *App) (*pwa, error) {
 	script := fmt.Appendf(nil, "const VERSION = %q;\nconst PRECACHE = %s;\n", version, list)
 	script = append(script, sw.Source...)
 
+	manifests := map[string][]byte{}
+	for _, l := range i18n.Languages() {
+		if manifests[l.Tag], err = webManifest(a, a.catalog.Localizer(l.Tag)); err != nil {
+			return nil, err
+		}
+	}
+	return &pwa{App: a, script: script, manifests: manifests, version: version}, nil
+}
+
+// webManifest is the manifest in loc's language: its description, lang and
+// dir. The name is the product's and stays the same.
+func webManifest(a *App, loc *i18n.Localizer) ([]byte, error) {
 	type icon struct {
 		Src     string `json:"src"`
 		Sizes   string `json:"sizes"`
 		Type    string `json:"type"`
 		Purpose string `json:"purpose,omitempty"`
 	}
-	manifest, err := json.Marshal(map[string]any{
+	return json.Marshal(map[string]any{
 		"name":             "Fieldbook",
 		"short_name":       "Fieldbook",
-		"description":      "Field training courses that work offline.",
+		"description":      loc.T("manifest.description"),
+		"lang":             loc.Lang(),
+		"dir":              loc.Dir(),
 		"id":               "/",
 		"start_url":        "/",
 		"scope":            "/",
@@ -59,10 +76,17 @@ func newPWA(a *App) (*pwa, error) {
 			{Src: a.assets.URL("icon-maskable-512.png"), Sizes: "512x512", Type: "image/png", Purpose: "maskable"},
 		},
 	})
-	if err != nil {
-		return nil, err
+}
+
+// requestedLanguage is the ?lang= of a request for something every
+// language has its own copy of (the manifest, the offline page), so the page
+// and the service worker can name the copy; without it, the request's own
+// language.
+func (a *App) requestedLanguage(c echo.Context) *i18n.Localizer {
+	if lang := c.QueryParam("lang"); i18n.Supported(lang) {
+		c.Set(ctxLocalizer, a.catalog.Localizer(lang))
 	}
-	return &pwa{App: a, script: script, manifest: manifest, version: version}, nil
+	return a.localizer(c)
 }
 
 // serviceWorker serves /sw.js: never cached by HTTP, so a new build's worker
@@ -74,14 +98,20 @@ func (p *pwa) serviceWorker(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", p.script)
 }
 
+// webManifest serves /manifest.webmanifest?lang=<tag>, the form the layout
+// links to; without lang it answers in the request's language.
 func (p *pwa) webManifest(c echo.Context) error {
-	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(http.StatusOK, "application/manifest+json", p.manifest)
+	lang := p.requestedLanguage(c).Lang()
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-cache")
+	languageHeaders(h, lang)
+	return c.Blob(http.StatusOK, "application/manifest+json", p.manifests[lang])
 }
 
 // offlinePage is precached by the service worker; it carries no user data.
+// /offline?lang=<tag> is the copy in one language.
 func (p *pwa) offlinePage(c echo.Context) error {
-	page := p.page(c, "Offline")
+	page := p.page(c, p.requestedLanguage(c).T("offline.page_title"))
 	page.User, page.Bare = nil, true
 	return p.renderPage(c, http.StatusOK, page, views.OfflinePage())
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/views"
 )
 
@@ -17,6 +18,7 @@ func (a *App) page(c echo.Context, title string) views.Page {
 	p := views.Page{
 		Title: title,
 		Path:  c.Request().URL.Path,
+		Here:  here(c.Request()),
 		Assets: views.Assets{
 			CSS:       a.assets.URL("app.css"),
 			StudioCSS: a.assets.URL("studio.css"),
@@ -51,11 +53,13 @@ func (a *App) write(c echo.Context, status int, comp templ.Component) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	if err := comp.Render(c.Request().Context(), buf); err != nil {
+	loc := a.localizer(c)
+	if err := comp.Render(i18n.WithLocalizer(c.Request().Context(), loc), buf); err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Add("Vary", "HX-Request")
+	languageHeaders(h, loc.Lang())
 	if h.Get("Cache-Control") == "" {
 		// Pages carry the user's own progress: never in shared caches.
 		h.Set("Cache-Control", "private, no-cache")

@@ -169,8 +169,12 @@ func (h *syncHandlers) syncProgress(c echo.Context) error {
 		for j, o := range outcomes {
 			r := &results[goodIdx[j]]
 			r.Status = string(o)
-			if o == store.OutcomeRejected {
+			switch o {
+			case store.OutcomeRejected:
 				r.Reason = "unknown or unpublished lesson"
+			case store.OutcomeQuizLesson:
+				// Only a passing quiz attempt completes this lesson.
+				r.Status, r.Reason = string(store.OutcomeRejected), "quiz_lesson"
 			}
 		}
 	}

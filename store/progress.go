@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -70,6 +71,10 @@ func courseProgress(ctx context.Context, r reader, out *Progress, match string, 
 	})
 }
 
+// ErrQuizLesson is returned when a completion is asked of a lesson with a
+// quiz: only a passing attempt completes it.
+var ErrQuizLesson = errors.New("store: the lesson has a quiz")
+
 // FutureSkew is how far ahead of the server a client's clock may run before
 // its change time is clamped to the server's.
 const FutureSkew = 5 * time.Minute
@@ -80,7 +85,7 @@ const FutureSkew = 5 * time.Minute
 // changes to the same lesson the later clientAt wins, and a clientAt more
 // than FutureSkew ahead is clamped to server time. It reports whether the
 // change was applied (false: a later change had already won). An unknown or
-// unpublished lesson is ErrNotFound.
+// unpublished lesson is ErrNotFound; a lesson with a quiz ErrQuizLesson.
 func (t *Tx) SetLessonCompleted(ctx context.Context, lessonID uuid.UUID, completed bool, clientAt time.Time) (applied bool, err error) {
 	out, err := t.ApplyChanges(ctx, []Change{{ID: uuid.New(), LessonID: lessonID, Completed: completed, At: clientAt}})
 	if err != nil {
@@ -89,6 +94,8 @@ func (t *Tx) SetLessonCompleted(ctx context.Context, lessonID uuid.UUID, complet
 	switch out[0] {
 	case OutcomeRejected:
 		return false, fmt.Errorf("store: set lesson completed: %w", ErrNotFound)
+	case OutcomeQuizLesson:
+		return false, fmt.Errorf("store: set lesson completed: %w", ErrQuizLesson)
 	case OutcomeApplied:
 		return true, nil
 	}

@@ -375,6 +375,35 @@ func TestRLSPolicies(t *testing.T) {
 		rlsCase{"admin deletes a user", roleAdmin, w.admin, `DELETE FROM users WHERE id = $1`, []any{w.b}, rows(1)},
 		rlsCase{"admin updates a user's created_at", roleAdmin, w.admin, `UPDATE users SET created_at = now()`, nil, refused},
 
+		// users.lang (issue 13): learners and volunteers set their own
+		// interface language, and that changes nothing else they may not.
+		rlsCase{"learner A sets own language", roleLearner, w.a, `UPDATE users SET lang = 'sw' WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"learner A reads own language", roleLearner, w.a, `SELECT lang FROM users WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"learner A sets B's language", roleLearner, w.a, `UPDATE users SET lang = 'sw' WHERE id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A sets everyone's language", roleLearner, w.a, `UPDATE users SET lang = 'ar'`, nil, rows(1)},
+		rlsCase{"learner A reads B's language", roleLearner, w.a, `SELECT lang FROM users WHERE id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A sets own language and role", roleLearner, w.a,
+			`UPDATE users SET lang = 'sw', role = 'admin' WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner A sets own language and password_hash", roleLearner, w.a,
+			`UPDATE users SET lang = 'sw', password_hash = 'x' WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner A changes own username", roleLearner, w.a, `UPDATE users SET username = 'mallory' WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner A changes own disabled_at", roleLearner, w.a, `UPDATE users SET disabled_at = NULL WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner A changes own created_at", roleLearner, w.a, `UPDATE users SET created_at = now() WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner A changes own id", roleLearner, w.a, `UPDATE users SET id = gen_random_uuid() WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learners and volunteers update only display_name, email and lang", roleLearner, w.a, `
+			SELECT r, a.attname FROM unnest(ARRAY['fieldbook_learner', 'fieldbook_volunteer']) r
+			CROSS JOIN pg_attribute a
+			WHERE a.attrelid = 'users'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+			  AND has_column_privilege(r, 'users', a.attname, 'UPDATE')
+			  AND a.attname NOT IN ('display_name', 'email', 'lang')`, nil, rows(0)},
+		rlsCase{"volunteer sets own language", roleVolunteer, w.vol, `UPDATE users SET lang = 'fr' WHERE id = $1`, []any{w.vol}, rows(1)},
+		rlsCase{"volunteer sets a learner's language", roleVolunteer, w.vol, `UPDATE users SET lang = 'fr' WHERE id = $1`, []any{w.a}, rows(0)},
+		rlsCase{"volunteer sets own language and role", roleVolunteer, w.vol,
+			`UPDATE users SET lang = 'fr', role = 'admin' WHERE id = $1`, []any{w.vol}, refused},
+		rlsCase{"admin sets own language", roleAdmin, w.admin, `UPDATE users SET lang = 'pt' WHERE id = $1`, []any{w.admin}, rows(1)},
+		rlsCase{"anonymous sets a language", roleAnon, uuid.Nil, `UPDATE users SET lang = 'fr'`, nil, refused},
+		rlsCase{"anonymous claiming a user id sets their language", roleAnon, w.a, `UPDATE users SET lang = 'fr' WHERE id = $1`, []any{w.a}, refused},
+
 		// sessions belong to the login role alone.
 		rlsCase{"learner reads sessions", roleLearner, w.a, `SELECT * FROM sessions`, nil, refused},
 		rlsCase{"admin reads sessions", roleAdmin, w.admin, `SELECT * FROM sessions`, nil, refused},
@@ -563,6 +592,7 @@ func TestRLSEnabledAndForced(t *testing.T) {
 	t.Parallel()
 	w := newRLSWorld(t)
 	for _, table := range []string{"users", "courses", "lessons", "student_progress", "course_editors",
+		"quizzes", "quiz_versions", "quiz_questions", "quiz_keys", "quiz_attempts", "certificates",
 		"course_learners", "lesson_completions", "course_histogram", "progress_changes", "user_sessions"} {
 		t.Run(table, func(t *testing.T) {
 			var enabled, forced bool
@@ -606,6 +636,14 @@ func TestRLSPolicyColumnsIndexed(t *testing.T) {
 		{"courses", "archived_at", false},
 		{"course_editors", "course_id", false},
 		{"course_editors", "user_id", false},
+		{"quizzes", "lesson_id", false},
+		{"quiz_versions", "lesson_id", false},
+		{"quiz_questions", "lesson_id", false},
+		{"quiz_keys", "lesson_id", false},
+		{"quiz_attempts", "student_id", false},
+		{"quiz_attempts", "lesson_id", false},
+		{"certificates", "student_id", false},
+		{"certificates", "course_id", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table+"."+tt.column, func(t *testing.T) {

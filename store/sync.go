@@ -16,6 +16,9 @@ type Change struct {
 	Completed bool
 	// At is the device's time of the change.
 	At time.Time
+	// mastery marks the completion a passing quiz attempt writes
+	// (ApplyAttempts): the only change a quiz lesson takes.
+	mastery bool
 }
 
 // Outcome is what became of one change.
@@ -31,13 +34,19 @@ const (
 	OutcomeDuplicate Outcome = "duplicate"
 	// OutcomeRejected: the lesson is unknown or not published.
 	OutcomeRejected Outcome = "rejected"
+	// OutcomeQuizLesson: rejected because the lesson has a quiz, which
+	// alone completes it (mastery). Handlers answer status "rejected" with
+	// reason "quiz_lesson".
+	OutcomeQuizLesson Outcome = "quiz_lesson"
 )
 
 // ApplyChanges applies a batch of the caller's changes with one set-based
 // statement: it skips change ids already seen, picks per lesson the change
 // with the latest client time (clamping times more than FutureSkew ahead to
 // the server's), upserts it unless the stored row is newer, and records every
-// new change id with its outcome. Outcomes come back in input order.
+// new change id with its outcome. A change to a lesson with a quiz is
+// OutcomeQuizLesson and changes nothing: only a passing attempt completes
+// such a lesson. Outcomes come back in input order.
 func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, error) {
 	if len(changes) == 0 {
 		return nil, nil
@@ -46,8 +55,9 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 	lessons := make([]uuid.UUID, len(changes))
 	completed := make([]bool, len(changes))
 	ats := make([]time.Time, len(changes))
+	mastery := make([]bool, len(changes))
 	for i, c := range changes {
-		ids[i], lessons[i], completed[i], ats[i] = c.ID, c.LessonID, c.Completed, c.At
+		ids[i], lessons[i], completed[i], ats[i], mastery[i] = c.ID, c.LessonID, c.Completed, c.At, c.mastery
 	}
 	rows, err := t.tx.Query(ctx, `
 		WITH c AS (
@@ -56,13 +66,15 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 			       EXISTS (SELECT 1 FROM lessons l
 			               JOIN courses co ON co.id = l.course_id AND co.published
 			               WHERE l.id = i.lesson_id AND l.published) AS valid,
-			       EXISTS (SELECT 1 FROM progress_changes pc WHERE pc.id = i.change_id) AS seen
-			FROM unnest($1::uuid[], $2::uuid[], $3::bool[], $4::timestamptz[])
-			     WITH ORDINALITY AS i(change_id, lesson_id, completed, at, ord)
+			       EXISTS (SELECT 1 FROM progress_changes pc WHERE pc.id = i.change_id) AS seen,
+			       NOT i.mastery AND EXISTS (SELECT 1 FROM quizzes z
+			                                 WHERE z.lesson_id = i.lesson_id AND z.active_since IS NOT NULL) AS quiz
+			FROM unnest($1::uuid[], $2::uuid[], $3::bool[], $4::timestamptz[], $6::bool[])
+			     WITH ORDINALITY AS i(change_id, lesson_id, completed, at, mastery, ord)
 		), fresh AS (
 			-- new, valid changes; an id repeated inside the batch counts once
 			SELECT DISTINCT ON (change_id) * FROM c
-			WHERE valid AND NOT seen
+			WHERE valid AND NOT quiz AND NOT seen
 			ORDER BY change_id, ord
 		), winners AS (
 			-- per lesson, the change with the latest client time
@@ -94,11 +106,12 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 			RETURNING id
 		)
 		SELECT CASE WHEN NOT c.valid THEN 'rejected'
+		            WHEN c.quiz THEN 'quiz_lesson'
 		            WHEN c.seen OR o.ord IS NULL THEN 'duplicate'
 		            ELSE o.outcome END
 		FROM c LEFT JOIN outcomes o ON o.ord = c.ord
 		ORDER BY c.ord`,
-		ids, lessons, completed, ats, fmt.Sprintf("%d seconds", int(FutureSkew.Seconds())))
+		ids, lessons, completed, ats, fmt.Sprintf("%d seconds", int(FutureSkew.Seconds())), mastery)
 	if err != nil {
 		return nil, fmt.Errorf("store: apply changes: %w", mapErr(err))
 	}

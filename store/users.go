@@ -124,3 +124,28 @@ func (t *Tx) UserByUsername(ctx context.Context, username string) (User, error) 
 
 // IsNotFound reports whether err means "no such row for this caller".
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// OwnLanguage is the caller's stored interface language, "" when they have
+// never chosen one.
+func (t *Tx) OwnLanguage(ctx context.Context) (string, error) {
+	var lang string
+	err := t.tx.QueryRow(ctx,
+		`SELECT coalesce(lang, '') FROM users WHERE id = (SELECT current_user_id())`).Scan(&lang)
+	if err != nil {
+		return "", fmt.Errorf("store: own language: %w", mapErr(err))
+	}
+	return lang, nil
+}
+
+// SetOwnLanguage stores the caller's interface language; the database
+// refuses one that is not an interface language.
+func (t *Tx) SetOwnLanguage(ctx context.Context, lang string) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE users SET lang = $1 WHERE id = (SELECT current_user_id())`, lang)
+	if err != nil {
+		return fmt.Errorf("store: set own language: %w", mapErr(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: set own language: %w", ErrNotFound)
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 )
@@ -72,6 +73,31 @@ const chartRow = 30
 func chartHeight(n int) string { return strconv.Itoa(n*chartRow + 4) }
 func chartY(i, dy int) string  { return strconv.Itoa(i*chartRow + dy) }
 func chartW(pct int) string    { return strconv.Itoa(pct * 3) }
+
+// The chart reads in the page's direction: each row's label at the start
+// (the right on an Arabic page), its number at the end, and the bar grows
+// from the start. SVG text anchors follow the inherited direction; the
+// coordinates do not, so they are chosen here.
+func chartStartX(ctx context.Context) string {
+	if rtl(ctx) {
+		return "300"
+	}
+	return "0"
+}
+
+func chartEndX(ctx context.Context) string {
+	if rtl(ctx) {
+		return "0"
+	}
+	return "300"
+}
+
+func chartBarX(ctx context.Context, pct int) string {
+	if rtl(ctx) {
+		return strconv.Itoa(300 - pct*3)
+	}
+	return "0"
+}
 
 // SortColumn is a sortable column heading of the learner table.
 type SortColumn struct {

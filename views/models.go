@@ -14,12 +14,17 @@ type Page struct {
 	Assets Assets
 	// Path is the current path, for the sign-in link's return address.
 	Path string
+	// Here is where the language picker comes back to (path and query).
+	Here string
 	// Bare leaves out the user's name and forms: for the offline page, which
 	// is cached once and shown to whoever is offline.
 	Bare bool
 	// Scripts are extra deferred scripts, after htmx: the SSE extension,
 	// loaded only on the pages that use it.
 	Scripts []string
+	// Styles are extra stylesheets of one page (the certificate's print
+	// layout), after the others.
+	Styles []string
 }
 
 // Assets are the URLs of the static files, each under its content hash.
@@ -147,6 +152,8 @@ type AuthForm struct {
 	// Message is a form-wide error (e.g. wrong username or password).
 	Message string
 	Errors  map[string]string
+	// MinPassword is the shortest password sign-up accepts, for its label.
+	MinPassword int
 }
 
 // Error is an error page.
@@ -308,4 +315,6 @@ type LessonEdit struct {
 	Published     bool
 	Audit         Audit
 	Form          LessonForm
+	// Quiz is the lesson's quiz section; nil on the new-lesson page.
+	Quiz *QuizEdit
 }

@@ -9,8 +9,12 @@ import (
 	"strings"
 
 	"fieldbook/handlers"
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 )
+
+// cliLanguage is the command line's language: it stays English.
+func cliLanguage() *i18n.Localizer { return i18n.Default().Localizer(i18n.Source) }
 
 const userUsage = `Usage:
   fieldbook user add --username U --role learner|volunteer|admin [--name N]
@@ -43,7 +47,7 @@ func readPassword(stdin io.Reader) (string, error) {
 		return "", fmt.Errorf("read password from stdin: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if msg := handlers.ValidatePassword(pw); msg != "" {
+	if msg := handlers.ValidatePassword(cliLanguage(), pw); msg != "" {
 		return "", fmt.Errorf("password on stdin: %s", msg)
 	}
 	return pw, nil
@@ -89,7 +93,7 @@ func cmdUserAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 		return err
 	}
 	*username = strings.ToLower(strings.TrimSpace(*username))
-	if msg := handlers.ValidateUsername(*username); msg != "" {
+	if msg := handlers.ValidateUsername(cliLanguage(), *username); msg != "" {
 		return fmt.Errorf("%w: --username: %s", errUsage, msg)
 	}
 	r := store.Role(*role)

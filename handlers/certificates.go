@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+	"fieldbook/views"
+)
+
+// certificateHandlers serve a learner's printable certificate and the
+// public verification of a code.
+type certificateHandlers struct{ *App }
+
+// verifyThrottle: unknown codes per address per hour before verification
+// slows down; a real code never counts, so checking certificates at a desk
+// is never slowed, and guessing 65-bit codes is hopeless anyway.
+var verifyThrottle = store.Throttle{Threshold: 30, Max: 10 * time.Minute}
+
+func dateText(t time.Time) string { return t.UTC().Format("2 January 2006") }
+
+// codeGroups writes a code in groups of four or five for reading aloud.
+func codeGroups(code string) string {
+	if len(code) != 13 {
+		return code
+	}
+	return code[:4] + " " + code[4:8] + " " + code[8:]
+}
+
+// showCertificate is the caller's own certificate of a course, printable
+// (certificate.css has the A4 and Letter layout).
+func (h *certificateHandlers) showCertificate(c echo.Context) error {
+	courseID, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var cert store.Certificate
+	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		cert, err = tx.MyCertificate(ctx, courseID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, msgNoCertificate)
+	}
+	if err != nil {
+		return err
+	}
+	scheme := "https"
+	if c.Request().TLS == nil && c.Scheme() == "http" {
+		scheme = "http"
+	}
+	path := "/verify/" + cert.Code
+	vm := views.Certificate{
+		DisplayName: cert.DisplayName, CourseTitle: cert.CourseTitle, CourseURL: courseURL(courseID),
+		Date: dateText(cert.CompletedAt), Code: cert.Code, CodeGroups: codeGroups(cert.Code),
+		VerifyPath: path, VerifyURL: scheme + "://" + c.Request().Host + path,
+	}
+	p := h.page(c, "Certificate: "+cert.CourseTitle)
+	p.Styles = []string{h.assets.URL("certificate.css")}
+	return h.renderPage(c, http.StatusOK, p, views.CertificatePage(vm))
+}
+
+// verifyCertificate is the public check of a code: name, course and date,
+// or 404 "no such certificate". It always runs as the anonymous role (the
+// definer function is all it reads), and unknown codes are throttled per
+// address with the sign-in throttle.
+func (h *certificateHandlers) verifyCertificate(c echo.Context) error {
+	code := store.NormalizeCertificateCode(c.Param("code"))
+	key := "verify-ip:" + c.RealIP()
+	ctx := c.Request().Context()
+	var proof store.CertificateProof
+	var locked time.Time
+	found := false
+	err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+		if locked, err = tx.ThrottledUntil(ctx, key); err != nil || !locked.IsZero() {
+			return err
+		}
+		proof, err = tx.VerifyCertificate(ctx, code)
+		if errors.Is(err, store.ErrNotFound) {
+			_, err = tx.ThrottleFailure(ctx, key, verifyThrottle)
+			return err
+		}
+		found = err == nil
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !locked.IsZero() {
+		setRetryAfter(c, locked)
+		return echo.NewHTTPError(http.StatusTooManyRequests, tooManyMessage(h.localizer(c), "certificate.error.throttle", locked))
+	}
+	vm := views.Verification{Found: found, Code: code}
+	status := http.StatusNotFound
+	if found {
+		status = http.StatusOK
+		vm.DisplayName, vm.CourseTitle, vm.Date = proof.DisplayName, proof.CourseTitle, dateText(proof.CompletedAt)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	title := "Certificate check"
+	if !found {
+		title = strings.TrimSuffix(msgNoSuchCert, ".")
+	}
+	return h.render(c, status, title, views.VerifyPage(vm))
+}

@@ -1,0 +1,353 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"fieldbook/store"
+)
+
+// quizWorld: a volunteer's published course of two published lessons, the
+// first one with no quiz yet, a learner, and another volunteer.
+type quizWorld struct {
+	a              *testApp
+	vol, other     *client
+	learner        *client
+	learnerID      uuid.UUID
+	course         uuid.UUID
+	lesson, second uuid.UUID
+}
+
+func newQuizWorld(t *testing.T) *quizWorld {
+	t.Helper()
+	a := newTestApp(t)
+	w := &quizWorld{a: a}
+	volID := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
+	a.createUser(t, store.RoleVolunteer, "olga", "Olga Other", "volunteer password")
+	w.learnerID = a.createUser(t, store.RoleLearner, learnerUser, learnerName, learnerPass)
+	var ids []uuid.UUID
+	w.course, ids = a.createCourse(t, volID, "Safe water", true, lessonSpec{"Boiling", true}, lessonSpec{"Storage", true})
+	w.lesson, w.second = ids[0], ids[1]
+	w.vol, w.other, w.learner = a.newClient(t), a.newClient(t), a.newClient(t)
+	w.vol.signIn("victor", "volunteer password")
+	w.other.signIn("olga", "volunteer password")
+	w.learner.signIn(learnerUser, learnerPass)
+	return w
+}
+
+func lessonPath(id uuid.UUID, rest string) string { return "/lessons/" + id.String() + rest }
+
+// formError is the message at a question form's field ("" when none).
+func formError(body, formID, field string) string {
+	re := regexp.MustCompile(`id="` + regexp.QuoteMeta(formID+"-"+field) + `-error">([^<]*)<`)
+	m := re.FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func questionForm(kind, prompt, choices, answer, tolerance string) url.Values {
+	return url.Values{"kind": {kind}, "prompt": {prompt}, "choices": {choices}, "answer": {answer},
+		"tolerance": {tolerance}, "explanation": {"Because *so*."}}
+}
+
+// apiQuiz fetches GET /api/lessons/{id}/quiz as c.
+func apiQuiz(t *testing.T, c *client, lesson uuid.UUID) (int, map[string]any, string) {
+	t.Helper()
+	r := c.get("/api/lessons/"+lesson.String()+"/quiz", nil)
+	var m map[string]any
+	if r.Status == http.StatusOK {
+		if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+			t.Fatalf("quiz JSON: %v\n%s", err, r.Body)
+		}
+	}
+	return r.Status, m, r.Body
+}
+
+func TestQuestionForms(t *testing.T) {
+	w := newQuizWorld(t)
+	add := lessonPath(w.lesson, "/questions")
+
+	// The 422s keep what was typed and say what is wrong, field by field.
+	for _, tt := range []struct {
+		name  string
+		form  url.Values
+		field string
+	}{
+		{"single without a right answer", questionForm("single", "Which pot?", "Clay\nSteel", "", ""), "answer"},
+		{"tolerance below zero", questionForm("number", "Minutes?", "", "1,5", "-0.5"), "tolerance"},
+		{"fewer than two choices", questionForm("multiple", "Which?", "\nOnly one\n\n", "1", ""), "choices"},
+		{"a choice that does not exist", questionForm("single", "Which?", "A\nB", "3", ""), "answer"},
+		{"no prompt", questionForm("truefalse", "  ", "", "true", ""), "prompt"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := w.a.snapshot(t)
+			r := w.vol.postForm(add, tt.form, nil)
+			if r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", r.Status)
+			}
+			if msg := formError(r.Body, "new", tt.field); msg == "" {
+				t.Errorf("no message at %s", tt.field)
+			}
+			doc := parseDoc(t, r.Body)
+			prompt := find(doc, and(tag("textarea"), hasAttr("name", "prompt")))
+			if prompt == nil || text(prompt) != strings.TrimSpace(tt.form.Get("prompt")) && strings.TrimSpace(tt.form.Get("prompt")) != "" {
+				t.Errorf("the prompt typed is not kept")
+			}
+			if after := w.a.snapshot(t); after != before {
+				t.Error("a refused form changed the database")
+			}
+			// htmx gets the form alone.
+			r = w.vol.postForm(add, tt.form, htmxHeader())
+			if r.Status != http.StatusUnprocessableEntity || strings.Contains(r.Body, "<html") || !strings.Contains(r.Body, `id="question-editor-new"`) {
+				t.Errorf("htmx: %d, fragment? %v", r.Status, !strings.Contains(r.Body, "<html"))
+			}
+		})
+	}
+
+	// Valid questions of every kind; numbers in Eastern Arabic digits.
+	for _, f := range []url.Values{
+		questionForm("single", "Which pot is **safe**?", "Clay\n\nSteel\n", "2", ""),
+		questionForm("multiple", "Which kill germs?", "Boiling\nSunlight\nShaking", "1, 2", ""),
+		questionForm("truefalse", "Cloudy water is safe.", "", "false", ""),
+		questionForm("number", "Minutes of rolling boil?", "", "١", "٠٫٥"),
+		questionForm("text", "Name the salts.", "", "ORS\nOral rehydration salts", ""),
+	} {
+		if r := w.vol.postForm(add, f, nil); r.Status != http.StatusSeeOther || r.Header.Get("Location") != lessonPath(w.lesson, "/edit#quiz") {
+			t.Fatalf("add %s: %d %s", f.Get("kind"), r.Status, r.Header.Get("Location"))
+		}
+	}
+	edit := w.vol.get(lessonPath(w.lesson, "/edit"), nil)
+	doc := parseDoc(t, edit.Body)
+	list := find(doc, hasAttr("id", "quiz-questions"))
+	if list == nil || len(findAll(list, tag("li"))) != 5 || !strings.Contains(edit.Body, "<strong>safe</strong>") {
+		t.Fatalf("the lesson edit page does not list 5 questions with their Markdown rendered")
+	}
+
+	// The JSON API, practice mode: answers in the issue's shapes.
+	status, q, _ := apiQuiz(t, w.a.newClient(t), w.lesson)
+	if status != http.StatusOK || q["mode"] != "practice" || q["pass_mark"] != float64(80) || q["lesson_id"] != w.lesson.String() {
+		t.Fatalf("api: %d %v", status, q)
+	}
+	qs := q["questions"].([]any)
+	answers := []string{}
+	for _, x := range qs {
+		m := x.(map[string]any)
+		b, _ := json.Marshal(m["answer"])
+		answers = append(answers, string(b))
+		if _, ok := m["explanation_html"]; !ok {
+			t.Errorf("practice question without explanation_html: %v", m)
+		}
+	}
+	if got := strings.Join(answers, " "); got != `1 [0,1] false {"tolerance":0.5,"value":1} ["ORS","Oral rehydration salts"]` {
+		t.Errorf("answers %s", got)
+	}
+	firstID := qs[0].(map[string]any)["id"].(string)
+
+	// Settings: check mode, pass mark in Eastern Arabic digits; the API
+	// then never carries an answer or an explanation.
+	if r := w.vol.postForm(lessonPath(w.lesson, "/quiz"), url.Values{"mode": {"check"}, "pass_mark": {"٩٠"}}, nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("settings: %d", r.Status)
+	}
+	status, q, body := apiQuiz(t, w.learner, w.lesson)
+	if status != http.StatusOK || q["mode"] != "check" || q["pass_mark"] != float64(90) ||
+		strings.Contains(body, `"answer"`) || strings.Contains(body, "explanation_html") {
+		t.Fatalf("check-mode API: %d %s", status, body)
+	}
+	for _, bad := range []url.Values{{"mode": {"check"}, "pass_mark": {"0"}}, {"pass_mark": {"101"}}, {"pass_mark": {"8,5"}}} {
+		if r := w.vol.postForm(lessonPath(w.lesson, "/quiz"), bad, nil); r.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.Body, "whole number from 1 to 100") {
+			t.Errorf("pass mark %v: %d", bad, r.Status)
+		}
+	}
+	if r := w.vol.postForm(lessonPath(w.lesson, "/quiz"), url.Values{"mode": {"exam"}}, nil); r.Status != http.StatusBadRequest {
+		t.Errorf("mode exam: %d", r.Status)
+	}
+
+	// Edit one question: the form carries its version; a stale one is 409.
+	page := w.vol.get("/questions/"+firstID+"/edit", nil)
+	v, ok := inputValue(parseDoc(t, page.Body), "version")
+	if page.Status != http.StatusOK || !ok || v == "" {
+		t.Fatalf("edit page: %d, version %q", page.Status, v)
+	}
+	changed := questionForm("single", "Which pot is safest?", "Clay\nSteel\nGlass", "3", "")
+	changed.Set("version", v)
+	if r := w.vol.postForm("/questions/"+firstID, changed, nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("update: %d %s", r.Status, r.Body)
+	}
+	if r := w.vol.postForm("/questions/"+firstID, changed, nil); r.Status != http.StatusConflict ||
+		!strings.Contains(r.Body, "Someone saved this question") || !strings.Contains(r.Body, "Which pot is safest?") {
+		t.Errorf("stale update: %d", r.Status)
+	}
+	changed.Set("version", strconv.Itoa(mustAtoi(t, v)+1))
+	changed.Set("answer", "")
+	if r := w.vol.postForm("/questions/"+firstID, changed, nil); r.Status != http.StatusUnprocessableEntity || formError(r.Body, "q"+firstID[:8], "answer") == "" {
+		t.Errorf("update without an answer: %d", r.Status)
+	}
+	if r := w.vol.postForm("/questions/"+firstID, url.Values{"kind": {"single"}}, nil); r.Status != http.StatusBadRequest {
+		t.Errorf("update without a version: %d", r.Status)
+	}
+
+	// Move and delete.
+	if r := w.vol.postForm("/questions/"+firstID+"/move", url.Values{"direction": {"down"}}, nil); r.Status != http.StatusSeeOther {
+		t.Errorf("move: %d", r.Status)
+	}
+	if r := w.vol.postForm("/questions/"+firstID+"/move", url.Values{"direction": {"sideways"}}, nil); r.Status != http.StatusBadRequest {
+		t.Errorf("move sideways: %d", r.Status)
+	}
+	if _, q, _ = apiQuiz(t, w.learner, w.lesson); q["questions"].([]any)[1].(map[string]any)["id"] != firstID {
+		t.Errorf("after moving down, the question is not second")
+	}
+	if r := w.vol.postForm("/questions/"+firstID+"/delete", nil, nil); r.Status != http.StatusSeeOther {
+		t.Errorf("delete: %d", r.Status)
+	}
+	if _, q, _ = apiQuiz(t, w.learner, w.lesson); len(q["questions"].([]any)) != 4 {
+		t.Errorf("after delete: %d questions", len(q["questions"].([]any)))
+	}
+
+	// Others: a learner is refused by requireStaff, another volunteer by
+	// row-level security; nothing changes.
+	before := w.a.snapshot(t)
+	for name, c := range map[string]*client{"learner": w.learner, "other volunteer": w.other} {
+		for path, form := range map[string]url.Values{
+			add: questionForm("truefalse", "x", "", "true", ""), lessonPath(w.lesson, "/quiz"): {"mode": {"practice"}},
+			"/questions/" + qs[2].(map[string]any)["id"].(string) + "/delete": nil,
+		} {
+			if r := c.postForm(path, form, nil); r.Status != http.StatusForbidden {
+				t.Errorf("%s POST %s: %d, want 403", name, path, r.Status)
+			}
+		}
+	}
+	if after := w.a.snapshot(t); after != before {
+		t.Error("refused requests changed the database")
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestQuestionPreview(t *testing.T) {
+	w := newQuizWorld(t)
+	form := questionForm("multiple", "Pick *two*", "Boil\nFilter\nShake", "1,2", "")
+	form.Set("lesson_id", w.lesson.String())
+	r := w.vol.postForm("/questions/preview", form, htmxHeader())
+	if r.Status != http.StatusOK || strings.Contains(r.Body, "<html") || !strings.Contains(r.Body, "<em>two</em>") ||
+		strings.Count(r.Body, "✓ right") != 2 {
+		t.Fatalf("htmx preview: %d %s", r.Status, r.Body)
+	}
+	r = w.vol.postForm("/questions/preview", form, nil)
+	doc := parseDoc(t, r.Body)
+	if r.Status != http.StatusOK || find(doc, hasAttr("id", "quiz")) == nil || !strings.Contains(r.Body, "<em>two</em>") ||
+		text(find(doc, and(tag("textarea"), hasAttr("name", "choices")))) != "Boil Filter Shake" {
+		t.Fatalf("no-JS preview: %d", r.Status)
+	}
+	if n := w.a.count(t, `SELECT count(*) FROM quiz_questions`); n != 0 {
+		t.Errorf("a preview saved %d questions", n)
+	}
+	if r := w.vol.postForm("/questions/preview", questionForm("truefalse", "x", "", "true", ""), nil); r.Status != http.StatusBadRequest {
+		t.Errorf("preview for nothing: %d", r.Status)
+	}
+}
+
+func TestQuizLessonCompletionAndAPI(t *testing.T) {
+	w := newQuizWorld(t)
+	if status, _, _ := apiQuiz(t, w.learner, w.lesson); status != http.StatusNotFound {
+		t.Errorf("API for a lesson without a quiz: %d", status)
+	}
+	if r := w.vol.postForm(lessonPath(w.lesson, "/questions"), questionForm("truefalse", "Boil first?", "", "true", ""), nil); r.Status != http.StatusSeeOther {
+		t.Fatal(r.Status)
+	}
+	// The manual completion of a quiz lesson is refused: 409 online…
+	r := w.learner.postForm(lessonPath(w.lesson, "/complete"), url.Values{"completed": {"true"}}, nil)
+	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "pass it to complete the lesson") {
+		t.Errorf("complete a quiz lesson: %d", r.Status)
+	}
+	// …and rejected with reason quiz_lesson in a sync batch.
+	body := syncBody(t, map[string]any{"id": uuid.NewString(), "user_id": w.learnerID.String(), "lesson_id": w.lesson.String(),
+		"completed": true, "at": "2026-01-02T03:04:05Z"})
+	r = w.learner.postSync(body, nil)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, `"status":"rejected","reason":"quiz_lesson"`) {
+		t.Errorf("sync a quiz lesson: %d %s", r.Status, r.Body)
+	}
+	if done := w.a.completedInDB(t, w.learnerID, w.lesson); done != nil && *done {
+		t.Error("the quiz lesson was completed by hand")
+	}
+	// Unknown lesson, bad id: clear 4xx.
+	if status, _, _ := apiQuiz(t, w.learner, uuid.New()); status != http.StatusNotFound {
+		t.Errorf("API for no lesson: %d", status)
+	}
+	if r := w.learner.get("/api/lessons/nope/quiz", nil); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `"error"`) {
+		t.Errorf("API with a bad id: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestCertificateAndVerify(t *testing.T) {
+	w := newQuizWorld(t)
+	for _, l := range []uuid.UUID{w.lesson, w.second} {
+		if r := w.learner.postForm(lessonPath(l, "/complete"), url.Values{"completed": {"true"}}, nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("complete: %d", r.Status)
+		}
+	}
+	r := w.learner.get("/courses/"+w.course.String()+"/certificate", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("certificate: %d", r.Status)
+	}
+	doc := parseDoc(t, r.Body)
+	m := regexp.MustCompile(`href="/verify/([A-Z2-7]{13})"`).FindStringSubmatch(r.Body)
+	if m == nil || !strings.Contains(text(doc), learnerName) || !strings.Contains(text(doc), "Safe water") ||
+		!strings.Contains(r.Body, "certificate.css") {
+		t.Fatalf("certificate page lacks the name, course, stylesheet or verify link:\n%s", r.Body)
+	}
+	code := m[1]
+	if r := w.other.get("/courses/"+w.course.String()+"/certificate", nil); r.Status != http.StatusNotFound {
+		t.Errorf("another user's view: %d", r.Status)
+	}
+	if r := w.a.newClient(t).get("/courses/"+w.course.String()+"/certificate", nil); r.Status != http.StatusSeeOther {
+		t.Errorf("signed out: %d", r.Status)
+	}
+
+	anon := w.a.newClient(t)
+	for _, c := range []string{code, strings.ToLower(code[:4]) + "-" + code[4:]} {
+		r := anon.get("/verify/"+c, nil)
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, learnerName) || !strings.Contains(r.Body, "Safe water") ||
+			strings.Contains(r.Body, learnerUser) {
+			t.Errorf("verify %s: %d", c, r.Status)
+		}
+	}
+	r = anon.get("/verify/AAAAAAAAAAAAA", nil)
+	if r.Status != http.StatusNotFound || !strings.Contains(r.Body, "no such certificate") {
+		t.Errorf("unknown code: %d", r.Status)
+	}
+	// Guessing codes from one address is throttled: 429 with Retry-After.
+	throttled := 0
+	for i := range 40 {
+		r := anon.get("/verify/BBBBBBBBBBB"+strconv.Itoa(10+i), nil)
+		switch r.Status {
+		case http.StatusTooManyRequests:
+			throttled++
+			if r.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		case http.StatusNotFound:
+		default:
+			t.Fatalf("guess %d: %d", i, r.Status)
+		}
+	}
+	if throttled == 0 {
+		t.Error("40 unknown codes from one address were never throttled")
+	}
+}
