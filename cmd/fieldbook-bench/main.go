@@ -71,13 +71,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
+// newFlags is a command's flag set; -h prints help, then the flags.
 func newFlags(name, help string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "%s\n", help)
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() { fmt.Fprintln(stderr, help); fs.PrintDefaults() }
 	return fs
 }
 

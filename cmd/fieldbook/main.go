@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"fieldbook/handlers"
 	"fieldbook/store"
 )
@@ -127,21 +129,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return err
 	}
 	defer pool.Close()
-	// One LISTEN connection per instance feeds the dashboards' streams and
-	// keeps the session cache live.
-	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
-	sessions := store.NewSessionStore(pool, 0)
-	listener := &store.ProgressListener{
-		Sessions: sessions,
-		URL:      cfg.ListenDatabaseURL,
-		OnEvent:  hub.Publish,
-		OnConnect: func(first bool) {
-			if !first {
-				hub.Resync()
-			}
-		},
-		Log: logger,
-	}
+	hub, sessions, listener := newListener(cfg, pool, logger)
 	st := store.New(pool)
 	if super, err := st.Superuser(ctx); err == nil && super {
 		level := slog.LevelInfo
@@ -206,6 +194,24 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// newListener makes the instance's one LISTEN connection: it feeds the
+// dashboards' streams (through the hub) and keeps the session cache live.
+func newListener(cfg Config, pool *pgxpool.Pool, logger *slog.Logger) (*handlers.Hub, *store.SessionStore, *store.ProgressListener) {
+	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
+	sessions := store.NewSessionStore(pool, 0)
+	return hub, sessions, &store.ProgressListener{
+		Sessions: sessions,
+		URL:      cfg.ListenDatabaseURL,
+		OnEvent:  hub.Publish,
+		OnConnect: func(first bool) {
+			if !first {
+				hub.Resync()
+			}
+		},
+		Log: logger,
+	}
 }
 
 // applyMemoryLimit sets the soft memory limit (unless GOMEMLIMIT did) and
