@@ -103,21 +103,31 @@ func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordFo
 	caller := callerOf(c)
 	var user store.User
 	var list []store.Session
+	var phones []store.PhoneKey
+	current := h.sessions.Token(ctx)
 	err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
 		if user, err = tx.UserByID(ctx, caller.UserID); err != nil {
 			return err
 		}
-		list, err = tx.Sessions(ctx)
+		if list, err = tx.Sessions(ctx); err != nil {
+			return err
+		}
+		phones, err = tx.PhoneKeys(ctx, current)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	current := h.sessions.Token(ctx)
 	vm := views.Account{Username: user.Username, Password: form, Notice: notice}
 	for _, s := range list {
 		vm.Sessions = append(vm.Sessions, views.SessionRow{
 			Device: s.Device, Since: sessionAgo(s.CreatedAt), LastSeen: sessionAgo(s.LastSeen), Current: s.Key == store.SessionKey(current),
+		})
+	}
+	for _, k := range phones {
+		vm.Phones = append(vm.Phones, views.PhoneRow{
+			KeyID: k.ID.String(), Label: k.Label, Since: k.CreatedAt.UTC().Format("2 Jan 2006"),
+			LastUsed: phoneLastUsed(k), ForgetURL: accountPhoneForgetURL(k.ID), ThisSession: k.ThisSession,
 		})
 	}
 	return h.render(c, status, "Your account", views.AccountPage(vm))
@@ -128,9 +138,11 @@ func (h *accountHandlers) showAccount(c echo.Context) error {
 	notice := ""
 	switch c.QueryParam("done") {
 	case "password":
-		notice = "Your password is changed. Other devices are signed out."
+		notice = "Your password is changed. Other devices are signed out, and phones set up for offline use need setting up again."
 	case "sessions":
 		notice = "Signed out everywhere else."
+	case "phone":
+		notice = "That phone is forgotten: it can no longer send changes for you."
 	}
 	return h.page(c, http.StatusOK, views.PasswordForm{}, notice)
 }
@@ -208,11 +220,23 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/account?done=password")
 }
 
-// endOtherSessions is "Sign out everywhere else".
+// endOtherSessions is "Sign out everywhere else": it ends the other
+// sessions and forgets the other phones, keeping this one's key (the one
+// this session registered, and the one the page names in keep_key).
 func (h *accountHandlers) endOtherSessions(c echo.Context) error {
+	if err := readForm(c); err != nil {
+		return err
+	}
+	keepPhone, err := keepKey(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	keep := h.sessions.Token(ctx)
-	err := h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
+	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
+		if _, err := tx.ForgetOtherPhoneKeys(ctx, keepPhone, keep); err != nil {
+			return err
+		}
 		_, err := tx.EndOtherSessions(ctx, keep)
 		return err
 	})

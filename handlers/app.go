@@ -200,7 +200,21 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	pages.GET("/lessons/:id", lessons.showLesson)
 	pages.POST("/lessons/:id/complete", lessons.completeLesson, a.requireUser)
 	pages.GET("/api/courses/:id/progress", courses.courseProgressJSON, a.requireUser)
-	pages.POST("/api/progress", sync.syncProgress, a.requireUser)
+	// Signed changes need no session (judged by their keys); the handler
+	// asks for one when the batch holds an unsigned change.
+	pages.POST("/api/progress", sync.syncProgress)
+
+	// Shared phones (P1): who is using the phone, their progress, and the
+	// per-phone keys that sign offline changes.
+	me := &meHandlers{App: a}
+	pages.GET("/api/me", me.showMe, noStore, a.requireUser)
+	pages.GET("/api/me/progress", me.myProgress, noStore, a.requireUser)
+	phones := &phoneHandlers{App: a}
+	pages.GET("/api/phones", phones.list, noStore, a.requireUser)
+	pages.POST("/api/phones", phones.register, noStore, a.requireUser)
+	pages.POST("/api/phones/:id/forget", phones.forgetOwn, noStore, a.requireUser)
+	pages.POST("/account/phones/:id/forget", phones.forgetFromAccount, a.requireUser)
+	// End of shared phones (P1)
 
 	// Authoring (P2): volunteers and admins only (requireStaff); which
 	// courses each may change, row-level security decides.

@@ -218,12 +218,12 @@ func (h *authHandlers) login(c echo.Context) error {
 		return err
 	}
 	// Hashes made with older Argon2id parameters are upgraded now, while
-	// the password is at hand.
+	// the password is at hand (the same password: phones keep their keys).
 	if needsRehash(u.PasswordHash) {
 		if hash, err := HashPassword(ctx, password); err == nil {
 			caller := store.Caller{UserID: u.ID, Role: u.Role}
 			if err := h.store.InTx(ctx, caller, func(tx *store.Tx) error {
-				return tx.SetOwnPassword(ctx, hash)
+				return tx.UpgradeOwnPasswordHash(ctx, hash)
 			}); err != nil {
 				h.log.Warn("upgrade password hash", "err", err)
 			}

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,6 +33,18 @@ type syncChange struct {
 	LessonID  *string `json:"lesson_id"`
 	Completed *bool   `json:"completed"`
 	At        *string `json:"at"`
+	// KeyID and Sig make a signed change: made on a phone by a learner
+	// picked there with their PIN, and judged by the key alone, whoever is
+	// signed in when it arrives (phones.go).
+	// Raw, so a malformed one is still seen as an attempt at signing.
+	KeyID json.RawMessage `json:"key_id"`
+	Sig   json.RawMessage `json:"sig"`
+}
+
+// claimsKey reports whether the change comes signed, well or badly: it
+// carries a key id or a signature that is not null.
+func (sc syncChange) claimsKey() bool {
+	return (sc.KeyID != nil && string(sc.KeyID) != "null") || (sc.Sig != nil && string(sc.Sig) != "null")
 }
 
 type syncRequest struct {
@@ -41,84 +55,114 @@ type syncRequest struct {
 type SyncResult struct {
 	ID     string `json:"id"`
 	Status string `json:"status"`
-	// Reason says why a change was rejected; "wrong_user" means it belongs
-	// to another account and must stay queued for that account.
+	// Reason says why a change was rejected: one of the reason* codes the
+	// phone acts on, or a message for a person.
 	Reason string `json:"reason,omitempty"`
 }
+
+// The rejection reasons a phone acts on; docs/offline.md lists what it does
+// with each.
+const (
+	// reasonWrongUser: an unsigned change of another account (or sent
+	// with nobody signed in); it stays queued for that account.
+	reasonWrongUser = "wrong_user"
+	// reasonRevokedKey: the change's key is unknown or revoked; it stays
+	// queued until its learner signs in and sends it unsigned.
+	reasonRevokedKey = "revoked_key"
+	// reasonBadSignature: the signature is not the key's over this change.
+	reasonBadSignature = "bad_signature"
+	// reasonWrongKeyUser: signed with a key of another account than the
+	// change names.
+	reasonWrongKeyUser = "wrong_key_user"
+)
 
 type syncResponse struct {
 	Results []SyncResult `json:"results"`
 }
 
 // validateChange turns one raw change into a store.Change, or says what is
-// wrong with it. A bad change never spoils the good ones.
-func validateChange(raw json.RawMessage, caller uuid.UUID) (store.Change, SyncResult) {
-	var sc syncChange
-	res := SyncResult{Status: string(store.OutcomeRejected)}
+// wrong with it. A bad change never spoils the good ones. An unsigned change
+// must be the caller's (uuid.Nil: nobody signed in, so none is); a signed
+// one comes back with what its key check needs, whoever it names.
+func validateChange(raw json.RawMessage, caller uuid.UUID) (store.Change, *signedItem, SyncResult) {
+	ch, user, sc, res := parseChange(raw)
+	if res.Status != "" {
+		return store.Change{}, nil, res
+	}
+	if !sc.claimsKey() {
+		if caller == uuid.Nil || user != caller {
+			return store.Change{}, nil, SyncResult{ID: res.ID, Status: string(store.OutcomeRejected), Reason: reasonWrongUser}
+		}
+		return ch, nil, res
+	}
+	si, reason := parseSignature(sc.KeyID, sc.Sig, user, changeMessage(sc))
+	if reason != "" {
+		return store.Change{}, nil, SyncResult{ID: res.ID, Status: string(store.OutcomeRejected), Reason: reason}
+	}
+	return ch, si, res
+}
+
+// changeMessage is the text a phone signs for a change: every field exactly
+// as sent (docs/offline.md, "Phone protocol").
+func changeMessage(sc syncChange) []byte {
+	return signedMessage("fieldbook-change-v1", *sc.ID, *sc.UserID, *sc.LessonID, strconv.FormatBool(*sc.Completed), *sc.At)
+}
+
+// parseChange reads and checks a change's own fields; user is the account
+// it names.
+func parseChange(raw json.RawMessage) (ch store.Change, user uuid.UUID, sc syncChange, res SyncResult) {
+	reject := func(reason string) (store.Change, uuid.UUID, syncChange, SyncResult) {
+		res.Status, res.Reason = string(store.OutcomeRejected), reason
+		return store.Change{}, uuid.Nil, sc, res
+	}
 	if err := json.Unmarshal(raw, &sc); err != nil {
-		res.Reason = "not a change object"
-		return store.Change{}, res
+		return reject("not a change object")
 	}
 	if sc.ID == nil {
-		res.Reason = "missing id"
-		return store.Change{}, res
+		return reject("missing id")
 	}
 	res.ID = *sc.ID
 	id, err := uuid.Parse(*sc.ID)
 	if err != nil || id == uuid.Nil {
-		res.Reason = "id is not a UUID"
-		return store.Change{}, res
+		return reject("id is not a UUID")
 	}
 	if sc.UserID == nil {
-		res.Reason = "missing user_id"
-		return store.Change{}, res
+		return reject("missing user_id")
 	}
-	user, err := uuid.Parse(*sc.UserID)
-	if err != nil {
-		res.Reason = "user_id is not a UUID"
-		return store.Change{}, res
-	}
-	if user != caller {
-		res.Reason = "wrong_user"
-		return store.Change{}, res
+	if user, err = uuid.Parse(*sc.UserID); err != nil {
+		return reject("user_id is not a UUID")
 	}
 	if sc.LessonID == nil {
-		res.Reason = "missing lesson_id"
-		return store.Change{}, res
+		return reject("missing lesson_id")
 	}
 	lesson, err := uuid.Parse(*sc.LessonID)
 	if err != nil {
-		res.Reason = "lesson_id is not a UUID"
-		return store.Change{}, res
+		return reject("lesson_id is not a UUID")
 	}
 	if sc.Completed == nil {
-		res.Reason = "missing completed"
-		return store.Change{}, res
+		return reject("missing completed")
 	}
 	if sc.At == nil {
-		res.Reason = "missing at"
-		return store.Change{}, res
+		return reject("missing at")
 	}
 	at, err := time.Parse(time.RFC3339Nano, *sc.At)
 	if err != nil {
-		res.Reason = "at is not an RFC 3339 time"
-		return store.Change{}, res
+		return reject("at is not an RFC 3339 time")
 	}
 	if at.Year() < 2000 {
-		res.Reason = "at is before the year 2000"
-		return store.Change{}, res
+		return reject("at is before the year 2000")
 	}
-	return store.Change{ID: id, LessonID: lesson, Completed: *sc.Completed, At: at}, SyncResult{ID: res.ID}
+	return store.Change{ID: id, LessonID: lesson, Completed: *sc.Completed, At: at}, user, sc, res
 }
 
-// syncProgress applies a batch of queued changes in one transaction under the
-// learner's role and answers each: applied, stale, duplicate or rejected.
-func (h *syncHandlers) syncProgress(c echo.Context) error {
-	caller := callerOf(c)
+// readSyncRequest reads and checks the body of a sync request: JSON, at
+// most maxSyncBytes and MaxSyncChanges.
+func readSyncRequest(c echo.Context) (syncRequest, error) {
+	var req syncRequest
 	// Media types are case-insensitive; ParseMediaType lower-cases them.
 	if ct := c.Request().Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the changes as application/json.")
+			return req, echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the changes as application/json.")
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxSyncBytes+1))
@@ -128,46 +172,124 @@ func (h *syncHandlers) syncProgress(c echo.Context) error {
 		var mbe *http.MaxBytesError
 		var he *echo.HTTPError
 		if errors.As(err, &mbe) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many bytes: send at most 1 MB at once.")
+			return req, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many bytes: send at most 1 MB at once.")
 		}
-		return badRequest("The request body could not be read.")
+		return req, badRequest("The request body could not be read.")
 	}
 	if len(body) > maxSyncBytes {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many bytes: send at most 1 MB at once.")
+		return req, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many bytes: send at most 1 MB at once.")
 	}
-	var req syncRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		return badRequest("The body is not valid JSON of the form {\"changes\": [...]}.")
+		return req, badRequest("The body is not valid JSON of the form {\"changes\": [...]}.")
 	}
 	if req.Changes == nil {
-		return badRequest("The body has no \"changes\" list.")
+		return req, badRequest("The body has no \"changes\" list.")
 	}
 	if len(req.Changes) > MaxSyncChanges {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many changes: send at most 500 at once.")
+		return req, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many changes: send at most 500 at once.")
+	}
+	return req, nil
+}
+
+// syncProgress applies a batch of queued changes and answers each: applied,
+// stale, duplicate or rejected. Unsigned changes are the session's; signed
+// ones are their key owner's, so the request needs a session only when it
+// carries an unsigned change. Each owner's changes are applied in one
+// transaction under that owner's role.
+func (h *syncHandlers) syncProgress(c echo.Context) error {
+	caller := callerOf(c)
+	req, err := readSyncRequest(c)
+	if err != nil {
+		return err
 	}
 	results := make([]SyncResult, len(req.Changes))
-	var good []store.Change
-	var goodIdx []int
+	var batches ownerBatches
+	var signed []signedItem
+	var signedAt []int
+	var signedCh []store.Change
+	claims := false
 	for i, raw := range req.Changes {
-		ch, res := validateChange(raw, caller.UserID)
+		ch, si, res := validateChange(raw, caller.UserID)
 		results[i] = res
-		if res.Status == "" {
-			good = append(good, ch)
-			goodIdx = append(goodIdx, i)
+		claims = claims || si != nil || res.Reason == reasonBadSignature || res.Reason == reasonRevokedKey
+		switch {
+		case res.Status != "":
+		case si != nil:
+			signed, signedAt, signedCh = append(signed, *si), append(signedAt, i), append(signedCh, ch)
+		default:
+			batches.add(caller, i, ch)
 		}
 	}
-	if len(good) > 0 {
-		ctx := c.Request().Context()
+	// Without a session, only a batch with signed changes has anything to
+	// say; otherwise the phone must sign in first, as before.
+	if !signedIn(c) && !claims {
+		return echo.NewHTTPError(http.StatusUnauthorized, "Sign in first.")
+	}
+	ctx := c.Request().Context()
+	judged, err := h.judgeSigned(ctx, caller, signed)
+	if err != nil {
+		return err
+	}
+	for j, v := range judged {
+		if v.reason != "" {
+			results[signedAt[j]].Status, results[signedAt[j]].Reason = string(store.OutcomeRejected), v.reason
+			continue
+		}
+		batches.add(v.owner, signedAt[j], signedCh[j])
+	}
+	if err := h.applyBatches(ctx, &batches, judgedTouches(judged), results); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, syncResponse{Results: results})
+}
+
+// ownerBatches groups accepted changes by the account they are applied as,
+// in the order the owners first appear.
+type ownerBatches struct {
+	owners []store.Caller
+	byOwn  map[store.Caller]*ownerBatch
+}
+
+type ownerBatch struct {
+	changes []store.Change
+	at      []int // each change's index in the request
+}
+
+func (b *ownerBatches) add(owner store.Caller, i int, ch store.Change) {
+	if b.byOwn == nil {
+		b.byOwn = map[store.Caller]*ownerBatch{}
+	}
+	ob := b.byOwn[owner]
+	if ob == nil {
+		ob = &ownerBatch{}
+		b.byOwn[owner] = ob
+		b.owners = append(b.owners, owner)
+	}
+	ob.changes = append(ob.changes, ch)
+	ob.at = append(ob.at, i)
+}
+
+// applyBatches applies each owner's changes in one transaction under that
+// owner's role (RLS as them), notes the use of keys due a touch, and fills
+// in the outcomes. One transaction per owner keeps each under a single
+// role, as every other request is; an error after some owners committed
+// is safe, since the phone resends and gets "duplicate" for those.
+func (h *syncHandlers) applyBatches(ctx context.Context, b *ownerBatches, touch map[store.Caller][]uuid.UUID, results []SyncResult) error {
+	for _, owner := range b.owners {
+		ob := b.byOwn[owner]
 		var outcomes []store.Outcome
-		err := h.store.InTx(ctx, caller, func(tx *store.Tx) (err error) {
-			outcomes, err = tx.ApplyChanges(ctx, good)
-			return err
+		err := h.store.InTx(ctx, owner, func(tx *store.Tx) (err error) {
+			if outcomes, err = tx.ApplyChanges(ctx, ob.changes); err != nil {
+				return err
+			}
+			return tx.TouchPhoneKeys(ctx, touch[owner])
 		})
 		if err != nil {
 			return err
 		}
 		for j, o := range outcomes {
-			r := &results[goodIdx[j]]
+			r := &results[ob.at[j]]
 			r.Status = string(o)
 			switch o {
 			case store.OutcomeRejected:
@@ -178,6 +300,5 @@ func (h *syncHandlers) syncProgress(c echo.Context) error {
 			}
 		}
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, syncResponse{Results: results})
+	return nil
 }

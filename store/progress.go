@@ -101,3 +101,54 @@ func (t *Tx) SetLessonCompleted(ctx context.Context, lessonID uuid.UUID, complet
 	}
 	return false, nil
 }
+
+// CourseDone is the caller's standing in one published course, with the ids
+// of the lessons done: what a phone keeps to draw that learner's progress
+// offline.
+type CourseDone struct {
+	CourseID  uuid.UUID   `db:"course_id"`
+	Total     int         `db:"total"`
+	Completed int         `db:"completed"`
+	Done      []uuid.UUID `db:"done"`
+}
+
+// myProgressSQL is the caller's progress in published, live courses: one
+// query, published lessons LEFT JOIN the caller's progress, grouped by
+// course, so a course never opened is there with nothing done.
+const myProgressSQL = `
+	SELECT c.id AS course_id,
+	       count(l.id)::int AS total,
+	       count(l.id) FILTER (WHERE p.completed)::int AS completed,
+	       coalesce(array_agg(l.id ORDER BY l.position) FILTER (WHERE p.completed), '{}') AS done
+	FROM courses c
+	LEFT JOIN lessons l ON l.course_id = c.id AND l.published
+	LEFT JOIN student_progress p
+	       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
+	WHERE c.published AND c.archived_at IS NULL`
+
+// MyProgress is the caller's progress in every published course (ordered by
+// title), in one query.
+func (t *Tx) MyProgress(ctx context.Context) ([]CourseDone, error) {
+	var list []CourseDone
+	err := collect(ctx, t, &list, "my progress", myProgressSQL+` GROUP BY c.id ORDER BY c.title, c.id`)
+	return list, err
+}
+
+// MyProgress queues Tx.MyProgress into *out.
+func (b *Batch) MyProgress(out *[]CourseDone) {
+	_ = collect(context.Background(), b, out, "my progress", myProgressSQL+` GROUP BY c.id ORDER BY c.title, c.id`)
+}
+
+// MyCourseProgress is MyProgress for one course, by its primary key (a
+// page view asks for it, so it stays an index lookup). An unknown,
+// unpublished or archived course is ErrNotFound.
+func (t *Tx) MyCourseProgress(ctx context.Context, courseID uuid.UUID) (CourseDone, error) {
+	var p CourseDone
+	err := one(ctx, t, &p, "my course progress", myProgressSQL+` AND c.id = $1 GROUP BY c.id`, courseID)
+	return p, err
+}
+
+// MyCourseProgress queues Tx.MyCourseProgress into *out.
+func (b *Batch) MyCourseProgress(courseID uuid.UUID, out *CourseDone) {
+	_ = one(context.Background(), b, out, "my course progress", myProgressSQL+` AND c.id = $1 GROUP BY c.id`, courseID)
+}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,15 +35,19 @@ const switchSQL = `SELECT set_config('role', $1, true), set_config('fieldbook.us
 type outcome struct {
 	refused bool
 	rows    int64
+	state   string // the SQLSTATE of the refusal, when not 42501
 }
 
 var refused = outcome{refused: true}
+
+// refusedUnique is a statement refused by a unique constraint (23505).
+var refusedUnique = outcome{refused: true, state: "23505"}
 
 func rows(n int64) outcome { return outcome{rows: n} }
 
 func (o outcome) String() string {
 	if o.refused {
-		return "refused (42501)"
+		return "refused (" + o.wantState() + ")"
 	}
 	return fmt.Sprintf("%d rows", o.rows)
 }
@@ -139,13 +144,20 @@ func sqlState(err error) string {
 	return ""
 }
 
+func (o outcome) wantState() string {
+	if o.state != "" {
+		return o.state
+	}
+	return "42501"
+}
+
 func checkOutcome(t *testing.T, tag pgconn.CommandTag, err error, want outcome) {
 	t.Helper()
 	switch {
 	case want.refused && err == nil:
-		t.Errorf("allowed (%s), want refused with 42501", tag)
-	case want.refused && sqlState(err) != "42501":
-		t.Errorf("error %v (SQLSTATE %q), want 42501", err, sqlState(err))
+		t.Errorf("allowed (%s), want refused with %s", tag, want.wantState())
+	case want.refused && sqlState(err) != want.wantState():
+		t.Errorf("error %v (SQLSTATE %q), want %s", err, sqlState(err), want.wantState())
 	case !want.refused && err != nil:
 		t.Errorf("error %v, want %s", err, want)
 	case !want.refused && tag.RowsAffected() != want.rows:
@@ -592,7 +604,7 @@ func TestRLSEnabledAndForced(t *testing.T) {
 	t.Parallel()
 	w := newRLSWorld(t)
 	for _, table := range []string{"users", "courses", "lessons", "student_progress", "course_editors",
-		"quizzes", "quiz_versions", "quiz_questions", "quiz_keys", "quiz_attempts", "certificates",
+		"quizzes", "quiz_versions", "quiz_questions", "quiz_keys", "quiz_attempts", "certificates", "phone_keys",
 		"course_learners", "lesson_completions", "course_histogram", "progress_changes", "user_sessions"} {
 		t.Run(table, func(t *testing.T) {
 			var enabled, forced bool
@@ -644,6 +656,7 @@ func TestRLSPolicyColumnsIndexed(t *testing.T) {
 		{"quiz_attempts", "lesson_id", false},
 		{"certificates", "student_id", false},
 		{"certificates", "course_id", false},
+		{"phone_keys", "user_id", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table+"."+tt.column, func(t *testing.T) {
@@ -925,4 +938,158 @@ func TestRLSConcurrentLearners(t *testing.T) {
 	if total != nLearners*len(lessons) {
 		t.Errorf("%d progress rows in all, want %d", total, nLearners*len(lessons))
 	}
+}
+
+// TestRLSPhoneKeys proves the phone_keys policies and grants, role ×
+// operation, and the one way every caller (anonymous included) reaches a key
+// for verification: phone_keys_live, which returns only live keys' owner,
+// role, public key and last use.
+func TestRLSPhoneKeys(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+	var sessA, sessB, keyA, keyA2, keyArev, keyB, keyVol, keyAdmin uuid.UUID
+	for _, id := range []*uuid.UUID{&sessA, &sessB, &keyA, &keyA2, &keyArev, &keyB, &keyVol, &keyAdmin} {
+		*id = uuid.New()
+	}
+	pk := func(b byte) []byte { return append([]byte{4}, bytes.Repeat([]byte{b}, 64)...) }
+	for _, s := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO user_sessions (id, token, user_id) VALUES ($1, 'token-a', $3), ($2, 'token-b', $4)`,
+			[]any{sessA, sessB, w.a, w.b}},
+		{`INSERT INTO phone_keys (id, user_id, public_key, session_id, revoked_at) VALUES
+			($1, $7, $11, $13, NULL), ($2, $7, $12, NULL, NULL), ($3, $7, $14, NULL, now()),
+			($4, $8, $15, $16, NULL), ($5, $9, $17, NULL, NULL), ($6, $10, $18, NULL, NULL)`,
+			[]any{keyA, keyA2, keyArev, keyB, keyVol, keyAdmin, w.a, w.b, w.vol, w.admin,
+				pk(1), pk(2), sessA, pk(3), pk(4), sessB, pk(5), pk(6)}},
+	} {
+		if _, err := w.owner.Exec(t.Context(), s.sql, s.args...); err != nil {
+			t.Fatalf("seed: %v\n%s", err, s.sql)
+		}
+	}
+	insertKey := `INSERT INTO phone_keys (user_id, public_key, label, session_id) VALUES ($1, $2, 'x', $3)`
+	signedIn := []struct {
+		role      string
+		user, own uuid.UUID // own: a live key of that user
+		owned     int64     // how many keys (live or not) that user has
+	}{{roleLearner, w.a, keyA, 3}, {roleVolunteer, w.vol, keyVol, 1}, {roleAdmin, w.admin, keyAdmin, 1}}
+
+	var cases []rlsCase
+	add := func(c ...rlsCase) { cases = append(cases, c...) }
+	for _, r := range signedIn {
+		add(
+			rlsCase{r.role + " reads all keys", r.role, r.user, `SELECT * FROM phone_keys`, nil, rows(r.owned)},
+			rlsCase{r.role + " reads B's key", r.role, r.user, `SELECT * FROM phone_keys WHERE id = $1`, []any{keyB}, rows(0)},
+			rlsCase{r.role + " registers own key", r.role, r.user, insertKey, []any{r.user, pk(9), nil}, rows(1)},
+			rlsCase{r.role + " registers a key for B", r.role, r.user, insertKey, []any{w.b, pk(9), nil}, refused},
+			rlsCase{r.role + " registers a key without an owner", r.role, r.user, insertKey, []any{nil, pk(9), nil}, refused},
+			rlsCase{r.role + " registers own key under B's session", r.role, r.user, insertKey, []any{r.user, pk(9), sessB}, refused},
+			rlsCase{r.role + " registers a key already revoked", r.role, r.user,
+				`INSERT INTO phone_keys (user_id, public_key, revoked_at) VALUES ($1, $2, now())`, []any{r.user, pk(9)}, refused},
+			rlsCase{r.role + " registers a key with its own id", r.role, r.user,
+				`INSERT INTO phone_keys (id, user_id, public_key) VALUES ($1, $2, $3)`, []any{uuid.New(), r.user, pk(9)}, refused},
+			rlsCase{r.role + " registers a point of the wrong size", r.role, r.user, insertKey, []any{r.user, pk(9)[:33], nil}, outcome{refused: true, state: "23514"}},
+			rlsCase{r.role + " revokes own key", r.role, r.user, `UPDATE phone_keys SET revoked_at = now() WHERE id = $1`, []any{r.own}, rows(1)},
+			rlsCase{r.role + " touches own key", r.role, r.user, `UPDATE phone_keys SET last_used_at = now() WHERE id = $1`, []any{r.own}, rows(1)},
+			rlsCase{r.role + " revokes B's key", r.role, r.user, `UPDATE phone_keys SET revoked_at = now() WHERE id = $1`, []any{keyB}, rows(0)},
+			rlsCase{r.role + " revokes every key", r.role, r.user, `UPDATE phone_keys SET revoked_at = now()`, nil, rows(r.owned - map[bool]int64{true: 1, false: 0}[r.user == w.a])},
+			rlsCase{r.role + " replaces own key's material", r.role, r.user, `UPDATE phone_keys SET public_key = $2 WHERE id = $1`, []any{r.own, pk(9)}, refused},
+			rlsCase{r.role + " gives own key to B", r.role, r.user, `UPDATE phone_keys SET user_id = $2 WHERE id = $1`, []any{r.own, w.b}, refused},
+			rlsCase{r.role + " relabels own key", r.role, r.user, `UPDATE phone_keys SET label = 'y' WHERE id = $1`, []any{r.own}, refused},
+			rlsCase{r.role + " backdates own key", r.role, r.user, `UPDATE phone_keys SET created_at = now() WHERE id = $1`, []any{r.own}, refused},
+			rlsCase{r.role + " deletes own key", r.role, r.user, `DELETE FROM phone_keys WHERE id = $1`, []any{r.own}, refused},
+			rlsCase{r.role + " looks keys up", r.role, r.user,
+				`SELECT * FROM phone_keys_live($1)`, []any{[]uuid.UUID{keyA, keyA2, keyArev, keyB, keyVol, uuid.New()}}, rows(4)},
+		)
+	}
+	add(
+		// A revoked key stays revoked: nobody brings it back or touches it.
+		rlsCase{"learner A un-revokes own key", roleLearner, w.a, `UPDATE phone_keys SET revoked_at = NULL WHERE id = $1`, []any{keyArev}, rows(0)},
+		rlsCase{"learner A touches own revoked key", roleLearner, w.a, `UPDATE phone_keys SET last_used_at = now() WHERE id = $1`, []any{keyArev}, rows(0)},
+		rlsCase{"learner A reads own keys", roleLearner, w.a, `SELECT * FROM phone_keys WHERE user_id = $1`, []any{w.a}, rows(3)},
+		rlsCase{"learner A registers own key under own session", roleLearner, w.a, insertKey, []any{w.a, pk(9), sessA}, rows(1)},
+		rlsCase{"learner A registers B's public key", roleLearner, w.a, insertKey, []any{w.a, pk(4), nil}, refusedUnique},
+		rlsCase{"learner without a user id reads keys", roleLearner, uuid.Nil, `SELECT * FROM phone_keys`, nil, rows(0)},
+		rlsCase{"learner without a user id registers a key", roleLearner, uuid.Nil, insertKey, []any{w.a, pk(9), nil}, refused},
+
+		rlsCase{"anonymous reads keys", roleAnon, uuid.Nil, `SELECT * FROM phone_keys`, nil, refused},
+		rlsCase{"anonymous reads public keys", roleAnon, uuid.Nil, `SELECT public_key FROM phone_keys WHERE id = $1`, []any{keyA}, refused},
+		rlsCase{"anonymous registers a key", roleAnon, uuid.Nil, insertKey, []any{w.a, pk(9), nil}, refused},
+		rlsCase{"anonymous revokes keys", roleAnon, uuid.Nil, `UPDATE phone_keys SET revoked_at = now()`, nil, refused},
+		rlsCase{"anonymous deletes keys", roleAnon, uuid.Nil, `DELETE FROM phone_keys`, nil, refused},
+		rlsCase{"anonymous looks keys up", roleAnon, uuid.Nil,
+			`SELECT * FROM phone_keys_live($1)`, []any{[]uuid.UUID{keyA, keyA2, keyArev, keyB, keyVol, keyAdmin}}, rows(5)},
+		rlsCase{"anonymous looks up a revoked key", roleAnon, uuid.Nil,
+			`SELECT * FROM phone_keys_live($1)`, []any{[]uuid.UUID{keyArev}}, rows(0)},
+		rlsCase{"anonymous looks up no keys", roleAnon, uuid.Nil, `SELECT * FROM phone_keys_live('{}')`, nil, rows(0)},
+		rlsCase{"anonymous upgrades a password hash", roleAnon, uuid.Nil, `SELECT auth_upgrade_own_password_hash('h')`, nil, refused},
+
+		// The function hands out these columns and nothing else (no label,
+		// no session, no revocation time).
+		rlsCase{"the lookup returns only owner, role, key and last use", roleAnon, uuid.Nil, `
+			SELECT 1 FROM pg_proc
+			WHERE proname = 'phone_keys_live'
+			  AND proargnames = ARRAY['p_ids', 'key_id', 'user_id', 'user_role', 'public_key', 'last_used_at']`, nil, rows(1)},
+		rlsCase{"the lookup is a definer function owned by fieldbook_keys with a pinned search_path", roleAnon, uuid.Nil, `
+			SELECT 1 FROM pg_proc
+			WHERE proname = 'phone_keys_live' AND prosecdef AND proowner = 'fieldbook_keys'::regrole
+			  AND proconfig = ARRAY['search_path=public, pg_temp']`, nil, rows(1)},
+		rlsCase{"exactly the caller roles may run the lookup", roleAnon, uuid.Nil, `
+			SELECT r FROM unnest(ARRAY['fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer', 'fieldbook_admin',
+			                           'fieldbook_auth', 'fieldbook_app', 'fieldbook_stats']) r
+			WHERE (r IN ('fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer', 'fieldbook_admin'))
+			   <> has_function_privilege(r, 'phone_keys_live(uuid[])', 'EXECUTE')`, nil, rows(0)},
+		rlsCase{"PUBLIC may run none of the key functions", roleAnon, uuid.Nil, `
+			SELECT 1 FROM pg_proc p LEFT JOIN LATERAL aclexplode(p.proacl) a ON true
+			WHERE p.proname IN ('phone_keys_live', 'phone_keys_revoke_on_user_change', 'auth_upgrade_own_password_hash')
+			  AND (p.proacl IS NULL OR a.grantee = 0)`, nil, rows(0)},
+		rlsCase{"no role may change a key's material or owner, or delete a key", roleAnon, uuid.Nil, `
+			SELECT r FROM unnest(ARRAY['fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer',
+			                           'fieldbook_admin', 'fieldbook_auth', 'fieldbook_keys', 'fieldbook_app']) r
+			WHERE has_column_privilege(r, 'phone_keys', 'public_key', 'UPDATE')
+			   OR has_column_privilege(r, 'phone_keys', 'user_id', 'UPDATE')
+			   OR has_table_privilege(r, 'phone_keys', 'DELETE')
+			   OR has_table_privilege(r, 'phone_keys', 'TRUNCATE')`, nil, rows(0)},
+		rlsCase{"the anonymous role has no privilege on the keys table", roleAnon, uuid.Nil, `
+			SELECT 1 WHERE has_table_privilege('fieldbook_anon', 'phone_keys', 'SELECT, INSERT, UPDATE, DELETE')
+			            OR has_any_column_privilege('fieldbook_anon', 'phone_keys', 'SELECT, INSERT, UPDATE')`, nil, rows(0)},
+	)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tag, err := runAs(t, w.app, c.role, c.user, c.sql, c.args...)
+			checkOutcome(t, tag, err, c.want)
+		})
+	}
+
+	t.Run("the lookup's answer", func(t *testing.T) {
+		tx, err := w.app.Begin(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(context.Background()) //nolint:errcheck
+		if _, err := tx.Exec(t.Context(), switchSQL, roleAnon, ""); err != nil {
+			t.Fatal(err)
+		}
+		var user uuid.UUID
+		var role string
+		var key []byte
+		if err := tx.QueryRow(t.Context(), `SELECT user_id, user_role, public_key FROM phone_keys_live($1)`,
+			[]uuid.UUID{keyVol}).Scan(&user, &role, &key); err != nil {
+			t.Fatal(err)
+		}
+		if user != w.vol || role != "volunteer" || !bytes.Equal(key, pk(5)) {
+			t.Errorf("lookup = %s %s %x, want the volunteer's key", user, role, key)
+		}
+	})
+	t.Run("login role cannot switch to the keys role", func(t *testing.T) {
+		tx, err := w.app.Begin(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(context.Background()) //nolint:errcheck
+		if _, err := tx.Exec(t.Context(), switchSQL, "fieldbook_keys", ""); sqlState(err) != "42501" {
+			t.Errorf("switch to fieldbook_keys: %v (SQLSTATE %q), want 42501", err, sqlState(err))
+		}
+	})
 }

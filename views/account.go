@@ -5,6 +5,8 @@ package views
 type Account struct {
 	Username string
 	Sessions []SessionRow
+	// Phones are the live keys of phones set up for offline use.
+	Phones   []PhoneRow
 	Password PasswordForm
 	// Notice is a one-line confirmation (e.g. "Signed out of 2 other sessions.").
 	Notice string
@@ -16,6 +18,19 @@ type SessionRow struct {
 	Since    string
 	LastSeen string
 	Current  bool
+}
+
+// PhoneRow is one phone set up for offline use, with a form to forget it.
+type PhoneRow struct {
+	KeyID    string
+	Label    string
+	Since    string
+	LastUsed string
+	// ForgetURL is where the row's "Forget this phone" form posts.
+	ForgetURL string
+	// ThisSession marks the phone this session set up: most likely the
+	// one in the person's hand.
+	ThisSession bool
 }
 
 // PasswordForm is the change-password form; passwords are never echoed.

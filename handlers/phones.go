@@ -1,0 +1,203 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"fieldbook/store"
+)
+
+// phoneHandlers register and forget the per-phone keys that sign a picked
+// learner's offline changes (docs/offline.md, "Phone protocol").
+type phoneHandlers struct{ *App }
+
+// maxPhoneLabel is the longest label a phone may give itself, in characters.
+const maxPhoneLabel = 60
+
+// The messages of this file, in one place for the catalogues.
+const (
+	msgPhonesJSON       = "Send the key as application/json."
+	msgPhonesBody       = `The body is not valid JSON of the form {"public_key": {...}, "label": "..."}.`
+	msgKeyNotJWK        = "public_key must be a JWK object."
+	msgKeyPrivate       = "Send only the public key: this one holds its private part."
+	msgKeyNotP256       = `public_key must be an ECDSA P-256 key ("kty": "EC", "crv": "P-256").`
+	msgKeyCoordinates   = "public_key needs x and y, each 32 bytes in base64url without padding."
+	msgKeyNotOnCurve    = "public_key is not a point on the P-256 curve."
+	msgLabelTooLong     = "The label is too long: at most 60 characters."
+	msgLabelControl     = "The label may not hold control characters."
+	msgTooManyPhones    = "This account already has 20 phones set up for offline use. Forget one under Your account, then try again."
+	msgKeyTaken         = "This key cannot be registered again. Make a new key on the phone."
+	msgNoSuchPhone      = "No phone of yours has that key."
+	msgKeepKeyMalformed = "That phone key id is malformed."
+)
+
+type registerPhoneRequest struct {
+	PublicKey json.RawMessage `json:"public_key"`
+	Label     *string         `json:"label"`
+}
+
+type registerPhoneJSON struct {
+	KeyID string `json:"key_id"`
+}
+
+// phoneLabel checks the label a phone sent; none (or blank) becomes a hint
+// from the browser's User-Agent, as the sessions list shows.
+func phoneLabel(label *string, userAgent string) (string, string) {
+	if label == nil || strings.TrimSpace(*label) == "" {
+		return deviceHint(userAgent), ""
+	}
+	l := strings.TrimSpace(*label)
+	if !utf8.ValidString(l) || strings.ContainsFunc(l, unicode.IsControl) {
+		return "", msgLabelControl
+	}
+	if utf8.RuneCountInString(l) > maxPhoneLabel {
+		return "", msgLabelTooLong
+	}
+	return l, ""
+}
+
+// register is POST /api/phones: the phone sends the public half of the key
+// it made for the signed-in learner, and gets the key's id back. Sending
+// the same key again gives the same id.
+func (h *phoneHandlers) register(c echo.Context) error {
+	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, msgPhonesJSON)
+	}
+	var req registerPhoneRequest
+	dec := json.NewDecoder(c.Request().Body)
+	if err := dec.Decode(&req); err != nil || dec.More() {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he // the body limit's 413
+		}
+		return badRequest(msgPhonesBody)
+	}
+	point, msg := parsePhoneKey(req.PublicKey)
+	if msg != "" {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, msg)
+	}
+	label, msg := phoneLabel(req.Label, c.Request().UserAgent())
+	if msg != "" {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, msg)
+	}
+	ctx := c.Request().Context()
+	token := h.sessions.Token(ctx)
+	var id uuid.UUID
+	err := h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		id, _, err = tx.RegisterPhoneKey(ctx, point, label, token)
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrTooManyPhones):
+		return echo.NewHTTPError(http.StatusConflict, msgTooManyPhones)
+	case isConflict(err):
+		return echo.NewHTTPError(http.StatusConflict, msgKeyTaken)
+	case err != nil:
+		return err
+	}
+	return c.JSON(http.StatusCreated, registerPhoneJSON{KeyID: id.String()})
+}
+
+// phoneJSON is one live key in GET /api/phones.
+type phoneJSON struct {
+	KeyID      string     `json:"key_id"`
+	Label      string     `json:"label"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+// list is GET /api/phones: the caller's live keys, so a phone can tell
+// whether the key it holds for this learner still works (a password change
+// elsewhere revokes it) and offer to set itself up again.
+func (h *phoneHandlers) list(c echo.Context) error {
+	ctx := c.Request().Context()
+	var keys []store.PhoneKey
+	err := h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		keys, err = tx.PhoneKeys(ctx, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Phones []phoneJSON `json:"phones"`
+	}{Phones: make([]phoneJSON, len(keys))}
+	for i, k := range keys {
+		out.Phones[i] = phoneJSON{KeyID: k.ID.String(), Label: k.Label, CreatedAt: k.CreatedAt.UTC(), LastUsedAt: k.LastUsedAt}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// forget revokes one of the caller's phone keys; a key already forgotten
+// is fine, another account's (or none) is a 404.
+func (h *phoneHandlers) forget(c echo.Context) error {
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error { return tx.ForgetPhoneKey(ctx, id) })
+	if store.IsNotFound(err) {
+		return echo.NewHTTPError(http.StatusNotFound, msgNoSuchPhone)
+	}
+	return err
+}
+
+// forgetOwn is POST /api/phones/{id}/forget: "Forget this phone" on the
+// phone itself.
+func (h *phoneHandlers) forgetOwn(c echo.Context) error {
+	if err := h.forget(c); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// forgetFromAccount is POST /account/phones/{id}/forget, the plain form on
+// "Your account".
+func (h *phoneHandlers) forgetFromAccount(c echo.Context) error {
+	if err := readForm(c); err != nil {
+		return err
+	}
+	if err := h.forget(c); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/account?done=phone")
+}
+
+// accountPhoneForgetURL is where the account page's form forgets a phone.
+func accountPhoneForgetURL(id uuid.UUID) string { return "/account/phones/" + id.String() + "/forget" }
+
+// keepKey reads the optional keep_key field of "Sign out everywhere else":
+// the key of the phone the form was sent from, which its page fills in.
+func keepKey(c echo.Context) (uuid.UUID, error) {
+	v := strings.TrimSpace(c.FormValue("keep_key"))
+	if v == "" {
+		return uuid.Nil, nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		return uuid.Nil, badRequest(msgKeepKeyMalformed)
+	}
+	return id, nil
+}
+
+// phoneLastUsed says when a phone last sent a signed change, to the day:
+// the server notes a key's use at most once a day.
+func phoneLastUsed(k store.PhoneKey) string {
+	switch {
+	case k.LastUsedAt == nil:
+		return "not used yet"
+	case time.Since(*k.LastUsedAt) < store.PhoneKeyTouchEvery:
+		return "used in the last day"
+	}
+	return "last used " + k.LastUsedAt.UTC().Format("2 Jan 2006")
+}
