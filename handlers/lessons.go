@@ -97,7 +97,7 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	ctx := c.Request().Context()
 	var l store.Lesson
 	var p store.Progress
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+	err = h.store.InTxRetry(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if _, err = tx.SetLessonCompleted(ctx, id, completed, time.Now()); err != nil {
 			if errors.Is(err, store.ErrQuizLesson) {
 				return echo.NewHTTPError(http.StatusConflict, quizLessonMessage)

@@ -17,6 +17,8 @@
 #   BENCH_DURATION          time per route (default 8s)
 #   BENCH_GO=0              skip the Go benchmarks
 #   BENCH_FRESH=1           drop and rebuild the benchmark databases first
+#   BENCH_PERSONAL=on|off   whether a signed-in page view also fetches GET /api/me/progress
+#                           (default auto: when the build has it)
 #
 # Results: stdout, and .data/bench-results.md (not in git).
 set -euo pipefail
@@ -111,7 +113,7 @@ bench_build() {
 
   bin/fieldbook-bench load --url "http://$ADDR" --url-b "http://$b_addr" --bare-url "http://$(head -n1 "$bare_log")" \
     --pid "$a_pid" --connections "$CONNS" --duration "$DURATION" --password "$PW" \
-    --label "$label" --scale "$SCALE" --out ".data/bench-$label.md"
+    --label "$label" --scale "$SCALE" --personal "${BENCH_PERSONAL:-auto}" --out ".data/bench-$label.md"
   cat ".data/bench-$label.md" >> "$OUT"
   echo >> "$OUT"
   stop_all

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -100,5 +101,38 @@ func TestReadBatchRunsAsTheCaller(t *testing.T) {
 				t.Fatalf("unknown course: %v", err)
 			}
 		})
+	}
+}
+
+// A transaction that PostgreSQL aborts for a deadlock runs again (a sync
+// batch colliding with another on shared counter rows); other errors do
+// not, and the retries stop after three tries.
+func TestInTxRetryRunsADeadlockedTransactionAgain(t *testing.T) {
+	e := newEnv(t)
+	learner := e.user(t, store.RoleLearner)
+	for _, tc := range []struct {
+		name      string
+		failures  int
+		code      string
+		wantCalls int
+		wantErr   bool
+	}{
+		{"deadlock once", 1, "40P01", 2, false},
+		{"serialization failure twice", 2, "40001", 3, false},
+		{"deadlock every time", 5, "40P01", 3, true},
+		{"another error", 1, "23505", 1, true},
+	} {
+		calls := 0
+		err := e.s.InTxRetry(t.Context(), learner, func(tx *store.Tx) error {
+			calls++
+			if calls <= tc.failures {
+				return fmt.Errorf("store: apply changes: %w", &pgconn.PgError{Code: tc.code})
+			}
+			_, err := tx.ListCoursesWithProgress(t.Context())
+			return err
+		})
+		if calls != tc.wantCalls || (err != nil) != tc.wantErr {
+			t.Errorf("%s: %d calls, error %v; want %d calls, error %v", tc.name, calls, err, tc.wantCalls, tc.wantErr)
+		}
 	}
 }

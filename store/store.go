@@ -180,6 +180,28 @@ func (s *Store) InTx(ctx context.Context, caller Caller, fn func(*Tx) error) err
 	return s.inTx(ctx, caller, pgx.TxOptions{}, fn)
 }
 
+// InTxRetry is InTx for a write that other writers may collide with (a
+// sync batch updating shared counter rows): when PostgreSQL aborts the
+// transaction for a deadlock or a serialization failure, fn runs again in a
+// new transaction, up to three times in all. fn must only do database work
+// through tx (it may run more than once).
+func (s *Store) InTxRetry(ctx context.Context, caller Caller, fn func(*Tx) error) error {
+	var err error
+	for range 3 {
+		if err = s.InTx(ctx, caller, fn); !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// retryable reports whether err aborted a transaction that may simply be
+// run again: a deadlock or a serialization failure.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
 // ReadTx is InTx for read-only work; PostgreSQL refuses any write in it.
 func (s *Store) ReadTx(ctx context.Context, caller Caller, fn func(*Tx) error) error {
 	return s.inTx(ctx, caller, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
