@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/fieldbook
 SOURCES := $(shell find cmd handlers views store migrations static sw -type f 2>/dev/null) go.mod go.sum
 
-.PHONY: run build test vet templ-check chromium pgbouncer postgres generate bench bench-data lighthouse fuzz clean db-stop
+.PHONY: run build test vet lint-js templ-check chromium pgbouncer postgres generate bench bench-data lighthouse fuzz clean db-stop
 
 run: $(BIN)
 	@scripts/ensure-postgres.sh
@@ -17,14 +17,20 @@ $(BIN): $(SOURCES)
 generate:
 	$(GO) tool templ generate
 
-## test: vet, generated-code check, unit + integration tests (real PostgreSQL,
-## started by the tests themselves), browser tests (headless Chromium).
-test: vet templ-check postgres chromium pgbouncer
+## test: vet, ESLint on the browser scripts, generated-code check, unit +
+## integration tests (real PostgreSQL, started by the tests themselves),
+## browser tests (headless Chromium).
+test: vet lint-js templ-check postgres chromium pgbouncer
 	$(GO) test -count=1 ./...
 
 vet:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l cmd handlers views store migrations static e2e internal)" || { echo "gofmt needed:"; gofmt -l cmd handlers views store migrations static e2e internal; exit 1; }
+	@test -z "$$(gofmt -l cmd handlers views store migrations static sw e2e internal)" || { echo "gofmt needed:"; gofmt -l cmd handlers views store migrations static sw e2e internal; exit 1; }
+
+# ESLint (pinned, installed into .tools/eslint) on sw/sw.js,
+# sw/shared.js and static/app.js.
+lint-js:
+	@scripts/lint-js.sh
 
 # Regenerates the templ output and fails if the committed files differ.
 templ-check:

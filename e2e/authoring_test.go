@@ -157,7 +157,8 @@ func TestVolunteerAuthorsCourse(t *testing.T) {
 	if got := b.text(t, "article .body strong"); got != "soap" {
 		t.Errorf("the lesson body shows %q in bold, want soap", got)
 	}
-	if eval[bool](t, b, `!!document.querySelector('header a[href="/studio"]')`) {
+	b.do(t, chromedp.WaitVisible(chromedp.CSS("header .who")))
+	if visible(t, b, `header a[href="/studio"]`) != 0 {
 		t.Error("the learner's header links to the authoring pages")
 	}
 	authorSignOut(t, b)

@@ -6,11 +6,28 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 )
+
+// browserSession is the browser's session cookie for srv.
+func browserSession(t *testing.T, b *browser, srv *server) *network.Cookie {
+	t.Helper()
+	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Cookies {
+		if c.Name == "fieldbook_session" {
+			return c
+		}
+	}
+	t.Fatal("browser has no fieldbook_session cookie")
+	return nil
+}
 
 // courseCard selects a course card on the home page by its title.
 func courseCard(title string) string {
@@ -49,46 +66,44 @@ func TestLearnerJourney(t *testing.T) {
 		chromedp.Click(chromedp.Search(courseCard("Basic first aid")+"//a")),
 		chromedp.WaitVisible(chromedp.CSS("ol.lessons")),
 	)
-	if p := b.text(t, ".progress-text"); p != "0 of 6 lessons done (0%)" {
-		t.Fatalf("new learner's course progress = %q", p)
-	}
+	waitText(t, b, "#course-progress .progress-text", "0 of 6 lessons done (0%)")
 
-	// Lesson 1: mark complete. htmx must swap the status block without a page
-	// load: a marker set on window survives only if the page stays.
+	// Lesson 1: mark complete. The status changes without a page load: a
+	// marker set on window survives only if the page stays.
 	b.do(t,
 		chromedp.Click(chromedp.CSS("ol.lessons li:first-child a")),
-		chromedp.WaitVisible(chromedp.CSS("#lesson-status button")),
+		chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")),
 		chromedp.Evaluate[chromedp.Void](`window.__stay = 1`),
-		chromedp.Click(chromedp.CSS("#lesson-status button")),
+		chromedp.Click(chromedp.CSS("#lesson-status button.do")),
 		chromedp.WaitVisible(chromedp.CSS("#lesson-status .done-note")),
 	)
-	if p := b.text(t, "#lesson-status .progress-text"); p != "1 of 6 lessons done (16%)" {
-		t.Fatalf("after one completion the lesson shows %q", p)
-	}
+	waitText(t, b, "#lesson-status .progress-text", "1 of 6 lessons done (16%)")
 	if !eval[bool](t, b, `window.__stay === 1`) {
-		t.Fatal("marking complete reloaded the page instead of swapping the fragment")
+		t.Fatal("marking complete reloaded the page instead of updating it in place")
 	}
 
 	// Next lesson: complete it, then undo it.
 	b.do(t,
 		chromedp.Click(chromedp.CSS("a[rel=next]")),
-		chromedp.WaitVisible(chromedp.CSS("#lesson-status button")),
-		chromedp.Click(chromedp.CSS("#lesson-status button")),
+		chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")),
+		chromedp.Click(chromedp.CSS("#lesson-status button.do")),
 		chromedp.WaitVisible(chromedp.CSS("#lesson-status .done-note")),
 	)
-	if p := b.text(t, "#lesson-status .progress-text"); p != "2 of 6 lessons done (33%)" {
-		t.Fatalf("after two completions the lesson shows %q", p)
-	}
+	waitText(t, b, "#lesson-status .progress-text", "2 of 6 lessons done (33%)")
 	b.do(t,
-		chromedp.Click(chromedp.CSS("#lesson-status button")),
-		chromedp.WaitNotPresent(chromedp.CSS("#lesson-status .done-note")),
+		chromedp.Click(chromedp.CSS("#lesson-status button.undo")),
+		chromedp.WaitNotVisible(chromedp.CSS("#lesson-status .done-note")),
 	)
-	if p := b.text(t, "#lesson-status .progress-text"); p != "1 of 6 lessons done (16%)" {
-		t.Fatalf("after undoing one the lesson shows %q", p)
+	waitText(t, b, "#lesson-status .progress-text", "1 of 6 lessons done (16%)")
+	if n := visible(t, b, "#lesson-status button"); n != 1 {
+		t.Fatalf("%d completion buttons shown, want 1", n)
 	}
 
 	// The home page's progress bar agrees.
-	b.do(t, chromedp.Navigate(srv.URL+"/"))
+	b.do(t, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("header .who")))
+	poll(t, 10*time.Second, "the home page progress", func() bool {
+		return get(t, b, chromedp.Text(chromedp.Search(courseCard("Basic first aid")+`//span[@class="progress-text"]`))) != ""
+	})
 	bar := get(t, b, chromedp.Text(chromedp.Search(courseCard("Basic first aid")+`//span[@class="progress-text"]`)))
 	max := get(t, b, chromedp.AttributeValue(chromedp.Search(courseCard("Basic first aid")+"//progress"), "max"))
 	value := get(t, b, chromedp.AttributeValue(chromedp.Search(courseCard("Basic first aid")+"//progress"), "value"))
@@ -97,22 +112,11 @@ func TestLearnerJourney(t *testing.T) {
 	}
 
 	// The JSON API with the browser's session cookie gives the same numbers.
-	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL}})
-	if err != nil {
-		t.Fatal(err)
+	cookie := browserSession(t, b, srv)
+	if !cookie.HTTPOnly {
+		t.Error("session cookie is not HttpOnly")
 	}
-	var session string
-	for _, c := range res.Cookies {
-		if c.Name == "fieldbook_session" {
-			session = c.Value
-			if !c.HTTPOnly {
-				t.Error("session cookie is not HttpOnly")
-			}
-		}
-	}
-	if session == "" {
-		t.Fatal("browser has no fieldbook_session cookie")
-	}
+	session := cookie.Value
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api"+link.Value+"/progress", nil)
 	req.AddCookie(&http.Cookie{Name: "fieldbook_session", Value: session})
 	resp, err := http.DefaultClient.Do(req)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -38,6 +39,36 @@ func signUp(t *testing.T, b *browser, srv *server, username, name, password stri
 		chromedp.Submit(chromedp.CSS("#signup-form")),
 		chromedp.WaitVisible(chromedp.CSS("header .who")),
 	)
+}
+
+// waitText waits until the first element matching css shows want: the
+// personal part of a page is drawn by app.js after it loads.
+func waitText(t *testing.T, b *browser, css, want string) {
+	t.Helper()
+	var got string
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got = eval[string](t, b, `(() => { const e = document.querySelector(`+jsString(css)+`); return e ? e.textContent.trim() : "<none>"; })()`)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s shows %q, want %q", css, got, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// visible counts the elements matching css that are shown (the stylesheet
+// hides the variants of a neutral page that do not apply).
+func visible(t *testing.T, b *browser, css string) int {
+	t.Helper()
+	return eval[int](t, b, `Array.from(document.querySelectorAll(`+jsString(css)+`)).filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden").length`)
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // waitControlled waits until the service worker controls the page.

@@ -21,17 +21,20 @@ func injectQueue(t *testing.T, b *browser, lessons []lesson, n int, base time.Ti
 		ids[i] = `"` + l.ID + `"`
 	}
 	js := fmt.Sprintf(`new Promise((resolve, reject) => {
-		const user = document.querySelector('meta[name="fieldbook-user"]').content;
 		const lessons = [%s];
 		const r = indexedDB.open("fieldbook");
 		r.onsuccess = () => {
-			const t = r.result.transaction("queue", "readwrite");
+			const t = r.result.transaction(["meta", "queue"], "readwrite");
+			const me = t.objectStore("meta").get("current");
+			me.onsuccess = () => {
+			const user = me.result.user_id;
 			for (let i = 0; i < %d; i++) {
 				t.objectStore("queue").put({id: crypto.randomUUID(), user: user,
 					lesson_id: lessons[i %% lessons.length],
 					completed: Math.floor(i / lessons.length) %% 2 === 0,
 					at: new Date(%d + i * 1000).toISOString()});
 			}
+			};
 			t.oncomplete = () => { r.result.close(); resolve(true); };
 			t.onerror = () => reject(t.error);
 		};
@@ -145,20 +148,21 @@ func TestOfflineReplay200(t *testing.T) {
 }
 
 // Case 4: the session expired while offline. The queued change stays
-// (401 keeps it) and is replayed after the learner signs in again. Signing
-// out with a change pending warns first.
+// (the replay's 401 keeps it; the phone then shows nobody signed in) and is
+// replayed after the learner signs in again. Signing out with a change
+// pending warns first.
 func TestOfflineExpiredSessionKeepsQueue(t *testing.T) {
 	srv := startServer(t)
 	b := newBrowser(t, "")
 	signUp(t, b, srv, "lindiwe", "Lindiwe Dube", "session expires")
 	_, lessons := lessonsOf(t, srv, "Basic first aid")
-	b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+lessons[1].ID), chromedp.WaitVisible(chromedp.CSS("#lesson-status button")))
+	b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+lessons[1].ID), chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")))
 	waitControlled(t, b)
-	b.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#lesson-status button")))
+	b.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")))
 
 	setOffline(t, b, true)
 	b.do(t,
-		chromedp.Click(chromedp.CSS("#lesson-status button")),
+		chromedp.Click(chromedp.CSS("#lesson-status button.do")),
 		chromedp.WaitVisible(chromedp.CSS("#lesson-status .pending-note")),
 	)
 	// Sign out with a change pending: a warning first, nothing lost.
@@ -178,11 +182,11 @@ func TestOfflineExpiredSessionKeepsQueue(t *testing.T) {
 	setOffline(t, b, false)
 	b.do(t, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	askSync(t, b)
-	poll(t, 10*time.Second, "the replay to be refused for the expired session", func() bool {
-		return eval[string](t, b, `new Promise(res => { const r = indexedDB.open("fieldbook");
-			r.onsuccess = () => { const g = r.result.transaction("meta").objectStore("meta").get("auth");
-			g.onsuccess = () => { r.result.close(); res(g.result || ""); }; }; })`) == "expired"
+	poll(t, 10*time.Second, "the phone to see the session ended", func() bool {
+		return eval[string](t, b, `document.documentElement.dataset.who || ""`) == "out"
 	})
+	askSync(t, b)
+	time.Sleep(time.Second) // give a wrong replay the chance to happen
 	if n := queued(t, b); n != 1 {
 		t.Fatalf("after a 401 the queue holds %d changes, want 1 kept", n)
 	}
@@ -206,18 +210,18 @@ func TestOfflineSharedPhone(t *testing.T) {
 	signUp(t, b, srv, "amani", "Amani", "first learner pw")
 	_, lessons := lessonsOf(t, srv, "Hand washing and hygiene")
 	for _, l := range lessons[:2] {
-		b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+l.ID), chromedp.WaitVisible(chromedp.CSS("#lesson-status button")))
+		b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+l.ID), chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")))
 	}
 	waitControlled(t, b)
 	for _, l := range lessons[:2] {
-		b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+l.ID), chromedp.WaitVisible(chromedp.CSS("#lesson-status button")))
+		b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+l.ID), chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")))
 	}
 	srv.Stop()
 	for _, l := range lessons[:2] {
 		b.do(t,
 			chromedp.Navigate(srv.URL+"/lessons/"+l.ID),
-			chromedp.WaitVisible(chromedp.CSS("#lesson-status button")),
-			chromedp.Click(chromedp.CSS("#lesson-status button")),
+			chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")),
+			chromedp.Click(chromedp.CSS("#lesson-status button.do")),
 			chromedp.WaitVisible(chromedp.CSS("#lesson-status .pending-note")),
 		)
 	}
@@ -232,8 +236,8 @@ func TestOfflineSharedPhone(t *testing.T) {
 	signUp(t, b, srv, "bahati", "Bahati", "second learner pw")
 	askSync(t, b)
 	b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+lessons[2].ID),
-		chromedp.WaitVisible(chromedp.CSS("#lesson-status button")),
-		chromedp.Click(chromedp.CSS("#lesson-status button")),
+		chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")),
+		chromedp.Click(chromedp.CSS("#lesson-status button.do")),
 		chromedp.WaitVisible(chromedp.CSS("#lesson-status .done-note")))
 	askSync(t, b)
 	time.Sleep(time.Second) // give a wrong replay the chance to happen

@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -23,7 +27,33 @@ func TestOfflineOpensVisitedLesson(t *testing.T) {
 	b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+lessons[0].ID), chromedp.WaitVisible(chromedp.CSS("article h1")))
 
 	setOffline(t, b, true)
+	// The page the worker serves from its cache keeps the server's
+	// security headers.
+	var mu sync.Mutex
+	docHeaders := map[string]string{}
+	fromWorker := false
+	listen, stop := context.WithCancel(b.ctx)
+	defer stop()
+	if err := chromedp.Listen(listen, func(ev any) {
+		if e, ok := ev.(*network.EventResponseReceived); ok && e.Type == network.ResourceTypeDocument {
+			mu.Lock()
+			defer mu.Unlock()
+			fromWorker = e.Response.FromServiceWorker
+			for k, v := range e.Response.Headers {
+				docHeaders[strings.ToLower(k)] = fmt.Sprint(v)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
 	b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+lessons[0].ID), chromedp.WaitVisible(chromedp.CSS("article h1")))
+	mu.Lock()
+	if !fromWorker || !strings.Contains(docHeaders["content-security-policy"], "default-src 'self'") ||
+		docHeaders["x-content-type-options"] != "nosniff" || docHeaders["x-frame-options"] != "DENY" {
+		t.Errorf("the cached lesson came with headers %v (from the worker: %v), want the server's CSP, nosniff and DENY", docHeaders, fromWorker)
+	}
+	mu.Unlock()
+	stop()
 	if h := b.text(t, "article h1"); h != lessons[0].Title {
 		t.Fatalf("offline, the visited lesson shows %q, want %q", h, lessons[0].Title)
 	}
@@ -69,11 +99,11 @@ func TestOfflineCompletionsSyncExactlyOnce(t *testing.T) {
 	for i, l := range lessons[:3] {
 		b.do(t,
 			chromedp.Navigate(srv.URL+"/lessons/"+l.ID),
-			chromedp.WaitVisible(chromedp.CSS("#lesson-status button")),
-			chromedp.Click(chromedp.CSS("#lesson-status button")),
+			chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")),
+			chromedp.Click(chromedp.CSS("#lesson-status button.do")),
 			chromedp.WaitVisible(chromedp.CSS("#lesson-status .pending-note")),
 		)
-		if !eval[bool](t, b, `!!document.querySelector("#lesson-status .done-note")`) {
+		if visible(t, b, "#lesson-status .done-note") != 1 {
 			t.Fatalf("lesson %d completed offline is not shown done", i+1)
 		}
 	}
@@ -84,12 +114,13 @@ func TestOfflineCompletionsSyncExactlyOnce(t *testing.T) {
 	// An offline reload of the course page shows all three done and pending.
 	b.do(t, chromedp.Navigate(srv.URL+"/courses/"+courseID), chromedp.WaitVisible(chromedp.CSS("ol.lessons")))
 	poll(t, 5*time.Second, "pending marks on the course page", func() bool {
-		return eval[int](t, b, `document.querySelectorAll("ol.lessons li.done .pending-note").length`) == 3
+		return eval[int](t, b, `document.querySelectorAll("ol.lessons li[data-state=done][data-sync=pending]").length`) == 3 &&
+			visible(t, b, "ol.lessons .pending-note") == 3 && visible(t, b, "ol.lessons .mark") == 3
 	})
 	if c := b.text(t, "#sync-count"); c != "3 changes waiting to sync" {
 		t.Fatalf("sync banner says %q", c)
 	}
-	if p := b.text(t, "main > .progress .progress-text"); !strings.HasPrefix(p, "3 of 5 lessons done") {
+	if p := b.text(t, "#course-progress .progress-text"); !strings.HasPrefix(p, "3 of 5 lessons done") {
 		t.Fatalf("offline course progress shows %q", p)
 	}
 
@@ -114,8 +145,8 @@ func TestOfflineCompletionsSyncExactlyOnce(t *testing.T) {
 		t.Fatalf("server has %d completed rows from %d changes, want 3 and 3", rows, changes)
 	}
 	poll(t, 10*time.Second, "the page to show the changes synced", func() bool {
-		return eval[bool](t, b, `document.querySelectorAll("ol.lessons .pending-note").length === 0 &&
-			document.querySelectorAll("ol.lessons li.done").length === 3`)
+		return visible(t, b, "ol.lessons .pending-note") == 0 &&
+			eval[int](t, b, `document.querySelectorAll("ol.lessons li[data-state=done]").length`) == 3
 	})
 	// A second reload replays nothing twice.
 	b.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("ol.lessons")))
@@ -139,17 +170,18 @@ func TestOfflineCachedPageShowsLaterCompletions(t *testing.T) {
 	b.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("ol.lessons"))) // cached: nothing done yet
 	b.do(t,
 		chromedp.Navigate(srv.URL+"/lessons/"+lessons[0].ID),
-		chromedp.WaitVisible(chromedp.CSS("#lesson-status button")),
-		chromedp.Click(chromedp.CSS("#lesson-status button")),
+		chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")),
+		chromedp.Click(chromedp.CSS("#lesson-status button.do")),
 		chromedp.WaitVisible(chromedp.CSS("#lesson-status .done-note")),
 	)
 	srv.Stop()
 	b.do(t, chromedp.Navigate(srv.URL+"/courses/"+courseID), chromedp.WaitVisible(chromedp.CSS("ol.lessons")))
 	poll(t, 5*time.Second, "the cached course page to show the online completion", func() bool {
-		return eval[bool](t, b, `(() => { const li = document.querySelector('ol.lessons li[data-lesson="`+lessons[0].ID+`"]');
-			return li.classList.contains("done") && !!li.querySelector(".mark") && !li.querySelector(".pending-note"); })()`)
+		li := `ol.lessons li[data-lesson="` + lessons[0].ID + `"]`
+		return eval[string](t, b, `document.querySelector('`+li+`').dataset.state || ""`) == "done" &&
+			visible(t, b, li+" .mark") == 1 && visible(t, b, li+" .pending-note") == 0
 	})
-	if p := b.text(t, "main > .progress .progress-text"); p != "1 of 3 lessons done (33%)" {
+	if p := b.text(t, "#course-progress .progress-text"); p != "1 of 3 lessons done (33%)" {
 		t.Fatalf("offline course progress: %q", p)
 	}
 }

@@ -118,7 +118,7 @@ func TestScaleOut(t *testing.T) {
 	if res.status != http.StatusOK {
 		t.Fatalf("instance B refuses the session made on A: %d %s", res.status, res.body)
 	}
-	if res = learner.do(t, b, http.MethodGet, "/", "", ""); res.status != http.StatusOK || !strings.Contains(res.body, "Demo Learner") {
+	if res = learner.do(t, b, http.MethodGet, "/api/me", "", ""); res.status != http.StatusOK || !strings.Contains(res.body, "Demo Learner") {
 		t.Fatalf("instance B does not know the learner signed in on A: %d", res.status)
 	}
 

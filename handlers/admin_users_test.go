@@ -82,7 +82,7 @@ func TestAdminRoutesAdminsOnly(t *testing.T) {
 				t.Errorf("%s %s %s: %d, want 403", who.user, rt.method, rt.path, r.Status)
 			}
 		}
-		r := c.get("/", nil)
+		r := c.get(personalPage, nil)
 		if find(parseDoc(t, r.Body), and(tag("a"), hasAttr("href", "/admin/users"))) != nil {
 			t.Errorf("%s sees the Admin link", who.user)
 		}
@@ -103,7 +103,7 @@ func TestAdminRoutesAdminsOnly(t *testing.T) {
 
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
-	r := admin.get("/", nil)
+	r := admin.get(personalPage, nil)
 	mustFind(t, parseDoc(t, r.Body), "Admin link", and(tag("a"), hasAttr("href", "/admin/users")))
 	r = admin.get("/admin/users", nil)
 	if r.Status != 200 {

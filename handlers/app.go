@@ -19,6 +19,7 @@ import (
 	"fieldbook/internal/i18n"
 	"fieldbook/static"
 	"fieldbook/store"
+	"fieldbook/sw"
 )
 
 // Options configure the HTTP application.
@@ -79,6 +80,14 @@ type App struct {
 func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	assets, err := static.Load()
 	if err != nil {
+		return nil, nil, err
+	}
+	// app.js starts with what it shares with the service worker (pwa.go).
+	prelude, err := sw.Prelude("en", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := assets.Prepend("app.js", prelude); err != nil {
 		return nil, nil, err
 	}
 	if opts.Logger == nil {
@@ -185,6 +194,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	e.GET("/sw.js", p.serviceWorker)
 	e.GET("/manifest.webmanifest", p.webManifest)
 	e.GET("/offline", p.offlinePage)
+	e.GET("/phone", p.phonePage)
 
 	// Page routes carry the session. Middleware is attached per route (not to
 	// a group, whose catch-all route would turn every 405 into a 404).

@@ -79,9 +79,9 @@ func TestSignUp(t *testing.T) {
 	if got := c.sessionToken(); got != ck.Value {
 		t.Fatalf("the jar holds %q, want the Set-Cookie value %q", got, ck.Value)
 	}
-	home := c.get("/", nil)
+	home := c.get(personalPage, nil)
 	if home.Status != http.StatusOK {
-		t.Fatalf("GET / after sign-up: status %d", home.Status)
+		t.Fatalf("GET %s after sign-up: status %d", personalPage, home.Status)
 	}
 	hdoc := parseDoc(t, home.Body)
 	if got := headerUser(hdoc); got != name {
@@ -293,7 +293,7 @@ func TestSignIn(t *testing.T) {
 			if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
 				t.Fatalf("session cookie = %+v, want an HttpOnly SameSite=Lax cookie", ck)
 			}
-			if got := headerUser(parseDoc(t, c.get("/", nil).Body)); got != learnerName {
+			if got := signedInAs(t, c, nil); got != learnerName {
 				t.Errorf("header after sign-in shows %q, want %q", got, learnerName)
 			}
 		})
@@ -481,10 +481,10 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 				t.Error("the new token is not in the sessions table")
 			}
 			replay, h := a.withCookie(t, old)
-			if got := headerUser(parseDoc(t, replay.get("/", h).Body)); got != "" {
+			if got := signedInAs(t, replay, h); got != "" {
 				t.Errorf("the old token still signs in (as %q)", got)
 			}
-			if got := headerUser(parseDoc(t, c.get("/", nil).Body)); got != learnerName {
+			if got := signedInAs(t, c, nil); got != learnerName {
 				t.Errorf("the new session shows %q, want %q", got, learnerName)
 			}
 		})
@@ -563,10 +563,10 @@ func TestSignOut(t *testing.T) {
 	if a.snapshot(t) != before {
 		t.Error("the old cookie changed the database")
 	}
-	if got := headerUser(parseDoc(t, c.get("/", nil).Body)); got != "" {
+	if got := signedInAs(t, c, nil); got != "" {
 		t.Errorf("after sign-out the header shows %q", got)
 	}
-	if got := headerUser(parseDoc(t, other.get("/", nil).Body)); got != learnerName {
+	if got := signedInAs(t, other, nil); got != learnerName {
 		t.Errorf("the other device shows %q, want still signed in as %q", got, learnerName)
 	}
 }

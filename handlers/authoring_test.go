@@ -410,7 +410,7 @@ func TestAuthoringHappyPath(t *testing.T) {
 	if find(sdoc, and(tag("a"), hasAttr("href", "/studio"))) == nil {
 		t.Error("no 'Your courses' link in a volunteer's header")
 	}
-	if find(parseDoc(t, f.learner.get("/", nil).Body), and(tag("a"), hasAttr("href", "/studio"))) != nil {
+	if find(parseDoc(t, f.learner.get(personalPage, nil).Body), and(tag("a"), hasAttr("href", "/studio"))) != nil {
 		t.Error("a learner's header links to the studio")
 	}
 

@@ -27,28 +27,29 @@ func parseID(c echo.Context, name string) (uuid.UUID, error) {
 func courseURL(id uuid.UUID) string { return "/courses/" + id.String() }
 func lessonURL(id uuid.UUID) string { return "/lessons/" + id.String() }
 
-// listCourses shows every published course with the caller's progress, all
-// from one grouped query.
+// listCourses shows every published course with its lesson count. The page
+// is neutral (the worker caches it for everyone): it is read as the
+// anonymous role, so no caller's progress can reach it.
 func (h *courseHandlers) listCourses(c echo.Context) error {
 	var list []store.CourseSummary
-	err := h.store.Read(c.Request().Context(), callerOf(c), func(b *store.Batch) {
+	err := h.store.Read(c.Request().Context(), store.Anonymous, func(b *store.Batch) {
 		b.ListCoursesWithProgress(&list)
 	})
 	if err != nil {
 		return err
 	}
-	vm := views.Home{SignedIn: signedIn(c), Courses: make([]views.CourseCard, 0, len(list))}
+	vm := views.Home{Courses: make([]views.CourseCard, 0, len(list))}
 	for _, cs := range list {
 		vm.Courses = append(vm.Courses, views.CourseCard{
-			URL: courseURL(cs.ID), Title: cs.Title, Description: cs.Description,
-			Progress:     views.ProgressBar{Completed: cs.Completed, Total: cs.Total},
-			ShowProgress: vm.SignedIn,
+			ID: cs.ID.String(), URL: courseURL(cs.ID), Title: cs.Title, Description: cs.Description,
+			Progress: views.ProgressBar{Total: cs.Total, Unknown: true},
 		})
 	}
-	return h.render(c, http.StatusOK, "Courses", views.HomePage(vm))
+	return h.renderNeutral(c, http.StatusOK, "Courses", views.HomePage(vm))
 }
 
-// showCourse lists a published course's lessons with done marks.
+// showCourse lists a published course's lessons. The page is neutral, read
+// as the anonymous role: app.js draws the done marks.
 func (h *courseHandlers) showCourse(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
@@ -58,7 +59,7 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 	var course store.Course
 	var lessons []store.LessonItem
 	var media []store.MediaRef
-	err = h.store.Read(ctx, callerOf(c), func(b *store.Batch) {
+	err = h.store.Read(ctx, store.Anonymous, func(b *store.Batch) {
 		b.PublishedCourse(id, &course)
 		b.PublishedLessons(id, &lessons)
 		b.PublishedMediaRefs(id, &media)
@@ -66,25 +67,22 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := views.Course{Title: course.Title, Description: course.Description, ShowProgress: signedIn(c)}
+	vm := views.Course{ID: id.String(), Title: course.Title, Description: course.Description,
+		Progress: views.ProgressBar{Total: len(lessons), Unknown: true}}
 	save := []string{courseURL(id)}
 	for i, l := range lessons {
 		save = append(save, lessonURL(l.ID))
 		vm.Lessons = append(vm.Lessons, views.LessonLink{
 			ID: l.ID.String(), URL: lessonURL(l.ID), Number: i + 1, Title: l.Title,
-			DurationMinutes: l.DurationMinutes, Completed: l.Completed,
+			DurationMinutes: l.DurationMinutes,
 		})
-		vm.Progress.Total++
-		if l.Completed {
-			vm.Progress.Completed++
-		}
 	}
 	// The files the lessons show or link to are saved with them.
 	for _, m := range media {
 		save = append(save, mediaURL(m))
 	}
 	vm.SaveURLs = strings.Join(save, " ")
-	return h.render(c, http.StatusOK, course.Title, views.CoursePage(vm))
+	return h.renderNeutral(c, http.StatusOK, course.Title, views.CoursePage(vm))
 }
 
 // progressJSON is the body of GET /api/courses/{id}/progress.

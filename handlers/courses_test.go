@@ -7,11 +7,11 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
+	"golang.org/x/net/html"
 
 	"fieldbook/store"
 )
@@ -114,140 +114,145 @@ func TestCourseProgressJSON(t *testing.T) {
 	}
 }
 
+// neutralBodies fetches path as every kind of caller (anonymous, the
+// learner who has progress, a volunteer, an admin) and fails unless all get
+// the same bytes: a page the worker caches never differs by who fetched it.
+func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *html.Node {
+	t.Helper()
+	var first string
+	for i, c := range callers {
+		res := c.get(path, nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("GET %s as caller %d: status %d", path, i, res.Status)
+		}
+		if cc := res.Header.Get("Cache-Control"); cc != "private, no-cache" {
+			t.Errorf("GET %s: Cache-Control %q, want private, no-cache", path, cc)
+		}
+		if !varies(res.Header, "HX-Request") {
+			t.Errorf("GET %s: Vary = %q, want it to name HX-Request", path, res.Header.Values("Vary"))
+		}
+		if i == 0 {
+			first = res.Body
+		} else if res.Body != first {
+			t.Fatalf("GET %s differs between callers 0 and %d: a neutral page must not depend on who asks", path, i)
+		}
+	}
+	doc := parseDoc(t, first)
+	checkLayout(t, doc)
+	html := mustFind(t, doc, "<html>", tag("html"))
+	if _, ok := attr(html, "data-who"); ok {
+		t.Errorf("GET %s: <html> carries data-who: app.js draws who is there", path)
+	}
+	for _, n := range findAll(doc, tag("link")) {
+		if href, _ := attr(n, "href"); strings.HasSuffix(href, "/studio.css") {
+			t.Errorf("GET %s links the staff styles", path)
+		}
+	}
+	return doc
+}
+
+// callersWithProgress are an anonymous visitor, the learner (with
+// lessons[1] and lessons[2] completed), a volunteer and an admin.
+func callersWithProgress(t *testing.T, a *testApp, w world) []*client {
+	t.Helper()
+	learner := a.newClient(t)
+	learner.signIn(learnerUser, learnerPass)
+	for _, l := range []uuid.UUID{w.lessons[1], w.lessons[2]} {
+		if res := learner.postForm("/lessons/"+l.String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
+			t.Fatalf("complete lesson: status %d", res.Status)
+		}
+	}
+	vol := a.newClient(t)
+	vol.signIn("victor", "volunteer password")
+	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	admin := a.newClient(t)
+	admin.signIn(adminUser, adminPass)
+	return []*client{a.newClient(t), learner, vol, admin}
+}
+
 func TestHomePage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	if res := learner.postForm("/lessons/"+w.lessons[1].String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("complete lesson: status %d", res.Status)
+	doc := neutralBodies(t, a, callersWithProgress(t, a, w), "/")
+	type card struct{ title, href, id, count, total string }
+	want := []card{
+		{"Allotment planning", "/courses/" + w.otherCourse.String(), w.otherCourse.String(), "2 lessons", "2"},
+		{"Basics of bookkeeping", "/courses/" + w.course.String(), w.course.String(), "3 lessons", "3"},
 	}
-
-	type card struct {
-		title, href string
-		value, max  int    // the <progress>, learner only
-		text        string // progress text (learner) or lesson count (anonymous)
+	cards := findAll(doc, and(tag("li"), hasClass("card")))
+	if len(cards) != len(want) {
+		t.Fatalf("%d course cards, want %d (published courses only)", len(cards), len(want))
 	}
-	tests := []struct {
-		name     string
-		client   *client
-		signedIn bool
-		want     []card
-	}{
-		{"learner", learner, true, []card{
-			{"Allotment planning", "/courses/" + w.otherCourse.String(), 0, 2, "0 of 2 lessons done (0%)"},
-			{"Basics of bookkeeping", "/courses/" + w.course.String(), 1, 3, "1 of 3 lessons done (33%)"},
-		}},
-		{"anonymous", a.newClient(t), false, []card{
-			{"Allotment planning", "/courses/" + w.otherCourse.String(), 0, 0, "2 lessons"},
-			{"Basics of bookkeeping", "/courses/" + w.course.String(), 0, 0, "3 lessons"},
-		}},
+	for i, want := range want {
+		c := cards[i]
+		link := find(mustFind(t, c, "<h2>", tag("h2")), tag("a"))
+		href, _ := attr(link, "href")
+		if text(link) != want.title || href != want.href {
+			t.Errorf("card %d = %q → %q, want %q → %q", i, text(link), href, want.title, want.href)
+		}
+		if id, _ := attr(c, "data-course"); id != want.id {
+			t.Errorf("card %q: data-course %q, want %q", want.title, id, want.id)
+		}
+		if got := text(find(c, and(tag("p"), hasClass("meta")))); got != want.count {
+			t.Errorf("card %q: %q, want %q", want.title, got, want.count)
+		}
+		bar := mustFind(t, c, "the progress bar", and(tag("div"), hasClass("progress")))
+		if total, _ := attr(bar, "data-total"); total != want.total {
+			t.Errorf("card %q: bar data-total %q, want %q", want.title, total, want.total)
+		}
+		if v, _ := attr(progressBar(c), "value"); v != "0" {
+			t.Errorf("card %q: the page carries progress %q", want.title, v)
+		}
+		if got := text(find(c, hasClass("progress-text"))); got != "" {
+			t.Errorf("card %q: the page carries progress text %q", want.title, got)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := tt.client.get("/", nil)
-			if res.Status != http.StatusOK {
-				t.Fatalf("status %d", res.Status)
-			}
-			doc := parseDoc(t, res.Body)
-			checkLayout(t, doc)
-			cards := findAll(doc, and(tag("li"), hasClass("card")))
-			if len(cards) != len(tt.want) {
-				t.Fatalf("%d course cards, want %d (published courses only)", len(cards), len(tt.want))
-			}
-			for i, want := range tt.want {
-				c := cards[i]
-				link := find(mustFind(t, c, "<h2>", tag("h2")), tag("a"))
-				href, _ := attr(link, "href")
-				if text(link) != want.title || href != want.href {
-					t.Errorf("card %d = %q → %q, want %q → %q", i, text(link), href, want.title, want.href)
-				}
-				p := progressBar(c)
-				if !tt.signedIn {
-					if p != nil {
-						t.Errorf("card %q shows a <progress> to an anonymous visitor", want.title)
-					}
-					if got := text(find(c, and(tag("p"), hasClass("meta")))); got != want.text {
-						t.Errorf("card %q: %q, want %q", want.title, got, want.text)
-					}
-					continue
-				}
-				if p == nil {
-					t.Errorf("card %q has no <progress>", want.title)
-					continue
-				}
-				v, _ := attr(p, "value")
-				m, _ := attr(p, "max")
-				if v != strconv.Itoa(want.value) || m != strconv.Itoa(want.max) {
-					t.Errorf("card %q: progress %s/%s, want %d/%d", want.title, v, m, want.value, want.max)
-				}
-				if got := text(find(c, hasClass("progress-text"))); got != want.text {
-					t.Errorf("card %q: progress text %q, want %q", want.title, got, want.text)
-				}
-			}
-			if strings.Contains(mainText(doc), "Unreleased course") {
-				t.Error("the unpublished course is listed")
-			}
-			hint := find(doc, and(tag("p"), hasClass("hint")))
-			if (hint != nil) == tt.signedIn {
-				t.Errorf("sign-up hint shown = %v, want %v", hint != nil, !tt.signedIn)
-			}
-		})
+	if strings.Contains(mainText(doc), "Unreleased course") {
+		t.Error("the unpublished course is listed")
 	}
+	mustFind(t, doc, "the sign-up hint (for signed-out visitors)", and(tag("p"), hasClass("hint"), hasClass("if-out")))
 }
 
 func TestShowCourse(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	if res := learner.postForm("/lessons/"+w.lessons[2].String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("complete lesson: status %d", res.Status)
+	doc := neutralBodies(t, a, callersWithProgress(t, a, w), "/courses/"+w.course.String())
+	if got := text(find(doc, tag("h1"))); got != "Basics of bookkeeping" {
+		t.Errorf("h1 = %q", got)
 	}
-	tests := []struct {
-		name     string
-		client   *client
-		wantDone []bool
-	}{
-		{"learner", learner, []bool{false, false, true}},
-		{"anonymous", a.newClient(t), []bool{false, false, false}},
+	ol := mustFind(t, doc, "ol.lessons", and(tag("ol"), hasClass("lessons")))
+	if id, _ := attr(ol, "data-course"); id != w.course.String() {
+		t.Errorf("ol.lessons data-course = %q, want %q", id, w.course.String())
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := tt.client.get("/courses/"+w.course.String(), nil)
-			if res.Status != http.StatusOK {
-				t.Fatalf("status %d", res.Status)
+	items := findAll(ol, tag("li"))
+	if len(items) != len(w.lessons) {
+		t.Fatalf("%d lessons listed, want %d (published only)", len(items), len(w.lessons))
+	}
+	for i, li := range items {
+		href, _ := attr(find(li, tag("a")), "href")
+		if href != "/lessons/"+w.lessons[i].String() {
+			t.Errorf("lesson %d links to %q, want %q", i, href, "/lessons/"+w.lessons[i].String())
+		}
+		if id, _ := attr(li, "data-lesson"); id != w.lessons[i].String() {
+			t.Errorf("lesson %d: data-lesson %q", i, id)
+		}
+		if _, ok := attr(li, "data-state"); ok || hasClass("done")(li) {
+			t.Errorf("lesson %d carries a done state in the page", i)
+		}
+		// Every variant is in the page once; the stylesheet shows one.
+		for _, cls := range []string{"mark", "pending-note", "synced-note"} {
+			if n := len(findAll(li, hasClass(cls))); n != 1 {
+				t.Errorf("lesson %d has %d .%s, want 1", i, n, cls)
 			}
-			doc := parseDoc(t, res.Body)
-			checkLayout(t, doc)
-			if got := text(find(doc, tag("h1"))); got != "Basics of bookkeeping" {
-				t.Errorf("h1 = %q", got)
-			}
-			items := findAll(mustFind(t, doc, "ol.lessons", and(tag("ol"), hasClass("lessons"))), tag("li"))
-			if len(items) != len(w.lessons) {
-				t.Fatalf("%d lessons listed, want %d (published only)", len(items), len(w.lessons))
-			}
-			for i, li := range items {
-				href, _ := attr(find(li, tag("a")), "href")
-				if href != "/lessons/"+w.lessons[i].String() {
-					t.Errorf("lesson %d links to %q, want %q", i, href, "/lessons/"+w.lessons[i].String())
-				}
-				if done := hasClass("done")(li); done != tt.wantDone[i] {
-					t.Errorf("lesson %d done = %v, want %v", i, done, tt.wantDone[i])
-				}
-			}
-			p := progressBar(doc)
-			if tt.client == learner {
-				v, _ := attr(p, "value")
-				m, _ := attr(p, "max")
-				if p == nil || v != "1" || m != "3" {
-					t.Errorf("course progress = %s/%s, want 1/3", v, m)
-				}
-			} else if p != nil {
-				t.Error("an anonymous visitor sees a <progress>")
-			}
-		})
+		}
+	}
+	bar := mustFind(t, doc, "the course progress bar", and(tag("div"), hasClass("progress")))
+	if total, _ := attr(bar, "data-total"); total != "3" {
+		t.Errorf("course bar data-total %q, want 3", total)
+	}
+	if v, _ := attr(progressBar(doc), "value"); v != "0" {
+		t.Errorf("the course page carries progress %q", v)
 	}
 }

@@ -69,7 +69,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	loc := a.localizer(c)
 	text := loc.Say(msg)
-	if isAPI(c) {
+	if wantsJSON(c) {
 		languageHeaders(c.Response().Header(), loc.Lang())
 		_ = c.JSON(status, map[string]string{"error": text})
 		return

@@ -488,6 +488,10 @@ func hasAttr(key, val string) matcher {
 	return func(n *html.Node) bool { v, ok := attr(n, key); return ok && v == val }
 }
 
+func hasAttrPrefix(key, prefix string) matcher {
+	return func(n *html.Node) bool { v, ok := attr(n, key); return ok && strings.HasPrefix(v, prefix) }
+}
+
 func hasClass(class string) matcher {
 	return func(n *html.Node) bool {
 		v, _ := attr(n, "class")
@@ -608,6 +612,22 @@ func fieldError(t *testing.T, doc *html.Node, name string) string {
 }
 
 // headerUser is the display name in the page header, "" when signed out.
+// personalPage is a page drawn for its caller (the course, lesson and home
+// pages are neutral: the same for everyone): the header there names the
+// signed-in user.
+const personalPage = "/me/progress"
+
+// signedInAs is the name the header of a personal page shows to c (with
+// extra headers h), "" when that page sends c to sign in.
+func signedInAs(t *testing.T, c *client, h http.Header) string {
+	t.Helper()
+	res := c.get(personalPage, h)
+	if res.Status != http.StatusOK {
+		return ""
+	}
+	return headerUser(parseDoc(t, res.Body))
+}
+
 func headerUser(doc *html.Node) string {
 	header := find(doc, and(tag("header"), hasClass("top")))
 	return text(find(header, and(tag("span"), hasClass("who"))))

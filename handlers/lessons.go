@@ -14,8 +14,9 @@ import (
 // lessonHandlers serve lesson pages and completions.
 type lessonHandlers struct{ *App }
 
-// showLesson shows a published lesson with its neighbours and the caller's
-// completion.
+// showLesson shows a published lesson with its neighbours. The page is
+// neutral (the worker caches it for everyone): it is read as the anonymous
+// role, and app.js draws the learner's state.
 func (h *lessonHandlers) showLesson(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
@@ -23,12 +24,8 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var l store.Lesson
-	var p store.Progress
-	err = h.store.Read(ctx, callerOf(c), func(b *store.Batch) {
+	err = h.store.Read(ctx, store.Anonymous, func(b *store.Batch) {
 		b.PublishedLesson(id, &l)
-		if signedIn(c) {
-			b.LessonCourseProgress(id, &p)
-		}
 	})
 	if err != nil {
 		return err
@@ -44,7 +41,13 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID),
 		Number: l.Number, Title: l.Title, BodyHTML: body,
 		DurationMinutes: l.DurationMinutes, ContentURL: l.ContentURL,
-		Status: h.status(c, l, p),
+		Status: views.LessonStatus{
+			LessonID:    l.ID.String(),
+			CourseID:    l.CourseID.String(),
+			CompleteURL: lessonURL(l.ID) + "/complete",
+			Total:       l.Total,
+			LoginURL:    "/login?next=" + lessonURL(l.ID),
+		},
 	}
 	if l.PrevID != nil {
 		vm.PrevURL = lessonURL(*l.PrevID)
@@ -52,29 +55,21 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	if l.NextID != nil {
 		vm.NextURL = lessonURL(*l.NextID)
 	}
-	return h.render(c, http.StatusOK, l.Title, views.LessonPage(vm))
+	return h.renderNeutral(c, http.StatusOK, l.Title, views.LessonPage(vm))
 }
 
-func (h *lessonHandlers) status(c echo.Context, l store.Lesson, p store.Progress) views.LessonStatus {
-	var user string
-	if signedIn(c) {
-		user = callerOf(c).UserID.String()
-	}
-	return views.LessonStatus{
-		LessonID:    l.ID.String(),
-		UserID:      user,
-		CompleteURL: lessonURL(l.ID) + "/complete",
-		Completed:   l.Completed,
-		Progress:    views.ProgressBar{Completed: p.Completed, Total: p.Total},
-		SignedIn:    signedIn(c),
-		LoginURL:    "/login?next=" + lessonURL(l.ID),
-		CourseURL:   courseURL(l.CourseID),
-	}
+// completionJSON answers a completion asked for as JSON (app.js): whose it
+// is and what was recorded, for the phone's known progress.
+type completionJSON struct {
+	UserID    string `json:"user_id"`
+	LessonID  string `json:"lesson_id"`
+	CourseID  string `json:"course_id"`
+	Completed bool   `json:"completed"`
 }
 
 // completeLesson marks a lesson complete or not complete for the caller.
-// htmx gets the status fragment back; a plain form post is redirected to
-// the lesson page.
+// app.js asks for JSON (Accept: application/json); a plain form post is
+// redirected to the lesson page.
 func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
@@ -96,7 +91,6 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var l store.Lesson
-	var p store.Progress
 	err = h.store.InTxRetry(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if _, err = tx.SetLessonCompleted(ctx, id, completed, time.Now()); err != nil {
 			if errors.Is(err, store.ErrQuizLesson) {
@@ -104,17 +98,18 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 			}
 			return err
 		}
-		if l, err = tx.PublishedLesson(ctx, id); err != nil {
-			return err
-		}
-		p, err = tx.CourseProgress(ctx, l.CourseID)
+		l, err = tx.PublishedLesson(ctx, id)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if !isHTMX(c) {
+	if !wantsJSON(c) {
 		return c.Redirect(http.StatusSeeOther, lessonURL(id))
 	}
-	return h.render(c, http.StatusOK, l.Title, views.LessonStatusBlock(h.status(c, l, p)))
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, completionJSON{
+		UserID: callerOf(c).UserID.String(), LessonID: id.String(),
+		CourseID: l.CourseID.String(), Completed: completed,
+	})
 }

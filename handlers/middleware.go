@@ -63,7 +63,7 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if signedIn(c) {
 			return next(c)
 		}
-		if isAPI(c) {
+		if wantsJSON(c) {
 			return echo.NewHTTPError(http.StatusUnauthorized, "Sign in first.")
 		}
 		back := c.Request().URL.Path
@@ -96,6 +96,16 @@ func safeNext(next string) string {
 }
 
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// wantsJSON is true for the API and for page script requests that ask for
+// JSON (app.js's completion): errors and sign-in prompts answer in JSON.
+func wantsJSON(c echo.Context) bool {
+	if isAPI(c) {
+		return true
+	}
+	mt, _, _ := strings.Cut(c.Request().Header.Get("Accept"), ",")
+	return strings.TrimSpace(mt) == "application/json"
+}
 
 // isHTMX is true for htmx requests that want a fragment (not boosted ones).
 func isHTMX(c echo.Context) bool {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -25,19 +24,20 @@ type pwa struct {
 }
 
 func newPWA(a *App) (*pwa, error) {
-	precache := []string{"/offline",
-		a.assets.URL("app.css"), a.assets.URL(staticHTMX), a.assets.URL("app.js"),
+	precache := []string{"/offline", "/phone",
+		a.assets.URL("app.css"), a.assets.URL("app.js"),
 		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
 	sum := sha256.New()
 	sum.Write([]byte(a.assets.Version))
 	sum.Write(sw.Source)
 	sum.Write([]byte(a.catalog.Version()))
 	version := hex.EncodeToString(sum.Sum(nil))[:12]
-	list, err := json.Marshal(precache)
+	// The worker's language is the source language until it follows the
+	// learner's (issue 13); the page gets the same constants (app.js).
+	script, err := sw.Prelude("en", map[string]any{"VERSION": version, "PRECACHE": precache})
 	if err != nil {
 		return nil, err
 	}
-	script := fmt.Appendf(nil, "const VERSION = %q;\nconst PRECACHE = %s;\n", version, list)
 	script = append(script, sw.Source...)
 
 	manifests := map[string][]byte{}
@@ -112,6 +112,12 @@ func (p *pwa) webManifest(c echo.Context) error {
 // /offline?lang=<tag> is the copy in one language.
 func (p *pwa) offlinePage(c echo.Context) error {
 	page := p.page(c, p.requestedLanguage(c).T("offline.page_title"))
-	page.User, page.Bare = nil, true
+	page.User, page.Neutral, page.Bare = nil, true, true
 	return p.renderPage(c, http.StatusOK, page, views.OfflinePage())
+}
+
+// phonePage is "Who is learning?", precached by the service worker like the
+// offline page: neutral, its list drawn by app.js from the phone's storage.
+func (p *pwa) phonePage(c echo.Context) error {
+	return p.renderNeutral(c, http.StatusOK, p.requestedLanguage(c).T("nav.who_is_learning"), views.PhonePage())
 }

@@ -44,6 +44,15 @@ func (a *App) render(c echo.Context, status int, title string, content templ.Com
 	return a.write(c, status, views.Layout(a.page(c, title), content))
 }
 
+// renderNeutral renders a page that is the same for every caller: the
+// service worker caches it and shows it to whoever holds the phone, so the
+// layout gets no user; app.js draws the personal part.
+func (a *App) renderNeutral(c echo.Context, status int, title string, content templ.Component) error {
+	p := a.page(c, title)
+	p.User, p.Neutral = nil, true
+	return a.write(c, status, views.Layout(p, content))
+}
+
 // renderPage renders content in the layout with a page model the caller made.
 func (a *App) renderPage(c echo.Context, status int, p views.Page, content templ.Component) error {
 	return a.write(c, status, views.Layout(p, content))
@@ -61,7 +70,8 @@ func (a *App) write(c echo.Context, status int, comp templ.Component) error {
 	h.Add("Vary", "HX-Request")
 	languageHeaders(h, loc.Lang())
 	if h.Get("Cache-Control") == "" {
-		// Pages carry the user's own progress: never in shared caches.
+		// Pages are per session (sign-in state, the session cookie):
+		// never in shared caches.
 		h.Set("Cache-Control", "private, no-cache")
 	}
 	return c.HTMLBlob(status, buf.Bytes())

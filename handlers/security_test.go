@@ -99,17 +99,24 @@ func TestPagesNeedNoInlineCode(t *testing.T) {
 	learner := a.newClient(t)
 	learner.signIn(learnerUser, learnerPass)
 
+	volunteer := a.newClient(t)
+	volunteer.signIn("victor", "volunteer password")
+
 	tests := []struct {
 		name   string
 		client *client
 		path   string
+		htmx   bool // staff pages load htmx; learners' pages do without
 	}{
-		{"home", learner, "/"},
-		{"sign-in", a.newClient(t), "/login"},
-		{"sign-up", a.newClient(t), "/signup"},
-		{"course", learner, "/courses/" + w.course.String()},
-		{"lesson", learner, "/lessons/" + w.lessons[0].String()},
-		{"error", a.newClient(t), "/courses/x"},
+		{"home", learner, "/", false},
+		{"sign-in", a.newClient(t), "/login", false},
+		{"sign-up", a.newClient(t), "/signup", false},
+		{"course", learner, "/courses/" + w.course.String(), false},
+		{"lesson", learner, "/lessons/" + w.lessons[0].String(), false},
+		{"who is learning", a.newClient(t), "/phone", false},
+		{"error", a.newClient(t), "/courses/x", false},
+		{"studio", volunteer, "/studio", true},
+		{"course editor", volunteer, "/courses/" + w.course.String() + "/edit", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,7 +139,15 @@ func TestPagesNeedNoInlineCode(t *testing.T) {
 					}
 				}
 			}
-			// htmx would otherwise add an inline <style> and allow eval.
+			// htmx (staff pages only) would otherwise add an inline <style>
+			// and allow eval.
+			htmx := find(doc, and(tag("script"), func(n *html.Node) bool { src, _ := attr(n, "src"); return strings.Contains(src, "/htmx-") }))
+			if (htmx != nil) != tt.htmx {
+				t.Fatalf("page loads htmx: %v, want %v", htmx != nil, tt.htmx)
+			}
+			if !tt.htmx {
+				return
+			}
 			meta := mustFind(t, doc, "htmx-config", and(tag("meta"), hasAttr("name", "htmx-config")))
 			content, _ := attr(meta, "content")
 			var cfg map[string]any

@@ -37,7 +37,10 @@ func TestStudioStylesOnlyForStaff(t *testing.T) {
 	a.createUser(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
 	a.createUser(t, store.RoleLearner, "lulu", "Lulu", "learner long password")
 	stylesheets := func(c *client) []string {
-		r := c.get("/", nil)
+		r := c.get(personalPage, nil)
+		if r.Status != http.StatusOK {
+			r = c.get("/login", nil)
+		}
 		var hrefs []string
 		for _, n := range findAll(parseDoc(t, r.Body), and(tag("link"), hasAttr("rel", "stylesheet"))) {
 			href, _ := attr(n, "href")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/net/html"
 
 	"fieldbook/store"
 )
@@ -621,14 +622,16 @@ func TestSyncProgressShowsInCourseProgress(t *testing.T) {
 			if d, n := c.progressJSON(w.otherCourse); d != st.other || n != 2 {
 				t.Errorf("other course progress = %d/%d, want %d/2", d, n, st.other)
 			}
-			// The course page agrees with the JSON.
-			res := c.get("/courses/"+w.course.String(), nil)
+			// "My progress" agrees with the JSON.
+			res := c.get("/me/progress", nil)
 			if res.Status != http.StatusOK {
-				t.Fatalf("course page: status %d", res.Status)
+				t.Fatalf("my progress page: status %d", res.Status)
 			}
-			p := progressBar(parseDoc(t, res.Body))
-			if v, _ := attr(p, "value"); v != fmt.Sprint(st.course) {
-				t.Errorf("course page progress value = %q, want %d", v, st.course)
+			card := find(parseDoc(t, res.Body), and(tag("li"), hasClass("card"), func(n *html.Node) bool {
+				return find(n, hasAttr("href", "/courses/"+w.course.String())) != nil
+			}))
+			if v, _ := attr(progressBar(card), "value"); v != fmt.Sprint(st.course) {
+				t.Errorf("my progress value = %q, want %d", v, st.course)
 			}
 		})
 	}

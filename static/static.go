@@ -41,6 +41,7 @@ type File struct {
 	// Gzip is Body compressed once at start-up, or nil when that would not
 	// save bytes (PNG, for instance).
 	Gzip []byte
+	sum  [32]byte
 }
 
 // Set is every static file by name, with its hashed URL.
@@ -57,7 +58,6 @@ func Load() (*Set, error) {
 		return nil, fmt.Errorf("static: list: %w", err)
 	}
 	s := &Set{byName: map[string]*File{}}
-	all := sha256.New()
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
 		if !e.IsDir() {
@@ -65,33 +65,61 @@ func Load() (*Set, error) {
 		}
 	}
 	sort.Strings(names)
-	// One compressor for every file: each holds about 1 MB.
-	zw, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
 	for _, name := range names {
 		body, err := files.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("static: read %s: %w", name, err)
 		}
-		sum := sha256.Sum256(body)
-		h := hex.EncodeToString(sum[:])[:12]
-		all.Write(sum[:])
-		ct := mime.TypeByExtension(path.Ext(name))
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		f := &File{Name: name, Hash: h, URL: "/static/" + h + "/" + name, ContentType: ct, Body: body}
-		var zb bytes.Buffer
-		zw.Reset(&zb)
-		_, _ = zw.Write(body)
-		_ = zw.Close()
-		if zb.Len() < len(body)*9/10 {
-			f.Gzip = zb.Bytes()
-		}
-		s.byName[name] = f
+		s.byName[name] = newFile(name, body)
+	}
+	s.version()
+	return s, nil
+}
+
+func newFile(name string, body []byte) *File {
+	sum := sha256.Sum256(body)
+	h := hex.EncodeToString(sum[:])[:12]
+	ct := mime.TypeByExtension(path.Ext(name))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	f := &File{Name: name, Hash: h, URL: "/static/" + h + "/" + name, ContentType: ct, Body: body, sum: sum}
+	var zb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	if zb.Len() < len(body)*9/10 {
+		f.Gzip = zb.Bytes()
+	}
+	return f
+}
+
+// version hashes every file, in name order, and the build id.
+func (s *Set) version() {
+	names := make([]string, 0, len(s.byName))
+	for name := range s.byName {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	all := sha256.New()
+	for _, name := range names {
+		all.Write(s.byName[name].sum[:])
 	}
 	all.Write([]byte(BuildID))
 	s.Version = hex.EncodeToString(all.Sum(nil))[:12]
-	return s, nil
+}
+
+// Prepend puts prefix in front of a file (the page script gets the
+// constants and code it shares with the service worker this way) and hashes
+// it anew, so the file's URL and the Set's Version follow.
+func (s *Set) Prepend(name string, prefix []byte) error {
+	f, ok := s.byName[name]
+	if !ok {
+		return fmt.Errorf("static: no file %s", name)
+	}
+	s.byName[name] = newFile(name, append(append([]byte{}, prefix...), f.Body...))
+	s.version()
+	return nil
 }
 
 // URL is the hashed URL of a file; it panics on an unknown name, which is a

@@ -107,9 +107,11 @@ type Lesson struct {
 	CourseID    uuid.UUID `db:"course_id"`
 	CourseTitle string    `db:"course_title"`
 	// Number is the lesson's place among the course's published lessons.
-	Number int    `db:"number"`
-	Title  string `db:"title"`
-	Body   string `db:"body"`
+	Number int `db:"number"`
+	// Total is the number of published lessons in the course.
+	Total int    `db:"total"`
+	Title string `db:"title"`
+	Body  string `db:"body"`
 	// BodyHTML is Body rendered at save time; empty for lessons saved before
 	// Markdown, which are rendered when read.
 	BodyHTML        string     `db:"body_html"`
@@ -142,7 +144,8 @@ const publishedLessonSQL = `
 		WHERE s.course_id = (SELECT course_id FROM lessons WHERE id = $1) AND s.published
 		WINDOW w AS (ORDER BY s.position)
 	)
-	SELECT l.id, l.course_id, c.title AS course_title, sb.number::int AS number, l.title, l.body,
+	SELECT l.id, l.course_id, c.title AS course_title, sb.number::int AS number,
+	       (SELECT count(*) FROM siblings)::int AS total, l.title, l.body,
 	       l.body_html, l.content_url, l.duration_minutes, coalesce(p.completed, false) AS completed,
 	       sb.prev_id, sb.next_id, l.updated_at
 	FROM lessons l

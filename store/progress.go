@@ -40,13 +40,6 @@ func (b *Batch) CourseProgress(courseID uuid.UUID, out *Progress) {
 	_ = courseProgress(context.Background(), b, out, `c.id = $1`, courseID)
 }
 
-// LessonCourseProgress queues the caller's progress in the course of a
-// lesson: what the lesson page shows, without waiting for the lesson's row
-// to learn its course.
-func (b *Batch) LessonCourseProgress(lessonID uuid.UUID, out *Progress) {
-	_ = courseProgress(context.Background(), b, out, `c.id = (SELECT course_id FROM lessons WHERE id = $1)`, lessonID)
-}
-
 // courseProgress is the progress query for the course that match selects.
 func courseProgress(ctx context.Context, r reader, out *Progress, match string, arg uuid.UUID) error {
 	return r.query(ctx, `

@@ -1,57 +1,84 @@
-// Fieldbook service worker: plain JavaScript, no build step.
-// The server prepends two constants when it serves this file at /sw.js:
+// Fieldbook service worker: plain JavaScript (ES2020), no build step.
+// The server puts in front of it, when it serves this file at /sw.js:
+//   PRECACHE - the app shell: the offline page, "Who is learning?", CSS,
+//              htmx, app.js, icons
 //   VERSION  - derived from the build's asset hash; names the shell cache
-//   PRECACHE - the app shell: the offline page, CSS, htmx, app.js, icons
-/* global VERSION, PRECACHE */
+//   LANG, FB, TEXT and shared.js - the constants (database, caches, path
+//              patterns), the texts and the database code the page shares
+/* global VERSION, PRECACHE, FB, idb, text, rememberDone */
 "use strict";
 
-const SHELL = "fieldbook-shell-" + VERSION;
-const PAGES = "fieldbook-pages"; // course and lesson pages and their media; kept across updates
+const SHELL = FB.caches.shellPrefix + VERSION;
+// Content: course and lesson pages and their media, the same for every
+// learner of the phone. Kept across updates and across sign-ins.
+const PAGES = FB.caches.pages;
 const NAV_TIMEOUT_MS = 3000;
 const POST_TIMEOUT_MS = 8000;
 const BATCH = 50;
-const PAGE_PATH = /^\/(courses\/[0-9a-f-]{36}|lessons\/[0-9a-f-]{36})?$/;
-const MEDIA_PATH = /^\/media\/[0-9a-f]{64}\/[^/]+$/; // immutable: the address is the content
-const COMPLETE_PATH = /^\/lessons\/([0-9a-f-]{36})\/complete$/;
+const PAGE_PATH = new RegExp(FB.routes.page);
+const MEDIA_PATH = new RegExp(FB.routes.media);
+const COMPLETE_PATH = new RegExp(FB.routes.complete);
 
-// ---- IndexedDB: the queue of completions made offline ---------------------
-// Stores: queue (waiting to sync), failed (the server refused them), meta,
-// and known (the last state this device saw the server accept, per user and
-// lesson, to correct cached pages that are older than it).
-const DB_VERSION = 2;
-function openDB() {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open("fieldbook", DB_VERSION);
-    req.onupgradeneeded = () => {
-      const db = req.result;
-      for (const [name, opts] of [["queue", { keyPath: "id" }], ["failed", { keyPath: "id" }], ["meta", undefined], ["known", { keyPath: "key" }]]) {
-        if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, opts);
+// ---- who uses the phone ----------------------------------------------------
+// meta "current" is the learner the phone knows: {user_id, name, lang,
+// role, via: "session" | "pin"}, written by app.js from GET /api/me or the
+// PIN check, never from a page. meta "logout" is a sign-out made while
+// offline: the server's session must end before any other request leaves.
+const current = () => idb("meta", "readonly", (s) => s.meta.get("current"));
+
+let logoutPending; // undefined until read from the database
+let logoutLoad = null;
+let signingOut = null;
+
+function loadLogout() {
+  logoutLoad = idb("meta", "readonly", (s) => s.meta.get("logout"))
+    .then((v) => { logoutPending = !!v; })
+    .catch(() => { logoutPending = false; });
+  return logoutLoad;
+}
+loadLogout();
+
+// signOutFirst ends a pending sign-out on the server (POST /logout with the
+// browser's cookie, which also clears it) and resolves true when nothing
+// stands before other requests; false when the server cannot be reached.
+async function signOutFirst() {
+  if (logoutPending === undefined) await logoutLoad;
+  if (!logoutPending) return true;
+  if (!signingOut) {
+    signingOut = (async () => {
+      try {
+        const resp = await fetchWithTimeout(new Request("/logout", {
+          method: "POST", credentials: "same-origin", redirect: "manual",
+        }), POST_TIMEOUT_MS);
+        if (resp.status >= 500) return false;
+      } catch (err) {
+        return false;
       }
-    };
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
+      logoutPending = false;
+      await idb("meta", "readwrite", (s) => { s.meta.delete("logout"); });
+      return true;
+    })().finally(() => { signingOut = null; });
+  }
+  return signingOut;
 }
 
-async function tx(store, mode, fn) {
-  const db = await openDB();
-  return new Promise((resolve, reject) => {
-    const t = db.transaction(store, mode);
-    const result = fn(t.objectStore(store));
-    t.oncomplete = () => { db.close(); resolve(result && "result" in result ? result.result : result); };
-    t.onerror = t.onabort = () => { db.close(); reject(t.error); };
-  });
+// network sends req once no sign-out is pending.
+async function network(req, ms) {
+  if (!(await signOutFirst())) throw new Error("a sign-out is waiting for the network");
+  return ms ? fetchWithTimeout(req, ms) : fetch(req);
 }
 
-const queueAll = () => tx("queue", "readonly", (s) => s.getAll());
-const metaGet = (key) => tx("meta", "readonly", (s) => s.get(key));
-const metaSet = (key, value) => tx("meta", "readwrite", (s) => s.put(value, key));
+function fetchWithTimeout(req, ms) {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), ms);
+  return fetch(req, { signal: ctl.signal }).finally(() => clearTimeout(timer));
+}
 
-// ---- install and activate -------------------------------------------------
+// ---- install and activate ---------------------------------------------------
 self.addEventListener("install", (event) => {
   event.waitUntil(
     // Hashed files may come from the HTTP cache (their URL is their
-    // content); the offline page is fetched fresh.
+    // content); the offline and "Who is learning?" pages are fetched fresh.
     caches.open(SHELL)
       .then((c) => c.addAll(PRECACHE.map((u) => (u.startsWith("/static/") ? u : new Request(u, { cache: "reload" })))))
       .then(() => self.skipWaiting())
@@ -61,46 +88,41 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith("fieldbook-shell-") && name !== SHELL) await caches.delete(name);
+      if (name.startsWith(FB.caches.shellPrefix) && name !== SHELL) await caches.delete(name);
     }
     await self.clients.claim();
   })());
 });
 
-// ---- fetch ----------------------------------------------------------------
+// ---- fetch --------------------------------------------------------------------
 self.addEventListener("fetch", (event) => {
   const req = event.request;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
-  if (req.method === "POST") {
-    const m = url.pathname.match(COMPLETE_PATH);
-    if (m) event.respondWith(complete(req, m[1]));
-    return;
-  }
-  if (req.method !== "GET") return;
-  if (url.pathname.startsWith("/static/")) {
+  if (req.method === "POST" && url.pathname === "/logout") {
+    event.respondWith(signOut());
+  } else if (req.method === "POST" && COMPLETE_PATH.test(url.pathname)) {
+    event.respondWith(complete(req, url.pathname.match(COMPLETE_PATH)[1]));
+  } else if (req.method === "GET" && url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(req, SHELL));
-  } else if (MEDIA_PATH.test(url.pathname)) {
+  } else if (req.method === "GET" && MEDIA_PATH.test(url.pathname)) {
     event.respondWith(cacheFirst(req, PAGES));
-  } else if (req.mode === "navigate") {
+  } else if (req.method === "GET" && req.mode === "navigate") {
     event.respondWith(navigate(req, url));
+  } else if (logoutPending !== false) {
+    // Everything else (the API, sign-in, authoring) goes to the network as
+    // is, after a pending sign-out.
+    event.respondWith(network(req));
   }
-  // Everything else (the API, sign-in, authoring) goes to the network as is.
 });
 
 // Only whole answers are kept (an <audio> range request gets a 206).
 async function cacheFirst(req, cacheName) {
   const hit = await caches.match(req.url, { ignoreVary: true });
   if (hit) return hit;
-  const resp = await fetch(req);
+  const resp = await network(req);
   if (resp.status === 200) (await caches.open(cacheName)).put(req.url, resp.clone());
   return resp;
-}
-
-function fetchWithTimeout(req, ms) {
-  const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(), ms);
-  return fetch(req, { signal: ctl.signal }).finally(() => clearTimeout(timer));
 }
 
 function cacheable(url, resp) {
@@ -109,96 +131,124 @@ function cacheable(url, resp) {
 }
 
 // Network first with a short timeout; then the cached copy of the page, then
-// the offline page. A late network answer still refreshes the cache.
+// the offline page. A late network answer still refreshes the cache. Pages
+// are neutral, so one copy serves every learner.
 async function navigate(req, url) {
-  const network = fetch(req).then(async (resp) => {
+  const fresh = network(req).then(async (resp) => {
     if (cacheable(url, resp)) await (await caches.open(PAGES)).put(url.pathname, resp.clone());
     return resp;
   });
   try {
     return await Promise.race([
-      network,
+      fresh,
       new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), NAV_TIMEOUT_MS)),
     ]);
   } catch (err) {
-    network.catch(() => {});
-    const cached = await caches.match(url.pathname, { cacheName: PAGES });
-    if (cached) return markOffline(cached);
-    const offline = await caches.match("/offline", { cacheName: SHELL });
-    return offline ? markOffline(offline) : Response.error();
+    fresh.catch(() => {});
+    const cached = await caches.match(url.pathname, { cacheName: PAGES }) ||
+      await caches.match(url.pathname, { cacheName: SHELL }) ||
+      await caches.match("/offline", { cacheName: SHELL });
+    return cached ? markOffline(cached) : Response.error();
   }
 }
 
-// A page served from the cache says so, for the "Offline" banner.
+// A page served from the cache says so, for the "Offline" banner, and keeps
+// the headers the server sent (Content-Security-Policy, nosniff, framing).
 async function markOffline(resp) {
   const html = (await resp.text()).replace("<body", '<body data-offline="1"');
-  return new Response(html, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  const headers = new Headers(resp.headers);
+  headers.delete("Content-Length");
+  headers.delete("Content-Encoding");
+  return new Response(html, { status: 200, headers });
 }
 
-// A completion goes to the server when it can. When the server cannot be
-// reached (a network error or a timeout, never an HTTP error) it is queued
-// with a fresh id and the page is answered at once.
+function answer(status, body) {
+  return new Response(JSON.stringify(body), {
+    status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+  });
+}
+
+// ---- sign-out ---------------------------------------------------------------
+// The phone forgets the learner at once; the server's session ends now, or
+// before any other request once the network is back.
+async function signOut() {
+  await idb("meta", "readwrite", (s) => {
+    s.meta.delete("current");
+    s.meta.put(true, "logout");
+  });
+  logoutPending = true;
+  await tell({ type: "who-changed" });
+  await signOutFirst();
+  return Response.redirect("/", 303);
+}
+
+// ---- completions --------------------------------------------------------------
+// A completion belongs to the learner the phone knows, never to a field of
+// the page. A signed-in learner's goes to the server when it can, and is
+// queued when the server cannot be reached (a network error or a timeout,
+// never an HTTP error). A learner picked with their PIN has no session: their
+// change is signed at once with their key and queued. With nobody known it
+// is refused: the page asks the person to sign in or pick their name.
 async function complete(req, lessonId) {
   const form = await req.clone().formData().catch(() => null);
-  try {
-    const resp = await fetchWithTimeout(req, POST_TIMEOUT_MS);
-    if (resp.ok && form && form.get("user_id")) {
-      remember([{ user: form.get("user_id"), lesson_id: lessonId, completed: form.get("completed") === "true" }]).catch(() => {});
+  const completed = form && form.get("completed");
+  if (completed !== "true" && completed !== "false") return network(req).catch(() => answer(400, { error: text("failed_retry") }));
+  const who = await current();
+  if (!who) return answer(401, { error: text("need_learner") });
+  if (who.via === "session") {
+    try {
+      return await network(req, POST_TIMEOUT_MS);
+    } catch (err) {
+      // queued below
     }
-    return resp;
-  } catch (err) {
-    const user = form && form.get("user_id");
-    if (!user) return new Response("You are offline.", { status: 503 });
-    const item = {
-      id: crypto.randomUUID(),
-      user: user,
-      lesson_id: lessonId,
-      completed: form.get("completed") === "true",
-      at: new Date().toISOString(),
-    };
-    await tx("queue", "readwrite", (s) => s.put(item));
-    if (self.registration.sync) self.registration.sync.register("fieldbook-sync").catch(() => {});
-    notify();
-    scheduleRetry();
-    if (req.headers.get("HX-Request")) {
-      return new Response(statusFragment(item, form), { headers: { "Content-Type": "text/html; charset=utf-8" } });
-    }
-    return Response.redirect("/lessons/" + lessonId, 303);
   }
+  const item = await enqueue(who, {
+    lesson_id: lessonId, course_id: form.get("course_id") || "", completed: completed === "true",
+  });
+  if (req.mode === "navigate") return Response.redirect("/lessons/" + lessonId, 303);
+  return answer(202, { user_id: item.user, lesson_id: lessonId, course_id: item.course_id, completed: item.completed, queued: true });
 }
 
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
-
-// The same shape as the server's lesson status fragment, marked pending.
-function statusFragment(item, form) {
-  const total = parseInt(form.get("total"), 10) || 0;
-  let done = parseInt(form.get("done"), 10) || 0;
-  done = Math.max(0, Math.min(total, done + (item.completed ? 1 : -1)));
-  const pct = total ? Math.floor((done * 100) / total) : 0;
-  const action = "/lessons/" + esc(item.lesson_id) + "/complete";
-  return '<section id="lesson-status" class="status" aria-live="polite" data-pending="1">' +
-    '<form method="post" action="' + action + '" hx-post="' + action + '" hx-target="#lesson-status" hx-swap="outerHTML">' +
-    (item.completed ? '<p class="done-note">✓ You completed this lesson.</p>' : "") +
-    '<p class="pending-note">Waiting to sync</p>' +
-    '<input type="hidden" name="user_id" value="' + esc(item.user) + '">' +
-    '<input type="hidden" name="done" value="' + done + '">' +
-    '<input type="hidden" name="total" value="' + total + '">' +
-    '<input type="hidden" name="completed" value="' + (!item.completed) + '">' +
-    '<button type="submit"' + (item.completed ? ' class="secondary">Mark not complete' : ">Mark complete") + "</button></form>" +
-    '<div class="progress"><progress max="' + total + '" value="' + done + '" aria-label="Course progress"></progress> ' +
-    '<span class="progress-text">' + (total ? done + " of " + total + " lessons done (" + pct + "%)" : "No lessons yet") + "</span></div></section>";
+async function enqueue(who, change) {
+  const item = Object.assign({ id: crypto.randomUUID(), user: who.user_id }, change, { at: new Date().toISOString() });
+  const learner = await idb("learners", "readonly", (s) => s.learners.get(who.user_id));
+  if (learner && learner.key) await sign(item, learner);
+  await idb("queue", "readwrite", (s) => { s.queue.put(item); });
+  if (self.registration.sync) self.registration.sync.register("fieldbook-sync").catch(() => {});
+  notify();
+  if (item.sig) replay();
+  else scheduleRetry();
+  return item;
 }
 
-// ---- replay ---------------------------------------------------------------
+// sign adds the learner's signature: ECDSA P-256 over the change's fields
+// (the server checks the same text with the public key it keeps).
+async function sign(item, learner) {
+  const msg = [FB.signedPrefix, item.id, item.user, item.lesson_id, String(item.completed), item.at].join("\n");
+  const sig = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, learner.key, new TextEncoder().encode(msg));
+  item.key_id = learner.key_id;
+  item.sig = base64url(new Uint8Array(sig));
+}
+
+function base64url(bytes) {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// ---- replay -------------------------------------------------------------------
 // Triggers: Background Sync where the browser has it, every page load (the
-// page says hello), the page's online event, "Sync now", and a retry with
-// backoff while items remain. Only the signed-in user's items are sent.
+// page says hello), the page's online event, "Sync now", a learner signing
+// in or being picked, and a retry with backoff while items remain. Signed
+// items go by themselves, without the session cookie: the server judges them
+// by their key alone. Unsigned items (and signed ones whose key was revoked)
+// go only under their own learner's session.
 let replaying = null;
 let retryDelay = 5000;
 let retryTimer = null;
 
 function replay() {
-  if (!replaying) replaying = doReplay().finally(() => { replaying = null; });
+  if (!replaying) replaying = doReplay().catch(() => scheduleRetry()).finally(() => { replaying = null; });
   return replaying;
 }
 
@@ -209,103 +259,123 @@ function scheduleRetry() {
 }
 
 async function doReplay() {
-  const user = await metaGet("user");
-  if (!user) return;
-  let items = (await queueAll()).filter((i) => i.user === user).sort((a, b) => (a.at < b.at ? -1 : 1));
-  let sent = 0;
-  while (items.length) {
-    const batch = items.slice(0, BATCH);
-    let resp;
-    try {
-      resp = await fetchWithTimeout(new Request("/api/progress", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ changes: batch.map((i) => ({
-          id: i.id, user_id: i.user, lesson_id: i.lesson_id, completed: i.completed, at: i.at,
-        })) }),
-      }), 30000);
-    } catch (err) {
-      scheduleRetry();
-      notify();
-      return;
-    }
-    if (resp.status === 401 || resp.status === 403) {
-      // The session expired: keep everything until the learner signs in.
-      await metaSet("auth", "expired");
-      notify();
-      return;
-    }
-    if (!resp.ok) {
-      scheduleRetry();
-      notify();
-      return;
-    }
-    const { results } = await resp.json();
-    const accepted = new Set(results.filter((r) => r.status === "applied").map((r) => r.id));
-    await remember(batch.filter((i) => accepted.has(i.id)));
-    await tx("queue", "readwrite", (q) => {
-      for (const r of results) {
-        if (r.status === "applied" || r.status === "duplicate" || r.status === "stale") {
-          q.delete(r.id);
-        }
-      }
-    });
-    const refused = results.filter((r) => r.status === "rejected" && r.reason !== "wrong_user");
-    if (refused.length) {
-      const byId = new Map(batch.map((i) => [i.id, i]));
-      await tx("failed", "readwrite", (f) => {
-        for (const r of refused) f.put(Object.assign({}, byId.get(r.id), { reason: r.reason }));
-      });
-      await tx("queue", "readwrite", (q) => { for (const r of refused) q.delete(r.id); });
-    }
-    sent += batch.length;
-    items = items.slice(batch.length);
+  if (!(await signOutFirst())) {
+    scheduleRetry();
+    return;
   }
-  await metaSet("auth", "ok");
+  const [who, all] = await idb(["meta", "queue"], "readonly", (s) => [s.meta.get("current"), s.queue.getAll()]);
+  const items = all.sort((a, b) => (a.at < b.at ? -1 : 1));
+  const signed = items.filter((i) => i.sig && !i.revoked);
+  const mine = who && who.via === "session" ? items.filter((i) => i.user === who.user_id && (!i.sig || i.revoked)) : [];
+  let sent = 0;
+  for (const [list, withKey] of [[signed, true], [mine, false]]) {
+    for (let i = 0; i < list.length; i += BATCH) {
+      const batch = list.slice(i, i + BATCH);
+      const outcome = await send(batch, withKey);
+      if (outcome === "retry") {
+        scheduleRetry();
+        notify();
+        return;
+      }
+      if (outcome === "refused") break; // no session for these: they wait
+      sent += batch.length;
+    }
+  }
   retryDelay = 5000;
   notify(sent > 0);
 }
 
-// remember records states the server accepted, the latest per lesson.
-function remember(items) {
-  if (!items.length) return Promise.resolve();
-  const at = new Date().toISOString();
-  return tx("known", "readwrite", (s) => {
-    for (const i of items) s.put({ key: i.user + ":" + i.lesson_id, user: i.user, lesson_id: i.lesson_id, completed: i.completed, at: i.at || at });
-  });
+async function send(batch, withKey) {
+  let resp;
+  try {
+    resp = await fetchWithTimeout(new Request("/api/progress", {
+      method: "POST",
+      credentials: withKey ? "omit" : "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ changes: batch.map((i) => wire(i, withKey)) }),
+    }), 30000);
+  } catch (err) {
+    return "retry";
+  }
+  if (resp.status === 401 || resp.status === 403) return "refused";
+  if (!resp.ok) return "retry";
+  const { results } = await resp.json();
+  await settle(batch, results);
+  return "sent";
 }
 
-async function notify(synced) {
-  for (const c of await self.clients.matchAll({ includeUncontrolled: true })) {
-    c.postMessage({ type: "queue-changed", synced: !!synced });
-  }
+function wire(i, withKey) {
+  const c = { id: i.id, user_id: i.user, lesson_id: i.lesson_id, completed: i.completed, at: i.at };
+  if (withKey) Object.assign(c, { key_id: i.key_id, sig: i.sig });
+  return c;
+}
+
+// settle applies the server's answers: accepted items leave the queue; an
+// item whose key was revoked stays, marked to go under its learner's session
+// (and that key leaves the phone's list); another learner's stays queued
+// for them; what the server refused as invalid moves to the failed list.
+async function settle(batch, results) {
+  const byId = new Map(batch.map((i) => [i.id, i]));
+  const applied = [];
+  const revokedKeys = new Set();
+  await idb(["queue", "failed", "learners"], "readwrite", (s) => {
+    for (const r of results) {
+      const item = byId.get(r.id);
+      if (!item) continue;
+      if (r.status === "applied" || r.status === "duplicate" || r.status === "stale") {
+        s.queue.delete(r.id);
+        if (r.status === "applied") applied.push(item);
+      } else if (r.status === "rejected" && r.reason === "revoked_key") {
+        s.queue.put(Object.assign({}, item, { revoked: true }));
+        revokedKeys.add(item.user + " " + item.key_id);
+      } else if (r.status === "rejected" && r.reason !== "wrong_user") {
+        s.failed.put(Object.assign({}, item, { reason: r.reason }));
+        s.queue.delete(r.id);
+      }
+    }
+    for (const k of revokedKeys) {
+      const [user, keyId] = k.split(" ");
+      const get = s.learners.get(user);
+      get.onsuccess = () => { if (get.result && get.result.key_id === keyId) s.learners.delete(user); };
+    }
+  });
+  const byUser = new Map();
+  for (const i of applied) byUser.set(i.user, (byUser.get(i.user) || []).concat(i));
+  for (const [user, items] of byUser) await rememberDone(user, items);
+}
+
+// tell sends msg to every page of this origin.
+async function tell(msg) {
+  for (const c of await self.clients.matchAll({ includeUncontrolled: true })) c.postMessage(msg);
+}
+
+function notify(synced) {
+  return tell({ type: "queue-changed", synced: !!synced });
 }
 
 self.addEventListener("sync", (event) => {
   if (event.tag === "fieldbook-sync") event.waitUntil(replay());
 });
 
-// ---- messages from pages --------------------------------------------------
+// ---- messages from pages --------------------------------------------------------
+// "who": a page changed who uses the phone (signed in, picked, signed out):
+// re-read a pending sign-out, tell the other pages, replay. The reply on the
+// message's port says it is done.
 self.addEventListener("message", (event) => {
   const msg = event.data || {};
-  if (msg.type === "hello") event.waitUntil(hello(msg.user || ""));
-  else if (msg.type === "sync") event.waitUntil(replay());
-  else if (msg.type === "save") event.waitUntil(saveForOffline(msg.urls || [], event.source));
-  else if (msg.type === "unsave") event.waitUntil(unsave(msg.urls || [], event.source));
+  const port = event.ports && event.ports[0];
+  let work;
+  if (msg.type === "hello" || msg.type === "sync") work = replay();
+  else if (msg.type === "who") work = loadLogout().then(() => tell({ type: "who-changed" })).then(() => { replay(); });
+  else if (msg.type === "save") work = saveForOffline(msg.urls || [], event.source);
+  else if (msg.type === "unsave") work = unsave(msg.urls || [], event.source);
+  else return;
+  event.waitUntil(work.catch(() => {}).then(() => { if (port) port.postMessage({ done: true }); }));
 });
-
-// hello: a page loaded, signed in as user ("" when signed out). Pages of one
-// learner are never shown to another on a shared phone.
-async function hello(user) {
-  const previous = await metaGet("user");
-  if (user && previous && previous !== user) await caches.delete(PAGES);
-  if (user) await metaSet("user", user);
-  if (user) await replay();
-}
 
 // "Save this course for offline": fetch every page and media file not yet
 // cached, reporting progress; a half-saved course finishes on the next try.
+// What one learner saves is there for every learner of the phone.
 async function saveForOffline(urls, client) {
   const cache = await caches.open(PAGES);
   let done = 0;
@@ -315,7 +385,7 @@ async function saveForOffline(urls, client) {
     if (!media && !PAGE_PATH.test(u)) continue;
     if (!(await cache.match(u, { ignoreVary: true }))) {
       try {
-        const resp = await fetchWithTimeout(new Request(u, { credentials: "same-origin" }), media ? 60000 : 15000);
+        const resp = await network(new Request(u, { credentials: "same-origin" }), media ? 60000 : 15000);
         if (media ? resp.status !== 200 : !cacheable(new URL(u, self.location.origin), resp)) throw new Error("not saved");
         await cache.put(u, resp);
       } catch (err) {

@@ -3,6 +3,8 @@ package views
 import (
 	"net/url"
 	"strconv"
+
+	"github.com/a-h/templ"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -38,3 +40,17 @@ func progressCount(n int) string {
 
 // isStaff is true for the roles that write courses.
 func isStaff(u *User) bool { return u != nil && (u.Role == "volunteer" || u.Role == "admin") }
+
+// whoAttr is data-who (and data-via) on <html> for a page drawn for its
+// caller: their role, or "out". A neutral page has none until app.js sets
+// it.
+func whoAttr(p Page) templ.Attributes {
+	switch {
+	case p.Neutral:
+		return templ.Attributes{}
+	case p.User == nil:
+		return templ.Attributes{"data-who": "out"}
+	default:
+		return templ.Attributes{"data-who": p.User.Role, "data-via": "session"}
+	}
+}

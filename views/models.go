@@ -3,7 +3,7 @@
 // for each page.
 package views
 
-import "fmt"
+import "fieldbook/sw"
 
 // Page is what the layout needs around every page.
 type Page struct {
@@ -16,8 +16,13 @@ type Page struct {
 	Path string
 	// Here is where the language picker comes back to (path and query).
 	Here string
-	// Bare leaves out the user's name and forms: for the offline page, which
-	// is cached once and shown to whoever is offline.
+	// Neutral marks a page that is the same for everyone: the service
+	// worker caches it and shows it to whoever holds the phone. It carries
+	// no name, user id, role-specific choice or progress; app.js draws the
+	// personal part for the learner the phone knows.
+	Neutral bool
+	// Bare leaves out the language picker: for the offline page, shown
+	// when no network can take the choice.
 	Bare bool
 	// Scripts are extra deferred scripts, after htmx: the SSE extension,
 	// loaded only on the pages that use it.
@@ -53,6 +58,9 @@ type User struct {
 type ProgressBar struct {
 	Completed int
 	Total     int
+	// Unknown leaves the learner's numbers out (a neutral page): app.js
+	// fills them in.
+	Unknown bool
 }
 
 // Percent is the rounded percentage, 0 for an empty course.
@@ -66,24 +74,24 @@ func (p ProgressBar) Percent() int {
 // Text is the progress said in words, for people and screen readers.
 func (p ProgressBar) Text() string {
 	if p.Total == 0 {
-		return "No lessons yet"
+		return sw.Format("en", "no_lessons", 0, nil)
 	}
-	return fmt.Sprintf("%d of %d lessons done (%d%%)", p.Completed, p.Total, p.Percent())
+	return sw.Format("en", "progress", p.Total, map[string]int{"done": p.Completed, "total": p.Total, "pct": p.Percent()})
 }
 
 // CourseCard is one course on the home page.
 type CourseCard struct {
-	URL          string
-	Title        string
-	Description  string
-	Progress     ProgressBar
-	ShowProgress bool
+	ID          string
+	URL         string
+	Title       string
+	Description string
+	// Progress carries the course's total only: the page is neutral.
+	Progress ProgressBar
 }
 
 // Home is the course list.
 type Home struct {
-	Courses  []CourseCard
-	SignedIn bool
+	Courses []CourseCard
 }
 
 // LessonLink is one lesson in a course's table of contents.
@@ -93,32 +101,31 @@ type LessonLink struct {
 	Number          int
 	Title           string
 	DurationMinutes int
-	Completed       bool
 }
 
 // Course is a course page.
 type Course struct {
-	Title        string
-	Description  string
-	Lessons      []LessonLink
-	Progress     ProgressBar
-	ShowProgress bool
+	ID          string
+	Title       string
+	Description string
+	Lessons     []LessonLink
+	// Progress carries the course's total only: the page is neutral.
+	Progress ProgressBar
 	// SaveURLs are what "Save this course for offline" fetches: the course
 	// page, every lesson and the media files they show, space-separated.
 	SaveURLs string
 }
 
 // LessonStatus is the part of a lesson page that changes when the learner
-// marks it complete: the button and the course progress. htmx swaps it.
+// marks it complete: the buttons and the course progress. It carries no
+// learner: app.js draws their state.
 type LessonStatus struct {
 	LessonID    string
-	UserID      string
+	CourseID    string
 	CompleteURL string
-	Completed   bool
-	Progress    ProgressBar
-	SignedIn    bool
-	LoginURL    string
-	CourseURL   string
+	// Total is the number of published lessons in the course.
+	Total    int
+	LoginURL string
 }
 
 // Lesson is a lesson page.

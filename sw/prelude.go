@@ -1,0 +1,115 @@
+package sw
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Shared is the JavaScript both the worker and the page script start with
+// (after the constants): IndexedDB access and message formatting, written
+// once.
+//
+//go:embed shared.js
+var Shared []byte
+
+// Store names of the phone's IndexedDB database, and what each holds.
+const (
+	// StoreQueue holds changes waiting to be sent, each with its learner
+	// and, when made by a learner with a key on this phone, its signature.
+	StoreQueue = "queue"
+	// StoreFailed holds changes the server refused as invalid.
+	StoreFailed = "failed"
+	// StoreMeta holds single values: the current learner, a pending sign-out.
+	StoreMeta = "meta"
+	// StoreProgress holds each learner's last known progress per course.
+	StoreProgress = "progress"
+	// StoreLearners is "Who is learning?": learners who use this phone
+	// offline, with their PIN verifier and non-extractable signing key.
+	StoreLearners = "learners"
+)
+
+// Constants are what the worker and the page must agree on. They are
+// written once, here, and served in front of both scripts as FB.
+var Constants = map[string]any{
+	"db": map[string]any{
+		"name":    "fieldbook",
+		"version": 3,
+		// keyPath per store; "" means out-of-line keys.
+		"stores": map[string]string{
+			StoreQueue: "id", StoreFailed: "id", StoreMeta: "",
+			StoreProgress: "key", StoreLearners: "user_id",
+		},
+		// Stores of older versions that are dropped on upgrade.
+		"dropped": []string{"known"},
+	},
+	"caches": map[string]string{
+		"shellPrefix": "fieldbook-shell-",
+		"pages":       "fieldbook-pages",
+	},
+	"routes": map[string]string{
+		"page":     `^/(courses/[0-9a-f-]{36}|lessons/[0-9a-f-]{36})?$`,
+		"media":    `^/media/[0-9a-f]{64}/[^/]+$`,
+		"complete": `^/lessons/([0-9a-f-]{36})/complete$`,
+	},
+	// The PIN verifier: PBKDF2-SHA-256 with this many iterations (measured
+	// in docs/offline.md), five wrong PINs in a row take a learner off the
+	// list.
+	"pin": map[string]int{"iterations": 250000, "maxTries": 5, "minLen": 4, "maxLen": 8},
+	// signedPrefix starts every signed change (the server checks the same).
+	"signedPrefix": "fieldbook-change-v1",
+}
+
+// Prelude is what the server puts in front of a script: the constants (FB),
+// the texts of one language (TEXT, with its LANG) and the shared code.
+// extra are further constants (name → value), e.g. the worker's VERSION.
+func Prelude(lang string, extra map[string]any) ([]byte, error) {
+	texts, ok := Text[lang]
+	if !ok {
+		return nil, fmt.Errorf("sw: no texts for language %q", lang)
+	}
+	var out []byte
+	for _, name := range slices.Sorted(maps.Keys(extra)) {
+		v, err := json.Marshal(extra[name])
+		if err != nil {
+			return nil, err
+		}
+		out = fmt.Appendf(out, "const %s = %s;\n", name, v)
+	}
+	for _, c := range []struct {
+		name  string
+		value any
+	}{{"LANG", lang}, {"FB", Constants}, {"TEXT", texts}} {
+		v, err := json.Marshal(c.value)
+		if err != nil {
+			return nil, err
+		}
+		out = fmt.Appendf(out, "const %s = %s;\n", c.name, v)
+	}
+	return append(out, Shared...), nil
+}
+
+// Format is a text of the table for Go's own rendering of the same
+// sentence (the progress text), so it exists once: count chooses the plural
+// form (English's rule: "one" for 1, else "other") and vars fill the
+// {placeholders}.
+func Format(lang, key string, count int, vars map[string]int) string {
+	var s string
+	switch v := Text[lang][key].(type) {
+	case string:
+		s = v
+	case map[string]string:
+		s = v["other"]
+		if count == 1 && v["one"] != "" {
+			s = v["one"]
+		}
+	}
+	for name, n := range vars {
+		s = strings.ReplaceAll(s, "{"+name+"}", strconv.Itoa(n))
+	}
+	return s
+}
