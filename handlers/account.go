@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -168,24 +169,15 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return h.page(c, http.StatusUnprocessableEntity, form, "")
 	}
-	var user store.User
-	var auth store.AuthUser
-	err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
-		user, err = tx.UserByID(ctx, caller.UserID)
-		return err
-	})
-	if err == nil {
-		err = h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-			auth, err = tx.UserForSignIn(ctx, user.Username)
-			return err
-		})
-	}
+	attempt := store.Attempt{Key: "passwd:" + caller.UserID.String(), Throttle: passwordChangeThrottle}
+	locked, ok, err := h.checkCurrentPassword(c, attempt, current)
 	if err != nil {
 		return err
 	}
-	ok, err := CheckPassword(ctx, current, auth.PasswordHash)
-	if err != nil {
-		return err
+	if !locked.IsZero() {
+		form.Errors["current_password"] = h.tooManyMessage(h.localizer(c), "account.error.throttle_password", locked)
+		h.setRetryAfter(c, locked)
+		return h.page(c, http.StatusTooManyRequests, form, "")
 	}
 	if !ok {
 		form.Errors["current_password"] = "That is not your current password."
@@ -202,6 +194,9 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	renewed := h.sessions.Token(ctx)
 	device := deviceHint(c.Request().UserAgent())
 	err = h.store.InTx(ctx, caller, func(tx *store.Tx) error {
+		if err := tx.ThrottleReset(ctx, attempt.Key); err != nil {
+			return err
+		}
 		if err := tx.SetOwnPassword(ctx, hash); err != nil {
 			return err
 		}
@@ -218,6 +213,40 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	}
 	h.sessionStore.ForgetUser(caller.UserID)
 	return c.Redirect(http.StatusSeeOther, "/account?done=password")
+}
+
+// checkCurrentPassword checks the caller's current password, throttled per
+// account like sign-in: the attempt is counted before the check (locked is
+// the lock's end when too many failed), and taken back if the server was too
+// busy to check.
+func (h *accountHandlers) checkCurrentPassword(c echo.Context, attempt store.Attempt, password string) (locked time.Time, ok bool, err error) {
+	ctx := c.Request().Context()
+	caller := callerOf(c)
+	var user store.User
+	err = h.store.InTx(ctx, caller, func(tx *store.Tx) (err error) {
+		if locked, err = tx.ThrottleReserve(ctx, h.now(), attempt); err != nil || !locked.IsZero() {
+			return err
+		}
+		user, err = tx.UserByID(ctx, caller.UserID)
+		return err
+	})
+	if err != nil || !locked.IsZero() {
+		return locked, false, err
+	}
+	var auth store.AuthUser
+	if err := h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+		auth, err = tx.UserForSignIn(ctx, user.Username)
+		return err
+	}); err != nil {
+		return locked, false, err
+	}
+	ok, err = CheckPassword(ctx, password, auth.PasswordHash)
+	if err != nil {
+		return locked, false, errors.Join(err, h.store.InTx(ctx, caller, func(tx *store.Tx) error {
+			return tx.ThrottleForgive(ctx, attempt)
+		}))
+	}
+	return locked, ok, nil
 }
 
 // endOtherSessions is "Sign out everywhere else": it ends the other

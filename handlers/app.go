@@ -59,6 +59,13 @@ type Options struct {
 	// connection, which keeps its cache live. New makes one when nil (its
 	// cache then never serves).
 	Sessions *store.SessionStore
+	// Clock is the time throttles count by (default time.Now); tests move
+	// it instead of waiting for locks to end.
+	Clock func() time.Time
+	// SessionRecheck is how often an open event stream checks that its
+	// session still stands (default DefaultSessionRecheck): sign-out, a
+	// role change or a disabled account end the stream within it.
+	SessionRecheck time.Duration
 }
 
 // App holds what the handlers share: the store, the sessions, the assets.
@@ -74,6 +81,8 @@ type App struct {
 	// idle bounds a session's idle time; adminIdle and adminLifetime bound
 	// admin sessions more tightly (sessionPolicy).
 	idle, adminIdle, adminLifetime time.Duration
+	// now is the clock throttles count by (Options.Clock).
+	now func() time.Time
 }
 
 // New builds the application and its router.
@@ -121,9 +130,12 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
 
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
 	a := &App{store: st, sessions: sm, sessionStore: opts.Sessions, assets: assets, log: opts.Logger,
 		catalog: i18n.Default(), idle: opts.SessionIdle, adminIdle: opts.AdminSessionIdle,
-		adminLifetime: opts.AdminSessionLifetime}
+		adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
 	opts.Sessions.SetPolicy(a.sessionPolicy)
 	sm.ErrorFunc = a.sessionError
 	e := echo.New()
@@ -186,7 +198,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	// Static files carry no session: no cookie work, no database round trip.
 	e.GET("/static/:hash/:name", a.serveStatic)
 	e.GET("/healthz", liveness)
-	e.GET("/readyz", readiness(opts.Ready))
+	e.GET("/readyz", readiness(opts.Ready, opts.Logger))
 	p, err := newPWA(a)
 	if err != nil {
 		return nil, nil, err
@@ -286,7 +298,10 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if opts.SSEHeartbeat <= 0 {
 		opts.SSEHeartbeat = DefaultHeartbeat
 	}
-	dash := &dashboardHandlers{App: a, hub: hub, heartbeat: opts.SSEHeartbeat}
+	if opts.SessionRecheck <= 0 {
+		opts.SessionRecheck = DefaultSessionRecheck
+	}
+	dash := &dashboardHandlers{App: a, hub: hub, heartbeat: opts.SSEHeartbeat, recheck: opts.SessionRecheck}
 	pages.GET("/courses/:id/dashboard", dash.showDashboard, a.requireUser)
 	pages.GET("/courses/:id/dashboard.csv", dash.exportCSV, a.requireUser)
 	pages.GET("/courses/:id/dashboard/events", dash.streamEvents, a.requireUser)

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"encoding/hex"
+	"errors"
 	"math"
 	"net/http"
 	"regexp"
@@ -104,32 +106,40 @@ func isCommonPassword(password string) bool {
 var (
 	// ipThrottle: per client address, all usernames together.
 	ipThrottle = store.Throttle{Threshold: 10, Max: 5 * time.Minute}
-	// accountThrottle: per username, from every address.
+	// accountThrottle: per username, from every address and device that
+	// has not signed in to the account before.
 	accountThrottle = store.Throttle{Threshold: 5, Max: 15 * time.Minute}
+	// deviceThrottle: per account, for a device that has signed in to it
+	// before (deviceCookie): a smaller budget of its own, which strangers
+	// locking the account cannot use up (docs/security.md).
+	deviceThrottle = store.Throttle{Threshold: 3, Max: 15 * time.Minute}
+	// passwordChangeThrottle: wrong current passwords per account on
+	// "Change password", so a stolen session cannot guess it.
+	passwordChangeThrottle = store.Throttle{Threshold: 5, Max: 15 * time.Minute}
 	// signupThrottle: sign-ups per address; a class signing up on one Wi-Fi
 	// stays well under it.
 	signupThrottle = store.Throttle{Threshold: 50, Max: 10 * time.Minute}
 )
 
 // waitSeconds is how long until a throttle lock ends, at least 1 second.
-func waitSeconds(until time.Time) int {
-	return max(int(math.Ceil(time.Until(until).Seconds())), 1)
+func (a *App) waitSeconds(until time.Time) int {
+	return max(int(math.Ceil(until.Sub(a.now()).Seconds())), 1)
 }
 
 // setRetryAfter tells the client when a throttled request may be tried again.
-func setRetryAfter(c echo.Context, until time.Time) {
-	c.Response().Header().Set("Retry-After", strconv.Itoa(waitSeconds(until)))
+func (a *App) setRetryAfter(c echo.Context, until time.Time) {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(a.waitSeconds(until)))
 }
 
 // tooManyMessage is the throttle message key (which counts seconds) with
 // the wait until the lock ends.
-func tooManyMessage(loc *i18n.Localizer, key string, until time.Time) string {
-	return loc.N(key, waitSeconds(until))
+func (a *App) tooManyMessage(loc *i18n.Localizer, key string, until time.Time) string {
+	return loc.N(key, a.waitSeconds(until))
 }
 
 // throttled answers 429 with Retry-After and the form, message included.
 func (h *authHandlers) throttled(c echo.Context, until time.Time, page templ.Component, title string) error {
-	setRetryAfter(c, until)
+	h.setRetryAfter(c, until)
 	return h.render(c, http.StatusTooManyRequests, title, page)
 }
 
@@ -149,7 +159,10 @@ func (h *authHandlers) showSignup(c echo.Context) error {
 }
 
 // login checks the credentials and starts a fresh session. An unknown user
-// and a wrong password get the same message and take the same time.
+// and a wrong password get the same message and take the same time. The
+// attempt is counted before the password is checked (signInAttempts), so
+// parallel requests cannot check more passwords than the throttle allows;
+// a right password is forgiven.
 func (h *authHandlers) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	if err := readForm(c); err != nil {
@@ -172,23 +185,13 @@ func (h *authHandlers) login(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return h.render(c, http.StatusUnprocessableEntity, title, views.LoginPage(form))
 	}
-	ipKey, userKey := "ip:"+c.RealIP(), "user:"+form.Username
-	var u store.AuthUser
-	var locked time.Time
-	err := h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		if locked, err = tx.ThrottledUntil(ctx, ipKey, userKey); err != nil || !locked.IsZero() {
-			return err
-		}
-		u, err = tx.UserForSignIn(ctx, form.Username)
+	u, found, attempts, locked, err := h.reserveSignIn(c, form.Username)
+	if err != nil {
 		return err
-	})
-	if !locked.IsZero() {
-		form.Message = tooManyMessage(loc, "auth.error.throttle_signin", locked)
-		return h.throttled(c, locked, views.LoginPage(form), title)
 	}
-	found := err == nil
-	if err != nil && !store.IsNotFound(err) {
-		return err
+	if !locked.IsZero() {
+		form.Message = h.tooManyMessage(loc, "auth.error.throttle_signin", locked)
+		return h.throttled(c, locked, views.LoginPage(form), title)
 	}
 	hash := u.PasswordHash
 	if !found || len(password) > 4*maxPasswordLen {
@@ -196,25 +199,14 @@ func (h *authHandlers) login(c echo.Context) error {
 	}
 	ok, err := CheckPassword(ctx, password, hash)
 	if err != nil {
-		return err
+		// Not checked (the server is busy): the attempt does not count.
+		return errors.Join(err, h.settleSignIn(c, attempts, false))
 	}
 	if !found || !ok {
-		err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-			if _, err := tx.ThrottleFailure(ctx, ipKey, ipThrottle); err != nil {
-				return err
-			}
-			_, err := tx.ThrottleFailure(ctx, userKey, accountThrottle)
-			return err
-		})
-		if err != nil {
-			return err
-		}
 		form.Message = loc.T("auth.error.wrong")
 		return h.render(c, http.StatusUnauthorized, title, views.LoginPage(form))
 	}
-	if err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		return tx.ThrottleReset(ctx, userKey)
-	}); err != nil {
+	if err := h.settleSignIn(c, attempts, true); err != nil {
 		return err
 	}
 	// Hashes made with older Argon2id parameters are upgraded now, while
@@ -233,6 +225,67 @@ func (h *authHandlers) login(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, form.Next)
+}
+
+// signInAttempts are the throttle keys a sign-in counts against: a device
+// that has signed in to the account before has its own budget for it;
+// anyone else counts against the account and the client address.
+func signInAttempts(ip, username string, device []byte, known bool) []store.Attempt {
+	if known {
+		return []store.Attempt{{Key: "device:" + hex.EncodeToString(device) + ":" + username, Throttle: deviceThrottle}}
+	}
+	return []store.Attempt{
+		{Key: "ip:" + ip, Throttle: ipThrottle},
+		{Key: "user:" + username, Throttle: accountThrottle},
+	}
+}
+
+// reserveSignIn counts a sign-in attempt (unless a key is locked: then
+// locked is its end) and looks the account up, in one transaction that
+// commits before any password is checked.
+func (h *authHandlers) reserveSignIn(c echo.Context, username string) (u store.AuthUser, found bool, attempts []store.Attempt, locked time.Time, err error) {
+	ctx := c.Request().Context()
+	device := deviceHash(c)
+	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+		known := false
+		if device != nil {
+			if known, err = tx.DeviceKnown(ctx, device, username); err != nil {
+				return err
+			}
+		}
+		attempts = signInAttempts(c.RealIP(), username, device, known)
+		if locked, err = tx.ThrottleReserve(ctx, h.now(), attempts...); err != nil || !locked.IsZero() {
+			return err
+		}
+		u, err = tx.UserForSignIn(ctx, username)
+		if store.IsNotFound(err) {
+			return nil
+		}
+		found = err == nil
+		return err
+	})
+	return u, found, attempts, locked, err
+}
+
+// settleSignIn takes back a sign-in's reserved attempt: after the right
+// password the account's (or device's) count starts again and the address's
+// loses this one; when the password was never checked, each loses this one.
+func (h *authHandlers) settleSignIn(c echo.Context, attempts []store.Attempt, success bool) error {
+	ctx := c.Request().Context()
+	return h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
+		for _, a := range attempts {
+			var err error
+			if success && !strings.HasPrefix(a.Key, "ip:") {
+				err = tx.ThrottleReset(ctx, a.Key)
+			} else {
+				err = tx.ThrottleForgive(ctx, a)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // signup creates a learner account and signs it in.
@@ -262,20 +315,17 @@ func (h *authHandlers) signup(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return h.render(c, http.StatusUnprocessableEntity, title, views.SignupPage(form))
 	}
-	signupKey := "signup-ip:" + c.RealIP()
+	signup := store.Attempt{Key: "signup-ip:" + c.RealIP(), Throttle: signupThrottle}
 	var locked time.Time
 	err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		if locked, err = tx.ThrottledUntil(ctx, signupKey); err != nil || !locked.IsZero() {
-			return err
-		}
-		_, err = tx.ThrottleFailure(ctx, signupKey, signupThrottle)
+		locked, err = tx.ThrottleReserve(ctx, h.now(), signup)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Message = tooManyMessage(loc, "auth.error.throttle_signup", locked)
+		form.Message = h.tooManyMessage(loc, "auth.error.throttle_signup", locked)
 		return h.throttled(c, locked, views.SignupPage(form), title)
 	}
 	hash, err := HashPassword(ctx, password)
@@ -325,6 +375,9 @@ func (h *authHandlers) startSession(c echo.Context, id, role, name string, fresh
 	}
 	caller := store.Caller{UserID: uid, Role: store.Role(role)}
 	if err := h.recordSession(c, caller); err != nil {
+		return err
+	}
+	if err := h.rememberDevice(c, caller); err != nil {
 		return err
 	}
 	return h.settleLanguage(c, caller, fresh)

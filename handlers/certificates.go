@@ -76,24 +76,28 @@ func (h *certificateHandlers) verifyCertificate(c echo.Context) error {
 	var proof store.CertificateProof
 	var locked time.Time
 	found := false
+	attempt := store.Attempt{Key: key, Throttle: verifyThrottle}
 	err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		if locked, err = tx.ThrottledUntil(ctx, key); err != nil || !locked.IsZero() {
+		// Counted first, so parallel guesses cannot pass the throttle; a
+		// known code is forgiven.
+		if locked, err = tx.ThrottleReserve(ctx, h.now(), attempt); err != nil || !locked.IsZero() {
 			return err
 		}
 		proof, err = tx.VerifyCertificate(ctx, code)
 		if errors.Is(err, store.ErrNotFound) {
-			_, err = tx.ThrottleFailure(ctx, key, verifyThrottle)
-			return err
+			return nil
 		}
-		found = err == nil
+		if found = err == nil; found {
+			err = tx.ThrottleForgive(ctx, attempt)
+		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	if !locked.IsZero() {
-		setRetryAfter(c, locked)
-		return echo.NewHTTPError(http.StatusTooManyRequests, tooManyMessage(h.localizer(c), "certificate.error.throttle", locked))
+		h.setRetryAfter(c, locked)
+		return echo.NewHTTPError(http.StatusTooManyRequests, h.tooManyMessage(h.localizer(c), "certificate.error.throttle", locked))
 	}
 	vm := views.Verification{Found: found, Code: code}
 	status := http.StatusNotFound

@@ -31,6 +31,8 @@ type dashboardHandlers struct {
 	*App
 	hub       *Hub
 	heartbeat time.Duration
+	// recheck is how often an open stream checks its session (sessionStands).
+	recheck time.Duration
 }
 
 func dashboardURL(id uuid.UUID) string { return courseURL(id) + "/dashboard" }

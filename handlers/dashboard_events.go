@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -23,6 +24,9 @@ const (
 	DefaultStreamBuffer = 64
 	// DefaultHeartbeat keeps proxies from closing an idle stream.
 	DefaultHeartbeat = 20 * time.Second
+	// DefaultSessionRecheck: an open stream ends this soon after its
+	// session does (sign-out, sessions ended, a role change, a disable).
+	DefaultSessionRecheck = 5 * time.Second
 )
 
 // coalesce gathers a burst of events into one message: a page re-reads
@@ -36,6 +40,24 @@ const staleSlack = 5 * time.Second
 // writeWait bounds each write to a stream; a client that cannot take a few
 // bytes in that time is gone.
 const writeWait = 15 * time.Second
+
+// sessionStands reports whether the stream's session still exists and still
+// holds caller with the same role: signing out, ending sessions, a role
+// change and a disable all delete it. It reads the session afresh, through
+// the session manager's store, not from the request's copy. While the
+// database cannot be reached nothing can be revoked either, so the stream
+// carries on (it is told to re-read when the listener is back) and the
+// next check decides.
+func (h *dashboardHandlers) sessionStands(token string, caller store.Caller) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sctx, err := h.sessions.Load(ctx, token)
+	if err != nil {
+		return store.Unavailable(err) || errors.Is(err, context.DeadlineExceeded)
+	}
+	return h.sessions.GetString(sctx, sessUserID) == caller.UserID.String() &&
+		h.sessions.GetString(sctx, sessRole) == string(caller.Role)
+}
 
 // streamEvents is GET /courses/{id}/dashboard/events: Server-Sent Events
 // for a course's dashboard. "progress" says a learner's progress changed
@@ -112,6 +134,9 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 	}
 	beat := time.NewTicker(h.heartbeat)
 	defer beat.Stop()
+	token := h.sessions.Token(ctx)
+	recheck := time.NewTicker(h.recheck)
+	defer recheck.Stop()
 	flush := time.NewTimer(time.Hour)
 	flush.Stop()
 	var pending *store.ProgressEvent
@@ -149,6 +174,12 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 			pending, count = nil, 0
 		case <-beat.C:
 			msg = ": ping\n\n"
+		case <-recheck.C:
+			if !h.sessionStands(token, caller) {
+				// The browser reconnects, is sent to sign in, and stops.
+				return nil
+			}
+			continue
 		}
 		if err := send(msg); err != nil {
 			return nil

@@ -33,6 +33,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	status := http.StatusInternalServerError
 	var msg any = "error.server"
 	var he *echo.HTTPError
+	var limited *store.RateLimitError
 	switch {
 	case errors.As(err, &he):
 		status = he.Code
@@ -59,6 +60,14 @@ func (a *App) handleError(err error, c echo.Context) {
 		status = http.StatusServiceUnavailable
 		msg = "error.unavailable"
 		c.Response().Header().Set("Retry-After", "5")
+	case errors.As(err, &limited):
+		status = http.StatusTooManyRequests
+		msg = a.tooManyMessage(a.localizer(c), "sync.error.throttle", limited.Until)
+		a.setRetryAfter(c, limited.Until)
+	case errors.Is(err, ErrBusy):
+		status = http.StatusServiceUnavailable
+		msg = "error.busy"
+		c.Response().Header().Set("Retry-After", "2")
 	}
 	switch {
 	case status == http.StatusServiceUnavailable:

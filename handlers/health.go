@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -14,10 +16,24 @@ func liveness(c echo.Context) error {
 	return c.String(http.StatusOK, "ok")
 }
 
+// ReadyError is a failed readiness check. The caller of /readyz (anyone) is
+// told only which part is not ready; Err, which may name the database's
+// user, name and address, goes to the log.
+type ReadyError struct {
+	// Part is "database" or "realtime".
+	Part string
+	Err  error
+}
+
+func (e *ReadyError) Error() string { return e.Part + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ReadyError) Unwrap() error { return e.Err }
+
 // readiness answers 200 only when every check passes (the database answers,
-// its migrations are current, the LISTEN connection is up), else 503 with
-// the first failure; a load balancer sends traffic elsewhere meanwhile.
-func readiness(checks func(context.Context) error) echo.HandlerFunc {
+// its migrations are current, the LISTEN connection is up), else 503 naming
+// the part that failed; a load balancer sends traffic elsewhere meanwhile.
+func readiness(checks func(context.Context) error, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		if checks == nil {
@@ -26,7 +42,12 @@ func readiness(checks func(context.Context) error) echo.HandlerFunc {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
 		if err := checks(ctx); err != nil {
-			return c.String(http.StatusServiceUnavailable, "not ready: "+err.Error())
+			log.Warn("not ready", "err", err)
+			msg := "not ready"
+			if re := (*ReadyError)(nil); errors.As(err, &re) {
+				msg += ": " + re.Part
+			}
+			return c.String(http.StatusServiceUnavailable, msg)
 		}
 		return c.String(http.StatusOK, "ready")
 	}

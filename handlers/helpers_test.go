@@ -170,6 +170,11 @@ func (a *testApp) createUser(t testing.TB, role store.Role, username, name, pass
 	if err != nil {
 		t.Fatalf("create user %s: %v", username, err)
 	}
+	// Accounts are a year old, so changes dated hours back are not clamped
+	// to the account's creation (TestSyncClampsTimesToAccountLifetime).
+	if _, err := a.owner.Exec(ctx, `UPDATE users SET created_at = now() - interval '1 year' WHERE id = $1`, id); err != nil {
+		t.Fatalf("age user %s: %v", username, err)
+	}
 	return id
 }
 

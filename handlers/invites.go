@@ -104,10 +104,8 @@ func (h *inviteHandlers) checkLink(c echo.Context, kind string, status func(*sto
 	ctx := c.Request().Context()
 	key := kind + "-ip:" + c.RealIP()
 	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		if locked, err = tx.ThrottledUntil(ctx, key); err != nil || !locked.IsZero() {
-			return err
-		}
-		if _, err := tx.ThrottleFailure(ctx, key, linkThrottle); err != nil {
+		locked, err = tx.ThrottleReserve(ctx, h.now(), store.Attempt{Key: key, Throttle: linkThrottle})
+		if err != nil || !locked.IsZero() {
 			return err
 		}
 		linkErr = status(tx)
@@ -156,8 +154,8 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Message = tooManyMessage(h.localizer(c), "invite.error.throttle", locked)
-		setRetryAfter(c, locked)
+		form.Message = h.tooManyMessage(h.localizer(c), "invite.error.throttle", locked)
+		h.setRetryAfter(c, locked)
 		return page(http.StatusTooManyRequests)
 	}
 	if linkErr != nil {
@@ -238,8 +236,8 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Message = tooManyMessage(h.localizer(c), "invite.error.throttle", locked)
-		setRetryAfter(c, locked)
+		form.Message = h.tooManyMessage(h.localizer(c), "invite.error.throttle", locked)
+		h.setRetryAfter(c, locked)
 		return page(http.StatusTooManyRequests)
 	}
 	if linkErr != nil {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/store"
@@ -67,6 +69,13 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 		return err
 	}
 	req := c.Request()
+	ctx := req.Context()
+	// Authorised before any work: someone who does not edit this lesson's
+	// course is refused before a byte of the upload is read or decoded.
+	l, err := h.editableLesson(c, id)
+	if err != nil {
+		return authoringError(c, err)
+	}
 	limit := h.maxBytes + mediaFormSlack
 	if req.ContentLength > limit {
 		// Refused unread. The error handler would say only "too large".
@@ -78,34 +87,13 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	form, fileName, data, uerr := h.readUpload(req)
 	var file mediaFile
 	if uerr == nil {
-		file, uerr = h.check(fileName, data)
+		file, uerr = h.check(ctx, fileName, data)
 	}
-	ctx := req.Context()
-	var l store.EditLesson
 	var ref store.MediaRef
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		if l, err = tx.LessonForEdit(ctx, id); err != nil {
-			return err
+	if uerr == nil {
+		if ref, err = h.save(c, l, fileName, file); err != nil {
+			return authoringError(c, err)
 		}
-		if l.CourseArchived {
-			return store.ErrArchived
-		}
-		if uerr != nil {
-			return nil
-		}
-		sum := sha256.Sum256(file.Data)
-		m := store.NewMedia{
-			CourseID: l.CourseID, LessonID: l.ID, SHA256: hex.EncodeToString(sum[:]),
-			Name: mediaName(fileName, file.ContentType), ContentType: file.ContentType, Data: file.Data,
-		}
-		if file.Width > 0 {
-			m.Width, m.Height = &file.Width, &file.Height
-		}
-		ref, err = tx.AddMedia(ctx, m)
-		return err
-	})
-	if err != nil {
-		return authoringError(c, err)
 	}
 	var ue *uploadError
 	if uerr != nil && !errors.As(uerr, &ue) {
@@ -149,6 +137,38 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 		page.Form.Fields.Body = body + md + "\n"
 	}
 	return h.render(c, status, "Edit "+page.Title, views.LessonEditPage(page))
+}
+
+// editableLesson is the lesson, if the caller edits its course and the
+// course is not archived.
+func (h *mediaHandlers) editableLesson(c echo.Context, id uuid.UUID) (l store.EditLesson, err error) {
+	ctx := c.Request().Context()
+	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		if l, err = tx.LessonForEdit(ctx, id); err == nil && l.CourseArchived {
+			err = store.ErrArchived
+		}
+		return err
+	})
+	return l, err
+}
+
+// save stores a checked file for the lesson's course; row-level security
+// decides again as it is written.
+func (h *mediaHandlers) save(c echo.Context, l store.EditLesson, fileName string, file mediaFile) (ref store.MediaRef, err error) {
+	ctx := c.Request().Context()
+	sum := sha256.Sum256(file.Data)
+	m := store.NewMedia{
+		CourseID: l.CourseID, LessonID: l.ID, SHA256: hex.EncodeToString(sum[:]),
+		Name: mediaName(fileName, file.ContentType), ContentType: file.ContentType, Data: file.Data,
+	}
+	if file.Width > 0 {
+		m.Width, m.Height = &file.Width, &file.Height
+	}
+	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		ref, err = tx.AddMedia(ctx, m)
+		return err
+	})
+	return ref, err
 }
 
 func (h *mediaHandlers) tooLargeMsg() string {
@@ -206,12 +226,17 @@ func readErr(err error, h *mediaHandlers) error {
 	return &uploadError{http.StatusBadRequest, "The upload was cut off or is malformed. Please try again."}
 }
 
-// check sniffs the type from the bytes and downscales wide images.
-func (h *mediaHandlers) check(name string, data []byte) (mediaFile, error) {
+// check sniffs the type from the bytes, strips image metadata and
+// downscales wide images, at most len(decodeSlots) uploads at a time.
+func (h *mediaHandlers) check(ctx context.Context, name string, data []byte) (mediaFile, error) {
 	if len(data) == 0 {
 		return mediaFile{}, &uploadError{http.StatusUnprocessableEntity, "The file " + strconv.Quote(name) + " is empty."}
 	}
-	f, err := inspectMedia(data)
+	var f mediaFile
+	var err error
+	if serr := withDecodeSlot(ctx, func() { f, err = inspectMedia(data) }); serr != nil {
+		return mediaFile{}, serr
+	}
 	if errors.Is(err, errMediaType) {
 		return mediaFile{}, &uploadError{http.StatusUnsupportedMediaType,
 			"This file cannot be used (" + strings.TrimPrefix(err.Error(), errMediaType.Error()+": ") +

@@ -2,32 +2,73 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io"
 	"net/http"
 	"path"
+	"runtime"
 	"strings"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
 )
 
-// Media limits. Learners pay for data: wide images are made 1280 px wide;
-// the pixel limit keeps a small file that decodes to gigabytes (a
-// decompression bomb) out.
+// Media limits. Learners pay for data: wide images are made 1280 px wide.
+// maxDecodedBytes keeps out a small file that decodes to gigabytes (a
+// decompression bomb): what decoding and scaling would take is worked out
+// from the header (width × height × bytes per pixel) before any pixel is
+// decoded. 96 MiB takes a 25-megapixel phone photo; a 16-bit 5000×4999 PNG
+// (200 MB decoded, from a file of 194 KB) is refused.
 const (
 	// DefaultMediaMaxBytes is the upload limit when none is configured.
 	DefaultMediaMaxBytes = 10 << 20
 	maxImageWidth        = 1280
-	maxImagePixels       = 25_000_000
+	maxDecodedBytes      = 96 << 20
 	jpegQuality          = 82
 )
+
+// decodeSlots bounds how many images are decoded at once (half the cores,
+// at least one), so uploads take at most that many times maxDecodedBytes.
+var decodeSlots = make(chan struct{}, max(1, runtime.NumCPU()/2))
+
+// withDecodeSlot runs fn once a decode slot is free, or gives up with ctx.
+func withDecodeSlot(ctx context.Context, fn func()) error {
+	select {
+	case decodeSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-decodeSlots }()
+	fn()
+	return nil
+}
+
+// bytesPerPixel is what one pixel of a decoded image of colour model m
+// takes in memory (for YCbCr, the most: no chroma subsampling).
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 4
+}
 
 // errMediaType is a file whose bytes are none of the accepted kinds.
 var errMediaType = errors.New("not an accepted file type")
@@ -52,9 +93,10 @@ type mediaFile struct {
 // the kind; each kind is then checked further (images must decode, audio
 // must start with a real frame or stream header), so a file that merely
 // begins with a magic number and is something else is refused, and so is
-// anything that sniffs as text or HTML. Images wider than 1280 px are
-// downscaled (JPEG and PNG are re-encoded, unless that would take more
-// bytes; GIF and WebP are kept).
+// anything that sniffs as text or HTML. Images lose their metadata
+// (stripMetadata: location, camera, comments; the orientation stays), and
+// those wider than 1280 px are downscaled (JPEG and PNG are re-encoded,
+// unless that would take more bytes; GIF and WebP are kept).
 func inspectMedia(data []byte) (mediaFile, error) {
 	ct := http.DetectContentType(data)
 	switch ct {
@@ -109,29 +151,36 @@ func inspectImage(data []byte, ct string) (mediaFile, error) {
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
 		return mediaFile{}, fmt.Errorf("%w: the image cannot be read", errMediaType)
 	}
-	if cfg.Width*cfg.Height > maxImagePixels {
-		return mediaFile{}, fmt.Errorf("%w: the image has more than 25 million pixels", errMediaType)
-	}
-	img, err := decode(bytes.NewReader(data))
+	// Location and camera details go; the orientation stays (or is applied
+	// below when the image is re-encoded).
+	data, orient, err := stripMetadata(ct, data)
 	if err != nil {
-		return mediaFile{}, fmt.Errorf("%w: the image is damaged", errMediaType)
+		return mediaFile{}, fmt.Errorf("%w: %w", errMediaType, err)
 	}
 	// Phones store photos as the sensor saw them plus an EXIF orientation;
-	// browsers turn them, but a re-encoded file has no EXIF, so the turn is
-	// applied here. Width and height are as displayed.
-	orient := 1
-	if ct == "image/jpeg" {
-		orient = jpegOrientation(data)
-	}
+	// width and height are as displayed.
 	w, h := cfg.Width, cfg.Height
 	if orient >= 5 {
 		w, h = h, w
 	}
 	f := mediaFile{ContentType: ct, Width: w, Height: h, Data: data}
-	if w <= maxImageWidth || (ct != "image/jpeg" && ct != "image/png") {
+	scale := w > maxImageWidth && (ct == "image/jpeg" || ct == "image/png")
+	tw, th := maxImageWidth, max(1, (h*maxImageWidth+w/2)/w)
+	need := int64(cfg.Width) * int64(cfg.Height) * bytesPerPixel(cfg.ColorModel)
+	if scale {
+		need += 2 * 4 * int64(tw) * int64(th) // the scaled image, and turned
+	}
+	if need > maxDecodedBytes {
+		return mediaFile{}, fmt.Errorf("%w: the image is too large to open (%d MB in memory, at most %d MB); save it smaller",
+			errMediaType, need>>20, maxDecodedBytes>>20)
+	}
+	img, err := decode(bytes.NewReader(data))
+	if err != nil {
+		return mediaFile{}, fmt.Errorf("%w: the image is damaged", errMediaType)
+	}
+	if !scale {
 		return f, nil
 	}
-	tw, th := maxImageWidth, max(1, (h*maxImageWidth+w/2)/w)
 	sw, sh := tw, th // the scaled size before turning
 	if orient >= 5 {
 		sw, sh = th, tw
@@ -151,7 +200,7 @@ func inspectImage(data []byte, ct string) (mediaFile, error) {
 	}
 	// Rarely (flat drawings, dithered patterns) the smaller image takes
 	// more bytes; then the original is kept, since bytes are what learners
-	// pay for. Its EXIF orientation stays with it.
+	// pay for, with its orientation and no other metadata.
 	if buf.Len() >= len(data) {
 		return f, nil
 	}

@@ -134,17 +134,25 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // crossOriginProtection refuses cross-origin unsafe requests (CSRF) with Go's
-// own Sec-Fetch-Site/Origin check. The CORS origins are trusted, so the API
-// they were allowed keeps working for them.
+// own Sec-Fetch-Site/Origin check. The CORS origins are trusted on /api/*
+// only, so the API they were allowed keeps working for them, while pages and
+// forms (admin ones included) refuse every other origin.
 func crossOriginProtection(trusted []string) (echo.MiddlewareFunc, error) {
-	cop := http.NewCrossOriginProtection()
+	pages := http.NewCrossOriginProtection()
+	api := http.NewCrossOriginProtection()
 	for _, o := range trusted {
-		if err := cop.AddTrustedOrigin(o); err != nil {
+		if err := api.AddTrustedOrigin(o); err != nil {
 			return nil, fmt.Errorf("handlers: CORS origin %q: %w", o, err)
 		}
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			// By the route matched, not the raw path, so no spelling of a
+			// page's address passes for the API.
+			cop := pages
+			if strings.HasPrefix(c.Path(), "/api/") {
+				cop = api
+			}
 			if err := cop.Check(c.Request()); err != nil {
 				return echo.NewHTTPError(http.StatusForbidden, "error.cross_origin")
 			}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -41,11 +42,33 @@ func SetHashConcurrency(n int) {
 // HashConcurrency is how many Argon2 computations may run at once.
 func HashConcurrency() int { return cap(hashSlots) }
 
+// maxHashWaiting is how many hashes may wait for a slot: four per core, a
+// second or so of work. Beyond it a request is refused at once (ErrBusy)
+// rather than queued behind minutes of Argon2.
+var maxHashWaiting = int64(4 * runtime.NumCPU())
+
+// hashWaiting counts the hashes waiting for a slot.
+var hashWaiting atomic.Int64
+
+// ErrBusy refuses a password hash while too many are already waiting; the
+// client is told to retry shortly (503 with Retry-After).
+var ErrBusy = errors.New("password: too many password checks waiting")
+
 func withHashSlot(ctx context.Context, fn func()) error {
 	select {
 	case hashSlots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
+		if hashWaiting.Add(1) > maxHashWaiting {
+			hashWaiting.Add(-1)
+			return ErrBusy
+		}
+		select {
+		case hashSlots <- struct{}{}:
+			hashWaiting.Add(-1)
+		case <-ctx.Done():
+			hashWaiting.Add(-1)
+			return ctx.Err()
+		}
 	}
 	defer func() { <-hashSlots }()
 	fn()

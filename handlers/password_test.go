@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,21 @@ func TestHashConcurrencyIsBounded(t *testing.T) {
 	defer cancel()
 	if _, err := HashPassword(ctx, "maji safi ni uhai"); err == nil {
 		t.Fatal("a hash ran with every slot taken")
+	}
+}
+
+// With every slot taken and 4 × NumCPU hashes already waiting, one more is
+// refused at once (ErrBusy) instead of queueing.
+func TestHashQueueIsBounded(t *testing.T) {
+	release := FillHashQueue(t)
+	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := CheckPassword(ctx, "x", dummyHash); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a hash beyond the queue: %v, want ErrBusy", err)
+	}
+	if _, err := HashPassword(ctx, "maji safi ni uhai"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a hash beyond the queue: %v, want ErrBusy", err)
 	}
 }
 

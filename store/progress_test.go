@@ -63,6 +63,9 @@ func (e *env) user(t *testing.T, role store.Role) store.Caller {
 	if err != nil {
 		t.Fatalf("create %s: %v", role, err)
 	}
+	// The accounts are a year old: the tests send changes made hours
+	// before, which a new account's would be clamped to its creation.
+	e.ownerExec(t, `UPDATE users SET created_at = now() - interval '1 year' WHERE id = $1`, id)
 	return store.Caller{UserID: id, Role: role}
 }
 

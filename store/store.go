@@ -80,10 +80,25 @@ var Operator = Caller{Role: RoleAdmin}
 // Store is the database handle shared by every request.
 type Store struct {
 	pool *pgxpool.Pool
+	// syncLimit and now bound how many new changes a learner may send
+	// (SetSyncLimit).
+	syncLimit SyncLimit
+	now       func() time.Time
 }
 
 // New wraps an open pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, syncLimit: DefaultSyncLimit, now: time.Now}
+}
+
+// SetSyncLimit sets the per-learner budget of new changes and the clock it
+// refills by (nil: the system clock). Call it before serving.
+func (s *Store) SetSyncLimit(l SyncLimit, now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.syncLimit, s.now = l, now
+}
 
 // Open connects a pool to databaseURL and checks that the server answers.
 func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
@@ -166,6 +181,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 type Tx struct {
 	tx     pgx.Tx
 	caller Caller
+	store  *Store
 }
 
 // Caller is who this transaction runs for.
@@ -237,7 +253,7 @@ func (s *Store) inTx(ctx context.Context, caller Caller, opts pgx.TxOptions, fn 
 		role, userID); err != nil {
 		return fmt.Errorf("store: switch role: %w", err)
 	}
-	if err := fn(&Tx{tx: tx, caller: caller}); err != nil {
+	if err := fn(&Tx{tx: tx, caller: caller, store: s}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {

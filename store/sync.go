@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,13 +41,43 @@ const (
 	OutcomeQuizLesson Outcome = "quiz_lesson"
 )
 
+// SyncLimit is the budget of new changes each learner may send: a bucket of
+// Burst changes, refilled at PerHour. Every new change id is a row kept for
+// the retention period, so the budget bounds how fast one learner can grow
+// the database; a phone back from weeks offline carries far fewer.
+type SyncLimit struct {
+	Burst, PerHour int
+}
+
+// DefaultSyncLimit is the budget unless SetSyncLimit says otherwise.
+var DefaultSyncLimit = SyncLimit{Burst: 5000, PerHour: 20000}
+
+// ErrRateLimited is what a RateLimitError wraps.
+var ErrRateLimited = errors.New("store: rate limited")
+
+// RateLimitError refuses a batch of changes over the learner's budget;
+// nothing of it was applied. Until is when the batch would fit.
+type RateLimitError struct {
+	Until time.Time
+}
+
+func (e *RateLimitError) Error() string {
+	return "store: sync budget spent until " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// Unwrap makes errors.Is(err, ErrRateLimited) work.
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
 // ApplyChanges applies a batch of the caller's changes with one set-based
 // statement: it skips change ids already seen, picks per lesson the change
 // with the latest client time (clamping times more than FutureSkew ahead to
-// the server's), upserts it unless the stored row is newer, and records every
-// new change id with its outcome. A change to a lesson with a quiz is
-// OutcomeQuizLesson and changes nothing: only a passing attempt completes
-// such a lesson. Outcomes come back in input order.
+// the server's, and times before the account existed up to its creation),
+// upserts it unless the stored row is newer, and records every new change id
+// with its outcome. A change to a lesson with a quiz is OutcomeQuizLesson and
+// changes nothing: only a passing attempt completes such a lesson. Outcomes
+// come back in input order. The new change ids are charged to the caller's
+// sync budget (the owner of the changes, whoever sent them); over it, the
+// result is a *RateLimitError and the caller's transaction must roll back.
 func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, error) {
 	if len(changes) == 0 {
 		return nil, nil
@@ -59,10 +90,14 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 	for i, c := range changes {
 		ids[i], lessons[i], completed[i], ats[i], mastery[i] = c.ID, c.LessonID, c.Completed, c.At, c.mastery
 	}
+	lim := t.store.syncLimit
 	rows, err := t.tx.Query(ctx, `
-		WITH c AS (
+		WITH me AS (
+			SELECT created_at FROM users WHERE id = (SELECT current_user_id())
+		), c AS (
 			SELECT i.change_id, i.lesson_id, i.completed, i.ord,
-			       CASE WHEN i.at > now() + $5::interval THEN now() ELSE i.at END AS at,
+			       CASE WHEN i.at > now() + $5::interval THEN now()
+			            ELSE greatest(i.at, (SELECT created_at FROM me)) END AS at,
 			       EXISTS (SELECT 1 FROM lessons l
 			               JOIN courses co ON co.id = l.course_id AND co.published
 			               WHERE l.id = i.lesson_id AND l.published) AS valid,
@@ -104,22 +139,28 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 			FROM outcomes
 			ON CONFLICT (student_id, id) DO NOTHING
 			RETURNING id
+		), budget AS (
+			-- every new change id is charged to the caller's sync budget
+			SELECT sync_take((SELECT count(*) FROM recorded)::int, $7, $8, $9) AS until
 		)
 		SELECT CASE WHEN NOT c.valid THEN 'rejected'
 		            WHEN c.quiz THEN 'quiz_lesson'
 		            WHEN c.seen OR o.ord IS NULL THEN 'duplicate'
-		            ELSE o.outcome END
+		            ELSE o.outcome END,
+		       (SELECT until FROM budget)
 		FROM c LEFT JOIN outcomes o ON o.ord = c.ord
 		ORDER BY c.ord`,
-		ids, lessons, completed, ats, fmt.Sprintf("%d seconds", int(FutureSkew.Seconds())), mastery)
+		ids, lessons, completed, ats, fmt.Sprintf("%d seconds", int(FutureSkew.Seconds())), mastery,
+		lim.Burst, lim.PerHour, t.store.now())
 	if err != nil {
 		return nil, fmt.Errorf("store: apply changes: %w", mapErr(err))
 	}
 	defer rows.Close()
 	out := make([]Outcome, 0, len(changes))
+	var until *time.Time
 	for rows.Next() {
 		var o string
-		if err := rows.Scan(&o); err != nil {
+		if err := rows.Scan(&o, &until); err != nil {
 			return nil, fmt.Errorf("store: apply changes: %w", err)
 		}
 		out = append(out, Outcome(o))
@@ -129,6 +170,9 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 	}
 	if len(out) != len(changes) {
 		return nil, fmt.Errorf("store: apply changes: %d outcomes for %d changes", len(out), len(changes))
+	}
+	if until != nil {
+		return nil, &RateLimitError{Until: *until}
 	}
 	return out, nil
 }

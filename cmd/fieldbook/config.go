@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"fieldbook/store"
 )
 
 // Config is every setting Fieldbook reads, parsed once from the environment.
@@ -19,8 +21,8 @@ type Config struct {
 	// transaction mode) that LISTENs for progress notifications
 	// (FIELDBOOK_LISTEN_DATABASE_URL, default DatabaseURL).
 	ListenDatabaseURL string
-	// MigrateDatabaseURL owns the schema and applies migrations
-	// (FIELDBOOK_MIGRATE_DATABASE_URL, default DatabaseURL).
+	// MigrateDatabaseURL owns the schema and applies migrations; only
+	// `migrate` uses it (FIELDBOOK_MIGRATE_DATABASE_URL, default DatabaseURL).
 	MigrateDatabaseURL string
 	// Addr is where serve listens (FIELDBOOK_ADDR, default :8080).
 	Addr string
@@ -52,6 +54,10 @@ type Config struct {
 	// it decides how many 19 MiB password hashes run at once. GOMEMLIMIT, when
 	// set, wins.
 	MemoryLimitMiB int
+	// ChangeRetention is how long sync change ids are kept, so a replay is
+	// recognised (FIELDBOOK_CHANGE_RETENTION, default 9600h = 400 days, at
+	// least 24h).
+	ChangeRetention time.Duration
 	// errs are parse errors, reported by Validate.
 	errs []error
 }
@@ -122,24 +128,7 @@ func loadConfig() Config {
 	if c.SessionIdle > c.SessionLifetime || c.AdminSessionIdle > c.AdminSessionLifetime {
 		c.errs = append(c.errs, errors.New("a session's idle timeout cannot be longer than its lifetime"))
 	}
-	c.MediaMaxBytes = 10 << 20
-	if v := os.Getenv("FIELDBOOK_MEDIA_MAX_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1024 || n > 1<<30 {
-			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEDIA_MAX_BYTES must be a number of bytes from 1024 to 1073741824, like 10485760, not %q", v))
-		} else {
-			c.MediaMaxBytes = n
-		}
-	}
-	c.MemoryLimitMiB = 40
-	if v := os.Getenv("FIELDBOOK_MEMORY_LIMIT_MIB"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || (n != 0 && n < 32) {
-			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEMORY_LIMIT_MIB must be 0 (no limit) or a number of MiB from 32, like 64, not %q", v))
-		} else {
-			c.MemoryLimitMiB = n
-		}
-	}
+	c.loadLimits()
 	switch v := strings.ToLower(os.Getenv("FIELDBOOK_COOKIE_SECURE")); v {
 	case "true", "1", "yes":
 		c.CookieSecure = true
@@ -151,6 +140,37 @@ func loadConfig() Config {
 		c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_COOKIE_SECURE must be true or false, not %q", v))
 	}
 	return c
+}
+
+// loadLimits reads the media size limit and the retention of change ids.
+func (c *Config) loadLimits() {
+	c.MediaMaxBytes = 10 << 20
+	if v := os.Getenv("FIELDBOOK_MEDIA_MAX_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 1<<30 {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEDIA_MAX_BYTES must be a number of bytes from 1024 to 1073741824, like 10485760, not %q", v))
+		} else {
+			c.MediaMaxBytes = n
+		}
+	}
+	c.ChangeRetention = store.DefaultChangeRetention
+	if v := os.Getenv("FIELDBOOK_CHANGE_RETENTION"); v != "" {
+		dur, err := time.ParseDuration(v)
+		if err != nil || dur < 24*time.Hour {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_CHANGE_RETENTION must be a duration of a day or more, like 9600h, not %q", v))
+		} else {
+			c.ChangeRetention = dur
+		}
+	}
+	c.MemoryLimitMiB = 40
+	if v := os.Getenv("FIELDBOOK_MEMORY_LIMIT_MIB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || (n != 0 && n < 32) {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEMORY_LIMIT_MIB must be 0 (no limit) or a number of MiB from 32, like 64, not %q", v))
+		} else {
+			c.MemoryLimitMiB = n
+		}
+	}
 }
 
 func splitList(s string) []string {

@@ -62,7 +62,8 @@ type composeFile struct {
 
 // The compose file has the services, health checks and wiring the design
 // asks for, and together with .env.example it covers every setting the
-// binary reads (and none it does not).
+// binary reads (and none it does not). Only the one-shot migrate service
+// holds the schema owner's URL.
 func TestDeployFilesCoverConfig(t *testing.T) {
 	raw, err := os.ReadFile("../../docker-compose.yml")
 	if err != nil {
@@ -95,13 +96,23 @@ func TestDeployFilesCoverConfig(t *testing.T) {
 	if !strings.Contains(app.Environment["DATABASE_URL"], "@pgbouncer:") {
 		t.Errorf("the app does not go through PgBouncer: %s", app.Environment["DATABASE_URL"])
 	}
-	for _, direct := range []string{"FIELDBOOK_MIGRATE_DATABASE_URL", "FIELDBOOK_LISTEN_DATABASE_URL"} {
-		if !strings.Contains(app.Environment[direct], "@db:") {
-			t.Errorf("%s must connect to PostgreSQL directly, not %q", direct, app.Environment[direct])
-		}
+	if !strings.Contains(app.Environment["FIELDBOOK_LISTEN_DATABASE_URL"], "@db:") {
+		t.Errorf("FIELDBOOK_LISTEN_DATABASE_URL must connect to PostgreSQL directly, not %q", app.Environment["FIELDBOOK_LISTEN_DATABASE_URL"])
 	}
 	if app.DependsOn["migrate"].Condition != "service_completed_successfully" {
 		t.Error("the app does not wait for the migrations")
+	}
+	// Migrations are a one-shot step as the schema owner; the serving
+	// process holds only fieldbook_app's credentials.
+	migrate := cf.Services["migrate"]
+	if len(migrate.Command) != 1 || migrate.Command[0] != "migrate" ||
+		!strings.Contains(migrate.Environment["FIELDBOOK_MIGRATE_DATABASE_URL"], "fieldbook_owner:${FIELDBOOK_OWNER_PASSWORD}@db:") {
+		t.Errorf("the migrate service must run `migrate` as the owner, directly: %v %v", migrate.Command, migrate.Environment)
+	}
+	for k, v := range app.Environment {
+		if strings.Contains(v, "FIELDBOOK_OWNER_PASSWORD") || strings.Contains(v, "fieldbook_owner") {
+			t.Errorf("the app gets the schema owner's credentials in %s", k)
+		}
 	}
 
 	example, err := os.ReadFile("../../.env.example")
@@ -122,7 +133,9 @@ func TestDeployFilesCoverConfig(t *testing.T) {
 		if !exampleKeys[k] {
 			t.Errorf(".env.example does not list %s", k)
 		}
-		if _, ok := app.Environment[k]; !ok {
+		_, inApp := app.Environment[k]
+		_, inMigrate := migrate.Environment[k]
+		if !inApp && !(k == "FIELDBOOK_MIGRATE_DATABASE_URL" && inMigrate) {
 			t.Errorf("docker-compose.yml's app does not set %s", k)
 		}
 	}

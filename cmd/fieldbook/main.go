@@ -19,8 +19,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"fieldbook/handlers"
 	"fieldbook/store"
 )
@@ -28,7 +26,7 @@ import (
 const usage = `fieldbook: a learning platform for field training programmes
 
 Usage:
-  fieldbook serve                 run the web server (applies migrations first)
+  fieldbook serve                 run the web server (after fieldbook migrate)
   fieldbook migrate               apply database migrations and exit
   fieldbook demo                  load the demo courses and accounts (idempotent)
   fieldbook user add --username U --role learner|volunteer|admin [--name N]
@@ -37,8 +35,8 @@ Usage:
                                   set an account's password, read from stdin
   fieldbook health [--url URL]    exit 0 when the local server is ready (/readyz)
 
-Commands connect with DATABASE_URL; migrations (also those serve applies)
-use FIELDBOOK_MIGRATE_DATABASE_URL when it is set. Run "fieldbook <command> --help"
+Commands connect with DATABASE_URL; migrate uses FIELDBOOK_MIGRATE_DATABASE_URL
+when it is set. Run "fieldbook <command> --help"
 for details.
 `
 
@@ -112,7 +110,7 @@ func cmdMigrate(ctx context.Context, cfg Config, args []string, stdout, stderr i
 }
 
 func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Usage: fieldbook serve\n\nServes Fieldbook on FIELDBOOK_ADDR (default :8080), applying migrations first.", stderr)
+	fs := newFlags("serve", "Usage: fieldbook serve\n\nServes Fieldbook on FIELDBOOK_ADDR (default :8080). Needs only DATABASE_URL\n(the fieldbook_app role); run `fieldbook migrate` first.", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -121,16 +119,18 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	applyMemoryLimit(cfg, logger)
-	if err := cmdMigrate(ctx, cfg, nil, stdout, stderr); err != nil {
-		return err
-	}
 	pool, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	hub, sessions, listener := newListener(cfg, pool, logger)
 	st := store.New(pool)
+	// Migrating is a step of its own (`fieldbook migrate`, a one-shot
+	// service in docker-compose.yml), so the serving process never holds
+	// the schema owner's credentials.
+	if err := st.Ready(ctx); err != nil {
+		return fmt.Errorf("%w: run `fieldbook migrate` first, with the schema owner's URL in FIELDBOOK_MIGRATE_DATABASE_URL", err)
+	}
 	if super, err := st.Superuser(ctx); err == nil && super {
 		level := slog.LevelInfo
 		if cfg.Env == "production" {
@@ -139,42 +139,10 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		logger.Log(ctx, level, "DATABASE_URL connects as a superuser: row-level security still applies "+
 			"(every transaction switches to a caller role), but production should connect as fieldbook_app (docs/deploy.md)")
 	}
-	e, _, err := handlers.New(st, handlers.Options{
-		CookieSecure:         cfg.CookieSecure,
-		Logger:               logger,
-		TrustedProxies:       cfg.TrustedProxies,
-		CORSOrigins:          cfg.CORSOrigins,
-		SessionIdle:          cfg.SessionIdle,
-		SessionLifetime:      cfg.SessionLifetime,
-		AdminSessionIdle:     cfg.AdminSessionIdle,
-		AdminSessionLifetime: cfg.AdminSessionLifetime,
-		MediaMaxBytes:        cfg.MediaMaxBytes,
-		Sessions:             sessions,
-		Ready: func(ctx context.Context) error {
-			if err := st.Ready(ctx); err != nil {
-				return err
-			}
-			if !listener.Connected() {
-				return errors.New("the realtime LISTEN connection is down")
-			}
-			return nil
-		},
-		Hub: hub,
-	})
+	srv, hub, listener, err := newServer(st, cfg, logger)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
-	// Open event streams end when the server shuts down, or Shutdown would
-	// wait for them.
-	srv.RegisterOnShutdown(hub.Close)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -182,7 +150,11 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			logger.Error("progress listener stopped", "err", err)
 		}
 	}()
-	go deleteExpiredSessions(ctx, sessions, logger)
+	go purgeLoop(ctx, st, cfg.ChangeRetention, logger)
+	go deleteExpiredSessions(ctx, listener.Sessions, logger)
+	// Open event streams end when the server shuts down, or Shutdown would
+	// wait for them.
+	srv.RegisterOnShutdown(hub.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	fmt.Fprintf(stdout, "fieldbook: serving on %s\n", displayAddr(cfg.Addr))
@@ -196,12 +168,13 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	return srv.Shutdown(shutdownCtx)
 }
 
-// newListener makes the instance's one LISTEN connection: it feeds the
-// dashboards' streams (through the hub) and keeps the session cache live.
-func newListener(cfg Config, pool *pgxpool.Pool, logger *slog.Logger) (*handlers.Hub, *store.SessionStore, *store.ProgressListener) {
+// newServer builds the HTTP server, the dashboards' hub and the LISTEN
+// connection that feeds it (one per instance).
+func newServer(st *store.Store, cfg Config, logger *slog.Logger) (*http.Server, *handlers.Hub, *store.ProgressListener, error) {
 	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
-	sessions := store.NewSessionStore(pool, 0)
-	return hub, sessions, &store.ProgressListener{
+	// The LISTEN connection also keeps the session cache live.
+	sessions := store.NewSessionStore(st.Pool(), 0)
+	listener := &store.ProgressListener{
 		Sessions: sessions,
 		URL:      cfg.ListenDatabaseURL,
 		OnEvent:  hub.Publish,
@@ -211,6 +184,67 @@ func newListener(cfg Config, pool *pgxpool.Pool, logger *slog.Logger) (*handlers
 			}
 		},
 		Log: logger,
+	}
+	e, _, err := handlers.New(st, handlers.Options{
+		CookieSecure:         cfg.CookieSecure,
+		Logger:               logger,
+		TrustedProxies:       cfg.TrustedProxies,
+		CORSOrigins:          cfg.CORSOrigins,
+		SessionIdle:          cfg.SessionIdle,
+		SessionLifetime:      cfg.SessionLifetime,
+		AdminSessionIdle:     cfg.AdminSessionIdle,
+		AdminSessionLifetime: cfg.AdminSessionLifetime,
+		MediaMaxBytes:        cfg.MediaMaxBytes,
+		Sessions:             sessions,
+		// Anyone may ask /readyz: it says which part is not ready, and the
+		// log gets the detail.
+		Ready: func(ctx context.Context) error {
+			if err := st.Ready(ctx); err != nil {
+				return &handlers.ReadyError{Part: "database", Err: err}
+			}
+			if !listener.Connected() {
+				return &handlers.ReadyError{Part: "realtime", Err: errors.New("the LISTEN connection is down")}
+			}
+			return nil
+		},
+		Hub: hub,
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	return srv, hub, listener, nil
+}
+
+// purgeEvery is how often serve deletes what has outlived its retention.
+const purgeEvery = time.Hour
+
+// purgeLoop runs store.Purge at start and then every purgeEvery until ctx
+// ends. Every instance may run it: the deletes do not conflict.
+func purgeLoop(ctx context.Context, st *store.Store, changes time.Duration, logger *slog.Logger) {
+	r := store.Retention{Changes: changes, Devices: handlers.DeviceLifetime, Sync: store.DefaultSyncLimit}
+	tick := time.NewTicker(purgeEvery)
+	defer tick.Stop()
+	for {
+		if p, err := st.Purge(ctx, r, time.Now()); err != nil {
+			if ctx.Err() == nil {
+				logger.Warn("purge", "err", err)
+			}
+		} else if p != (store.Purged{}) {
+			logger.Info("purged", "change_ids", p.Changes, "throttle_rows", p.Throttles, "sync_budgets", p.Budgets, "devices", p.Devices)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }
 
