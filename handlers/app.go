@@ -211,7 +211,7 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	// Page routes carry the session. Middleware is attached per route (not to
 	// a group, whose catch-all route would turn every 405 into a 404).
 	pages := &routes{e: e, mw: []echo.MiddlewareFunc{secureCookiesOverHTTPS(opts.TrustedProxies),
-		echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller}}
+		freshSessionsForWrites, echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller}}
 	courses := &courseHandlers{App: a}
 	lessons := &lessonHandlers{App: a}
 	auth := &authHandlers{App: a}

@@ -126,3 +126,16 @@ func (a *App) renewToken(ctx context.Context) error {
 	a.sessions.SetDeadline(ctx, deadline)
 	return nil
 }
+
+// freshSessionsForWrites makes a request that may change data (anything but
+// GET and HEAD) read its session from PostgreSQL rather than the instance's
+// cache: a sign-out elsewhere refuses it at once, not when the
+// notification arrives. Page views keep the cache.
+func freshSessionsForWrites(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method != http.MethodGet && r.Method != http.MethodHead {
+			c.SetRequest(r.WithContext(store.FreshSessions(r.Context())))
+		}
+		return next(c)
+	}
+}

@@ -160,3 +160,35 @@ func TestAdminSessionExtendedByUse(t *testing.T) {
 		}
 	}
 }
+
+// A request that changes data reads its session from PostgreSQL, not the
+// instance's cache: a session ended by a change this instance has not heard
+// of yet (here: deleted with the notification trigger off) is still served
+// to page views from the cache, but a completion with it is refused.
+func TestWritesReadTheirSessionFresh(t *testing.T) {
+	a := newTestApp(t)
+	w := a.seedWorld(t)
+	c := a.newClient(t)
+	c.signIn(learnerUser, learnerPass)
+	progress := "/api/courses/" + w.course.String() + "/progress"
+	if r := c.get(progress, nil); r.Status != http.StatusOK {
+		t.Fatalf("before: %d", r.Status)
+	}
+	ctx := context.Background()
+	for _, q := range []string{`ALTER TABLE sessions DISABLE TRIGGER sessions_changed`, `DELETE FROM sessions`,
+		`ALTER TABLE sessions ENABLE TRIGGER sessions_changed`} {
+		if _, err := a.owner.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := c.get(progress, nil); r.Status != http.StatusOK {
+		t.Fatalf("a page view with the cached session: %d (the cache should still serve it)", r.Status)
+	}
+	r := c.postForm("/lessons/"+w.lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, nil)
+	if r.Status == http.StatusSeeOther && !strings.HasPrefix(r.Header.Get("Location"), "/login") || r.Status == http.StatusOK {
+		t.Fatalf("a completion with a deleted session: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	if done := a.completedInDB(t, w.learnerID, w.lessons[0]); done != nil {
+		t.Fatalf("a deleted session completed a lesson: %v", *done)
+	}
+}

@@ -143,6 +143,15 @@ func (s *SessionStore) extendEvery(info SessionInfo) time.Duration {
 	return every
 }
 
+type freshKey struct{}
+
+// FreshSessions marks ctx so that sessions are read from PostgreSQL, not
+// the cache: for requests that change data, so that a revocation that has
+// not yet reached this instance's cache still refuses them.
+func FreshSessions(ctx context.Context) context.Context {
+	return context.WithValue(ctx, freshKey{}, true)
+}
+
 // FindCtx returns a session's data: from the cache, else from PostgreSQL.
 // When the stored expiry lags behind what use allows by more than
 // ExtendEvery, it is extended (the only write a page view causes).
@@ -150,6 +159,9 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	key := SessionKey(token)
 	now := time.Now()
 	e, ok := s.cache.get(key, now)
+	if fresh, _ := ctx.Value(freshKey{}).(bool); fresh {
+		ok = false
+	}
 	if !ok || !now.Before(e.expiry) {
 		gen := s.cache.generation()
 		var data []byte

@@ -200,6 +200,10 @@ func TestSessionCacheServesAndIsInvalidated(t *testing.T) {
 	if data, _ := w.find(t, token); string(data) != "v1" {
 		t.Fatalf("the cache did not serve: %q", data)
 	}
+	// A request that changes data reads the session fresh.
+	if data, _, err := w.sessions.FindCtx(store.FreshSessions(context.Background()), token); err != nil || string(data) != "v2" {
+		t.Fatalf("a fresh read got %q (%v), want the stored v2", data, err)
+	}
 	// A notified change (another instance signs the session out).
 	w.exec(t, `DELETE FROM sessions WHERE token = $1`, store.SessionKey(token))
 	w.waitFor(t, "the deleted session to be refused", func() bool { _, ok := w.find(t, token); return !ok })
