@@ -1,14 +1,15 @@
 package handlers
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -86,19 +87,6 @@ func (a *App) touchSession(c echo.Context, caller store.Caller) {
 	a.sessions.Put(ctx, sessSeen, time.Now().Unix())
 }
 
-func sessionAgo(t time.Time) string {
-	d := time.Since(t)
-	switch {
-	case d < 2*time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d hours ago", int(d.Hours()))
-	}
-	return t.UTC().Format("2 Jan 2006")
-}
-
 func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordForm, notice string) error {
 	ctx := c.Request().Context()
 	caller := callerOf(c)
@@ -119,7 +107,8 @@ func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordFo
 	if err != nil {
 		return err
 	}
-	vm := views.Account{Username: user.Username, Password: form, Notice: notice}
+	vm := views.Account{Username: user.Username, Password: form, Notice: notice,
+		PasswordURL: pathTo(routeAccountPassword), EndSessionsURL: pathTo(routeAccountEndSessions)}
 	for _, s := range list {
 		vm.Sessions = append(vm.Sessions, views.SessionRow{
 			Device: s.Device, Since: sessionAgo(s.CreatedAt), LastSeen: sessionAgo(s.LastSeen), Current: s.Key == store.SessionKey(current),
@@ -127,7 +116,7 @@ func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordFo
 	}
 	for _, k := range phones {
 		vm.Phones = append(vm.Phones, views.PhoneRow{
-			KeyID: k.ID.String(), Label: k.Label, Since: k.CreatedAt.UTC().Format("2 Jan 2006"),
+			KeyID: k.ID.String(), Label: k.Label, Since: showTime(k.CreatedAt, dayStyle),
 			LastUsed: phoneLastUsed(k), ForgetURL: accountPhoneForgetURL(k.ID), ThisSession: k.ThisSession,
 		})
 	}
@@ -155,35 +144,34 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	caller := callerOf(c)
-	form := views.PasswordForm{Errors: map[string]string{}}
+	var form views.PasswordForm
 	current, next := c.FormValue("current_password"), c.FormValue("new_password")
 	if current == "" {
-		form.Errors["current_password"] = "Enter your current password."
+		form.Fail("current_password", "Enter your current password.")
 	}
-	if msg := ValidatePassword(h.localizer(c), next); msg != "" {
-		form.Errors["new_password"] = msg
+	if msg := password.Validate(h.localizer(c), next); msg != "" {
+		form.Fail("new_password", msg)
 	} else if next == current {
-		form.Errors["new_password"] = "Choose a password different from the current one."
+		form.Fail("new_password", "Choose a password different from the current one.")
 	}
-	if len(form.Errors) > 0 {
+	if !form.Valid() {
 		return h.page(c, http.StatusUnprocessableEntity, form, "")
 	}
-	attempt := store.Attempt{Key: "passwd:" + caller.UserID.String(), Throttle: passwordChangeThrottle}
+	attempt := store.Attempt{Key: "passwd:" + callerOf(c).UserID.String(), Throttle: passwordChangeThrottle}
 	locked, ok, err := h.checkCurrentPassword(c, attempt, current)
 	if err != nil {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Errors["current_password"] = h.tooManyMessage(h.localizer(c), "account.error.throttle_password", locked)
+		form.Fail("current_password", "account.error.throttle_password", "count", h.waitSeconds(locked))
 		h.setRetryAfter(c, locked)
 		return h.page(c, http.StatusTooManyRequests, form, "")
 	}
 	if !ok {
-		form.Errors["current_password"] = "That is not your current password."
+		form.Fail("current_password", "That is not your current password.")
 		return h.page(c, http.StatusUnprocessableEntity, form, "")
 	}
-	hash, err := HashPassword(ctx, next)
+	hash, err := password.Hash(ctx, next)
 	if err != nil {
 		return err
 	}
@@ -193,7 +181,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	}
 	renewed := h.sessions.Token(ctx)
 	device := deviceHint(c.Request().UserAgent())
-	err = h.store.InTx(ctx, caller, func(tx *store.Tx) error {
+	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
 		if err := tx.ThrottleReset(ctx, attempt.Key); err != nil {
 			return err
 		}
@@ -211,42 +199,43 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.sessionStore.ForgetUser(caller.UserID)
-	return c.Redirect(http.StatusSeeOther, "/account?done=password")
+	h.sessionStore.ForgetUser(callerOf(c).UserID)
+	return c.Redirect(http.StatusSeeOther, accountURL("password"))
 }
 
 // checkCurrentPassword checks the caller's current password, throttled per
 // account like sign-in: the attempt is counted before the check (locked is
 // the lock's end when too many failed), and taken back if the server was too
-// busy to check.
-func (h *accountHandlers) checkCurrentPassword(c echo.Context, attempt store.Attempt, password string) (locked time.Time, ok bool, err error) {
-	ctx := c.Request().Context()
-	caller := callerOf(c)
-	var user store.User
-	err = h.store.InTx(ctx, caller, func(tx *store.Tx) (err error) {
-		if locked, err = tx.ThrottleReserve(ctx, h.now(), attempt); err != nil || !locked.IsZero() {
-			return err
+// busy to check. The hash is read as at sign-in: no caller role may read it
+// directly.
+func (h *accountHandlers) checkCurrentPassword(c echo.Context, attempt store.Attempt, pw string) (locked time.Time, ok bool, err error) {
+	type reserved struct {
+		locked time.Time
+		user   store.User
+	}
+	r, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (r reserved, err error) {
+		if r.locked, err = tx.ThrottleReserve(ctx, h.now(), attempt); err != nil || !r.locked.IsZero() {
+			return r, err
 		}
-		user, err = tx.UserByID(ctx, caller.UserID)
-		return err
+		r.user, err = tx.UserByID(ctx, callerOf(c).UserID)
+		return r, err
 	})
-	if err != nil || !locked.IsZero() {
-		return locked, false, err
+	if err != nil || !r.locked.IsZero() {
+		return r.locked, false, err
 	}
-	var auth store.AuthUser
-	if err := h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		auth, err = tx.UserForSignIn(ctx, user.Username)
-		return err
-	}); err != nil {
-		return locked, false, err
-	}
-	ok, err = CheckPassword(ctx, password, auth.PasswordHash)
+	auth, err := runTx(c, store.Anonymous, h.store.ReadTx, func(ctx context.Context, tx *store.Tx) (store.AuthUser, error) {
+		return tx.UserForSignIn(ctx, r.user.Username)
+	})
 	if err != nil {
-		return locked, false, errors.Join(err, h.store.InTx(ctx, caller, func(tx *store.Tx) error {
-			return tx.ThrottleForgive(ctx, attempt)
-		}))
+		return r.locked, false, err
 	}
-	return locked, ok, nil
+	if ok, err = password.Check(c.Request().Context(), pw, auth.PasswordHash); err != nil {
+		_, ferr := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (struct{}, error) {
+			return struct{}{}, tx.ThrottleForgive(ctx, attempt)
+		})
+		return r.locked, false, errors.Join(err, ferr)
+	}
+	return r.locked, ok, nil
 }
 
 // endOtherSessions is "Sign out everywhere else": it ends the other
@@ -273,5 +262,5 @@ func (h *accountHandlers) endOtherSessions(c echo.Context) error {
 		return err
 	}
 	h.sessionStore.ForgetUser(callerOf(c).UserID)
-	return c.Redirect(http.StatusSeeOther, "/account?done=sessions")
+	return c.Redirect(http.StatusSeeOther, accountURL("sessions"))
 }

@@ -24,14 +24,11 @@ const resetLinkLifetime = 24 * time.Hour
 func (a *App) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return a.requireUser(func(c echo.Context) error {
 		if callerOf(c).Role != store.RoleAdmin {
-			return echo.NewHTTPError(http.StatusForbidden, "Only admins can manage accounts.")
+			return forbidden("Only admins can manage accounts.")
 		}
 		return next(c)
 	})
 }
-
-// linkDate is how pages show a link's or an account's date.
-func linkDate(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // absoluteURL is path on this site, as a link to copy and hand over.
 func absoluteURL(c echo.Context, path string) string {
@@ -50,7 +47,10 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m := views.AdminUsers{}
+	m := views.AdminUsers{Nav: adminNav()}
+	for _, r := range store.Roles {
+		m.Roles = append(m.Roles, string(r))
+	}
 	switch c.QueryParam("done") {
 	case "role":
 		m.Notice = "Role changed. That person is signed out and signs in again with the new role."
@@ -62,10 +62,12 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 	for _, u := range users {
 		row := views.AdminUserRow{
 			ID: u.ID.String(), Username: u.Username, DisplayName: u.DisplayName,
-			Role: string(u.Role), Created: u.CreatedAt.UTC().Format("2 Jan 2006"), Self: u.ID == caller.UserID,
+			Role: string(u.Role), Created: showTime(u.CreatedAt, dayStyle), Self: u.ID == caller.UserID,
+			RoleURL: pathTo(routeAdminUserRole, u.ID.String()), DisableURL: pathTo(routeAdminUserDisable, u.ID.String()),
+			EnableURL: pathTo(routeAdminUserEnable, u.ID.String()), ResetURL: pathTo(routeAdminUserReset, u.ID.String()),
 		}
 		if u.DisabledAt != nil {
-			row.Disabled = u.DisabledAt.UTC().Format("2 Jan 2006")
+			row.Disabled = showTime(*u.DisabledAt, dayStyle)
 		}
 		m.Users = append(m.Users, row)
 	}
@@ -77,7 +79,7 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 func (h *adminUserHandlers) targetUser(c echo.Context, allowSelf bool) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		return uuid.Nil, echo.NewHTTPError(http.StatusNotFound, "There is no such user.")
+		return uuid.Nil, notFound("There is no such user.")
 	}
 	if !allowSelf && id == callerOf(c).UserID {
 		return uuid.Nil, badRequest("You cannot change your own role or disable your own account; ask another admin.")
@@ -106,7 +108,7 @@ func (h *adminUserHandlers) setRole(c echo.Context) error {
 		return err
 	}
 	h.sessionStore.ForgetUser(id)
-	return c.Redirect(http.StatusSeeOther, "/admin/users?done=role")
+	return c.Redirect(http.StatusSeeOther, adminUsersURL("role"))
 }
 
 // setDisabled is POST /admin/users/:id/disable and /enable. Disabling ends
@@ -128,7 +130,7 @@ func (h *adminUserHandlers) setDisabled(disabled bool) echo.HandlerFunc {
 		if disabled {
 			done = "disable"
 		}
-		return c.Redirect(http.StatusSeeOther, "/admin/users?done="+done)
+		return c.Redirect(http.StatusSeeOther, adminUsersURL(done))
 	}
 }
 
@@ -156,6 +158,11 @@ func (h *adminUserHandlers) createReset(c echo.Context) error {
 	// The link is a secret: keep it out of shared caches and history.
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.render(c, http.StatusOK, "Password reset link", views.ResetLinkPage(views.ResetLink{
-		Username: user.Username, Link: absoluteURL(c, "/reset/"+token), Expires: linkDate(expires),
+		Nav: adminNav(), Username: user.Username, Link: absoluteURL(c, resetURL(token)), Expires: showTime(expires, minuteStyle),
 	}))
+}
+
+// adminNav links the admin pages to each other.
+func adminNav() views.AdminNav {
+	return views.AdminNav{UsersURL: adminUsersURL(""), InvitesURL: pathTo(routeAdminInvites)}
 }

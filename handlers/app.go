@@ -6,9 +6,12 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,10 +22,11 @@ import (
 	"fieldbook/internal/i18n"
 	"fieldbook/static"
 	"fieldbook/store"
-	"fieldbook/sw"
 )
 
-// Options configure the HTTP application.
+// Options configure the HTTP application. Every field but Ready,
+// TrustedProxies, CORSOrigins and CookieSecure must be set: the defaults
+// live in cmd/fieldbook's Config alone.
 type Options struct {
 	// CookieSecure marks the session cookie Secure; off only for plain-HTTP
 	// development on localhost.
@@ -36,36 +40,54 @@ type Options struct {
 	// Empty: the client address is the socket's peer, and the header is
 	// ignored (Echo's default would trust it: GHSA-246p-cpwv-v3jq).
 	TrustedProxies []*net.IPNet
-	// CORSOrigins may call /api/* from a browser on another origin (exact
+	// CORSOrigins may call the API from a browser on another origin (exact
 	// scheme://host[:port]); empty allows none.
 	CORSOrigins []string
 	// AdminSessionIdle and AdminSessionLifetime are the shorter bounds of an
-	// admin's session (defaults 1 hour and 12 hours).
+	// admin's session.
 	AdminSessionIdle     time.Duration
 	AdminSessionLifetime time.Duration
 	// Hub receives the progress events of this instance's LISTEN connection
-	// (store.ProgressListener) for the dashboards' event streams; New makes
-	// one when nil. SSEHeartbeat is the streams' keep-alive interval
-	// (default DefaultHeartbeat).
+	// (store.ProgressListener) for the dashboards' event streams.
+	// SSEHeartbeat is the streams' keep-alive interval.
 	Hub          *Hub
 	SSEHeartbeat time.Duration
 	// Ready checks what /readyz reports (database, migrations, listener);
 	// nil reports ready whenever the process serves.
 	Ready func(context.Context) error
-	// MediaMaxBytes is the largest lesson media upload (default
-	// DefaultMediaMaxBytes, 10 MB).
+	// MediaMaxBytes is the largest lesson media upload.
 	MediaMaxBytes int64
-	// Sessions is the session store; serve shares it with the LISTEN
-	// connection, which keeps its cache live. New makes one when nil (its
-	// cache then never serves).
+	// Sessions is the session store, shared with the LISTEN connection
+	// that keeps its cache live (store.ProgressListener.Sessions).
 	Sessions *store.SessionStore
-	// Clock is the time throttles count by (default time.Now); tests move
-	// it instead of waiting for locks to end.
+	// Clock is the time throttles count by (time.Now); tests move it
+	// instead of waiting for locks to end.
 	Clock func() time.Time
 	// SessionRecheck is how often an open event stream checks that its
-	// session still stands (default DefaultSessionRecheck): sign-out, a
-	// role change or a disabled account end the stream within it.
+	// session still stands: sign-out, a role change or a disabled account
+	// end the stream within it.
 	SessionRecheck time.Duration
+}
+
+// check refuses incomplete options: every default lives in
+// cmd/fieldbook's Config, so a zero value here is a wiring mistake.
+func (o Options) check() error {
+	var missing []string
+	for name, zero := range map[string]bool{
+		"Logger": o.Logger == nil, "SessionIdle": o.SessionIdle <= 0, "SessionLifetime": o.SessionLifetime <= 0,
+		"AdminSessionIdle": o.AdminSessionIdle <= 0, "AdminSessionLifetime": o.AdminSessionLifetime <= 0,
+		"Hub": o.Hub == nil, "SSEHeartbeat": o.SSEHeartbeat <= 0, "MediaMaxBytes": o.MediaMaxBytes <= 0,
+		"Clock": o.Clock == nil, "SessionRecheck": o.SessionRecheck <= 0, "Sessions": o.Sessions == nil,
+	} {
+		if zero {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("handlers: options not set: %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // App holds what the handlers share: the store, the sessions, the assets.
@@ -85,41 +107,72 @@ type App struct {
 	now func() time.Time
 }
 
-// New builds the application and its router.
+// handlerSet is every handler struct the route table calls.
+type handlerSet struct {
+	app        *App
+	health     *health
+	pwa        *pwa
+	media      *mediaHandlers
+	courses    *courseHandlers
+	lessons    *lessonHandlers
+	sync       *syncHandlers
+	auth       *authHandlers
+	account    *accountHandlers
+	courseEdit *courseEditHandlers
+	lessonEdit *lessonEditHandlers
+	dash       *dashboardHandlers
+	adminUsers *adminUserHandlers
+	invites    *inviteHandlers
+	language   *languageHandlers
+	me         *meHandlers
+	phones     *phoneHandlers
+	quizEdit   *quizEditHandlers
+	quizAPI    *quizAPIHandlers
+	certs      *certificateHandlers
+}
+
+// New builds the application and its router from the route table.
 func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
-	assets, err := static.Load()
+	if err := opts.check(); err != nil {
+		return nil, nil, err
+	}
+	assets, err := static.Load(staticURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	// app.js starts with what it shares with the service worker (pwa.go).
-	prelude, err := sw.Prelude("en", nil)
+	prelude, err := scriptPrelude(nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := assets.Prepend("app.js", prelude); err != nil {
 		return nil, nil, err
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+	a := &App{store: st, sessionStore: opts.Sessions, assets: assets, log: opts.Logger, catalog: i18n.Default(),
+		idle: opts.SessionIdle, adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
+	a.sessions = newSessions(opts)
+	a.sessions.ErrorFunc = a.sessionError(false)
+	opts.Sessions.SetPolicy(a.sessionPolicy)
+	e := a.newEcho(opts.TrustedProxies)
+	if err := a.useMiddleware(e, opts.CORSOrigins); err != nil {
+		return nil, nil, err
 	}
-	if opts.SessionIdle == 0 {
-		opts.SessionIdle = 30 * 24 * time.Hour
+	chains := a.sessionChains(opts.TrustedProxies)
+	h, err := a.newHandlers(opts, chains[false])
+	if err != nil {
+		return nil, nil, err
 	}
-	if opts.SessionLifetime == 0 {
-		opts.SessionLifetime = 90 * 24 * time.Hour
-	}
-	if opts.AdminSessionIdle == 0 {
-		opts.AdminSessionIdle = time.Hour
-	}
-	if opts.AdminSessionLifetime == 0 {
-		opts.AdminSessionLifetime = 12 * time.Hour
-	}
-	if opts.Sessions == nil {
-		opts.Sessions = store.NewSessionStore(st.Pool(), 0)
-	}
-	// No IdleTimeout here: scs would then rewrite the session on every
-	// request. The store applies the idle timeout (sessionPolicy) and
-	// extends a session's expiry at most every few minutes.
+	a.addRoutes(e, routeTable(h), chains)
+	return e, a, nil
+}
+
+// newSessions is the session manager: scs over our session store (hashed
+// tokens, cached per instance), the cookie HttpOnly, SameSite=Lax and kept
+// across browser restarts (learners stay signed in for weeks on their own
+// phone). No IdleTimeout: scs would then rewrite the session on every
+// request; the store applies the idle timeout (sessionPolicy) and extends
+// a session's expiry at most every few minutes.
+func newSessions(opts Options) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = opts.Sessions
 	sm.Lifetime = opts.SessionLifetime
@@ -127,231 +180,152 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = opts.CookieSecure
-	sm.Cookie.Path = "/"
+	sm.Cookie.Path = homeURL() // the whole site
 	sm.Cookie.Persist = true
+	return sm
+}
 
-	if opts.Clock == nil {
-		opts.Clock = time.Now
+// sessionChains is the middleware a route with the session runs, for pages
+// (false) and for the API (true), whose session failures answer in JSON.
+func (a *App) sessionChains(trusted []*net.IPNet) map[bool][]echo.MiddlewareFunc {
+	apiSessions := *a.sessions // the same sessions; only the error answer differs
+	apiSessions.ErrorFunc = a.sessionError(true)
+	chain := func(sm *scs.SessionManager) []echo.MiddlewareFunc {
+		return []echo.MiddlewareFunc{secureCookiesOverHTTPS(trusted),
+			echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller}
 	}
-	a := &App{store: st, sessions: sm, sessionStore: opts.Sessions, assets: assets, log: opts.Logger,
-		catalog: i18n.Default(), idle: opts.SessionIdle, adminIdle: opts.AdminSessionIdle,
-		adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
-	opts.Sessions.SetPolicy(a.sessionPolicy)
-	sm.ErrorFunc = a.sessionError
+	return map[bool][]echo.MiddlewareFunc{false: chain(a.sessions), true: chain(&apiSessions)}
+}
+
+// newEcho is the Echo instance: our error handler, and client addresses
+// from X-Forwarded-For only when it comes from a trusted proxy.
+func (a *App) newEcho(trusted []*net.IPNet) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = a.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
-	if len(opts.TrustedProxies) > 0 {
+	if len(trusted) > 0 {
 		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-		for _, n := range opts.TrustedProxies {
+		for _, n := range trusted {
 			trust = append(trust, echo.TrustIPRange(n))
 		}
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
 	}
+	return e
+}
 
+// useMiddleware adds what every request passes through. The skippers look
+// the route's policy up (policyOf), never the URL.
+func (a *App) useMiddleware(e *echo.Echo, corsOrigins []string) error {
 	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(a.recoverPanics)
 	e.Use(middleware.RequestID())
 	e.Use(a.logRequests)
 	e.Use(securityHeaders)
-	cop, err := crossOriginProtection(opts.CORSOrigins)
+	cop, err := crossOriginProtection(corsOrigins)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	e.Use(cop)
 	// CORS for the API only, and only for listed origins (an exact match,
 	// never a wildcard); pages get no CORS headers at all.
 	allowed := map[string]bool{}
-	for _, o := range opts.CORSOrigins {
+	for _, o := range corsOrigins {
 		allowed[o] = true
 	}
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
-		Skipper:          func(c echo.Context) bool { return !isAPI(c) },
+		Skipper:          func(c echo.Context) bool { return !policyOf(c).api },
 		AllowOriginFunc:  func(origin string) (bool, error) { return allowed[origin], nil },
 		AllowMethods:     []string{http.MethodGet, http.MethodPost},
 		AllowHeaders:     []string{"Content-Type"},
 		AllowCredentials: true,
 		MaxAge:           3600,
 	}))
-	// Learners pay per byte: pages and JSON are gzipped (gzip.go). Static
-	// files are compressed once at start-up instead (serveStatic).
-	e.Use(gzipResponses(func(c echo.Context) bool {
-		p := c.Request().URL.Path
-		// Event streams are flushed event by event, never buffered.
-		return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" ||
-			strings.HasSuffix(p, "/events") || isMediaPath(c)
-	}))
-	// Forms are small; the sync endpoint takes up to 1 MB of queued changes;
-	// media uploads have their own limit (mediaHandlers.upload).
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
-		Limit:   "64K",
-		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/api/progress" || isMediaUpload(c) },
-	}))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
-		Limit:   "1MB", // maxSyncBytes
-		Skipper: func(c echo.Context) bool { return c.Request().URL.Path != "/api/progress" },
-	}))
+	// Learners pay per byte: pages and JSON are gzipped after they are
+	// rendered (gzip.go). Static files are compressed once at start-up
+	// instead (serveStatic).
+	e.Use(gzipResponses(func(c echo.Context) bool { return !policyOf(c).gzip }))
+	for _, n := range bodyLimits() {
+		e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+			Limit:   strconv.FormatInt(n, 10),
+			Skipper: func(c echo.Context) bool { return policyOf(c).body != n },
+		}))
+	}
+	return nil
+}
 
-	// Static files carry no session: no cookie work, no database round trip.
-	e.GET("/static/:hash/:name", a.serveStatic)
-	e.GET("/healthz", liveness)
-	e.GET("/readyz", readiness(opts.Ready, opts.Logger))
+// bodyLimits are the distinct request body limits of the routes.
+func bodyLimits() []int64 {
+	seen := map[int64]bool{unmatched.page.body: true}
+	out := []int64{unmatched.page.body}
+	for _, r := range routeIndex.all {
+		if r.body > 0 && !seen[r.body] {
+			seen[r.body] = true
+			out = append(out, r.body)
+		}
+	}
+	return out
+}
+
+// newHandlers makes the handler structs; withSession is the page session
+// chain, for the media handler that loads the session only when needed.
+func (a *App) newHandlers(opts Options, withSession []echo.MiddlewareFunc) (*handlerSet, error) {
 	p, err := newPWA(a)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	e.GET("/sw.js", p.serviceWorker)
-	e.GET("/manifest.webmanifest", p.webManifest)
-	e.GET("/offline", p.offlinePage)
-	e.GET("/phone", p.phonePage)
-
-	// Page routes carry the session. Middleware is attached per route (not to
-	// a group, whose catch-all route would turn every 405 into a 404).
-	pages := &routes{e: e, mw: []echo.MiddlewareFunc{secureCookiesOverHTTPS(opts.TrustedProxies),
-		freshSessionsForWrites, echo.WrapMiddleware(sm.LoadAndSave), a.renderErrors, a.loadCaller}}
-	courses := &courseHandlers{App: a}
-	lessons := &lessonHandlers{App: a}
-	auth := &authHandlers{App: a}
-	sync := &syncHandlers{App: a}
-
-	pages.GET("/", courses.listCourses)
-	pages.GET("/courses/:id", courses.showCourse)
-	pages.GET("/lessons/:id", lessons.showLesson)
-	pages.POST("/lessons/:id/complete", lessons.completeLesson, a.requireUser)
-	pages.GET("/api/courses/:id/progress", courses.courseProgressJSON, a.requireUser)
-	// Signed changes need no session (judged by their keys); the handler
-	// asks for one when the batch holds an unsigned change.
-	pages.POST("/api/progress", sync.syncProgress)
-
-	// Shared phones (P1): who is using the phone, their progress, and the
-	// per-phone keys that sign offline changes.
-	me := &meHandlers{App: a}
-	pages.GET("/api/me", me.showMe, noStore, a.requireUser)
-	pages.GET("/api/me/progress", me.myProgress, noStore, a.requireUser)
-	phones := &phoneHandlers{App: a}
-	pages.GET("/api/phones", phones.list, noStore, a.requireUser)
-	pages.POST("/api/phones", phones.register, noStore, a.requireUser)
-	pages.POST("/api/phones/:id/forget", phones.forgetOwn, noStore, a.requireUser)
-	pages.POST("/account/phones/:id/forget", phones.forgetFromAccount, a.requireUser)
-	// End of shared phones (P1)
-
-	// Authoring (P2): volunteers and admins only (requireStaff); which
-	// courses each may change, row-level security decides.
-	courseEdit := &courseEditHandlers{App: a}
-	lessonEdit := &lessonEditHandlers{App: a}
-	pages.GET("/studio", courseEdit.studio, a.requireStaff)
-	pages.GET("/courses/new", courseEdit.newCourse, a.requireStaff)
-	pages.POST("/courses", courseEdit.createCourse, a.requireStaff)
-	pages.GET("/courses/:id/edit", courseEdit.editCourse, a.requireStaff)
-	pages.POST("/courses/:id", courseEdit.updateCourse, a.requireStaff)
-	pages.GET("/courses/:id/delete", courseEdit.confirmDeleteCourse, a.requireStaff)
-	pages.POST("/courses/:id/delete", courseEdit.deleteCourse, a.requireStaff)
-	pages.POST("/courses/:id/publish", courseEdit.setPublished(true), a.requireStaff)
-	pages.POST("/courses/:id/unpublish", courseEdit.setPublished(false), a.requireStaff)
-	pages.POST("/courses/:id/archive", courseEdit.setArchived(true), a.requireStaff)
-	pages.POST("/courses/:id/restore", courseEdit.setArchived(false), a.requireStaff)
-	pages.POST("/courses/:id/lessons", courseEdit.addLesson, a.requireStaff)
-	pages.POST("/courses/:id/editors", courseEdit.addEditor, a.requireStaff)
-	pages.GET("/lessons/:id/edit", lessonEdit.editLesson, a.requireStaff)
-	pages.POST("/lessons/:id", lessonEdit.updateLesson, a.requireStaff)
-	pages.POST("/lessons/:id/delete", lessonEdit.deleteLesson, a.requireStaff)
-	pages.POST("/lessons/:id/move", lessonEdit.moveLesson, a.requireStaff)
-	pages.POST("/lessons/preview", lessonEdit.previewLesson, a.requireStaff)
-
-	pages.GET("/login", auth.showLogin)
-	pages.POST("/login", auth.login)
-	pages.GET("/signup", auth.showSignup)
-	pages.POST("/signup", auth.signup)
-	pages.POST("/logout", auth.logout)
-	pages.POST("/language", (&languageHandlers{App: a}).setLanguage)
-
-	// Your account (P5): password change and sessions.
-	account := &accountHandlers{App: a}
-	pages.GET("/account", account.showAccount, a.requireUser)
-	pages.POST("/account/password", account.changePassword, a.requireUser)
-	pages.POST("/account/sessions/end-others", account.endOtherSessions, a.requireUser)
-
-	// Admin and invitations (P2)
-	adminUsers := &adminUserHandlers{App: a}
-	invites := &inviteHandlers{App: a}
-	pages.GET("/admin/users", adminUsers.listUsers, a.requireAdmin)
-	pages.POST("/admin/users/:id/role", adminUsers.setRole, a.requireAdmin)
-	pages.POST("/admin/users/:id/disable", adminUsers.setDisabled(true), a.requireAdmin)
-	pages.POST("/admin/users/:id/enable", adminUsers.setDisabled(false), a.requireAdmin)
-	pages.POST("/admin/users/:id/reset", adminUsers.createReset, a.requireAdmin)
-	pages.GET("/admin/invites", invites.listInvites, a.requireAdmin)
-	pages.POST("/admin/invites", invites.createInvite, a.requireAdmin)
-	pages.GET("/invite/:token", invites.showInvite)
-	pages.POST("/invite/:token", invites.acceptInvite)
-	pages.GET("/reset/:token", invites.showReset)
-	pages.POST("/reset/:token", invites.acceptReset)
-	// End of admin and invitations (P2)
-
-	// Dashboard and realtime (P4)
-	hub := opts.Hub
-	if hub == nil {
-		hub = NewHub(DefaultStreamsPerUser, DefaultStreamBuffer)
+	m := &mediaHandlers{App: a, maxBytes: opts.MediaMaxBytes}
+	m.forCaller = m.serveForCaller
+	for i := len(withSession) - 1; i >= 0; i-- {
+		m.forCaller = withSession[i](m.forCaller)
 	}
-	if opts.SSEHeartbeat <= 0 {
-		opts.SSEHeartbeat = DefaultHeartbeat
-	}
-	if opts.SessionRecheck <= 0 {
-		opts.SessionRecheck = DefaultSessionRecheck
-	}
-	dash := &dashboardHandlers{App: a, hub: hub, heartbeat: opts.SSEHeartbeat, recheck: opts.SessionRecheck}
-	pages.GET("/courses/:id/dashboard", dash.showDashboard, a.requireUser)
-	pages.GET("/courses/:id/dashboard.csv", dash.exportCSV, a.requireUser)
-	pages.GET("/courses/:id/dashboard/events", dash.streamEvents, a.requireUser)
-	pages.GET("/courses/:id/dashboard/learners/:learnerID", dash.showLearner, a.requireUser)
-	pages.GET("/me/progress", dash.myProgress, a.requireUser)
-	// End of dashboard and realtime (P4)
-
-	// Quizzes and certificates (P2, issue 12): authoring for editors
-	// (requireStaff, then RLS), the quiz as JSON for whoever may read the
-	// lesson, a learner's certificate, and public verification.
-	quizEdit := &quizEditHandlers{App: a}
-	pages.POST("/lessons/:id/questions", quizEdit.addQuestion, a.requireStaff)
-	pages.POST("/lessons/:id/quiz", quizEdit.setQuiz, a.requireStaff)
-	pages.POST("/questions/preview", quizEdit.previewQuestion, a.requireStaff)
-	pages.GET("/questions/:id/edit", quizEdit.editQuestion, a.requireStaff)
-	pages.POST("/questions/:id", quizEdit.updateQuestion, a.requireStaff)
-	pages.POST("/questions/:id/move", quizEdit.moveQuestion, a.requireStaff)
-	pages.POST("/questions/:id/delete", quizEdit.deleteQuestion, a.requireStaff)
-	quizAPI := &quizAPIHandlers{App: a}
-	pages.GET("/api/lessons/:id/quiz", quizAPI.lessonQuiz)
-	certs := &certificateHandlers{App: a}
-	pages.GET("/courses/:id/certificate", certs.showCertificate, a.requireUser)
-	pages.GET("/verify/:code", certs.verifyCertificate)
-	// End of quizzes and certificates (P2)
-
-	// Media (P2): uploads for editors (requireStaff, then RLS), served by
-	// content hash to whoever may read the course.
-	mediaRoutes(a, pages, opts.MediaMaxBytes)
-	// End of media (P2)
-
-	return e, a, nil
+	return &handlerSet{
+		app: a, health: &health{ready: opts.Ready, log: opts.Logger}, pwa: p, media: m,
+		courses: &courseHandlers{App: a}, lessons: &lessonHandlers{App: a}, sync: &syncHandlers{App: a},
+		auth: &authHandlers{App: a}, account: &accountHandlers{App: a},
+		courseEdit: &courseEditHandlers{App: a}, lessonEdit: &lessonEditHandlers{App: a},
+		dash:       &dashboardHandlers{App: a, hub: opts.Hub, heartbeat: opts.SSEHeartbeat, recheck: opts.SessionRecheck},
+		adminUsers: &adminUserHandlers{App: a}, invites: &inviteHandlers{App: a},
+		language: &languageHandlers{App: a}, me: &meHandlers{App: a}, phones: &phoneHandlers{App: a},
+		quizEdit: &quizEditHandlers{App: a}, quizAPI: &quizAPIHandlers{App: a}, certs: &certificateHandlers{App: a},
+	}, nil
 }
 
-// routes registers handlers with a shared middleware chain.
-type routes struct {
-	e  *echo.Echo
-	mw []echo.MiddlewareFunc
+// addRoutes registers every row of the table, GET rows for HEAD too, with
+// the session chain and access check its policy asks for. Middleware is
+// attached per route, not to a group, whose catch-all route would turn
+// every 405 into a 404.
+func (a *App) addRoutes(e *echo.Echo, table []route, chains map[bool][]echo.MiddlewareFunc) {
+	for _, r := range table {
+		var mw []echo.MiddlewareFunc
+		if r.session == withSession {
+			if r.method != http.MethodGet {
+				mw = append(mw, freshSessions) // a write: sessionrules.go
+			}
+			mw = append(mw, chains[r.api]...)
+		}
+		if r.noStore {
+			mw = append(mw, noStore) // before the access check: refusals carry it too
+		}
+		switch r.access {
+		case forUsers:
+			mw = append(mw, a.requireUser)
+		case forStaff:
+			mw = append(mw, a.requireStaff)
+		case forAdmins:
+			mw = append(mw, a.requireAdmin)
+		}
+		e.Add(r.method, r.path, r.handler, mw...).Name = string(r.name)
+		if r.method == http.MethodGet {
+			e.Add(http.MethodHead, r.path, r.handler, mw...)
+		}
+	}
 }
 
-func (r *routes) GET(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
-	r.e.GET(path, h, append(append([]echo.MiddlewareFunc{}, r.mw...), mw...)...)
-}
-
-func (r *routes) POST(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
-	r.e.POST(path, h, append(append([]echo.MiddlewareFunc{}, r.mw...), mw...)...)
-}
-
-// headAsGet answers HEAD like GET without a body: the request is cloned as
-// GET for routing, while net/http still sees the original HEAD and drops the
-// body.
+// headAsGet lets handlers see a HEAD request as the GET it mirrors (HEAD is
+// routed to the GET handler by addRoutes); net/http drops the body.
 func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if r := c.Request(); r.Method == http.MethodHead {
@@ -362,6 +336,3 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-// Sessions exposes the session manager (tests inspect it).
-func (a *App) Sessions() *scs.SessionManager { return a.sessions }

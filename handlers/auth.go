@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"math"
@@ -8,29 +9,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/trustelem/zxcvbn/frequency"
 
 	"github.com/a-h/templ"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/internal/i18n"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
 )
 
 // authHandlers serve sign-up, sign-in and sign-out.
 type authHandlers struct{ *App }
-
-// Password length bounds, counted in characters (any Unicode is fine).
-const (
-	minPasswordLen = 8
-	maxPasswordLen = 128
-)
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
 
@@ -60,45 +53,6 @@ func validateDisplayName(loc *i18n.Localizer, name, missing string) string {
 		return loc.N("account.error.name_too_long", maxDisplayNameLen)
 	}
 	return ""
-}
-
-// ValidatePassword returns what is wrong with a new password, in loc's
-// language, or "".
-func ValidatePassword(loc *i18n.Localizer, password string) string {
-	if !utf8.ValidString(password) {
-		return loc.T("account.error.password_invalid")
-	}
-	switch n := utf8.RuneCountInString(password); {
-	case n < minPasswordLen:
-		return loc.N("account.error.password_short", minPasswordLen)
-	case n > maxPasswordLen:
-		return loc.N("account.error.password_long", maxPasswordLen)
-	}
-	if isCommonPassword(password) {
-		return loc.T("account.error.password_common")
-	}
-	return ""
-}
-
-var (
-	commonOnce      sync.Once
-	commonPasswords map[string]struct{}
-)
-
-// isCommonPassword reports whether password is on the common-password list
-// that zxcvbn ships (about 30,000 leaked passwords), ignoring case.
-func isCommonPassword(password string) bool {
-	commonOnce.Do(func() {
-		list := frequency.FrequencyLists["passwords"]
-		commonPasswords = make(map[string]struct{}, len(list)/4)
-		for _, p := range list {
-			if utf8.RuneCountInString(p) >= minPasswordLen {
-				commonPasswords[strings.ToLower(p)] = struct{}{}
-			}
-		}
-	})
-	_, ok := commonPasswords[strings.ToLower(password)]
-	return ok
 }
 
 // Throttles (store.Throttle): failures per hour before a lock, and the
@@ -131,10 +85,10 @@ func (a *App) setRetryAfter(c echo.Context, until time.Time) {
 	c.Response().Header().Set("Retry-After", strconv.Itoa(a.waitSeconds(until)))
 }
 
-// tooManyMessage is the throttle message key (which counts seconds) with
-// the wait until the lock ends.
-func (a *App) tooManyMessage(loc *i18n.Localizer, key string, until time.Time) string {
-	return loc.N(key, a.waitSeconds(until))
+// refuseThrottled tells the form's sender to wait for the lock to end: key
+// is the throttle's message, which counts the seconds.
+func (a *App) refuseThrottled(f *views.Form, key string, until time.Time) {
+	f.Refuse(key, "count", a.waitSeconds(until))
 }
 
 // throttled answers 429 with Retry-After and the form, message included.
@@ -147,20 +101,30 @@ func (h *authHandlers) showLogin(c echo.Context) error {
 	if signedIn(c) {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
-	loc := h.localizer(c)
-	return h.render(c, http.StatusOK, loc.T("auth.signin.title"), views.LoginPage(views.AuthForm{Next: safeNext(c.QueryParam("next"))}))
+	return h.render(c, http.StatusOK, h.localizer(c).T("auth.signin.title"),
+		views.LoginPage(authForm(views.AuthForm{Next: safeNext(c.QueryParam("next"))})))
 }
 
 func (h *authHandlers) showSignup(c echo.Context) error {
 	if signedIn(c) {
-		return c.Redirect(http.StatusSeeOther, "/")
+		return c.Redirect(http.StatusSeeOther, homeURL())
 	}
-	return h.render(c, http.StatusOK, h.localizer(c).T("auth.signup.title"), views.SignupPage(views.AuthForm{MinPassword: minPasswordLen}))
+	return h.render(c, http.StatusOK, h.localizer(c).T("auth.signup.title"), views.SignupPage(authForm(views.AuthForm{})))
+}
+
+// signInAttempt is what sign-in reads before checking a password: any
+// throttle lock, else the attempt it reserved and the account if there is
+// one.
+type signInAttempt struct {
+	locked   time.Time
+	attempts []store.Attempt
+	user     store.AuthUser
+	found    bool
 }
 
 // login checks the credentials and starts a fresh session. An unknown user
 // and a wrong password get the same message and take the same time. The
-// attempt is counted before the password is checked (signInAttempts), so
+// attempt is counted before the password is checked (reserveSignIn), so
 // parallel requests cannot check more passwords than the throttle allows;
 // a right password is forgiven.
 func (h *authHandlers) login(c echo.Context) error {
@@ -168,60 +132,47 @@ func (h *authHandlers) login(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	form := views.AuthForm{
+	form := authForm(views.AuthForm{
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Next:     safeNext(c.FormValue("next")),
-		Errors:   map[string]string{},
-	}
-	loc := h.localizer(c)
-	title := loc.T("auth.signin.title")
-	password := c.FormValue("password")
+	})
+	title := h.localizer(c).T("auth.signin.title")
+	pw := c.FormValue("password")
 	if form.Username == "" {
-		form.Errors["username"] = loc.T("auth.error.enter_username")
+		form.Fail("username", "auth.error.enter_username")
 	}
-	if password == "" {
-		form.Errors["password"] = loc.T("auth.error.enter_password")
+	if pw == "" {
+		form.Fail("password", "auth.error.enter_password")
 	}
-	if len(form.Errors) > 0 {
+	if !form.Valid() {
 		return h.render(c, http.StatusUnprocessableEntity, title, views.LoginPage(form))
 	}
-	u, found, attempts, locked, err := h.reserveSignIn(c, form.Username)
+	at, err := h.reserveSignIn(c, form.Username)
 	if err != nil {
 		return err
 	}
-	if !locked.IsZero() {
-		form.Message = h.tooManyMessage(loc, "auth.error.throttle_signin", locked)
-		return h.throttled(c, locked, views.LoginPage(form), title)
+	if !at.locked.IsZero() {
+		h.refuseThrottled(&form.Form, "auth.error.throttle_signin", at.locked)
+		return h.throttled(c, at.locked, views.LoginPage(form), title)
 	}
-	hash := u.PasswordHash
-	if !found || len(password) > 4*maxPasswordLen {
-		hash = dummyHash
+	hash := at.user.PasswordHash
+	if !at.found || len(pw) > 4*password.MaxLen {
+		hash = password.Dummy
 	}
-	ok, err := CheckPassword(ctx, password, hash)
+	ok, err := password.Check(ctx, pw, hash)
 	if err != nil {
 		// Not checked (the server is busy): the attempt does not count.
-		return errors.Join(err, h.settleSignIn(c, attempts, false))
+		return errors.Join(err, h.settleSignIn(c, at.attempts, false))
 	}
-	if !found || !ok {
-		form.Message = loc.T("auth.error.wrong")
+	if !at.found || !ok {
+		form.Refuse("auth.error.wrong")
 		return h.render(c, http.StatusUnauthorized, title, views.LoginPage(form))
 	}
-	if err := h.settleSignIn(c, attempts, true); err != nil {
+	if err := h.settleSignIn(c, at.attempts, true); err != nil {
 		return err
 	}
-	// Hashes made with older Argon2id parameters are upgraded now, while
-	// the password is at hand (the same password: phones keep their keys).
-	if needsRehash(u.PasswordHash) {
-		if hash, err := HashPassword(ctx, password); err == nil {
-			caller := store.Caller{UserID: u.ID, Role: u.Role}
-			if err := h.store.InTx(ctx, caller, func(tx *store.Tx) error {
-				return tx.UpgradeOwnPasswordHash(ctx, hash)
-			}); err != nil {
-				h.log.Warn("upgrade password hash", "err", err)
-			}
-		}
-	}
-	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName, false); err != nil {
+	h.upgradeHash(ctx, at.user, pw)
+	if err := h.startSession(c, at.user.ID.String(), string(at.user.Role), at.user.DisplayName, false); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, form.Next)
@@ -243,28 +194,26 @@ func signInAttempts(ip, username string, device []byte, known bool) []store.Atte
 // reserveSignIn counts a sign-in attempt (unless a key is locked: then
 // locked is its end) and looks the account up, in one transaction that
 // commits before any password is checked.
-func (h *authHandlers) reserveSignIn(c echo.Context, username string) (u store.AuthUser, found bool, attempts []store.Attempt, locked time.Time, err error) {
-	ctx := c.Request().Context()
+func (h *authHandlers) reserveSignIn(c echo.Context, username string) (signInAttempt, error) {
 	device := deviceHash(c)
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+	return anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (at signInAttempt, err error) {
 		known := false
 		if device != nil {
 			if known, err = tx.DeviceKnown(ctx, device, username); err != nil {
-				return err
+				return at, err
 			}
 		}
-		attempts = signInAttempts(c.RealIP(), username, device, known)
-		if locked, err = tx.ThrottleReserve(ctx, h.now(), attempts...); err != nil || !locked.IsZero() {
-			return err
+		at.attempts = signInAttempts(c.RealIP(), username, device, known)
+		if at.locked, err = tx.ThrottleReserve(ctx, h.now(), at.attempts...); err != nil || !at.locked.IsZero() {
+			return at, err
 		}
-		u, err = tx.UserForSignIn(ctx, username)
-		if store.IsNotFound(err) {
-			return nil
+		at.user, err = tx.UserForSignIn(ctx, username)
+		at.found = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
 		}
-		found = err == nil
-		return err
+		return at, err
 	})
-	return u, found, attempts, locked, err
 }
 
 // settleSignIn takes back a sign-in's reserved attempt: after the right
@@ -288,70 +237,96 @@ func (h *authHandlers) settleSignIn(c echo.Context, attempts []store.Attempt, su
 	})
 }
 
+// upgradeHash replaces a hash made with older Argon2id parameters now,
+// while the password is at hand (the same password: phones keep their
+// keys). A failure only waits for the next sign-in.
+func (h *authHandlers) upgradeHash(ctx context.Context, u store.AuthUser, pw string) {
+	if !password.NeedsRehash(u.PasswordHash) {
+		return
+	}
+	hash, err := password.Hash(ctx, pw)
+	if err != nil {
+		return
+	}
+	caller := store.Caller{UserID: u.ID, Role: u.Role}
+	if err := h.store.InTx(ctx, caller, func(tx *store.Tx) error {
+		return tx.UpgradeOwnPasswordHash(ctx, hash)
+	}); err != nil {
+		h.log.Warn("upgrade password hash", "err", err)
+	}
+}
+
 // signup creates a learner account and signs it in.
 func (h *authHandlers) signup(c echo.Context) error {
 	ctx := c.Request().Context()
 	if err := readForm(c); err != nil {
 		return err
 	}
-	form := views.AuthForm{
+	form := authForm(views.AuthForm{
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Name:     strings.TrimSpace(c.FormValue("name")),
-		Errors:   map[string]string{},
-	}
-	form.MinPassword = minPasswordLen
+	})
 	loc := h.localizer(c)
 	title := loc.T("auth.signup.title")
-	password := c.FormValue("password")
-	if msg := ValidateUsername(loc, form.Username); msg != "" {
-		form.Errors["username"] = msg
-	}
-	if msg := validateDisplayName(loc, form.Name, "auth.error.name_missing"); msg != "" {
-		form.Errors["name"] = msg
-	}
-	if msg := ValidatePassword(loc, password); msg != "" {
-		form.Errors["password"] = msg
-	}
-	if len(form.Errors) > 0 {
+	pw := c.FormValue("password")
+	checkNewAccount(loc, &form.Form, form.Username, form.Name, pw, "auth.error.name_missing")
+	if !form.Valid() {
 		return h.render(c, http.StatusUnprocessableEntity, title, views.SignupPage(form))
 	}
 	signup := store.Attempt{Key: "signup-ip:" + c.RealIP(), Throttle: signupThrottle}
-	var locked time.Time
-	err := h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		locked, err = tx.ThrottleReserve(ctx, h.now(), signup)
-		return err
+	locked, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (time.Time, error) {
+		return tx.ThrottleReserve(ctx, h.now(), signup)
 	})
 	if err != nil {
 		return err
 	}
 	if !locked.IsZero() {
-		form.Message = h.tooManyMessage(loc, "auth.error.throttle_signup", locked)
+		h.refuseThrottled(&form.Form, "auth.error.throttle_signup", locked)
 		return h.throttled(c, locked, views.SignupPage(form), title)
 	}
-	hash, err := HashPassword(ctx, password)
+	hash, err := password.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}
-	var u store.AuthUser
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		id, err := tx.SignUp(ctx, form.Username, form.Name, hash)
-		if err != nil {
-			return err
-		}
-		u = store.AuthUser{ID: id, Role: store.RoleLearner, DisplayName: form.Name}
-		return nil
+	id, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
+		return tx.SignUp(ctx, form.Username, form.Name, hash)
 	})
-	if err != nil {
-		if isConflict(err) {
-			form.Errors["username"] = loc.T("auth.error.username_taken")
-			return h.render(c, http.StatusUnprocessableEntity, title, views.SignupPage(form))
-		}
+	if errors.Is(err, store.ErrConflict) {
+		form.Fail("username", usernameTaken)
+		return h.render(c, http.StatusUnprocessableEntity, title, views.SignupPage(form))
+	} else if err != nil {
 		return err
 	}
-	if err := h.startSession(c, u.ID.String(), string(u.Role), u.DisplayName, true); err != nil {
+	if err := h.startSession(c, id.String(), string(store.RoleLearner), form.Name, true); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	return c.Redirect(http.StatusSeeOther, homeURL())
+}
+
+// usernameTaken is the message of a username someone else has.
+const usernameTaken = "auth.error.username_taken"
+
+// checkNewAccount records on f what is wrong with a new account's
+// username, name and password, in loc's language; missingName is the name
+// field's message key when empty, worded for the form it is on.
+func checkNewAccount(loc *i18n.Localizer, f *views.Form, username, name, pw, missingName string) {
+	if msg := ValidateUsername(loc, username); msg != "" {
+		f.Fail("username", msg)
+	}
+	if msg := validateDisplayName(loc, name, missingName); msg != "" {
+		f.Fail("name", msg)
+	}
+	if msg := password.Validate(loc, pw); msg != "" {
+		f.Fail("password", msg)
+	}
+}
+
+// authForm gives the sign-in and sign-up forms their addresses and the
+// password rule the sign-up form states.
+func authForm(f views.AuthForm) views.AuthForm {
+	f.LoginURL, f.SignupURL = pathTo(routeLoginSubmit), pathTo(routeSignupSubmit)
+	f.MinPassword = password.MinLen
+	return f
 }
 
 // startSession renews the session token (against fixation), stores who
@@ -402,5 +377,5 @@ func (h *authHandlers) logout(c echo.Context) error {
 	if err := h.sessions.Destroy(ctx); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	return c.Redirect(http.StatusSeeOther, homeURL())
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/net/html"
 
-	"fieldbook/handlers"
+	"fieldbook/internal/markdown"
 	"fieldbook/store"
 )
 
@@ -876,7 +876,7 @@ func TestMarkdownXSS(t *testing.T) {
 	t.Parallel()
 	for _, src := range xssCorpus {
 		t.Run("render "+src, func(t *testing.T) {
-			out, err := handlers.RenderMarkdown(src)
+			out, err := markdown.Render(src)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -889,7 +889,7 @@ func TestMarkdownXSS(t *testing.T) {
 		})
 	}
 	t.Run("ordinary Markdown", func(t *testing.T) {
-		out, err := handlers.RenderMarkdown("# Title\n\nSome **bold** and [a link](https://example.org/a?b=1).\n\n- one\n- two\n\n1. first\n\n> quote\n\n`code`\n\n![alt](https://example.org/i.png)")
+		out, err := markdown.Render("# Title\n\nSome **bold** and [a link](https://example.org/a?b=1).\n\n- one\n- two\n\n1. first\n\n> quote\n\n`code`\n\n![alt](https://example.org/i.png)")
 		if err != nil {
 			t.Fatal(err)
 		}

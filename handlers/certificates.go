@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -21,8 +22,6 @@ type certificateHandlers struct{ *App }
 // is never slowed, and guessing 65-bit codes is hopeless anyway.
 var verifyThrottle = store.Throttle{Threshold: 30, Max: 10 * time.Minute}
 
-func dateText(t time.Time) string { return t.UTC().Format("2 January 2006") }
-
 // codeGroups writes a code in groups of four or five for reading aloud.
 func codeGroups(code string) string {
 	if len(code) != 13 {
@@ -38,26 +37,20 @@ func (h *certificateHandlers) showCertificate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var cert store.Certificate
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		cert, err = tx.MyCertificate(ctx, courseID)
-		return err
+	cert, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.Certificate, error) {
+		return tx.MyCertificate(ctx, courseID)
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, msgNoCertificate)
-	}
 	if err != nil {
-		return err
+		return explain(err, explanations{store.ErrNotFound: msgNoCertificate})
 	}
 	scheme := "https"
 	if c.Request().TLS == nil && c.Scheme() == "http" {
 		scheme = "http"
 	}
-	path := "/verify/" + cert.Code
+	path := pathTo(routeVerify, cert.Code)
 	vm := views.Certificate{
 		DisplayName: cert.DisplayName, CourseTitle: cert.CourseTitle, CourseURL: courseURL(courseID),
-		Date: dateText(cert.CompletedAt), Code: cert.Code, CodeGroups: codeGroups(cert.Code),
+		Date: showTime(cert.CompletedAt, longDayStyle), Code: cert.Code, CodeGroups: codeGroups(cert.Code),
 		VerifyPath: path, VerifyURL: scheme + "://" + c.Request().Host + path,
 	}
 	p := h.page(c, "Certificate: "+cert.CourseTitle)
@@ -97,13 +90,13 @@ func (h *certificateHandlers) verifyCertificate(c echo.Context) error {
 	}
 	if !locked.IsZero() {
 		h.setRetryAfter(c, locked)
-		return echo.NewHTTPError(http.StatusTooManyRequests, h.tooManyMessage(h.localizer(c), "certificate.error.throttle", locked))
+		return newError(http.StatusTooManyRequests, nil, "certificate.error.throttle", "count", h.waitSeconds(locked))
 	}
 	vm := views.Verification{Found: found, Code: code}
 	status := http.StatusNotFound
 	if found {
 		status = http.StatusOK
-		vm.DisplayName, vm.CourseTitle, vm.Date = proof.DisplayName, proof.CourseTitle, dateText(proof.CompletedAt)
+		vm.DisplayName, vm.CourseTitle, vm.Date = proof.DisplayName, proof.CourseTitle, showTime(proof.CompletedAt, longDayStyle)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	title := "Certificate check"

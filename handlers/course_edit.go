@@ -1,11 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -28,37 +28,31 @@ const (
 	maxDescriptionLen = 2000
 )
 
-func courseEditURL(id uuid.UUID) string { return courseURL(id) + "/edit" }
-
-// validateTitle returns what is wrong with a (trimmed) title, or "".
-func validateTitle(title string) string {
+// checkTitle records what is wrong with a (trimmed) title.
+func checkTitle(f *views.Form, title string) {
 	switch n := utf8.RuneCountInString(title); {
 	case !utf8.ValidString(title):
-		return "The title is not valid text."
+		f.Fail("title", "The title is not valid text.")
 	case n == 0:
-		return "Enter a title."
+		f.Fail("title", "Enter a title.")
 	case n > maxTitleLen:
-		return "Use at most 200 characters (this has " + strconv.Itoa(n) + ")."
+		f.Fail("title", "Use at most %d characters (this has %d).", maxTitleLen, n)
 	}
-	return ""
 }
 
-// courseFormFields reads and checks the course form.
-func courseFormFields(c echo.Context) (views.CourseFields, map[string]string) {
-	f := views.CourseFields{
+// readCourseForm reads and checks the course form.
+func readCourseForm(c echo.Context) views.CourseForm {
+	f := views.CourseForm{Fields: views.CourseFields{
 		Title:       strings.TrimSpace(c.FormValue("title")),
 		Description: strings.TrimSpace(strings.ReplaceAll(c.FormValue("description"), "\r\n", "\n")),
+	}}
+	checkTitle(&f.Form, f.Fields.Title)
+	if d := f.Fields.Description; !utf8.ValidString(d) {
+		f.Fail("description", "The description is not valid text.")
+	} else if n := utf8.RuneCountInString(d); n > maxDescriptionLen {
+		f.Fail("description", "Use at most %d characters (this has %d).", maxDescriptionLen, n)
 	}
-	errs := map[string]string{}
-	if msg := validateTitle(f.Title); msg != "" {
-		errs["title"] = msg
-	}
-	if !utf8.ValidString(f.Description) {
-		errs["description"] = "The description is not valid text."
-	} else if n := utf8.RuneCountInString(f.Description); n > maxDescriptionLen {
-		errs["description"] = "Use at most 2000 characters (this has " + strconv.Itoa(n) + ")."
-	}
-	return f, errs
+	return f
 }
 
 // formVersion is the version a form was loaded from.
@@ -70,19 +64,24 @@ func formVersion(c echo.Context) (int, error) {
 	return v, nil
 }
 
-// authoringError turns a store refusal into what the person should see: a
-// course one does not edit (or cannot even see) is a 403 for volunteers, an
-// archived course a 409.
+// notEditorMessage refuses a change of a course one does not edit.
+const notEditorMessage = "Only the editors of this course can change it. Ask one of them to add you."
+
+// authoringMessages say what a store refusal means to an editor.
+var authoringMessages = explanations{
+	store.ErrNotFound:  "There is no course or lesson at this address.",
+	store.ErrForbidden: notEditorMessage,
+	store.ErrArchived:  "This course is archived, so it cannot be changed. Restore it first.",
+}
+
+// authoringError explains a store refusal to an editor. Row-level security
+// hides the drafts of courses a volunteer does not edit, so for anyone but
+// an admin "not found" means "not yours": a 403 that reveals nothing.
 func authoringError(c echo.Context, err error) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound) && callerOf(c).Role == store.RoleAdmin:
-		return echo.NewHTTPError(http.StatusNotFound, "There is no course or lesson at this address.")
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrForbidden):
-		return echo.NewHTTPError(http.StatusForbidden, "Only the editors of this course can change it. Ask one of them to add you.")
-	case errors.Is(err, store.ErrArchived):
-		return echo.NewHTTPError(http.StatusConflict, "This course is archived, so it cannot be changed. Restore it first.")
+	if errors.Is(err, store.ErrNotFound) && callerOf(c).Role != store.RoleAdmin {
+		return newError(http.StatusForbidden, err, notEditorMessage)
 	}
-	return err
+	return explain(err, authoringMessages)
 }
 
 // saved ends a successful form post: a 303 to the next page, or for htmx an
@@ -94,8 +93,6 @@ func saved(c echo.Context, next string) error {
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
-
-func timeText(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
 
 func nameOr(name *string) string {
 	if name == nil || *name == "" {
@@ -115,11 +112,11 @@ func (h *courseEditHandlers) studio(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := views.Studio{Courses: make([]views.StudioCourse, 0, len(list))}
+	vm := views.Studio{NewCourseURL: pathTo(routeCourseNew), Courses: make([]views.StudioCourse, 0, len(list))}
 	for _, sc := range list {
 		row := views.StudioCourse{
-			Title: sc.Title, EditURL: courseEditURL(sc.ID), Published: sc.Published,
-			Archived: sc.ArchivedAt != nil, Lessons: sc.Lessons, Drafts: sc.Drafts, Updated: timeText(sc.UpdatedAt),
+			Title: sc.Title, EditURL: courseEditURL(sc.ID), DashboardURL: dashboardURL(sc.ID), Published: sc.Published,
+			Archived: sc.ArchivedAt != nil, Lessons: sc.Lessons, Drafts: sc.Drafts, Updated: showTime(sc.UpdatedAt, auditStyle),
 		}
 		if sc.Published && sc.ArchivedAt == nil {
 			row.ViewURL = courseURL(sc.ID)
@@ -131,7 +128,7 @@ func (h *courseEditHandlers) studio(c echo.Context) error {
 
 // newCourse shows the empty course form.
 func (h *courseEditHandlers) newCourse(c echo.Context) error {
-	return h.render(c, http.StatusOK, "New course", views.CourseNewPage(views.CourseForm{Action: "/courses"}))
+	return h.render(c, http.StatusOK, "New course", views.CourseNewPage(newCoursePage(views.CourseForm{})))
 }
 
 // createCourse creates a draft course; its creator becomes its first editor
@@ -140,19 +137,14 @@ func (h *courseEditHandlers) createCourse(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	fields, errs := courseFormFields(c)
-	if len(errs) > 0 {
-		f := views.CourseForm{Action: "/courses", Fields: fields, Errors: errs}
-		if isHTMX(c) {
-			return h.render(c, http.StatusUnprocessableEntity, "New course", views.CourseEditor(f))
-		}
-		return h.render(c, http.StatusUnprocessableEntity, "New course", views.CourseNewPage(f))
+	form := readCourseForm(c)
+	if !form.Valid() {
+		p := newCoursePage(form)
+		return h.renderPart(c, http.StatusUnprocessableEntity, "New course", views.CourseNewPage(p), views.CourseEditor(p.Form))
 	}
-	ctx := c.Request().Context()
-	var id uuid.UUID
-	err := h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		id, _, err = tx.CreateCourse(ctx, store.NewCourse{Title: fields.Title, Description: fields.Description})
-		return err
+	id, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
+		id, _, err := tx.CreateCourse(ctx, store.NewCourse{Title: form.Fields.Title, Description: form.Fields.Description})
+		return id, err
 	})
 	if err != nil {
 		return authoringError(c, err)
@@ -160,10 +152,15 @@ func (h *courseEditHandlers) createCourse(c echo.Context) error {
 	return saved(c, courseEditURL(id))
 }
 
+// newCoursePage is the new-course page around the form f.
+func newCoursePage(f views.CourseForm) views.CourseNew {
+	f.Action = pathTo(routeCourseCreate)
+	return views.CourseNew{StudioURL: studioURL(), Form: f}
+}
+
 // coursePage loads everything a course's edit page shows, with the form
 // filled from the stored course.
-func coursePage(c echo.Context, tx *store.Tx, course store.EditCourse) (views.CourseEdit, error) {
-	ctx := c.Request().Context()
+func coursePage(ctx context.Context, tx *store.Tx, course store.EditCourse) (views.CourseEdit, error) {
 	lessons, err := tx.LessonsForEdit(ctx, course.ID)
 	if err != nil {
 		return views.CourseEdit{}, err
@@ -172,15 +169,20 @@ func coursePage(c echo.Context, tx *store.Tx, course store.EditCourse) (views.Co
 	if err != nil {
 		return views.CourseEdit{}, err
 	}
+	id := course.ID.String()
 	vm := views.CourseEdit{
-		ID: course.ID.String(), Title: course.Title, URL: courseURL(course.ID),
-		Published: course.Published, Archived: course.ArchivedAt != nil,
+		ID: id, Title: course.Title, StudioURL: studioURL(), DashboardURL: dashboardURL(course.ID),
+		PublishURL: pathTo(routeCoursePublish, id), UnpublishURL: pathTo(routeCourseUnpublish, id),
+		ArchiveURL: pathTo(routeCourseArchive, id), RestoreURL: pathTo(routeCourseRestore, id),
+		AddLessonURL: courseAddLessonURL(course.ID), AddEditorURL: pathTo(routeCourseAddEditor, id),
+		ConfirmDeleteURL: pathTo(routeCourseConfirmDelete, id),
+		Published:        course.Published, Archived: course.ArchivedAt != nil,
 		Audit: views.Audit{
-			CreatedBy: nameOr(course.CreatedBy), CreatedAt: timeText(course.CreatedAt),
-			UpdatedBy: nameOr(course.UpdatedBy), UpdatedAt: timeText(course.UpdatedAt),
+			CreatedBy: nameOr(course.CreatedBy), CreatedAt: showTime(course.CreatedAt, auditStyle),
+			UpdatedBy: nameOr(course.UpdatedBy), UpdatedAt: showTime(course.UpdatedAt, auditStyle),
 		},
 		Form: views.CourseForm{
-			Action: courseURL(course.ID), Version: course.Version,
+			Action: courseUpdateURL(course.ID), Version: course.Version,
 			Fields: views.CourseFields{Title: course.Title, Description: course.Description},
 		},
 	}
@@ -189,8 +191,8 @@ func coursePage(c echo.Context, tx *store.Tx, course store.EditCourse) (views.Co
 	}
 	for i, l := range lessons {
 		vm.Lessons = append(vm.Lessons, views.EditLessonRow{
-			ID: l.ID.String(), Number: i + 1, Title: l.Title, EditURL: lessonURL(l.ID) + "/edit",
-			MoveURL: lessonURL(l.ID) + "/move", DurationMinutes: l.DurationMinutes, Published: l.Published,
+			ID: l.ID.String(), Number: i + 1, Title: l.Title, EditURL: lessonEditURL(l.ID),
+			MoveURL: pathTo(routeLessonMove, l.ID.String()), DurationMinutes: l.DurationMinutes, Published: l.Published,
 			First: i == 0, Last: i == len(lessons)-1,
 		})
 	}
@@ -206,15 +208,12 @@ func (h *courseEditHandlers) editCourse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var vm views.CourseEdit
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) error {
+	vm, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (views.CourseEdit, error) {
 		course, err := tx.CourseForEdit(ctx, id)
 		if err != nil {
-			return err
+			return views.CourseEdit{}, err
 		}
-		vm, err = coursePage(c, tx, course)
-		return err
+		return coursePage(ctx, tx, course)
 	})
 	if err != nil {
 		return authoringError(c, err)
@@ -222,9 +221,8 @@ func (h *courseEditHandlers) editCourse(c echo.Context) error {
 	return h.render(c, http.StatusOK, "Edit "+vm.Title, views.CourseEditPage(vm))
 }
 
-// updateCourse saves the course form if nobody saved the course since the
-// form was loaded. Otherwise it answers 409 with both versions side by side
-// and the form still holding what was typed, now carrying the new version.
+// updateCourse saves the course form unless someone saved the course since
+// the form was loaded (saveVersioned).
 func (h *courseEditHandlers) updateCourse(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
@@ -233,62 +231,39 @@ func (h *courseEditHandlers) updateCourse(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	fields, errs := courseFormFields(c)
+	form := readCourseForm(c)
 	version, err := formVersion(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	status := 0
-	var vm views.CourseEdit
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
-		// Permission before validation: a stranger learns nothing from a 422.
-		course, err := tx.CourseForEdit(ctx, id)
-		if err != nil {
+	out, err := saveVersioned(h.App, c, versionedForm[store.EditCourse, views.CourseEdit]{
+		load:     func(ctx context.Context, tx *store.Tx) (store.EditCourse, error) { return tx.CourseForEdit(ctx, id) },
+		archived: func(course store.EditCourse) bool { return course.ArchivedAt != nil },
+		valid:    form.Valid(),
+		save: func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.UpdateCourse(ctx, id, store.CourseChange{Title: form.Fields.Title, Description: form.Fields.Description, Version: version})
 			return err
-		}
-		if course.ArchivedAt != nil {
-			return store.ErrArchived
-		}
-		if len(errs) == 0 {
-			_, err = tx.UpdateCourse(ctx, id, store.CourseChange{Title: fields.Title, Description: fields.Description, Version: version})
-			if err == nil {
-				return nil
+		},
+		page: coursePage,
+		retype: func(p *views.CourseEdit, stored store.EditCourse, conflict bool) {
+			p.Form.Fields = form.Fields
+			if !conflict {
+				p.Form.Form, p.Form.Version = form.Form, version
+				return
 			}
-			if !errors.Is(err, store.ErrConflict) {
-				return err
+			p.Form.Conflict = &views.CourseConflict{
+				Fields:    views.CourseFields{Title: stored.Title, Description: stored.Description},
+				UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: showTime(stored.UpdatedAt, auditStyle),
 			}
-			if course, err = tx.CourseForEdit(ctx, id); err != nil {
-				return err
-			}
-		}
-		if vm, err = coursePage(c, tx, course); err != nil {
-			return err
-		}
-		vm.Form.Fields = fields
-		if len(errs) > 0 {
-			status = http.StatusUnprocessableEntity
-			vm.Form.Errors = errs
-			vm.Form.Version = version
-			return nil
-		}
-		status = http.StatusConflict
-		vm.Form.Conflict = &views.CourseConflict{
-			Fields:    views.CourseFields{Title: course.Title, Description: course.Description},
-			UpdatedBy: nameOr(course.UpdatedBy), UpdatedAt: timeText(course.UpdatedAt),
-		}
-		return nil
+		},
 	})
 	if err != nil {
 		return authoringError(c, err)
 	}
-	if status != 0 {
-		if isHTMX(c) {
-			return h.render(c, status, "Edit "+vm.Title, views.CourseEditor(vm.Form))
-		}
-		return h.render(c, status, "Edit "+vm.Title, views.CourseEditPage(vm))
+	if out.status == 0 {
+		return saved(c, courseEditURL(id))
 	}
-	return saved(c, courseEditURL(id))
+	return h.renderPart(c, out.status, "Edit "+out.page.Title, views.CourseEditPage(out.page), views.CourseEditor(out.page.Form))
 }
 
 // setPublished publishes or unpublishes a course.
@@ -343,8 +318,8 @@ func (h *courseEditHandlers) confirmDeleteCourse(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		vm = views.CourseDelete{Title: course.Title, URL: courseURL(id), EditURL: courseEditURL(id),
-			Lessons: impact.Lessons, Progress: impact.Progress}
+		vm = views.CourseDelete{Title: course.Title, StudioURL: studioURL(), DeleteURL: pathTo(routeCourseDelete, id.String()),
+			EditURL: courseEditURL(id), Lessons: impact.Lessons, Progress: impact.Progress}
 		return nil
 	})
 	if err != nil {
@@ -368,7 +343,7 @@ func (h *courseEditHandlers) deleteCourse(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return saved(c, "/studio")
+	return saved(c, studioURL())
 }
 
 // addLesson appends a lesson (a draft unless marked published) and opens
@@ -382,48 +357,45 @@ func (h *courseEditHandlers) addLesson(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	fields, change, errs := lessonFormFields(c)
-	ctx := c.Request().Context()
-	var lessonID uuid.UUID
-	var page views.LessonEdit
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
+	form, change := readLessonForm(c)
+	type added struct {
+		lessonID uuid.UUID
+		page     views.LessonEdit
+	}
+	out, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (out added, err error) {
 		course, err := tx.CourseForEdit(ctx, courseID)
 		if err != nil {
-			return err
+			return out, err
 		}
 		if course.ArchivedAt != nil {
-			return store.ErrArchived
+			return out, store.ErrArchived
 		}
-		if len(errs) > 0 {
-			page = newLessonPage(course, fields, errs)
-			return nil
+		if !form.Valid() {
+			out.page = newLessonPage(course, form)
+			return out, nil
 		}
-		lessonID, err = tx.CreateLesson(ctx, store.NewLesson{
+		out.lessonID, err = tx.CreateLesson(ctx, store.NewLesson{
 			CourseID: courseID, Title: change.Title, Body: change.Body, BodyHTML: change.BodyHTML,
 			ContentURL: change.ContentURL, DurationMinutes: change.DurationMinutes, Published: change.Published,
 		})
-		return err
+		return out, err
 	})
 	if err != nil {
 		return authoringError(c, err)
 	}
-	if len(errs) > 0 {
-		if isHTMX(c) {
-			return h.render(c, http.StatusUnprocessableEntity, page.Title, views.LessonEditor(page.Form))
-		}
-		return h.render(c, http.StatusUnprocessableEntity, page.Title, views.LessonEditPage(page))
+	if !form.Valid() {
+		return h.renderPart(c, http.StatusUnprocessableEntity, out.page.Title, views.LessonEditPage(out.page), views.LessonEditor(out.page.Form))
 	}
-	return saved(c, lessonURL(lessonID)+"/edit")
+	return saved(c, lessonEditURL(out.lessonID))
 }
 
-// newLessonPage is the full lesson form for a new lesson of course.
-func newLessonPage(course store.EditCourse, fields views.LessonFields, errs map[string]string) views.LessonEdit {
+// newLessonPage is the full lesson form for a new lesson of course, holding
+// what was typed in f.
+func newLessonPage(course store.EditCourse, f views.LessonForm) views.LessonEdit {
+	f.Action, f.PreviewURL, f.CourseID = courseAddLessonURL(course.ID), pathTo(routeLessonPreview), course.ID.String()
 	return views.LessonEdit{
-		New: true, Title: "New lesson", CourseTitle: course.Title, CourseEditURL: courseEditURL(course.ID),
-		Form: views.LessonForm{
-			Action: courseURL(course.ID) + "/lessons", CourseID: course.ID.String(),
-			Fields: fields, Errors: errs,
-		},
+		New: true, Title: "New lesson", StudioURL: studioURL(), CourseTitle: course.Title,
+		CourseEditURL: courseEditURL(course.ID), Form: f,
 	}
 }
 
@@ -461,7 +433,7 @@ func (h *courseEditHandlers) addEditor(c echo.Context) error {
 		default:
 			return nil
 		}
-		vm, err = coursePage(c, tx, course)
+		vm, err = coursePage(ctx, tx, course)
 		return err
 	})
 	if err != nil {
@@ -471,5 +443,5 @@ func (h *courseEditHandlers) addEditor(c echo.Context) error {
 		vm.EditorUsername, vm.EditorError = username, msg
 		return h.render(c, http.StatusUnprocessableEntity, "Edit "+vm.Title, views.CourseEditPage(vm))
 	}
-	return saved(c, courseEditURL(id)+"#editors")
+	return saved(c, at(courseEditURL(id), "editors"))
 }

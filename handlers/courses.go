@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -12,7 +13,8 @@ import (
 	"fieldbook/views"
 )
 
-// courseHandlers serve the course list, course pages and course progress.
+// courseHandlers serve the course list, course pages and course progress,
+// and a learner's progress across the courses they started.
 type courseHandlers struct{ *App }
 
 // parseID reads a UUID path parameter; a malformed one is a 400.
@@ -23,9 +25,6 @@ func parseID(c echo.Context, name string) (uuid.UUID, error) {
 	}
 	return id, nil
 }
-
-func courseURL(id uuid.UUID) string { return "/courses/" + id.String() }
-func lessonURL(id uuid.UUID) string { return "/lessons/" + id.String() }
 
 // listCourses shows every published course with its lesson count. The page
 // is neutral (the worker caches it for everyone): it is read as the
@@ -38,7 +37,8 @@ func (h *courseHandlers) listCourses(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := views.Home{Courses: make([]views.CourseCard, 0, len(list))}
+	vm := views.Home{Courses: make([]views.CourseCard, 0, len(list)),
+		SignupURL: pathTo(routeSignup), LoginURL: pathTo(routeLogin)}
 	for _, cs := range list {
 		vm.Courses = append(vm.Courses, views.CourseCard{
 			ID: cs.ID.String(), URL: courseURL(cs.ID), Title: cs.Title, Description: cs.Description,
@@ -67,7 +67,7 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := views.Course{ID: id.String(), Title: course.Title, Description: course.Description,
+	vm := views.Course{HomeURL: homeURL(), ID: id.String(), Title: course.Title, Description: course.Description,
 		Progress: views.ProgressBar{Total: len(lessons), Unknown: true}}
 	save := []string{courseURL(id)}
 	for i, l := range lessons {
@@ -84,6 +84,9 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 	vm.SaveURLs = strings.Join(save, " ")
 	return h.renderNeutral(c, http.StatusOK, course.Title, views.CoursePage(vm))
 }
+
+// noPublishedCourse answers the API for a course it cannot show.
+const noPublishedCourse = "No published course has that id."
 
 // progressJSON is the body of GET /api/courses/{id}/progress.
 type progressJSON struct {
@@ -104,14 +107,35 @@ func (h *courseHandlers) courseProgressJSON(c echo.Context) error {
 	var p store.Progress
 	err = h.store.Read(ctx, callerOf(c), func(b *store.Batch) { b.CourseProgress(id, &p) })
 	if err != nil {
-		if store.IsNotFound(err) {
-			return echo.NewHTTPError(http.StatusNotFound, "No published course has that id.")
-		}
-		return err
+		return explain(err, explanations{store.ErrNotFound: noPublishedCourse})
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	return c.JSON(http.StatusOK, progressJSON{
 		CourseID: id.String(), Total: p.Total, Completed: p.Completed,
 		Percentage: math.Round(p.Percentage()*10) / 10,
 	})
+}
+
+// myProgress shows the caller's progress in every course they started.
+func (h *courseHandlers) myProgress(c echo.Context) error {
+	ctx := c.Request().Context()
+	var list []store.MyCourse
+	err := h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+		list, err = tx.MyCourses(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	vm := views.MyProgress{HomeURL: homeURL()}
+	for _, m := range list {
+		item := views.MyCourseItem{Title: m.Title, URL: courseURL(m.ID),
+			Progress: views.ProgressBar{Completed: m.Completed, Total: m.Total}}
+		if m.LastActivity != nil {
+			item.LastActivity = ago(*m.LastActivity, now)
+		}
+		vm.Courses = append(vm.Courses, item)
+	}
+	return h.render(c, http.StatusOK, "My progress", views.MyProgressPage(vm))
 }

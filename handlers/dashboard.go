@@ -35,24 +35,18 @@ type dashboardHandlers struct {
 	recheck time.Duration
 }
 
-func dashboardURL(id uuid.UUID) string { return courseURL(id) + "/dashboard" }
-
-var errNotStaff = echo.NewHTTPError(http.StatusForbidden, "Only a course's editors and admins can see its dashboard.")
+var errNotStaff = forbidden("Only a course's editors and admins can see its dashboard.")
 
 // dashboardCourse loads a course for its dashboard and checks that the
 // caller may see it: 404 for a course they cannot read at all, 403 for
 // anyone but its editors and admins. Learners never get further than 403.
 func dashboardCourse(c echo.Context, tx *store.Tx, id uuid.UUID) (store.DashboardCourse, error) {
-	role := callerOf(c).Role
-	if role != store.RoleVolunteer && role != store.RoleAdmin {
+	if !callerOf(c).Role.Staff() {
 		return store.DashboardCourse{}, errNotStaff
 	}
 	course, err := tx.DashboardCourse(c.Request().Context(), id)
 	if err != nil {
-		if store.IsNotFound(err) {
-			return course, echo.NewHTTPError(http.StatusNotFound, "No course has that id.")
-		}
-		return course, err
+		return course, explain(err, explanations{store.ErrNotFound: "No course has that id."})
 	}
 	if !course.CanView {
 		return course, errNotStaff
@@ -186,24 +180,21 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 	}
 	live := h.liveModel(id, course, totals, lessons, learners, matched, q, now)
 	c.Response().Header().Set("Cache-Control", "private, no-store")
-	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "dash-live" {
-		return h.write(c, http.StatusOK, views.DashboardLiveBlock(live))
-	}
 	vm := views.Dashboard{
-		CourseTitle: course.Title, CourseURL: courseURL(id), URL: dashboardURL(id),
-		CSVURL:    dashboardURL(id) + ".csv",
-		EventsURL: dashboardURL(id) + "/events?since=" + strconv.FormatInt(now.UnixMilli(), 10),
+		HomeURL: homeURL(), CourseTitle: course.Title, CourseURL: courseURL(id), URL: dashboardURL(id),
+		CSVURL:    dashboardCSVURL(id),
+		EventsURL: dashboardEventsURL(id, now.UnixMilli()),
 		LiveURL:   q.url(id, q.page),
 		Search:    q.search, Sort: string(q.sort), Dir: q.dir(),
 		Live: live,
 	}
-	title := "Dashboard: " + course.Title
-	if isHTMX(c) {
-		return h.write(c, http.StatusOK, views.DashboardPage(vm))
+	page := views.DashboardPage(vm)
+	part := page
+	if c.Request().Header.Get("HX-Target") == "dash-live" {
+		// The re-read an event triggers: the live block alone.
+		part = views.DashboardLiveBlock(live)
 	}
-	p := h.page(c, title)
-	p.Scripts = []string{h.assets.URL(static.SSE)}
-	return h.renderPage(c, http.StatusOK, p, views.DashboardPage(vm))
+	return h.respond(c, http.StatusOK, "Dashboard: "+course.Title, part, whole(page), h.assets.URL(static.SSE))
 }
 
 func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse, totals store.DashboardTotals,
@@ -212,7 +203,7 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 		Lessons: course.Lessons, Started: totals.Started, Finished: totals.Finished,
 		Matched: matched, Search: q.search, Page: q.page,
 		Pages:  max(1, (matched+LearnersPerPage-1)/LearnersPerPage),
-		ReadAt: now.UTC().Format("15:04:05 UTC"), ReadAtTS: now.UTC().Format(time.RFC3339),
+		ReadAt: showTime(now, clockStyle), ReadAtTS: machineTime(now),
 	}
 	if course.Lessons > 0 {
 		l.MedianPercent = int(math.Round(totals.MedianCompleted * 100 / float64(course.Lessons)))
@@ -243,10 +234,10 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 	for _, r := range learners {
 		l.Learners = append(l.Learners, views.LearnerItem{
 			Name:           r.DisplayName,
-			DetailURL:      dashboardURL(id) + "/learners/" + r.StudentID.String(),
+			DetailURL:      dashboardLearnerURL(id, r.StudentID),
 			Progress:       views.ProgressBar{Completed: min(r.Completed, course.Lessons), Total: course.Lessons},
 			LastActivity:   ago(r.LastActivityAt, now),
-			LastActivityTS: r.LastActivityAt.UTC().Format(time.RFC3339),
+			LastActivityTS: machineTime(r.LastActivityAt),
 		})
 	}
 	if q.page > 1 {
@@ -257,28 +248,6 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 	}
 	return l
 }
-
-// ago says how long ago t was, in words a person reads at a glance.
-func ago(t, now time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d/time.Minute))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d/time.Hour))
-	case d < 14*24*time.Hour:
-		n := int(d / (24 * time.Hour))
-		if n == 1 {
-			return "yesterday"
-		}
-		return fmt.Sprintf("%d days ago", n)
-	}
-	return t.UTC().Format("2 Jan 2006")
-}
-
-func stamp(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // showLearner shows one learner's completion time of each lesson.
 func (h *dashboardHandlers) showLearner(c echo.Context) error {
@@ -301,10 +270,7 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 			return err
 		}
 		if learner, err = tx.DashboardLearner(ctx, id, learnerID); err != nil {
-			if store.IsNotFound(err) {
-				return echo.NewHTTPError(http.StatusNotFound, "That learner has not started this course.")
-			}
-			return err
+			return explain(err, explanations{store.ErrNotFound: "That learner has not started this course."})
 		}
 		lessons, err = tx.LearnerLessons(ctx, id, learnerID)
 		return err
@@ -314,12 +280,12 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	}
 	vm := views.LearnerDetail{
 		CourseTitle: course.Title, DashboardURL: dashboardURL(id), Name: learner.DisplayName,
-		Started: stamp(learner.StartedAt), LastActivity: stamp(learner.LastActivityAt),
+		Started: showTime(learner.StartedAt, minuteStyle), LastActivity: showTime(learner.LastActivityAt, minuteStyle),
 	}
 	for _, l := range lessons {
 		ld := views.LessonDone{Number: l.Number, Title: l.Title}
 		if l.CompletedAt != nil {
-			ld.CompletedAt, ld.CompletedTS = stamp(*l.CompletedAt), l.CompletedAt.UTC().Format(time.RFC3339)
+			ld.CompletedAt, ld.CompletedTS = showTime(*l.CompletedAt, minuteStyle), machineTime(*l.CompletedAt)
 			vm.Progress.Completed++
 		}
 		vm.Lessons = append(vm.Lessons, ld)
@@ -327,30 +293,6 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	vm.Progress.Total = len(lessons)
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	return h.render(c, http.StatusOK, learner.DisplayName, views.LearnerDetailPage(vm))
-}
-
-// myProgress shows the caller's progress in every course they started.
-func (h *dashboardHandlers) myProgress(c echo.Context) error {
-	ctx := c.Request().Context()
-	var list []store.MyCourse
-	err := h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		list, err = tx.MyCourses(ctx)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	vm := views.MyProgress{}
-	for _, m := range list {
-		item := views.MyCourseItem{Title: m.Title, URL: courseURL(m.ID),
-			Progress: views.ProgressBar{Completed: m.Completed, Total: m.Total}}
-		if m.LastActivity != nil {
-			item.LastActivity = ago(*m.LastActivity, now)
-		}
-		vm.Courses = append(vm.Courses, item)
-	}
-	return h.render(c, http.StatusOK, "My progress", views.MyProgressPage(vm))
 }
 
 // isClientGone reports errors that only mean the client went away.

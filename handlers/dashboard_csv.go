@@ -40,8 +40,7 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	resp := c.Response()
-	started := false
+	var x *csvExport // the download under way, once its status is sent
 	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) error {
 		course, err := dashboardCourse(c, tx, id)
 		if err != nil {
@@ -51,80 +50,16 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		header := []string{"Learner", "Lessons completed", "Lessons", "Percent", "Last activity"}
-		totals := []string{"Completions per lesson", "", strconv.Itoa(len(lessons)), "", ""}
-		for _, l := range lessons {
-			header = append(header, csvCell(strconv.Itoa(l.Number)+". "+l.Title))
-			totals = append(totals, strconv.Itoa(l.Completed))
-		}
-		name := strings.Trim(unsafeFileChars.ReplaceAllString(strings.ToLower(course.Title), "-"), "-")
-		if len(name) > 40 {
-			name = strings.Trim(name[:40], "-")
-		}
-		if name == "" {
-			name = "course"
-		}
-		hdr := resp.Header()
-		hdr.Set("Content-Type", "text/csv; charset=utf-8")
-		hdr.Set("Content-Disposition", `attachment; filename="fieldbook-`+name+`-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
-		hdr.Set("Cache-Control", "private, no-store")
-		resp.WriteHeader(http.StatusOK)
-		started = true
-		rc := http.NewResponseController(resp)
-		bw := bufio.NewWriterSize(resp, 16<<10)
-		w := csv.NewWriter(bw)
-		w.UseCRLF = true
-		// A byte-order mark, so spreadsheet programs read the names as UTF-8.
-		_, _ = bw.WriteString("\uFEFF")
-		if err := w.Write(header); err != nil {
+		x = startCSV(c, course.Title, lessons)
+		if err := x.w.Write(x.header); err != nil {
 			return err
 		}
-		lessonIDs := make([]uuid.UUID, len(lessons))
-		for i, l := range lessons {
-			lessonIDs[i] = l.ID
-		}
-		row := make([]string, 0, len(header))
-		n := 0
-		err = tx.ExportLearners(ctx, id, lessonIDs, func(r store.ExportRow) error {
-			pct := 0
-			if len(lessons) > 0 {
-				pct = min(r.Completed, len(lessons)) * 100 / len(lessons)
-			}
-			row = append(row[:0], csvCell(r.DisplayName), strconv.Itoa(r.Completed), strconv.Itoa(len(lessons)),
-				strconv.Itoa(pct), r.LastActivityAt.UTC().Format(time.RFC3339))
-			for _, at := range r.CompletedAt {
-				if at == nil {
-					row = append(row, "")
-				} else {
-					row = append(row, at.UTC().Format(time.RFC3339))
-				}
-			}
-			if err := w.Write(row); err != nil {
-				return err
-			}
-			if n++; n%csvFlushRows == 0 {
-				w.Flush()
-				if err := bw.Flush(); err != nil {
-					return err
-				}
-				_ = rc.SetWriteDeadline(time.Now().Add(writeWait))
-				return rc.Flush()
-			}
-			return nil
-		})
-		if err != nil {
+		if err := tx.ExportLearners(ctx, id, x.lessonIDs, x.learner); err != nil {
 			return err
 		}
-		if err := w.Write(totals); err != nil {
-			return err
-		}
-		w.Flush()
-		if err := w.Error(); err != nil {
-			return err
-		}
-		return bw.Flush()
+		return x.finish()
 	})
-	if err != nil && started {
+	if err != nil && x != nil {
 		// The status is sent; all that is left is to stop and say why.
 		if !isClientGone(c, err) {
 			h.log.Error("csv export failed", "course", id.String(), "err", err)
@@ -132,4 +67,101 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 		return nil
 	}
 	return err
+}
+
+// csvExport is one CSV download under way.
+type csvExport struct {
+	w          *csv.Writer
+	bw         *bufio.Writer
+	rc         *http.ResponseController
+	header     []string
+	totals     []string
+	lessonIDs  []uuid.UUID
+	row        []string
+	rows       int
+	numLessons int
+}
+
+// startCSV sends the download's headers (the status with them) and the
+// byte-order mark, and prepares the header and totals rows.
+func startCSV(c echo.Context, title string, lessons []store.LessonStat) *csvExport {
+	x := &csvExport{
+		header:     []string{"Learner", "Lessons completed", "Lessons", "Percent", "Last activity"},
+		totals:     []string{"Completions per lesson", "", strconv.Itoa(len(lessons)), "", ""},
+		lessonIDs:  make([]uuid.UUID, 0, len(lessons)),
+		numLessons: len(lessons),
+	}
+	for _, l := range lessons {
+		x.header = append(x.header, csvCell(strconv.Itoa(l.Number)+". "+l.Title))
+		x.totals = append(x.totals, strconv.Itoa(l.Completed))
+		x.lessonIDs = append(x.lessonIDs, l.ID)
+	}
+	resp := c.Response()
+	hdr := resp.Header()
+	hdr.Set("Content-Type", "text/csv; charset=utf-8")
+	hdr.Set("Content-Disposition", `attachment; filename="`+csvFileName(title, time.Now())+`"`)
+	hdr.Set("Cache-Control", "private, no-store")
+	resp.WriteHeader(http.StatusOK)
+	x.rc = http.NewResponseController(resp)
+	x.bw = bufio.NewWriterSize(resp, 16<<10)
+	x.w = csv.NewWriter(x.bw)
+	x.w.UseCRLF = true
+	// A byte-order mark, so spreadsheet programs read the names as UTF-8.
+	_, _ = x.bw.WriteString("\uFEFF")
+	x.row = make([]string, 0, len(x.header))
+	return x
+}
+
+// csvFileName names a course's export: its title made safe, and the day.
+func csvFileName(title string, now time.Time) string {
+	name := strings.Trim(unsafeFileChars.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	if len(name) > 40 {
+		name = strings.Trim(name[:40], "-")
+	}
+	if name == "" {
+		name = "course"
+	}
+	return "fieldbook-" + name + "-" + now.UTC().Format(time.DateOnly) + ".csv"
+}
+
+// learner writes one learner's row, flushing to the client every
+// csvFlushRows rows.
+func (x *csvExport) learner(r store.ExportRow) error {
+	pct := 0
+	if x.numLessons > 0 {
+		pct = min(r.Completed, x.numLessons) * 100 / x.numLessons
+	}
+	x.row = append(x.row[:0], csvCell(r.DisplayName), strconv.Itoa(r.Completed), strconv.Itoa(x.numLessons),
+		strconv.Itoa(pct), machineTime(r.LastActivityAt))
+	for _, at := range r.CompletedAt {
+		if at == nil {
+			x.row = append(x.row, "")
+		} else {
+			x.row = append(x.row, machineTime(*at))
+		}
+	}
+	if err := x.w.Write(x.row); err != nil {
+		return err
+	}
+	if x.rows++; x.rows%csvFlushRows == 0 {
+		x.w.Flush()
+		if err := x.bw.Flush(); err != nil {
+			return err
+		}
+		_ = x.rc.SetWriteDeadline(time.Now().Add(writeWait))
+		return x.rc.Flush()
+	}
+	return nil
+}
+
+// finish writes the totals row and flushes what is left.
+func (x *csvExport) finish() error {
+	if err := x.w.Write(x.totals); err != nil {
+		return err
+	}
+	x.w.Flush()
+	if err := x.w.Error(); err != nil {
+		return err
+	}
+	return x.bw.Flush()
 }

@@ -9,24 +9,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/store"
-)
-
-// Defaults for the dashboard's event streams.
-const (
-	// DefaultStreamsPerUser: a volunteer may keep this many dashboards open
-	// at once (browsers allow six HTTP/1.1 connections per site).
-	DefaultStreamsPerUser = 4
-	// DefaultStreamBuffer is how many events a stream may fall behind
-	// before it is dropped and its page told to re-read.
-	DefaultStreamBuffer = 64
-	// DefaultHeartbeat keeps proxies from closing an idle stream.
-	DefaultHeartbeat = 20 * time.Second
-	// DefaultSessionRecheck: an open stream ends this soon after its
-	// session does (sign-out, sessions ended, a role change, a disable).
-	DefaultSessionRecheck = 5 * time.Second
 )
 
 // coalesce gathers a burst of events into one message: a page re-reads
@@ -78,51 +64,25 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 		}
 		since = time.UnixMilli(ms)
 	}
-	ctx := c.Request().Context()
-	caller := callerOf(c)
-	if err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) error {
-		_, err := dashboardCourse(c, tx, id)
-		return err
+	if _, err := readTx(h.App, c, func(_ context.Context, tx *store.Tx) (store.DashboardCourse, error) {
+		return dashboardCourse(c, tx, id)
 	}); err != nil {
 		return err
 	}
-	s, err := h.hub.subscribe(id, caller.UserID)
-	switch {
-	case errors.Is(err, errTooManyStreams):
-		return echo.NewHTTPError(http.StatusTooManyRequests, "Too many dashboards are open for your account. Close one and reload.")
-	case errors.Is(err, errServerFull):
-		c.Response().Header().Set("Retry-After", "30")
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "This server has too many live dashboards open. The dashboard retries by itself.")
-	case errors.Is(err, errHubClosed):
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The server is restarting. The dashboard reconnects by itself.")
-	case err != nil:
+	s, err := h.subscribe(c, id)
+	if err != nil {
 		return err
 	}
 	defer h.hub.unsubscribe(s)
 	// Subscribed first, then read: a change committed from here on arrives
 	// as an event, and one committed before shows in last.
-	var last *time.Time
-	if err := h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
-		last, err = tx.CourseLastActivity(ctx, id)
-		return err
-	}); err != nil {
+	last, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (*time.Time, error) {
+		return tx.CourseLastActivity(ctx, id)
+	})
+	if err != nil {
 		return err
 	}
-
-	resp := c.Response()
-	hdr := resp.Header()
-	hdr.Set("Content-Type", "text/event-stream; charset=utf-8")
-	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("X-Accel-Buffering", "no")
-	resp.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(resp)
-	send := func(msg string) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(writeWait))
-		if _, err := io.WriteString(resp, msg); err != nil {
-			return err
-		}
-		return rc.Flush()
-	}
+	send := openStream(c)
 	// The reconnection delay a browser waits after the stream ends.
 	if err := send("retry: 3000\n\n"); err != nil {
 		return nil
@@ -132,6 +92,51 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 			return nil
 		}
 	}
+	h.pump(c.Request().Context(), s, callerOf(c), send)
+	return nil
+}
+
+// subscribe opens the caller's stream of a course's events, or says why
+// not: too many of the caller's own, or of this server's, or a shutdown.
+func (h *dashboardHandlers) subscribe(c echo.Context, course uuid.UUID) (*stream, error) {
+	s, err := h.hub.subscribe(course, callerOf(c).UserID)
+	switch {
+	case errors.Is(err, errTooManyStreams):
+		return nil, newError(http.StatusTooManyRequests, err, "Too many dashboards are open for your account. Close one and reload.")
+	case errors.Is(err, errServerFull):
+		e := newError(http.StatusServiceUnavailable, err, "This server has too many live dashboards open. The dashboard retries by itself.")
+		e.RetryAfter = 30
+		return nil, e
+	case errors.Is(err, errHubClosed):
+		return nil, newError(http.StatusServiceUnavailable, err, "The server is restarting. The dashboard reconnects by itself.")
+	}
+	return s, err
+}
+
+// openStream sends the event stream's headers and returns the function
+// that sends one message, flushed at once, each write bounded by writeWait.
+func openStream(c echo.Context) func(msg string) error {
+	resp := c.Response()
+	hdr := resp.Header()
+	hdr.Set("Content-Type", "text/event-stream; charset=utf-8")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Accel-Buffering", "no")
+	resp.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(resp)
+	return func(msg string) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(writeWait))
+		if _, err := io.WriteString(resp, msg); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+}
+
+// pump sends the stream's events until the client leaves, the stream is
+// dropped, the hub shuts or the caller's session ends (checked every
+// recheck): bursts coalesced into one progress message, refreshes at once,
+// a heartbeat in between.
+func (h *dashboardHandlers) pump(ctx context.Context, s *stream, caller store.Caller, send func(string) error) {
 	beat := time.NewTicker(h.heartbeat)
 	defer beat.Stop()
 	token := h.sessions.Token(ctx)
@@ -145,14 +150,14 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 		var msg string
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-s.done:
-			return nil
+			return
 		case <-s.dropped:
 			// Fell behind: say so, and end; the browser reconnects and the
 			// page re-reads.
 			_ = send("event: refresh\ndata: dropped\n\n")
-			return nil
+			return
 		case <-s.resync:
 			msg = "event: refresh\ndata: resync\n\n"
 		case ev := <-s.events:
@@ -177,12 +182,12 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 		case <-recheck.C:
 			if !h.sessionStands(token, caller) {
 				// The browser reconnects, is sent to sign in, and stops.
-				return nil
+				return
 			}
 			continue
 		}
 		if err := send(msg); err != nil {
-			return nil
+			return
 		}
 	}
 }

@@ -34,7 +34,7 @@ type dashApp struct {
 func newDashApp(t *testing.T, heartbeat time.Duration) *dashApp {
 	t.Helper()
 	ctx := context.Background()
-	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
+	hub := handlers.NewHub(testStreamsPerUser, testStreamBuffer)
 	app, db := startApp(t, handlers.Options{Hub: hub, SSEHeartbeat: heartbeat})
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -53,7 +53,7 @@ func (a *App) rememberDevice(c echo.Context, caller store.Caller) error {
 	raw, _ := base64.RawURLEncoding.DecodeString(value)
 	sum := sha256.Sum256(raw)
 	c.SetCookie(&http.Cookie{
-		Name: deviceCookie, Value: value, Path: "/login", MaxAge: int(DeviceLifetime.Seconds()),
+		Name: deviceCookie, Value: value, Path: pathTo(routeLogin), MaxAge: int(DeviceLifetime.Seconds()),
 		HttpOnly: true, Secure: a.sessions.Cookie.Secure, SameSite: http.SameSiteLaxMode,
 	})
 	ctx := c.Request().Context()

@@ -3,11 +3,14 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
-	"strings"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -23,64 +26,184 @@ func (a *App) renderErrors(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// handleError is Echo's error handler: a clear page (or JSON under /api) with
-// a message a person can act on for 4xx, and a logged, generic 500 otherwise,
-// in the request's language. Internal details never reach the client.
+// Error is a request that failed: its HTTP status, a message safe to show
+// the person, and the cause, for the log only. Handlers return it (through
+// the constructors below); the one error handler, handleError, renders it.
+// (After gotosocial's gtserror.WithCode.)
+type Error struct {
+	Status int
+	// Message is a catalogue key whose placeholder values are in Args as
+	// name, value pairs ("count" picks the plural form), or, for a message
+	// not yet moved to the catalogues, an English sentence with fmt verbs
+	// for Args (views.Say).
+	Message string
+	Args    []any
+	// Cause is what went wrong underneath; it is logged, never shown.
+	Cause error
+	// RetryAfter, in seconds, tells the client when trying again may work
+	// (the Retry-After header); 0 says nothing.
+	RetryAfter int
+}
+
+// Error is the status, the message in the source language and the cause,
+// for logs.
+func (e *Error) Error() string {
+	s := strconv.Itoa(e.Status) + " " + e.Text(i18n.Default().Localizer(i18n.Source))
+	if e.Cause != nil {
+		s += ": " + e.Cause.Error()
+	}
+	return s
+}
+
+// Unwrap is the cause, so errors.Is sees through an Error.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Text is the message in loc's language, its variable parts filled in.
+func (e *Error) Text(loc *i18n.Localizer) string { return views.Say(loc, e.Message, e.Args...) }
+
+// newError is an Error with status, the cause (or nil) and a message.
+func newError(status int, cause error, msg string, args ...any) *Error {
+	return &Error{Status: status, Message: msg, Args: args, Cause: cause}
+}
+
+// Shorthands for the refusals handlers make themselves.
+func badRequest(msg string, args ...any) error {
+	return newError(http.StatusBadRequest, nil, msg, args...)
+}
+func forbidden(msg string, args ...any) error {
+	return newError(http.StatusForbidden, nil, msg, args...)
+}
+func notFound(msg string, args ...any) error { return newError(http.StatusNotFound, nil, msg, args...) }
+
+// Messages shown when nothing more precise is known.
+const (
+	nothingHereMessage = "error.not_found"
+	serverErrorMessage = "error.server"
+	// unavailableMessage is shown while the database cannot be reached (a
+	// restart, a failover): nothing is lost, and trying again soon works.
+	unavailableMessage = "error.unavailable"
+)
+
+// storeErrors is the one mapping of the store's errors to statuses, with
+// the message shown when the handler gives no better one (explain).
+var storeErrors = []struct {
+	err     error
+	status  int
+	message string
+}{
+	{store.ErrNotFound, http.StatusNotFound, nothingHereMessage},
+	{store.ErrForbidden, http.StatusForbidden, "error.forbidden"},
+	{store.ErrArchived, http.StatusConflict, "This course is archived, so it cannot be changed. Restore it first."},
+	{store.ErrQuizLesson, http.StatusConflict, quizLessonMessage},
+	{store.ErrTooManyPhones, http.StatusConflict, msgTooManyPhones},
+	{store.ErrConflict, http.StatusConflict, "This was changed at the same moment by another request. Reload the page and try again."},
+	{store.ErrLinkUsed, http.StatusGone, "This link has already been used."},
+	{store.ErrLinkExpired, http.StatusGone, "This link has expired."},
+	{store.ErrLinkUnknown, http.StatusNotFound, "This link is not valid."},
+}
+
+// explanations say what store errors mean to the person in one context:
+// the message for each, by the store's error.
+type explanations map[error]string
+
+// explain gives a store error its status (storeErrors) and the message msgs
+// has for it here, filled with args. Any other error, and nil, pass
+// through, and so does an Error: what was explained first stands.
+func explain(err error, msgs explanations, args ...any) error {
+	if e := (*Error)(nil); errors.As(err, &e) {
+		return err
+	}
+	for _, se := range storeErrors {
+		if errors.Is(err, se.err) {
+			if msg, ok := msgs[se.err]; ok {
+				return newError(se.status, err, msg, args...)
+			}
+			return err
+		}
+	}
+	return err
+}
+
+// unavailableRetry is the Retry-After, in seconds, while the database is
+// unreachable.
+const unavailableRetry = 5
+
+// asError is any error as the Error the person sees: ours as it is, Echo's
+// (a 404 or 405 from the router, a 413 from the body limit) and the
+// store's by their status, anything else a generic 500. A moment's
+// overload (the database away, the sync budget spent, too many password
+// checks waiting) says when to try again.
+func (a *App) asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		msg := serverErrorMessage
+		switch {
+		case he.Code == http.StatusNotFound && (he.Message == nil || he.Message == http.StatusText(http.StatusNotFound)):
+			msg = nothingHereMessage
+		case he.Code == http.StatusMethodNotAllowed:
+			msg = "error.method"
+		case he.Code == http.StatusRequestEntityTooLarge:
+			msg = "error.too_large"
+		case he.Code < 500:
+			if t, ok := he.Message.(i18n.Text); ok {
+				return newError(he.Code, err, t.Key, t.Args...)
+			}
+			msg = fmt.Sprint(he.Message)
+		}
+		return newError(he.Code, err, msg)
+	}
+	var limited *store.RateLimitError
+	switch {
+	case store.Unavailable(err):
+		e := newError(http.StatusServiceUnavailable, err, unavailableMessage)
+		e.RetryAfter = unavailableRetry
+		return e
+	case errors.As(err, &limited):
+		wait := a.waitSeconds(limited.Until)
+		e := newError(http.StatusTooManyRequests, err, "sync.error.throttle", "count", wait)
+		e.RetryAfter = wait
+		return e
+	case errors.Is(err, password.ErrBusy):
+		e := newError(http.StatusServiceUnavailable, err, "error.busy")
+		e.RetryAfter = 2
+		return e
+	}
+	for _, se := range storeErrors {
+		if errors.Is(err, se.err) {
+			return newError(se.status, err, se.message)
+		}
+	}
+	return newError(http.StatusInternalServerError, err, serverErrorMessage)
+}
+
+// handleError is Echo's error handler: a clear page (or JSON for the API)
+// with the Error's message in the request's language, and a log line for
+// server errors. Causes never reach the client.
 func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status := http.StatusInternalServerError
-	var msg any = "error.server"
-	var he *echo.HTTPError
-	var limited *store.RateLimitError
-	switch {
-	case errors.As(err, &he):
-		status = he.Code
-		if status < 500 {
-			msg = he.Message
-		}
-		switch status {
-		case http.StatusNotFound:
-			if he.Message == "Not Found" || he.Message == nil {
-				msg = "error.not_found"
-			}
-		case http.StatusMethodNotAllowed:
-			msg = "error.method"
-		case http.StatusRequestEntityTooLarge:
-			msg = "error.too_large"
-		}
-	case errors.Is(err, store.ErrNotFound):
-		status = http.StatusNotFound
-		msg = "error.not_found"
-	case errors.Is(err, store.ErrForbidden):
-		status = http.StatusForbidden
-		msg = "error.forbidden"
-	case store.Unavailable(err):
-		status = http.StatusServiceUnavailable
-		msg = "error.unavailable"
-		c.Response().Header().Set("Retry-After", "5")
-	case errors.As(err, &limited):
-		status = http.StatusTooManyRequests
-		msg = a.tooManyMessage(a.localizer(c), "sync.error.throttle", limited.Until)
-		a.setRetryAfter(c, limited.Until)
-	case errors.Is(err, ErrBusy):
-		status = http.StatusServiceUnavailable
-		msg = "error.busy"
-		c.Response().Header().Set("Retry-After", "2")
+	e := a.asError(err)
+	if e.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	switch {
-	case status == http.StatusServiceUnavailable:
-		// An outage of the database, not a bug: /readyz reports it too.
+	case e.Status == http.StatusServiceUnavailable:
+		// An outage (the database, a shutdown) or an overload, not a bug:
+		// /readyz reports the database too.
 		a.log.Warn("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
-	case status >= 500:
+	case e.Status >= 500:
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	loc := a.localizer(c)
-	text := loc.Say(msg)
+	status, msg := e.Status, e.Text(loc)
 	if wantsJSON(c) {
 		languageHeaders(c.Response().Header(), loc.Lang())
-		_ = c.JSON(status, map[string]string{"error": text})
+		_ = c.JSON(status, map[string]string{"error": msg})
 		return
 	}
 	if c.Request().Method == http.MethodHead {
@@ -88,9 +211,9 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	title := loc.T(statusTitle(status))
-	if rerr := a.render(c, status, title, views.ErrorPage(views.Error{Status: status, Title: title, Message: text})); rerr != nil {
+	if rerr := a.render(c, status, title, views.ErrorPage(views.Error{Status: status, Title: title, Message: msg, HomeURL: homeURL()})); rerr != nil {
 		a.log.Error("render error page", "err", rerr)
-		_ = c.String(status, text)
+		_ = c.String(status, msg)
 	}
 }
 
@@ -119,26 +242,29 @@ func statusTitle(status int) string {
 
 // sessionError answers when the session itself cannot be loaded or saved,
 // before or after the handler ran: 503 while the database is unreachable,
-// otherwise a generic 500, with no internal detail either way.
-func (a *App) sessionError(w http.ResponseWriter, r *http.Request, err error) {
-	status, key := http.StatusInternalServerError, "error.server"
-	logf := a.log.Error
-	if store.Unavailable(err) {
-		status, key, logf = http.StatusServiceUnavailable, "error.unavailable", a.log.Warn
-		w.Header().Set("Retry-After", "5")
+// otherwise a generic 500, with no internal detail either way; in JSON for
+// the API's routes.
+func (a *App) sessionError(api bool) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		status, key := http.StatusInternalServerError, serverErrorMessage
+		logf := a.log.Error
+		if store.Unavailable(err) {
+			status, key, logf = http.StatusServiceUnavailable, unavailableMessage, a.log.Warn
+			w.Header().Set("Retry-After", strconv.Itoa(unavailableRetry))
+		}
+		logf("session", "method", r.Method, "path", r.URL.Path, "err", err)
+		lang := negotiate(r, "")
+		msg := a.catalog.Localizer(lang).T(key)
+		w.Header().Set("Cache-Control", "no-store")
+		languageHeaders(w.Header(), lang)
+		if api {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+			return
+		}
+		http.Error(w, msg, status)
 	}
-	logf("session", "method", r.Method, "path", r.URL.Path, "err", err)
-	lang := negotiate(r, "")
-	msg := a.catalog.Localizer(lang).T(key)
-	w.Header().Set("Cache-Control", "no-store")
-	languageHeaders(w.Header(), lang)
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
-		return
-	}
-	http.Error(w, msg, status)
 }
 
 // readForm parses the request's form up front. c.FormValue swallows parse
@@ -154,10 +280,3 @@ func readForm(c echo.Context) error {
 	}
 	return nil
 }
-
-// badRequest is a 400 with a message for the person who sent it: a
-// catalogue key (translated when the error page is drawn) or, until every
-// message has moved to the catalogues, English text.
-func badRequest(msg string) error { return echo.NewHTTPError(http.StatusBadRequest, msg) }
-
-func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

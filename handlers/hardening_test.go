@@ -262,7 +262,7 @@ func TestDeviceCookieOutlastsLockout(t *testing.T) {
 // streams end quickly after their session does.
 func newStreamApp(t *testing.T) *testApp {
 	t.Helper()
-	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
+	hub := handlers.NewHub(testStreamsPerUser, testStreamBuffer)
 	a, _ := startApp(t, handlers.Options{Hub: hub, SSEHeartbeat: 100 * time.Millisecond, SessionRecheck: 50 * time.Millisecond})
 	return a
 }

@@ -30,25 +30,30 @@ func (e *ReadyError) Error() string { return e.Part + ": " + e.Err.Error() }
 // Unwrap returns the cause.
 func (e *ReadyError) Unwrap() error { return e.Err }
 
-// readiness answers 200 only when every check passes (the database answers,
-// its migrations are current, the LISTEN connection is up), else 503 naming
-// the part that failed; a load balancer sends traffic elsewhere meanwhile.
-func readiness(checks func(context.Context) error, log *slog.Logger) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "no-store")
-		if checks == nil {
-			return c.String(http.StatusOK, "ready")
-		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-		defer cancel()
-		if err := checks(ctx); err != nil {
-			log.Warn("not ready", "err", err)
-			msg := "not ready"
-			if re := (*ReadyError)(nil); errors.As(err, &re) {
-				msg += ": " + re.Part
-			}
-			return c.String(http.StatusServiceUnavailable, msg)
-		}
+// health answers the readiness probe with the checks it was given (the
+// database answers, its migrations are current, the LISTEN connection is
+// up); nil reports ready whenever the process serves.
+type health struct {
+	ready func(context.Context) error
+	log   *slog.Logger
+}
+
+// readiness answers 200 only when every check passes, else 503 naming the
+// part that failed; a load balancer sends traffic elsewhere meanwhile.
+func (h *health) readiness(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if h.ready == nil {
 		return c.String(http.StatusOK, "ready")
 	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := h.ready(ctx); err != nil {
+		h.log.Warn("not ready", "err", err)
+		msg := "not ready"
+		if re := (*ReadyError)(nil); errors.As(err, &re) {
+			msg += ": " + re.Part
+		}
+		return c.String(http.StatusServiceUnavailable, msg)
+	}
+	return c.String(http.StatusOK, "ready")
 }

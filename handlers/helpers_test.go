@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"fieldbook/handlers"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/store/storetest"
 )
@@ -80,6 +81,7 @@ func startAppOn(t *testing.T, db storetest.DB, pool *pgxpool.Pool, opts handlers
 			n:       &logged,
 		})
 	}
+	withTestSettings(&opts)
 	owner, err := pgxpool.New(ctx, db.OwnerURL)
 	if err != nil {
 		t.Fatalf("open owner pool: %v", err)
@@ -131,6 +133,37 @@ func liveSessions(t *testing.T, pool *pgxpool.Pool, db storetest.DB) *store.Sess
 	return sessions
 }
 
+// The settings tests run with where they name none (the production values
+// are cmd/fieldbook's Config defaults).
+const (
+	testStreamsPerUser = 4
+	testStreamBuffer   = 64
+)
+
+func withTestSettings(opts *handlers.Options) {
+	for _, d := range []struct {
+		dst *time.Duration
+		val time.Duration
+	}{
+		{&opts.SessionIdle, 30 * 24 * time.Hour}, {&opts.SessionLifetime, 90 * 24 * time.Hour},
+		{&opts.AdminSessionIdle, time.Hour}, {&opts.AdminSessionLifetime, 12 * time.Hour},
+		{&opts.SSEHeartbeat, 20 * time.Second}, {&opts.SessionRecheck, 5 * time.Second},
+	} {
+		if *d.dst <= 0 {
+			*d.dst = d.val
+		}
+	}
+	if opts.MediaMaxBytes == 0 {
+		opts.MediaMaxBytes = 10 << 20
+	}
+	if opts.Hub == nil {
+		opts.Hub = handlers.NewHub(testStreamsPerUser, testStreamBuffer)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+}
+
 // errorCounter counts error-level log records on their way to the test log.
 type errorCounter struct {
 	slog.Handler
@@ -155,10 +188,10 @@ func (h errorCounter) WithGroup(name string) slog.Handler {
 // --- seeding, through the store as the CLI does it ---
 
 // createUser creates an account as the operator (like `fieldbook user add`).
-func (a *testApp) createUser(t testing.TB, role store.Role, username, name, password string) uuid.UUID {
+func (a *testApp) createUser(t testing.TB, role store.Role, username, name, pw string) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
-	hash, err := handlers.HashPassword(ctx, password)
+	hash, err := password.Hash(ctx, pw)
 	if err != nil {
 		t.Fatalf("hash password: %v", err)
 	}

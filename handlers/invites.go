@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -29,19 +31,16 @@ const (
 // counts, so nobody can hammer the accept forms.
 var linkThrottle = store.Throttle{Threshold: 20, Max: 10 * time.Minute}
 
-// linkGone is the clear page for a link that cannot be used: 410 for a used
-// or expired one, 404 for one that never existed.
-func linkGone(err error, what string) error {
-	switch {
-	case errors.Is(err, store.ErrLinkUsed):
-		return echo.NewHTTPError(http.StatusGone, "This "+what+" link has already been used. Each link works once; ask an admin for a new one.")
-	case errors.Is(err, store.ErrLinkExpired):
-		return echo.NewHTTPError(http.StatusGone, "This "+what+" link has expired. Ask an admin for a new one.")
-	case errors.Is(err, store.ErrLinkUnknown):
-		return echo.NewHTTPError(http.StatusNotFound, "This "+what+" link is not valid. Check that you have all of it, or ask an admin for a new one.")
-	}
-	return err
+// linkMessages explain a link that cannot be used (410 for a used or
+// expired one, 404 for one that never existed); %s is its kind.
+var linkMessages = explanations{
+	store.ErrLinkUsed:    "This %s link has already been used. Each link works once; ask an admin for a new one.",
+	store.ErrLinkExpired: "This %s link has expired. Ask an admin for a new one.",
+	store.ErrLinkUnknown: "This %s link is not valid. Check that you have all of it, or ask an admin for a new one.",
 }
+
+// linkGone is the clear page for a link of kind what that cannot be used.
+func linkGone(err error, what string) error { return explain(err, linkMessages, what) }
 
 func isLinkErr(err error) bool {
 	return errors.Is(err, store.ErrLinkUsed) || errors.Is(err, store.ErrLinkExpired) || errors.Is(err, store.ErrLinkUnknown)
@@ -61,8 +60,9 @@ func (h *inviteHandlers) invitesPage(c echo.Context, status int, m views.AdminIn
 		if i.CreatedBy != nil {
 			by = *i.CreatedBy
 		}
-		m.Open = append(m.Open, views.InviteRow{CreatedBy: by, Created: linkDate(i.CreatedAt), Expires: linkDate(i.ExpiresAt)})
+		m.Open = append(m.Open, views.InviteRow{CreatedBy: by, Created: showTime(i.CreatedAt, minuteStyle), Expires: showTime(i.ExpiresAt, minuteStyle)})
 	}
+	m.Nav, m.CreateURL = adminNav(), pathTo(routeAdminInviteCreate)
 	return h.render(c, status, "Invite volunteers", views.AdminInvitesPage(m))
 }
 
@@ -76,10 +76,10 @@ func (h *inviteHandlers) createInvite(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	form := views.InviteForm{Days: strings.TrimSpace(c.FormValue("days")), Errors: map[string]string{}}
+	form := views.InviteForm{Days: strings.TrimSpace(c.FormValue("days"))}
 	days, err := strconv.Atoi(form.Days)
 	if err != nil || days < 1 || days > maxInviteDays {
-		form.Errors["days"] = "Enter a whole number of days from 1 to 30."
+		form.Fail("days", "Enter a whole number of days from 1 to %d.", maxInviteDays)
 		return h.invitesPage(c, http.StatusUnprocessableEntity, views.AdminInvites{Form: form})
 	}
 	ctx := c.Request().Context()
@@ -94,27 +94,46 @@ func (h *inviteHandlers) createInvite(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.invitesPage(c, http.StatusOK, views.AdminInvites{
 		Form:    views.InviteForm{Days: strconv.Itoa(defaultInviteDays)},
-		NewLink: absoluteURL(c, "/invite/"+token), NewExpires: linkDate(expires),
+		NewLink: absoluteURL(c, inviteURL(token)), NewExpires: showTime(expires, minuteStyle),
 	})
 }
 
-// checkLink throttles one attempt from this address at a link of kind
-// ("invite" or "reset") and says whether the link can still be used.
-func (h *inviteHandlers) checkLink(c echo.Context, kind string, status func(*store.Tx) error) (locked time.Time, linkErr error, err error) {
-	ctx := c.Request().Context()
+// linkKinds name the one-time links in messages, by their throttle key.
+var linkKinds = map[string]string{"invite": "invite", "reset": "password reset"}
+
+// openLink counts one attempt from this address at a link of kind
+// ("invite" or "reset", each throttled apart) and checks, with status, that
+// the link can still be used. When it cannot be used, or the address must
+// wait (then f carries the message), done is true and err is the answer,
+// already rendered by page for a throttle.
+func (h *inviteHandlers) openLink(c echo.Context, kind string, f *views.Form, page func(int) error,
+	status func(*store.Tx) error) (done bool, err error) {
 	key := kind + "-ip:" + c.RealIP()
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		locked, err = tx.ThrottleReserve(ctx, h.now(), store.Attempt{Key: key, Throttle: linkThrottle})
-		if err != nil || !locked.IsZero() {
-			return err
+	type opened struct {
+		locked  time.Time
+		linkErr error
+	}
+	o, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (o opened, err error) {
+		o.locked, err = tx.ThrottleReserve(ctx, h.now(), store.Attempt{Key: key, Throttle: linkThrottle})
+		if err != nil || !o.locked.IsZero() {
+			return o, err
 		}
-		linkErr = status(tx)
-		if isLinkErr(linkErr) {
-			return nil
+		if o.linkErr = status(tx); isLinkErr(o.linkErr) {
+			return o, nil
 		}
-		return linkErr
+		return o, o.linkErr
 	})
-	return locked, linkErr, err
+	switch {
+	case err != nil:
+		return true, err
+	case !o.locked.IsZero():
+		h.refuseThrottled(f, "invite.error.throttle", o.locked)
+		h.setRetryAfter(c, o.locked)
+		return true, page(http.StatusTooManyRequests)
+	case o.linkErr != nil:
+		return true, linkGone(o.linkErr, linkKinds[kind])
+	}
+	return false, nil
 }
 
 // showInvite is GET /invite/:token: the form to become a volunteer.
@@ -124,10 +143,10 @@ func (h *inviteHandlers) showInvite(c echo.Context) error {
 	if err := h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) error {
 		return tx.InviteStatus(ctx, hash)
 	}); err != nil {
-		return linkGone(err, "invite")
+		return linkGone(err, linkKinds["invite"])
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.render(c, http.StatusOK, "Join as a volunteer", views.AcceptInvitePage(views.AcceptInvite{Action: c.Request().URL.Path}))
+	return h.render(c, http.StatusOK, "Join as a volunteer", views.AcceptInvitePage(views.AcceptInvite{Action: pathTo(routeInviteAccept, c.Param("token"))}))
 }
 
 // acceptInvite is POST /invite/:token: creates the volunteer account (the
@@ -140,64 +159,43 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 	ctx := c.Request().Context()
 	hash := store.TokenHash(c.Param("token"))
 	form := views.AcceptInvite{
-		Action:   c.Request().URL.Path,
+		Action:   pathTo(routeInviteAccept, c.Param("token")),
 		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
 		Name:     strings.TrimSpace(c.FormValue("name")),
-		Errors:   map[string]string{},
 	}
 	page := func(status int) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return h.render(c, status, "Join as a volunteer", views.AcceptInvitePage(form))
 	}
-	locked, linkErr, err := h.checkLink(c, "invite", func(tx *store.Tx) error { return tx.InviteStatus(ctx, hash) })
-	if err != nil {
+	if done, err := h.openLink(c, "invite", &form.Form, page, func(tx *store.Tx) error { return tx.InviteStatus(ctx, hash) }); done {
 		return err
 	}
-	if !locked.IsZero() {
-		form.Message = h.tooManyMessage(h.localizer(c), "invite.error.throttle", locked)
-		h.setRetryAfter(c, locked)
-		return page(http.StatusTooManyRequests)
-	}
-	if linkErr != nil {
-		return linkGone(linkErr, "invite")
-	}
-	password := c.FormValue("password")
-	if msg := ValidateUsername(h.localizer(c), form.Username); msg != "" {
-		form.Errors["username"] = msg
-	}
-	if msg := validateDisplayName(h.localizer(c), form.Name, "invite.error.name_missing"); msg != "" {
-		form.Errors["name"] = msg
-	}
-	if msg := ValidatePassword(h.localizer(c), password); msg != "" {
-		form.Errors["password"] = msg
-	}
-	if len(form.Errors) > 0 {
+	pw := c.FormValue("password")
+	checkNewAccount(h.localizer(c), &form.Form, form.Username, form.Name, pw, "invite.error.name_missing")
+	if !form.Valid() {
 		return page(http.StatusUnprocessableEntity)
 	}
-	pwHash, err := HashPassword(ctx, password)
+	pwHash, err := password.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}
-	var u store.AuthUser
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) error {
-		id, err := tx.AcceptInvite(ctx, hash, form.Username, form.Name, pwHash)
-		u = store.AuthUser{ID: id, Role: store.RoleVolunteer, DisplayName: form.Name}
-		return err
+	id, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
+		return tx.AcceptInvite(ctx, hash, form.Username, form.Name, pwHash)
 	})
 	switch {
-	case isConflict(err):
-		form.Errors["username"] = h.localizer(c).T("auth.error.username_taken")
+	case errors.Is(err, store.ErrConflict):
+		form.Fail("username", usernameTaken)
 		return page(http.StatusUnprocessableEntity)
 	case isLinkErr(err):
-		return linkGone(err, "invite")
+		return linkGone(err, linkKinds["invite"])
 	case err != nil:
 		return err
 	}
 	auth := &authHandlers{App: h.App}
-	if err := auth.startSession(c, u.ID.String(), string(u.Role), u.DisplayName, true); err != nil {
+	if err := auth.startSession(c, id.String(), string(store.RoleVolunteer), form.Name, true); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/studio")
+	return c.Redirect(http.StatusSeeOther, studioURL())
 }
 
 // showReset is GET /reset/:token: the form for a new password.
@@ -209,10 +207,10 @@ func (h *inviteHandlers) showReset(c echo.Context) error {
 		username, err = tx.PasswordResetStatus(ctx, hash)
 		return err
 	}); err != nil {
-		return linkGone(err, "password reset")
+		return linkGone(err, linkKinds["reset"])
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.render(c, http.StatusOK, "New password", views.AcceptResetPage(views.AcceptReset{Action: c.Request().URL.Path, Username: username}))
+	return h.render(c, http.StatusOK, "New password", views.AcceptResetPage(views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), Username: username}))
 }
 
 // acceptReset is POST /reset/:token: sets the new password once and ends
@@ -223,42 +221,31 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	hash := store.TokenHash(c.Param("token"))
-	form := views.AcceptReset{Action: c.Request().URL.Path, Errors: map[string]string{}}
+	form := views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), LoginURL: pathTo(routeLogin)}
 	page := func(status int) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return h.render(c, status, "New password", views.AcceptResetPage(form))
 	}
-	locked, linkErr, err := h.checkLink(c, "reset", func(tx *store.Tx) (err error) {
+	if done, err := h.openLink(c, "reset", &form.Form, page, func(tx *store.Tx) (err error) {
 		form.Username, err = tx.PasswordResetStatus(ctx, hash)
 		return err
-	})
-	if err != nil {
+	}); done {
 		return err
 	}
-	if !locked.IsZero() {
-		form.Message = h.tooManyMessage(h.localizer(c), "invite.error.throttle", locked)
-		h.setRetryAfter(c, locked)
-		return page(http.StatusTooManyRequests)
-	}
-	if linkErr != nil {
-		return linkGone(linkErr, "password reset")
-	}
-	password := c.FormValue("password")
-	if msg := ValidatePassword(h.localizer(c), password); msg != "" {
-		form.Errors["password"] = msg
+	pw := c.FormValue("password")
+	if msg := password.Validate(h.localizer(c), pw); msg != "" {
+		form.Fail("password", msg)
 		return page(http.StatusUnprocessableEntity)
 	}
-	pwHash, err := HashPassword(ctx, password)
+	pwHash, err := password.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}
-	var user uuid.UUID
-	err = h.store.InTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		user, err = tx.AcceptPasswordReset(ctx, hash, pwHash)
-		return err
+	user, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
+		return tx.AcceptPasswordReset(ctx, hash, pwHash)
 	})
 	if isLinkErr(err) {
-		return linkGone(err, "password reset")
+		return linkGone(err, linkKinds["reset"])
 	} else if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func languageHeaders(h http.Header, lang string) {
 }
 
 func (a *App) setLangCookie(c echo.Context, lang string) {
-	c.SetCookie(&http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: langCookieMaxAge,
+	c.SetCookie(&http.Cookie{Name: langCookie, Value: lang, Path: homeURL(), MaxAge: langCookieMaxAge,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.sessions.Cookie.Secure})
 }
 
@@ -76,7 +76,7 @@ func (h *languageHandlers) setLanguage(c echo.Context) error {
 	}
 	lang := c.FormValue("lang")
 	if !i18n.Supported(lang) {
-		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("language.unknown", "list", languageList()))
+		return badRequest("language.unknown", "list", languageList())
 	}
 	if signedIn(c) {
 		ctx := c.Request().Context()
@@ -132,5 +132,5 @@ func here(r *http.Request) string {
 	if u, err := url.Parse(r.Referer()); err == nil && u.Host == r.Host {
 		return u.RequestURI()
 	}
-	return "/"
+	return homeURL()
 }

@@ -1,16 +1,18 @@
 package handlers
 
 import (
-	"errors"
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/a-h/templ"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/markdown"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -26,52 +28,56 @@ const (
 	maxDurationMin = 1440
 )
 
-// lessonFormFields reads and checks the lesson form. The change it returns
+// readLessonForm reads and checks the lesson form. The change it returns
 // carries the body rendered to sanitised HTML (only when the form is valid).
-func lessonFormFields(c echo.Context) (views.LessonFields, store.LessonChange, map[string]string) {
-	f := views.LessonFields{
-		Title:           strings.TrimSpace(c.FormValue("title")),
-		Body:            strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n"),
-		ContentURL:      strings.TrimSpace(c.FormValue("content_url")),
-		DurationMinutes: strings.TrimSpace(c.FormValue("duration_minutes")),
-		Published:       c.FormValue("published") == "true",
+func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
+	f := views.LessonForm{Fields: typedLessonFields(c.FormValue)}
+	in := f.Fields
+	checkTitle(&f.Form, in.Title)
+	if !utf8.ValidString(in.Body) {
+		f.Fail("body", "The lesson text is not valid text.")
+	} else if n := utf8.RuneCountInString(in.Body); n > maxBodyLen {
+		f.Fail("body", "Use at most %d characters (this has %d). Split the lesson in two.", maxBodyLen, n)
 	}
-	errs := map[string]string{}
-	if msg := validateTitle(f.Title); msg != "" {
-		errs["title"] = msg
-	}
-	if !utf8.ValidString(f.Body) {
-		errs["body"] = "The lesson text is not valid text."
-	} else if n := utf8.RuneCountInString(f.Body); n > maxBodyLen {
-		errs["body"] = "Use at most 30000 characters (this has " + strconv.Itoa(n) + "). Split the lesson in two."
-	}
-	if msg := validateContentURL(f.ContentURL); msg != "" {
-		errs["content_url"] = msg
+	if msg := validateContentURL(in.ContentURL); msg != "" {
+		f.Fail("content_url", msg)
 	}
 	minutes := 0
-	if f.DurationMinutes != "" {
-		n, err := strconv.Atoi(f.DurationMinutes)
+	if in.DurationMinutes != "" {
+		n, err := strconv.Atoi(in.DurationMinutes)
 		switch {
 		case err != nil:
-			errs["duration_minutes"] = "Enter a whole number of minutes, from 0 to 1440."
+			f.Fail("duration_minutes", "Enter a whole number of minutes, from 0 to %d.", maxDurationMin)
 		case n < 0 || n > maxDurationMin:
-			errs["duration_minutes"] = "Use 0 to 1440 minutes (one day)."
+			f.Fail("duration_minutes", "Use 0 to %d minutes (one day).", maxDurationMin)
 		default:
 			minutes = n
 		}
 	}
 	ch := store.LessonChange{
-		Title: f.Title, Body: f.Body, ContentURL: f.ContentURL,
-		DurationMinutes: minutes, Published: f.Published,
+		Title: in.Title, Body: in.Body, ContentURL: in.ContentURL,
+		DurationMinutes: minutes, Published: in.Published,
 	}
-	if len(errs) == 0 {
-		html, err := RenderMarkdown(f.Body)
+	if f.Valid() {
+		html, err := markdown.Render(in.Body)
 		if err != nil {
-			errs["body"] = "This text could not be read as Markdown."
+			f.Fail("body", "This text could not be read as Markdown.")
 		}
 		ch.BodyHTML = html
 	}
-	return f, ch, errs
+	return f, ch
+}
+
+// typedLessonFields are the lesson form's fields as typed (get reads one),
+// trimmed and with Windows line ends made plain.
+func typedLessonFields(get func(string) string) views.LessonFields {
+	return views.LessonFields{
+		Title:           strings.TrimSpace(get("title")),
+		Body:            strings.ReplaceAll(get("body"), "\r\n", "\n"),
+		ContentURL:      strings.TrimSpace(get("content_url")),
+		DurationMinutes: strings.TrimSpace(get("duration_minutes")),
+		Published:       get("published") == "true",
+	}
 }
 
 // validateContentURL accepts "" or an absolute http(s) link.
@@ -101,48 +107,39 @@ func lessonFields(l store.EditLesson) views.LessonFields {
 // lessonPage is a lesson's edit page with the form filled from the store.
 func lessonPage(l store.EditLesson) views.LessonEdit {
 	return views.LessonEdit{
-		Title: l.Title, CourseTitle: l.CourseTitle, CourseEditURL: courseEditURL(l.CourseID),
-		DeleteURL: lessonURL(l.ID) + "/delete", Published: l.Published,
+		Title: l.Title, StudioURL: studioURL(), CourseTitle: l.CourseTitle, CourseEditURL: courseEditURL(l.CourseID),
+		DeleteURL: pathTo(routeLessonDelete, l.ID.String()), Published: l.Published,
 		Audit: views.Audit{
-			CreatedBy: nameOr(l.CreatedBy), CreatedAt: timeText(l.CreatedAt),
-			UpdatedBy: nameOr(l.UpdatedBy), UpdatedAt: timeText(l.UpdatedAt),
+			CreatedBy: nameOr(l.CreatedBy), CreatedAt: showTime(l.CreatedAt, auditStyle),
+			UpdatedBy: nameOr(l.UpdatedBy), UpdatedAt: showTime(l.UpdatedAt, auditStyle),
 		},
 		Form: views.LessonForm{
-			Action: lessonURL(l.ID), LessonID: l.ID.String(), Version: l.Version, Fields: lessonFields(l),
-			MediaAction: lessonURL(l.ID) + "/media",
+			Action: lessonUpdateURL(l.ID), PreviewURL: pathTo(routeLessonPreview),
+			LessonID: l.ID.String(), Version: l.Version, Fields: lessonFields(l),
+			MediaAction: pathTo(routeLessonMedia, l.ID.String()),
 		},
 	}
 }
 
-// editLesson shows a lesson's form to an editor of its course.
+// editLesson shows a lesson's form, with its quiz, to an editor of its
+// course.
 func (h *lessonEditHandlers) editLesson(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var l store.EditLesson
-	var eq store.EditQuiz
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		if l, err = tx.LessonForEdit(ctx, id); err != nil {
-			return err
-		}
-		eq, err = tx.QuizForEdit(ctx, id)
-		return err
+	page, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (views.LessonEdit, error) {
+		return lessonWithQuiz(ctx, tx, id)
 	})
-	if err == nil && l.CourseArchived {
-		err = store.ErrArchived
-	}
 	if err != nil {
 		return authoringError(c, err)
 	}
-	page := lessonPage(l)
-	page.Quiz = quizSection(id, eq)
-	return h.render(c, http.StatusOK, "Edit "+l.Title, views.LessonEditPage(page))
+	return h.render(c, http.StatusOK, "Edit "+page.Title, views.LessonEditPage(page))
 }
 
-// updateLesson saves the lesson form, rendering its Markdown once, here. A
-// save over a newer version is a 409 with both versions; nothing is lost.
+// updateLesson saves the lesson form, rendering its Markdown once, here,
+// unless someone saved the lesson since the form was loaded
+// (saveVersioned); nothing typed is lost either way.
 func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
@@ -151,61 +148,39 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	fields, change, errs := lessonFormFields(c)
-	version, err := formVersion(c)
-	if err != nil {
+	form, change := readLessonForm(c)
+	if change.Version, err = formVersion(c); err != nil {
 		return err
 	}
-	change.Version = version
-	ctx := c.Request().Context()
-	status := 0
-	var page views.LessonEdit
-	var courseID uuid.UUID
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
-		l, err := tx.LessonForEdit(ctx, id)
-		if err != nil {
+	out, err := saveVersioned(h.App, c, versionedForm[store.EditLesson, views.LessonEdit]{
+		load:     func(ctx context.Context, tx *store.Tx) (store.EditLesson, error) { return tx.LessonForEdit(ctx, id) },
+		archived: func(l store.EditLesson) bool { return l.CourseArchived },
+		valid:    form.Valid(),
+		save: func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.UpdateLesson(ctx, id, change)
 			return err
-		}
-		if l.CourseArchived {
-			return store.ErrArchived
-		}
-		courseID = l.CourseID
-		if len(errs) == 0 {
-			_, err = tx.UpdateLesson(ctx, id, change)
-			if err == nil {
-				return nil
+		},
+		page: func(_ context.Context, _ *store.Tx, l store.EditLesson) (views.LessonEdit, error) {
+			return lessonPage(l), nil
+		},
+		retype: func(p *views.LessonEdit, stored store.EditLesson, conflict bool) {
+			p.Form.Fields = form.Fields
+			if !conflict {
+				p.Form.Form, p.Form.Version = form.Form, change.Version
+				return
 			}
-			if !errors.Is(err, store.ErrConflict) {
-				return err
+			p.Form.Conflict = &views.LessonConflict{
+				Fields: lessonFields(stored), UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: showTime(stored.UpdatedAt, auditStyle),
 			}
-			if l, err = tx.LessonForEdit(ctx, id); err != nil {
-				return err
-			}
-		}
-		page = lessonPage(l)
-		page.Form.Fields = fields
-		if len(errs) > 0 {
-			status = http.StatusUnprocessableEntity
-			page.Form.Errors = errs
-			page.Form.Version = version
-			return nil
-		}
-		status = http.StatusConflict
-		page.Form.Conflict = &views.LessonConflict{
-			Fields: lessonFields(l), UpdatedBy: nameOr(l.UpdatedBy), UpdatedAt: timeText(l.UpdatedAt),
-		}
-		return nil
+		},
 	})
 	if err != nil {
 		return authoringError(c, err)
 	}
-	if status != 0 {
-		if isHTMX(c) {
-			return h.render(c, status, "Edit "+page.Title, views.LessonEditor(page.Form))
-		}
-		return h.render(c, status, "Edit "+page.Title, views.LessonEditPage(page))
+	if out.status == 0 {
+		return saved(c, at(courseEditURL(out.stored.CourseID), "lessons"))
 	}
-	return saved(c, courseEditURL(courseID)+"#lessons")
+	return h.renderPart(c, out.status, "Edit "+out.page.Title, views.LessonEditPage(out.page), views.LessonEditor(out.page.Form))
 }
 
 // deleteLesson deletes a lesson and closes the gap in the order.
@@ -225,7 +200,7 @@ func (h *lessonEditHandlers) deleteLesson(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return saved(c, courseEditURL(courseID)+"#lessons")
+	return saved(c, at(courseEditURL(courseID), "lessons"))
 }
 
 // moveLesson moves a lesson one place up or down in its course.
@@ -237,13 +212,9 @@ func (h *lessonEditHandlers) moveLesson(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	var up bool
-	switch c.FormValue("direction") {
-	case "up":
-		up = true
-	case "down":
-	default:
-		return badRequest("Say which way to move the lesson: direction=up or direction=down.")
+	up, err := readDirection(c, "Say which way to move the lesson: direction=up or direction=down.")
+	if err != nil {
+		return err
 	}
 	var courseID uuid.UUID
 	err = h.store.InTx(c.Request().Context(), callerOf(c), func(tx *store.Tx) (err error) {
@@ -253,7 +224,19 @@ func (h *lessonEditHandlers) moveLesson(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return saved(c, courseEditURL(courseID)+"#lessons")
+	return saved(c, at(courseEditURL(courseID), "lessons"))
+}
+
+// readDirection reads a move form's direction: up (true) or down, else a
+// 400 with msg.
+func readDirection(c echo.Context, msg string) (up bool, err error) {
+	switch c.FormValue("direction") {
+	case "up":
+		return true, nil
+	case "down":
+		return false, nil
+	}
+	return false, badRequest(msg)
 }
 
 // previewLesson renders the typed body without saving. htmx gets just the
@@ -265,47 +248,49 @@ func (h *lessonEditHandlers) previewLesson(c echo.Context) error {
 	}
 	body := strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n")
 	if utf8.RuneCountInString(body) > maxBodyLen || !utf8.ValidString(body) {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The lesson text is too long (or not text) to preview.")
+		return newError(http.StatusUnprocessableEntity, nil, "The lesson text is too long (or not text) to preview.")
 	}
-	html, err := RenderMarkdown(body)
+	html, err := markdown.Render(body)
 	if err != nil {
 		return err
 	}
-	if isHTMX(c) {
-		return h.render(c, http.StatusOK, "Preview", views.LessonPreview(html))
-	}
-	fields, _, _ := lessonFormFields(c)
-	ctx := c.Request().Context()
-	var page views.LessonEdit
+	return h.respond(c, http.StatusOK, "Preview", views.LessonPreview(html), func() (templ.Component, error) {
+		page, err := h.previewPage(c)
+		if err != nil {
+			return nil, authoringError(c, err)
+		}
+		page.Form.Preview, page.Form.PreviewHTML = true, html
+		return views.LessonEditPage(page), nil
+	})
+}
+
+// previewPage is the lesson form a no-JavaScript preview comes back in:
+// the lesson's, or a new lesson's of the course, holding what was typed.
+func (h *lessonEditHandlers) previewPage(c echo.Context) (views.LessonEdit, error) {
+	form, _ := readLessonForm(c)
+	form.Form = views.Form{}
 	lessonID, lerr := uuid.Parse(c.FormValue("lesson_id"))
 	courseID, cerr := uuid.Parse(c.FormValue("course_id"))
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) error {
+	return readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (views.LessonEdit, error) {
 		switch {
 		case lerr == nil:
 			l, err := tx.LessonForEdit(ctx, lessonID)
 			if err != nil {
-				return err
+				return views.LessonEdit{}, err
 			}
-			page = lessonPage(l)
+			page := lessonPage(l)
 			if v, err := formVersion(c); err == nil {
 				page.Form.Version = v
 			}
+			page.Form.Fields = form.Fields
+			return page, nil
 		case cerr == nil:
 			course, err := tx.CourseForEdit(ctx, courseID)
 			if err != nil {
-				return err
+				return views.LessonEdit{}, err
 			}
-			page = newLessonPage(course, fields, nil)
-		default:
-			return badRequest("The preview does not say which lesson it is for.")
+			return newLessonPage(course, form), nil
 		}
-		return nil
+		return views.LessonEdit{}, badRequest("The preview does not say which lesson it is for.")
 	})
-	if err != nil {
-		return authoringError(c, err)
-	}
-	page.Form.Fields = fields
-	page.Form.Preview = true
-	page.Form.PreviewHTML = html
-	return h.render(c, http.StatusOK, "Preview", views.LessonEditPage(page))
 }

@@ -1,12 +1,12 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/markdown"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -33,20 +33,22 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	body := l.BodyHTML
 	if body == "" && l.Body != "" {
 		// Saved before lessons were Markdown: render it now.
-		if body, err = RenderMarkdown(l.Body); err != nil {
+		if body, err = markdown.Render(l.Body); err != nil {
 			return err
 		}
 	}
 	vm := views.Lesson{
+		HomeURL:     homeURL(),
 		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID),
 		Number: l.Number, Title: l.Title, BodyHTML: body,
 		DurationMinutes: l.DurationMinutes, ContentURL: l.ContentURL,
 		Status: views.LessonStatus{
 			LessonID:    l.ID.String(),
 			CourseID:    l.CourseID.String(),
-			CompleteURL: lessonURL(l.ID) + "/complete",
+			CompleteURL: lessonCompleteURL(l.ID),
 			Total:       l.Total,
-			LoginURL:    "/login?next=" + lessonURL(l.ID),
+			LoginURL:    lessonLoginURL(l.ID),
+			PhoneURL:    pathTo(routePhone),
 		},
 	}
 	if l.PrevID != nil {
@@ -93,9 +95,6 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	var l store.Lesson
 	err = h.store.InTxRetry(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if _, err = tx.SetLessonCompleted(ctx, id, completed, time.Now()); err != nil {
-			if errors.Is(err, store.ErrQuizLesson) {
-				return echo.NewHTTPError(http.StatusConflict, quizLessonMessage)
-			}
 			return err
 		}
 		l, err = tx.PublishedLesson(ctx, id)

@@ -73,9 +73,7 @@ func (h *meHandlers) myProgress(c echo.Context) error {
 		}
 		list = make([]store.CourseDone, 1)
 		err = h.store.Read(ctx, caller, func(b *store.Batch) { b.MyCourseProgress(id, &list[0]) })
-		if store.IsNotFound(err) {
-			return echo.NewHTTPError(http.StatusNotFound, "No published course has that id.")
-		}
+		err = explain(err, explanations{store.ErrNotFound: noPublishedCourse})
 	} else {
 		err = h.store.Read(ctx, caller, func(b *store.Batch) { b.MyProgress(&list) })
 	}

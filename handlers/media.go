@@ -28,33 +28,15 @@ type mediaHandlers struct {
 	*App
 	// maxBytes is the largest file accepted (FIELDBOOK_MEDIA_MAX_BYTES).
 	maxBytes int64
+	// forCaller is serveForCaller behind the session middleware, for the
+	// files that are not public.
+	forCaller echo.HandlerFunc
 }
 
 // mediaFormSlack is what an upload's request may carry beside the file: the
 // lesson form's other fields (the body is at most 30000 characters) and the
 // multipart framing.
 const mediaFormSlack = 256 << 10
-
-// isMediaUpload is true for POST /lessons/{id}/media, which has its own,
-// larger body limit (the global one is for small forms).
-func isMediaUpload(c echo.Context) bool {
-	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/lessons/") && strings.HasSuffix(p, "/media") && strings.Count(p, "/") == 3
-}
-
-// isMediaPath is true for served media: already compressed (or, for WAV and
-// PDF, served with byte ranges), so never gzipped.
-func isMediaPath(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/media/") }
-
-func mediaURL(ref store.MediaRef) string { return "/media/" + ref.SHA256 + "/" + ref.Name }
-
-// uploadError is a refused upload: the status and a message for the person.
-type uploadError struct {
-	status int
-	msg    string
-}
-
-func (e *uploadError) Error() string { return e.msg }
 
 // upload stores a file for a lesson's course. The button sits in the lesson
 // form, so the request carries what was typed too. With htmx the answer is a
@@ -68,65 +50,100 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req := c.Request()
-	ctx := req.Context()
 	// Authorised before any work: someone who does not edit this lesson's
 	// course is refused before a byte of the upload is read or decoded.
 	l, err := h.editableLesson(c, id)
 	if err != nil {
 		return authoringError(c, err)
 	}
+	req := c.Request()
 	limit := h.maxBytes + mediaFormSlack
 	if req.ContentLength > limit {
 		// Refused unread. The error handler would say only "too large".
 		const status = http.StatusRequestEntityTooLarge
 		return h.render(c, status, "File too large", views.ErrorPage(views.Error{
-			Status: status, Title: "File too large", Message: h.tooLargeMsg()}))
+			Status: status, Title: "File too large", Message: h.tooLarge().Text(h.localizer(c)), HomeURL: homeURL()}))
 	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 	form, fileName, data, uerr := h.readUpload(req)
 	var file mediaFile
 	if uerr == nil {
-		file, uerr = h.check(ctx, fileName, data)
+		file, uerr = h.check(req.Context(), fileName, data)
 	}
 	var ref store.MediaRef
 	if uerr == nil {
-		if ref, err = h.save(c, l, fileName, file); err != nil {
+		// Row-level security decides again as the file is written.
+		ref, err = inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.MediaRef, error) {
+			return tx.AddMedia(ctx, newMedia(l, fileName, file))
+		})
+		if err != nil {
 			return authoringError(c, err)
 		}
 	}
-	var ue *uploadError
+	var ue *Error // a refused upload: its status and message
 	if uerr != nil && !errors.As(uerr, &ue) {
 		return uerr
 	}
 	if isHTMX(c) {
-		if ue != nil {
-			// The layout's htmx config swaps 422s, not 413/415.
-			return h.render(c, http.StatusUnprocessableEntity, "Upload", views.MediaStatus(views.MediaUpload{Error: ue.msg}))
-		}
-		md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
-		trigger, err := json.Marshal(map[string]any{"fieldbook:media": map[string]string{"markdown": md}})
-		if err != nil {
-			return err
-		}
-		c.Response().Header().Set("HX-Trigger", string(trigger))
-		return h.render(c, http.StatusOK, "Upload", views.MediaStatus(views.MediaUpload{Name: ref.Name, Markdown: md}))
+		return h.uploadStatus(c, ref, ue)
 	}
+	return h.uploadPage(c, l, form, ref, ue)
+}
+
+// editableLesson is the lesson, if the caller edits its course and the
+// course is not archived.
+func (h *mediaHandlers) editableLesson(c echo.Context, id uuid.UUID) (store.EditLesson, error) {
+	return readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.EditLesson, error) {
+		l, err := tx.LessonForEdit(ctx, id)
+		if err == nil && l.CourseArchived {
+			err = store.ErrArchived
+		}
+		return l, err
+	})
+}
+
+// newMedia is a checked file, stored for a lesson's course under its hash.
+func newMedia(l store.EditLesson, fileName string, file mediaFile) store.NewMedia {
+	sum := sha256.Sum256(file.Data)
+	m := store.NewMedia{
+		CourseID: l.CourseID, LessonID: l.ID, SHA256: hex.EncodeToString(sum[:]),
+		Name: mediaName(fileName, file.ContentType), ContentType: file.ContentType, Data: file.Data,
+	}
+	if file.Width > 0 {
+		m.Width, m.Height = &file.Width, &file.Height
+	}
+	return m
+}
+
+// uploadStatus is the htmx answer: the status fragment, and the Markdown
+// in an HX-Trigger event for app.js to insert. A refusal is a 422, which
+// the layout's htmx config swaps (it does not swap 413 or 415).
+func (h *mediaHandlers) uploadStatus(c echo.Context, ref store.MediaRef, refused *Error) error {
+	if refused != nil {
+		return h.render(c, http.StatusUnprocessableEntity, "Upload", views.MediaStatus(views.MediaUpload{Error: refused.Text(h.localizer(c))}))
+	}
+	md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
+	trigger, err := json.Marshal(map[string]any{"fieldbook:media": map[string]string{"markdown": md}})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("HX-Trigger", string(trigger))
+	return h.render(c, http.StatusOK, "Upload", views.MediaStatus(views.MediaUpload{Name: ref.Name, Markdown: md}))
+}
+
+// uploadPage is the answer without JavaScript: the lesson's edit page with
+// what was typed, the Markdown added to the end of the text, or the
+// refusal at the file field with its own status.
+func (h *mediaHandlers) uploadPage(c echo.Context, l store.EditLesson, form url.Values, ref store.MediaRef, refused *Error) error {
 	page := lessonPage(l)
 	if version, err := strconv.Atoi(form.Get("version")); err == nil && form.Has("title") {
 		page.Form.Version = version
-		page.Form.Fields = views.LessonFields{
-			Title:           strings.TrimSpace(form.Get("title")),
-			Body:            strings.ReplaceAll(form.Get("body"), "\r\n", "\n"),
-			ContentURL:      strings.TrimSpace(form.Get("content_url")),
-			DurationMinutes: strings.TrimSpace(form.Get("duration_minutes")),
-			Published:       form.Get("published") == "true",
-		}
+		page.Form.Fields = typedLessonFields(form.Get)
 	}
 	status := http.StatusOK
-	if ue != nil {
-		status = ue.status
-		page.Form.Media.Error = ue.msg
+	if refused != nil {
+		status = refused.Status
+		page.Form.Media.Error = refused.Text(h.localizer(c))
 	} else {
 		md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
 		page.Form.Media = views.MediaUpload{Name: ref.Name, Markdown: md}
@@ -139,40 +156,10 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	return h.render(c, status, "Edit "+page.Title, views.LessonEditPage(page))
 }
 
-// editableLesson is the lesson, if the caller edits its course and the
-// course is not archived.
-func (h *mediaHandlers) editableLesson(c echo.Context, id uuid.UUID) (l store.EditLesson, err error) {
-	ctx := c.Request().Context()
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		if l, err = tx.LessonForEdit(ctx, id); err == nil && l.CourseArchived {
-			err = store.ErrArchived
-		}
-		return err
-	})
-	return l, err
-}
-
-// save stores a checked file for the lesson's course; row-level security
-// decides again as it is written.
-func (h *mediaHandlers) save(c echo.Context, l store.EditLesson, fileName string, file mediaFile) (ref store.MediaRef, err error) {
-	ctx := c.Request().Context()
-	sum := sha256.Sum256(file.Data)
-	m := store.NewMedia{
-		CourseID: l.CourseID, LessonID: l.ID, SHA256: hex.EncodeToString(sum[:]),
-		Name: mediaName(fileName, file.ContentType), ContentType: file.ContentType, Data: file.Data,
-	}
-	if file.Width > 0 {
-		m.Width, m.Height = &file.Width, &file.Height
-	}
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		ref, err = tx.AddMedia(ctx, m)
-		return err
-	})
-	return ref, err
-}
-
-func (h *mediaHandlers) tooLargeMsg() string {
-	return "The file is larger than " + sizeText(h.maxBytes) + ". Make it smaller (a photo from a phone app's “share” often is) and try again."
+// tooLarge refuses a file over the limit.
+func (h *mediaHandlers) tooLarge() *Error {
+	return newError(http.StatusRequestEntityTooLarge, nil,
+		"The file is larger than %s. Make it smaller (a photo from a phone app's “share” often is) and try again.", sizeText(h.maxBytes))
 }
 
 // readUpload reads the multipart form: the other fields into form, the part
@@ -181,7 +168,7 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 	form = url.Values{}
 	mr, err := req.MultipartReader()
 	if err != nil {
-		return form, "", nil, &uploadError{http.StatusBadRequest, "Send the file as a form upload (multipart/form-data) in a field named file."}
+		return form, "", nil, badRequest("Send the file as a form upload (multipart/form-data) in a field named file.")
 	}
 	found := false
 	for {
@@ -200,7 +187,7 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 				return form, "", nil, readErr(err, h)
 			}
 			if int64(len(data)) > h.maxBytes {
-				return form, "", nil, &uploadError{http.StatusRequestEntityTooLarge, h.tooLargeMsg()}
+				return form, "", nil, h.tooLarge()
 			}
 			continue
 		}
@@ -213,7 +200,7 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 		}
 	}
 	if !found {
-		return form, "", nil, &uploadError{http.StatusUnprocessableEntity, "Choose a file first (an image, a sound or a PDF)."}
+		return form, "", nil, newError(http.StatusUnprocessableEntity, nil, "Choose a file first (an image, a sound or a PDF).")
 	}
 	return form, name, data, nil
 }
@@ -221,16 +208,16 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 func readErr(err error, h *mediaHandlers) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &uploadError{http.StatusRequestEntityTooLarge, h.tooLargeMsg()}
+		return h.tooLarge()
 	}
-	return &uploadError{http.StatusBadRequest, "The upload was cut off or is malformed. Please try again."}
+	return badRequest("The upload was cut off or is malformed. Please try again.")
 }
 
 // check sniffs the type from the bytes, strips image metadata and
 // downscales wide images, at most len(decodeSlots) uploads at a time.
 func (h *mediaHandlers) check(ctx context.Context, name string, data []byte) (mediaFile, error) {
 	if len(data) == 0 {
-		return mediaFile{}, &uploadError{http.StatusUnprocessableEntity, "The file " + strconv.Quote(name) + " is empty."}
+		return mediaFile{}, newError(http.StatusUnprocessableEntity, nil, "The file %q is empty.", name)
 	}
 	var f mediaFile
 	var err error
@@ -238,10 +225,9 @@ func (h *mediaHandlers) check(ctx context.Context, name string, data []byte) (me
 		return mediaFile{}, serr
 	}
 	if errors.Is(err, errMediaType) {
-		return mediaFile{}, &uploadError{http.StatusUnsupportedMediaType,
-			"This file cannot be used (" + strings.TrimPrefix(err.Error(), errMediaType.Error()+": ") +
-				"). Upload a JPEG, PNG, GIF or WebP image, an MP3, Ogg or WAV sound, or a PDF. " +
-				"The file's contents decide, not its name."}
+		return mediaFile{}, newError(http.StatusUnsupportedMediaType, err,
+			"This file cannot be used (%s). Upload a JPEG, PNG, GIF or WebP image, an MP3, Ogg or WAV sound, or a PDF. "+
+				"The file's contents decide, not its name.", strings.TrimPrefix(err.Error(), errMediaType.Error()+": "))
 	}
 	return f, err
 }
@@ -258,39 +244,34 @@ func sizeText(n int64) string {
 
 var mediaHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// servePublic serves a file of a published, live course with no session
-// work at all: one query as the anonymous role, cacheable by anyone. A file
-// it cannot see goes to forCaller (the session-carrying chain), so editors
-// see the media of their drafts, privately cached.
-func (h *mediaHandlers) servePublic(forCaller echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		hash := c.Param("hash")
-		if !mediaHashRE.MatchString(hash) {
-			return echo.NewHTTPError(http.StatusNotFound, "No such file.")
-		}
-		m, err := h.lookup(c, store.Anonymous, hash)
-		if err == nil {
-			return serveMediaFile(c, m, true)
-		}
-		if !store.IsNotFound(err) {
-			return err
-		}
-		if _, cerr := c.Cookie(h.sessions.Cookie.Name); cerr != nil {
-			return echo.NewHTTPError(http.StatusNotFound, "No such file.")
-		}
-		return forCaller(c)
+// serve serves a file of a published, live course with no session work at
+// all: one query as the anonymous role, cacheable by anyone. A file it
+// cannot see goes to forCaller (the session-carrying chain), so editors see
+// the media of their drafts, privately cached.
+func (h *mediaHandlers) serve(c echo.Context) error {
+	hash := c.Param("sha256")
+	if !mediaHashRE.MatchString(hash) {
+		return notFound("No such file.")
 	}
+	m, err := h.lookup(c, store.Anonymous, hash)
+	if err == nil {
+		return serveMediaFile(c, m, true)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if _, cerr := c.Cookie(h.sessions.Cookie.Name); cerr != nil {
+		return notFound("No such file.")
+	}
+	return h.forCaller(c)
 }
 
 // serveForCaller serves a file the signed-in caller may see (a draft
 // course's, to its editors).
 func (h *mediaHandlers) serveForCaller(c echo.Context) error {
-	m, err := h.lookup(c, callerOf(c), c.Param("hash"))
-	if store.IsNotFound(err) {
-		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
-	}
+	m, err := h.lookup(c, callerOf(c), c.Param("sha256"))
 	if err != nil {
-		return err
+		return explain(err, explanations{store.ErrNotFound: "No such file."})
 	}
 	return serveMediaFile(c, m, m.Public)
 }
@@ -327,18 +308,4 @@ func serveMediaFile(c echo.Context, m store.Media, public bool) error {
 	h.Set("Content-Disposition", disposition+`; filename="`+m.Name+`"`)
 	http.ServeContent(c.Response(), c.Request(), m.Name, time.Time{}, bytes.NewReader(m.Data))
 	return nil
-}
-
-// mediaRoutes wires the media routes (called from New).
-func mediaRoutes(a *App, pages *routes, maxBytes int64) {
-	if maxBytes <= 0 {
-		maxBytes = DefaultMediaMaxBytes
-	}
-	m := &mediaHandlers{App: a, maxBytes: maxBytes}
-	pages.POST("/lessons/:id/media", m.upload, a.requireStaff)
-	forCaller := m.serveForCaller
-	for i := len(pages.mw) - 1; i >= 0; i-- {
-		forCaller = pages.mw[i](forCaller)
-	}
-	pages.e.GET("/media/:hash/:name", m.servePublic(forCaller))
 }

@@ -28,11 +28,9 @@ import (
 // decoded. 96 MiB takes a 25-megapixel phone photo; a 16-bit 5000×4999 PNG
 // (200 MB decoded, from a file of 194 KB) is refused.
 const (
-	// DefaultMediaMaxBytes is the upload limit when none is configured.
-	DefaultMediaMaxBytes = 10 << 20
-	maxImageWidth        = 1280
-	maxDecodedBytes      = 96 << 20
-	jpegQuality          = 82
+	maxImageWidth   = 1280
+	maxDecodedBytes = 96 << 20
+	jpegQuality     = 82
 )
 
 // decodeSlots bounds how many images are decoded at once (half the cores,

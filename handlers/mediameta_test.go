@@ -24,7 +24,7 @@ func TestDecodesAreBounded(t *testing.T) {
 	if err := withDecodeSlot(ctx, func() { ran = true }); err == nil || ran {
 		t.Fatalf("a decode ran with every slot taken (err %v)", err)
 	}
-	h := &mediaHandlers{maxBytes: DefaultMediaMaxBytes}
+	h := &mediaHandlers{maxBytes: 10 << 20}
 	if _, err := h.check(ctx, "a.png", []byte("\x89PNG\r\n\x1a\n")); err == nil {
 		t.Fatal("an upload was checked with every decode slot taken")
 	}

@@ -64,7 +64,7 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if wantsJSON(c) {
-			return echo.NewHTTPError(http.StatusUnauthorized, "Sign in first.")
+			return newError(http.StatusUnauthorized, nil, signInFirst)
 		}
 		back := c.Request().URL.Path
 		if c.Request().Method != http.MethodGet {
@@ -72,10 +72,10 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			if u, err := url.Parse(back); err == nil {
 				back = u.Path
 			} else {
-				back = "/"
+				back = homeURL()
 			}
 		}
-		target := "/login?next=" + url.QueryEscape(safeNext(back))
+		target := loginURL(safeNext(back))
 		if isHTMX(c) {
 			c.Response().Header().Set("HX-Redirect", target)
 			return c.NoContent(http.StatusUnauthorized)
@@ -84,18 +84,23 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// signInFirst refuses an API request that needs a signed-in caller.
+const signInFirst = "Sign in first."
+
 // safeNext keeps a return address on this site: a local absolute path only.
 // Control characters are refused: browsers drop tabs and newlines from a
 // Location, so "/\t/evil.example" would become "//evil.example".
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
 		strings.HasPrefix(next, "/\\") || strings.ContainsFunc(next, unicode.IsControl) {
-		return "/"
+		return homeURL()
 	}
 	return next
 }
 
-func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+// isAPI is true for the API routes (and unknown addresses under them),
+// which answer in JSON.
+func isAPI(c echo.Context) bool { return policyOf(c).api }
 
 // wantsJSON is true for the API and for page script requests that ask for
 // JSON (app.js's completion): errors and sign-in prompts answer in JSON.
@@ -147,14 +152,14 @@ func crossOriginProtection(trusted []string) (echo.MiddlewareFunc, error) {
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			// By the route matched, not the raw path, so no spelling of a
-			// page's address passes for the API.
+			// By the matched route's policy, not the raw path, so no
+			// spelling of a page's address passes for the API.
 			cop := pages
-			if strings.HasPrefix(c.Path(), "/api/") {
+			if policyOf(c).api {
 				cop = api
 			}
 			if err := cop.Check(c.Request()); err != nil {
-				return echo.NewHTTPError(http.StatusForbidden, "error.cross_origin")
+				return newError(http.StatusForbidden, err, "error.cross_origin")
 			}
 			return next(c)
 		}
@@ -185,7 +190,7 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req := c.Request()
 		path := req.URL.Path
-		if strings.HasSuffix(c.Path(), "/:token") {
+		if policyOf(c).redact {
 			path = c.Path() // a one-time link's secret stays out of the logs
 		}
 		attrs := []any{
@@ -217,8 +222,8 @@ func toAttrs(kv []any) []slog.Attr {
 // volunteer may change is then decided by the database (course_editors).
 func (a *App) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return a.requireUser(func(c echo.Context) error {
-		if r := callerOf(c).Role; r != store.RoleVolunteer && r != store.RoleAdmin {
-			return echo.NewHTTPError(http.StatusForbidden, "Only volunteers and admins can write courses.")
+		if !callerOf(c).Role.Staff() {
+			return forbidden("Only volunteers and admins can write courses.")
 		}
 		return next(c)
 	})

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -70,7 +71,7 @@ func phoneLabel(label *string, userAgent string) (string, string) {
 // the same key again gives the same id.
 func (h *phoneHandlers) register(c echo.Context) error {
 	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, msgPhonesJSON)
+		return newError(http.StatusUnsupportedMediaType, err, msgPhonesJSON)
 	}
 	var req registerPhoneRequest
 	dec := json.NewDecoder(c.Request().Body)
@@ -83,26 +84,20 @@ func (h *phoneHandlers) register(c echo.Context) error {
 	}
 	point, msg := parsePhoneKey(req.PublicKey)
 	if msg != "" {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, msg)
+		return newError(http.StatusUnprocessableEntity, nil, msg)
 	}
 	label, msg := phoneLabel(req.Label, c.Request().UserAgent())
 	if msg != "" {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, msg)
+		return newError(http.StatusUnprocessableEntity, nil, msg)
 	}
-	ctx := c.Request().Context()
-	token := h.sessions.Token(ctx)
-	var id uuid.UUID
-	err := h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		id, _, err = tx.RegisterPhoneKey(ctx, point, label, token)
-		return err
+	token := h.sessions.Token(c.Request().Context())
+	id, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
+		id, _, err := tx.RegisterPhoneKey(ctx, point, label, token)
+		return id, err
 	})
-	switch {
-	case errors.Is(err, store.ErrTooManyPhones):
-		return echo.NewHTTPError(http.StatusConflict, msgTooManyPhones)
-	case isConflict(err):
-		return echo.NewHTTPError(http.StatusConflict, msgKeyTaken)
-	case err != nil:
-		return err
+	if err != nil {
+		// Too many phones has its own message; a taken key is a conflict.
+		return explain(err, explanations{store.ErrConflict: msgKeyTaken})
 	}
 	return c.JSON(http.StatusCreated, registerPhoneJSON{KeyID: id.String()})
 }
@@ -119,11 +114,8 @@ type phoneJSON struct {
 // whether the key it holds for this learner still works (a password change
 // elsewhere revokes it) and offer to set itself up again.
 func (h *phoneHandlers) list(c echo.Context) error {
-	ctx := c.Request().Context()
-	var keys []store.PhoneKey
-	err := h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		keys, err = tx.PhoneKeys(ctx, "")
-		return err
+	keys, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) ([]store.PhoneKey, error) {
+		return tx.PhoneKeys(ctx, "")
 	})
 	if err != nil {
 		return err
@@ -144,12 +136,10 @@ func (h *phoneHandlers) forget(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error { return tx.ForgetPhoneKey(ctx, id) })
-	if store.IsNotFound(err) {
-		return echo.NewHTTPError(http.StatusNotFound, msgNoSuchPhone)
-	}
-	return err
+	_, err = inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (struct{}, error) {
+		return struct{}{}, tx.ForgetPhoneKey(ctx, id)
+	})
+	return explain(err, explanations{store.ErrNotFound: msgNoSuchPhone})
 }
 
 // forgetOwn is POST /api/phones/{id}/forget: "Forget this phone" on the
@@ -170,11 +160,11 @@ func (h *phoneHandlers) forgetFromAccount(c echo.Context) error {
 	if err := h.forget(c); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/account?done=phone")
+	return c.Redirect(http.StatusSeeOther, accountURL("phone"))
 }
 
 // accountPhoneForgetURL is where the account page's form forgets a phone.
-func accountPhoneForgetURL(id uuid.UUID) string { return "/account/phones/" + id.String() + "/forget" }
+func accountPhoneForgetURL(id uuid.UUID) string { return pathTo(routeAccountPhoneForget, id.String()) }
 
 // keepKey reads the optional keep_key field of "Sign out everywhere else":
 // the key of the phone the form was sent from, which its page fills in.
@@ -199,5 +189,5 @@ func phoneLastUsed(k store.PhoneKey) string {
 	case time.Since(*k.LastUsedAt) < store.PhoneKeyTouchEvery:
 		return "used in the last day"
 	}
-	return "last used " + k.LastUsedAt.UTC().Format("2 Jan 2006")
+	return "last used " + showTime(*k.LastUsedAt, dayStyle)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,9 +26,11 @@ type pwa struct {
 }
 
 func newPWA(a *App) (*pwa, error) {
-	precache := []string{"/offline", "/phone",
+	precache := []string{pathTo(routeOffline), pathTo(routePhone),
 		a.assets.URL("app.css"), a.assets.URL("app.js"),
 		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
+	// app.js carries the route table's paths too, so the assets' version
+	// follows them.
 	sum := sha256.New()
 	sum.Write([]byte(a.assets.Version))
 	sum.Write(sw.Source)
@@ -34,7 +38,7 @@ func newPWA(a *App) (*pwa, error) {
 	version := hex.EncodeToString(sum.Sum(nil))[:12]
 	// The worker's language is the source language until it follows the
 	// learner's (issue 13); the page gets the same constants (app.js).
-	script, err := sw.Prelude("en", map[string]any{"VERSION": version, "PRECACHE": precache})
+	script, err := scriptPrelude(map[string]any{"VERSION": version, "PRECACHE": precache})
 	if err != nil {
 		return nil, err
 	}
@@ -64,9 +68,9 @@ func webManifest(a *App, loc *i18n.Localizer) ([]byte, error) {
 		"description":      loc.T("manifest.description"),
 		"lang":             loc.Lang(),
 		"dir":              loc.Dir(),
-		"id":               "/",
-		"start_url":        "/",
-		"scope":            "/",
+		"id":               homeURL(),
+		"start_url":        homeURL(),
+		"scope":            homeURL(),
 		"display":          "standalone",
 		"theme_color":      "#1d5c4d",
 		"background_color": "#f7f8f6",
@@ -89,12 +93,54 @@ func (a *App) requestedLanguage(c echo.Context) *i18n.Localizer {
 	return a.localizer(c)
 }
 
+// scriptPrelude is what the server puts in front of the worker and of
+// app.js (sw.Prelude): the shared constants, the route table's paths the
+// scripts use (FB.routes, FB.paths), and extra constants.
+func scriptPrelude(extra map[string]any) ([]byte, error) {
+	return sw.Prelude("en", workerRoutesOf(), extra)
+}
+
+// workerRoutesOf is what the scripts know of the route table: a regular
+// expression source per route name (parameters captured in order), and the
+// pattern to fill (":id" and the like).
+func workerRoutesOf() sw.Routes {
+	r := sw.Routes{Patterns: map[string]string{}, Paths: map[string]string{}}
+	for _, n := range workerRoutes {
+		p := routeIndex.byName[n].path
+		r.Patterns[string(n)], r.Paths[string(n)] = pathRegexp(p), p
+	}
+	return r
+}
+
+// pathRegexp is a route path as an anchored regular expression, each
+// parameter a group of its pattern (paramPatterns).
+func pathRegexp(path string) string {
+	var b strings.Builder
+	b.WriteString("^")
+	for i, seg := range strings.Split(path, "/") {
+		if i > 0 {
+			b.WriteString("/")
+		}
+		if name, ok := strings.CutPrefix(seg, ":"); ok {
+			pat, known := paramPatterns[name]
+			if !known {
+				pat = "[^/]+"
+			}
+			b.WriteString("(" + pat + ")")
+		} else {
+			b.WriteString(regexp.QuoteMeta(seg))
+		}
+	}
+	b.WriteString("$")
+	return b.String()
+}
+
 // serviceWorker serves /sw.js: never cached by HTTP, so a new build's worker
 // is found on the next visit.
 func (p *pwa) serviceWorker(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")
-	h.Set("Service-Worker-Allowed", "/")
+	h.Set("Service-Worker-Allowed", homeURL()) // the whole site
 	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", p.script)
 }
 
@@ -113,11 +159,12 @@ func (p *pwa) webManifest(c echo.Context) error {
 func (p *pwa) offlinePage(c echo.Context) error {
 	page := p.page(c, p.requestedLanguage(c).T("offline.page_title"))
 	page.User, page.Neutral, page.Bare = nil, true, true
-	return p.renderPage(c, http.StatusOK, page, views.OfflinePage())
+	return p.renderPage(c, http.StatusOK, page, views.OfflinePage(views.Offline{HomeURL: homeURL()}))
 }
 
 // phonePage is "Who is learning?", precached by the service worker like the
 // offline page: neutral, its list drawn by app.js from the phone's storage.
 func (p *pwa) phonePage(c echo.Context) error {
-	return p.renderNeutral(c, http.StatusOK, p.requestedLanguage(c).T("nav.who_is_learning"), views.PhonePage())
+	return p.renderNeutral(c, http.StatusOK, p.requestedLanguage(c).T("nav.who_is_learning"),
+		views.PhonePage(views.Phone{LoginURL: loginURL(pathTo(routePhone))}))
 }

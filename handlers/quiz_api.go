@@ -1,8 +1,8 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -63,17 +63,11 @@ func (h *quizAPIHandlers) lessonQuiz(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var q store.LessonQuiz
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		q, err = tx.PublishedLessonQuiz(ctx, id)
-		return err
+	q, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (store.LessonQuiz, error) {
+		return tx.PublishedLessonQuiz(ctx, id)
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, msgNoQuiz)
-	}
 	if err != nil {
-		return err
+		return explain(err, explanations{store.ErrNotFound: msgNoQuiz})
 	}
 	// The same for everyone who may read the lesson; the quiz changes
 	// when an editor saves it, so revalidate.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -8,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/markdown"
 	"fieldbook/internal/quiz"
 	"fieldbook/store"
 	"fieldbook/views"
@@ -21,8 +24,6 @@ import (
 // question preview. Behind requireStaff; row-level security decides which
 // courses. Every form works without JavaScript; htmx swaps just the form.
 type quizEditHandlers struct{ *App }
-
-func questionURL(id uuid.UUID) string { return "/questions/" + id.String() }
 
 // questionFields reads the posted question form as typed.
 func questionFields(c echo.Context) views.QuestionFields {
@@ -36,69 +37,73 @@ func questionFields(c echo.Context) views.QuestionFields {
 
 // readQuestion checks the form and renders its Markdown once, here: the
 // change to save, or what is wrong, field by field.
-func readQuestion(f views.QuestionFields) (store.QuestionChange, map[string]string, error) {
-	q, probs := quiz.ParseForm(quiz.Form{Kind: f.Kind, Prompt: f.Prompt, Choices: f.Choices, Answer: f.Answer,
-		Tolerance: f.Tolerance, Explanation: f.Explanation})
+func readQuestion(f views.QuestionFields) (store.QuestionChange, views.Form, error) {
+	q, probs := quiz.ParseForm(f)
+	var form views.Form
 	if len(probs) > 0 {
-		return store.QuestionChange{}, problemsText(probs), nil
+		for field, p := range probs {
+			form.Fail(field, problemMessages[p])
+		}
+		return store.QuestionChange{}, form, nil
 	}
 	ch := store.QuestionChange{Authored: q}
 	var err error
-	if ch.PromptHTML, err = RenderMarkdown(q.Prompt); err != nil {
-		return ch, nil, err
+	if ch.PromptHTML, err = markdown.Render(q.Prompt); err != nil {
+		return ch, form, err
 	}
 	if q.Explanation != "" {
-		if ch.ExplanationHTML, err = RenderMarkdown(q.Explanation); err != nil {
-			return ch, nil, err
+		if ch.ExplanationHTML, err = markdown.Render(q.Explanation); err != nil {
+			return ch, form, err
 		}
 	}
-	return ch, nil, nil
+	return ch, form, nil
 }
 
-// postedQuestion reads the posted question form: what was typed, and the
-// change to save or what is wrong with it.
-func postedQuestion(c echo.Context) (views.QuestionFields, store.QuestionChange, map[string]string, error) {
+// postedQuestion reads the posted question form: what was typed, the
+// change to save, and what is wrong with it.
+func postedQuestion(c echo.Context) (views.QuestionFields, store.QuestionChange, views.Form, error) {
 	if err := readForm(c); err != nil {
-		return views.QuestionFields{}, store.QuestionChange{}, nil, err
+		return views.QuestionFields{}, store.QuestionChange{}, views.Form{}, err
 	}
 	fields := questionFields(c)
-	change, errs, err := readQuestion(fields)
-	return fields, change, errs, err
+	change, form, err := readQuestion(fields)
+	return fields, change, form, err
 }
 
 // storedFields is a saved question as its form shows it.
 func storedFields(q store.EditQuestion) views.QuestionFields {
-	f := quiz.FormOf(q.Authored)
-	return views.QuestionFields{Kind: f.Kind, Prompt: f.Prompt, Choices: f.Choices, Answer: f.Answer,
-		Tolerance: f.Tolerance, Explanation: f.Explanation}
+	return quiz.FormOf(q.Authored)
 }
 
 // newQuestionForm is the empty new-question form of a lesson.
 func newQuestionForm(lessonID uuid.UUID) views.QuestionForm {
-	return views.QuestionForm{ID: "new", Action: lessonURL(lessonID) + "/questions", LessonID: lessonID.String(),
-		Fields: views.QuestionFields{Kind: string(quiz.Single)}}
+	return views.QuestionForm{ID: "new", Action: pathTo(routeQuestionAdd, lessonID.String()), PreviewURL: pathTo(routeQuestionPreview),
+		LessonID: lessonID.String(), Fields: views.QuestionFields{Kind: string(quiz.Single)}}
 }
 
 // quizSection is the quiz part of a lesson's edit page.
 func quizSection(lessonID uuid.UUID, eq store.EditQuiz) *views.QuizEdit {
 	vm := &views.QuizEdit{
-		SettingsAction: lessonURL(lessonID) + "/quiz", Mode: string(eq.Mode), PassMark: strconv.Itoa(eq.PassMark),
+		SettingsAction: pathTo(routeQuizSettings, lessonID.String()), Mode: string(eq.Mode), PassMark: strconv.Itoa(eq.PassMark),
 		Version: eq.Version, Attempts: eq.Attempts, Active: eq.ActiveSince != nil, New: newQuestionForm(lessonID),
 	}
 	for i, q := range eq.Questions {
+		id := q.ID.String()
 		vm.Questions = append(vm.Questions, views.QuestionRow{
-			Number: i + 1, Kind: string(q.Kind), PromptHTML: q.PromptHTML, EditURL: questionURL(q.ID) + "/edit",
-			MoveURL: questionURL(q.ID) + "/move", DeleteURL: questionURL(q.ID) + "/delete",
+			Number: i + 1, Kind: string(q.Kind), PromptHTML: q.PromptHTML, EditURL: pathTo(routeQuestionEdit, id),
+			MoveURL: pathTo(routeQuestionMove, id), DeleteURL: pathTo(routeQuestionDelete, id),
 			First: i == 0, Last: i == len(eq.Questions)-1,
 		})
 	}
 	return vm
 }
 
+// quizURL is a lesson's edit page at its quiz, where quiz forms return.
+func quizURL(lessonID uuid.UUID) string { return at(lessonEditURL(lessonID), "quiz") }
+
 // lessonWithQuiz loads a lesson's edit page with its quiz section, for an
 // editor of a live course.
-func lessonWithQuiz(c echo.Context, tx *store.Tx, lessonID uuid.UUID) (views.LessonEdit, error) {
-	ctx := c.Request().Context()
+func lessonWithQuiz(ctx context.Context, tx *store.Tx, lessonID uuid.UUID) (views.LessonEdit, error) {
 	l, err := tx.LessonForEdit(ctx, lessonID)
 	if err != nil {
 		return views.LessonEdit{}, err
@@ -115,79 +120,83 @@ func lessonWithQuiz(c echo.Context, tx *store.Tx, lessonID uuid.UUID) (views.Les
 	return page, nil
 }
 
-// renderQuizPage answers a refused quiz form: htmx gets the form alone,
-// a plain post the whole lesson page with the form kept as typed.
-func (h *quizEditHandlers) renderQuizPage(c echo.Context, status int, page views.LessonEdit, form *views.QuestionForm) error {
-	if form != nil && isHTMX(c) {
-		return h.render(c, status, "Edit "+page.Title, views.QuestionEditor(*form))
-	}
-	return h.render(c, status, "Edit "+page.Title, views.LessonEditPage(page))
-}
-
 // addQuestion appends a question to a lesson's quiz (making the quiz if the
-// lesson has none). A refused form comes back with what was typed (422).
+// lesson has none). A refused form comes back with what was typed (422):
+// htmx gets the form alone, a plain post the whole lesson page.
 func (h *quizEditHandlers) addQuestion(c echo.Context) error {
 	lessonID, err := parseID(c, "id")
 	if err != nil {
 		return err
 	}
-	fields, change, errs, err := postedQuestion(c)
+	fields, change, form, err := postedQuestion(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var page views.LessonEdit
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
+	type added struct {
+		page    views.LessonEdit
+		tooMany bool
+	}
+	out, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (out added, err error) {
 		// Permission first: a stranger learns nothing from a 422.
-		if page, err = lessonWithQuiz(c, tx, lessonID); err != nil {
-			return err
+		if out.page, err = lessonWithQuiz(ctx, tx, lessonID); err != nil || !form.Valid() {
+			return out, err
 		}
-		if len(errs) > 0 {
-			return nil
+		_, err = tx.AddQuestion(ctx, lessonID, change)
+		out.tooMany = errors.Is(err, store.ErrTooManyQuestions)
+		if out.tooMany {
+			err = nil
 		}
-		_, err := tx.AddQuestion(ctx, lessonID, change)
-		if errors.Is(err, store.ErrTooManyQuestions) {
-			page.Quiz.New.Message = msgTooMany
-			errs = map[string]string{}
-			return nil
-		}
-		return err
+		return out, err
 	})
 	if err != nil {
 		return authoringError(c, err)
 	}
-	if errs != nil {
-		page.Quiz.New.Fields, page.Quiz.New.Errors = fields, errs
-		if page.Quiz.New.Message == "" {
-			page.Quiz.New.Message = msgBadForm
-		}
-		return h.renderQuizPage(c, http.StatusUnprocessableEntity, page, &page.Quiz.New)
+	if form.Valid() && !out.tooMany {
+		return saved(c, quizURL(lessonID))
 	}
-	return saved(c, lessonURL(lessonID)+"/edit#quiz")
+	if out.tooMany {
+		form.Refuse(msgTooMany)
+	} else {
+		form.Refuse(msgBadForm)
+	}
+	page := out.page
+	page.Quiz.New.Fields, page.Quiz.New.Form = fields, form
+	return h.renderPart(c, http.StatusUnprocessableEntity, "Edit "+page.Title, views.LessonEditPage(page), views.QuestionEditor(page.Quiz.New))
 }
 
 // questionPage is the edit page of one question, its form filled from q.
 func questionPage(l store.EditLesson, q store.EditQuestion) views.QuestionEdit {
+	id := q.ID.String()
 	return views.QuestionEdit{
-		LessonTitle: l.Title, LessonEditURL: lessonURL(l.ID) + "/edit", DeleteURL: questionURL(q.ID) + "/delete",
-		Form: views.QuestionForm{ID: "q" + q.ID.String()[:8], Action: questionURL(q.ID), QuestionID: q.ID.String(),
-			Revision: q.Revision, Fields: storedFields(q)},
+		StudioURL: studioURL(), LessonTitle: l.Title, QuizURL: quizURL(l.ID), DeleteURL: pathTo(routeQuestionDelete, id),
+		Form: views.QuestionForm{ID: "q" + id[:8], Action: pathTo(routeQuestionUpdate, id), PreviewURL: pathTo(routeQuestionPreview),
+			QuestionID: id, Revision: q.Revision, Fields: storedFields(q)},
 	}
 }
 
-// questionWithLesson loads a question of the current version and its
-// lesson, for an editor of a live course.
-func questionWithLesson(c echo.Context, tx *store.Tx, id uuid.UUID) (store.EditQuestion, store.EditLesson, error) {
-	ctx := c.Request().Context()
-	q, err := tx.QuestionForEdit(ctx, id)
-	if err != nil {
-		return q, store.EditLesson{}, err
+// questionAndLesson is a question of the current version with its lesson.
+type questionAndLesson struct {
+	q store.EditQuestion
+	l store.EditLesson
+}
+
+// loadQuestion reads a question of the current version and its lesson,
+// for an editor of its course.
+func loadQuestion(ctx context.Context, tx *store.Tx, id uuid.UUID) (ql questionAndLesson, err error) {
+	if ql.q, err = tx.QuestionForEdit(ctx, id); err != nil {
+		return ql, err
 	}
-	l, err := tx.LessonForEdit(ctx, q.LessonID)
-	if err == nil && l.CourseArchived {
+	ql.l, err = tx.LessonForEdit(ctx, ql.q.LessonID)
+	return ql, err
+}
+
+// questionWithLesson is loadQuestion for a course that is not archived.
+func questionWithLesson(ctx context.Context, tx *store.Tx, id uuid.UUID) (questionAndLesson, error) {
+	ql, err := loadQuestion(ctx, tx, id)
+	if err == nil && ql.l.CourseArchived {
 		err = store.ErrArchived
 	}
-	return q, l, err
+	return ql, err
 }
 
 // editQuestion shows one question's form.
@@ -196,28 +205,25 @@ func (h *quizEditHandlers) editQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var page views.QuestionEdit
-	err = h.store.ReadTx(c.Request().Context(), callerOf(c), func(tx *store.Tx) error {
-		q, l, err := questionWithLesson(c, tx, id)
-		page = questionPage(l, q)
-		return err
+	ql, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (questionAndLesson, error) {
+		return questionWithLesson(ctx, tx, id)
 	})
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return h.render(c, http.StatusOK, "Edit question", views.QuestionEditPage(page))
+	return h.render(c, http.StatusOK, "Edit question", views.QuestionEditPage(questionPage(ql.l, ql.q)))
 }
 
-// updateQuestion saves a question's form if nobody saved the question since
-// the form was loaded (version); otherwise 409 with their version shown
-// and the form keeping what was typed. Saving a question of a version
-// learners may have makes a new version.
+// updateQuestion saves a question's form unless someone saved the question
+// since the form was loaded (saveVersioned; the form's "version" is the
+// question's revision). Saving a question of a version learners may have
+// makes a new version.
 func (h *quizEditHandlers) updateQuestion(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
 		return err
 	}
-	fields, change, errs, err := postedQuestion(c)
+	fields, change, form, err := postedQuestion(c)
 	if err != nil {
 		return err
 	}
@@ -225,44 +231,41 @@ func (h *quizEditHandlers) updateQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	status := 0
-	var page views.QuestionEdit
-	var lessonID uuid.UUID
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
-		q, l, err := questionWithLesson(c, tx, id)
-		if err != nil {
+	out, err := saveVersioned(h.App, c, versionedForm[questionAndLesson, views.QuestionEdit]{
+		load: func(ctx context.Context, tx *store.Tx) (questionAndLesson, error) {
+			return loadQuestion(ctx, tx, id)
+		},
+		archived: func(ql questionAndLesson) bool { return ql.l.CourseArchived },
+		valid:    form.Valid(),
+		save: func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.UpdateQuestion(ctx, id, revision, change)
 			return err
-		}
-		lessonID = l.ID
-		if len(errs) == 0 {
-			if _, err = tx.UpdateQuestion(ctx, id, revision, change); !errors.Is(err, store.ErrConflict) {
-				return err
+		},
+		page: func(_ context.Context, _ *store.Tx, ql questionAndLesson) (views.QuestionEdit, error) {
+			return questionPage(ql.l, ql.q), nil
+		},
+		retype: func(p *views.QuestionEdit, stored questionAndLesson, conflict bool) {
+			p.Form.Fields = fields
+			if conflict {
+				theirs := storedFields(stored.q)
+				p.Conflict = &theirs
+				return
 			}
-			status = http.StatusConflict
-		} else {
-			status = http.StatusUnprocessableEntity
-		}
-		page = questionPage(l, q)
-		page.Form.Fields, page.Form.Errors = fields, errs
-		if status == http.StatusConflict {
-			theirs := storedFields(q)
-			page.Conflict = &theirs
-		} else {
-			page.Form.Revision, page.Form.Message = revision, msgBadForm
-		}
-		return nil
+			p.Form.Form, p.Form.Revision = form, revision
+			p.Form.Refuse(msgBadForm)
+		},
 	})
 	if err != nil {
 		return authoringError(c, err)
 	}
-	if status == 0 {
-		return saved(c, lessonURL(lessonID)+"/edit#quiz")
+	if out.status == 0 {
+		return saved(c, quizURL(out.stored.l.ID))
 	}
-	if isHTMX(c) && page.Conflict == nil {
-		return h.render(c, status, "Edit question", views.QuestionEditor(page.Form))
+	var part templ.Component = views.QuestionEditor(out.page.Form)
+	if out.page.Conflict != nil {
+		part = views.QuestionEditPage(out.page)
 	}
-	return h.render(c, status, "Edit question", views.QuestionEditPage(page))
+	return h.renderPart(c, out.status, "Edit question", views.QuestionEditPage(out.page), part)
 }
 
 // questionAction runs a one-button change of a question (move, delete) and
@@ -275,29 +278,18 @@ func (h *quizEditHandlers) questionAction(c echo.Context, fn func(*store.Tx, uui
 	if err := readForm(c); err != nil {
 		return err
 	}
-	var lessonID uuid.UUID
-	err = h.store.InTx(c.Request().Context(), callerOf(c), func(tx *store.Tx) (err error) {
-		lessonID, err = fn(tx, id)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) && callerOf(c).Role == store.RoleAdmin {
-		return echo.NewHTTPError(http.StatusNotFound, msgNoSuchQuestion)
-	}
+	lessonID, err := inTx(h.App, c, func(_ context.Context, tx *store.Tx) (uuid.UUID, error) { return fn(tx, id) })
 	if err != nil {
-		return authoringError(c, err)
+		return authoringError(c, explain(err, explanations{store.ErrNotFound: msgNoSuchQuestion}))
 	}
-	return saved(c, lessonURL(lessonID)+"/edit#quiz")
+	return saved(c, quizURL(lessonID))
 }
 
 // moveQuestion moves a question one place up or down.
 func (h *quizEditHandlers) moveQuestion(c echo.Context) error {
-	var up bool
-	switch c.FormValue("direction") {
-	case "up":
-		up = true
-	case "down":
-	default:
-		return badRequest(msgDirection)
+	up, err := readDirection(c, msgDirection)
+	if err != nil {
+		return err
 	}
 	return h.questionAction(c, func(tx *store.Tx, id uuid.UUID) (uuid.UUID, error) {
 		return tx.MoveQuestion(c.Request().Context(), id, up)
@@ -330,43 +322,41 @@ func (h *quizEditHandlers) setQuiz(c echo.Context) error {
 	}
 	passText := strings.TrimSpace(c.FormValue("pass_mark"))
 	passMark := quiz.DefaultPassMark
-	problem := ""
+	var settings views.Form
 	if passText != "" {
 		f, ok := quiz.ParseNumber(passText)
 		if passMark = int(f); !ok || f != float64(passMark) || passMark < 1 || passMark > 100 {
-			problem = msgPassMark
+			settings.Fail("pass_mark", msgPassMark)
 		}
 	}
-	ctx := c.Request().Context()
-	var page views.LessonEdit
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
-		if page, err = lessonWithQuiz(c, tx, lessonID); err != nil || problem != "" {
-			return err
+	page, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (views.LessonEdit, error) {
+		page, err := lessonWithQuiz(ctx, tx, lessonID)
+		if err != nil || !settings.Valid() {
+			return page, err
 		}
-		return tx.SetQuizSettings(ctx, lessonID, mode, passMark)
+		return page, tx.SetQuizSettings(ctx, lessonID, mode, passMark)
 	})
 	if err != nil {
 		return authoringError(c, err)
 	}
-	if problem != "" {
-		page.Quiz.Mode, page.Quiz.PassMark, page.Quiz.SettingsError = string(mode), passText, problem
-		return h.renderQuizPage(c, http.StatusUnprocessableEntity, page, nil)
+	if !settings.Valid() {
+		page.Quiz.Mode, page.Quiz.PassMark, page.Quiz.Settings = string(mode), passText, settings
+		return h.render(c, http.StatusUnprocessableEntity, "Edit "+page.Title, views.LessonEditPage(page))
 	}
-	return saved(c, lessonURL(lessonID)+"/edit#quiz")
+	return saved(c, quizURL(lessonID))
 }
 
 // preview is the question as learners will see it, right answers marked;
 // as much as the form allows when it has problems.
 func preview(f views.QuestionFields) (views.QuestionPreview, error) {
-	q, probs := quiz.ParseForm(quiz.Form{Kind: f.Kind, Prompt: f.Prompt, Choices: f.Choices, Answer: f.Answer,
-		Tolerance: f.Tolerance, Explanation: f.Explanation})
+	q, probs := quiz.ParseForm(f)
 	p := views.QuestionPreview{Kind: string(q.Kind)}
 	var err error
-	if p.PromptHTML, err = RenderMarkdown(q.Prompt); err != nil {
+	if p.PromptHTML, err = markdown.Render(q.Prompt); err != nil {
 		return p, err
 	}
 	if q.Explanation != "" {
-		if p.ExplanationHTML, err = RenderMarkdown(q.Explanation); err != nil {
+		if p.ExplanationHTML, err = markdown.Render(q.Explanation); err != nil {
 			return p, err
 		}
 	}
@@ -402,40 +392,41 @@ func (h *quizEditHandlers) previewQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if isHTMX(c) {
-		return h.render(c, http.StatusOK, "Preview", views.QuestionPreviewBlock(p))
-	}
-	ctx := c.Request().Context()
+	return h.respond(c, http.StatusOK, "Preview", views.QuestionPreviewBlock(p), func() (templ.Component, error) {
+		page, err := h.previewPage(c, fields, p)
+		if err != nil {
+			return nil, authoringError(c, err)
+		}
+		return page, nil
+	})
+}
+
+// previewPage is the page a no-JavaScript preview comes back in: the
+// question's own, or its lesson's with the new-question form.
+func (h *quizEditHandlers) previewPage(c echo.Context, fields views.QuestionFields, p views.QuestionPreview) (templ.Component, error) {
 	questionID, qerr := uuid.Parse(c.FormValue("question_id"))
 	lessonID, lerr := uuid.Parse(c.FormValue("lesson_id"))
-	var comp func() error
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) error {
+	return readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (templ.Component, error) {
 		switch {
 		case qerr == nil:
-			q, l, err := questionWithLesson(c, tx, questionID)
+			ql, err := questionWithLesson(ctx, tx, questionID)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			page := questionPage(l, q)
+			page := questionPage(ql.l, ql.q)
 			if v, err := formVersion(c); err == nil {
 				page.Form.Revision = v
 			}
 			page.Form.Fields, page.Form.Preview = fields, &p
-			comp = func() error { return h.render(c, http.StatusOK, "Preview", views.QuestionEditPage(page)) }
+			return views.QuestionEditPage(page), nil
 		case lerr == nil:
-			page, err := lessonWithQuiz(c, tx, lessonID)
+			page, err := lessonWithQuiz(ctx, tx, lessonID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			page.Quiz.New.Fields, page.Quiz.New.Preview = fields, &p
-			comp = func() error { return h.render(c, http.StatusOK, "Preview", views.LessonEditPage(page)) }
-		default:
-			return badRequest(msgPreviewWhere)
+			return views.LessonEditPage(page), nil
 		}
-		return nil
+		return nil, badRequest(msgPreviewWhere)
 	})
-	if err != nil {
-		return authoringError(c, err)
-	}
-	return comp()
 }

@@ -40,12 +40,3 @@ var problemMessages = map[quiz.Problem]string{
 	quiz.ProblemToleranceBelow:  "The tolerance cannot be below zero.",
 	quiz.ProblemExplanationLong: "Use at most 5000 characters.",
 }
-
-// problemsText turns a form's problems into field messages.
-func problemsText(probs map[string]quiz.Problem) map[string]string {
-	out := make(map[string]string, len(probs))
-	for field, p := range probs {
-		out[field] = problemMessages[p]
-	}
-	return out
-}

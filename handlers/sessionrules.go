@@ -105,7 +105,7 @@ func (a *App) sessionPolicy(data []byte) (store.SessionInfo, error) {
 	if id, ok := values[sessUserID].(string); ok {
 		info.User, _ = uuid.Parse(id)
 	}
-	if role, _ := values[sessRole].(string); role == string(store.RoleAdmin) {
+	if role, _ := values[sessRole].(string); store.Role(role) == store.RoleAdmin {
 		info.Idle = a.adminIdle
 		signedIn, _ := values[sessSignedIn].(int64)
 		if end := time.Unix(signedIn, 0).Add(a.adminLifetime); end.Before(info.Deadline) {
@@ -127,15 +127,15 @@ func (a *App) renewToken(ctx context.Context) error {
 	return nil
 }
 
-// freshSessionsForWrites makes a request that may change data (anything but
-// GET and HEAD) read its session from PostgreSQL rather than the instance's
-// cache: a sign-out elsewhere refuses it at once, not when the
-// notification arrives. Page views keep the cache.
-func freshSessionsForWrites(next echo.HandlerFunc) echo.HandlerFunc {
+// freshSessions makes a request read its session from PostgreSQL rather
+// than the instance's cache: a sign-out elsewhere refuses it at once, not
+// when the notification arrives. addRoutes puts it before the session on
+// every route that may change data (every method but GET, and HEAD, which
+// is GET's); page views keep the cache.
+func freshSessions(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if r := c.Request(); r.Method != http.MethodGet && r.Method != http.MethodHead {
-			c.SetRequest(r.WithContext(store.FreshSessions(r.Context())))
-		}
+		r := c.Request()
+		c.SetRequest(r.WithContext(store.FreshSessions(r.Context())))
 		return next(c)
 	}
 }

@@ -161,7 +161,7 @@ func readSyncRequest(c echo.Context) (syncRequest, error) {
 	// Media types are case-insensitive; ParseMediaType lower-cases them.
 	if ct := c.Request().Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return req, echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the changes as application/json.")
+			return req, newError(http.StatusUnsupportedMediaType, err, "Send the changes as application/json.")
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxSyncBytes+1))
@@ -171,12 +171,12 @@ func readSyncRequest(c echo.Context) (syncRequest, error) {
 		var mbe *http.MaxBytesError
 		var he *echo.HTTPError
 		if errors.As(err, &mbe) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
-			return req, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many bytes: send at most 1 MB at once.")
+			return req, newError(http.StatusRequestEntityTooLarge, err, "Too many bytes: send at most 1 MB at once.")
 		}
 		return req, badRequest("The request body could not be read.")
 	}
 	if len(body) > maxSyncBytes {
-		return req, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many bytes: send at most 1 MB at once.")
+		return req, newError(http.StatusRequestEntityTooLarge, nil, "Too many bytes: send at most 1 MB at once.")
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		return req, badRequest("The body is not valid JSON of the form {\"changes\": [...]}.")
@@ -185,7 +185,7 @@ func readSyncRequest(c echo.Context) (syncRequest, error) {
 		return req, badRequest("The body has no \"changes\" list.")
 	}
 	if len(req.Changes) > MaxSyncChanges {
-		return req, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too many changes: send at most 500 at once.")
+		return req, newError(http.StatusRequestEntityTooLarge, nil, "Too many changes: send at most %d at once.", MaxSyncChanges)
 	}
 	return req, nil
 }
@@ -222,7 +222,7 @@ func (h *syncHandlers) syncProgress(c echo.Context) error {
 	// Without a session, only a batch with signed changes has anything to
 	// say; otherwise the phone must sign in first, as before.
 	if !signedIn(c) && !claims {
-		return echo.NewHTTPError(http.StatusUnauthorized, "Sign in first.")
+		return newError(http.StatusUnauthorized, nil, signInFirst)
 	}
 	ctx := c.Request().Context()
 	judged, err := h.judgeSigned(ctx, caller, signed)

@@ -207,7 +207,7 @@
     if (!neutral) return drawnByServer();
     let res;
     try {
-      res = await getJSON("/api/me/progress" + (courseId ? "?course=" + encodeURIComponent(courseId) : ""));
+      res = await getJSON(FB.paths.meProgress + (courseId ? "?course=" + encodeURIComponent(courseId) : ""));
       if (res.status === 401) {
         if (who && who.via === "session") await setWho(null);
       } else if (res.body) {
@@ -230,7 +230,7 @@
       if (html.dataset.who === "out") {
         if (who && who.via === "session") await setWho(null);
       } else {
-        const me = await getJSON("/api/me");
+        const me = await getJSON(FB.paths.me);
         if (me.body && (!who || who.user_id !== me.body.user_id || who.via !== "session")) await signedIn(me.body.user_id, null, me);
       }
     } catch (err) {
@@ -240,10 +240,10 @@
   }
 
   async function signedIn(userId, all, asked) {
-    const me = asked || await getJSON("/api/me");
+    const me = asked || await getJSON(FB.paths.me);
     if (!me.body || me.body.user_id !== userId) return;
     await setWho({ user_id: me.body.user_id, name: me.body.name, lang: me.body.lang, role: me.body.role, via: "session" });
-    const progress = all || (await getJSON("/api/me/progress")).body;
+    const progress = all || (await getJSON(FB.paths.meProgress)).body;
     if (progress && progress.user_id === userId) await storeProgress(userId, progress.courses);
     await keyStillLive(userId);
   }
@@ -255,7 +255,7 @@
   async function keyStillLive(userId) {
     const l = await idb("learners", "readonly", (s) => s.learners.get(userId));
     if (!l) return;
-    const live = await getJSON("/api/phones");
+    const live = await getJSON(FB.paths.phones);
     if (!live.body || live.body.phones.some((p) => p.key_id === l.key_id)) return;
     await idb("learners", "readwrite", (s) => { s.learners.delete(userId); });
   }
@@ -376,7 +376,7 @@
     });
     await ask({ type: "who" });
     const next = new URLSearchParams(location.search).get("next");
-    location.assign(next && next.startsWith("/") && !next.startsWith("//") ? next : "/");
+    location.assign(next && next.startsWith("/") && !next.startsWith("//") ? next : FB.paths.home);
   }
 
   // optIn: "Use this phone offline". A key pair for (learner, phone) whose
@@ -387,7 +387,7 @@
     const jwk = await crypto.subtle.exportKey("jwk", keys.publicKey);
     // Without a label the server names the key after the browser.
     const label = navigator.userAgentData ? navigator.userAgentData.platform : undefined;
-    const resp = await fetch("/api/phones", {
+    const resp = await fetch(FB.paths.phones, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ public_key: jwk, label }),
@@ -402,14 +402,14 @@
         pin: { salt, iterations: FB.pin.iterations, hash }, fails: 0, locked: false,
       });
     });
-    const all = await getJSON("/api/me/progress");
+    const all = await getJSON(FB.paths.meProgress);
     if (all.body && all.body.user_id === who.user_id) await storeProgress(who.user_id, all.body.courses);
   }
 
   async function forget() {
     const l = await idb("learners", "readonly", (s) => s.learners.get(who.user_id));
     if (!l) return;
-    const resp = await fetch("/api/phones/" + encodeURIComponent(l.key_id) + "/forget", {
+    const resp = await fetch(FB.paths.phoneForget.replace(":id", encodeURIComponent(l.key_id)), {
       method: "POST", credentials: "same-origin", headers: { Accept: "application/json" },
     });
     if (resp.status !== 204 && resp.status !== 404) throw new Error("forget: " + resp.status);
@@ -447,7 +447,7 @@
 
   // ---- the worker and the banners --------------------------------------------------
   if (sw) {
-    sw.register("/sw.js", { scope: "/" });
+    sw.register(FB.paths.worker, { scope: FB.paths.home });
     sw.addEventListener("message", (e) => {
       const d = e.data || {};
       // After changes reached the server, its view is the truth again.

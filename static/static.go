@@ -1,6 +1,7 @@
 // Package static embeds Fieldbook's CSS, vendored htmx and icons. Each file is
-// served under its content hash (/static/<hash>/<name>) so browsers and the
-// service worker may cache it forever; a changed file gets a new URL.
+// served under its content hash (an address like /static/<hash>/<name>,
+// made by the router) so browsers and the service worker may cache it
+// forever; a changed file gets a new URL.
 package static
 
 import (
@@ -47,17 +48,20 @@ type File struct {
 // Set is every static file by name, with its hashed URL.
 type Set struct {
 	byName map[string]*File
+	// urlFor makes a file's URL from its hash and name (the router's).
+	urlFor func(hash, name string) string
 	// Version is a hash over all files: it names the service worker's cache.
 	Version string
 }
 
-// Load reads and hashes the embedded files.
-func Load() (*Set, error) {
+// Load reads and hashes the embedded files; urlFor makes a file's URL from
+// its hash and name (the router's builder: static knows no paths).
+func Load(urlFor func(hash, name string) string) (*Set, error) {
 	entries, err := fs.ReadDir(files, ".")
 	if err != nil {
 		return nil, fmt.Errorf("static: list: %w", err)
 	}
-	s := &Set{byName: map[string]*File{}}
+	s := &Set{byName: map[string]*File{}, urlFor: urlFor}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
 		if !e.IsDir() {
@@ -70,20 +74,20 @@ func Load() (*Set, error) {
 		if err != nil {
 			return nil, fmt.Errorf("static: read %s: %w", name, err)
 		}
-		s.byName[name] = newFile(name, body)
+		s.byName[name] = s.newFile(name, body)
 	}
 	s.version()
 	return s, nil
 }
 
-func newFile(name string, body []byte) *File {
+func (s *Set) newFile(name string, body []byte) *File {
 	sum := sha256.Sum256(body)
 	h := hex.EncodeToString(sum[:])[:12]
 	ct := mime.TypeByExtension(path.Ext(name))
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	f := &File{Name: name, Hash: h, URL: "/static/" + h + "/" + name, ContentType: ct, Body: body, sum: sum}
+	f := &File{Name: name, Hash: h, URL: s.urlFor(h, name), ContentType: ct, Body: body, sum: sum}
 	var zb bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
 	_, _ = zw.Write(body)
@@ -117,7 +121,7 @@ func (s *Set) Prepend(name string, prefix []byte) error {
 	if !ok {
 		return fmt.Errorf("static: no file %s", name)
 	}
-	s.byName[name] = newFile(name, append(append([]byte{}, prefix...), f.Body...))
+	s.byName[name] = s.newFile(name, append(append([]byte{}, prefix...), f.Body...))
 	s.version()
 	return nil
 }

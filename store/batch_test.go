@@ -97,7 +97,7 @@ func TestReadBatchRunsAsTheCaller(t *testing.T) {
 			// A missing row is ErrNotFound, as in a transaction.
 			var c store.Course
 			err = st.Read(ctx, learner, func(b *store.Batch) { b.PublishedCourse(uuid.New(), &c) })
-			if !store.IsNotFound(err) || !strings.Contains(err.Error(), "course by id") {
+			if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "course by id") {
 				t.Fatalf("unknown course: %v", err)
 			}
 		})

@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 )
 
 // Certificate is a learner's certificate of a course, as issued: the
@@ -25,17 +23,9 @@ type Certificate struct {
 // MyCertificate returns the caller's certificate of a course, ErrNotFound
 // while they have none.
 func (t *Tx) MyCertificate(ctx context.Context, courseID uuid.UUID) (Certificate, error) {
-	rows, err := t.tx.Query(ctx, `
+	return queryOne[Certificate](ctx, t, "my certificate", `
 		SELECT code, course_id, display_name, course_title, completed_at, issued_at
 		FROM certificates WHERE student_id = (SELECT current_user_id()) AND course_id = $1`, courseID)
-	if err != nil {
-		return Certificate{}, fmt.Errorf("store: my certificate: %w", mapErr(err))
-	}
-	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Certificate])
-	if err != nil {
-		return Certificate{}, fmt.Errorf("store: my certificate: %w", mapErr(err))
-	}
-	return c, nil
 }
 
 // CertificateProof is what /verify/{code} shows, and nothing more.
@@ -54,14 +44,6 @@ func NormalizeCertificateCode(s string) string {
 // VerifyCertificate looks a code up through certificate_by_code, the one
 // way the anonymous role reaches certificates. ErrNotFound for no such code.
 func (t *Tx) VerifyCertificate(ctx context.Context, code string) (CertificateProof, error) {
-	rows, err := t.tx.Query(ctx, `SELECT display_name, course_title, completed_at FROM certificate_by_code($1)`,
-		NormalizeCertificateCode(code))
-	if err != nil {
-		return CertificateProof{}, fmt.Errorf("store: verify certificate: %w", mapErr(err))
-	}
-	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[CertificateProof])
-	if err != nil {
-		return CertificateProof{}, fmt.Errorf("store: verify certificate: %w", mapErr(err))
-	}
-	return p, nil
+	return queryOne[CertificateProof](ctx, t, "verify certificate",
+		`SELECT display_name, course_title, completed_at FROM certificate_by_code($1)`, NormalizeCertificateCode(code))
 }

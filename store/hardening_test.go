@@ -144,7 +144,7 @@ func TestPurgeRetention(t *testing.T) {
 		($1, 0, now() - interval '1 hour'), ($2, 0, now())
 		ON CONFLICT (user_id) DO UPDATE SET tokens = EXCLUDED.tokens, updated_at = EXCLUDED.updated_at`, f.learner.UserID, f.vol.UserID)
 	lim := store.SyncLimit{Burst: 10, PerHour: 20}
-	p, err := e.s.Purge(ctx, store.Retention{Changes: store.DefaultChangeRetention, Devices: 365 * 24 * time.Hour, Sync: lim}, time.Now())
+	p, err := e.s.Purge(ctx, store.Retention{Changes: 400 * 24 * time.Hour, Devices: 365 * 24 * time.Hour, Sync: lim}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func TestMediaUnderRLS(t *testing.T) {
 		switch {
 		case tt.found && (err != nil || string(m.Data) != string(tt.m.Data) || m.Public != (tt.m.CourseID == w.pub)):
 			t.Errorf("%s: %v %q public=%v", tt.name, err, m.Data, m.Public)
-		case !tt.found && !store.IsNotFound(err):
+		case !tt.found && !errors.Is(err, store.ErrNotFound):
 			t.Errorf("%s: %v, want ErrNotFound", tt.name, err)
 		}
 	}

@@ -204,11 +204,11 @@ func TestForgetPhoneKey(t *testing.T) {
 	}
 	// Not even an admin forgets another account's phone.
 	for _, id := range []uuid.UUID{kb, uuid.New()} {
-		if err := forget(a, id); !store.IsNotFound(err) {
+		if err := forget(a, id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("A forgets %s: %v, want ErrNotFound", id, err)
 		}
 	}
-	if err := forget(b, ka); !store.IsNotFound(err) {
+	if err := forget(b, ka); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("admin forgets A's key: %v, want ErrNotFound", err)
 	}
 	if e.revoked(t, kb) || e.revoked(t, ka) {
@@ -495,7 +495,7 @@ func TestMyProgress(t *testing.T) {
 			_, err = tx.MyCourseProgress(t.Context(), id)
 			return err
 		})
-		if !store.IsNotFound(err) {
+		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("course %s: %v, want ErrNotFound", id, err)
 		}
 	}

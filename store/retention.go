@@ -19,10 +19,6 @@ type Retention struct {
 	Sync SyncLimit
 }
 
-// DefaultChangeRetention keeps change ids for 400 days: longer than any phone
-// stays offline, and a year's replays are still recognised.
-const DefaultChangeRetention = 400 * 24 * time.Hour
-
 // Purged counts what one Purge removed.
 type Purged struct {
 	Changes, Throttles, Budgets, Devices int64

@@ -43,6 +43,14 @@ const (
 	RoleAdmin     Role = "admin"
 )
 
+// Roles are the roles an account can hold, in the order they are offered.
+var Roles = []Role{RoleLearner, RoleVolunteer, RoleAdmin}
+
+// Staff reports whether r writes courses and watches learners' progress:
+// volunteers and admins. This is the one place in Go that says so; the
+// database's policies say it for the rows.
+func (r Role) Staff() bool { return r == RoleVolunteer || r == RoleAdmin }
+
 // Valid reports whether r is one of the roles a user account can hold.
 func (r Role) Valid() bool {
 	return r == RoleLearner || r == RoleVolunteer || r == RoleAdmin
@@ -278,6 +286,21 @@ func mapErr(err error) error {
 		}
 	}
 	return err
+}
+
+// queryOne runs a query that returns one row and collects it into T by
+// column name (pgx.RowToStructByName); no row is ErrNotFound. what names
+// the query in errors ("store: what: …").
+func queryOne[T any](ctx context.Context, t *Tx, what, sql string, args ...any) (T, error) {
+	rows, err := t.tx.Query(ctx, sql, args...)
+	if err == nil {
+		var v T
+		if v, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[T]); err == nil {
+			return v, nil
+		}
+	}
+	var zero T
+	return zero, fmt.Errorf("store: %s: %w", what, mapErr(err))
 }
 
 // Superuser reports whether the pool's login role is a superuser. The app

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // Change is one completion change a device made, possibly offline.
@@ -155,8 +156,14 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 	if err != nil {
 		return nil, fmt.Errorf("store: apply changes: %w", mapErr(err))
 	}
+	return collectOutcomes(rows, len(changes))
+}
+
+// collectOutcomes reads ApplyChanges' rows: an outcome per change, in
+// order, or a RateLimitError when the batch overdrew the caller's budget.
+func collectOutcomes(rows pgx.Rows, n int) ([]Outcome, error) {
 	defer rows.Close()
-	out := make([]Outcome, 0, len(changes))
+	out := make([]Outcome, 0, n)
 	var until *time.Time
 	for rows.Next() {
 		var o string
@@ -168,8 +175,8 @@ func (t *Tx) ApplyChanges(ctx context.Context, changes []Change) ([]Outcome, err
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: apply changes: %w", mapErr(err))
 	}
-	if len(out) != len(changes) {
-		return nil, fmt.Errorf("store: apply changes: %d outcomes for %d changes", len(out), len(changes))
+	if len(out) != n {
+		return nil, fmt.Errorf("store: apply changes: %d outcomes for %d changes", len(out), n)
 	}
 	if until != nil {
 		return nil, &RateLimitError{Until: *until}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -121,9 +120,6 @@ func (t *Tx) UserByUsername(ctx context.Context, username string) (User, error) 
 	}
 	return u, nil
 }
-
-// IsNotFound reports whether err means "no such row for this caller".
-func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // OwnLanguage is the caller's stored interface language, "" when they have
 // never chosen one.

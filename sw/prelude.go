@@ -34,7 +34,8 @@ const (
 )
 
 // Constants are what the worker and the page must agree on. They are
-// written once, here, and served in front of both scripts as FB.
+// written once, here, and served in front of both scripts as FB, with the
+// server's routes (FB.routes, FB.paths: Routes).
 var Constants = map[string]any{
 	"db": map[string]any{
 		"name":    "fieldbook",
@@ -51,11 +52,6 @@ var Constants = map[string]any{
 		"shellPrefix": "fieldbook-shell-",
 		"pages":       "fieldbook-pages",
 	},
-	"routes": map[string]string{
-		"page":     `^/(courses/[0-9a-f-]{36}|lessons/[0-9a-f-]{36})?$`,
-		"media":    `^/media/[0-9a-f]{64}/[^/]+$`,
-		"complete": `^/lessons/([0-9a-f-]{36})/complete$`,
-	},
 	// The PIN verifier: PBKDF2-SHA-256 with this many iterations (measured
 	// in docs/offline.md), five wrong PINs in a row take a learner off the
 	// list.
@@ -64,10 +60,20 @@ var Constants = map[string]any{
 	"signedPrefix": "fieldbook-change-v1",
 }
 
-// Prelude is what the server puts in front of a script: the constants (FB),
-// the texts of one language (TEXT, with its LANG) and the shared code.
-// extra are further constants (name → value), e.g. the worker's VERSION.
-func Prelude(lang string, extra map[string]any) ([]byte, error) {
+// Routes are the paths of the router's table the scripts recognise or
+// call, by route name: Patterns are regular expression sources (parameters
+// captured in order), Paths the patterns to fill (":id" and the like). The
+// server makes them from its route table; the scripts hold no path.
+type Routes struct {
+	Patterns map[string]string
+	Paths    map[string]string
+}
+
+// Prelude is what the server puts in front of a script: the constants (FB,
+// with routes as FB.routes and FB.paths), the texts of one language (TEXT,
+// with its LANG) and the shared code. extra are further constants (name →
+// value), e.g. the worker's VERSION.
+func Prelude(lang string, routes Routes, extra map[string]any) ([]byte, error) {
 	texts, ok := Text[lang]
 	if !ok {
 		return nil, fmt.Errorf("sw: no texts for language %q", lang)
@@ -83,7 +89,7 @@ func Prelude(lang string, extra map[string]any) ([]byte, error) {
 	for _, c := range []struct {
 		name  string
 		value any
-	}{{"LANG", lang}, {"FB", Constants}, {"TEXT", texts}} {
+	}{{"LANG", lang}, {"FB", withRoutes(routes)}, {"TEXT", texts}} {
 		v, err := json.Marshal(c.value)
 		if err != nil {
 			return nil, err
@@ -91,6 +97,13 @@ func Prelude(lang string, extra map[string]any) ([]byte, error) {
 		out = fmt.Appendf(out, "const %s = %s;\n", c.name, v)
 	}
 	return append(out, Shared...), nil
+}
+
+// withRoutes is Constants with the server's routes added.
+func withRoutes(r Routes) map[string]any {
+	fb := maps.Clone(Constants)
+	fb["routes"], fb["paths"] = r.Patterns, r.Paths
+	return fb
 }
 
 // Format is a text of the table for Go's own rendering of the same

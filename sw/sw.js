@@ -3,8 +3,10 @@
 //   PRECACHE - the app shell: the offline page, "Who is learning?", CSS,
 //              htmx, app.js, icons
 //   VERSION  - derived from the build's asset hash; names the shell cache
-//   LANG, FB, TEXT and shared.js - the constants (database, caches, path
-//              patterns), the texts and the database code the page shares
+//   LANG, FB, TEXT and shared.js - the constants (database, caches, and the
+//              router's paths: FB.routes, regular expression sources, and
+//              FB.paths, patterns to fill), the texts and the database code
+//              the page shares
 /* global VERSION, PRECACHE, FB, idb, text, rememberDone */
 "use strict";
 
@@ -15,9 +17,10 @@ const PAGES = FB.caches.pages;
 const NAV_TIMEOUT_MS = 3000;
 const POST_TIMEOUT_MS = 8000;
 const BATCH = 50;
-const PAGE_PATH = new RegExp(FB.routes.page);
+const PAGE_PATH = new RegExp([FB.routes.home, FB.routes.course, FB.routes.lesson].join("|"));
 const MEDIA_PATH = new RegExp(FB.routes.media);
-const COMPLETE_PATH = new RegExp(FB.routes.complete);
+const COMPLETE_PATH = new RegExp(FB.routes.lessonComplete);
+const STATIC_PATH = new RegExp(FB.routes.static);
 
 // ---- who uses the phone ----------------------------------------------------
 // meta "current" is the learner the phone knows: {user_id, name, lang,
@@ -47,7 +50,7 @@ async function signOutFirst() {
   if (!signingOut) {
     signingOut = (async () => {
       try {
-        const resp = await fetchWithTimeout(new Request("/logout", {
+        const resp = await fetchWithTimeout(new Request(FB.paths.logout, {
           method: "POST", credentials: "same-origin", redirect: "manual",
         }), POST_TIMEOUT_MS);
         if (resp.status >= 500) return false;
@@ -80,7 +83,7 @@ self.addEventListener("install", (event) => {
     // Hashed files may come from the HTTP cache (their URL is their
     // content); the offline and "Who is learning?" pages are fetched fresh.
     caches.open(SHELL)
-      .then((c) => c.addAll(PRECACHE.map((u) => (u.startsWith("/static/") ? u : new Request(u, { cache: "reload" })))))
+      .then((c) => c.addAll(PRECACHE.map((u) => (STATIC_PATH.test(u) ? u : new Request(u, { cache: "reload" })))))
       .then(() => self.skipWaiting())
   );
 });
@@ -99,11 +102,11 @@ self.addEventListener("fetch", (event) => {
   const req = event.request;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
-  if (req.method === "POST" && url.pathname === "/logout") {
+  if (req.method === "POST" && url.pathname === FB.paths.logout) {
     event.respondWith(signOut());
   } else if (req.method === "POST" && COMPLETE_PATH.test(url.pathname)) {
     event.respondWith(complete(req, url.pathname.match(COMPLETE_PATH)[1]));
-  } else if (req.method === "GET" && url.pathname.startsWith("/static/")) {
+  } else if (req.method === "GET" && STATIC_PATH.test(url.pathname)) {
     event.respondWith(cacheFirst(req, SHELL));
   } else if (req.method === "GET" && MEDIA_PATH.test(url.pathname)) {
     event.respondWith(cacheFirst(req, PAGES));
@@ -147,7 +150,7 @@ async function navigate(req, url) {
     fresh.catch(() => {});
     const cached = await caches.match(url.pathname, { cacheName: PAGES }) ||
       await caches.match(url.pathname, { cacheName: SHELL }) ||
-      await caches.match("/offline", { cacheName: SHELL });
+      await caches.match(FB.paths.offline, { cacheName: SHELL });
     return cached ? markOffline(cached) : Response.error();
   }
 }
@@ -179,7 +182,7 @@ async function signOut() {
   logoutPending = true;
   await tell({ type: "who-changed" });
   await signOutFirst();
-  return Response.redirect("/", 303);
+  return Response.redirect(FB.paths.home, 303);
 }
 
 // ---- completions --------------------------------------------------------------
@@ -205,7 +208,7 @@ async function complete(req, lessonId) {
   const item = await enqueue(who, {
     lesson_id: lessonId, course_id: form.get("course_id") || "", completed: completed === "true",
   });
-  if (req.mode === "navigate") return Response.redirect("/lessons/" + lessonId, 303);
+  if (req.mode === "navigate") return Response.redirect(FB.paths.lesson.replace(":id", lessonId), 303);
   return answer(202, { user_id: item.user, lesson_id: lessonId, course_id: item.course_id, completed: item.completed, queued: true });
 }
 
@@ -288,7 +291,7 @@ async function doReplay() {
 async function send(batch, withKey) {
   let resp;
   try {
-    resp = await fetchWithTimeout(new Request("/api/progress", {
+    resp = await fetchWithTimeout(new Request(FB.paths.sync, {
       method: "POST",
       credentials: withKey ? "omit" : "same-origin",
       headers: { "Content-Type": "application/json" },

@@ -3,8 +3,11 @@ package views
 // Account is the "Your account" page: change the password, see where you
 // are signed in, sign out everywhere else.
 type Account struct {
-	Username string
-	Sessions []SessionRow
+	// PasswordURL and EndSessionsURL are where the page's forms post.
+	PasswordURL    string
+	EndSessionsURL string
+	Username       string
+	Sessions       []SessionRow
 	// Phones are the live keys of phones set up for offline use.
 	Phones   []PhoneRow
 	Password PasswordForm
@@ -35,5 +38,5 @@ type PhoneRow struct {
 
 // PasswordForm is the change-password form; passwords are never echoed.
 type PasswordForm struct {
-	Errors map[string]string
+	Form
 }

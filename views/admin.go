@@ -1,8 +1,17 @@
 package views
 
+// AdminNav links the admin pages to each other.
+type AdminNav struct {
+	UsersURL   string
+	InvitesURL string
+}
+
 // AdminUsers is the admin's list of accounts.
 type AdminUsers struct {
+	Nav   AdminNav
 	Users []AdminUserRow
+	// Roles are the roles an admin can give, in the order offered.
+	Roles []string
 	// Notice is a one-line confirmation of the last action.
 	Notice string
 }
@@ -20,15 +29,20 @@ type AdminUserRow struct {
 	// Self is the admin's own row: no role change or disable offered, so
 	// an admin cannot lock themselves out.
 	Self bool
+	// The addresses of the row's actions.
+	RoleURL    string
+	DisableURL string
+	EnableURL  string
+	ResetURL   string
 }
-
-// Roles are the roles an admin can give, in the order offered.
-var Roles = []string{"learner", "volunteer", "admin"}
 
 // AdminInvites is the invitations page: a form to make a link, the link
 // just made (shown once: only its hash is kept) and the open invites.
 type AdminInvites struct {
-	Form InviteForm
+	Nav AdminNav
+	// CreateURL is where the form posts.
+	CreateURL string
+	Form      InviteForm
 	// NewLink is the invite link just created, or "".
 	NewLink    string
 	NewExpires string
@@ -37,8 +51,8 @@ type AdminInvites struct {
 
 // InviteForm is the "create an invite" form.
 type InviteForm struct {
-	Days   string
-	Errors map[string]string
+	Days string
+	Form
 }
 
 // InviteRow is one open invite.
@@ -50,6 +64,7 @@ type InviteRow struct {
 
 // ResetLink is the page that shows a password-reset link to hand over.
 type ResetLink struct {
+	Nav      AdminNav
 	Username string
 	Link     string
 	Expires  string
@@ -61,16 +76,15 @@ type AcceptInvite struct {
 	Action   string
 	Username string
 	Name     string
-	Message  string
-	Errors   map[string]string
+	Form
 }
 
 // AcceptReset is the "set a new password" form of a reset link.
 type AcceptReset struct {
 	Action   string
 	Username string
-	Message  string
-	Errors   map[string]string
+	Form
 	// Done: the password is set; the page says so and links to sign-in.
-	Done bool
+	Done     bool
+	LoginURL string
 }

@@ -8,6 +8,7 @@ import (
 
 // Dashboard is a course's volunteer dashboard page.
 type Dashboard struct {
+	HomeURL     string
 	CourseTitle string
 	CourseURL   string
 	// URL is the dashboard's own address (the search form's action).
@@ -143,6 +144,8 @@ type LessonDone struct {
 
 // MyProgress is a learner's own progress across the courses they started.
 type MyProgress struct {
+	// HomeURL is where to choose a first course.
+	HomeURL string
 	Courses []MyCourseItem
 }
 

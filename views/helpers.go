@@ -1,21 +1,12 @@
 package views
 
 import (
-	"net/url"
 	"strconv"
 
 	"github.com/a-h/templ"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// loginURL is the sign-in page that returns to path afterwards.
-func loginURL(path string) string {
-	if path == "" || path == "/" || path == "/login" || path == "/signup" {
-		return "/login"
-	}
-	return "/login?next=" + url.QueryEscape(path)
-}
 
 func minutes(n int) string {
 	if n == 1 {
@@ -37,9 +28,6 @@ func progressCount(n int) string {
 	}
 	return strconv.Itoa(n) + " progress records"
 }
-
-// isStaff is true for the roles that write courses.
-func isStaff(u *User) bool { return u != nil && (u.Role == "volunteer" || u.Role == "admin") }
 
 // whoAttr is data-who (and data-via) on <html> for a page drawn for its
 // caller: their role, or "out". A neutral page has none until app.js sets

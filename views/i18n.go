@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"fmt"
 
 	"fieldbook/internal/i18n"
 )
@@ -28,5 +29,22 @@ func dir(ctx context.Context) string { return i18n.From(ctx).Dir() }
 // rtl reports a right-to-left page, for drawings CSS cannot mirror (SVG).
 func rtl(ctx context.Context) bool { return i18n.From(ctx).RTL() }
 
-// manifestURL is the web manifest in the page's language.
-func manifestURL(ctx context.Context) string { return "/manifest.webmanifest?lang=" + lang(ctx) }
+// Say is a message in loc's language. A catalogue key is translated, its
+// placeholders filled from args as name, value pairs (a "count" pair picks
+// the plural form); any other text is shown as it is, its fmt verbs filled
+// from args: a message not yet moved to the catalogues, or one translated
+// already. Form and handlers.Error messages go through here.
+func Say(loc *i18n.Localizer, msg string, args ...any) string {
+	if loc.Has(msg) {
+		for i := 0; i+1 < len(args); i += 2 {
+			if n, ok := args[i+1].(int); ok && args[i] == "count" {
+				return loc.N(msg, n, append(args[:i:i], args[i+2:]...)...)
+			}
+		}
+		return loc.T(msg, args...)
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(msg, args...)
+	}
+	return msg
+}

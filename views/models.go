@@ -12,8 +12,12 @@ type Page struct {
 	User *User
 	// Assets are the content-hashed URLs of the static files.
 	Assets Assets
-	// Path is the current path, for the sign-in link's return address.
-	Path string
+	// Nav are the header's links; LoginURL is its sign-in link, which
+	// returns to this page; ManifestURL is the web manifest in the page's
+	// language.
+	Nav         Nav
+	LoginURL    string
+	ManifestURL string
 	// Here is where the language picker comes back to (path and query).
 	Here string
 	// Neutral marks a page that is the same for everyone: the service
@@ -32,6 +36,19 @@ type Page struct {
 	Styles []string
 }
 
+// Nav are the site's fixed addresses the header links to.
+type Nav struct {
+	Home       string
+	Language   string
+	Studio     string
+	Admin      string
+	MyProgress string
+	Logout     string
+	Signup     string
+	// Phone is "Who is learning?".
+	Phone string
+}
+
 // Assets are the URLs of the static files, each under its content hash.
 type Assets struct {
 	CSS string
@@ -43,15 +60,17 @@ type Assets struct {
 	Icon      string
 }
 
-// Staff reports whether the user writes courses (volunteer or admin).
-func (u *User) Staff() bool { return u != nil && (u.Role == "volunteer" || u.Role == "admin") }
-
 // User is the signed-in user as the header shows them.
 type User struct {
 	// ID tags completions queued offline with their owner.
 	ID          string
 	DisplayName string
-	Role        string
+	// Role is the page's data-who, which the stylesheet reads; Staff
+	// (volunteers and admins) get the authoring links and styles, Admin the
+	// admin pages.
+	Role  string
+	Staff bool
+	Admin bool
 }
 
 // ProgressBar is a learner's progress in a course.
@@ -92,6 +111,9 @@ type CourseCard struct {
 // Home is the course list.
 type Home struct {
 	Courses []CourseCard
+	// SignupURL and LoginURL invite the anonymous to keep track.
+	SignupURL string
+	LoginURL  string
 }
 
 // LessonLink is one lesson in a course's table of contents.
@@ -105,6 +127,7 @@ type LessonLink struct {
 
 // Course is a course page.
 type Course struct {
+	HomeURL     string
 	ID          string
 	Title       string
 	Description string
@@ -124,12 +147,16 @@ type LessonStatus struct {
 	CourseID    string
 	CompleteURL string
 	// Total is the number of published lessons in the course.
-	Total    int
+	Total int
+	// LoginURL and PhoneURL are the ways in: signing in, or picking one's
+	// name on this phone.
 	LoginURL string
+	PhoneURL string
 }
 
 // Lesson is a lesson page.
 type Lesson struct {
+	HomeURL     string
 	CourseTitle string
 	CourseURL   string
 	Number      int
@@ -144,21 +171,17 @@ type Lesson struct {
 	Status          LessonStatus
 }
 
-// FieldError is a message shown at one form field.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
 // AuthForm is the sign-in or sign-up form with what was typed and what was
 // wrong with it. Passwords are never echoed back.
 type AuthForm struct {
-	Username string
-	Name     string
-	Next     string
-	// Message is a form-wide error (e.g. wrong username or password).
-	Message string
-	Errors  map[string]string
+	// LoginURL and SignupURL are the two forms' addresses; each page
+	// posts to its own and links to the other.
+	LoginURL  string
+	SignupURL string
+	Username  string
+	Name      string
+	Next      string
+	Form
 	// MinPassword is the shortest password sign-up accepts, for its label.
 	MinPassword int
 }
@@ -168,23 +191,42 @@ type Error struct {
 	Status  int
 	Title   string
 	Message string
+	HomeURL string
+}
+
+// Phone is "Who is learning?"; LoginURL signs in and comes back to it.
+type Phone struct {
+	LoginURL string
+}
+
+// Offline is the page the service worker shows for a page it never saved.
+type Offline struct {
+	HomeURL string
 }
 
 // StudioCourse is one course in the "Your courses" list.
 type StudioCourse struct {
-	Title     string
-	EditURL   string
-	ViewURL   string // "" unless learners can see it
-	Published bool
-	Archived  bool
-	Lessons   int
-	Drafts    int
-	Updated   string
+	Title        string
+	EditURL      string
+	DashboardURL string
+	ViewURL      string // "" unless learners can see it
+	Published    bool
+	Archived     bool
+	Lessons      int
+	Drafts       int
+	Updated      string
 }
 
 // Studio is the "Your courses" page of a volunteer or admin.
 type Studio struct {
-	Courses []StudioCourse
+	NewCourseURL string
+	Courses      []StudioCourse
+}
+
+// CourseNew is the page with the form for a new course.
+type CourseNew struct {
+	StudioURL string
+	Form      CourseForm
 }
 
 // Audit is the "created by … last edited by … at …" line of an edit page.
@@ -207,8 +249,7 @@ type CourseForm struct {
 	Action  string
 	Version int // 0 for a new course
 	Fields  CourseFields
-	Errors  map[string]string
-	Message string
+	Form
 	// Conflict is the version someone else saved meanwhile, shown beside
 	// the fields typed here; nil when there is none.
 	Conflict *CourseConflict
@@ -243,14 +284,23 @@ type EditorRow struct {
 type CourseEdit struct {
 	ID        string
 	Title     string // as saved, for the heading
-	URL       string // base URL: /courses/{id}
+	StudioURL string
 	ViewURL   string // the learners' page, "" unless published and live
-	Published bool
-	Archived  bool
-	Audit     Audit
-	Form      CourseForm
-	Lessons   []EditLessonRow
-	Editors   []EditorRow
+	// The addresses of the page's links and one-button forms.
+	DashboardURL     string
+	PublishURL       string
+	UnpublishURL     string
+	ArchiveURL       string
+	RestoreURL       string
+	AddLessonURL     string
+	AddEditorURL     string
+	ConfirmDeleteURL string
+	Published        bool
+	Archived         bool
+	Audit            Audit
+	Form             CourseForm
+	Lessons          []EditLessonRow
+	Editors          []EditorRow
 	// EditorUsername and EditorError are the add-editor form after a
 	// failed attempt.
 	EditorUsername string
@@ -259,11 +309,12 @@ type CourseEdit struct {
 
 // CourseDelete is the confirmation page before deleting a course.
 type CourseDelete struct {
-	Title    string
-	URL      string
-	EditURL  string
-	Lessons  int
-	Progress int
+	Title     string
+	StudioURL string
+	DeleteURL string
+	EditURL   string
+	Lessons   int
+	Progress  int
 }
 
 // LessonFields are a lesson's editable fields as typed or stored.
@@ -285,14 +336,14 @@ type LessonConflict struct {
 
 // LessonForm is the lesson form (new or edit).
 type LessonForm struct {
-	Action string
+	Action     string
+	PreviewURL string
 	// LessonID or CourseID tell the preview where the form belongs.
 	LessonID string
 	CourseID string
 	Version  int
 	Fields   LessonFields
-	Errors   map[string]string
-	Message  string
+	Form
 	Conflict *LessonConflict
 	// PreviewHTML is the body rendered without saving (no-JS preview).
 	PreviewHTML string
@@ -316,6 +367,7 @@ type MediaUpload struct {
 type LessonEdit struct {
 	New           bool
 	Title         string
+	StudioURL     string
 	CourseTitle   string
 	CourseEditURL string
 	DeleteURL     string

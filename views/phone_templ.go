@@ -14,7 +14,7 @@ import templruntime "github.com/a-h/templ/runtime"
 // this phone offline" or "Forget this phone". It is the same for everyone
 // (the worker keeps it with the app shell); app.js fills the list from the
 // phone's own storage, cloning the template for each learner.
-func PhonePage() templ.Component {
+func PhonePage(p Phone) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -31,7 +31,20 @@ func PhonePage() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section id=\"phone\" class=\"phone\"><h1>Who is learning?</h1><p class=\"hint\">Learners who share this phone pick their name and enter their PIN, with or without a network. What each one does is kept for them alone.</p><ul id=\"learners\" class=\"cards\"></ul><template id=\"learner-tpl\"><li><button type=\"button\" class=\"secondary pick\"><span class=\"name\"></span></button></li></template><p id=\"no-learners\" class=\"meta\" hidden>Nobody uses this phone offline yet. Sign in, then choose “Use this phone offline” on this page.</p><form id=\"pin-form\" class=\"form\" hidden><p class=\"pin-for\"></p><div class=\"field\"><label for=\"pin\">PIN</label> <input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" autocomplete=\"off\" minlength=\"4\" maxlength=\"8\" pattern=\"[0-9]{4,8}\" required></div><p id=\"pin-error\" class=\"form-error\" role=\"alert\" hidden></p><p><button type=\"submit\">Continue</button> <button type=\"button\" id=\"pin-cancel\" class=\"link\">Cancel</button></p></form><section id=\"optin\" hidden><h2>Use this phone offline</h2><p>Choose a PIN of 4 to 8 digits. Without a network you can then pick your name here, and what you do is sent later under your account, whoever is signed in then.</p><form id=\"optin-form\" class=\"form\"><div class=\"field\"><label for=\"new-pin\">New PIN</label> <input id=\"new-pin\" type=\"password\" inputmode=\"numeric\" autocomplete=\"off\" minlength=\"4\" maxlength=\"8\" pattern=\"[0-9]{4,8}\" required></div><div class=\"field\"><label for=\"new-pin2\">The same PIN again</label> <input id=\"new-pin2\" type=\"password\" inputmode=\"numeric\" autocomplete=\"off\" minlength=\"4\" maxlength=\"8\" pattern=\"[0-9]{4,8}\" required></div><p id=\"optin-error\" class=\"form-error\" role=\"alert\" hidden></p><button type=\"submit\">Use this phone offline</button></form></section><section id=\"on-list\" hidden><p>You can pick your name on this phone while offline.</p><button type=\"button\" id=\"forget\" class=\"secondary\">Forget this phone</button></section><p id=\"phone-note\" class=\"notice\" role=\"status\" hidden></p><p class=\"if-out\"><a href=\"/login?next=%2Fphone\">Sign in</a> to add yourself to this phone.</p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section id=\"phone\" class=\"phone\"><h1>Who is learning?</h1><p class=\"hint\">Learners who share this phone pick their name and enter their PIN, with or without a network. What each one does is kept for them alone.</p><ul id=\"learners\" class=\"cards\"></ul><template id=\"learner-tpl\"><li><button type=\"button\" class=\"secondary pick\"><span class=\"name\"></span></button></li></template><p id=\"no-learners\" class=\"meta\" hidden>Nobody uses this phone offline yet. Sign in, then choose “Use this phone offline” on this page.</p><form id=\"pin-form\" class=\"form\" hidden><p class=\"pin-for\"></p><div class=\"field\"><label for=\"pin\">PIN</label> <input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" autocomplete=\"off\" minlength=\"4\" maxlength=\"8\" pattern=\"[0-9]{4,8}\" required></div><p id=\"pin-error\" class=\"form-error\" role=\"alert\" hidden></p><p><button type=\"submit\">Continue</button> <button type=\"button\" id=\"pin-cancel\" class=\"link\">Cancel</button></p></form><section id=\"optin\" hidden><h2>Use this phone offline</h2><p>Choose a PIN of 4 to 8 digits. Without a network you can then pick your name here, and what you do is sent later under your account, whoever is signed in then.</p><form id=\"optin-form\" class=\"form\"><div class=\"field\"><label for=\"new-pin\">New PIN</label> <input id=\"new-pin\" type=\"password\" inputmode=\"numeric\" autocomplete=\"off\" minlength=\"4\" maxlength=\"8\" pattern=\"[0-9]{4,8}\" required></div><div class=\"field\"><label for=\"new-pin2\">The same PIN again</label> <input id=\"new-pin2\" type=\"password\" inputmode=\"numeric\" autocomplete=\"off\" minlength=\"4\" maxlength=\"8\" pattern=\"[0-9]{4,8}\" required></div><p id=\"optin-error\" class=\"form-error\" role=\"alert\" hidden></p><button type=\"submit\">Use this phone offline</button></form></section><section id=\"on-list\" hidden><p>You can pick your name on this phone while offline.</p><button type=\"button\" id=\"forget\" class=\"secondary\">Forget this phone</button></section><p id=\"phone-note\" class=\"notice\" role=\"status\" hidden></p><p class=\"if-out\"><a href=\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var2 string
+		templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(p.LoginURL)).ResolveURL(ctx)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/phone.templ`, Line: 47, Col: 55}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\">Sign in</a> to add yourself to this phone.</p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

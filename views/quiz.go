@@ -1,21 +1,18 @@
 package views
 
-// QuestionFields are a question's form fields as typed or stored.
-type QuestionFields struct {
-	Kind        string
-	Prompt      string
-	Choices     string
-	Answer      string
-	Tolerance   string
-	Explanation string
-}
+import "fieldbook/internal/quiz"
+
+// QuestionFields are a question's form fields as typed or stored: the
+// question form as internal/quiz reads it.
+type QuestionFields = quiz.Form
 
 // QuestionForm is the form for a new question or an edit of one.
 type QuestionForm struct {
 	// ID is "new" for the new-question form, else the question's id: it
 	// names the form's elements, so several can share a page.
-	ID     string
-	Action string
+	ID         string
+	Action     string
+	PreviewURL string
 	// LessonID or QuestionID tell the preview where the form belongs.
 	LessonID   string
 	QuestionID string
@@ -23,8 +20,7 @@ type QuestionForm struct {
 	// as "version"); 0 for a new question.
 	Revision int
 	Fields   QuestionFields
-	Errors   map[string]string
-	Message  string
+	Form
 	// Preview is the question as learners will see it, when asked for.
 	Preview *QuestionPreview
 }
@@ -61,21 +57,24 @@ type QuizEdit struct {
 	SettingsAction string
 	Mode           string
 	PassMark       string
-	SettingsError  string
-	Version        int
-	Attempts       int
-	Active         bool
-	Questions      []QuestionRow
-	New            QuestionForm
+	// Settings carries what was wrong with the settings form.
+	Settings  Form
+	Version   int
+	Attempts  int
+	Active    bool
+	Questions []QuestionRow
+	New       QuestionForm
 }
 
 // QuestionEdit is the page of one question's form.
 type QuestionEdit struct {
-	LessonTitle   string
-	LessonEditURL string
-	DeleteURL     string
-	Form          QuestionForm
-	Conflict      *QuestionFields
+	StudioURL   string
+	LessonTitle string
+	// QuizURL is the lesson's edit page at its quiz section.
+	QuizURL   string
+	DeleteURL string
+	Form      QuestionForm
+	Conflict  *QuestionFields
 }
 
 // Certificate is the printable certificate page.

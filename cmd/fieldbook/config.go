@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"fieldbook/store"
 )
 
 // Config is every setting Fieldbook reads, parsed once from the environment.
@@ -54,6 +52,19 @@ type Config struct {
 	// it decides how many 19 MiB password hashes run at once. GOMEMLIMIT, when
 	// set, wins.
 	MemoryLimitMiB int
+	// StreamsPerUser, StreamBuffer, SSEHeartbeat and SessionRecheck shape
+	// the dashboards' event streams; they are fixed, not read from the
+	// environment. A volunteer may keep StreamsPerUser dashboards open at
+	// once (browsers allow six HTTP/1.1 connections per site); a stream
+	// falling StreamBuffer events behind is dropped and its page told to
+	// re-read; the heartbeat keeps proxies from closing an idle stream; an
+	// open stream checks every SessionRecheck that its session still stands
+	// (sign-out, a role change or a disabled account end it).
+	StreamsPerUser, StreamBuffer int
+	SSEHeartbeat, SessionRecheck time.Duration
+	// SessionCacheSize is how many sessions an instance keeps in memory
+	// (fixed): enough for every learner of a large deployment, a few MB.
+	SessionCacheSize int
 	// ChangeRetention is how long sync change ids are kept, so a replay is
 	// recognised (FIELDBOOK_CHANGE_RETENTION, default 9600h = 400 days, at
 	// least 24h).
@@ -69,6 +80,11 @@ func loadConfig() Config {
 		MigrateDatabaseURL: os.Getenv("FIELDBOOK_MIGRATE_DATABASE_URL"),
 		Addr:               os.Getenv("FIELDBOOK_ADDR"),
 		Env:                strings.ToLower(os.Getenv("FIELDBOOK_ENV")),
+		StreamsPerUser:     4,
+		StreamBuffer:       64,
+		SSEHeartbeat:       20 * time.Second,
+		SessionRecheck:     5 * time.Second,
+		SessionCacheSize:   10_000,
 	}
 	if c.Addr == "" {
 		c.Addr = ":8080"
@@ -83,6 +99,28 @@ func loadConfig() Config {
 	if c.ListenDatabaseURL == "" {
 		c.ListenDatabaseURL = c.DatabaseURL
 	}
+	c.readOrigins()
+	c.readProxies()
+	c.readDurations()
+	if c.SessionIdle > c.SessionLifetime || c.AdminSessionIdle > c.AdminSessionLifetime {
+		c.errs = append(c.errs, errors.New("a session's idle timeout cannot be longer than its lifetime"))
+	}
+	c.loadLimits()
+	switch v := strings.ToLower(os.Getenv("FIELDBOOK_COOKIE_SECURE")); v {
+	case "true", "1", "yes":
+		c.CookieSecure = true
+	case "false", "0", "no":
+		c.CookieSecure = false
+	case "":
+		c.CookieSecure = c.Env != "development"
+	default:
+		c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_COOKIE_SECURE must be true or false, not %q", v))
+	}
+	return c
+}
+
+// readOrigins reads FIELDBOOK_CORS_ORIGINS: exact origins only.
+func (c *Config) readOrigins() {
 	for _, o := range splitList(os.Getenv("FIELDBOOK_CORS_ORIGINS")) {
 		if err := validOrigin(o); err != nil {
 			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_CORS_ORIGINS: %w", err))
@@ -90,6 +128,10 @@ func loadConfig() Config {
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
+}
+
+// readProxies reads FIELDBOOK_TRUSTED_PROXIES: CIDRs, or single addresses.
+func (c *Config) readProxies() {
 	for _, p := range splitList(os.Getenv("FIELDBOOK_TRUSTED_PROXIES")) {
 		if !strings.Contains(p, "/") {
 			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
@@ -105,6 +147,10 @@ func loadConfig() Config {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
+}
+
+// readDurations reads the session bounds, each with its default.
+func (c *Config) readDurations() {
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
@@ -125,21 +171,6 @@ func loadConfig() Config {
 			*d.dst = dur
 		}
 	}
-	if c.SessionIdle > c.SessionLifetime || c.AdminSessionIdle > c.AdminSessionLifetime {
-		c.errs = append(c.errs, errors.New("a session's idle timeout cannot be longer than its lifetime"))
-	}
-	c.loadLimits()
-	switch v := strings.ToLower(os.Getenv("FIELDBOOK_COOKIE_SECURE")); v {
-	case "true", "1", "yes":
-		c.CookieSecure = true
-	case "false", "0", "no":
-		c.CookieSecure = false
-	case "":
-		c.CookieSecure = c.Env != "development"
-	default:
-		c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_COOKIE_SECURE must be true or false, not %q", v))
-	}
-	return c
 }
 
 // loadLimits reads the media size limit and the retention of change ids.
@@ -153,7 +184,9 @@ func (c *Config) loadLimits() {
 			c.MediaMaxBytes = n
 		}
 	}
-	c.ChangeRetention = store.DefaultChangeRetention
+	// 400 days: longer than any phone stays offline, and a year's replays
+	// are still recognised.
+	c.ChangeRetention = 400 * 24 * time.Hour
 	if v := os.Getenv("FIELDBOOK_CHANGE_RETENTION"); v != "" {
 		dur, err := time.ParseDuration(v)
 		if err != nil || dur < 24*time.Hour {

@@ -4,13 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/google/uuid"
 
-	"fieldbook/handlers"
+	"fieldbook/internal/markdown"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 )
 
@@ -50,11 +52,11 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 			fmt.Fprintf(stdout, "demo: account %s exists (reset its password with: fieldbook user passwd --username %s)\n", a.Username, a.Username)
 			continue
 		}
-		if !store.IsNotFound(err) {
+		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		pw := randomPassword()
-		hash, err := handlers.HashPassword(ctx, pw)
+		hash, err := password.Hash(ctx, pw)
 		if err != nil {
 			return err
 		}
@@ -79,7 +81,7 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 			}
 			for i, l := range dc.Lessons {
 				body := strings.TrimSpace(l.Body)
-				html, err := handlers.RenderMarkdown(body)
+				html, err := markdown.Render(body)
 				if err != nil {
 					return err
 				}

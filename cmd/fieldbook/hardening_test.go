@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"fieldbook/handlers"
 	"fieldbook/store"
 	"fieldbook/store/storetest"
 )
@@ -153,11 +153,12 @@ func TestUserPasswdEndsSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	e, _, err := handlers.New(store.New(pool), handlers.Options{})
+	// The server serve builds, with Config's defaults.
+	built, _, _, err := newServer(store.New(pool), loadConfig(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e)
+	srv := httptest.NewServer(built.Handler)
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

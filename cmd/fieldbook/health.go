@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"fieldbook/handlers"
 )
 
 // cmdHealth asks the local server whether it is ready: the container
@@ -17,7 +19,7 @@ func cmdHealth(ctx context.Context, cfg Config, args []string, stdout, stderr io
 	if strings.HasPrefix(addr, ":") {
 		addr = "127.0.0.1" + addr
 	}
-	u := fs.String("url", "http://"+addr+"/readyz", "readiness URL")
+	u := fs.String("url", "http://"+addr+handlers.ReadyPath(), "readiness URL")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

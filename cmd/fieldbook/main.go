@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"fieldbook/handlers"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 )
 
@@ -171,9 +172,9 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 // newServer builds the HTTP server, the dashboards' hub and the LISTEN
 // connection that feeds it (one per instance).
 func newServer(st *store.Store, cfg Config, logger *slog.Logger) (*http.Server, *handlers.Hub, *store.ProgressListener, error) {
-	hub := handlers.NewHub(handlers.DefaultStreamsPerUser, handlers.DefaultStreamBuffer)
+	hub := handlers.NewHub(cfg.StreamsPerUser, cfg.StreamBuffer)
 	// The LISTEN connection also keeps the session cache live.
-	sessions := store.NewSessionStore(st.Pool(), 0)
+	sessions := store.NewSessionStore(st.Pool(), cfg.SessionCacheSize)
 	listener := &store.ProgressListener{
 		Sessions: sessions,
 		URL:      cfg.ListenDatabaseURL,
@@ -196,6 +197,9 @@ func newServer(st *store.Store, cfg Config, logger *slog.Logger) (*http.Server, 
 		AdminSessionLifetime: cfg.AdminSessionLifetime,
 		MediaMaxBytes:        cfg.MediaMaxBytes,
 		Sessions:             sessions,
+		SSEHeartbeat:         cfg.SSEHeartbeat,
+		SessionRecheck:       cfg.SessionRecheck,
+		Clock:                time.Now,
 		// Anyone may ask /readyz: it says which part is not ready, and the
 		// log gets the detail.
 		Ready: func(ctx context.Context) error {
@@ -260,9 +264,9 @@ func applyMemoryLimit(cfg Config, log *slog.Logger) {
 	slots := runtime.NumCPU()
 	if limit < math.MaxInt64 {
 		const rest = 20 << 20 // what the server holds besides hashes
-		slots = min(slots, max(1, int((limit-rest)/handlers.ArgonMemoryBytes)))
+		slots = min(slots, max(1, int((limit-rest)/password.ArgonMemoryBytes)))
 	}
-	handlers.SetHashConcurrency(slots)
+	password.SetHashConcurrency(slots)
 	log.Info("memory", "soft_limit_mib", limit>>20, "concurrent_password_hashes", slots)
 }
 

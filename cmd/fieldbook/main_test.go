@@ -15,7 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"fieldbook/handlers"
+	"fieldbook/internal/password"
 	"fieldbook/store/storetest"
 )
 
@@ -205,7 +205,7 @@ func TestConfigValidate(t *testing.T) {
 func TestMemoryBudget(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 	prev := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() { debug.SetMemoryLimit(prev); handlers.SetHashConcurrency(runtime.NumCPU()) })
+	t.Cleanup(func() { debug.SetMemoryLimit(prev); password.SetHashConcurrency(runtime.NumCPU()) })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, c := range []struct {
 		mib       int
@@ -221,7 +221,7 @@ func TestMemoryBudget(t *testing.T) {
 		if got := debug.SetMemoryLimit(-1); got != c.wantLimit {
 			t.Errorf("%d MiB: limit %d, want %d", c.mib, got, c.wantLimit)
 		}
-		if got := handlers.HashConcurrency(); got != c.wantSlots {
+		if got := password.HashConcurrency(); got != c.wantSlots {
 			t.Errorf("%d MiB: %d concurrent hashes, want %d", c.mib, got, c.wantSlots)
 		}
 	}

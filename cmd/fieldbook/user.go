@@ -10,6 +10,7 @@ import (
 
 	"fieldbook/handlers"
 	"fieldbook/internal/i18n"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 )
 
@@ -47,7 +48,7 @@ func readPassword(stdin io.Reader) (string, error) {
 		return "", fmt.Errorf("read password from stdin: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if msg := handlers.ValidatePassword(cliLanguage(), pw); msg != "" {
+	if msg := password.Validate(cliLanguage(), pw); msg != "" {
 		return "", fmt.Errorf("password on stdin: %s", msg)
 	}
 	return pw, nil
@@ -60,7 +61,7 @@ func hashFromStdin(ctx context.Context, stdin io.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return handlers.HashPassword(ctx, pw)
+	return password.Hash(ctx, pw)
 }
 
 // asOperator runs fn in one transaction as the command line's admin.
@@ -137,7 +138,7 @@ func cmdUserPasswd(ctx context.Context, cfg Config, args []string, stdin io.Read
 	err = asOperator(ctx, cfg, func(tx *store.Tx) error {
 		return tx.SetPasswordByUsername(ctx, *username, hash)
 	})
-	if store.IsNotFound(err) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no user %q", *username)
 	}
 	if err != nil {

@@ -49,11 +49,6 @@ var Small = Spec{Courses: 20, Lessons: 1000, Learners: 10000, Progress: 500000, 
 // counters are then rebuilt with the schema's own
 // rebuild_dashboard_counters(). log gets one line per step.
 func Generate(ctx context.Context, conn *pgx.Conn, spec Spec, log io.Writer) error {
-	rng := rand.New(rand.NewPCG(spec.Seed, spec.Seed*7+1))
-	start := time.Now()
-	step := func(format string, args ...any) {
-		fmt.Fprintf(log, "bench-data: %6.1fs "+format+"\n", append([]any{time.Since(start).Seconds()}, args...)...)
-	}
 	if spec.Courses < 1 || spec.Lessons < spec.Courses || spec.Learners < 1 || spec.Volunteers < 1 {
 		return fmt.Errorf("benchdata: need at least 1 course, 1 lesson per course, 1 learner, 1 volunteer")
 	}
@@ -64,74 +59,123 @@ func Generate(ctx context.Context, conn *pgx.Conn, spec Spec, log io.Writer) err
 	if users > 0 {
 		return fmt.Errorf("benchdata wants an empty database: this one has %d users", users)
 	}
-	now := time.Now().UTC()
-	const hash = "!bench-data-no-login"
+	g := &generator{conn: conn, spec: spec, rng: rand.New(rand.NewPCG(spec.Seed, spec.Seed*7+1)),
+		log: log, start: time.Now(), now: time.Now().UTC()}
+	for _, load := range []func(context.Context) error{g.users, g.courses, g.lessons, g.progress} {
+		if err := load(ctx); err != nil {
+			return err
+		}
+	}
+	if err := RebuildDashboardCounters(ctx, conn); err != nil {
+		return err
+	}
+	g.step("dashboard counters rebuilt")
+	if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		return fmt.Errorf("benchdata: vacuum: %w", err)
+	}
+	g.step("vacuum analyze done")
+	return nil
+}
 
-	// Volunteers (editors), then learners.
-	vols := make([]uuid.UUID, spec.Volunteers)
-	learners := make([]uuid.UUID, spec.Learners)
-	names := make([]string, spec.Learners)
-	joined := now.Add(-400 * 24 * time.Hour)
-	n, err := conn.CopyFrom(ctx, pgx.Identifier{"users"}, []string{"id", "username", "display_name", "password_hash", "role", "created_at"},
+// generator is one run of Generate: its random source and the ids each
+// step leaves for the next.
+type generator struct {
+	conn       *pgx.Conn
+	spec       Spec
+	rng        *rand.Rand
+	log        io.Writer
+	start, now time.Time
+	vols       []uuid.UUID
+	learners   []uuid.UUID
+	courseIDs  []uuid.UUID
+	lessonIDs  [][]uuid.UUID // by course, in order
+}
+
+// noLogin is the password hash of every generated account: no password
+// matches it.
+const noLogin = "!bench-data-no-login"
+
+func (g *generator) step(format string, args ...any) {
+	fmt.Fprintf(g.log, "bench-data: %6.1fs "+format+"\n", append([]any{time.Since(g.start).Seconds()}, args...)...)
+}
+
+// users loads the volunteers (editors), then the learners.
+func (g *generator) users(ctx context.Context) error {
+	spec := g.spec
+	g.vols = make([]uuid.UUID, spec.Volunteers)
+	g.learners = make([]uuid.UUID, spec.Learners)
+	joined := g.now.Add(-400 * 24 * time.Hour)
+	n, err := g.conn.CopyFrom(ctx, pgx.Identifier{"users"}, []string{"id", "username", "display_name", "password_hash", "role", "created_at"},
 		pgx.CopyFromSlice(spec.Volunteers+spec.Learners, func(i int) ([]any, error) {
 			if i < spec.Volunteers {
-				vols[i] = uuid.New()
-				return []any{vols[i], fmt.Sprintf("bench-volunteer-%d", i+1), fmt.Sprintf("Bench Volunteer %d", i+1), hash, "volunteer", joined}, nil
+				g.vols[i] = uuid.New()
+				return []any{g.vols[i], fmt.Sprintf("bench-volunteer-%d", i+1), fmt.Sprintf("Bench Volunteer %d", i+1), noLogin, "volunteer", joined}, nil
 			}
 			j := i - spec.Volunteers
-			learners[j] = uuid.New()
-			names[j] = fmt.Sprintf("%s %s %d", benchFirst[rng.IntN(len(benchFirst))], benchLast[rng.IntN(len(benchLast))], j+1)
-			return []any{learners[j], fmt.Sprintf("bench-learner-%d", j+1), names[j], hash, "learner", joined}, nil
+			g.learners[j] = uuid.New()
+			name := fmt.Sprintf("%s %s %d", benchFirst[g.rng.IntN(len(benchFirst))], benchLast[g.rng.IntN(len(benchLast))], j+1)
+			return []any{g.learners[j], fmt.Sprintf("bench-learner-%d", j+1), name, noLogin, "learner", joined}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("benchdata: users: %w", err)
 	}
-	step("%d users", n)
+	g.step("%d users", n)
+	return nil
+}
 
-	courses := make([]uuid.UUID, spec.Courses)
-	created := now.Add(-365 * 24 * time.Hour)
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"courses"}, []string{"id", "title", "description", "published", "created_by", "created_at"},
-		pgx.CopyFromSlice(spec.Courses, func(i int) ([]any, error) {
-			courses[i] = uuid.New()
-			return []any{courses[i], fmt.Sprintf("Bench course %d", i+1), "Generated for measurements.", true,
-				vols[i%spec.Volunteers], created}, nil
+// courses loads the courses, each edited by the volunteer who made it.
+func (g *generator) courses(ctx context.Context) error {
+	g.courseIDs = make([]uuid.UUID, g.spec.Courses)
+	created := g.now.Add(-365 * 24 * time.Hour)
+	if _, err := g.conn.CopyFrom(ctx, pgx.Identifier{"courses"}, []string{"id", "title", "description", "published", "created_by", "created_at"},
+		pgx.CopyFromSlice(g.spec.Courses, func(i int) ([]any, error) {
+			g.courseIDs[i] = uuid.New()
+			return []any{g.courseIDs[i], fmt.Sprintf("Bench course %d", i+1), "Generated for measurements.", true,
+				g.vols[i%g.spec.Volunteers], created}, nil
 		})); err != nil {
 		return fmt.Errorf("benchdata: courses: %w", err)
 	}
-	if _, err := conn.Exec(ctx, `
+	if _, err := g.conn.Exec(ctx, `
 		INSERT INTO course_editors (course_id, user_id, added_by)
 		SELECT id, created_by, created_by FROM courses WHERE created_by IS NOT NULL
 		ON CONFLICT DO NOTHING`); err != nil {
 		return fmt.Errorf("benchdata: editors: %w", err)
 	}
-	step("%d courses with editors", spec.Courses)
+	g.step("%d courses with editors", g.spec.Courses)
+	return nil
+}
 
-	per := spec.Lessons / spec.Courses
-	lessons := make([][]uuid.UUID, spec.Courses)
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"lessons"}, []string{"id", "course_id", "position", "title", "body", "published"},
-		pgx.CopyFromSlice(spec.Courses*per, func(i int) ([]any, error) {
+// lessons loads the same number of published lessons into every course.
+func (g *generator) lessons(ctx context.Context) error {
+	per := g.spec.Lessons / g.spec.Courses
+	g.lessonIDs = make([][]uuid.UUID, g.spec.Courses)
+	if _, err := g.conn.CopyFrom(ctx, pgx.Identifier{"lessons"}, []string{"id", "course_id", "position", "title", "body", "published"},
+		pgx.CopyFromSlice(g.spec.Courses*per, func(i int) ([]any, error) {
 			c, p := i/per, i%per
 			id := uuid.New()
-			lessons[c] = append(lessons[c], id)
-			return []any{id, courses[c], p + 1, fmt.Sprintf("Lesson %d of course %d", p+1, c+1), "Generated.", true}, nil
+			g.lessonIDs[c] = append(g.lessonIDs[c], id)
+			return []any{id, g.courseIDs[c], p + 1, fmt.Sprintf("Lesson %d of course %d", p+1, c+1), "Generated.", true}, nil
 		})); err != nil {
 		return fmt.Errorf("benchdata: lessons: %w", err)
 	}
-	step("%d lessons", spec.Courses*per)
+	g.step("%d lessons", g.spec.Courses*per)
+	return nil
+}
 
-	// Each learner takes 1–3 courses, skewed towards the first ones, and
-	// completes a prefix of each; sized so the rows add up to spec.Progress.
+// take is a learner's progress in a course: its first upto lessons.
+type take struct{ learner, course, upto int }
+
+// takes decides who takes which course and how far: each learner 1–3
+// courses, skewed towards the first ones, a prefix of each; sized so the
+// rows add up to spec.Progress.
+func (g *generator) takes() []take {
+	spec, per := g.spec, g.spec.Lessons/g.spec.Courses
 	avgPrefix := float64(spec.Progress) / float64(spec.Learners) / 2
-	type take struct{ learner, course, upto int }
 	pickCourse := func() int {
 		// A course's share falls off like 1/(rank+1).
-		x := rng.Float64()
+		x := g.rng.Float64()
 		return min(spec.Courses-1, int(float64(spec.Courses)*x*x*x))
 	}
-	if _, err := conn.Exec(ctx, `ALTER TABLE student_progress DISABLE TRIGGER USER`); err != nil {
-		return fmt.Errorf("benchdata: %w", err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), `ALTER TABLE student_progress ENABLE TRIGGER USER`) //nolint:errcheck
 	var takes []take
 	rows := 0
 	// Learners are visited round and round until the rows add up; a learner
@@ -145,38 +189,48 @@ func Generate(ctx context.Context, conn *pgx.Conn, spec Spec, log io.Writer) err
 			}
 			passStart = rows
 		}
-		k := 1 + rng.IntN(3)
-		for range k {
+		for range 1 + g.rng.IntN(3) {
 			c := pickCourse()
 			if seen[[2]int{l, c}] {
 				continue
 			}
 			seen[[2]int{l, c}] = true
-			upto := min(per, 1+int(rng.ExpFloat64()*avgPrefix))
+			upto := min(per, 1+int(g.rng.ExpFloat64()*avgPrefix))
 			takes = append(takes, take{l, c, upto})
 			rows += upto
 		}
 	}
+	return takes
+}
+
+// progress loads the learners' progress with the progress table's triggers
+// off (whatever they are called in the schema at hand).
+func (g *generator) progress(ctx context.Context) error {
+	if _, err := g.conn.Exec(ctx, `ALTER TABLE student_progress DISABLE TRIGGER USER`); err != nil {
+		return fmt.Errorf("benchdata: %w", err)
+	}
+	defer g.conn.Exec(context.WithoutCancel(ctx), `ALTER TABLE student_progress ENABLE TRIGGER USER`) //nolint:errcheck
+	takes := g.takes()
 	ti, li := 0, 0
 	total := 0
-	n, err = conn.CopyFrom(ctx, pgx.Identifier{"student_progress"},
+	n, err := g.conn.CopyFrom(ctx, pgx.Identifier{"student_progress"},
 		[]string{"student_id", "lesson_id", "completed", "completed_at", "client_updated_at", "updated_at"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			for ti < len(takes) && li >= takes[ti].upto {
 				ti, li = ti+1, 0
 			}
-			if ti >= len(takes) || total >= spec.Progress {
+			if ti >= len(takes) || total >= g.spec.Progress {
 				return nil, nil
 			}
 			tk := takes[ti]
-			at := now.Add(-time.Duration(rng.Int64N(int64(90 * 24 * time.Hour))))
+			at := g.now.Add(-time.Duration(g.rng.Int64N(int64(90 * 24 * time.Hour))))
 			// One in ten rows is a lesson opened and then marked not done.
-			done := rng.IntN(10) != 0
+			done := g.rng.IntN(10) != 0
 			var doneAt any
 			if done {
 				doneAt = at
 			}
-			row := []any{learners[tk.learner], lessons[tk.course][li], done, doneAt, at, at}
+			row := []any{g.learners[tk.learner], g.lessonIDs[tk.course][li], done, doneAt, at, at}
 			li++
 			total++
 			return row, nil
@@ -184,15 +238,7 @@ func Generate(ctx context.Context, conn *pgx.Conn, spec Spec, log io.Writer) err
 	if err != nil {
 		return fmt.Errorf("benchdata: progress: %w", err)
 	}
-	step("%d progress rows", n)
-	if err := RebuildDashboardCounters(ctx, conn); err != nil {
-		return err
-	}
-	step("dashboard counters rebuilt")
-	if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
-		return fmt.Errorf("benchdata: vacuum: %w", err)
-	}
-	step("vacuum analyze done")
+	g.step("%d progress rows", n)
 	return nil
 }
 

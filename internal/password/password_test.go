@@ -1,4 +1,4 @@
-package handlers
+package password
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"fieldbook/internal/i18n"
 )
 
-func TestValidatePassword(t *testing.T) {
+func TestValidate(t *testing.T) {
 	cases := []struct {
 		pw   string
 		want string // "" valid, else a word the message must contain
@@ -32,35 +32,35 @@ func TestValidatePassword(t *testing.T) {
 		{"\xff\xfe invalid utf8", "not valid text"},
 	}
 	for _, c := range cases {
-		got := ValidatePassword(english(), c.pw)
+		got := Validate(english(), c.pw)
 		if (c.want == "") != (got == "") || (c.want != "" && !strings.Contains(got, c.want)) {
-			t.Errorf("ValidatePassword(%q) = %q, want %q", c.pw, got, c.want)
+			t.Errorf("Validate(%q) = %q, want %q", c.pw, got, c.want)
 		}
 	}
 }
 
-func TestPasswordHashRoundTrip(t *testing.T) {
+func TestHashRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	h, err := HashPassword(ctx, "maji safi ni uhai")
+	h, err := Hash(ctx, "maji safi ni uhai")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Fatalf("hash %q does not carry the OWASP parameters", h)
 	}
-	h2, _ := HashPassword(ctx, "maji safi ni uhai")
+	h2, _ := Hash(ctx, "maji safi ni uhai")
 	if h == h2 {
 		t.Fatal("two hashes of one password are equal: no salt")
 	}
 	for pw, want := range map[string]bool{"maji safi ni uhai": true, "maji safi ni uhai ": false, "": false} {
-		ok, err := CheckPassword(ctx, pw, h)
+		ok, err := Check(ctx, pw, h)
 		if err != nil || ok != want {
-			t.Errorf("CheckPassword(%q) = %v, %v; want %v", pw, ok, err, want)
+			t.Errorf("Check(%q) = %v, %v; want %v", pw, ok, err, want)
 		}
 	}
 	for _, bad := range []string{"", "plain", "$argon2i$v=19$m=1,t=1,p=1$c2FsdA$a2V5", "$argon2id$v=18$m=19456,t=2,p=1$c2FsdA$a2V5",
 		"$argon2id$v=19$m=0,t=2,p=1$c2FsdA$a2V5", "$argon2id$v=19$m=19456,t=2,p=1$!!$a2V5"} {
-		if _, err := CheckPassword(ctx, "x", bad); err == nil {
+		if _, err := Check(ctx, "x", bad); err == nil {
 			t.Errorf("CheckPassword accepted malformed hash %q", bad)
 		}
 	}
@@ -83,7 +83,7 @@ func TestHashConcurrencyIsBounded(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := HashPassword(ctx, "maji safi ni uhai"); err == nil {
+	if _, err := Hash(ctx, "maji safi ni uhai"); err == nil {
 		t.Fatal("a hash ran with every slot taken")
 	}
 }
@@ -91,14 +91,14 @@ func TestHashConcurrencyIsBounded(t *testing.T) {
 // With every slot taken and 4 × NumCPU hashes already waiting, one more is
 // refused at once (ErrBusy) instead of queueing.
 func TestHashQueueIsBounded(t *testing.T) {
-	release := FillHashQueue(t)
+	release := FillQueueForTest()
 	defer release()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := CheckPassword(ctx, "x", dummyHash); !errors.Is(err, ErrBusy) {
+	if _, err := Check(ctx, "x", Dummy); !errors.Is(err, ErrBusy) {
 		t.Fatalf("a hash beyond the queue: %v, want ErrBusy", err)
 	}
-	if _, err := HashPassword(ctx, "maji safi ni uhai"); !errors.Is(err, ErrBusy) {
+	if _, err := Hash(ctx, "maji safi ni uhai"); !errors.Is(err, ErrBusy) {
 		t.Fatalf("a hash beyond the queue: %v, want ErrBusy", err)
 	}
 }

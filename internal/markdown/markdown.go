@@ -1,4 +1,6 @@
-package handlers
+// Package markdown renders lesson bodies from Markdown to sanitised HTML,
+// for the lesson form and for `fieldbook demo`.
+package markdown
 
 import (
 	"bytes"
@@ -9,12 +11,12 @@ import (
 	"github.com/yuin/goldmark"
 )
 
-// markdown turns lesson bodies into HTML. goldmark is CommonMark without its
+// converter turns lesson bodies into HTML. goldmark is CommonMark without its
 // unsafe mode: raw HTML in the source is dropped and dangerous link schemes
 // (javascript:, vbscript:, data: other than images) are not rendered as links.
 // bluemonday then sanitises the result anyway, so a future goldmark option or
 // bug cannot let script through.
-var markdown = goldmark.New()
+var converter = goldmark.New()
 
 // sanitizer is bluemonday's policy for user-generated content, tightened:
 // no iframes, no inline styles, no classes (the page's CSS is ours), links
@@ -29,11 +31,11 @@ var sanitizer = sync.OnceValue(func() *bluemonday.Policy {
 	return p
 })
 
-// RenderMarkdown renders a lesson body to sanitised HTML. It runs once, when
+// Render renders a lesson body to sanitised HTML. It runs once, when
 // a lesson is saved (and in `fieldbook demo`); pages show the stored result.
-func RenderMarkdown(src string) (string, error) {
+func Render(src string) (string, error) {
 	var buf bytes.Buffer
-	if err := markdown.Convert([]byte(src), &buf); err != nil {
+	if err := converter.Convert([]byte(src), &buf); err != nil {
 		return "", fmt.Errorf("render markdown: %w", err)
 	}
 	return sanitizer().Sanitize(buf.String()), nil

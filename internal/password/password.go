@@ -1,4 +1,7 @@
-package handlers
+// Package password hashes, checks and judges passwords: Argon2id hashes in
+// the PHC string format, and the rules a new password must meet. The web
+// handlers and the command line share it.
+package password
 
 import (
 	"context"
@@ -9,9 +12,15 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
+	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn/frequency"
 	"golang.org/x/crypto/argon2"
+
+	"fieldbook/internal/i18n"
 )
 
 // Argon2id parameters: OWASP's minimum recommendation (19 MiB, t=2, p=1).
@@ -54,6 +63,36 @@ var hashWaiting atomic.Int64
 // client is told to retry shortly (503 with Retry-After).
 var ErrBusy = errors.New("password: too many password checks waiting")
 
+// FillQueueForTest takes every hashing slot and fills the queue of hashes
+// waiting for one, as a flood of sign-ins would, and returns the function
+// that gives them back: for tests of how callers answer ErrBusy (never
+// called by the application). Tests using it must not run in parallel.
+func FillQueueForTest() (release func()) {
+	for range cap(hashSlots) {
+		hashSlots <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	for range maxHashWaiting {
+		go func() {
+			_, _ = Hash(ctx, "waiting in the queue")
+			done <- struct{}{}
+		}()
+	}
+	for hashWaiting.Load() < maxHashWaiting {
+		time.Sleep(time.Millisecond)
+	}
+	return func() {
+		cancel()
+		for range maxHashWaiting {
+			<-done
+		}
+		for range cap(hashSlots) {
+			<-hashSlots
+		}
+	}
+}
+
 func withHashSlot(ctx context.Context, fn func()) error {
 	select {
 	case hashSlots <- struct{}{}:
@@ -79,9 +118,9 @@ func withHashSlot(ctx context.Context, fn func()) error {
 	return nil
 }
 
-// HashPassword returns an encoded Argon2id hash in the PHC string format
+// Hash returns an encoded Argon2id hash in the PHC string format
 // ($argon2id$v=19$m=…,t=…,p=…$salt$key).
-func HashPassword(ctx context.Context, password string) (string, error) {
+func Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: salt: %w", err)
@@ -99,9 +138,9 @@ func HashPassword(ctx context.Context, password string) (string, error) {
 
 var errBadHash = errors.New("password: malformed hash")
 
-// CheckPassword reports whether password matches the encoded hash, in
+// Check reports whether password matches the encoded hash, in
 // constant time over the key.
-func CheckPassword(ctx context.Context, password, encoded string) (bool, error) {
+func Check(ctx context.Context, password, encoded string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash
@@ -133,17 +172,17 @@ func CheckPassword(ctx context.Context, password, encoded string) (bool, error) 
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// dummyHash is verified against when a username does not exist, so that an
-// unknown user and a wrong password take the same time. Any hash with the
-// current parameters does (no password matches this key), so none is
-// computed at start-up: that would cost every process 19 MiB and a core's
-// 50 ms.
-var dummyHash = fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$ZmllbGRib29rLWR1bW15$%s",
+// Dummy is a hash to check against when a username does not exist, so
+// that an unknown user and a wrong password take the same time. Any hash
+// with the current parameters does (no password matches this key), so none
+// is computed at start-up: that would cost every process 19 MiB and a
+// core's 50 ms.
+var Dummy = fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$ZmllbGRib29rLWR1bW15$%s",
 	argon2.Version, argonMemoryKiB, argonTime, argonThreads, strings.Repeat("A", 43))
 
-// needsRehash reports whether an encoded hash was made with other parameters
+// NeedsRehash reports whether an encoded hash was made with other parameters
 // than the current ones (or is not one of ours), so sign-in replaces it.
-func needsRehash(encoded string) bool {
+func NeedsRehash(encoded string) bool {
 	want := fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$", argon2.Version, argonMemoryKiB, argonTime, argonThreads)
 	if !strings.HasPrefix(encoded, want) {
 		return true
@@ -151,4 +190,50 @@ func needsRehash(encoded string) bool {
 	parts := strings.Split(encoded, "$")
 	key, err := base64.RawStdEncoding.DecodeString(parts[len(parts)-1])
 	return err != nil || len(key) != argonKeyLen
+}
+
+// Length bounds of a new password, counted in characters (any Unicode is
+// fine).
+const (
+	MinLen = 8
+	MaxLen = 128
+)
+
+// Validate returns what is wrong with a new password, in loc's language,
+// or "".
+func Validate(loc *i18n.Localizer, password string) string {
+	if !utf8.ValidString(password) {
+		return loc.T("account.error.password_invalid")
+	}
+	switch n := utf8.RuneCountInString(password); {
+	case n < MinLen:
+		return loc.N("account.error.password_short", MinLen)
+	case n > MaxLen:
+		return loc.N("account.error.password_long", MaxLen)
+	}
+	if isCommonPassword(password) {
+		return loc.T("account.error.password_common")
+	}
+	return ""
+}
+
+var (
+	commonOnce      sync.Once
+	commonPasswords map[string]struct{}
+)
+
+// isCommonPassword reports whether password is on the common-password list
+// that zxcvbn ships (about 30,000 leaked passwords), ignoring case.
+func isCommonPassword(password string) bool {
+	commonOnce.Do(func() {
+		list := frequency.FrequencyLists["passwords"]
+		commonPasswords = make(map[string]struct{}, len(list)/4)
+		for _, p := range list {
+			if utf8.RuneCountInString(p) >= MinLen {
+				commonPasswords[strings.ToLower(p)] = struct{}{}
+			}
+		}
+	})
+	_, ok := commonPasswords[strings.ToLower(password)]
+	return ok
 }
