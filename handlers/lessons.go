@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
@@ -28,14 +27,9 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	ctx := c.Request().Context()
 	var l store.Lesson
 	var q store.LessonQuiz
-	err = h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		if l, err = tx.PublishedLesson(ctx, id); err != nil {
-			return err
-		}
-		if q, err = tx.PublishedLessonQuiz(ctx, id); errors.Is(err, store.ErrNotFound) {
-			err = nil
-		}
-		return err
+	err = h.store.Read(ctx, store.Anonymous, func(b *store.Batch) {
+		b.PublishedLesson(id, &l)
+		b.PublishedLessonQuiz(id, &q)
 	})
 	if err != nil {
 		return err
@@ -153,7 +147,7 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var l store.Lesson
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+	err = h.store.InTxRetry(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if _, err = tx.SetLessonCompleted(ctx, id, completed, time.Now()); err != nil {
 			return err
 		}

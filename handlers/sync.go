@@ -351,7 +351,7 @@ func (h *syncHandlers) applyBatches(ctx context.Context, b *ownerBatches, touch 
 		ob := b.byOwn[owner]
 		var outcomes []store.Outcome
 		var graded []store.AttemptResult
-		err := h.store.InTx(ctx, owner, func(tx *store.Tx) (err error) {
+		err := h.store.InTxRetry(ctx, owner, func(tx *store.Tx) (err error) {
 			if outcomes, err = tx.ApplyChanges(ctx, ob.changes); err != nil {
 				return err
 			}

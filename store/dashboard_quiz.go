@@ -20,8 +20,8 @@ import (
 // each attempt with its answers. Under RLS only a course's editors and
 // admins read any of it.
 
-// publishedLessonsSQL numbers a course's published lessons as the pages do.
-const publishedLessonsSQL = `
+// quizLessonsSQL numbers a course's published lessons as the pages do.
+const quizLessonsSQL = `
 	SELECT id, title, position, (row_number() OVER (ORDER BY position))::int AS number
 	FROM lessons WHERE course_id = $1 AND published`
 
@@ -54,7 +54,7 @@ type QuestionStat struct {
 // with their counters: one query, an index lookup per question.
 func (t *Tx) DashboardQuizQuestions(ctx context.Context, courseID uuid.UUID) ([]QuestionStat, error) {
 	rows, err := t.tx.Query(ctx, `
-		WITH l AS (`+publishedLessonsSQL+`)
+		WITH l AS (`+quizLessonsSQL+`)
 		SELECT l.id AS lesson_id, l.number AS lesson_number, l.title AS lesson_title,
 		       q.id AS question_id, q.kind, q.prompt, q.choices,
 		       coalesce(s.answers, 0) AS answers, coalesce(s.correct, 0) AS correct,
@@ -150,7 +150,7 @@ type AnswerDetail struct {
 // answered: one query.
 func (t *Tx) LearnerAttempts(ctx context.Context, courseID, studentID uuid.UUID) ([]AttemptDetail, error) {
 	rows, err := t.tx.Query(ctx, `
-		WITH l AS (`+publishedLessonsSQL+`)
+		WITH l AS (`+quizLessonsSQL+`)
 		SELECT a.id, l.id, l.number, l.title, a.client_at, a.score, a.passed,
 		       q.kind, q.prompt, q.choices, a.answers -> q.id::text, coalesce((a.results ->> q.id::text)::boolean, false)
 		FROM quiz_attempts a

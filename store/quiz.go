@@ -46,7 +46,25 @@ type LessonQuiz struct {
 // role could not read them anyway). ErrNotFound when the lesson is not
 // visible or has no questions.
 func (t *Tx) PublishedLessonQuiz(ctx context.Context, lessonID uuid.UUID) (LessonQuiz, error) {
-	rows, err := t.tx.Query(ctx, `
+	var lq LessonQuiz
+	if err := lessonQuiz(ctx, t, lessonID, &lq); err != nil {
+		return LessonQuiz{}, err
+	}
+	if len(lq.Questions) == 0 {
+		return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", ErrNotFound)
+	}
+	return lq, nil
+}
+
+// PublishedLessonQuiz queues Tx.PublishedLessonQuiz into *out; a lesson
+// without a quiz (or not visible) leaves it without questions.
+func (b *Batch) PublishedLessonQuiz(lessonID uuid.UUID, out *LessonQuiz) {
+	_ = lessonQuiz(context.Background(), b, lessonID, out)
+}
+
+// lessonQuiz reads a published lesson's current quiz version into *lq.
+func lessonQuiz(ctx context.Context, r reader, lessonID uuid.UUID, lq *LessonQuiz) error {
+	return r.query(ctx, `
 		SELECT v.version, v.mode, v.pass_mark, q.id, q.kind, q.prompt_html, q.choices,
 		       k.answer, coalesce(k.explanation_html, '')
 		FROM quizzes z
@@ -57,38 +75,32 @@ func (t *Tx) PublishedLessonQuiz(ctx context.Context, lessonID uuid.UUID) (Lesso
 		LEFT JOIN quiz_keys k ON v.mode = 'practice'
 		     AND k.lesson_id = q.lesson_id AND k.version = q.version AND k.question_id = q.id
 		WHERE z.lesson_id = $1
-		ORDER BY q.position`, lessonID)
-	if err != nil {
-		return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", mapErr(err))
-	}
-	lq := LessonQuiz{LessonID: lessonID}
-	for rows.Next() {
-		var q QuizQuestion
-		if err := rows.Scan(&lq.Version, &lq.Mode, &lq.PassMark, &q.ID, &q.Kind, &q.PromptHTML, &q.Choices,
-			&q.Answer, &q.ExplanationHTML); err != nil {
-			rows.Close()
-			return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", err)
+		ORDER BY q.position`, []any{lessonID}, func(rows pgx.Rows) error {
+		*lq = LessonQuiz{LessonID: lessonID}
+		for rows.Next() {
+			var q QuizQuestion
+			if err := rows.Scan(&lq.Version, &lq.Mode, &lq.PassMark, &q.ID, &q.Kind, &q.PromptHTML, &q.Choices,
+				&q.Answer, &q.ExplanationHTML); err != nil {
+				return fmt.Errorf("store: lesson quiz: %w", err)
+			}
+			if q.Answer != nil {
+				var buf bytes.Buffer
+				if err := json.Compact(&buf, q.Answer); err == nil {
+					q.Answer = buf.Bytes()
+				}
+			}
+			lq.Questions = append(lq.Questions, q)
 		}
-		if q.Answer != nil {
-			var buf bytes.Buffer
-			if err := json.Compact(&buf, q.Answer); err == nil {
-				q.Answer = buf.Bytes()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: lesson quiz: %w", mapErr(err))
+		}
+		if lq.Mode == quiz.Check {
+			for i := range lq.Questions {
+				lq.Questions[i].Answer, lq.Questions[i].ExplanationHTML = nil, ""
 			}
 		}
-		lq.Questions = append(lq.Questions, q)
-	}
-	if err := rows.Err(); err != nil {
-		return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", mapErr(err))
-	}
-	if len(lq.Questions) == 0 {
-		return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", ErrNotFound)
-	}
-	if lq.Mode == quiz.Check {
-		for i := range lq.Questions {
-			lq.Questions[i].Answer, lq.Questions[i].ExplanationHTML = nil, ""
-		}
-	}
-	return lq, nil
+		return nil
+	})
 }
 
 // EditQuestion is one question of the current version as its form shows it.
