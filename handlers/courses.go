@@ -3,6 +3,7 @@ package handlers
 import (
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,26 +27,68 @@ func parseID(c echo.Context, name string) (uuid.UUID, error) {
 	return id, nil
 }
 
-// listCourses shows every published course with its lesson count. The page
-// is neutral (the worker caches it for everyone): it is read as the
-// anonymous role, so no caller's progress can reach it.
+// listCourses shows a page of the published courses with their lesson
+// counts, coursesPerPage at a time (?page=, from 1), with links to the
+// pages before and after. The page is neutral (the worker caches it for
+// everyone): it is read as the anonymous role, so no caller's progress can
+// reach it.
 func (h *courseHandlers) listCourses(c echo.Context) error {
-	var list []store.CourseSummary
-	err := h.store.Read(c.Request().Context(), store.Anonymous, func(b *store.Batch) {
-		b.ListCoursesWithProgress(&list)
+	page, err := listPage(c)
+	if err != nil {
+		return err
+	}
+	var list []store.CourseListing
+	err = h.store.Read(c.Request().Context(), store.Anonymous, func(b *store.Batch) {
+		// One course more than a page says whether there is a next page.
+		b.PublishedCoursePage((page-1)*coursesPerPage, coursesPerPage+1, &list)
 	})
 	if err != nil {
 		return err
 	}
+	if len(list) == 0 && page > 1 {
+		return notFound("courses.error.no_page")
+	}
 	vm := views.Home{Courses: make([]views.CourseCard, 0, len(list)),
 		SignupURL: pathTo(routeSignup), LoginURL: pathTo(routeLogin)}
+	if page > 1 {
+		vm.PrevURL = homePageURL(page - 1)
+	}
+	if len(list) > coursesPerPage {
+		list = list[:coursesPerPage]
+		vm.NextURL = homePageURL(page + 1)
+	}
 	for _, cs := range list {
 		vm.Courses = append(vm.Courses, views.CourseCard{
 			ID: cs.ID.String(), URL: courseURL(cs.ID), Title: cs.Title, Description: cs.Description,
-			Progress: views.ProgressBar{Total: cs.Total, Unknown: true},
+			Progress: views.ProgressBar{Total: cs.Lessons, Unknown: true},
 		})
 	}
 	return h.renderNeutral(c, http.StatusOK, "Courses", views.HomePage(vm))
+}
+
+// coursesPerPage is the length of a course list page: rendering and
+// compressing 200 courses on every visit made the list the slowest page
+// (docs/performance.md), and a phone shows a few at a time anyway.
+const coursesPerPage = 24
+
+// maxCoursePage bounds ?page= (far beyond any real list).
+const maxCoursePage = 100_000
+
+// listPage is the course list's ?page=: 1 when absent; anything but one
+// whole number from 1 is a 400.
+func listPage(c echo.Context) (int, error) {
+	v, ok := c.QueryParams()["page"]
+	if !ok {
+		return 1, nil
+	}
+	n, err := 0, error(nil)
+	if len(v) == 1 {
+		n, err = strconv.Atoi(v[0])
+	}
+	if len(v) != 1 || err != nil || n < 1 || n > maxCoursePage {
+		return 0, badRequest("courses.error.page")
+	}
+	return n, nil
 }
 
 // showCourse lists a published course's lessons. The page is neutral, read

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/net/html"
 
+	"fieldbook/handlers"
 	"fieldbook/store"
 )
 
@@ -212,6 +214,68 @@ func TestHomePage(t *testing.T) {
 		t.Error("the unpublished course is listed")
 	}
 	mustFind(t, doc, "the sign-up hint (for signed-out visitors)", and(tag("p"), hasClass("hint"), hasClass("if-out")))
+	if find(doc, hasClass("pager")) != nil {
+		t.Error("a list shorter than a page links other pages")
+	}
+}
+
+// The course list shows CoursesPerPage courses a page, by title, with
+// links to the pages before and after; the pages are neutral like the
+// first; a page past the end is a 404 and a malformed ?page= a 400.
+func TestCourseListPages(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	w := a.seedWorld(t)
+	vol := a.userID(t, "victor")
+	// With the world's two: 26 published courses, "Allotment…", "Basics…",
+	// then "Course 01" … "Course 24".
+	for i := 1; i <= handlers.CoursesPerPage; i++ {
+		a.createCourse(t, vol, fmt.Sprintf("Course %02d", i), true, lessonSpec{"Only lesson", true})
+	}
+	pager := func(doc *html.Node) (prev, next string) {
+		nav := find(doc, and(tag("nav"), hasClass("pager")))
+		if nav == nil {
+			return "", ""
+		}
+		prev, _ = attr(find(nav, hasAttr("rel", "prev")), "href")
+		next, _ = attr(find(nav, hasAttr("rel", "next")), "href")
+		return prev, next
+	}
+	titles := func(doc *html.Node) []string {
+		var out []string
+		for _, c := range findAll(doc, and(tag("li"), hasClass("card"))) {
+			out = append(out, text(find(c, tag("a"))))
+		}
+		return out
+	}
+	first := neutralBodies(t, a, callersWithProgress(t, a, w), "/")
+	got := titles(first)
+	if len(got) != handlers.CoursesPerPage || got[0] != "Allotment planning" || got[handlers.CoursesPerPage-1] != "Course 22" {
+		t.Errorf("page 1 lists %d courses %q, want %d from Allotment planning to Course 22", len(got), got, handlers.CoursesPerPage)
+	}
+	if prev, next := pager(first); prev != "" || next != "/?page=2" {
+		t.Errorf("page 1 links prev %q next %q, want none and /?page=2", prev, next)
+	}
+	second := neutralBodies(t, a, []*client{a.newClient(t)}, "/?page=2")
+	if got := titles(second); strings.Join(got, ",") != "Course 23,Course 24" {
+		t.Errorf("page 2 lists %q, want Course 23, Course 24", got)
+	}
+	if c := find(second, and(tag("li"), hasClass("card"))); c != nil && text(find(c, and(tag("p"), hasClass("meta")))) != "1 lesson" {
+		t.Errorf("page 2's first card counts %q, want 1 lesson", text(find(c, and(tag("p"), hasClass("meta")))))
+	}
+	if prev, next := pager(second); prev != "/" || next != "" {
+		t.Errorf("page 2 links prev %q next %q, want / and none", prev, next)
+	}
+	anon := a.newClient(t)
+	for path, status := range map[string]int{
+		"/?page=1": http.StatusOK, "/?page=3": http.StatusNotFound, "/?page=0": http.StatusBadRequest,
+		"/?page=-1": http.StatusBadRequest, "/?page=two": http.StatusBadRequest, "/?page=": http.StatusBadRequest,
+		"/?page=1&page=2": http.StatusBadRequest, "/?page=99999999999999999999": http.StatusBadRequest,
+	} {
+		if res := anon.get(path, nil); res.Status != status {
+			t.Errorf("GET %s: status %d, want %d", path, res.Status, status)
+		}
+	}
 }
 
 func TestShowCourse(t *testing.T) {

@@ -13,3 +13,6 @@ func FillHashQueue(t *testing.T) (release func()) {
 	t.Helper()
 	return password.FillQueueForTest()
 }
+
+// CoursesPerPage is the length of a course list page.
+const CoursesPerPage = coursesPerPage

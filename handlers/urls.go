@@ -62,6 +62,14 @@ func myProgressURL() string                 { return pathTo(routeMyProgress) }
 func mediaURL(ref store.MediaRef) string    { return pathTo(routeMedia, ref.SHA256, ref.Name) }
 func staticURL(hash, name string) string    { return pathTo(routeStatic, hash, name) }
 
+// homePageURL is a page of the course list; the first is the home page.
+func homePageURL(page int) string {
+	if page <= 1 {
+		return homeURL()
+	}
+	return withQuery(homeURL(), url.Values{"page": {strconv.Itoa(page)}})
+}
+
 // loginURL is the sign-in page that returns to next afterwards.
 func loginURL(next string) string {
 	return pathTo(routeLogin) + "?next=" + url.QueryEscape(next)

@@ -27,10 +27,31 @@ func (t *Tx) ListCoursesWithProgress(ctx context.Context) ([]CourseSummary, erro
 	return list, err
 }
 
-// ListCoursesWithProgress queues Tx.ListCoursesWithProgress into *out.
-func (b *Batch) ListCoursesWithProgress(out *[]CourseSummary) {
-	_ = collect(context.Background(), b, out, "list courses", listCoursesSQL)
+// CourseListing is a published course as the course list shows it: the
+// same for every caller, so no progress in it.
+type CourseListing struct {
+	ID          uuid.UUID `db:"id"`
+	Title       string    `db:"title"`
+	Description string    `db:"description"`
+	// Lessons is the number of its published lessons.
+	Lessons int `db:"lessons"`
 }
+
+// PublishedCoursePage queues one page of the published courses, by title:
+// at most limit of them after the first offset. The lessons are counted
+// for the page's courses only (an index-only scan of ≤ 50 entries each),
+// so a page costs the same whatever the number of courses.
+func (b *Batch) PublishedCoursePage(offset, limit int, out *[]CourseListing) {
+	_ = collect(context.Background(), b, out, "list a page of courses", coursePageSQL, limit, offset)
+}
+
+const coursePageSQL = `
+	SELECT c.id, c.title, c.description,
+	       (SELECT count(*) FROM lessons l WHERE l.course_id = c.id AND l.published)::int AS lessons
+	FROM (SELECT id, title, description FROM courses
+	      WHERE published AND archived_at IS NULL
+	      ORDER BY title, id LIMIT $1 OFFSET $2) c
+	ORDER BY c.title, c.id`
 
 const listCoursesSQL = `
 	SELECT c.id, c.title, c.description,

@@ -148,12 +148,18 @@ function cacheable(url, resp) {
     (resp.headers.get("Content-Type") || "").startsWith("text/html");
 }
 
+// A page is kept under its path and query: the course list's pages
+// (/?page=2) are different pages.
+function pageKey(url) {
+  return url.pathname + url.search;
+}
+
 // Network first with a short timeout; then the cached copy of the page, then
 // the offline page. A late network answer still refreshes the cache. Pages
 // are neutral, so one copy serves every learner.
 async function navigate(req, url) {
   const fresh = network(req).then(async (resp) => {
-    if (cacheable(url, resp)) await (await caches.open(PAGES)).put(url.pathname, resp.clone());
+    if (cacheable(url, resp)) await (await caches.open(PAGES)).put(pageKey(url), resp.clone());
     return resp;
   });
   try {
@@ -163,8 +169,8 @@ async function navigate(req, url) {
     ]);
   } catch (err) {
     fresh.catch(() => {});
-    const cached = await caches.match(url.pathname, { cacheName: PAGES }) ||
-      await caches.match(url.pathname, { cacheName: SHELL }) ||
+    const cached = await caches.match(pageKey(url), { cacheName: PAGES }) ||
+      await caches.match(pageKey(url), { cacheName: SHELL }) ||
       await caches.match(FB.paths.offline, { cacheName: SHELL });
     return cached ? markOffline(cached) : Response.error();
   }

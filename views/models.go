@@ -114,6 +114,10 @@ type Home struct {
 	// SignupURL and LoginURL invite the anonymous to keep track.
 	SignupURL string
 	LoginURL  string
+	// PrevURL and NextURL are the course list's neighbouring pages ("" at
+	// either end).
+	PrevURL string
+	NextURL string
 }
 
 // LessonLink is one lesson in a course's table of contents.
