@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -45,13 +46,19 @@ func dashboardCourse(c echo.Context, tx *store.Tx, id uuid.UUID) (store.Dashboar
 		return store.DashboardCourse{}, errNotStaff
 	}
 	course, err := tx.DashboardCourse(c.Request().Context(), id)
+	return course, dashboardAllowed(course, err)
+}
+
+// dashboardAllowed refuses a dashboard whose course could not be read
+// (404) or that the caller does not edit (403).
+func dashboardAllowed(course store.DashboardCourse, err error) error {
 	if err != nil {
-		return course, explain(err, explanations{store.ErrNotFound: "No course has that id."})
+		return explain(err, explanations{store.ErrNotFound: "No course has that id."})
 	}
 	if !course.CanView {
-		return course, errNotStaff
+		return errNotStaff
 	}
-	return course, nil
+	return nil
 }
 
 // dashQuery is the learner table's sort, search and page, from the URL.
@@ -144,50 +151,16 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var (
-		course   store.DashboardCourse
-		totals   store.DashboardTotals
-		lessons  []store.LessonStat
-		learners []store.LearnerRow
-		matched  int
-		quizzes  []store.QuestionStat
-		sums     map[uuid.UUID]store.LearnerQuizSummary
-	)
 	now := time.Now()
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		if course, err = dashboardCourse(c, tx, id); err != nil {
-			return err
-		}
-		if totals, err = tx.DashboardTotals(ctx, id, course.Lessons); err != nil {
-			return err
-		}
-		if lessons, err = tx.DashboardLessons(ctx, id); err != nil {
-			return err
-		}
-		matched = totals.Started
-		if q.search != "" {
-			if matched, err = tx.CountLearners(ctx, id, q.search); err != nil {
-				return err
-			}
-		}
-		// A page past the end shows the last page.
-		q.page = min(q.page, max(1, (matched+LearnersPerPage-1)/LearnersPerPage))
-		learners, err = tx.DashboardLearners(ctx, id, store.LearnerQuery{Sort: q.sort, Desc: q.desc,
-			Search: q.search, Limit: LearnersPerPage, Offset: (q.page - 1) * LearnersPerPage})
-		if err != nil || !hasQuiz(lessons) {
-			return err
-		}
-		quizzes, sums, err = dashboardQuizzes(ctx, tx, id, learners)
-		return err
-	})
+	d, err := h.readDashboard(c, id, &q)
 	if err != nil {
 		return err
 	}
-	live := h.liveModel(id, course, totals, lessons, learners, matched, q, now)
+	course, quizzes := d.course, d.quizzes
+	live := h.liveModel(id, course, d.totals, d.lessons, d.learners, d.matched, q, now)
 	if len(quizzes) > 0 {
 		live.HasQuizzes, live.Quizzes = true, quizInsights(h.localizer(c), quizzes)
-		learnerQuizzes(live.Learners, learners, sums)
+		learnerQuizzes(live.Learners, d.learners, d.sums)
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	vm := views.Dashboard{
@@ -205,6 +178,65 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		part = views.DashboardLiveBlock(live)
 	}
 	return h.respond(c, http.StatusOK, "Dashboard: "+course.Title, part, whole(page), h.assets.URL(static.SSE))
+}
+
+// dashboardData is what a dashboard page reads.
+type dashboardData struct {
+	course   store.DashboardCourse
+	totals   store.DashboardTotals
+	lessons  []store.LessonStat
+	learners []store.LearnerRow
+	matched  int
+	quizzes  []store.QuestionStat
+	sums     map[uuid.UUID]store.LearnerQuizSummary
+}
+
+// readDashboard reads a dashboard in one round trip (store.Read): the
+// course with the caller's permission, the totals, the lessons, a search's
+// count and the page of learners asked for travel together. RLS shows the
+// counters to the course's editors and admins only, and nothing is shown
+// before the permission is checked. A page past the end (the last page is
+// shown instead) and a course with quizzes take a second read.
+func (h *dashboardHandlers) readDashboard(c echo.Context, id uuid.UUID, q *dashQuery) (d dashboardData, err error) {
+	caller := callerOf(c)
+	if !caller.Role.Staff() {
+		return d, errNotStaff
+	}
+	ctx := c.Request().Context()
+	learners := func(b *store.Batch) error {
+		return b.DashboardLearners(id, store.LearnerQuery{Sort: q.sort, Desc: q.desc,
+			Search: q.search, Limit: LearnersPerPage, Offset: (q.page - 1) * LearnersPerPage}, &d.learners)
+	}
+	var qerr error
+	err = h.store.Read(ctx, caller, func(b *store.Batch) {
+		b.DashboardCourse(id, &d.course)
+		b.DashboardTotals(id, &d.totals)
+		b.DashboardLessons(id, &d.lessons)
+		if q.search != "" {
+			b.CountLearners(id, q.search, &d.matched)
+		}
+		qerr = learners(b)
+	})
+	if err = dashboardAllowed(d.course, cmp.Or(qerr, err)); err != nil {
+		return d, err
+	}
+	if q.search == "" {
+		d.matched = d.totals.Started
+	}
+	if last := max(1, (d.matched+LearnersPerPage-1)/LearnersPerPage); q.page > last {
+		q.page = last
+		err = h.store.Read(ctx, caller, func(b *store.Batch) { qerr = learners(b) })
+		if err = cmp.Or(qerr, err); err != nil {
+			return d, err
+		}
+	}
+	if hasQuiz(d.lessons) {
+		err = h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
+			d.quizzes, d.sums, err = dashboardQuizzes(ctx, tx, id, d.learners)
+			return err
+		})
+	}
+	return d, err
 }
 
 func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse, totals store.DashboardTotals,

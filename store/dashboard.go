@@ -26,27 +26,30 @@ type DashboardCourse struct {
 // lesson count and whether the caller may see its dashboard. ErrNotFound
 // when the course does not exist or the caller may not read it at all.
 func (t *Tx) DashboardCourse(ctx context.Context, id uuid.UUID) (DashboardCourse, error) {
+	var c DashboardCourse
+	err := one(ctx, t, &c, "dashboard course", dashboardCourseSQL(t.caller.Role), id)
+	return c, err
+}
+
+// DashboardCourse queues Tx.DashboardCourse into *out.
+func (b *Batch) DashboardCourse(id uuid.UUID, out *DashboardCourse) {
+	_ = one(context.Background(), b, out, "dashboard course", dashboardCourseSQL(b.caller.Role), id)
+}
+
+func dashboardCourseSQL(role Role) string {
 	// Only staff may call edited_course_ids(); others never see a dashboard.
 	canView := "false"
-	switch t.caller.Role {
+	switch role {
 	case RoleAdmin:
 		canView = "true"
 	case RoleVolunteer:
 		canView = "c.id = ANY ((SELECT edited_course_ids())::uuid[])"
 	}
-	rows, err := t.tx.Query(ctx, `
+	return `
 		SELECT c.id, c.title, c.published,
 		       (SELECT count(*) FROM lessons l WHERE l.course_id = c.id AND l.published)::int AS lessons,
-		       `+canView+` AS can_view
-		FROM courses c WHERE c.id = $1`, id)
-	if err != nil {
-		return DashboardCourse{}, fmt.Errorf("store: dashboard course: %w", mapErr(err))
-	}
-	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[DashboardCourse])
-	if err != nil {
-		return DashboardCourse{}, fmt.Errorf("store: dashboard course: %w", mapErr(err))
-	}
-	return c, nil
+		       ` + canView + ` AS can_view
+		FROM courses c WHERE c.id = $1`
 }
 
 // DashboardTotals are a course's headline numbers.
@@ -68,29 +71,39 @@ type DashboardTotals struct {
 // lower-and-upper middle's mean, as percentile_cont(0.5) gives. Under RLS
 // only the course's editors and admins see any rows.
 func (t *Tx) DashboardTotals(ctx context.Context, courseID uuid.UUID, lessons int) (DashboardTotals, error) {
-	rows, err := t.tx.Query(ctx, `
+	var tot DashboardTotals
+	err := one(ctx, t, &tot, "dashboard totals", dashboardTotalsSQL("$2"), courseID, lessons)
+	return tot, err
+}
+
+// DashboardTotals queues Tx.DashboardTotals into *out, with the course's
+// published lessons counted in the query (a batch cannot wait for
+// DashboardCourse's count).
+func (b *Batch) DashboardTotals(courseID uuid.UUID, out *DashboardTotals) {
+	_ = one(context.Background(), b, out, "dashboard totals", dashboardTotalsSQL(
+		"(SELECT count(*) FROM lessons l WHERE l.course_id = $1 AND l.published)"), courseID)
+}
+
+// dashboardTotalsSQL counts the totals of course $1 with lessons (an
+// expression) published lessons.
+func dashboardTotalsSQL(lessons string) string {
+	return `
 		WITH h AS (
 			SELECT completed, sum(learners)::int AS n
 			FROM course_histogram WHERE course_id = $1 AND learners > 0
 			GROUP BY completed
 		), c AS (
 			SELECT completed, n, sum(n) OVER (ORDER BY completed) AS upto, sum(n) OVER () AS total FROM h
+		), k AS (
+			SELECT ` + lessons + `::int AS lessons
 		)
 		SELECT coalesce((SELECT max(total) FROM c), 0)::int AS started,
-		       coalesce((SELECT sum(n) FROM c WHERE $2 > 0 AND completed >= $2), 0)::int AS finished,
+		       coalesce((SELECT sum(n) FROM c, k WHERE k.lessons > 0 AND completed >= k.lessons), 0)::int AS finished,
 		       coalesce((SELECT (min(completed) FILTER (WHERE upto >= floor((total + 1) / 2.0))
 		                        + min(completed) FILTER (WHERE upto >= floor(total / 2.0) + 1)) / 2.0 FROM c), 0)::float8
 		           AS median_completed,
 		       (SELECT last_activity_at FROM course_learners WHERE course_id = $1
-		        ORDER BY last_activity_at DESC LIMIT 1) AS last_activity`, courseID, lessons)
-	if err != nil {
-		return DashboardTotals{}, fmt.Errorf("store: dashboard totals: %w", err)
-	}
-	tot, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[DashboardTotals])
-	if err != nil {
-		return DashboardTotals{}, fmt.Errorf("store: dashboard totals: %w", mapErr(err))
-	}
-	return tot, nil
+		        ORDER BY last_activity_at DESC LIMIT 1) AS last_activity`
 }
 
 // CourseLastActivity is the latest progress change in a course the caller
@@ -120,7 +133,17 @@ type LessonStat struct {
 // DashboardLessons lists a course's published lessons in order with their
 // completion counts (from lesson_completions).
 func (t *Tx) DashboardLessons(ctx context.Context, courseID uuid.UUID) ([]LessonStat, error) {
-	rows, err := t.tx.Query(ctx, `
+	var list []LessonStat
+	err := collect(ctx, t, &list, "dashboard lessons", dashboardLessonsSQL, courseID)
+	return list, err
+}
+
+// DashboardLessons queues Tx.DashboardLessons into *out.
+func (b *Batch) DashboardLessons(courseID uuid.UUID, out *[]LessonStat) {
+	_ = collect(context.Background(), b, out, "dashboard lessons", dashboardLessonsSQL, courseID)
+}
+
+const dashboardLessonsSQL = `
 		SELECT l.id, (row_number() OVER (ORDER BY l.position))::int AS number, l.title,
 		       coalesce(lc.completed, 0) AS completed,
 		       EXISTS (SELECT 1 FROM quizzes z WHERE z.lesson_id = l.id AND z.active_since IS NOT NULL) AS quiz
@@ -128,16 +151,7 @@ func (t *Tx) DashboardLessons(ctx context.Context, courseID uuid.UUID) ([]Lesson
 		LEFT JOIN (SELECT lesson_id, sum(completed)::int AS completed FROM lesson_completions
 		           WHERE course_id = $1 GROUP BY lesson_id) lc ON lc.lesson_id = l.id
 		WHERE l.course_id = $1 AND l.published
-		ORDER BY l.position`, courseID)
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard lessons: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[LessonStat])
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard lessons: %w", err)
-	}
-	return list, nil
-}
+		ORDER BY l.position`
 
 // LearnerSort is a sort order of the dashboard's learner table.
 type LearnerSort string
@@ -196,39 +210,68 @@ func likePattern(s string) string {
 // CountLearners is how many of a course's learners match a search (the
 // total without one is DashboardTotals.Started, counted already).
 func (t *Tx) CountLearners(ctx context.Context, courseID uuid.UUID, search string) (int, error) {
-	var n int
-	if err := t.tx.QueryRow(ctx, `
-		SELECT count(*) FROM course_learners
-		WHERE course_id = $1 AND display_name ILIKE $2`, courseID, likePattern(search)).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count learners: %w", err)
-	}
-	return n, nil
+	var n learnerCount
+	err := one(ctx, t, &n, "count learners", countLearnersSQL, courseID, likePattern(search))
+	return n.N, err
 }
+
+// CountLearners queues Tx.CountLearners into *out.
+func (b *Batch) CountLearners(courseID uuid.UUID, search string, out *int) {
+	_ = b.query(context.Background(), countLearnersSQL, []any{courseID, likePattern(search)}, func(rows pgx.Rows) error {
+		n, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int])
+		if err != nil {
+			return fmt.Errorf("store: count learners: %w", err)
+		}
+		*out = n
+		return nil
+	})
+}
+
+type learnerCount struct {
+	N int `db:"n"`
+}
+
+const countLearnersSQL = `
+		SELECT count(*)::int AS n FROM course_learners
+		WHERE course_id = $1 AND display_name ILIKE $2`
 
 // DashboardLearners returns one page of a course's learners.
 func (t *Tx) DashboardLearners(ctx context.Context, courseID uuid.UUID, q LearnerQuery) ([]LearnerRow, error) {
-	order, err := q.orderBy()
+	sql, args, err := q.sql(courseID)
 	if err != nil {
 		return nil, err
+	}
+	var list []LearnerRow
+	err = collect(ctx, t, &list, "list learners", sql, args...)
+	return list, err
+}
+
+// DashboardLearners queues Tx.DashboardLearners into *out; an unknown sort
+// is refused at once.
+func (b *Batch) DashboardLearners(courseID uuid.UUID, q LearnerQuery, out *[]LearnerRow) error {
+	sql, args, err := q.sql(courseID)
+	if err != nil {
+		return err
+	}
+	return collect(context.Background(), b, out, "list learners", sql, args...)
+}
+
+// sql is the query of one page of a course's learners, and its arguments.
+func (q LearnerQuery) sql(courseID uuid.UUID) (string, []any, error) {
+	order, err := q.orderBy()
+	if err != nil {
+		return "", nil, err
 	}
 	search := ""
 	if q.Search != "" {
 		search = likePattern(q.Search)
 	}
-	rows, err := t.tx.Query(ctx, `
+	return `
 		SELECT student_id, display_name, completed, started_at, last_activity_at
 		FROM course_learners
 		WHERE course_id = $1 AND ($2 = '' OR display_name ILIKE $2)
-		ORDER BY `+order+`
-		LIMIT $3 OFFSET $4`, courseID, search, q.Limit, q.Offset)
-	if err != nil {
-		return nil, fmt.Errorf("store: list learners: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[LearnerRow])
-	if err != nil {
-		return nil, fmt.Errorf("store: list learners: %w", err)
-	}
-	return list, nil
+		ORDER BY ` + order + `
+		LIMIT $3 OFFSET $4`, []any{courseID, search, q.Limit, q.Offset}, nil
 }
 
 // DashboardLearner returns one learner of a course (ErrNotFound when they
