@@ -409,3 +409,48 @@ func TestDashboardCSVStreamsWithBoundedMemory(t *testing.T) {
 		t.Errorf("live heap grew by %d bytes while streaming %d bytes: the export is held in memory", growth, size)
 	}
 }
+
+// A sync batch tells open dashboards once it has committed (its hints are
+// sent after the commit, store.DeferProgressHints): one event per learner
+// and course, naming a lesson of that course; another course's dashboard
+// hears nothing.
+func TestSyncTellsOpenDashboards(t *testing.T) {
+	t.Parallel()
+	a := newDashApp(t, time.Minute)
+	w := a.seedWorld(t)
+	editor := a.newClient(t)
+	editor.signIn("victor", "volunteer password")
+	learner := a.newClient(t)
+	learner.signIn(learnerUser, learnerPass)
+	since := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	events, _ := openStream(t, a.testApp, editor, "/courses/"+w.course.String()+"/dashboard/events?since="+since)
+	other, _ := openStream(t, a.testApp, editor, "/courses/"+w.otherCourse.String()+"/dashboard/events?since="+since)
+
+	now := time.Now()
+	body := syncBody(t, newItem(w.learnerID, w.lessons[0], true, now), newItem(w.learnerID, w.lessons[2], true, now))
+	if got := results(t, learner.postSync(body, nil)); got[0].Status != "applied" || got[1].Status != "applied" {
+		t.Fatalf("sync: %+v", got)
+	}
+	var got store.ProgressEvent
+	if err := json.Unmarshal([]byte(waitEvent(t, events, "progress", 5*time.Second).data), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.CourseID != w.course || got.StudentID != w.learnerID || got.LessonID != w.lessons[0] && got.LessonID != w.lessons[2] {
+		t.Errorf("event %+v, want course %s, learner %s, one of the synced lessons", got, w.course, w.learnerID)
+	}
+	deadline := time.After(time.Second)
+	for done := false; !done; {
+		select {
+		case ev := <-events:
+			if ev.name == "progress" {
+				t.Errorf("a second event for the same learner and course: %q", ev.data)
+			}
+		case ev := <-other:
+			if ev.name == "progress" {
+				t.Errorf("another course's dashboard heard of it: %q", ev.data)
+			}
+		case <-deadline:
+			done = true
+		}
+	}
+}

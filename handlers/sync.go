@@ -342,16 +342,23 @@ func (b *ownerBatches) addTarget(owner store.Caller, t signedTarget) {
 
 // applyBatches applies each owner's changes in one transaction under that
 // owner's role (RLS as them), notes the use of keys due a touch, and fills
-// in the outcomes. One transaction per owner keeps each under a single
+// in the outcomes. The open dashboards' hints go out once the transactions
+// have committed (store.DeferProgressHints says why). One transaction per owner keeps each under a single
 // role, as every other request is; an error after some owners committed
 // is safe, since the phone resends and gets "duplicate" for those.
 func (h *syncHandlers) applyBatches(ctx context.Context, b *ownerBatches, touch map[store.Caller][]uuid.UUID,
 	results []SyncResult, attempts []AttemptSyncResult) error {
+	var hints []string
+	defer func() { h.sendHints(ctx, hints) }()
 	for _, owner := range b.owners {
 		ob := b.byOwn[owner]
 		var outcomes []store.Outcome
 		var graded []store.AttemptResult
+		var kept []string
 		err := h.store.InTxRetry(ctx, owner, func(tx *store.Tx) (err error) {
+			if err = tx.DeferProgressHints(ctx); err != nil {
+				return err
+			}
 			if outcomes, err = tx.ApplyChanges(ctx, ob.changes); err != nil {
 				return err
 			}
@@ -360,11 +367,16 @@ func (h *syncHandlers) applyBatches(ctx context.Context, b *ownerBatches, touch 
 			if graded, err = tx.ApplyAttempts(ctx, ob.attempts); err != nil {
 				return err
 			}
-			return tx.TouchPhoneKeys(ctx, touch[owner])
+			if err = tx.TouchPhoneKeys(ctx, touch[owner]); err != nil {
+				return err
+			}
+			kept, err = tx.ProgressHints(ctx)
+			return err
 		})
 		if err != nil {
 			return err
 		}
+		hints = append(hints, kept...)
 		for j, r := range graded {
 			i := ob.attemptAt[j]
 			attempts[i] = attemptResult(attempts[i].ID, r)
@@ -382,4 +394,15 @@ func (h *syncHandlers) applyBatches(ctx context.Context, b *ownerBatches, touch 
 		}
 	}
 	return nil
+}
+
+// sendHints tells every instance's open dashboards about committed changes.
+// The changes are safe whatever happens here: a lost hint only leaves a
+// dashboard a change behind until its next event or reload.
+func (h *syncHandlers) sendHints(ctx context.Context, hints []string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := h.store.SendProgressHints(ctx, hints); err != nil {
+		h.log.Error("sync: progress hints not sent", "err", err)
+	}
 }

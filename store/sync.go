@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -182,4 +183,46 @@ func collectOutcomes(rows pgx.Rows, n int) ([]Outcome, error) {
 		return nil, &RateLimitError{Until: *until}
 	}
 	return out, nil
+}
+
+// DeferProgressHints makes the progress hints of this transaction's
+// changes (the NOTIFY open dashboards follow) wait for the commit: a
+// transaction that notifies holds a database-wide lock through its commit's
+// WAL flush, so concurrent syncs that notified committed one at a time.
+// Read them with ProgressHints before the commit, and send them with
+// SendProgressHints after it.
+func (t *Tx) DeferProgressHints(ctx context.Context) error {
+	if _, err := t.tx.Exec(ctx, `SELECT set_config('fieldbook.defer_hints', 'on', true)`); err != nil {
+		return fmt.Errorf("store: defer progress hints: %w", mapErr(err))
+	}
+	return nil
+}
+
+// ProgressHints are the hints this transaction's progress changes kept
+// since DeferProgressHints, one per learner and course.
+func (t *Tx) ProgressHints(ctx context.Context) ([]string, error) {
+	var all string
+	err := t.tx.QueryRow(ctx, `SELECT coalesce(current_setting('fieldbook.progress_hints', true), '')`).Scan(&all)
+	if err != nil || all == "" {
+		return nil, mapErr(err)
+	}
+	return strings.Split(all, "\n"), nil
+}
+
+// SendProgressHints notifies every instance of committed progress changes
+// (the payloads ProgressHints returned), in one round trip. The
+// transaction writes nothing durable, so it commits without waiting for
+// the WAL flush: it holds the notification lock for no more than the
+// NOTIFY itself.
+func (s *Store) SendProgressHints(ctx context.Context, hints []string) error {
+	if len(hints) == 0 {
+		return nil
+	}
+	var b pgx.Batch
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	b.Queue(`SELECT pg_notify('fieldbook_progress', h) FROM unnest($1::text[]) AS h`, hints)
+	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
+		return fmt.Errorf("store: send progress hints: %w", mapErr(err))
+	}
+	return nil
 }
