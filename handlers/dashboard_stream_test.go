@@ -103,11 +103,7 @@ func waitEvent(t *testing.T, ch <-chan sseEvent, name string, within time.Durati
 // cluster every test of this binary shares.
 func TestDashboardEventsSurviveRestart(t *testing.T) {
 	a := newDashApp(t, 300*time.Millisecond)
-	w := a.seedWorld(t)
-	editor := a.newClient(t)
-	editor.signIn("victor", "volunteer password")
-	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	w, editor, learner := editorAndLearner(t, a)
 
 	since := strconv.FormatInt(time.Now().UnixMilli(), 10)
 	events, res := openStream(t, a.testApp, editor, "/courses/"+w.course.String()+"/dashboard/events?since="+since)
@@ -417,11 +413,7 @@ func TestDashboardCSVStreamsWithBoundedMemory(t *testing.T) {
 func TestSyncTellsOpenDashboards(t *testing.T) {
 	t.Parallel()
 	a := newDashApp(t, time.Minute)
-	w := a.seedWorld(t)
-	editor := a.newClient(t)
-	editor.signIn("victor", "volunteer password")
-	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	w, editor, learner := editorAndLearner(t, a)
 	since := strconv.FormatInt(time.Now().UnixMilli(), 10)
 	events, _ := openStream(t, a.testApp, editor, "/courses/"+w.course.String()+"/dashboard/events?since="+since)
 	other, _ := openStream(t, a.testApp, editor, "/courses/"+w.otherCourse.String()+"/dashboard/events?since="+since)
@@ -453,4 +445,16 @@ func TestSyncTellsOpenDashboards(t *testing.T) {
 			done = true
 		}
 	}
+}
+
+// editorAndLearner seeds the world and signs in its course's editor and
+// its learner.
+func editorAndLearner(t *testing.T, a *dashApp) (w world, editor, learner *client) {
+	t.Helper()
+	w = a.seedWorld(t)
+	editor = a.newClient(t)
+	editor.signIn("victor", "volunteer password")
+	learner = a.newClient(t)
+	learner.signIn(learnerUser, learnerPass)
+	return w, editor, learner
 }
