@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"fieldbook/store"
 )
 
@@ -96,5 +98,58 @@ func TestDashboardCountersMatchARebuild(t *testing.T) {
 	var n int
 	if err := e.owner.QueryRow(t.Context(), `SELECT count(DISTINCT shard) FROM lesson_completions`).Scan(&n); err != nil || n < 2 {
 		t.Fatalf("completions in %d shards (%v): the learners should spread", n, err)
+	}
+}
+
+// Each course's count of published lessons (course_lesson_counts, what the
+// course list and /api/me/progress show) equals a count of its lessons
+// after every kind of change to lessons: added published or as drafts,
+// several in one statement, published, unpublished, moved to another
+// course, deleted, and the course deleted with its lessons.
+func TestCourseLessonCountsFollowLessons(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	vol := e.user(t, store.RoleVolunteer)
+	a := e.course(t, vol, "Course A", true)
+	b := e.course(t, vol, "Course B", false)
+	check := func(when string) {
+		t.Helper()
+		var diff int
+		if err := e.owner.QueryRow(t.Context(), `
+			SELECT count(*) FROM courses c
+			WHERE coalesce((SELECT published FROM course_lesson_counts k WHERE k.course_id = c.id), 0)
+			   <> (SELECT count(*) FROM lessons l WHERE l.course_id = c.id AND l.published)`).Scan(&diff); err != nil {
+			t.Fatal(err)
+		}
+		if diff != 0 {
+			t.Errorf("%s: %d courses' kept counts differ from a count of their lessons", when, diff)
+		}
+	}
+	a1 := e.lesson(t, vol, a, "A1", true)
+	e.lesson(t, vol, a, "A2", false)
+	b1 := e.lesson(t, vol, b, "B1", true)
+	check("lessons added")
+	for _, step := range []struct {
+		when, sql string
+		arg       uuid.UUID
+	}{
+		{"three added in one statement", `INSERT INTO lessons (course_id, position, title, published)
+			SELECT $1, 10 + g, 'Bulk ' || g, g % 2 = 0 FROM generate_series(1, 3) g`, a},
+		{"every draft of A published", `UPDATE lessons SET published = true WHERE course_id = $1`, a},
+		{"A1 unpublished", `UPDATE lessons SET published = false WHERE id = $1`, a1},
+		{"B1 moved to A", `UPDATE lessons SET course_id = (SELECT course_id FROM lessons WHERE id = $1), position = 99
+			WHERE id = '` + b1.String() + `'`, a1},
+		{"A's first two deleted", `DELETE FROM lessons WHERE id IN
+			(SELECT id FROM lessons WHERE course_id = $1 ORDER BY position LIMIT 2)`, a},
+		{"B deleted", `DELETE FROM courses WHERE id = $1`, b},
+	} {
+		if _, err := e.owner.Exec(t.Context(), step.sql, step.arg); err != nil {
+			t.Fatalf("%s: %v", step.when, err)
+		}
+		check(step.when)
+	}
+	var n int
+	if err := e.owner.QueryRow(t.Context(), `SELECT published FROM course_lesson_counts WHERE course_id = $1`, a).Scan(&n); err != nil || n != 4 {
+		t.Errorf("course A counts %d published lessons (%v), want 4", n, err)
 	}
 }

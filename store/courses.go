@@ -38,16 +38,16 @@ type CourseListing struct {
 }
 
 // PublishedCoursePage queues one page of the published courses, by title:
-// at most limit of them after the first offset. The lessons are counted
-// for the page's courses only (an index-only scan of ≤ 50 entries each),
-// so a page costs the same whatever the number of courses.
+// at most limit of them after the first offset, each with its count of
+// published lessons (kept in course_lesson_counts by trigger), so a page
+// costs the same whatever the number of courses and lessons.
 func (b *Batch) PublishedCoursePage(offset, limit int, out *[]CourseListing) {
 	_ = collect(context.Background(), b, out, "list a page of courses", coursePageSQL, limit, offset)
 }
 
 const coursePageSQL = `
 	SELECT c.id, c.title, c.description,
-	       (SELECT count(*) FROM lessons l WHERE l.course_id = c.id AND l.published)::int AS lessons
+	       coalesce((SELECT k.published FROM course_lesson_counts k WHERE k.course_id = c.id), 0) AS lessons
 	FROM (SELECT id, title, description FROM courses
 	      WHERE published AND archived_at IS NULL
 	      ORDER BY title, id LIMIT $1 OFFSET $2) c

@@ -259,6 +259,24 @@ func TestRLSPolicies(t *testing.T) {
 		rlsCase{"admin deletes the histogram", roleAdmin, w.admin, `DELETE FROM course_histogram`, nil, refused},
 	)
 
+	// course_lesson_counts: a course's published lessons, seen by whoever
+	// sees the course; nobody writes it (the triggers do, as fieldbook_stats).
+	const counts = `SELECT * FROM course_lesson_counts`
+	add(
+		rlsCase{"anonymous reads the published course's count", roleAnon, uuid.Nil,
+			counts + ` WHERE course_id = $1 AND published = 2`, []any{w.course}, rows(1)},
+		rlsCase{"anonymous reads counts", roleAnon, uuid.Nil, counts, nil, rows(1)},
+		rlsCase{"learner reads counts", roleLearner, w.a, counts, nil, rows(1)},
+		rlsCase{"non-editor volunteer reads counts", roleVolunteer, w.a, counts, nil, rows(1)},
+		rlsCase{"editor reads counts, their draft's too", roleVolunteer, w.vol, counts, nil, rows(2)},
+		rlsCase{"admin reads counts", roleAdmin, w.admin, counts, nil, rows(2)},
+		rlsCase{"anonymous changes a count", roleAnon, uuid.Nil, `UPDATE course_lesson_counts SET published = 9`, nil, refused},
+		rlsCase{"editor changes a count", roleVolunteer, w.vol, `UPDATE course_lesson_counts SET published = 9`, nil, refused},
+		rlsCase{"admin adds a count", roleAdmin, w.admin,
+			`INSERT INTO course_lesson_counts (course_id, published) VALUES ($1, 1)`, []any{newID}, refused},
+		rlsCase{"admin deletes counts", roleAdmin, w.admin, `DELETE FROM course_lesson_counts`, nil, refused},
+	)
+
 	// progress_changes: the record of synced change ids. A learner adds only
 	// their own, only for lessons they can see; no caller role changes or
 	// removes one (only the retention purge does, as fieldbook_auth, which
@@ -606,7 +624,8 @@ func TestRLSEnabledAndForced(t *testing.T) {
 	w := newRLSWorld(t)
 	for _, table := range []string{"users", "courses", "lessons", "student_progress", "course_editors",
 		"quizzes", "quiz_versions", "quiz_questions", "quiz_keys", "quiz_attempts", "certificates", "phone_keys",
-		"course_learners", "lesson_completions", "course_histogram", "progress_changes", "user_sessions"} {
+		"course_learners", "lesson_completions", "course_histogram", "progress_changes", "user_sessions",
+		"course_lesson_counts"} {
 		t.Run(table, func(t *testing.T) {
 			var enabled, forced bool
 			var policies int
