@@ -204,6 +204,7 @@ func (h *dashboardHandlers) readDashboard(c echo.Context, id uuid.UUID, q *dashQ
 	}
 	ctx := c.Request().Context()
 	learners := func(b *store.Batch) error {
+		b.CustomPlans()
 		return b.DashboardLearners(id, store.LearnerQuery{Sort: q.sort, Desc: q.desc,
 			Search: q.search, Limit: LearnersPerPage, Offset: (q.page - 1) * LearnersPerPage}, &d.learners)
 	}
