@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 func TestSignUp(t *testing.T) {
@@ -256,7 +257,7 @@ func TestSignIn(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	course := "/courses/" + w.course.String()
+	course := "/courses/" + w.Course.ID.String()
 
 	tests := []struct {
 		name     string
@@ -264,21 +265,21 @@ func TestSignIn(t *testing.T) {
 		next     string // "" sends no next field
 		wantLoc  string
 	}{
-		{"no next", learnerUser, "", "/"},
+		{"no next", storetest.LearnerUser, "", "/"},
 		{"username in other case with spaces", "  LENA ", "", "/"},
-		{"local next", learnerUser, course, course},
-		{"local next with query", learnerUser, "/?a=1", "/?a=1"},
-		{"protocol-relative next", learnerUser, "//evil.example/x", "/"},
-		{"absolute next", learnerUser, "https://evil.example/", "/"},
-		{"backslash next", learnerUser, `/\evil.example`, "/"},
-		{"next with a tab", learnerUser, "/\t/evil.example", "/"},
-		{"next with a newline", learnerUser, "/\nLocation: https://evil.example", "/"},
-		{"relative next", learnerUser, "evil.example", "/"},
+		{"local next", storetest.LearnerUser, course, course},
+		{"local next with query", storetest.LearnerUser, "/?a=1", "/?a=1"},
+		{"protocol-relative next", storetest.LearnerUser, "//evil.example/x", "/"},
+		{"absolute next", storetest.LearnerUser, "https://evil.example/", "/"},
+		{"backslash next", storetest.LearnerUser, `/\evil.example`, "/"},
+		{"next with a tab", storetest.LearnerUser, "/\t/evil.example", "/"},
+		{"next with a newline", storetest.LearnerUser, "/\nLocation: https://evil.example", "/"},
+		{"relative next", storetest.LearnerUser, "evil.example", "/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := a.newClient(t)
-			form := url.Values{"username": {tt.username}, "password": {learnerPass}}
+			form := url.Values{"username": {tt.username}, "password": {storetest.LearnerPass}}
 			if tt.next != "" {
 				form.Set("next", tt.next)
 			}
@@ -293,8 +294,8 @@ func TestSignIn(t *testing.T) {
 			if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
 				t.Fatalf("session cookie = %+v, want an HttpOnly SameSite=Lax cookie", ck)
 			}
-			if got := signedInAs(t, c, nil); got != learnerName {
-				t.Errorf("header after sign-in shows %q, want %q", got, learnerName)
+			if got := signedInAs(t, c, nil); got != storetest.LearnerName {
+				t.Errorf("header after sign-in shows %q, want %q", got, storetest.LearnerName)
 			}
 		})
 	}
@@ -315,7 +316,7 @@ func TestSignIn(t *testing.T) {
 	} {
 		t.Run("signed in GET /login next="+tt.next, func(t *testing.T) {
 			c := a.newClient(t)
-			c.signIn(learnerUser, learnerPass)
+			c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 			res := c.get("/login?next="+url.QueryEscape(tt.next), nil)
 			if res.Status != http.StatusSeeOther || res.Header.Get("Location") != tt.want {
 				t.Errorf("status %d Location %q, want 303 to %q", res.Status, res.Header.Get("Location"), tt.want)
@@ -340,10 +341,10 @@ func TestSignInFailures(t *testing.T) {
 	}{
 		{
 			name:         "wrong password",
-			form:         url.Values{"username": {learnerUser}, "password": {"not the password"}, "next": {"/courses"}},
+			form:         url.Values{"username": {storetest.LearnerUser}, "password": {"not the password"}, "next": {"/courses"}},
 			wantStatus:   http.StatusUnauthorized,
 			wantMessage:  wrong,
-			wantUsername: learnerUser,
+			wantUsername: storetest.LearnerUser,
 		},
 		{
 			name:         "unknown user",
@@ -361,28 +362,28 @@ func TestSignInFailures(t *testing.T) {
 		},
 		{
 			name:         "right password of another user",
-			form:         url.Values{"username": {"victor"}, "password": {learnerPass}, "next": {"/courses"}},
+			form:         url.Values{"username": {"victor"}, "password": {storetest.LearnerPass}, "next": {"/courses"}},
 			wantStatus:   http.StatusUnauthorized,
 			wantMessage:  wrong,
 			wantUsername: "victor",
 		},
 		{
 			name:         "very long password",
-			form:         url.Values{"username": {learnerUser}, "password": {strings.Repeat("x", 5000)}, "next": {"/courses"}},
+			form:         url.Values{"username": {storetest.LearnerUser}, "password": {strings.Repeat("x", 5000)}, "next": {"/courses"}},
 			wantStatus:   http.StatusUnauthorized,
 			wantMessage:  wrong,
-			wantUsername: learnerUser,
+			wantUsername: storetest.LearnerUser,
 		},
 		{
 			name:         "password missing",
-			form:         url.Values{"username": {learnerUser}, "next": {"/courses"}},
+			form:         url.Values{"username": {storetest.LearnerUser}, "next": {"/courses"}},
 			wantStatus:   http.StatusUnprocessableEntity,
 			wantErrors:   map[string]string{"password": "Enter your password."},
-			wantUsername: learnerUser,
+			wantUsername: storetest.LearnerUser,
 		},
 		{
 			name:       "username missing",
-			form:       url.Values{"password": {learnerPass}, "next": {"/courses"}},
+			form:       url.Values{"password": {storetest.LearnerPass}, "next": {"/courses"}},
 			wantStatus: http.StatusUnprocessableEntity,
 			wantErrors: map[string]string{"username": "Enter your username."},
 		},
@@ -447,7 +448,7 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 	}{
 		{"own earlier session", func(t *testing.T) string {
 			c := a.newClient(t)
-			c.signIn(learnerUser, learnerPass)
+			c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 			return c.sessionToken()
 		}},
 		{"attacker's session", func(t *testing.T) string {
@@ -463,7 +464,7 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 			c := a.newClient(t)
 			c.setSessionToken(old)
 
-			res := c.postForm("/login", url.Values{"username": {learnerUser}, "password": {learnerPass}}, nil)
+			res := c.postForm("/login", url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}, nil)
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("status %d, want 303", res.Status)
 			}
@@ -484,8 +485,8 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 			if got := signedInAs(t, replay, h); got != "" {
 				t.Errorf("the old token still signs in (as %q)", got)
 			}
-			if got := signedInAs(t, c, nil); got != learnerName {
-				t.Errorf("the new session shows %q, want %q", got, learnerName)
+			if got := signedInAs(t, c, nil); got != storetest.LearnerName {
+				t.Errorf("the new session shows %q, want %q", got, storetest.LearnerName)
 			}
 		})
 	}
@@ -496,10 +497,10 @@ func TestSignOut(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	old := c.sessionToken()
 	other := a.newClient(t) // the same user on another device stays signed in
-	other.signIn(learnerUser, learnerPass)
+	other.signIn(storetest.LearnerUser, storetest.LearnerPass)
 
 	res := c.postForm("/logout", url.Values{}, nil)
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/" {
@@ -520,7 +521,7 @@ func TestSignOut(t *testing.T) {
 	}
 
 	replay, h := a.withCookie(t, old)
-	lesson := "/lessons/" + w.lessons[0].String()
+	lesson := "/lessons/" + w.Course.Lessons[0].String()
 	before := a.snapshot(t)
 	tests := []struct {
 		name   string
@@ -529,7 +530,7 @@ func TestSignOut(t *testing.T) {
 		status int
 	}{
 		{"home page", http.MethodGet, "/", http.StatusOK},
-		{"progress API", http.MethodGet, "/api/courses/" + w.course.String() + "/progress", http.StatusUnauthorized},
+		{"progress API", http.MethodGet, "/api/courses/" + w.Course.ID.String() + "/progress", http.StatusUnauthorized},
 		{"complete a lesson", http.MethodPost, lesson + "/complete", http.StatusSeeOther},
 	}
 	for _, tt := range tests {
@@ -566,7 +567,7 @@ func TestSignOut(t *testing.T) {
 	if got := signedInAs(t, c, nil); got != "" {
 		t.Errorf("after sign-out the header shows %q", got)
 	}
-	if got := signedInAs(t, other, nil); got != learnerName {
-		t.Errorf("the other device shows %q, want still signed in as %q", got, learnerName)
+	if got := signedInAs(t, other, nil); got != storetest.LearnerName {
+		t.Errorf("the other device shows %q, want still signed in as %q", got, storetest.LearnerName)
 	}
 }

@@ -15,20 +15,14 @@ import (
 
 	"fieldbook/internal/markdown"
 	"fieldbook/store"
-)
-
-const (
-	volunteerUser = "victor" // created by seedWorld; edits every seeded course
-	volunteerPass = "volunteer password"
-	strangerUser  = "nora" // a volunteer who edits nothing
-	strangerPass  = "stranger password"
+	"fieldbook/store/storetest"
 )
 
 // authoringFixture is the usual world plus a volunteer who edits none of
 // its courses, each signed in on a client of their own.
 type authoringFixture struct {
 	a                         *testApp
-	w                         world
+	w                         *storetest.World
 	victor, nora, learner     *client
 	victorID, noraID          uuid.UUID
 	courseEdit, draftEdit     string
@@ -39,16 +33,16 @@ func newAuthoringFixture(t *testing.T) *authoringFixture {
 	t.Helper()
 	a := newTestApp(t)
 	f := &authoringFixture{a: a, w: a.seedWorld(t)}
-	f.noraID = a.createUser(t, store.RoleVolunteer, strangerUser, "Nora Stranger", strangerPass)
-	f.victorID = a.userID(t, volunteerUser)
+	f.noraID = f.w.OtherVolunteer.ID()
+	f.victorID = f.w.Volunteer.ID()
 	f.victor, f.nora, f.learner = a.newClient(t), a.newClient(t), a.newClient(t)
-	f.victor.signIn(volunteerUser, volunteerPass)
-	f.nora.signIn(strangerUser, strangerPass)
-	f.learner.signIn(learnerUser, learnerPass)
-	f.courseEdit = "/courses/" + f.w.course.String()
-	f.draftEdit = "/courses/" + f.w.draftCourse.String()
-	f.lessonEdit = "/lessons/" + f.w.lessons[0].String()
-	f.draftLessonEd = "/lessons/" + f.w.draftLesson.String()
+	f.victor.signIn(storetest.VolunteerUser, storetest.VolunteerPass)
+	f.nora.signIn(storetest.OtherVolunteerUser, storetest.OtherVolunteerPass)
+	f.learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	f.courseEdit = "/courses/" + f.w.Course.ID.String()
+	f.draftEdit = "/courses/" + f.w.DraftCourse.ID.String()
+	f.lessonEdit = "/lessons/" + f.w.Course.Lessons[0].String()
+	f.draftLessonEd = "/lessons/" + f.w.DraftLesson().String()
 	return f
 }
 
@@ -141,7 +135,7 @@ func TestAuthoringRoutesRefused(t *testing.T) {
 			route{"POST", course + "/archive", nil, false},
 			route{"POST", course + "/restore", nil, false},
 			route{"POST", course + "/lessons", url.Values{"title": {"Injected"}}, false},
-			route{"POST", course + "/editors", url.Values{"username": {strangerUser}}, false},
+			route{"POST", course + "/editors", url.Values{"username": {storetest.OtherVolunteerUser}}, false},
 		)
 	}
 	for _, lesson := range []string{f.lessonEdit, f.draftLessonEd} {
@@ -154,7 +148,7 @@ func TestAuthoringRoutesRefused(t *testing.T) {
 		)
 	}
 	routes = append(routes,
-		route{"POST", "/lessons/preview", url.Values{"body": {"x"}, "lesson_id": {f.w.lessons[0].String()}}, false},
+		route{"POST", "/lessons/preview", url.Values{"body": {"x"}, "lesson_id": {f.w.Course.Lessons[0].String()}}, false},
 		route{"GET", "/studio", nil, true},
 		route{"GET", "/courses/new", nil, true},
 		route{"POST", "/courses", url.Values{"title": {"New"}}, true},
@@ -178,7 +172,7 @@ func TestAuthoringRoutesRefused(t *testing.T) {
 				name += "?" + r.form.Encode()
 			}
 			t.Run(name, func(t *testing.T) {
-				before := a.snapshot(t)
+				before, editors := a.snapshot(t), a.count(t, `SELECT count(*) FROM course_editors`)
 				c := cl.client()
 				var res response
 				if r.method == "GET" {
@@ -200,7 +194,7 @@ func TestAuthoringRoutesRefused(t *testing.T) {
 					}
 					checkNoLeak(t, res.Body)
 				}
-				if after := a.snapshot(t); after != before || a.count(t, `SELECT count(*) FROM course_editors`) != 3 {
+				if after := a.snapshot(t); after != before || a.count(t, `SELECT count(*) FROM course_editors`) != editors {
 					t.Error("the database changed")
 				}
 			})
@@ -454,20 +448,20 @@ func TestAddEditorForm(t *testing.T) {
 	}{
 		{"empty", "  ", http.StatusUnprocessableEntity, "Enter the username of a volunteer."},
 		{"unknown", "nobody", http.StatusUnprocessableEntity, "No volunteer or admin has that username."},
-		{"a learner", learnerUser, http.StatusUnprocessableEntity, "No volunteer or admin has that username."},
-		{"self", volunteerUser, http.StatusUnprocessableEntity, "victor is already an editor of this course."},
-		{"a volunteer", strangerUser, http.StatusSeeOther, ""},
-		{"the same volunteer again", strangerUser, http.StatusUnprocessableEntity, "nora is already an editor of this course."},
+		{"a learner", storetest.LearnerUser, http.StatusUnprocessableEntity, "No volunteer or admin has that username."},
+		{"self", storetest.VolunteerUser, http.StatusUnprocessableEntity, "victor is already an editor of this course."},
+		{"a volunteer", storetest.OtherVolunteerUser, http.StatusSeeOther, ""},
+		{"the same volunteer again", storetest.OtherVolunteerUser, http.StatusUnprocessableEntity, "nora is already an editor of this course."},
 		{"an admin", "ADA", http.StatusSeeOther, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := f.a.count(t, `SELECT count(*) FROM course_editors WHERE course_id = $1`, f.w.course)
+			before := f.a.count(t, `SELECT count(*) FROM course_editors WHERE course_id = $1`, f.w.Course.ID)
 			res := f.victor.postForm(f.courseEdit+"/editors", url.Values{"username": {tt.username}}, nil)
 			if res.Status != tt.status {
 				t.Fatalf("status %d, want %d\n%.300s", res.Status, tt.status, res.Body)
 			}
-			after := f.a.count(t, `SELECT count(*) FROM course_editors WHERE course_id = $1`, f.w.course)
+			after := f.a.count(t, `SELECT count(*) FROM course_editors WHERE course_id = $1`, f.w.Course.ID)
 			if tt.status == http.StatusSeeOther {
 				if after != before+1 {
 					t.Errorf("%d editors, want %d", after, before+1)
@@ -648,7 +642,7 @@ func TestEditConflict(t *testing.T) {
 	t.Parallel()
 	f := newAuthoringFixture(t)
 	a := f.a
-	if res := f.victor.postForm(f.courseEdit+"/editors", url.Values{"username": {strangerUser}}, nil); res.Status != http.StatusSeeOther {
+	if res := f.victor.postForm(f.courseEdit+"/editors", url.Values{"username": {storetest.OtherVolunteerUser}}, nil); res.Status != http.StatusSeeOther {
 		t.Fatalf("add nora: %d", res.Status)
 	}
 	tests := []struct {
@@ -659,10 +653,10 @@ func TestEditConflict(t *testing.T) {
 		editorID    string
 		first, mine url.Values
 	}{
-		{"course", f.courseEdit, "courses", f.w.course, "course-editor",
+		{"course", f.courseEdit, "courses", f.w.Course.ID, "course-editor",
 			url.Values{"title": {"Victor's title"}, "description": {"Victor's words"}},
 			url.Values{"title": {"Nora's title"}, "description": {"Nora's words"}}},
-		{"lesson", f.lessonEdit, "lessons", f.w.lessons[0], "lesson-editor",
+		{"lesson", f.lessonEdit, "lessons", f.w.Course.Lessons[0], "lesson-editor",
 			url.Values{"title": {"Victor's lesson"}, "body": {"Victor's body"}, "duration_minutes": {"7"}, "published": {"true"}},
 			url.Values{"title": {"Nora's lesson"}, "body": {"Nora's body"}, "duration_minutes": {"9"}, "published": {"true"}}},
 	}
@@ -761,7 +755,7 @@ func TestAuthoringHTMX(t *testing.T) {
 	// Without JavaScript the preview comes back inside the whole form, with
 	// what was typed.
 	nojs := f.victor.postForm("/lessons/preview", url.Values{
-		"lesson_id": {f.w.lessons[1].String()}, "version": {"1"}, "title": {"Typed title"},
+		"lesson_id": {f.w.Course.Lessons[1].String()}, "version": {"1"}, "title": {"Typed title"},
 		"body": {"- one\n- two"}, "duration_minutes": {"3"},
 	}, nil)
 	if nojs.Status != http.StatusOK {
@@ -771,7 +765,7 @@ func TestAuthoringHTMX(t *testing.T) {
 	if got, _ := inputValue(doc, "title"); got != "Typed title" {
 		t.Errorf("no-JS preview lost the title: %q", got)
 	}
-	if action, _ := attr(find(doc, and(tag("form"), hasAttr("id", "lesson-form"))), "action"); action != "/lessons/"+f.w.lessons[1].String() {
+	if action, _ := attr(find(doc, and(tag("form"), hasAttr("id", "lesson-form"))), "action"); action != "/lessons/"+f.w.Course.Lessons[1].String() {
 		t.Errorf("no-JS preview form posts to %q", action)
 	}
 	if n := len(findAll(find(doc, and(tag("div"), hasAttr("id", "preview"))), tag("li"))); n != 2 {

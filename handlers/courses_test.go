@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/html"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 func TestCourseProgressJSON(t *testing.T) {
@@ -25,8 +26,8 @@ func TestCourseProgressJSON(t *testing.T) {
 	mallory := a.createUser(t, store.RoleLearner, "mallory", "Mallory", "mallory password")
 
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	for _, id := range []uuid.UUID{w.lessons[0], w.lessons[2]} {
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	for _, id := range []uuid.UUID{w.Course.Lessons[0], w.Course.Lessons[2]} {
 		if res := learner.postForm("/lessons/"+id.String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
 			t.Fatalf("complete lesson: status %d", res.Status)
 		}
@@ -36,7 +37,7 @@ func TestCourseProgressJSON(t *testing.T) {
 	if _, err := a.owner.Exec(context.Background(), `
 		INSERT INTO student_progress (student_id, lesson_id, completed, completed_at)
 		VALUES ($1, $2, true, now()), ($3, $4, true, now()), ($3, $5, true, now())`,
-		w.learnerID, w.draftLesson, mallory, w.lessons[1], w.otherLessons[0]); err != nil {
+		w.Learner.ID(), w.DraftLesson(), mallory, w.Course.Lessons[1], w.OtherCourse.Lessons[0]); err != nil {
 		t.Fatal(err)
 	}
 
@@ -54,19 +55,19 @@ func TestCourseProgressJSON(t *testing.T) {
 		want       body   // for 200
 		wantError  string // for errors
 	}{
-		{"two of three, draft and never-opened lessons", learner, w.course.String(), http.StatusOK,
-			body{w.course.String(), 3, 2, 66.7}, ""},
-		{"none of two, another learner's marks", learner, w.otherCourse.String(), http.StatusOK,
-			body{w.otherCourse.String(), 2, 0, 0}, ""},
+		{"two of three, draft and never-opened lessons", learner, w.Course.ID.String(), http.StatusOK,
+			body{w.Course.ID.String(), 3, 2, 66.7}, ""},
+		{"none of two, another learner's marks", learner, w.OtherCourse.ID.String(), http.StatusOK,
+			body{w.OtherCourse.ID.String(), 2, 0, 0}, ""},
 		{"course without lessons", learner, empty.String(), http.StatusOK,
 			body{empty.String(), 0, 0, 0}, ""},
-		{"upper-case id", learner, strings.ToUpper(w.course.String()), http.StatusOK,
-			body{w.course.String(), 3, 2, 66.7}, ""},
+		{"upper-case id", learner, strings.ToUpper(w.Course.ID.String()), http.StatusOK,
+			body{w.Course.ID.String(), 3, 2, 66.7}, ""},
 		{"malformed id", learner, "not-a-uuid", http.StatusBadRequest, body{}, "That address has a malformed id."},
 		{"nil id", learner, uuid.Nil.String(), http.StatusBadRequest, body{}, "That address has a malformed id."},
 		{"unknown course", learner, uuid.NewString(), http.StatusNotFound, body{}, "No published course has that id."},
-		{"unpublished course", learner, w.draftCourse.String(), http.StatusNotFound, body{}, "No published course has that id."},
-		{"not signed in", a.newClient(t), w.course.String(), http.StatusUnauthorized, body{}, "Sign in first."},
+		{"unpublished course", learner, w.DraftCourse.ID.String(), http.StatusNotFound, body{}, "No published course has that id."},
+		{"not signed in", a.newClient(t), w.Course.ID.String(), http.StatusUnauthorized, body{}, "Sign in first."},
 		{"not signed in, malformed id", a.newClient(t), "x", http.StatusUnauthorized, body{}, "Sign in first."},
 	}
 	for _, tt := range tests {
@@ -153,11 +154,11 @@ func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *ht
 
 // callersWithProgress are an anonymous visitor, the learner (with
 // lessons[1] and lessons[2] completed), a volunteer and an admin.
-func callersWithProgress(t *testing.T, a *testApp, w world) []*client {
+func callersWithProgress(t *testing.T, a *testApp, w *storetest.World) []*client {
 	t.Helper()
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	for _, l := range []uuid.UUID{w.lessons[1], w.lessons[2]} {
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	for _, l := range []uuid.UUID{w.Course.Lessons[1], w.Course.Lessons[2]} {
 		if res := learner.postForm("/lessons/"+l.String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
 			t.Fatalf("complete lesson: status %d", res.Status)
 		}
@@ -177,12 +178,13 @@ func TestHomePage(t *testing.T) {
 	doc := neutralBodies(t, a, callersWithProgress(t, a, w), "/")
 	type card struct{ title, href, id, count, total string }
 	want := []card{
-		{"Allotment planning", "/courses/" + w.otherCourse.String(), w.otherCourse.String(), "2 lessons", "2"},
-		{"Basics of bookkeeping", "/courses/" + w.course.String(), w.course.String(), "3 lessons", "3"},
+		{"Allotment planning", "/courses/" + w.OtherCourse.ID.String(), w.OtherCourse.ID.String(), "2 lessons", "2"},
+		{"Basics of bookkeeping", "/courses/" + w.Course.ID.String(), w.Course.ID.String(), "3 lessons", "3"},
+		{"Cold chain", "/courses/" + w.QuizCourse.ID.String(), w.QuizCourse.ID.String(), "2 lessons", "2"},
 	}
 	cards := findAll(doc, and(tag("li"), hasClass("card")))
 	if len(cards) != len(want) {
-		t.Fatalf("%d course cards, want %d (published courses only)", len(cards), len(want))
+		t.Fatalf("%d course cards, want %d (published, unarchived courses only)", len(cards), len(want))
 	}
 	for i, want := range want {
 		c := cards[i]
@@ -218,24 +220,24 @@ func TestShowCourse(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	doc := neutralBodies(t, a, callersWithProgress(t, a, w), "/courses/"+w.course.String())
+	doc := neutralBodies(t, a, callersWithProgress(t, a, w), "/courses/"+w.Course.ID.String())
 	if got := text(find(doc, tag("h1"))); got != "Basics of bookkeeping" {
 		t.Errorf("h1 = %q", got)
 	}
 	ol := mustFind(t, doc, "ol.lessons", and(tag("ol"), hasClass("lessons")))
-	if id, _ := attr(ol, "data-course"); id != w.course.String() {
-		t.Errorf("ol.lessons data-course = %q, want %q", id, w.course.String())
+	if id, _ := attr(ol, "data-course"); id != w.Course.ID.String() {
+		t.Errorf("ol.lessons data-course = %q, want %q", id, w.Course.ID.String())
 	}
 	items := findAll(ol, tag("li"))
-	if len(items) != len(w.lessons) {
-		t.Fatalf("%d lessons listed, want %d (published only)", len(items), len(w.lessons))
+	if len(items) != len(w.Course.Lessons) {
+		t.Fatalf("%d lessons listed, want %d (published only)", len(items), len(w.Course.Lessons))
 	}
 	for i, li := range items {
 		href, _ := attr(find(li, tag("a")), "href")
-		if href != "/lessons/"+w.lessons[i].String() {
-			t.Errorf("lesson %d links to %q, want %q", i, href, "/lessons/"+w.lessons[i].String())
+		if href != "/lessons/"+w.Course.Lessons[i].String() {
+			t.Errorf("lesson %d links to %q, want %q", i, href, "/lessons/"+w.Course.Lessons[i].String())
 		}
-		if id, _ := attr(li, "data-lesson"); id != w.lessons[i].String() {
+		if id, _ := attr(li, "data-lesson"); id != w.Course.Lessons[i].String() {
 			t.Errorf("lesson %d: data-lesson %q", i, id)
 		}
 		if _, ok := attr(li, "data-state"); ok || hasClass("done")(li) {

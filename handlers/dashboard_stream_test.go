@@ -106,10 +106,10 @@ func TestDashboardEventsSurviveRestart(t *testing.T) {
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 
 	since := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	events, res := openStream(t, a.testApp, editor, "/courses/"+w.course.String()+"/dashboard/events?since="+since)
+	events, res := openStream(t, a.testApp, editor, "/courses/"+w.Course.ID.String()+"/dashboard/events?since="+since)
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 		t.Fatalf("Content-Type = %q", ct)
 	}
@@ -145,16 +145,16 @@ func TestDashboardEventsSurviveRestart(t *testing.T) {
 		if err := json.Unmarshal([]byte(ev.data), &got); err != nil {
 			t.Fatalf("event data %q: %v", ev.data, err)
 		}
-		if got.CourseID != w.course || got.StudentID != w.learnerID || got.LessonID != lesson {
-			t.Errorf("event %+v, want course %s learner %s lesson %s", got, w.course, w.learnerID, lesson)
+		if got.CourseID != w.Course.ID || got.StudentID != w.Learner.ID() || got.LessonID != lesson {
+			t.Errorf("event %+v, want course %s learner %s lesson %s", got, w.Course.ID, w.Learner.ID(), lesson)
 		}
 	}
-	at := complete(w.lessons[0])
-	check(waitEvent(t, events, "progress", 2*time.Second), w.lessons[0])
+	at := complete(w.Course.Lessons[0])
+	check(waitEvent(t, events, "progress", 2*time.Second), w.Course.Lessons[0])
 	// The 1 s goal is a measurement, not an assertion (waitEvent bounds it).
 	t.Logf("event arrived %v after the completion", time.Since(at))
 	// Another course's completion is not this dashboard's business.
-	complete(w.otherLessons[0])
+	complete(w.OtherCourse.Lessons[0])
 
 	if err := storetest.Shared().Restart(500 * time.Millisecond); err != nil {
 		t.Fatalf("restart PostgreSQL: %v", err)
@@ -164,22 +164,22 @@ func TestDashboardEventsSurviveRestart(t *testing.T) {
 	if ev.data != "resync" {
 		t.Errorf("refresh after reconnect: data %q", ev.data)
 	}
-	complete(w.lessons[1])
+	complete(w.Course.Lessons[1])
 	ev = waitEvent(t, events, "progress", 3*time.Second)
-	check(ev, w.lessons[1])
-	if strings.Contains(ev.data, w.otherLessons[0].String()) {
+	check(ev, w.Course.Lessons[1])
+	if strings.Contains(ev.data, w.OtherCourse.Lessons[0].String()) {
 		t.Errorf("an event of another course reached this stream")
 	}
 
 	// A page read long ago is told at once to re-read; one read just now is
 	// not.
-	stale, _ := openStream(t, a.testApp, editor, "/courses/"+w.course.String()+"/dashboard/events?since=1")
+	stale, _ := openStream(t, a.testApp, editor, "/courses/"+w.Course.ID.String()+"/dashboard/events?since=1")
 	if ev := waitEvent(t, stale, "refresh", 2*time.Second); ev.data != "stale" {
 		t.Errorf("stale page: refresh data %q", ev.data)
 	}
 	time.Sleep(staleWait)
 	fresh, _ := openStream(t, a.testApp, editor,
-		"/courses/"+w.course.String()+"/dashboard/events?since="+strconv.FormatInt(time.Now().UnixMilli(), 10))
+		"/courses/"+w.Course.ID.String()+"/dashboard/events?since="+strconv.FormatInt(time.Now().UnixMilli(), 10))
 	deadline := time.After(time.Second)
 	for done := false; !done; {
 		select {
@@ -205,7 +205,7 @@ func TestDashboardStreamLimit(t *testing.T) {
 	w := a.seedWorld(t)
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	path := "/courses/" + w.course.String() + "/dashboard/events?since=" + strconv.FormatInt(time.Now().UnixMilli(), 10)
+	path := "/courses/" + w.Course.ID.String() + "/dashboard/events?since=" + strconv.FormatInt(time.Now().UnixMilli(), 10)
 	var first *http.Response
 	for i := range 4 {
 		_, res := openStream(t, a.testApp, editor, path)
@@ -231,7 +231,7 @@ func TestDashboardCSV(t *testing.T) {
 	a := newTestApp(t)
 	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
 	course, lessons := a.createCourse(t, vol, "Money, \"basics\"", true,
-		lessonSpec{"=1+1", true}, lessonSpec{"Counting, carefully", true})
+		storetest.Published("=1+1"), storetest.Published("Counting, carefully"))
 	names := []string{`=HYPERLINK("http://evil.example","x")`, "+254 700 000", "-1", "@SUM(A1)",
 		`Jo "JJ" Smith, Jr.`, "Plain Name"}
 	ids := map[string]uuid.UUID{}
@@ -312,7 +312,7 @@ func TestDashboardCSVStreamsWithBoundedMemory(t *testing.T) {
 	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
 	specs := make([]lessonSpec, 40)
 	for i := range specs {
-		specs[i] = lessonSpec{fmt.Sprintf("Lesson %d", i+1), true}
+		specs[i] = storetest.Published(fmt.Sprintf("Lesson %d", i+1))
 	}
 	course, _ := a.createCourse(t, vol, "Big course", true, specs...)
 	// Bulk rows as bench-data loads them: trigger off, counters rebuilt.

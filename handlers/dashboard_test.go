@@ -129,9 +129,9 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 	ctx := context.Background()
 	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
 	course, lessons := a.createCourse(t, vol, "Water point repair", true,
-		lessonSpec{"Pumps", true}, lessonSpec{"Pipes", true}, lessonSpec{"Draft: tools", false},
-		lessonSpec{"Seals", true}, lessonSpec{"Testing", true}, lessonSpec{"Records", true})
-	other, otherLessons := a.createCourse(t, vol, "Other course", true, lessonSpec{"Elsewhere", true})
+		storetest.Published("Pumps"), storetest.Published("Pipes"), storetest.Draft("Draft: tools"),
+		storetest.Published("Seals"), storetest.Published("Testing"), storetest.Published("Records"))
+	other, otherLessons := a.createCourse(t, vol, "Other course", true, storetest.Published("Elsewhere"))
 	rng := rand.New(rand.NewPCG(4, 2))
 	var learners []uuid.UUID
 	for i := range 23 {
@@ -300,10 +300,10 @@ func TestDashboardPermissions(t *testing.T) {
 	w := a.seedWorld(t) // victor creates (edits) every course
 	a.createUser(t, store.RoleVolunteer, "nadia", "Nadia Other", "volunteer password")
 	a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password")
-	a.complete(t, w.learnerID, w.lessons[0], true)
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[0], true)
 
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	other := a.newClient(t)
 	other.signIn("nadia", "volunteer password")
 	editor := a.newClient(t)
@@ -312,8 +312,8 @@ func TestDashboardPermissions(t *testing.T) {
 	admin.signIn("ada", "admin password")
 	anon := a.newClient(t)
 
-	base := "/courses/" + w.course.String() + "/dashboard"
-	paths := []string{base, base + ".csv", base + "/events", base + "/learners/" + w.learnerID.String()}
+	base := "/courses/" + w.Course.ID.String() + "/dashboard"
+	paths := []string{base, base + ".csv", base + "/events", base + "/learners/" + w.Learner.ID().String()}
 	for _, p := range paths {
 		for _, tc := range []struct {
 			who    string
@@ -328,14 +328,14 @@ func TestDashboardPermissions(t *testing.T) {
 		}
 	}
 	for _, c := range []*client{editor, admin} {
-		for _, p := range []string{base, base + ".csv", base + "/learners/" + w.learnerID.String()} {
+		for _, p := range []string{base, base + ".csv", base + "/learners/" + w.Learner.ID().String()} {
 			if res := c.get(p, nil); res.Status != http.StatusOK {
 				t.Errorf("GET %s: status %d, want 200", p, res.Status)
 			}
 		}
 	}
 	// An unpublished course the other volunteer cannot even read: 404.
-	if res := other.get("/courses/"+w.draftCourse.String()+"/dashboard", nil); res.Status != http.StatusNotFound {
+	if res := other.get("/courses/"+w.DraftCourse.ID.String()+"/dashboard", nil); res.Status != http.StatusNotFound {
 		t.Errorf("non-editor, draft course: status %d, want 404", res.Status)
 	}
 
@@ -350,15 +350,15 @@ func TestDashboardPermissions(t *testing.T) {
 		rows    int
 	}{{nadia, 0, 0}, {victor, 1, 1}} {
 		err := a.st.ReadTx(ctx, tc.caller, func(tx *store.Tx) error {
-			tot, err := tx.DashboardTotals(ctx, w.course, 3)
+			tot, err := tx.DashboardTotals(ctx, w.Course.ID, 3)
 			if err != nil {
 				return err
 			}
-			list, err := tx.DashboardLearners(ctx, w.course, store.LearnerQuery{Limit: 50})
+			list, err := tx.DashboardLearners(ctx, w.Course.ID, store.LearnerQuery{Limit: 50})
 			if err != nil {
 				return err
 			}
-			lessons, err := tx.LearnerLessons(ctx, w.course, w.learnerID)
+			lessons, err := tx.LearnerLessons(ctx, w.Course.ID, w.Learner.ID())
 			if err != nil {
 				return err
 			}
@@ -368,7 +368,7 @@ func TestDashboardPermissions(t *testing.T) {
 					done++
 				}
 			}
-			stats, err := tx.DashboardLessons(ctx, w.course)
+			stats, err := tx.DashboardLessons(ctx, w.Course.ID)
 			if err != nil {
 				return err
 			}
@@ -401,11 +401,11 @@ func TestDashboardBadInput(t *testing.T) {
 	w := a.seedWorld(t)
 	for i := range 3 {
 		id := a.createUser(t, store.RoleLearner, fmt.Sprintf("pupil%d", i), fmt.Sprintf("Pupil %d", i), "learner password")
-		a.complete(t, id, w.lessons[0], true)
+		a.complete(t, id, w.Course.Lessons[0], true)
 	}
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	base := "/courses/" + w.course.String() + "/dashboard"
+	base := "/courses/" + w.Course.ID.String() + "/dashboard"
 	for _, tc := range []struct {
 		path   string
 		status int
@@ -454,12 +454,12 @@ func TestDashboardPaging(t *testing.T) {
 			SELECT 'bulk' || i, 'Bulk Learner ' || lpad(i::text, 3, '0'), '!' FROM generate_series(1, 120) i
 			RETURNING id)
 		INSERT INTO student_progress (student_id, lesson_id, completed, completed_at)
-		SELECT u.id, $1, true, now() FROM u`, w.lessons[0]); err != nil {
+		SELECT u.id, $1, true, now() FROM u`, w.Course.Lessons[0]); err != nil {
 		t.Fatal(err)
 	}
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	base := "/courses/" + w.course.String() + "/dashboard"
+	base := "/courses/" + w.Course.ID.String() + "/dashboard"
 	res := editor.get(base, nil)
 	doc := parseDoc(t, res.Body)
 	if n := len(readDashboard(t, res.Body).learners); n != handlers.LearnersPerPage {
@@ -545,12 +545,12 @@ func TestMyProgress(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	a.complete(t, w.learnerID, w.lessons[0], true)
-	a.complete(t, w.learnerID, w.lessons[2], true)
-	a.complete(t, w.learnerID, w.otherLessons[1], true)
-	a.complete(t, w.learnerID, w.otherLessons[1], false)
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[0], true)
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[2], true)
+	a.complete(t, w.Learner.ID(), w.OtherCourse.Lessons[1], true)
+	a.complete(t, w.Learner.ID(), w.OtherCourse.Lessons[1], false)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	res := learner.get("/me/progress", nil)
 	if res.Status != http.StatusOK {
 		t.Fatalf("status %d", res.Status)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"fieldbook/store/storetest"
+
 	"github.com/google/uuid"
 	"golang.org/x/net/html"
 )
@@ -37,7 +39,7 @@ func TestBadInput(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	anon := a.newClient(t)
 
 	const (
@@ -46,7 +48,7 @@ func TestBadInput(t *testing.T) {
 		sayWhether = "Say whether the lesson is complete: completed=true or completed=false."
 		trueFalse  = "completed must be true or false."
 	)
-	l0 := w.lessons[0].String()
+	l0 := w.Course.Lessons[0].String()
 	tests := []struct {
 		name       string
 		client     *client
@@ -66,14 +68,14 @@ func TestBadInput(t *testing.T) {
 		{"malformed lesson id on complete", learner, "POST", "/lessons/x/complete", url.Values{"completed": {"true"}}, false, 400, malformed},
 		{"malformed lesson id on complete, htmx", learner, "POST", "/lessons/x/complete", url.Values{"completed": {"true"}}, true, 400, malformed},
 		{"unknown course", learner, "GET", "/courses/" + uuid.NewString(), nil, false, 404, nothing},
-		{"unpublished course", learner, "GET", "/courses/" + w.draftCourse.String(), nil, false, 404, nothing},
+		{"unpublished course", learner, "GET", "/courses/" + w.DraftCourse.ID.String(), nil, false, 404, nothing},
 		{"unknown lesson", anon, "GET", "/lessons/" + uuid.NewString(), nil, false, 404, nothing},
-		{"unpublished lesson", learner, "GET", "/lessons/" + w.draftLesson.String(), nil, false, 404, nothing},
-		{"lesson of an unpublished course", learner, "GET", "/lessons/" + w.draftCourseLn.String(), nil, false, 404, nothing},
+		{"unpublished lesson", learner, "GET", "/lessons/" + w.DraftLesson().String(), nil, false, 404, nothing},
+		{"lesson of an unpublished course", learner, "GET", "/lessons/" + w.DraftCourseLesson().String(), nil, false, 404, nothing},
 		{"complete an unknown lesson", learner, "POST", "/lessons/" + uuid.NewString() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
 		{"complete an unknown lesson, htmx", learner, "POST", "/lessons/" + uuid.NewString() + "/complete", url.Values{"completed": {"true"}}, true, 404, nothing},
-		{"complete an unpublished lesson", learner, "POST", "/lessons/" + w.draftLesson.String() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
-		{"complete a lesson of an unpublished course", learner, "POST", "/lessons/" + w.draftCourseLn.String() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
+		{"complete an unpublished lesson", learner, "POST", "/lessons/" + w.DraftLesson().String() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
+		{"complete a lesson of an unpublished course", learner, "POST", "/lessons/" + w.DraftCourseLesson().String() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
 		{"completed missing", learner, "POST", "/lessons/" + l0 + "/complete", url.Values{}, false, 400, sayWhether},
 		{"completed empty", learner, "POST", "/lessons/" + l0 + "/complete", url.Values{"completed": {""}}, false, 400, sayWhether},
 		{"completed maybe", learner, "POST", "/lessons/" + l0 + "/complete", url.Values{"completed": {"maybe"}}, false, 400, trueFalse},
@@ -125,7 +127,7 @@ func TestAPINotFound(t *testing.T) {
 	a := newTestApp(t)
 	a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	tests := []struct {
 		name, path string
 		status     int
@@ -160,13 +162,13 @@ func TestUnreadableForms(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	pad := strings.Repeat("a", 2<<20)
 	// Each body is valid up to its padding: were the limit not enforced, the
 	// request would change the database.
 	signup := "username=bigbody&name=Big+Body&password=long+enough+pw&pad=" + pad
 	complete := "completed=true&pad=" + pad
-	completePath := "/lessons/" + w.lessons[0].String() + "/complete"
+	completePath := "/lessons/" + w.Course.Lessons[0].String() + "/complete"
 	const (
 		tooLarge   = "What you sent is too large."
 		unreadable = "The form could not be read. Please try again."

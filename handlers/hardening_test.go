@@ -20,6 +20,7 @@ import (
 
 	"fieldbook/handlers"
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // testClock is a clock the test moves by hand (handlers.Options.Clock), so
@@ -294,7 +295,7 @@ func TestStreamsEndWhenTheirSessionDoes(t *testing.T) {
 	admin.signIn(adminUser, adminPass)
 	open := func(name string) (uuid.UUID, *client, <-chan sseEvent) {
 		id := a.createUser(t, store.RoleVolunteer, name, name, "volunteer password")
-		course, _ := a.createCourse(t, id, name+"'s course", true, lessonSpec{"One", true})
+		course, _ := a.createCourse(t, id, name+"'s course", true, storetest.Published("One"))
 		c := a.newClient(t)
 		c.signIn(name, "volunteer password")
 		events, _ := openStream(t, a, c, "/courses/"+course.String()+"/dashboard/events")
@@ -360,7 +361,7 @@ func TestCORSOriginsTrustedForAPIOnly(t *testing.T) {
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	partner := http.Header{"Origin": {"https://partner.example"}, "Sec-Fetch-Site": {"cross-site"}}
-	r := admin.postForm("/admin/users/"+w.learnerID.String()+"/disable", nil, partner)
+	r := admin.postForm("/admin/users/"+w.Learner.ID().String()+"/disable", nil, partner)
 	if r.Status != http.StatusForbidden {
 		t.Errorf("cross-site admin POST from a CORS origin: %d, want 403", r.Status)
 	}
@@ -371,8 +372,8 @@ func TestCORSOriginsTrustedForAPIOnly(t *testing.T) {
 		t.Errorf("cross-site sign-out from a CORS origin: %d, want 403", r.Status)
 	}
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	res := learner.postSync(syncBody(t, newItem(w.learnerID, w.lessons[0], true, time.Now())), partner)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	res := learner.postSync(syncBody(t, newItem(w.Learner.ID(), w.Course.Lessons[0], true, time.Now())), partner)
 	if got := results(t, res); len(got) != 1 || got[0].Status != "applied" {
 		t.Errorf("the API from the CORS origin: %+v", got)
 	}
@@ -390,20 +391,20 @@ func TestSyncRateLimitPerLearner(t *testing.T) {
 	w := a.seedWorld(t)
 	other := a.createUser(t, store.RoleLearner, "ravi", "Ravi", "ravi's password")
 	phone, laptop := a.newClient(t), a.newClient(t)
-	phone.signIn(learnerUser, learnerPass)
-	laptop.signIn(learnerUser, learnerPass)
+	phone.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	laptop.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	at := time.Now().Add(-time.Hour)
 	batch := func(user uuid.UUID, n int) []any {
 		var out []any
 		for i := range n {
-			out = append(out, newItem(user, w.lessons[i%len(w.lessons)], i%2 == 0, at.Add(time.Duration(i)*time.Second)))
+			out = append(out, newItem(user, w.Course.Lessons[i%len(w.Course.Lessons)], i%2 == 0, at.Add(time.Duration(i)*time.Second)))
 		}
 		return out
 	}
-	first := batch(w.learnerID, 8)
+	first := batch(w.Learner.ID(), 8)
 	results(t, phone.postSync(syncBody(t, first...), nil))
 	before := a.count(t, `SELECT count(*) FROM progress_changes`)
-	r := laptop.postSync(syncBody(t, batch(w.learnerID, 5)...), nil)
+	r := laptop.postSync(syncBody(t, batch(w.Learner.ID(), 5)...), nil)
 	if r.Status != http.StatusTooManyRequests {
 		t.Fatalf("13 new changes against a burst of 10, from a second session: %d, want 429", r.Status)
 	}
@@ -423,7 +424,7 @@ func TestSyncRateLimitPerLearner(t *testing.T) {
 	ravi.signIn("ravi", "ravi's password")
 	results(t, ravi.postSync(syncBody(t, batch(other, 8)...), nil))
 	clock.Add(10 * time.Minute)
-	results(t, laptop.postSync(syncBody(t, batch(w.learnerID, 5)...), nil))
+	results(t, laptop.postSync(syncBody(t, batch(w.Learner.ID(), 5)...), nil))
 }
 
 // Item 8: the budget is the owner's, not the session's: Lena's signed
@@ -435,16 +436,16 @@ func TestSyncRateLimitCountsTheOwner(t *testing.T) {
 	now := time.Now()
 	s.a.st.SetSyncLimit(store.SyncLimit{Burst: 3, PerHour: 3}, func() time.Time { return now })
 	var signed []any
-	for i, l := range s.w.lessons {
-		signed = append(signed, s.lenaPhone.sign(newItem(s.w.learnerID, l, true, s.base.Add(time.Duration(i)*time.Second))))
+	for i, l := range s.w.Course.Lessons {
+		signed = append(signed, s.lenaPhone.sign(newItem(s.w.Learner.ID(), l, true, s.base.Add(time.Duration(i)*time.Second))))
 	}
 	if st := statuses(results(t, s.om.postSync(syncBody(t, signed...), nil))); st != "applied applied applied" {
 		t.Fatalf("Lena's signed changes through Omar's session: %s", st)
 	}
-	if r := s.lena.postSync(syncBody(t, newItem(s.w.learnerID, s.w.otherLessons[0], true, s.base)), nil); r.Status != http.StatusTooManyRequests {
+	if r := s.lena.postSync(syncBody(t, newItem(s.w.Learner.ID(), s.w.OtherCourse.Lessons[0], true, s.base)), nil); r.Status != http.StatusTooManyRequests {
 		t.Errorf("Lena's own change after her budget went on signed changes: %d, want 429", r.Status)
 	}
-	if st := statuses(results(t, s.om.postSync(syncBody(t, newItem(s.omar, s.w.otherLessons[0], true, s.base)), nil))); st != "applied" {
+	if st := statuses(results(t, s.om.postSync(syncBody(t, newItem(s.omar, s.w.OtherCourse.Lessons[0], true, s.base)), nil))); st != "applied" {
 		t.Errorf("Omar's own change: %s, want applied (his budget is his)", st)
 	}
 }
@@ -456,12 +457,12 @@ func TestSyncDefaultBudgetLetsAPhoneCatchUp(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	at := time.Now().Add(-30 * 24 * time.Hour)
 	for b := range 4 {
 		var items []any
 		for i := range 500 {
-			items = append(items, newItem(w.learnerID, w.lessons[i%3], i%2 == 0, at.Add(time.Duration(b*500+i)*time.Minute)))
+			items = append(items, newItem(w.Learner.ID(), w.Course.Lessons[i%3], i%2 == 0, at.Add(time.Duration(b*500+i)*time.Minute)))
 		}
 		results(t, c.postSync(syncBody(t, items...), nil))
 	}
@@ -478,21 +479,21 @@ func TestSyncClampsTimesToAccountLifetime(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	created := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Microsecond)
-	if _, err := a.owner.Exec(context.Background(), `UPDATE users SET created_at = $2 WHERE id = $1`, w.learnerID, created); err != nil {
+	if _, err := a.owner.Exec(context.Background(), `UPDATE users SET created_at = $2 WHERE id = $1`, w.Learner.ID(), created); err != nil {
 		t.Fatal(err)
 	}
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	for i, at := range []time.Time{time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0).UTC()} {
-		lesson := w.lessons[i]
-		got := results(t, c.postSync(syncBody(t, newItem(w.learnerID, lesson, true, at)), nil))
+		lesson := w.Course.Lessons[i]
+		got := results(t, c.postSync(syncBody(t, newItem(w.Learner.ID(), lesson, true, at)), nil))
 		if len(got) != 1 || got[0].Status != "applied" {
 			t.Fatalf("a change dated %s: %+v, want applied", at.Format(time.DateOnly), got)
 		}
 		var clientAt, doneAt time.Time
 		if err := a.owner.QueryRow(context.Background(),
 			`SELECT client_updated_at, completed_at FROM student_progress WHERE student_id = $1 AND lesson_id = $2`,
-			w.learnerID, lesson).Scan(&clientAt, &doneAt); err != nil {
+			w.Learner.ID(), lesson).Scan(&clientAt, &doneAt); err != nil {
 			t.Fatal(err)
 		}
 		if !clientAt.Equal(created) || !doneAt.Equal(created) {

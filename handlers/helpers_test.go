@@ -20,7 +20,6 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"fieldbook/handlers"
-	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/store/storetest"
 )
@@ -35,6 +34,8 @@ type testApp struct {
 	transport *http.Transport
 	st        *store.Store
 	owner     *pgxpool.Pool
+	// seed builds fixtures in the app's database (storetest.Seed).
+	seed *storetest.Seed
 }
 
 // newTestApp starts the application on a fresh database. Any error the app
@@ -52,7 +53,6 @@ func newTestApp(t *testing.T) *testApp {
 // the server shuts down, as `fieldbook serve` does.
 func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	t.Helper()
-	ctx := context.Background()
 	if opts.Logger == nil {
 		var logged atomic.Int64
 		t.Cleanup(func() {
@@ -67,17 +67,8 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	}
 	withTestSettings(&opts)
 	db := storetest.NewDB(t)
-	pool, err := store.Open(ctx, db.AppURL)
-	if err != nil {
-		t.Fatalf("open app pool: %v", err)
-	}
-	t.Cleanup(pool.Close)
-	owner, err := pgxpool.New(ctx, db.OwnerURL)
-	if err != nil {
-		t.Fatalf("open owner pool: %v", err)
-	}
-	t.Cleanup(owner.Close)
-	st := store.New(pool)
+	seed := storetest.NewSeed(t, db)
+	st := seed.Store
 	// The session store's cleanup goroutine is left running: its first tick
 	// is minutes away, and pgxstore's StopCleanup races with its start.
 	e, _, err := handlers.New(st, opts)
@@ -97,7 +88,7 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	})
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner}, db
+	return &testApp{URL: srv.URL, transport: tr, st: st, owner: seed.Owner, seed: seed}, db
 }
 
 // The settings tests run with where they name none (the production values
@@ -152,104 +143,32 @@ func (h errorCounter) WithGroup(name string) slog.Handler {
 	return errorCounter{h.Handler.WithGroup(name), h.n}
 }
 
-// --- seeding, through the store as the CLI does it ---
+// --- seeding: storetest's Seed and World ---
 
-// createUser creates an account as the operator (like `fieldbook user add`).
+// seedWorld builds storetest's named World in the app's database.
+func (a *testApp) seedWorld(t testing.TB) *storetest.World {
+	t.Helper()
+	return storetest.SeedWorld(t, a.seed)
+}
+
+// createUser creates an account as the operator.
+//
+// Deprecated: use a.seed.User (storetest.Seed); this goes when no test
+// calls it.
 func (a *testApp) createUser(t testing.TB, role store.Role, username, name, pw string) uuid.UUID {
 	t.Helper()
-	ctx := context.Background()
-	hash, err := password.Hash(ctx, pw)
-	if err != nil {
-		t.Fatalf("hash password: %v", err)
-	}
-	var id uuid.UUID
-	err = a.st.InTx(ctx, store.Operator, func(tx *store.Tx) (err error) {
-		id, err = tx.CreateUser(ctx, store.NewUser{Username: username, DisplayName: name, PasswordHash: hash, Role: role})
-		return err
-	})
-	if err != nil {
-		t.Fatalf("create user %s: %v", username, err)
-	}
-	// Accounts are a year old, so changes dated hours back are not clamped
-	// to the account's creation (TestSyncClampsTimesToAccountLifetime).
-	if _, err := a.owner.Exec(ctx, `UPDATE users SET created_at = now() - interval '1 year' WHERE id = $1`, id); err != nil {
-		t.Fatalf("age user %s: %v", username, err)
-	}
-	return id
+	return a.seed.User(t, role, username, name, pw).ID()
 }
 
-type lessonSpec struct {
-	title     string
-	published bool
-}
+type lessonSpec = storetest.LessonSpec
 
 // createCourse creates a course and its lessons, in order, as a volunteer.
+//
+// Deprecated: use a.seed.Course; this goes when no test calls it.
 func (a *testApp) createCourse(t testing.TB, author uuid.UUID, title string, published bool, lessons ...lessonSpec) (uuid.UUID, []uuid.UUID) {
 	t.Helper()
-	ctx := context.Background()
-	caller := store.Caller{UserID: author, Role: store.RoleVolunteer}
-	var courseID uuid.UUID
-	var ids []uuid.UUID
-	err := a.st.InTx(ctx, caller, func(tx *store.Tx) (err error) {
-		courseID, _, err = tx.CreateCourse(ctx, store.NewCourse{Title: title, Description: "About " + title, Published: published})
-		if err != nil {
-			return err
-		}
-		for _, l := range lessons {
-			id, err := tx.CreateLesson(ctx, store.NewLesson{
-				CourseID: courseID, Title: l.title, Body: "First paragraph.\n\n- one\n- two",
-				DurationMinutes: 5, Published: l.published,
-			})
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("create course %s: %v", title, err)
-	}
-	return courseID, ids
-}
-
-// world is the usual data set: a learner and a volunteer; a published course
-// with three published lessons and one draft; a second published course; a
-// draft course whose only lesson is itself marked published.
-type world struct {
-	learnerID     uuid.UUID
-	course        uuid.UUID
-	lessons       []uuid.UUID // the published lessons of course, in order
-	draftLesson   uuid.UUID   // unpublished lesson in course
-	otherCourse   uuid.UUID
-	otherLessons  []uuid.UUID
-	draftCourse   uuid.UUID
-	draftCourseLn uuid.UUID // published lesson of the unpublished course
-}
-
-const (
-	learnerUser = "lena"
-	learnerName = "Lena Okafor"
-	learnerPass = "correct horse battery"
-)
-
-func (a *testApp) seedWorld(t testing.TB) world {
-	t.Helper()
-	var w world
-	w.learnerID = a.createUser(t, store.RoleLearner, learnerUser, learnerName, learnerPass)
-	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	var ids []uuid.UUID
-	w.course, ids = a.createCourse(t, vol, "Basics of bookkeeping", true,
-		lessonSpec{"Receipts", true}, lessonSpec{"Draft: ledgers", false},
-		lessonSpec{"Cash book", true}, lessonSpec{"Month end", true})
-	w.lessons = []uuid.UUID{ids[0], ids[2], ids[3]}
-	w.draftLesson = ids[1]
-	w.otherCourse, w.otherLessons = a.createCourse(t, vol, "Allotment planning", true,
-		lessonSpec{"Soil", true}, lessonSpec{"Seeds", true})
-	var dl []uuid.UUID
-	w.draftCourse, dl = a.createCourse(t, vol, "Unreleased course", false, lessonSpec{"Hidden lesson", true})
-	w.draftCourseLn = dl[0]
-	return w
+	c := a.seed.Course(t, store.Caller{UserID: author, Role: store.RoleVolunteer}, title, published, lessons...)
+	return c.ID, c.All
 }
 
 // --- looking at the database as its owner ---
@@ -347,6 +266,8 @@ type response struct {
 	Header  http.Header
 	Body    string
 	Cookies []*http.Cookie
+	t       testing.TB
+	what    string // "GET /path", for messages
 }
 
 // cookie is the Set-Cookie of that name in the response, or nil.
@@ -359,49 +280,38 @@ func (r response) cookie(name string) *http.Cookie {
 	return nil
 }
 
+// do sends a request.
+//
+// Deprecated: use c.Request(method, path).Headers(header)…Send(); this
+// goes when no test calls it.
 func (c *client) do(method, path string, body io.Reader, header http.Header) response {
 	c.t.Helper()
-	req, err := http.NewRequest(method, c.app.URL+path, body)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	for k, vs := range header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
+	r := c.Request(method, path).Headers(header)
+	if body != nil {
+		b, err := io.ReadAll(body)
+		if err != nil {
+			c.t.Fatal(err)
 		}
+		r.body = b
 	}
-	if c.jar != nil {
-		for _, ck := range c.jar.Cookies(req.URL) {
-			req.AddCookie(ck)
-		}
-	}
-	res, err := c.app.transport.RoundTrip(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.t.Fatalf("%s %s: read body: %v", method, path, err)
-	}
-	if c.jar != nil {
-		c.jar.SetCookies(req.URL, res.Cookies())
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: string(b), Cookies: res.Cookies()}
+	return r.Send()
 }
 
+// get sends a GET.
+//
+// Deprecated: use c.GET(path)…Send(); this goes when no test calls it.
 func (c *client) get(path string, header http.Header) response {
 	c.t.Helper()
-	return c.do(http.MethodGet, path, nil, header)
+	return c.GET(path).Headers(header).Send()
 }
 
+// postForm posts a form.
+//
+// Deprecated: use c.POST(path).Form(form)…Send(); this goes when no test
+// calls it.
 func (c *client) postForm(path string, form url.Values, header http.Header) response {
 	c.t.Helper()
-	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
-	for k, vs := range header {
-		h[k] = vs
-	}
-	return c.do(http.MethodPost, path, strings.NewReader(form.Encode()), h)
+	return c.POST(path).Form(form).Headers(header).Send()
 }
 
 // sessionToken is the session cookie the jar would send, or "".

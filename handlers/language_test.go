@@ -15,6 +15,7 @@ import (
 	"fieldbook/internal/i18n"
 	"fieldbook/internal/i18n/i18ntest"
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 const langCookie = "fieldbook_lang"
@@ -33,7 +34,7 @@ func learnerApp(t *testing.T) (*testApp, *client) {
 	a := newTestApp(t)
 	a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	return a, c
 }
 
@@ -192,7 +193,7 @@ func TestUnknownLanguageRefused(t *testing.T) {
 				t.Errorf("lang %q: the message %q does not offer %s", bad, msg, l.Name)
 			}
 		}
-		if a.snapshot(t) != before || a.storedLang(t, learnerUser) != "fr" {
+		if a.snapshot(t) != before || a.storedLang(t, storetest.LearnerUser) != "fr" {
 			t.Errorf("lang %q changed the database", bad)
 		}
 	}
@@ -219,11 +220,11 @@ func TestCrossSiteLanguageChangeRefused(t *testing.T) {
 func TestStoredLanguageFollowsTheLearner(t *testing.T) {
 	t.Parallel()
 	a, phone1 := learnerApp(t)
-	if got := a.storedLang(t, learnerUser); got != "" {
+	if got := a.storedLang(t, storetest.LearnerUser); got != "" {
 		t.Fatalf("signing in stored %q without a choice", got)
 	}
 	phone1.postForm("/language", url.Values{"lang": {"sw"}, "next": {"/"}}, nil)
-	if got := a.storedLang(t, learnerUser); got != "sw" {
+	if got := a.storedLang(t, storetest.LearnerUser); got != "sw" {
 		t.Fatalf("users.lang = %q after choosing Kiswahili", got)
 	}
 	pageLang(t, phone1.get("/no/such/page", nil), "sw")
@@ -232,7 +233,7 @@ func TestStoredLanguageFollowsTheLearner(t *testing.T) {
 	phone2.setLang("ar")
 	frHeader := http.Header{"Accept-Language": {"fr"}}
 	pageLang(t, phone2.get("/login", frHeader), "ar")
-	res := phone2.postForm("/login", url.Values{"username": {learnerUser}, "password": {learnerPass}}, frHeader)
+	res := phone2.postForm("/login", url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}, frHeader)
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("sign in: status %d", res.Status)
 	}
@@ -244,7 +245,7 @@ func TestStoredLanguageFollowsTheLearner(t *testing.T) {
 	if got := text(find(doc, and(tag("a"), hasAttr("href", "/me/progress")))); got != "Maendeleo yangu" {
 		t.Errorf("header link %q, want Swahili", got)
 	}
-	if got := headerUser(doc); got != learnerName {
+	if got := headerUser(doc); got != storetest.LearnerName {
 		t.Errorf("header user %q", got)
 	}
 }
@@ -361,7 +362,7 @@ func TestDashboardChartMirrors(t *testing.T) {
 	w := a.seedWorld(t)
 	vol := a.newClient(t)
 	vol.signIn("victor", "volunteer password")
-	path := "/courses/" + w.course.String() + "/dashboard"
+	path := "/courses/" + w.Course.ID.String() + "/dashboard"
 	for _, tt := range []struct{ lang, labelX string }{{"en", "0"}, {"ar", "300"}} {
 		vol.postForm("/language", url.Values{"lang": {tt.lang}, "next": {"/"}}, nil)
 		doc := pageLang(t, vol.get(path, nil), tt.lang)
@@ -409,7 +410,7 @@ func TestPagesTranslated(t *testing.T) {
 		{"not found", "", "", get("/no/such/page")},
 		{"unknown language", "", "", post("/language", url.Values{"lang": {"xx"}})},
 		// Error pages inside the signed-in layout (a course that is not there).
-		{"not found, learner", learnerUser, learnerPass, get("/courses/" + uuid.NewString())},
+		{"not found, learner", storetest.LearnerUser, storetest.LearnerPass, get("/courses/" + uuid.NewString())},
 		{"not found, volunteer", "victor", "volunteer password", get("/courses/" + uuid.NewString())},
 		{"not found, admin", "ada", "admin password long", get("/courses/" + uuid.NewString())},
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"fieldbook/store/storetest"
+
 	"github.com/google/uuid"
 	"golang.org/x/net/html"
 )
@@ -83,12 +85,12 @@ func TestCompleteLesson(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	asJSON := http.Header{"Accept": {"application/json"}}
 
 	steps := []struct {
 		name       string
-		lesson     int // index into w.lessons
+		lesson     int // index into w.Course.Lessons
 		completed  string
 		header     http.Header
 		wantStatus int
@@ -103,7 +105,7 @@ func TestCompleteLesson(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			id := w.lessons[st.lesson]
+			id := w.Course.Lessons[st.lesson]
 			lessonPath := "/lessons/" + id.String()
 			res := c.postForm(lessonPath+"/complete", url.Values{"completed": {st.completed}}, st.header)
 			if res.Status != st.wantStatus {
@@ -119,8 +121,8 @@ func TestCompleteLesson(t *testing.T) {
 				if err := json.Unmarshal([]byte(res.Body), &got); err != nil {
 					t.Fatalf("body is not JSON: %v\n%s", err, res.Body)
 				}
-				want := map[string]any{"user_id": w.learnerID.String(), "lesson_id": id.String(),
-					"course_id": w.course.String(), "completed": st.wantDone}
+				want := map[string]any{"user_id": w.Learner.ID().String(), "lesson_id": id.String(),
+					"course_id": w.Course.ID.String(), "completed": st.wantDone}
 				if fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Errorf("answer %v, want %v", got, want)
 				}
@@ -128,13 +130,13 @@ func TestCompleteLesson(t *testing.T) {
 					t.Errorf("Cache-Control = %q, want no-store", cc)
 				}
 			}
-			if got := a.completedInDB(t, w.learnerID, id); got == nil || *got != st.wantDone {
+			if got := a.completedInDB(t, w.Learner.ID(), id); got == nil || *got != st.wantDone {
 				t.Errorf("stored mark = %v, want %v", got, st.wantDone)
 			}
 		})
 	}
 	// A completion without a session, asked for as JSON, is a JSON 401.
-	res := a.newClient(t).postForm("/lessons/"+w.lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, asJSON)
+	res := a.newClient(t).postForm("/lessons/"+w.Course.Lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, asJSON)
 	if res.Status != http.StatusUnauthorized || !strings.Contains(res.Body, `"error"`) {
 		t.Errorf("anonymous JSON completion: %d %s, want a JSON 401", res.Status, res.Body)
 	}
@@ -144,7 +146,7 @@ func TestCompleteLessonAnonymous(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	lessonPath := "/lessons/" + w.lessons[0].String()
+	lessonPath := "/lessons/" + w.Course.Lessons[0].String()
 
 	tests := []struct {
 		name         string
@@ -191,7 +193,7 @@ func TestShowLesson(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	callers := callersWithProgress(t, a, w)
-	lp := func(i int) string { return "/lessons/" + w.lessons[i].String() }
+	lp := func(i int) string { return "/lessons/" + w.Course.Lessons[i].String() }
 
 	tests := []struct {
 		name     string
@@ -214,7 +216,7 @@ func TestShowLesson(t *testing.T) {
 				t.Errorf("prev/next = %q/%q, want %q/%q", prev, next, tt.wantPrev, tt.wantNext)
 			}
 			sec := mustFind(t, doc, "section#lesson-status", and(tag("section"), hasAttr("id", "lesson-status")))
-			statusBlock(t, sec, w.lessons[tt.lesson], w.course, 3)
+			statusBlock(t, sec, w.Course.Lessons[tt.lesson], w.Course.ID, 3)
 			link := mustFind(t, sec, "a sign-in link", and(tag("a"), hasAttrPrefix("href", "/login")))
 			href, _ := attr(link, "href")
 			u, err := url.Parse(href)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // getJSON fetches path and decodes a 200 JSON answer into v, checking that
@@ -69,7 +70,7 @@ func TestAPIMe(t *testing.T) {
 		user, pass, name, role string
 		id                     uuid.UUID
 	}{
-		{learnerUser, learnerPass, learnerName, "learner", w.learnerID},
+		{storetest.LearnerUser, storetest.LearnerPass, storetest.LearnerName, "learner", w.Learner.ID()},
 		{"victor", "volunteer password", "Victor Volunteer", "volunteer", a.userID(t, "victor")},
 		{"ada", "admin password 1", "Ada Admin", "admin", adminID},
 	} {
@@ -92,7 +93,7 @@ func TestAPIMe(t *testing.T) {
 
 	// The learner's chosen language follows them; without one, the phone's.
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	if r := c.get("/api/me", http.Header{"Accept-Language": {"sw"}}); !strings.Contains(r.Body, `"lang":"sw"`) {
 		t.Errorf("no stored language, phone asks for Swahili: %s", r.Body)
 	}
@@ -100,7 +101,7 @@ func TestAPIMe(t *testing.T) {
 		t.Fatalf("choose French: %d", r.Status)
 	}
 	c.getJSON("/api/me", &me)
-	if me.Lang != "fr" || me.UserID != w.learnerID.String() {
+	if me.Lang != "fr" || me.UserID != w.Learner.ID().String() {
 		t.Errorf("after choosing French: %+v", me)
 	}
 }
@@ -116,27 +117,29 @@ func TestAPIMeProgress(t *testing.T) {
 	// Lena did lessons 1 and 3 of the first course; a completion of a
 	// lesson later unpublished counts nowhere; Omar did one of the other
 	// course.
-	a.complete(t, w.learnerID, w.lessons[2], true)
-	a.complete(t, w.learnerID, w.lessons[0], true)
-	a.complete(t, other, w.otherLessons[1], true)
-	a.complete(t, other, w.lessons[1], true)
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[2], true)
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[0], true)
+	a.complete(t, other, w.OtherCourse.Lessons[1], true)
+	a.complete(t, other, w.Course.Lessons[1], true)
 	if _, err := a.owner.Exec(t.Context(), `
 		INSERT INTO student_progress (student_id, lesson_id, completed, completed_at) VALUES ($1, $2, true, now())`,
-		w.learnerID, w.draftLesson); err != nil {
+		w.Learner.ID(), w.DraftLesson()); err != nil {
 		t.Fatal(err)
 	}
 
 	c := a.newClient(t)
 	var got myProgress
 	checkAPIError(t, c.getJSON("/api/me/progress", &got), http.StatusUnauthorized)
-	checkAPIError(t, c.getJSON("/api/me/progress?course="+w.course.String(), &got), http.StatusUnauthorized)
-	c.signIn(learnerUser, learnerPass)
+	checkAPIError(t, c.getJSON("/api/me/progress?course="+w.Course.ID.String(), &got), http.StatusUnauthorized)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	c.getJSON("/api/me/progress", &got)
 
-	// Ordered by title: Allotment planning, Basics of bookkeeping, Coming soon.
-	want := myProgress{UserID: w.learnerID.String(), Courses: []courseDone{
-		{CourseID: w.otherCourse.String(), Total: 2, Completed: 0, Done: []string{}},
-		{CourseID: w.course.String(), Total: 3, Completed: 2, Done: []string{w.lessons[0].String(), w.lessons[2].String()}},
+	// Ordered by title: Allotment planning, Basics of bookkeeping, Cold
+	// chain, Coming soon (not the draft or the archived course).
+	want := myProgress{UserID: w.Learner.ID().String(), Courses: []courseDone{
+		{CourseID: w.OtherCourse.ID.String(), Total: 2, Completed: 0, Done: []string{}},
+		{CourseID: w.Course.ID.String(), Total: 3, Completed: 2, Done: []string{w.Course.Lessons[0].String(), w.Course.Lessons[2].String()}},
+		{CourseID: w.QuizCourse.ID.String(), Total: 2, Completed: 0, Done: []string{}},
 		{CourseID: empty.String(), Total: 0, Completed: 0, Done: []string{}},
 	}}
 	checkProgress(t, got, want)
@@ -145,15 +148,15 @@ func TestAPIMeProgress(t *testing.T) {
 	}
 
 	// One course: the same shape, one entry.
-	c.getJSON("/api/me/progress?course="+w.course.String(), &got)
-	checkProgress(t, got, myProgress{UserID: w.learnerID.String(), Courses: want.Courses[1:2]})
-	c.getJSON("/api/me/progress?course="+w.otherCourse.String(), &got)
-	checkProgress(t, got, myProgress{UserID: w.learnerID.String(), Courses: want.Courses[0:1]})
+	c.getJSON("/api/me/progress?course="+w.Course.ID.String(), &got)
+	checkProgress(t, got, myProgress{UserID: w.Learner.ID().String(), Courses: want.Courses[1:2]})
+	c.getJSON("/api/me/progress?course="+w.OtherCourse.ID.String(), &got)
+	checkProgress(t, got, myProgress{UserID: w.Learner.ID().String(), Courses: want.Courses[0:1]})
 
-	for _, q := range []string{w.draftCourse.String(), uuid.NewString()} {
+	for _, q := range []string{w.DraftCourse.ID.String(), uuid.NewString()} {
 		checkAPIError(t, c.getJSON("/api/me/progress?course="+q, &got), http.StatusNotFound)
 	}
-	for _, q := range []string{"", "nope", uuid.Nil.String(), w.course.String() + "&course=" + w.course.String()} {
+	for _, q := range []string{"", "nope", uuid.Nil.String(), w.Course.ID.String() + "&course=" + w.Course.ID.String()} {
 		checkAPIError(t, c.getJSON("/api/me/progress?course="+q, &got), http.StatusBadRequest)
 	}
 
@@ -162,8 +165,9 @@ func TestAPIMeProgress(t *testing.T) {
 	o.signIn("omar", "omar password 1")
 	o.getJSON("/api/me/progress", &got)
 	checkProgress(t, got, myProgress{UserID: other.String(), Courses: []courseDone{
-		{CourseID: w.otherCourse.String(), Total: 2, Completed: 1, Done: []string{w.otherLessons[1].String()}},
-		{CourseID: w.course.String(), Total: 3, Completed: 1, Done: []string{w.lessons[1].String()}},
+		{CourseID: w.OtherCourse.ID.String(), Total: 2, Completed: 1, Done: []string{w.OtherCourse.Lessons[1].String()}},
+		{CourseID: w.Course.ID.String(), Total: 3, Completed: 1, Done: []string{w.Course.Lessons[1].String()}},
+		{CourseID: w.QuizCourse.ID.String(), Total: 2, Completed: 0, Done: []string{}},
 		{CourseID: empty.String(), Total: 0, Completed: 0, Done: []string{}},
 	}})
 }

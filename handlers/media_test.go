@@ -190,7 +190,7 @@ func TestMediaUploadAndServe(t *testing.T) {
 	}
 	if n := a.count(t, `SELECT count(*) FROM media WHERE sha256 = $1 AND course_id = $2 AND lesson_id = $3
 		AND content_type = 'image/png' AND width = 40 AND height = 30 AND size = $4 AND created_by = $5`,
-		hash, f.w.course, f.w.lessons[0], len(pic), f.victorID); n != 1 {
+		hash, f.w.Course.ID, f.w.Course.Lessons[0], len(pic), f.victorID); n != 1 {
 		t.Fatalf("stored rows matching the upload: %d", n)
 	}
 
@@ -462,7 +462,7 @@ func TestMediaPermissions(t *testing.T) {
 	// A file of the draft course: its editor sees it (privately cached);
 	// learners, strangers and anonymous get a 404.
 	draftPic := testPNG(t, 17, 17)
-	draftURL, _ := uploaded(t, f.victor.upload("/lessons/"+f.w.draftCourseLn.String()+"/media", nil, "d.png", "image/png", draftPic, nil))
+	draftURL, _ := uploaded(t, f.victor.upload("/lessons/"+f.w.DraftCourseLesson().String()+"/media", nil, "d.png", "image/png", draftPic, nil))
 	if res := f.victor.get(draftURL, nil); res.Status != 200 || res.Header.Get("Cache-Control") != "private, max-age=31536000, immutable" {
 		t.Errorf("editor: draft media %d %q", res.Status, res.Header.Get("Cache-Control"))
 	}
@@ -482,7 +482,7 @@ func TestMediaPermissions(t *testing.T) {
 	if res := f.victor.postForm(f.draftEdit+"/delete", nil, nil); res.Status != http.StatusSeeOther {
 		t.Fatalf("delete course: %d", res.Status)
 	}
-	if n := a.count(t, `SELECT count(*) FROM media WHERE course_id = $1`, f.w.draftCourse); n != 0 {
+	if n := a.count(t, `SELECT count(*) FROM media WHERE course_id = $1`, f.w.DraftCourse.ID); n != 0 {
 		t.Errorf("%d media rows outlive their course", n)
 	}
 	if res := f.victor.get(draftURL, nil); res.Status != http.StatusNotFound {
@@ -511,14 +511,14 @@ func TestMediaSavedForOffline(t *testing.T) {
 			t.Fatalf("save lesson: %d %s", res.Status, res.Body)
 		}
 	}
-	save(f.w.lessons[0], "Look:\n\n![shown]("+shown+")\n\n[Worksheet]("+pdf+")")
-	save(f.w.draftLesson, "![draft]("+inDraft+")")
+	save(f.w.Course.Lessons[0], "Look:\n\n![shown]("+shown+")\n\n[Worksheet]("+pdf+")")
+	save(f.w.DraftLesson(), "![draft]("+inDraft+")")
 
-	doc := parseDoc(t, f.learner.get("/courses/"+f.w.course.String(), nil).Body)
+	doc := parseDoc(t, f.learner.get("/courses/"+f.w.Course.ID.String(), nil).Body)
 	urls, _ := attr(mustFind(t, doc, "offline save", hasAttr("id", "offline-save")), "data-urls")
 	list := strings.Fields(urls)
 	has := func(u string) bool { return strings.Contains(" "+urls+" ", " "+u+" ") }
-	if !has(shown) || !has(pdf) || has(unused) || has(inDraft) || !has("/lessons/"+f.w.lessons[0].String()) {
+	if !has(shown) || !has(pdf) || has(unused) || has(inDraft) || !has("/lessons/"+f.w.Course.Lessons[0].String()) {
 		t.Errorf("save list %v: want %s and %s, not %s or %s", list, shown, pdf, unused, inDraft)
 	}
 

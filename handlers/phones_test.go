@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // phone is one learner's key on one phone, made the way WebCrypto makes it,
@@ -129,7 +130,7 @@ func TestRegisterPhone(t *testing.T) {
 		t.Errorf("Cache-Control = %q, want no-store", cc)
 	}
 
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	c.registerPhone(p, "Shared phone at the clinic")
 	var owner uuid.UUID
 	var stored []byte
@@ -139,7 +140,7 @@ func TestRegisterPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := p.priv.PublicKey.Bytes()
-	if owner != w.learnerID || !bytes.Equal(stored, want) || label != "Shared phone at the clinic" {
+	if owner != w.Learner.ID() || !bytes.Equal(stored, want) || label != "Shared phone at the clinic" {
 		t.Errorf("stored %s %x %q, want the learner's key %x", owner, stored, label, want)
 	}
 	if n := a.count(t, `SELECT count(*) FROM phone_keys`); n != 1 {
@@ -173,7 +174,7 @@ func TestRegisterPhoneRefusesBadInput(t *testing.T) {
 	a := newTestApp(t)
 	a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	p := newPhoneKey(t)
 	key := func(k, v string) map[string]any {
 		j := p.jwk()
@@ -263,7 +264,7 @@ func mustJSON(t *testing.T, v any) string {
 // signed in on the same phone when the network comes back.
 type signedWorld struct {
 	a          *testApp
-	w          world
+	w          *storetest.World
 	omar       uuid.UUID
 	lena, om   *client
 	lenaPhone  *phone
@@ -277,7 +278,7 @@ func newSignedWorld(t *testing.T) *signedWorld {
 	sw := &signedWorld{a: a, w: a.seedWorld(t), base: time.Now().Add(-time.Hour).Truncate(time.Millisecond)}
 	sw.omar = a.createUser(t, store.RoleLearner, "omar", "Omar", "omar password 1")
 	sw.lena, sw.om = a.newClient(t), a.newClient(t)
-	sw.lena.signIn(learnerUser, learnerPass)
+	sw.lena.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	sw.om.signIn("omar", "omar password 1")
 	sw.lenaPhone = sw.lena.registerPhone(newPhoneKey(t), "")
 	sw.omarsPhone = sw.om.registerPhone(newPhoneKey(t), "")
@@ -291,9 +292,9 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 
 	// Offline, Lena picked herself and completed two lessons; the network
 	// comes back with Omar signed in.
-	l1 := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[0], true, s.base))
-	l2 := s.lenaPhone.sign(newItem(w.learnerID, w.otherLessons[0], true, s.base))
-	omars := newItem(s.omar, w.lessons[1], true, s.base)
+	l1 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base))
+	l2 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.OtherCourse.Lessons[0], true, s.base))
+	omars := newItem(s.omar, w.Course.Lessons[1], true, s.base)
 	got := results(t, s.om.postSync(syncBody(t, l1, omars, l2), nil))
 	if st := statuses(got); st != "applied applied applied" {
 		t.Fatalf("statuses = %s", st)
@@ -302,29 +303,29 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 		who, lesson uuid.UUID
 		want        bool
 	}{
-		{w.learnerID, w.lessons[0], true}, {w.learnerID, w.otherLessons[0], true}, {s.omar, w.lessons[1], true},
-		{s.omar, w.lessons[0], false}, {s.omar, w.otherLessons[0], false}, {w.learnerID, w.lessons[1], false},
+		{w.Learner.ID(), w.Course.Lessons[0], true}, {w.Learner.ID(), w.OtherCourse.Lessons[0], true}, {s.omar, w.Course.Lessons[1], true},
+		{s.omar, w.Course.Lessons[0], false}, {s.omar, w.OtherCourse.Lessons[0], false}, {w.Learner.ID(), w.Course.Lessons[1], false},
 	} {
 		if d := a.completedInDB(t, c.who, c.lesson); (d != nil && *d) != c.want {
 			t.Errorf("user %s lesson %s: stored %v, want completed %v", c.who, c.lesson, d, c.want)
 		}
 	}
 	if n := a.count(t, `SELECT count(*) FROM progress_changes WHERE student_id = $1 AND id = ANY($2)`,
-		w.learnerID, []string{l1["id"].(string), l2["id"].(string)}); n != 2 {
+		w.Learner.ID(), []string{l1["id"].(string), l2["id"].(string)}); n != 2 {
 		t.Errorf("%d of Lena's change ids recorded for her, want 2", n)
 	}
 
 	// With nobody signed in at all.
 	anon := a.newClient(t)
-	l3 := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[2], true, s.base))
+	l3 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[2], true, s.base))
 	if st := statuses(results(t, anon.postSync(syncBody(t, l3), nil))); st != "applied" {
 		t.Fatalf("signed change with no session: %s", st)
 	}
-	if d := a.completedInDB(t, w.learnerID, w.lessons[2]); d == nil || !*d {
+	if d := a.completedInDB(t, w.Learner.ID(), w.Course.Lessons[2]); d == nil || !*d {
 		t.Error("the signed change sent with no session did not reach Lena")
 	}
 	// Its own learner signed in: the key still decides, the same way.
-	l4 := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[2], false, s.base.Add(time.Minute)))
+	l4 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[2], false, s.base.Add(time.Minute)))
 	if st := statuses(results(t, s.lena.postSync(syncBody(t, l4), nil))); st != "applied" {
 		t.Fatalf("signed change with its own learner's session: %s", st)
 	}
@@ -342,14 +343,14 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 
 	// With nobody signed in, an unsigned change stays the phone's to keep;
 	// a batch of unsigned changes only is a 401, as before.
-	unsigned := newItem(w.learnerID, w.lessons[1], true, s.base)
-	l5 := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[1], false, s.base))
+	unsigned := newItem(w.Learner.ID(), w.Course.Lessons[1], true, s.base)
+	l5 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[1], false, s.base))
 	if st := statuses(results(t, anon.postSync(syncBody(t, unsigned, l5), nil))); st != "rejected:wrong_user applied" {
 		t.Errorf("no session, unsigned and signed: %s", st)
 	}
-	checkAPIError(t, anon.postSync(syncBody(t, newItem(w.learnerID, w.lessons[1], true, s.base)), nil), http.StatusUnauthorized)
+	checkAPIError(t, anon.postSync(syncBody(t, newItem(w.Learner.ID(), w.Course.Lessons[1], true, s.base)), nil), http.StatusUnauthorized)
 	// A user id of all zeros is nobody's.
-	checkAPIError(t, anon.postSync(syncBody(t, newItem(uuid.Nil, w.lessons[1], true, s.base)), nil), http.StatusUnauthorized)
+	checkAPIError(t, anon.postSync(syncBody(t, newItem(uuid.Nil, w.Course.Lessons[1], true, s.base)), nil), http.StatusUnauthorized)
 	if n := a.count(t, `SELECT count(*) FROM progress_changes WHERE id = $1`, unsigned["id"]); n != 0 {
 		t.Error("an unsigned change sent with no session was recorded")
 	}
@@ -359,9 +360,9 @@ func TestSignedChangesRejected(t *testing.T) {
 	t.Parallel()
 	s := newSignedWorld(t)
 	a, w := s.a, s.w
-	ok := func(lesson uuid.UUID) item { return newItem(w.learnerID, lesson, true, s.base) }
-	good := s.lenaPhone.sign(ok(w.lessons[0]))
-	other := s.lenaPhone.sign(ok(w.lessons[1]))
+	ok := func(lesson uuid.UUID) item { return newItem(w.Learner.ID(), lesson, true, s.base) }
+	good := s.lenaPhone.sign(ok(w.Course.Lessons[0]))
+	other := s.lenaPhone.sign(ok(w.Course.Lessons[1]))
 
 	revoked := s.lena.registerPhone(newPhoneKey(t), "")
 	if res := s.lena.postJSON("/api/phones/"+revoked.id+"/forget", nil, nil); res.Status != http.StatusNoContent {
@@ -377,24 +378,24 @@ func TestSignedChangesRejected(t *testing.T) {
 		item   item
 		reason string
 	}{
-		{"random signature", ok(w.lessons[0]).with("key_id", s.lenaPhone.id).with("sig", base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{9}, 64))), "bad_signature"},
+		{"random signature", ok(w.Course.Lessons[0]).with("key_id", s.lenaPhone.id).with("sig", base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{9}, 64))), "bad_signature"},
 		{"completed altered", good.with("completed", false), "bad_signature"},
 		{"time altered", good.with("at", s.base.Add(time.Second).Format(time.RFC3339Nano)), "bad_signature"},
-		{"lesson altered", good.with("lesson_id", w.lessons[2].String()), "bad_signature"},
+		{"lesson altered", good.with("lesson_id", w.Course.Lessons[2].String()), "bad_signature"},
 		{"id altered", good.with("id", uuid.NewString()), "bad_signature"},
 		{"user altered to Omar", good.with("user_id", s.omar.String()), "bad_signature"},
 		{"signature moved to another change", good.with("sig", other["sig"]), "bad_signature"},
 		{"key id moved to Omar's key", good.with("key_id", s.omarsPhone.id), "bad_signature"},
-		{"signed by another key under Lena's key id", stranger.sign(ok(w.lessons[0])), "bad_signature"},
-		{"Lena's key signs a change for Omar", s.lenaPhone.sign(newItem(s.omar, w.lessons[0], true, s.base)), "wrong_key_user"},
-		{"Omar's key signs a change for Lena", s.omarsPhone.sign(ok(w.lessons[0])), "wrong_key_user"},
-		{"unknown key", unknown.sign(ok(w.lessons[0])), "revoked_key"},
-		{"forgotten key", revoked.sign(ok(w.lessons[0])), "revoked_key"},
+		{"signed by another key under Lena's key id", stranger.sign(ok(w.Course.Lessons[0])), "bad_signature"},
+		{"Lena's key signs a change for Omar", s.lenaPhone.sign(newItem(s.omar, w.Course.Lessons[0], true, s.base)), "wrong_key_user"},
+		{"Omar's key signs a change for Lena", s.omarsPhone.sign(ok(w.Course.Lessons[0])), "wrong_key_user"},
+		{"unknown key", unknown.sign(ok(w.Course.Lessons[0])), "revoked_key"},
+		{"forgotten key", revoked.sign(ok(w.Course.Lessons[0])), "revoked_key"},
 		{"malformed key id", good.with("key_id", "phone-1"), "revoked_key"},
 		{"signature padded", good.with("sig", good["sig"].(string)+"="), "bad_signature"},
 		{"signature in standard base64", good.with("sig", strings.NewReplacer("-", "+", "_", "/").Replace(good["sig"].(string))+"/+"), "bad_signature"},
 		{"signature short", good.with("sig", good["sig"].(string)[:80]), "bad_signature"},
-		{"signature ASN.1", good.with("sig", asn1Sig(t, s.lenaPhone, changeText(ok(w.lessons[0])))), "bad_signature"},
+		{"signature ASN.1", good.with("sig", asn1Sig(t, s.lenaPhone, changeText(ok(w.Course.Lessons[0])))), "bad_signature"},
 		{"signature missing", good.with("sig", nil), "bad_signature"},
 		{"key id missing", good.with("key_id", nil), "bad_signature"},
 		{"signature not a string", good.with("sig", 64), "bad_signature"},
@@ -451,7 +452,7 @@ func TestSignedChangesTouchKeyOncePerDay(t *testing.T) {
 	batch := func(n int, from time.Time) []any {
 		var out []any
 		for i := range n {
-			out = append(out, s.lenaPhone.sign(newItem(w.learnerID, w.lessons[i%3], i%2 == 0, from.Add(time.Duration(i)*time.Second))))
+			out = append(out, s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[i%3], i%2 == 0, from.Add(time.Duration(i)*time.Second))))
 		}
 		return out
 	}
@@ -469,7 +470,7 @@ func TestSignedChangesTouchKeyOncePerDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := lastUsed()
-	results(t, s.om.postSync(syncBody(t, s.lenaPhone.sign(newItem(w.learnerID, w.lessons[0], true, s.base)).with("completed", false)), nil))
+	results(t, s.om.postSync(syncBody(t, s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base)).with("completed", false)), nil))
 	if now := lastUsed(); !now.Equal(*old) {
 		t.Error("a rejected signed item noted a use")
 	}
@@ -488,15 +489,15 @@ func TestSignedChangesOfStaff(t *testing.T) {
 	vol.signIn("victor", "volunteer password")
 	vp := vol.registerPhone(newPhoneKey(t), "")
 	victor := s.a.userID(t, "victor")
-	it := vp.sign(newItem(victor, s.w.lessons[0], true, s.base))
+	it := vp.sign(newItem(victor, s.w.Course.Lessons[0], true, s.base))
 	if st := statuses(results(t, s.lena.postSync(syncBody(t, it), nil))); st != "applied" {
 		t.Fatalf("volunteer's signed change: %s", st)
 	}
-	if d := s.a.completedInDB(t, victor, s.w.lessons[0]); d == nil || !*d {
+	if d := s.a.completedInDB(t, victor, s.w.Course.Lessons[0]); d == nil || !*d {
 		t.Error("the volunteer's change did not reach the volunteer")
 	}
 	// A draft lesson stays out of reach of a signed change as of any other.
-	draft := vp.sign(newItem(victor, s.w.draftLesson, true, s.base))
+	draft := vp.sign(newItem(victor, s.w.DraftLesson(), true, s.base))
 	if st := statuses(results(t, s.lena.postSync(syncBody(t, draft), nil))); st != "rejected:unknown or unpublished lesson" {
 		t.Errorf("signed change of a draft lesson: %s", st)
 	}
@@ -533,7 +534,7 @@ func TestForgetPhone(t *testing.T) {
 		}
 	}
 	checkPhoneList(t, s.lena, second.id)
-	it := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[0], true, s.base))
+	it := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base))
 	before := a.syncSnapshot(t)
 	if st := statuses(results(t, s.om.postSync(syncBody(t, it), nil))); st != "rejected:revoked_key" {
 		t.Errorf("after forget: %s", st)
@@ -652,7 +653,7 @@ func TestPhoneKeysRevokedWithAccount(t *testing.T) {
 			if a.keyRevoked(t, s.lenaPhone.id) || a.keyRevoked(t, s.omarsPhone.id) {
 				t.Error("other users' keys were revoked")
 			}
-			it := k1.sign(newItem(user, s.w.lessons[0], true, s.base))
+			it := k1.sign(newItem(user, s.w.Course.Lessons[0], true, s.base))
 			if st := statuses(results(t, s.om.postSync(syncBody(t, it), nil))); st != "rejected:revoked_key" {
 				t.Errorf("a change signed with the revoked key: %s", st)
 			}
@@ -669,12 +670,12 @@ func TestEndOtherSessionsForgetsOtherPhones(t *testing.T) {
 	a := s.a
 	here := s.lenaPhone // registered by this session
 	elsewhere := a.newClient(t)
-	elsewhere.signIn(learnerUser, learnerPass)
+	elsewhere.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	there := elsewhere.registerPhone(newPhoneKey(t), "")
 	// This phone's key from an earlier session of Lena's, long signed out:
 	// only the page knows it is this phone's.
 	earlier := a.newClient(t)
-	earlier.signIn(learnerUser, learnerPass)
+	earlier.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	named := earlier.registerPhone(newPhoneKey(t), "")
 	if r := earlier.postForm("/logout", nil, nil); r.Status != http.StatusSeeOther {
 		t.Fatal("sign out")
@@ -722,7 +723,7 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 	t.Parallel()
 	s := newSignedWorld(t)
 	a, w := s.a, s.w
-	it := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[0], true, s.base))
+	it := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base))
 	key, sig := it["key_id"].(string), it["sig"].(string)
 	headers := http.Header{
 		"Authorization":   {"Bearer " + sig},
@@ -731,7 +732,7 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 		"X-Signature":     {sig},
 		"Cookie":          {"key_id=" + key + "; sig=" + sig},
 	}
-	form := url.Values{"key_id": {key}, "sig": {sig}, "user_id": {w.learnerID.String()}, "completed": {"true"}}
+	form := url.Values{"key_id": {key}, "sig": {sig}, "user_id": {w.Learner.ID().String()}, "completed": {"true"}}
 	anon := a.newClient(t)
 	before := a.syncSnapshot(t)
 	for _, r := range []struct {
@@ -741,10 +742,10 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 		{http.MethodGet, "/api/me", false},
 		{http.MethodGet, "/api/phones", false},
 		{http.MethodGet, "/api/me/progress?key_id=" + key + "&sig=" + sig, false},
-		{http.MethodGet, "/api/courses/" + w.course.String() + "/progress", false},
+		{http.MethodGet, "/api/courses/" + w.Course.ID.String() + "/progress", false},
 		{http.MethodPost, "/api/phones", true},
 		{http.MethodPost, "/api/phones/" + key + "/forget", true},
-		{http.MethodPost, "/lessons/" + w.lessons[0].String() + "/complete", false},
+		{http.MethodPost, "/lessons/" + w.Course.Lessons[0].String() + "/complete", false},
 		{http.MethodGet, "/account", false},
 		{http.MethodPost, "/account/phones/" + key + "/forget", false},
 		{http.MethodPost, "/account/sessions/end-others", false},
@@ -769,7 +770,7 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 			case res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login"):
 				t.Errorf("status %d Location %q, want a redirect to sign in", res.Status, res.Header.Get("Location"))
 			}
-			if strings.Contains(res.Body, learnerName) {
+			if strings.Contains(res.Body, storetest.LearnerName) {
 				t.Error("the answer names the key's owner")
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // quizWorld: a volunteer's published course of two published lessons, the
@@ -31,14 +32,14 @@ func newQuizWorld(t *testing.T) *quizWorld {
 	w := &quizWorld{a: a}
 	volID := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
 	a.createUser(t, store.RoleVolunteer, "olga", "Olga Other", "volunteer password")
-	w.learnerID = a.createUser(t, store.RoleLearner, learnerUser, learnerName, learnerPass)
+	w.learnerID = a.createUser(t, store.RoleLearner, storetest.LearnerUser, storetest.LearnerName, storetest.LearnerPass)
 	var ids []uuid.UUID
-	w.course, ids = a.createCourse(t, volID, "Safe water", true, lessonSpec{"Boiling", true}, lessonSpec{"Storage", true})
+	w.course, ids = a.createCourse(t, volID, "Safe water", true, storetest.Published("Boiling"), storetest.Published("Storage"))
 	w.lesson, w.second = ids[0], ids[1]
 	w.vol, w.other, w.learner = a.newClient(t), a.newClient(t), a.newClient(t)
 	w.vol.signIn("victor", "volunteer password")
 	w.other.signIn("olga", "volunteer password")
-	w.learner.signIn(learnerUser, learnerPass)
+	w.learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	return w
 }
 
@@ -308,7 +309,7 @@ func TestCertificateAndVerify(t *testing.T) {
 	}
 	doc := parseDoc(t, r.Body)
 	m := regexp.MustCompile(`href="/verify/([A-Z2-7]{13})"`).FindStringSubmatch(r.Body)
-	if m == nil || !strings.Contains(text(doc), learnerName) || !strings.Contains(text(doc), "Safe water") ||
+	if m == nil || !strings.Contains(text(doc), storetest.LearnerName) || !strings.Contains(text(doc), "Safe water") ||
 		!strings.Contains(r.Body, "certificate.css") {
 		t.Fatalf("certificate page lacks the name, course, stylesheet or verify link:\n%s", r.Body)
 	}
@@ -323,8 +324,8 @@ func TestCertificateAndVerify(t *testing.T) {
 	anon := w.a.newClient(t)
 	for _, c := range []string{code, strings.ToLower(code[:4]) + "-" + code[4:]} {
 		r := anon.get("/verify/"+c, nil)
-		if r.Status != http.StatusOK || !strings.Contains(r.Body, learnerName) || !strings.Contains(r.Body, "Safe water") ||
-			strings.Contains(r.Body, learnerUser) {
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, storetest.LearnerName) || !strings.Contains(r.Body, "Safe water") ||
+			strings.Contains(r.Body, storetest.LearnerUser) {
 			t.Errorf("verify %s: %d", c, r.Status)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"fieldbook/store/storetest"
+
 	"golang.org/x/net/html"
 )
 
@@ -30,7 +32,7 @@ func TestSecurityHeaders(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	css := stylesheetURL(t, parseDoc(t, a.newClient(t).get("/", nil).Body))
 
 	tests := []struct {
@@ -42,9 +44,9 @@ func TestSecurityHeaders(t *testing.T) {
 		{"home, anonymous", a.newClient(t), "/", 200},
 		{"home, learner", learner, "/", 200},
 		{"sign-in page", a.newClient(t), "/login", 200},
-		{"lesson page", learner, "/lessons/" + w.lessons[0].String(), 200},
+		{"lesson page", learner, "/lessons/" + w.Course.Lessons[0].String(), 200},
 		{"error page", a.newClient(t), "/no/such/page", 404},
-		{"JSON", learner, "/api/courses/" + w.course.String() + "/progress", 200},
+		{"JSON", learner, "/api/courses/" + w.Course.ID.String() + "/progress", 200},
 		{"JSON error", a.newClient(t), "/api/courses/x/progress", 401},
 		{"static file", a.newClient(t), css, 200},
 	}
@@ -97,7 +99,7 @@ func TestPagesNeedNoInlineCode(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 
 	volunteer := a.newClient(t)
 	volunteer.signIn("victor", "volunteer password")
@@ -111,12 +113,12 @@ func TestPagesNeedNoInlineCode(t *testing.T) {
 		{"home", learner, "/", false},
 		{"sign-in", a.newClient(t), "/login", false},
 		{"sign-up", a.newClient(t), "/signup", false},
-		{"course", learner, "/courses/" + w.course.String(), false},
-		{"lesson", learner, "/lessons/" + w.lessons[0].String(), false},
+		{"course", learner, "/courses/" + w.Course.ID.String(), false},
+		{"lesson", learner, "/lessons/" + w.Course.Lessons[0].String(), false},
 		{"who is learning", a.newClient(t), "/phone", false},
 		{"error", a.newClient(t), "/courses/x", false},
 		{"studio", volunteer, "/studio", true},
-		{"course editor", volunteer, "/courses/" + w.course.String() + "/edit", true},
+		{"course editor", volunteer, "/courses/" + w.Course.ID.String() + "/edit", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,9 +170,9 @@ func TestCrossOriginProtection(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	const refused = "This request came from another site and was refused."
-	login := url.Values{"username": {learnerUser}, "password": {learnerPass}}
+	login := url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}
 	complete := url.Values{"completed": {"true"}}
-	completePath := "/lessons/" + w.lessons[0].String() + "/complete"
+	completePath := "/lessons/" + w.Course.Lessons[0].String() + "/complete"
 
 	tests := []struct {
 		name       string
@@ -198,7 +200,7 @@ func TestCrossOriginProtection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := a.newClient(t)
 			if tt.signedIn {
-				c.signIn(learnerUser, learnerPass)
+				c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 			}
 			token := c.sessionToken()
 			before := a.snapshot(t)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // A course's editor reaches its dashboard from "Your courses" and from the
@@ -13,7 +14,7 @@ import (
 func TestStudioLinksToDashboard(t *testing.T) {
 	a := newTestApp(t)
 	vol := a.createUser(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
-	course, _ := a.createCourse(t, vol, "Cooking safely", true, lessonSpec{"Fire", true})
+	course, _ := a.createCourse(t, vol, "Cooking safely", true, storetest.Published("Fire"))
 	c := a.newClient(t)
 	c.signIn("vera", "volunteer long password")
 	want := "/courses/" + course.String() + "/dashboard"

@@ -31,8 +31,9 @@ const (
 //   - DraftCourse, unpublished, whose only lesson ("Hidden lesson") is
 //     itself marked published.
 //   - ArchivedCourse: published, then archived; one published lesson.
-//   - QuizCourse, published: "Boiling" with a practice quiz, "Storage" with
-//     a check quiz, and a draft lesson whose quiz was never served.
+//   - QuizCourse, published "Cold chain": "Thermometers" with a practice
+//     quiz, "Ice packs" with a check quiz, and a draft lesson whose quiz
+//     was never served.
 //
 // Nobody has progress until SeedProgress.
 type World struct {
@@ -90,15 +91,15 @@ func SeedWorld(t testing.TB, s *Seed) *World {
 
 	// The quizzes are written while their lessons are drafts and published
 	// after, so each has exactly one version (served once published).
-	w.QuizCourse = s.Course(t, v, "Safe water", true, Draft("Boiling"), Draft("Storage"), Draft("Draft: filters"))
-	boiling, storage, filters := w.QuizCourse.All[0], w.QuizCourse.All[1], w.QuizCourse.All[2]
-	w.PracticeQuestion = s.Question(t, v, boiling, quiz.Form{Kind: "truefalse", Prompt: "Boil for a minute?", Answer: "true"})
-	w.CheckQuestion = s.Question(t, v, storage, quiz.Form{Kind: "truefalse", Prompt: "Any bucket will do?", Answer: "false"})
-	s.QuizMode(t, v, storage, quiz.Check, quiz.DefaultPassMark)
-	w.DraftQuestion = s.Question(t, v, filters, quiz.Form{Kind: "truefalse", Prompt: "Sand filters?", Answer: "true"})
-	s.SetPublished(t, boiling, true)
-	s.SetPublished(t, storage, true)
-	w.QuizCourse.Lessons, w.QuizCourse.Drafts = []uuid.UUID{boiling, storage}, []uuid.UUID{filters}
+	w.QuizCourse = s.Course(t, v, "Cold chain", true, Draft("Thermometers"), Draft("Ice packs"), Draft("Draft: generators"))
+	thermo, ice, generators := w.QuizCourse.All[0], w.QuizCourse.All[1], w.QuizCourse.All[2]
+	w.PracticeQuestion = s.Question(t, v, thermo, quiz.Form{Kind: "truefalse", Prompt: "Read it twice a day?", Answer: "true"})
+	w.CheckQuestion = s.Question(t, v, ice, quiz.Form{Kind: "truefalse", Prompt: "Refreeze a thawed pack?", Answer: "false"})
+	s.QuizMode(t, v, ice, quiz.Check, quiz.DefaultPassMark)
+	w.DraftQuestion = s.Question(t, v, generators, quiz.Form{Kind: "truefalse", Prompt: "Fuel kept dry?", Answer: "true"})
+	s.SetPublished(t, thermo, true)
+	s.SetPublished(t, ice, true)
+	w.QuizCourse.Lessons, w.QuizCourse.Drafts = []uuid.UUID{thermo, ice}, []uuid.UUID{generators}
 	return w
 }
 
