@@ -16,10 +16,7 @@ func TestSignUp(t *testing.T) {
 	a := newTestApp(t)
 	c := a.newClient(t)
 
-	page := c.get("/signup", nil)
-	if page.Status != http.StatusOK {
-		t.Fatalf("GET /signup: status %d, want 200", page.Status)
-	}
+	page := c.GET("/signup").Expect(http.StatusOK)
 	doc := parseDoc(t, page.Body)
 	checkLayout(t, doc)
 	form := mustFind(t, doc, "form#signup-form", and(tag("form"), hasAttr("id", "signup-form")))
@@ -37,9 +34,9 @@ func TestSignUp(t *testing.T) {
 
 	// Markup in the name must come back as text, not as elements.
 	const name = `Ana "Ani" <b>Bello</b> & Co`
-	res := c.postForm("/signup", url.Values{
+	res := c.POST("/signup").Form(url.Values{
 		"username": {"  Ana.Bello "}, "name": {name}, "password": {"a long enough secret"},
-	}, nil)
+	}).Send()
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("POST /signup: status %d, want 303\n%s", res.Status, res.Body)
 	}
@@ -80,10 +77,7 @@ func TestSignUp(t *testing.T) {
 	if got := c.sessionToken(); got != ck.Value {
 		t.Fatalf("the jar holds %q, want the Set-Cookie value %q", got, ck.Value)
 	}
-	home := c.get(personalPage, nil)
-	if home.Status != http.StatusOK {
-		t.Fatalf("GET %s after sign-up: status %d", personalPage, home.Status)
-	}
+	home := c.GET(personalPage).Expect(http.StatusOK)
 	hdoc := parseDoc(t, home.Body)
 	if got := headerUser(hdoc); got != name {
 		t.Errorf("header shows %q, want the display name %q", got, name)
@@ -100,7 +94,7 @@ func TestSignUp(t *testing.T) {
 	}
 
 	// Signed in, the sign-up page sends you home.
-	again := c.get("/signup", nil)
+	again := c.GET("/signup").Send()
 	if again.Status != http.StatusSeeOther || again.Header.Get("Location") != "/" {
 		t.Errorf("GET /signup signed in: status %d Location %q, want 303 to /", again.Status, again.Header.Get("Location"))
 	}
@@ -209,7 +203,7 @@ func TestSignUpValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := a.snapshot(t)
 			users := a.count(t, `SELECT count(*) FROM users`)
-			res := a.newClient(t).postForm("/signup", tt.form, nil)
+			res := a.POST(t, "/signup").Form(tt.form).Send()
 			if res.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d, want 422\n%s", res.Status, res.Body)
 			}
@@ -283,7 +277,7 @@ func TestSignIn(t *testing.T) {
 			if tt.next != "" {
 				form.Set("next", tt.next)
 			}
-			res := c.postForm("/login", form, nil)
+			res := c.POST("/login").Form(form).Send()
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("status %d, want 303\n%s", res.Status, res.Body)
 			}
@@ -303,7 +297,7 @@ func TestSignIn(t *testing.T) {
 	// The sign-in page carries next into its form, and sends a signed-in
 	// user on at once, to a local address only.
 	t.Run("login page keeps next", func(t *testing.T) {
-		res := a.newClient(t).get("/login?next="+url.QueryEscape(course), nil)
+		res := a.GET(t, "/login?next="+url.QueryEscape(course)).Send()
 		if res.Status != http.StatusOK {
 			t.Fatalf("status %d", res.Status)
 		}
@@ -317,7 +311,7 @@ func TestSignIn(t *testing.T) {
 		t.Run("signed in GET /login next="+tt.next, func(t *testing.T) {
 			c := a.newClient(t)
 			c.signIn(storetest.LearnerUser, storetest.LearnerPass)
-			res := c.get("/login?next="+url.QueryEscape(tt.next), nil)
+			res := c.GET("/login?next=" + url.QueryEscape(tt.next)).Send()
 			if res.Status != http.StatusSeeOther || res.Header.Get("Location") != tt.want {
 				t.Errorf("status %d Location %q, want 303 to %q", res.Status, res.Header.Get("Location"), tt.want)
 			}
@@ -396,7 +390,7 @@ func TestSignInFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := a.newClient(t).postForm("/login", tt.form, nil)
+			res := a.POST(t, "/login").Form(tt.form).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
 			}
@@ -464,7 +458,7 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 			c := a.newClient(t)
 			c.setSessionToken(old)
 
-			res := c.postForm("/login", url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}, nil)
+			res := c.POST("/login").Form(url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}).Send()
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("status %d, want 303", res.Status)
 			}
@@ -502,7 +496,7 @@ func TestSignOut(t *testing.T) {
 	other := a.newClient(t) // the same user on another device stays signed in
 	other.signIn(storetest.LearnerUser, storetest.LearnerPass)
 
-	res := c.postForm("/logout", url.Values{}, nil)
+	res := c.POST("/logout").Form(url.Values{}).Send()
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/" {
 		t.Fatalf("POST /logout: status %d Location %q, want 303 to /", res.Status, res.Header.Get("Location"))
 	}
@@ -538,10 +532,9 @@ func TestSignOut(t *testing.T) {
 			hh := h.Clone()
 			var res response
 			if tt.method == http.MethodPost {
-				hh.Set("Content-Type", "application/x-www-form-urlencoded")
-				res = replay.do(tt.method, tt.path, strings.NewReader("completed=true"), hh)
+				res = replay.Request(tt.method, tt.path).Headers(hh).Form(url.Values{"completed": {"true"}}).Send()
 			} else {
-				res = replay.get(tt.path, hh)
+				res = replay.GET(tt.path).Headers(hh).Send()
 			}
 			if res.Status != tt.status {
 				t.Fatalf("status %d, want %d", res.Status, tt.status)

@@ -97,7 +97,7 @@ func (a *testApp) lessonOrder(t *testing.T, course uuid.UUID) []string {
 // learnerLessons is what a learner's course page lists, in order.
 func learnerLessons(t *testing.T, c *client, course uuid.UUID) (int, []string) {
 	t.Helper()
-	res := c.get("/courses/"+course.String(), nil)
+	res := c.GET("/courses/" + course.String()).Send()
 	if res.Status != http.StatusOK {
 		return res.Status, nil
 	}
@@ -176,9 +176,9 @@ func TestAuthoringRoutesRefused(t *testing.T) {
 				c := cl.client()
 				var res response
 				if r.method == "GET" {
-					res = c.get(r.path, nil)
+					res = c.GET(r.path).Send()
 				} else {
-					res = c.postForm(r.path, r.form, nil)
+					res = c.POST(r.path).Form(r.form).Send()
 				}
 				if res.Status != cl.want {
 					t.Fatalf("status %d, want %d\n%.400s", res.Status, cl.want, res.Body)
@@ -211,15 +211,12 @@ func TestAuthoringHappyPath(t *testing.T) {
 	f := newAuthoringFixture(t)
 	a, v := f.a, f.victor
 
-	if res := v.get("/courses/new", nil); res.Status != http.StatusOK {
+	if res := v.GET("/courses/new").Send(); res.Status != http.StatusOK {
 		t.Fatalf("GET /courses/new: %d", res.Status)
 	} else if _, ok := inputValue(parseDoc(t, res.Body), "title"); !ok {
 		t.Fatal("the new-course page has no title field")
 	}
-	res := v.postForm("/courses", url.Values{"title": {"  Water safety  "}, "description": {"Clean water at home."}}, nil)
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("POST /courses: %d\n%s", res.Status, res.Body)
-	}
+	res := v.POST("/courses").Form(url.Values{"title": {"  Water safety  "}, "description": {"Clean water at home."}}).Expect(http.StatusSeeOther)
 	m := regexp.MustCompile(`^/courses/([0-9a-f-]{36})/edit$`).FindStringSubmatch(res.Header.Get("Location"))
 	if m == nil {
 		t.Fatalf("POST /courses redirected to %q", res.Header.Get("Location"))
@@ -233,7 +230,7 @@ func TestAuthoringHappyPath(t *testing.T) {
 		t.Fatal("the creator is not an editor")
 	}
 
-	doc := parseDoc(t, v.get(base+"/edit", nil).Body)
+	doc := parseDoc(t, v.GET(base+"/edit").Send().Body)
 	checkLayout(t, doc)
 	if mark := text(find(doc, and(tag("span"), hasClass("draft")))); mark != "Draft" {
 		t.Errorf("draft mark %q, want Draft", mark)
@@ -257,7 +254,7 @@ func TestAuthoringHappyPath(t *testing.T) {
 	}
 	var lessonIDs []uuid.UUID
 	for _, s := range steps {
-		res := v.postForm(s.path, s.form, nil)
+		res := v.POST(s.path).Form(s.form).Send()
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("%s: status %d\n%s", s.name, res.Status, res.Body)
 		}
@@ -282,13 +279,13 @@ func TestAuthoringHappyPath(t *testing.T) {
 
 	// Write and publish each lesson through its form.
 	for i, lid := range lessonIDs {
-		page := parseDoc(t, v.get("/lessons/"+lid.String()+"/edit", nil).Body)
+		page := parseDoc(t, v.GET("/lessons/"+lid.String()+"/edit").Send().Body)
 		title, _ := inputValue(page, "title")
-		res := v.postForm("/lessons/"+lid.String(), url.Values{
+		res := v.POST("/lessons/" + lid.String()).Form(url.Values{
 			"title": {title}, "body": {"Step one.\n\n- **boil** for one minute\n- let it cool"},
 			"content_url": {"https://www.who.int/"}, "duration_minutes": {strconv.Itoa(5 + i)},
 			"published": {"true"}, "version": {version(t, page)},
-		}, nil)
+		}).Send()
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != base+"/edit#lessons" {
 			t.Fatalf("save lesson %d: %d %q\n%s", i, res.Status, res.Header.Get("Location"), res.Body)
 		}
@@ -308,7 +305,7 @@ func TestAuthoringHappyPath(t *testing.T) {
 		lesson uuid.UUID
 		dir    string
 	}{{lessonIDs[2], "up"}, {lessonIDs[2], "up"}, {lessonIDs[0], "down"}} {
-		res := v.postForm("/lessons/"+mv.lesson.String()+"/move", url.Values{"direction": {mv.dir}}, nil)
+		res := v.POST("/lessons/" + mv.lesson.String() + "/move").Form(url.Values{"direction": {mv.dir}}).Send()
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("move: %d", res.Status)
 		}
@@ -318,13 +315,11 @@ func TestAuthoringHappyPath(t *testing.T) {
 	}
 	// Draft lesson, then publish the course: the learner sees exactly the
 	// published lessons, in order.
-	if res := v.postForm(base+"/lessons", url.Values{"title": {"Unfinished"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("add draft lesson: %d", res.Status)
-	}
+	v.POST(base + "/lessons").Form(url.Values{"title": {"Unfinished"}}).Expect(http.StatusSeeOther)
 	if st, _ := learnerLessons(t, f.learner, id); st != http.StatusNotFound {
 		t.Errorf("learner sees the draft course: %d", st)
 	}
-	if res := v.postForm(base+"/publish", nil, nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != base+"/edit" {
+	if res := v.POST(base + "/publish").Send(); res.Status != http.StatusSeeOther || res.Header.Get("Location") != base+"/edit" {
 		t.Fatalf("publish: %d %q", res.Status, res.Header.Get("Location"))
 	}
 	if st, got := learnerLessons(t, f.learner, id); st != http.StatusOK || !slices.Equal(got, []string{"Storing", "Filtering", "Boiling"}) {
@@ -335,88 +330,76 @@ func TestAuthoringHappyPath(t *testing.T) {
 		action string
 		want   int
 	}{{"unpublish", http.StatusNotFound}, {"publish", http.StatusOK}} {
-		if res := v.postForm(base+"/"+step.action, nil, nil); res.Status != http.StatusSeeOther {
+		if res := v.POST(base + "/" + step.action).Send(); res.Status != http.StatusSeeOther {
 			t.Fatalf("%s: %d", step.action, res.Status)
 		}
 		if st, _ := learnerLessons(t, f.learner, id); st != step.want {
 			t.Fatalf("after %s the learner gets %d, want %d", step.action, st, step.want)
 		}
 	}
-	lesson := parseDoc(t, f.learner.get("/lessons/"+lessonIDs[0].String(), nil).Body)
+	lesson := parseDoc(t, f.learner.GET("/lessons/"+lessonIDs[0].String()).Send().Body)
 	if b := find(lesson, and(tag("div"), hasClass("body"))); find(b, tag("strong")) == nil || len(findAll(b, tag("li"))) != 2 {
 		t.Errorf("the learner's lesson page does not show the rendered Markdown: %q", text(b))
 	}
 	// The learner completes one lesson: progress that deleting would take.
-	if res := f.learner.postForm("/lessons/"+lessonIDs[0].String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("complete: %d", res.Status)
-	}
+	f.learner.POST("/lessons/" + lessonIDs[0].String() + "/complete").Form(url.Values{"completed": {"true"}}).Expect(http.StatusSeeOther)
 
 	// Editors: add nora, who can then open the edit page.
-	if st := f.nora.get(base+"/edit", nil).Status; st != http.StatusForbidden {
-		t.Fatalf("nora before being added: %d, want 403", st)
-	}
-	if res := v.postForm(base+"/editors", url.Values{"username": {" NORA "}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("add editor: %d\n%s", res.Status, res.Body)
-	}
-	ndoc := parseDoc(t, f.nora.get(base+"/edit", nil).Body)
+	f.nora.GET(base + "/edit").Expect(http.StatusForbidden)
+	v.POST(base + "/editors").Form(url.Values{"username": {" NORA "}}).Expect(http.StatusSeeOther)
+	ndoc := parseDoc(t, f.nora.GET(base+"/edit").Send().Body)
 	if eds := text(find(ndoc, and(tag("ul"), hasClass("editors")))); !strings.Contains(eds, "Victor Volunteer") || !strings.Contains(eds, "Nora Stranger") {
 		t.Errorf("editors list %q", eds)
 	}
 
 	// Delete the draft lesson: positions close up.
 	unfinished := a.userLessonID(t, id, "Unfinished")
-	if res := v.postForm("/lessons/"+unfinished.String()+"/delete", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("delete lesson: %d", res.Status)
-	}
+	v.POST("/lessons/" + unfinished.String() + "/delete").Expect(http.StatusSeeOther)
 	if got := a.lessonOrder(t, id); len(got) != 3 {
 		t.Fatalf("after delete %v", got)
 	}
 
 	// Archive: gone from the learner's list, read-only, progress kept.
-	if res := v.postForm(base+"/archive", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("archive: %d", res.Status)
-	}
+	v.POST(base + "/archive").Expect(http.StatusSeeOther)
 	if st, _ := learnerLessons(t, f.learner, id); st != http.StatusNotFound {
 		t.Errorf("learner opens the archived course: %d, want 404", st)
 	}
-	if home := mainText(parseDoc(t, f.learner.get("/", nil).Body)); strings.Contains(home, "Safe water") {
+	if home := mainText(parseDoc(t, f.learner.GET("/").Send().Body)); strings.Contains(home, "Safe water") {
 		t.Error("the archived course is still on the learner's home page")
 	}
-	arch := v.postForm(base, url.Values{"title": {"Changed"}, "version": {"2"}}, nil)
+	arch := v.POST(base).Form(url.Values{"title": {"Changed"}, "version": {"2"}}).Send()
 	if arch.Status != http.StatusConflict {
 		t.Errorf("editing an archived course: %d, want 409", arch.Status)
 	}
-	if notice := text(find(parseDoc(t, v.get(base+"/edit", nil).Body), and(tag("p"), hasClass("archived-note")))); !strings.Contains(notice, "archived") {
+	if notice := text(find(parseDoc(t, v.GET(base+"/edit").Send().Body), and(tag("p"), hasClass("archived-note")))); !strings.Contains(notice, "archived") {
 		t.Errorf("the edit page of an archived course says %q", notice)
 	}
-	if res := v.postForm(base+"/restore", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("restore: %d", res.Status)
-	}
+	v.POST(base + "/restore").Expect(http.StatusSeeOther)
 	if st, got := learnerLessons(t, f.learner, id); st != http.StatusOK || len(got) != 3 {
 		t.Errorf("after restore the learner sees %d %v", st, got)
 	}
 
 	// Studio lists it for both editors, not for others.
-	sdoc := parseDoc(t, v.get("/studio", nil).Body)
+	sdoc := parseDoc(t, v.GET("/studio").Send().Body)
 	if find(sdoc, and(tag("a"), hasAttr("href", base+"/edit"))) == nil {
 		t.Error("the studio has no edit link for the course")
 	}
 	if find(sdoc, and(tag("a"), hasAttr("href", "/studio"))) == nil {
 		t.Error("no 'Your courses' link in a volunteer's header")
 	}
-	if find(parseDoc(t, f.learner.get(personalPage, nil).Body), and(tag("a"), hasAttr("href", "/studio"))) != nil {
+	if find(parseDoc(t, f.learner.GET(personalPage).Send().Body), and(tag("a"), hasAttr("href", "/studio"))) != nil {
 		t.Error("a learner's header links to the studio")
 	}
 
 	// Delete with confirmation.
-	cdoc := parseDoc(t, v.get(base+"/delete", nil).Body)
+	cdoc := parseDoc(t, v.GET(base+"/delete").Send().Body)
 	if impact := text(find(cdoc, and(tag("p"), hasAttr("id", "delete-impact")))); !strings.Contains(impact, "3 lessons and 1 progress record of learners") {
 		t.Errorf("confirmation says %q, want 3 lessons and 1 progress record", impact)
 	}
 	if a.count(t, `SELECT count(*) FROM courses WHERE id = $1`, id) != 1 {
 		t.Fatal("the confirmation page deleted the course")
 	}
-	if res := v.postForm(base+"/delete", nil, nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/studio" {
+	if res := v.POST(base + "/delete").Send(); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/studio" {
 		t.Fatalf("delete: %d %q", res.Status, res.Header.Get("Location"))
 	}
 	if a.count(t, `SELECT count(*) FROM courses WHERE id = $1`, id)+a.count(t, `SELECT count(*) FROM lessons WHERE course_id = $1`, id) != 0 {
@@ -457,7 +440,7 @@ func TestAddEditorForm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := f.a.count(t, `SELECT count(*) FROM course_editors WHERE course_id = $1`, f.w.Course.ID)
-			res := f.victor.postForm(f.courseEdit+"/editors", url.Values{"username": {tt.username}}, nil)
+			res := f.victor.POST(f.courseEdit + "/editors").Form(url.Values{"username": {tt.username}}).Send()
 			if res.Status != tt.status {
 				t.Fatalf("status %d, want %d\n%.300s", res.Status, tt.status, res.Body)
 			}
@@ -519,7 +502,7 @@ func TestCourseFormValidation(t *testing.T) {
 				if htmx {
 					h = htmxHeader()
 				}
-				res := f.victor.postForm(tt.path, tt.form, h)
+				res := f.victor.POST(tt.path).Form(tt.form).Headers(h).Send()
 				if res.Status != http.StatusUnprocessableEntity {
 					t.Fatalf("status %d, want 422\n%.300s", res.Status, res.Body)
 				}
@@ -586,7 +569,7 @@ func TestLessonFormValidation(t *testing.T) {
 		for _, target := range []string{f.lessonEdit, f.courseEdit + "/lessons"} {
 			t.Run(tt.name+" "+target, func(t *testing.T) {
 				before := f.a.snapshot(t)
-				res := f.victor.postForm(target, tt.form, nil)
+				res := f.victor.POST(target).Form(tt.form).Send()
 				if res.Status != http.StatusUnprocessableEntity {
 					t.Fatalf("status %d, want 422\n%.300s", res.Status, res.Body)
 				}
@@ -618,19 +601,16 @@ func TestLessonFormValidation(t *testing.T) {
 		}
 	}
 	// The one-field form on the course page, left empty.
-	res := f.victor.postForm(f.courseEdit+"/lessons", url.Values{"title": {""}}, htmxHeader())
-	if res.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("empty new lesson (htmx): %d", res.Status)
-	}
+	res := f.victor.POST(f.courseEdit + "/lessons").Form(url.Values{"title": {""}}).HTMX().Expect(http.StatusUnprocessableEntity)
 	if got := fieldError(t, formFragment(t, res.Body, "lesson-editor"), "title"); got != "Enter a title." {
 		t.Errorf("empty new lesson: %q", got)
 	}
 	// A move in no direction is a 400.
-	if res := f.victor.postForm(f.lessonEdit+"/move", url.Values{"direction": {"sideways"}}, nil); res.Status != http.StatusBadRequest {
+	if res := f.victor.POST(f.lessonEdit + "/move").Form(url.Values{"direction": {"sideways"}}).Send(); res.Status != http.StatusBadRequest {
 		t.Errorf("move sideways: %d, want 400", res.Status)
 	}
 	// A save without a version is a 400, not a blind overwrite.
-	if res := f.victor.postForm(f.lessonEdit, url.Values{"title": {"x"}}, nil); res.Status != http.StatusBadRequest {
+	if res := f.victor.POST(f.lessonEdit).Form(url.Values{"title": {"x"}}).Send(); res.Status != http.StatusBadRequest {
 		t.Errorf("save without version: %d, want 400", res.Status)
 	}
 }
@@ -642,9 +622,7 @@ func TestEditConflict(t *testing.T) {
 	t.Parallel()
 	f := newAuthoringFixture(t)
 	a := f.a
-	if res := f.victor.postForm(f.courseEdit+"/editors", url.Values{"username": {storetest.OtherVolunteerUser}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("add nora: %d", res.Status)
-	}
+	f.victor.POST(f.courseEdit + "/editors").Form(url.Values{"username": {storetest.OtherVolunteerUser}}).Expect(http.StatusSeeOther)
 	tests := []struct {
 		name        string
 		path        string
@@ -663,8 +641,8 @@ func TestEditConflict(t *testing.T) {
 	for _, tt := range tests {
 		for _, htmx := range []bool{false, true} {
 			t.Run(tt.name+map[bool]string{true: " (htmx)"}[htmx], func(t *testing.T) {
-				vDoc := parseDoc(t, f.victor.get(tt.path+"/edit", nil).Body)
-				nDoc := parseDoc(t, f.nora.get(tt.path+"/edit", nil).Body)
+				vDoc := parseDoc(t, f.victor.GET(tt.path+"/edit").Send().Body)
+				nDoc := parseDoc(t, f.nora.GET(tt.path+"/edit").Send().Body)
 				loaded := version(t, nDoc)
 				if version(t, vDoc) != loaded {
 					t.Fatal("the two editors loaded different versions")
@@ -673,7 +651,7 @@ func TestEditConflict(t *testing.T) {
 				for k, v := range tt.first {
 					first[k] = v
 				}
-				if res := f.victor.postForm(tt.path, first, nil); res.Status != http.StatusSeeOther {
+				if res := f.victor.POST(tt.path).Form(first).Send(); res.Status != http.StatusSeeOther {
 					t.Fatalf("first save: %d\n%s", res.Status, res.Body)
 				}
 				mine := url.Values{"version": {loaded}}
@@ -684,7 +662,7 @@ func TestEditConflict(t *testing.T) {
 				if htmx {
 					h = htmxHeader()
 				}
-				res := f.nora.postForm(tt.path, mine, h)
+				res := f.nora.POST(tt.path).Form(mine).Headers(h).Send()
 				if res.Status != http.StatusConflict {
 					t.Fatalf("second save: %d, want 409\n%.400s", res.Status, res.Body)
 				}
@@ -718,7 +696,7 @@ func TestEditConflict(t *testing.T) {
 				if mine.Get("version") == loaded {
 					t.Fatal("the conflict form still carries the stale version")
 				}
-				if res := f.nora.postForm(tt.path, mine, nil); res.Status != http.StatusSeeOther {
+				if res := f.nora.POST(tt.path).Form(mine).Send(); res.Status != http.StatusSeeOther {
 					t.Fatalf("save after merging: %d\n%.300s", res.Status, res.Body)
 				}
 				if err := a.owner.QueryRow(context.Background(), `SELECT title FROM `+tt.table+` WHERE id = $1`, tt.id).Scan(&stored); err != nil || stored != tt.mine.Get("title") {
@@ -734,14 +712,11 @@ func TestEditConflict(t *testing.T) {
 func TestAuthoringHTMX(t *testing.T) {
 	t.Parallel()
 	f := newAuthoringFixture(t)
-	res := f.victor.postForm("/courses", url.Values{"title": {"By htmx"}}, htmxHeader())
+	res := f.victor.POST("/courses").Form(url.Values{"title": {"By htmx"}}).HTMX().Send()
 	if res.Status != http.StatusNoContent || !strings.HasPrefix(res.Header.Get("HX-Redirect"), "/courses/") {
 		t.Fatalf("htmx create: %d HX-Redirect %q", res.Status, res.Header.Get("HX-Redirect"))
 	}
-	prev := f.victor.postForm("/lessons/preview", url.Values{"body": {"**Bold** and <script>alert(1)</script>"}}, htmxHeader())
-	if prev.Status != http.StatusOK {
-		t.Fatalf("preview: %d", prev.Status)
-	}
+	prev := f.victor.POST("/lessons/preview").Form(url.Values{"body": {"**Bold** and <script>alert(1)</script>"}}).HTMX().Expect(http.StatusOK)
 	nodes := parseFragment(t, prev.Body)
 	if len(nodes) != 2 || nodes[0].Data != "h2" || find(nodes[1], tag("strong")) == nil {
 		t.Errorf("preview fragment:\n%s", prev.Body)
@@ -754,10 +729,10 @@ func TestAuthoringHTMX(t *testing.T) {
 	}
 	// Without JavaScript the preview comes back inside the whole form, with
 	// what was typed.
-	nojs := f.victor.postForm("/lessons/preview", url.Values{
+	nojs := f.victor.POST("/lessons/preview").Form(url.Values{
 		"lesson_id": {f.w.Course.Lessons[1].String()}, "version": {"1"}, "title": {"Typed title"},
 		"body": {"- one\n- two"}, "duration_minutes": {"3"},
-	}, nil)
+	}).Send()
 	if nojs.Status != http.StatusOK {
 		t.Fatalf("no-JS preview: %d", nojs.Status)
 	}
@@ -908,22 +883,16 @@ func TestMarkdownXSS(t *testing.T) {
 	// The whole pipeline: one lesson holding the whole corpus.
 	f := newAuthoringFixture(t)
 	body := strings.Join(xssCorpus, "\n\n")
-	page := parseDoc(t, f.victor.get(f.lessonEdit+"/edit", nil).Body)
-	res := f.victor.postForm(f.lessonEdit, url.Values{"title": {"XSS"}, "body": {body}, "published": {"true"}, "version": {version(t, page)}}, nil)
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("save: %d\n%.300s", res.Status, res.Body)
-	}
-	lesson := f.learner.get(f.lessonEdit, nil)
-	if lesson.Status != http.StatusOK {
-		t.Fatalf("learner's lesson page: %d", lesson.Status)
-	}
+	page := parseDoc(t, f.victor.GET(f.lessonEdit+"/edit").Send().Body)
+	f.victor.POST(f.lessonEdit).Form(url.Values{"title": {"XSS"}, "body": {body}, "published": {"true"}, "version": {version(t, page)}}).Expect(http.StatusSeeOther)
+	lesson := f.learner.GET(f.lessonEdit).Expect(http.StatusOK)
 	checkInert(t, mustFind(t, parseDoc(t, lesson.Body), "the lesson body", and(tag("div"), hasClass("body"))))
-	prev := f.victor.postForm("/lessons/preview", url.Values{"body": {body}}, htmxHeader())
+	prev := f.victor.POST("/lessons/preview").Form(url.Values{"body": {body}}).HTMX().Send()
 	for _, n := range parseFragment(t, prev.Body) {
 		checkInert(t, n)
 	}
 	// The editor's textarea shows the source as text, not markup.
-	edit := parseDoc(t, f.victor.get(f.lessonEdit+"/edit", nil).Body)
+	edit := parseDoc(t, f.victor.GET(f.lessonEdit+"/edit").Send().Body)
 	if ta := find(edit, and(tag("textarea"), hasAttr("name", "body"))); ta == nil || ta.FirstChild == nil || ta.FirstChild.Data != body {
 		t.Error("the edit form does not give the stored body back as text")
 	}
@@ -944,7 +913,7 @@ func TestAuthoringPageSizes(t *testing.T) {
 		{f.lessonEdit + "/edit", 10 << 10},
 		{f.courseEdit + "/delete", 6 << 10},
 	} {
-		res := f.victor.get(p.path, nil)
+		res := f.victor.GET(p.path).Send()
 		if res.Status != http.StatusOK {
 			t.Fatalf("%s: %d", p.path, res.Status)
 		}

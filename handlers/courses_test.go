@@ -28,7 +28,7 @@ func TestCourseProgressJSON(t *testing.T) {
 	learner := a.newClient(t)
 	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	for _, id := range []uuid.UUID{w.Course.Lessons[0], w.Course.Lessons[2]} {
-		if res := learner.postForm("/lessons/"+id.String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
+		if res := learner.POST("/lessons/" + id.String() + "/complete").Form(url.Values{"completed": {"true"}}).Send(); res.Status != http.StatusSeeOther {
 			t.Fatalf("complete lesson: status %d", res.Status)
 		}
 	}
@@ -72,7 +72,7 @@ func TestCourseProgressJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := tt.client.get("/api/courses/"+tt.id+"/progress", nil)
+			res := tt.client.GET("/api/courses/" + tt.id + "/progress").Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
 			}
@@ -122,7 +122,7 @@ func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *ht
 	t.Helper()
 	var first string
 	for i, c := range callers {
-		res := c.get(path, nil)
+		res := c.GET(path).Send()
 		if res.Status != http.StatusOK {
 			t.Fatalf("GET %s as caller %d: status %d", path, i, res.Status)
 		}
@@ -159,7 +159,7 @@ func callersWithProgress(t *testing.T, a *testApp, w *storetest.World) []*client
 	learner := a.newClient(t)
 	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	for _, l := range []uuid.UUID{w.Course.Lessons[1], w.Course.Lessons[2]} {
-		if res := learner.postForm("/lessons/"+l.String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
+		if res := learner.POST("/lessons/" + l.String() + "/complete").Form(url.Values{"completed": {"true"}}).Send(); res.Status != http.StatusSeeOther {
 			t.Fatalf("complete lesson: status %d", res.Status)
 		}
 	}

@@ -129,7 +129,7 @@ func TestDashboardEventsSurviveRestart(t *testing.T) {
 		// Right after a restart the pool may hand out a dead connection
 		// once; a person would press the button again.
 		for try := 0; ; try++ {
-			r := learner.postForm("/lessons/"+lesson.String()+"/complete", url.Values{"completed": {"true"}}, nil)
+			r := learner.POST("/lessons/" + lesson.String() + "/complete").Form(url.Values{"completed": {"true"}}).Send()
 			if r.Status == http.StatusSeeOther {
 				return time.Now()
 			}
@@ -213,9 +213,7 @@ func TestDashboardStreamLimit(t *testing.T) {
 			first = res
 		}
 	}
-	if res := editor.get(path, nil); res.Status != http.StatusTooManyRequests {
-		t.Fatalf("fifth stream: status %d, want 429", res.Status)
-	}
+	editor.GET(path).Expect(http.StatusTooManyRequests)
 	first.Body.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for a.hub.Streams() > 3 && time.Now().Before(deadline) {
@@ -245,10 +243,7 @@ func TestDashboardCSV(t *testing.T) {
 	}
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	res := editor.get("/courses/"+course.String()+"/dashboard.csv", nil)
-	if res.Status != http.StatusOK {
-		t.Fatalf("status %d\n%s", res.Status, res.Body)
-	}
+	res := editor.GET("/courses/" + course.String() + "/dashboard.csv").Expect(http.StatusOK)
 	if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}

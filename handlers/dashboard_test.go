@@ -226,10 +226,7 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	res := editor.get("/courses/"+course.String()+"/dashboard", nil)
-	if res.Status != http.StatusOK {
-		t.Fatalf("dashboard: status %d\n%s", res.Status, res.Body)
-	}
+	res := editor.GET("/courses/" + course.String() + "/dashboard").Expect(http.StatusOK)
 	got := readDashboard(t, res.Body)
 	if got.started != wantStarted || got.finished != wantFinished || got.median != int(math.Round(wantMedian)) {
 		t.Errorf("totals: started %d finished %d median %d%%; SQL says %d, %d, %.1f%%",
@@ -248,7 +245,7 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 		}
 	}
 	// Sorted by progress, most first; then by last activity.
-	res = editor.get("/courses/"+course.String()+"/dashboard?sort=progress", nil)
+	res = editor.GET("/courses/" + course.String() + "/dashboard?sort=progress").Send()
 	byProgress := readDashboard(t, res.Body).learners
 	sort.SliceStable(wantLearners, func(i, j int) bool { return wantLearners[i].done > wantLearners[j].done })
 	for i, w := range wantLearners {
@@ -263,31 +260,28 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 			wantZero++
 		}
 	}
-	res = editor.get("/courses/"+course.String()+"/dashboard?q=LEARNER+0", nil)
+	res = editor.GET("/courses/" + course.String() + "/dashboard?q=LEARNER+0").Send()
 	if n := len(readDashboard(t, res.Body).learners); n != wantZero || n == 0 {
 		t.Errorf("q=LEARNER 0: %d rows, want %d", n, wantZero)
 	}
-	res = editor.get("/courses/"+course.String()+"/dashboard?q=%25", nil)
+	res = editor.GET("/courses/" + course.String() + "/dashboard?q=%25").Send()
 	if n := len(readDashboard(t, res.Body).learners); n != 0 {
 		t.Errorf("q=%%: %d rows, want 0 (a literal percent sign)", n)
 	}
 	// The other course's dashboard knows only its own learners.
-	res = editor.get("/courses/"+other.String()+"/dashboard", nil)
+	res = editor.GET("/courses/" + other.String() + "/dashboard").Send()
 	if got := readDashboard(t, res.Body); got.started != 6 {
 		t.Errorf("other course: started %d, want 6", got.started)
 	}
 
 	// The learner detail lists each published lesson with its time.
-	res = editor.get("/courses/"+course.String()+"/dashboard/learners/"+learners[0].String(), nil)
-	if res.Status != http.StatusOK {
-		t.Fatalf("learner detail: %d", res.Status)
-	}
+	res = editor.GET("/courses/" + course.String() + "/dashboard/learners/" + learners[0].String()).Expect(http.StatusOK)
 	doc := parseDoc(t, res.Body)
 	times := findAll(find(doc, and(tag("table"), hasClass("learners"))), tag("time"))
 	if len(times) != 4 {
 		t.Errorf("learner detail: %d completion times, want 4", len(times))
 	}
-	if res := editor.get("/courses/"+course.String()+"/dashboard/learners/"+vol.String(), nil); res.Status != http.StatusNotFound {
+	if res := editor.GET("/courses/" + course.String() + "/dashboard/learners/" + vol.String()).Send(); res.Status != http.StatusNotFound {
 		t.Errorf("learner who never started: status %d, want 404", res.Status)
 	}
 }
@@ -320,7 +314,7 @@ func TestDashboardPermissions(t *testing.T) {
 			c      *client
 			status int
 		}{{"learner", learner, 403}, {"non-editor volunteer", other, 403}, {"anonymous", anon, 303}} {
-			res := tc.c.get(p, nil)
+			res := tc.c.GET(p).Send()
 			if res.Status != tc.status {
 				t.Errorf("%s GET %s: status %d, want %d", tc.who, p, res.Status, tc.status)
 			}
@@ -329,13 +323,13 @@ func TestDashboardPermissions(t *testing.T) {
 	}
 	for _, c := range []*client{editor, admin} {
 		for _, p := range []string{base, base + ".csv", base + "/learners/" + w.Learner.ID().String()} {
-			if res := c.get(p, nil); res.Status != http.StatusOK {
+			if res := c.GET(p).Send(); res.Status != http.StatusOK {
 				t.Errorf("GET %s: status %d, want 200", p, res.Status)
 			}
 		}
 	}
 	// An unpublished course the other volunteer cannot even read: 404.
-	if res := other.get("/courses/"+w.DraftCourse.ID.String()+"/dashboard", nil); res.Status != http.StatusNotFound {
+	if res := other.GET("/courses/" + w.DraftCourse.ID.String() + "/dashboard").Send(); res.Status != http.StatusNotFound {
 		t.Errorf("non-editor, draft course: status %d, want 404", res.Status)
 	}
 
@@ -428,7 +422,7 @@ func TestDashboardBadInput(t *testing.T) {
 		{base + "?page=999", 200, "Pupil"},
 		{base + "?sort=activity&dir=asc&page=1&q=pupil", 200, "Pupil"},
 	} {
-		res := editor.get(tc.path, nil)
+		res := editor.GET(tc.path).Send()
 		if res.Status != tc.status {
 			t.Errorf("GET %s: status %d, want %d", tc.path, res.Status, tc.status)
 			continue
@@ -460,7 +454,7 @@ func TestDashboardPaging(t *testing.T) {
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
 	base := "/courses/" + w.Course.ID.String() + "/dashboard"
-	res := editor.get(base, nil)
+	res := editor.GET(base).Send()
 	doc := parseDoc(t, res.Body)
 	if n := len(readDashboard(t, res.Body).learners); n != handlers.LearnersPerPage {
 		t.Fatalf("page 1: %d rows, want %d", n, handlers.LearnersPerPage)
@@ -472,8 +466,8 @@ func TestDashboardPaging(t *testing.T) {
 	if !strings.Contains(mainText(doc), "Page 1 of 3") {
 		t.Errorf("pager text missing: %s", mainText(doc))
 	}
-	last := readDashboard(t, editor.get(base+"?page=3", nil).Body).learners
-	clamped := readDashboard(t, editor.get(base+"?page=40", nil).Body).learners
+	last := readDashboard(t, editor.GET(base+"?page=3").Send().Body).learners
+	clamped := readDashboard(t, editor.GET(base+"?page=40").Send().Body).learners
 	if len(last) != 20 || fmt.Sprint(last) != fmt.Sprint(clamped) {
 		t.Errorf("page 3: %d rows; page 40 should show the same: %d rows", len(last), len(clamped))
 	}
@@ -486,7 +480,7 @@ func TestDashboardPaging(t *testing.T) {
 	if !strings.Contains(strings.Join(scripts, " "), "htmx-ext-sse-2.2.4.min.js") {
 		t.Errorf("dashboard does not load the SSE extension: %v", scripts)
 	}
-	if strings.Contains(editor.get("/", nil).Body, "htmx-ext-sse") {
+	if strings.Contains(editor.GET("/").Send().Body, "htmx-ext-sse") {
 		t.Errorf("the home page loads the SSE extension")
 	}
 	live := mustFind(t, doc, "#dash-live", hasAttr("id", "dash-live"))
@@ -494,7 +488,7 @@ func TestDashboardPaging(t *testing.T) {
 		t.Errorf("sse-connect = %q", v)
 	}
 	// The live block alone, for the htmx re-read.
-	frag := editor.get(base+"?page=2", http.Header{"HX-Request": {"true"}, "HX-Target": {"dash-live"}})
+	frag := editor.GET(base + "?page=2").Headers(http.Header{"HX-Request": {"true"}, "HX-Target": {"dash-live"}}).Send()
 	if frag.Status != 200 || strings.Contains(frag.Body, "<html") || len(readDashboard(t, frag.Body).learners) != 50 {
 		t.Errorf("live fragment: status %d, %d bytes", frag.Status, len(frag.Body))
 	}
@@ -551,10 +545,7 @@ func TestMyProgress(t *testing.T) {
 	a.complete(t, w.Learner.ID(), w.OtherCourse.Lessons[1], false)
 	learner := a.newClient(t)
 	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
-	res := learner.get("/me/progress", nil)
-	if res.Status != http.StatusOK {
-		t.Fatalf("status %d", res.Status)
-	}
+	res := learner.GET("/me/progress").Expect(http.StatusOK)
 	doc := parseDoc(t, res.Body)
 	cards := findAll(doc, and(tag("li"), hasClass("card")))
 	got := map[string]string{}
@@ -568,7 +559,7 @@ func TestMyProgress(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("my progress:\n got %v\nwant %v", got, want)
 	}
-	if res := a.newClient(t).get("/me/progress", nil); res.Status != http.StatusSeeOther {
+	if res := a.GET(t, "/me/progress").Send(); res.Status != http.StatusSeeOther {
 		t.Errorf("anonymous: status %d, want 303", res.Status)
 	}
 }

@@ -93,9 +93,9 @@ func TestBadInput(t *testing.T) {
 			}
 			var res response
 			if tt.form != nil {
-				res = tt.client.postForm(tt.path, tt.form, h)
+				res = tt.client.POST(tt.path).Form(tt.form).Headers(h).Send()
 			} else {
-				res = tt.client.do(tt.method, tt.path, nil, h)
+				res = tt.client.Request(tt.method, tt.path).Headers(h).Send()
 			}
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
@@ -137,7 +137,7 @@ func TestAPINotFound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := learner.get(tt.path, nil)
+			res := learner.GET(tt.path).Send()
 			if res.Status != tt.status {
 				t.Fatalf("status %d, want %d", res.Status, tt.status)
 			}
@@ -198,8 +198,7 @@ func TestUnreadableForms(t *testing.T) {
 			if tt.chunked {
 				body = hiddenLength{body}
 			}
-			res := tt.client.do(http.MethodPost, tt.path, body,
-				http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+			res := tt.client.POST(tt.path).Stream("application/x-www-form-urlencoded", body).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%.500s", res.Status, tt.wantStatus, res.Body)
 			}
@@ -221,10 +220,7 @@ func TestUnreadableForms(t *testing.T) {
 func TestNotFoundPage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	res := a.newClient(t).get("/no/such/page", nil)
-	if res.Status != http.StatusNotFound {
-		t.Fatalf("status %d, want 404", res.Status)
-	}
+	res := a.GET(t, "/no/such/page").Expect(http.StatusNotFound)
 	doc := parseDoc(t, res.Body)
 	checkLayout(t, doc)
 	if got := text(find(doc, tag("title"))); got != "Not Found · Fieldbook" {
@@ -253,7 +249,7 @@ func TestTrailingSlashRedirect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			res := a.newClient(t).get(tt.path, nil)
+			res := a.GET(t, tt.path).Send()
 			loc := res.Header.Get("Location")
 			if tt.want != "" {
 				if res.Status != http.StatusMovedPermanently || loc != tt.want {

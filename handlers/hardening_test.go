@@ -139,8 +139,8 @@ func TestPasswordChangeThrottled(t *testing.T) {
 	owner := a.newClient(t)
 	owner.signIn("wanjiru", "a good long password")
 	change := func(current string) response {
-		return thief.postForm("/account/password", url.Values{
-			"current_password": {current}, "new_password": {"the thief's new password"}}, nil)
+		return thief.POST("/account/password").Form(url.Values{
+			"current_password": {current}, "new_password": {"the thief's new password"}}).Send()
 	}
 	got := map[int]int{}
 	for i := range 15 {
@@ -159,9 +159,7 @@ func TestPasswordChangeThrottled(t *testing.T) {
 	if r := change("a good long password"); r.Status != http.StatusTooManyRequests {
 		t.Fatalf("the right password while locked: %d, want 429", r.Status)
 	}
-	if r := owner.get("/account", nil); r.Status != http.StatusOK {
-		t.Fatalf("the owner's session ended during the guessing: %d", r.Status)
-	}
+	owner.GET("/account").Expect(http.StatusOK)
 	clock.Add(16 * time.Minute)
 	if r := change("a good long password"); r.Status != http.StatusSeeOther {
 		t.Fatalf("the right password after the lock ended: %d", r.Status)
@@ -210,7 +208,7 @@ func TestDeviceCookieOutlastsLockout(t *testing.T) {
 	if a.count(t, `SELECT count(*) FROM login_devices WHERE encode(device_hash, 'escape') LIKE '%'||$1||'%'`, ck.Value) != 0 {
 		t.Error("the device cookie is stored in clear")
 	}
-	phone.postForm("/logout", nil, nil)
+	phone.POST("/logout").Send()
 
 	// A stranger keeps the account locked for strangers, with every lock.
 	stranger := a.newClient(t)
@@ -224,7 +222,7 @@ func TestDeviceCookieOutlastsLockout(t *testing.T) {
 	if r := login(phone, "wanjiru", "a good long password", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("the known device with the right password: %d, want 303", r.Status)
 	}
-	phone.postForm("/logout", nil, nil)
+	phone.POST("/logout").Send()
 
 	// Someone else holding the phone cannot guess for long.
 	got := map[int]int{}
@@ -244,7 +242,7 @@ func TestDeviceCookieOutlastsLockout(t *testing.T) {
 	}
 	own := a.newClient(t)
 	own.signIn("mallory", "mallory's own password")
-	own.postForm("/logout", nil, nil)
+	own.POST("/logout").Send()
 	if deviceCookieOf(own) == "" {
 		t.Fatal("mallory's browser has no device cookie")
 	}
@@ -306,21 +304,21 @@ func TestStreamsEndWhenTheirSessionDoes(t *testing.T) {
 		name string
 		end  func(id uuid.UUID, c *client)
 	}{
-		{"sign-out", func(_ uuid.UUID, c *client) { c.postForm("/logout", nil, nil) }},
+		{"sign-out", func(_ uuid.UUID, c *client) { c.POST("/logout").Send() }},
 		{"ended from another device", func(_ uuid.UUID, _ *client) {
 			other := a.newClient(t)
 			other.signIn("ended", "volunteer password")
-			if r := other.postForm("/account/sessions/end-others", nil, nil); r.Status != http.StatusSeeOther {
+			if r := other.POST("/account/sessions/end-others").Send(); r.Status != http.StatusSeeOther {
 				t.Fatalf("end other sessions: %d", r.Status)
 			}
 		}},
 		{"role change", func(id uuid.UUID, _ *client) {
-			if r := admin.postForm("/admin/users/"+id.String()+"/role", url.Values{"role": {"learner"}}, nil); r.Status != http.StatusSeeOther {
+			if r := admin.POST("/admin/users/" + id.String() + "/role").Form(url.Values{"role": {"learner"}}).Send(); r.Status != http.StatusSeeOther {
 				t.Fatalf("demote: %d", r.Status)
 			}
 		}},
 		{"disable", func(id uuid.UUID, _ *client) {
-			if r := admin.postForm("/admin/users/"+id.String()+"/disable", nil, nil); r.Status != http.StatusSeeOther {
+			if r := admin.POST("/admin/users/" + id.String() + "/disable").Send(); r.Status != http.StatusSeeOther {
 				t.Fatalf("disable: %d", r.Status)
 			}
 		}},
@@ -345,9 +343,7 @@ func TestStreamsEndWhenTheirSessionDoes(t *testing.T) {
 			t.Fatal("no heartbeat on the stream whose session stands")
 		}
 	}
-	if r := keeper.get("/account", nil); r.Status != http.StatusOK {
-		t.Fatalf("the keeper's session: %d", r.Status)
-	}
+	keeper.GET("/account").Expect(http.StatusOK)
 }
 
 // Item 7: origins in FIELDBOOK_CORS_ORIGINS are trusted for cross-origin
@@ -361,19 +357,19 @@ func TestCORSOriginsTrustedForAPIOnly(t *testing.T) {
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	partner := http.Header{"Origin": {"https://partner.example"}, "Sec-Fetch-Site": {"cross-site"}}
-	r := admin.postForm("/admin/users/"+w.Learner.ID().String()+"/disable", nil, partner)
+	r := admin.POST("/admin/users/" + w.Learner.ID().String() + "/disable").Headers(partner).Send()
 	if r.Status != http.StatusForbidden {
 		t.Errorf("cross-site admin POST from a CORS origin: %d, want 403", r.Status)
 	}
 	if n := a.count(t, `SELECT count(*) FROM users WHERE disabled_at IS NOT NULL`); n != 0 {
 		t.Fatalf("the cross-site POST disabled %d accounts", n)
 	}
-	if r := admin.postForm("/logout", nil, partner); r.Status != http.StatusForbidden {
+	if r := admin.POST("/logout").Headers(partner).Send(); r.Status != http.StatusForbidden {
 		t.Errorf("cross-site sign-out from a CORS origin: %d, want 403", r.Status)
 	}
 	learner := a.newClient(t)
 	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
-	res := learner.postSync(syncBody(t, newItem(w.Learner.ID(), w.Course.Lessons[0], true, time.Now())), partner)
+	res := learner.POST(syncPath).JSON(syncBody(t, newItem(w.Learner.ID(), w.Course.Lessons[0], true, time.Now()))).Headers(partner).Send()
 	if got := results(t, res); len(got) != 1 || got[0].Status != "applied" {
 		t.Errorf("the API from the CORS origin: %+v", got)
 	}
@@ -402,12 +398,9 @@ func TestSyncRateLimitPerLearner(t *testing.T) {
 		return out
 	}
 	first := batch(w.Learner.ID(), 8)
-	results(t, phone.postSync(syncBody(t, first...), nil))
+	results(t, phone.POST(syncPath).JSON(syncBody(t, first...)).Send())
 	before := a.count(t, `SELECT count(*) FROM progress_changes`)
-	r := laptop.postSync(syncBody(t, batch(w.Learner.ID(), 5)...), nil)
-	if r.Status != http.StatusTooManyRequests {
-		t.Fatalf("13 new changes against a burst of 10, from a second session: %d, want 429", r.Status)
-	}
+	r := laptop.POST(syncPath).JSON(syncBody(t, batch(w.Learner.ID(), 5)...)).Expect(http.StatusTooManyRequests)
 	if wait := retryAfter(t, r); wait < 60 || wait > 10*60 {
 		t.Errorf("Retry-After %d s, want the time 3 changes take to refill (4.5 min)", wait)
 	}
@@ -415,16 +408,16 @@ func TestSyncRateLimitPerLearner(t *testing.T) {
 		t.Errorf("a refused batch recorded %d changes", n-before)
 	}
 	// Replays cost nothing.
-	for _, res := range results(t, phone.postSync(syncBody(t, first...), nil)) {
+	for _, res := range results(t, phone.POST(syncPath).JSON(syncBody(t, first...)).Send()) {
 		if res.Status != "duplicate" {
 			t.Errorf("replay: %+v", res)
 		}
 	}
 	ravi := a.newClient(t)
 	ravi.signIn("ravi", "ravi's password")
-	results(t, ravi.postSync(syncBody(t, batch(other, 8)...), nil))
+	results(t, ravi.POST(syncPath).JSON(syncBody(t, batch(other, 8)...)).Send())
 	clock.Add(10 * time.Minute)
-	results(t, laptop.postSync(syncBody(t, batch(w.Learner.ID(), 5)...), nil))
+	results(t, laptop.POST(syncPath).JSON(syncBody(t, batch(w.Learner.ID(), 5)...)).Send())
 }
 
 // Item 8: the budget is the owner's, not the session's: Lena's signed
@@ -439,13 +432,13 @@ func TestSyncRateLimitCountsTheOwner(t *testing.T) {
 	for i, l := range s.w.Course.Lessons {
 		signed = append(signed, s.lenaPhone.sign(newItem(s.w.Learner.ID(), l, true, s.base.Add(time.Duration(i)*time.Second))))
 	}
-	if st := statuses(results(t, s.om.postSync(syncBody(t, signed...), nil))); st != "applied applied applied" {
+	if st := statuses(results(t, s.om.POST(syncPath).JSON(syncBody(t, signed...)).Send())); st != "applied applied applied" {
 		t.Fatalf("Lena's signed changes through Omar's session: %s", st)
 	}
-	if r := s.lena.postSync(syncBody(t, newItem(s.w.Learner.ID(), s.w.OtherCourse.Lessons[0], true, s.base)), nil); r.Status != http.StatusTooManyRequests {
+	if r := s.lena.POST(syncPath).JSON(syncBody(t, newItem(s.w.Learner.ID(), s.w.OtherCourse.Lessons[0], true, s.base))).Send(); r.Status != http.StatusTooManyRequests {
 		t.Errorf("Lena's own change after her budget went on signed changes: %d, want 429", r.Status)
 	}
-	if st := statuses(results(t, s.om.postSync(syncBody(t, newItem(s.omar, s.w.OtherCourse.Lessons[0], true, s.base)), nil))); st != "applied" {
+	if st := statuses(results(t, s.om.POST(syncPath).JSON(syncBody(t, newItem(s.omar, s.w.OtherCourse.Lessons[0], true, s.base))).Send())); st != "applied" {
 		t.Errorf("Omar's own change: %s, want applied (his budget is his)", st)
 	}
 }
@@ -464,7 +457,7 @@ func TestSyncDefaultBudgetLetsAPhoneCatchUp(t *testing.T) {
 		for i := range 500 {
 			items = append(items, newItem(w.Learner.ID(), w.Course.Lessons[i%3], i%2 == 0, at.Add(time.Duration(b*500+i)*time.Minute)))
 		}
-		results(t, c.postSync(syncBody(t, items...), nil))
+		results(t, c.POST(syncPath).JSON(syncBody(t, items...)).Send())
 	}
 	if n := a.count(t, `SELECT count(*) FROM progress_changes`); n != 2000 {
 		t.Errorf("%d changes recorded, want 2000", n)
@@ -486,7 +479,7 @@ func TestSyncClampsTimesToAccountLifetime(t *testing.T) {
 	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	for i, at := range []time.Time{time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0).UTC()} {
 		lesson := w.Course.Lessons[i]
-		got := results(t, c.postSync(syncBody(t, newItem(w.Learner.ID(), lesson, true, at)), nil))
+		got := results(t, c.POST(syncPath).JSON(syncBody(t, newItem(w.Learner.ID(), lesson, true, at))).Send())
 		if len(got) != 1 || got[0].Status != "applied" {
 			t.Fatalf("a change dated %s: %+v, want applied", at.Format(time.DateOnly), got)
 		}
@@ -521,7 +514,7 @@ func TestReadyzHidesDetails(t *testing.T) {
 		{errors.New(detail), "not ready"},
 	} {
 		fail = tc.err
-		r := c.get("/readyz", nil)
+		r := c.GET("/readyz").Send()
 		if r.Status != http.StatusServiceUnavailable || strings.TrimSpace(r.Body) != tc.want {
 			t.Errorf("/readyz: %d %q, want 503 %q", r.Status, r.Body, tc.want)
 		}
@@ -578,7 +571,7 @@ func TestUploadAuthorisedBeforeWork(t *testing.T) {
 		}
 	}
 	bomb := pngBomb(t)
-	res := f.victor.upload(f.lessonEdit+"/media", nil, "bomb.png", "image/png", bomb, nil)
+	res := f.victor.POST(f.lessonEdit+"/media").File(nil, "bomb.png", "image/png", bomb).Send()
 	if res.Status != http.StatusUnsupportedMediaType || !strings.Contains(res.Body, "too large to open") {
 		t.Errorf("a %d-byte PNG that decodes to 200 MB: %d\n%s", len(bomb), res.Status, res.Body)
 	}

@@ -286,15 +286,11 @@ func (r response) cookie(name string) *http.Cookie {
 // goes when no test calls it.
 func (c *client) do(method, path string, body io.Reader, header http.Header) response {
 	c.t.Helper()
-	r := c.Request(method, path).Headers(header)
+	r := c.Request(method, path)
 	if body != nil {
-		b, err := io.ReadAll(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		r.body = b
+		r.Stream("", body)
 	}
-	return r.Send()
+	return r.Headers(header).Send()
 }
 
 // get sends a GET.
@@ -337,7 +333,7 @@ func (c *client) setSessionToken(token string) {
 // signIn signs in through the form and checks that it worked.
 func (c *client) signIn(username, password string) {
 	c.t.Helper()
-	res := c.postForm("/login", url.Values{"username": {username}, "password": {password}}, nil)
+	res := c.POST("/login").Form(url.Values{"username": {username}, "password": {password}}).Send()
 	if res.Status != http.StatusSeeOther || c.sessionToken() == "" {
 		c.t.Fatalf("sign in as %s: status %d, cookie %q", username, res.Status, c.sessionToken())
 	}
@@ -536,7 +532,7 @@ const personalPage = "/me/progress"
 // extra headers h), "" when that page sends c to sign in.
 func signedInAs(t *testing.T, c *client, h http.Header) string {
 	t.Helper()
-	res := c.get(personalPage, h)
+	res := c.GET(personalPage).Headers(h).Send()
 	if res.Status != http.StatusOK {
 		return ""
 	}

@@ -96,7 +96,7 @@ func TestAcceptLanguageNegotiation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.header, func(t *testing.T) {
 			c := a.newClient(t)
-			res := c.get("/login", http.Header{"Accept-Language": {tt.header}})
+			res := c.GET("/login").Headers(http.Header{"Accept-Language": {tt.header}}).Send()
 			if res.Status != http.StatusOK {
 				t.Fatalf("status %d", res.Status)
 			}
@@ -115,7 +115,7 @@ func TestLanguagePicker(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	doc := parseDoc(t, c.get("/signup?x=1", nil).Body)
+	doc := parseDoc(t, c.GET("/signup?x=1").Send().Body)
 	form := mustFind(t, doc, "the language form", and(tag("form"), hasAttr("action", "/language")))
 	if m, _ := attr(form, "method"); m != "post" {
 		t.Errorf("picker method %q, want post", m)
@@ -148,16 +148,16 @@ func TestLanguagePicker(t *testing.T) {
 		{"https://evil.example/", "/"},
 		{"/\\evil.example", "/"},
 	} {
-		res := c.postForm("/language", url.Values{"lang": {"sw"}, "next": {tt.next}}, nil)
+		res := c.POST("/language").Form(url.Values{"lang": {"sw"}, "next": {tt.next}}).Send()
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != tt.want {
 			t.Errorf("next %q: status %d Location %q, want 303 %q", tt.next, res.Status, res.Header.Get("Location"), tt.want)
 		}
 	}
-	ck := c.postForm("/language", url.Values{"lang": {"sw"}, "next": {"/"}}, nil).cookie(langCookie)
+	ck := c.POST("/language").Form(url.Values{"lang": {"sw"}, "next": {"/"}}).Send().cookie(langCookie)
 	if ck == nil || ck.Value != "sw" || !ck.HttpOnly || ck.Path != "/" || ck.SameSite != http.SameSiteLaxMode || ck.MaxAge < 300*24*3600 {
 		t.Errorf("language cookie %+v, want sw, HttpOnly, Path /, SameSite Lax, kept for a year", ck)
 	}
-	res := c.get("/login", http.Header{"Accept-Language": {"fr"}})
+	res := c.GET("/login").Headers(http.Header{"Accept-Language": {"fr"}}).Send()
 	doc = pageLang(t, res, "sw")
 	if got := heading(doc); got != "Ingia" {
 		t.Errorf("heading %q, want the Swahili one", got)
@@ -174,12 +174,10 @@ func TestLanguagePicker(t *testing.T) {
 func TestUnknownLanguageRefused(t *testing.T) {
 	t.Parallel()
 	a, c := learnerApp(t)
-	if res := c.postForm("/language", url.Values{"lang": {"fr"}, "next": {"/"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("choose French: status %d", res.Status)
-	}
+	c.POST("/language").Form(url.Values{"lang": {"fr"}, "next": {"/"}}).Expect(http.StatusSeeOther)
 	for _, bad := range []string{"xx", "", "fr-CA", "FR", "en'; DROP TABLE users; --", strings.Repeat("a", 5000)} {
 		before := a.snapshot(t)
-		res := c.postForm("/language", url.Values{"lang": {bad}, "next": {"/"}}, nil)
+		res := c.POST("/language").Form(url.Values{"lang": {bad}, "next": {"/"}}).Send()
 		if res.Status != http.StatusBadRequest {
 			t.Fatalf("lang %q: status %d, want 400", bad, res.Status)
 		}
@@ -208,7 +206,7 @@ func TestCrossSiteLanguageChangeRefused(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	res := c.postForm("/language", url.Values{"lang": {"ar"}, "next": {"/"}}, http.Header{"Sec-Fetch-Site": {"cross-site"}})
+	res := c.POST("/language").Form(url.Values{"lang": {"ar"}, "next": {"/"}}).Headers(http.Header{"Sec-Fetch-Site": {"cross-site"}}).Send()
 	if res.Status != http.StatusForbidden || res.cookie(langCookie) != nil {
 		t.Errorf("cross-site POST /language: status %d, cookie %v; want 403 and no cookie", res.Status, res.cookie(langCookie))
 	}
@@ -223,25 +221,22 @@ func TestStoredLanguageFollowsTheLearner(t *testing.T) {
 	if got := a.storedLang(t, storetest.LearnerUser); got != "" {
 		t.Fatalf("signing in stored %q without a choice", got)
 	}
-	phone1.postForm("/language", url.Values{"lang": {"sw"}, "next": {"/"}}, nil)
+	phone1.POST("/language").Form(url.Values{"lang": {"sw"}, "next": {"/"}}).Send()
 	if got := a.storedLang(t, storetest.LearnerUser); got != "sw" {
 		t.Fatalf("users.lang = %q after choosing Kiswahili", got)
 	}
-	pageLang(t, phone1.get("/no/such/page", nil), "sw")
+	pageLang(t, phone1.GET("/no/such/page").Send(), "sw")
 
 	phone2 := a.newClient(t)
 	phone2.setLang("ar")
 	frHeader := http.Header{"Accept-Language": {"fr"}}
-	pageLang(t, phone2.get("/login", frHeader), "ar")
-	res := phone2.postForm("/login", url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}, frHeader)
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("sign in: status %d", res.Status)
-	}
+	pageLang(t, phone2.GET("/login").Headers(frHeader).Send(), "ar")
+	res := phone2.POST("/login").Form(url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}).Headers(frHeader).Expect(http.StatusSeeOther)
 	if ck := res.cookie(langCookie); ck == nil || ck.Value != "sw" {
 		t.Errorf("sign-in set language cookie %v, want sw", ck)
 	}
 	// A missing course: an error page inside the signed-in layout.
-	doc := pageLang(t, phone2.get("/courses/"+uuid.NewString(), frHeader), "sw")
+	doc := pageLang(t, phone2.GET("/courses/"+uuid.NewString()).Headers(frHeader).Send(), "sw")
 	if got := text(find(doc, and(tag("a"), hasAttr("href", "/me/progress")))); got != "Maendeleo yangu" {
 		t.Errorf("header link %q, want Swahili", got)
 	}
@@ -267,8 +262,7 @@ func TestSignUpStoresTheLanguage(t *testing.T) {
 		if tt.cookie != "" {
 			c.setLang(tt.cookie)
 		}
-		res := c.postForm("/signup", url.Values{"username": {tt.username}, "name": {"N"}, "password": {"a long enough secret"}},
-			http.Header{"Accept-Language": {tt.header}})
+		res := c.POST("/signup").Form(url.Values{"username": {tt.username}, "name": {"N"}, "password": {"a long enough secret"}}).Headers(http.Header{"Accept-Language": {tt.header}}).Send()
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("%s: sign up status %d\n%s", tt.username, res.Status, res.Body)
 		}
@@ -285,10 +279,7 @@ func TestValidationInTheLanguage(t *testing.T) {
 	a := newTestApp(t)
 	c := a.newClient(t)
 	c.setLang("ar")
-	res := c.postForm("/signup", url.Values{"username": {"x"}, "name": {""}, "password": {"short"}}, nil)
-	if res.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("status %d", res.Status)
-	}
+	res := c.POST("/signup").Form(url.Values{"username": {"x"}, "name": {""}, "password": {"short"}}).Expect(http.StatusUnprocessableEntity)
 	doc := pageLang(t, res, "ar")
 	ar := i18n.Default().Localizer("ar")
 	for field, want := range map[string]string{
@@ -310,7 +301,7 @@ func TestValidationInTheLanguage(t *testing.T) {
 func TestAPIErrorsInTheLanguage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	res := a.newClient(t).get("/api/nothing", http.Header{"Accept-Language": {"es"}})
+	res := a.GET(t, "/api/nothing").Headers(http.Header{"Accept-Language": {"es"}}).Send()
 	var body map[string]string
 	if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, res.Body)
@@ -324,13 +315,13 @@ func TestManifestAndOfflinePagePerLanguage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	doc := parseDoc(t, c.get("/login", http.Header{"Accept-Language": {"ar"}}).Body)
+	doc := parseDoc(t, c.GET("/login").Headers(http.Header{"Accept-Language": {"ar"}}).Send().Body)
 	link := mustFind(t, doc, "manifest link", and(tag("link"), hasAttr("rel", "manifest")))
 	href, _ := attr(link, "href")
 	if href != "/manifest.webmanifest?lang=ar" {
 		t.Errorf("manifest link %q", href)
 	}
-	res := c.get(href, nil)
+	res := c.GET(href).Send()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(res.Body), &m); err != nil {
 		t.Fatal(err)
@@ -338,12 +329,12 @@ func TestManifestAndOfflinePagePerLanguage(t *testing.T) {
 	if m["lang"] != "ar" || m["dir"] != "rtl" || m["description"] != i18n.Default().Localizer("ar").T("manifest.description") || m["name"] != "Fieldbook" {
 		t.Errorf("Arabic manifest: %v", m)
 	}
-	res = c.get("/manifest.webmanifest", http.Header{"Accept-Language": {"fr"}})
+	res = c.GET("/manifest.webmanifest").Headers(http.Header{"Accept-Language": {"fr"}}).Send()
 	if err := json.Unmarshal([]byte(res.Body), &m); err != nil || m["lang"] != "fr" || res.Header.Get("Content-Language") != "fr" {
 		t.Errorf("manifest without ?lang for a French phone: %v %v", m["lang"], err)
 	}
 
-	off := c.get("/offline?lang=sw", http.Header{"Accept-Language": {"fr"}})
+	off := c.GET("/offline?lang=sw").Headers(http.Header{"Accept-Language": {"fr"}}).Send()
 	doc = pageLang(t, off, "sw")
 	if got := heading(doc); got != "Huna mtandao" {
 		t.Errorf("offline heading %q", got)
@@ -351,7 +342,7 @@ func TestManifestAndOfflinePagePerLanguage(t *testing.T) {
 	if find(doc, and(tag("form"), hasAttr("action", "/language"))) != nil {
 		t.Error("the offline page (shown without a network) carries the picker")
 	}
-	pageLang(t, c.get("/offline?lang=zz", http.Header{"Accept-Language": {"pt-BR"}}), "pt")
+	pageLang(t, c.GET("/offline?lang=zz").Headers(http.Header{"Accept-Language": {"pt-BR"}}).Send(), "pt")
 }
 
 // TestDashboardChartMirrors: on an Arabic page the chart's labels sit on
@@ -364,8 +355,8 @@ func TestDashboardChartMirrors(t *testing.T) {
 	vol.signIn("victor", "volunteer password")
 	path := "/courses/" + w.Course.ID.String() + "/dashboard"
 	for _, tt := range []struct{ lang, labelX string }{{"en", "0"}, {"ar", "300"}} {
-		vol.postForm("/language", url.Values{"lang": {tt.lang}, "next": {"/"}}, nil)
-		doc := pageLang(t, vol.get(path, nil), tt.lang)
+		vol.POST("/language").Form(url.Values{"lang": {tt.lang}, "next": {"/"}}).Send()
+		doc := pageLang(t, vol.GET(path).Send(), tt.lang)
 		svg := mustFind(t, doc, "the chart", tag("svg"))
 		label := find(svg, tag("text"))
 		if x, _ := attr(label, "x"); x != tt.labelX {
@@ -396,10 +387,10 @@ func TestPagesTranslated(t *testing.T) {
 		do               func(c *client) response
 	}
 	get := func(path string) func(c *client) response {
-		return func(c *client) response { return c.get(path, nil) }
+		return func(c *client) response { return c.GET(path).Send() }
 	}
 	post := func(path string, form url.Values) func(c *client) response {
-		return func(c *client) response { return c.postForm(path, form, nil) }
+		return func(c *client) response { return c.POST(path).Form(form).Send() }
 	}
 	pages := []page{
 		{"sign in", "", "", get("/login")},
@@ -422,7 +413,7 @@ func TestPagesTranslated(t *testing.T) {
 			}
 			render := func(lang string) string {
 				if p.user != "" {
-					c.postForm("/language", url.Values{"lang": {lang}, "next": {"/"}}, nil)
+					c.POST("/language").Form(url.Values{"lang": {lang}, "next": {"/"}}).Send()
 				} else {
 					c.setLang(lang)
 				}

@@ -107,7 +107,7 @@ func TestCompleteLesson(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			id := w.Course.Lessons[st.lesson]
 			lessonPath := "/lessons/" + id.String()
-			res := c.postForm(lessonPath+"/complete", url.Values{"completed": {st.completed}}, st.header)
+			res := c.POST(lessonPath + "/complete").Form(url.Values{"completed": {st.completed}}).Headers(st.header).Send()
 			if res.Status != st.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, st.wantStatus, res.Body)
 			}
@@ -136,7 +136,7 @@ func TestCompleteLesson(t *testing.T) {
 		})
 	}
 	// A completion without a session, asked for as JSON, is a JSON 401.
-	res := a.newClient(t).postForm("/lessons/"+w.Course.Lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, asJSON)
+	res := a.POST(t, "/lessons/"+w.Course.Lessons[0].String()+"/complete").Form(url.Values{"completed": {"true"}}).Headers(asJSON).Send()
 	if res.Status != http.StatusUnauthorized || !strings.Contains(res.Body, `"error"`) {
 		t.Errorf("anonymous JSON completion: %d %s, want a JSON 401", res.Status, res.Body)
 	}
@@ -167,7 +167,7 @@ func TestCompleteLessonAnonymous(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := a.snapshot(t)
-			res := a.newClient(t).postForm(lessonPath+"/complete", url.Values{"completed": {"true"}}, tt.header)
+			res := a.POST(t, lessonPath+"/complete").Form(url.Values{"completed": {"true"}}).Headers(tt.header).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
 			}

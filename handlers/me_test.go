@@ -19,7 +19,7 @@ import (
 // it is never to be stored.
 func (c *client) getJSON(path string, v any) response {
 	c.t.Helper()
-	res := c.get(path, nil)
+	res := c.GET(path).Send()
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		c.t.Errorf("GET %s: Cache-Control = %q, want no-store", path, cc)
 	}
@@ -84,7 +84,7 @@ func TestAPIMe(t *testing.T) {
 				t.Errorf("/api/me = %+v, want %+v", me, want)
 			}
 			// Signed out, the same browser is nobody again.
-			if res := c.postForm("/logout", nil, nil); res.Status != http.StatusSeeOther {
+			if res := c.POST("/logout").Send(); res.Status != http.StatusSeeOther {
 				t.Fatalf("sign out: %d", res.Status)
 			}
 			checkAPIError(t, c.getJSON("/api/me", &me), http.StatusUnauthorized)
@@ -94,12 +94,10 @@ func TestAPIMe(t *testing.T) {
 	// The learner's chosen language follows them; without one, the phone's.
 	c := a.newClient(t)
 	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
-	if r := c.get("/api/me", http.Header{"Accept-Language": {"sw"}}); !strings.Contains(r.Body, `"lang":"sw"`) {
+	if r := c.GET("/api/me").Headers(http.Header{"Accept-Language": {"sw"}}).Send(); !strings.Contains(r.Body, `"lang":"sw"`) {
 		t.Errorf("no stored language, phone asks for Swahili: %s", r.Body)
 	}
-	if r := c.postForm("/language", url.Values{"lang": {"fr"}, "next": {"/"}}, nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("choose French: %d", r.Status)
-	}
+	c.POST("/language").Form(url.Values{"lang": {"fr"}, "next": {"/"}}).Expect(http.StatusSeeOther)
 	c.getJSON("/api/me", &me)
 	if me.Lang != "fr" || me.UserID != w.Learner.ID().String() {
 		t.Errorf("after choosing French: %+v", me)
@@ -143,7 +141,7 @@ func TestAPIMeProgress(t *testing.T) {
 		{CourseID: empty.String(), Total: 0, Completed: 0, Done: []string{}},
 	}}
 	checkProgress(t, got, want)
-	if strings.Contains(c.get("/api/me/progress", nil).Body, `"done":null`) {
+	if strings.Contains(c.GET("/api/me/progress").Send().Body, `"done":null`) {
 		t.Error("a course with nothing done has done: null, want []")
 	}
 

@@ -49,26 +49,18 @@ func (p *phone) jwk() map[string]any {
 }
 
 // postJSON posts v as JSON.
+//
+// Deprecated: use c.POST(path).JSON(v)…Send(); this goes when no test
+// calls it.
 func (c *client) postJSON(path string, v any, header http.Header) response {
 	c.t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	h := jsonHeader()
-	for k, vs := range header {
-		h[k] = vs
-	}
-	return c.do(http.MethodPost, path, bytes.NewReader(b), h)
+	return c.POST(path).JSON(v).Headers(header).Send()
 }
 
 // registerPhone registers p for c's learner and keeps the key id.
 func (c *client) registerPhone(p *phone, label string) *phone {
 	c.t.Helper()
-	res := c.postJSON("/api/phones", map[string]any{"public_key": p.jwk(), "label": label}, nil)
-	if res.Status != http.StatusCreated {
-		c.t.Fatalf("register phone: status %d\n%s", res.Status, res.Body)
-	}
+	res := c.POST("/api/phones").JSON(map[string]any{"public_key": p.jwk(), "label": label}).Expect(http.StatusCreated)
 	var out map[string]string
 	if err := json.Unmarshal([]byte(res.Body), &out); err != nil || len(out) != 1 || out["key_id"] == "" {
 		c.t.Fatalf("register phone: answer %s", res.Body)
@@ -124,7 +116,7 @@ func TestRegisterPhone(t *testing.T) {
 	c := a.newClient(t)
 
 	p := newPhoneKey(t)
-	res := c.postJSON("/api/phones", map[string]any{"public_key": p.jwk()}, nil)
+	res := c.POST("/api/phones").JSON(map[string]any{"public_key": p.jwk()}).Send()
 	checkAPIError(t, res, http.StatusUnauthorized)
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control = %q, want no-store", cc)
@@ -153,11 +145,7 @@ func TestRegisterPhone(t *testing.T) {
 	}
 	// No label: the browser's name for itself.
 	q := newPhoneKey(t)
-	res = c.postJSON("/api/phones", map[string]any{"public_key": q.jwk()},
-		http.Header{"User-Agent": {"Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"}})
-	if res.Status != http.StatusCreated {
-		t.Fatalf("register without a label: %d %s", res.Status, res.Body)
-	}
+	res = c.POST("/api/phones").JSON(map[string]any{"public_key": q.jwk()}).Headers(http.Header{"User-Agent": {"Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"}}).Expect(http.StatusCreated)
 	if n := a.count(t, `SELECT count(*) FROM phone_keys WHERE label = 'Android, Chrome'`); n != 1 {
 		t.Error("a key without a label is not named after its browser")
 	}
@@ -166,7 +154,7 @@ func TestRegisterPhone(t *testing.T) {
 	o := a.newClient(t)
 	a.createUser(t, store.RoleLearner, "omar", "Omar", "omar password 1")
 	o.signIn("omar", "omar password 1")
-	checkAPIError(t, o.postJSON("/api/phones", map[string]any{"public_key": p.jwk()}, nil), http.StatusConflict)
+	checkAPIError(t, o.POST("/api/phones").JSON(map[string]any{"public_key": p.jwk()}).Send(), http.StatusConflict)
 }
 
 func TestRegisterPhoneRefusesBadInput(t *testing.T) {
@@ -216,11 +204,7 @@ func TestRegisterPhoneRefusesBadInput(t *testing.T) {
 		{"label a number", mustJSON(t, map[string]any{"public_key": p.jwk(), "label": 7}), "application/json", http.StatusBadRequest},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
-			if tt.ctype != "" {
-				h.Set("Content-Type", tt.ctype)
-			}
-			msg := checkAPIError(t, c.do(http.MethodPost, "/api/phones", strings.NewReader(tt.body), h), tt.status)
+			msg := checkAPIError(t, c.POST("/api/phones").Stream(tt.ctype, strings.NewReader(tt.body)).Send(), tt.status)
 			if tt.status == http.StatusUnprocessableEntity && !strings.Contains(msg, "key") && !strings.Contains(msg, "label") {
 				t.Errorf("message %q names neither the key nor the label", msg)
 			}
@@ -230,19 +214,18 @@ func TestRegisterPhoneRefusesBadInput(t *testing.T) {
 		t.Fatalf("%d keys stored from bad requests", n)
 	}
 	// A label of exactly 60 characters is fine.
-	res := c.postJSON("/api/phones", map[string]any{"public_key": p.jwk(), "label": strings.Repeat("é", 60)}, nil)
+	res := c.POST("/api/phones").JSON(map[string]any{"public_key": p.jwk(), "label": strings.Repeat("é", 60)}).Send()
 	if res.Status != http.StatusCreated {
 		t.Errorf("60-character label: %d %s", res.Status, res.Body)
 	}
 	// From another site: refused, whatever the session.
-	checkAPIError(t, c.postJSON("/api/phones", map[string]any{"public_key": newPhoneKey(t).jwk()},
-		http.Header{"Sec-Fetch-Site": {"cross-site"}}), http.StatusForbidden)
+	checkAPIError(t, c.POST("/api/phones").JSON(map[string]any{"public_key": newPhoneKey(t).jwk()}).Headers(http.Header{"Sec-Fetch-Site": {"cross-site"}}).Send(), http.StatusForbidden)
 
 	// Twenty live phones at most.
 	for i := 2; i <= store.MaxPhones; i++ {
 		c.registerPhone(newPhoneKey(t), "")
 	}
-	msg := checkAPIError(t, c.postJSON("/api/phones", map[string]any{"public_key": newPhoneKey(t).jwk()}, nil), http.StatusConflict)
+	msg := checkAPIError(t, c.POST("/api/phones").JSON(map[string]any{"public_key": newPhoneKey(t).jwk()}).Send(), http.StatusConflict)
 	if !strings.Contains(msg, "20") {
 		t.Errorf("over the cap: %q does not say the limit", msg)
 	}
@@ -295,7 +278,7 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 	l1 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base))
 	l2 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.OtherCourse.Lessons[0], true, s.base))
 	omars := newItem(s.omar, w.Course.Lessons[1], true, s.base)
-	got := results(t, s.om.postSync(syncBody(t, l1, omars, l2), nil))
+	got := results(t, s.om.POST(syncPath).JSON(syncBody(t, l1, omars, l2)).Send())
 	if st := statuses(got); st != "applied applied applied" {
 		t.Fatalf("statuses = %s", st)
 	}
@@ -318,7 +301,7 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 	// With nobody signed in at all.
 	anon := a.newClient(t)
 	l3 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[2], true, s.base))
-	if st := statuses(results(t, anon.postSync(syncBody(t, l3), nil))); st != "applied" {
+	if st := statuses(results(t, anon.POST(syncPath).JSON(syncBody(t, l3)).Send())); st != "applied" {
 		t.Fatalf("signed change with no session: %s", st)
 	}
 	if d := a.completedInDB(t, w.Learner.ID(), w.Course.Lessons[2]); d == nil || !*d {
@@ -326,14 +309,14 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 	}
 	// Its own learner signed in: the key still decides, the same way.
 	l4 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[2], false, s.base.Add(time.Minute)))
-	if st := statuses(results(t, s.lena.postSync(syncBody(t, l4), nil))); st != "applied" {
+	if st := statuses(results(t, s.lena.POST(syncPath).JSON(syncBody(t, l4)).Send())); st != "applied" {
 		t.Fatalf("signed change with its own learner's session: %s", st)
 	}
 
 	// A replay of any of them changes nothing.
 	before := a.syncSnapshot(t)
 	for _, c := range []*client{anon, s.om, s.lena} {
-		if st := statuses(results(t, c.postSync(syncBody(t, l1, l2, l3, l4), nil))); st != "duplicate duplicate duplicate duplicate" {
+		if st := statuses(results(t, c.POST(syncPath).JSON(syncBody(t, l1, l2, l3, l4)).Send())); st != "duplicate duplicate duplicate duplicate" {
 			t.Errorf("replay: %s", st)
 		}
 	}
@@ -345,12 +328,12 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 	// a batch of unsigned changes only is a 401, as before.
 	unsigned := newItem(w.Learner.ID(), w.Course.Lessons[1], true, s.base)
 	l5 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[1], false, s.base))
-	if st := statuses(results(t, anon.postSync(syncBody(t, unsigned, l5), nil))); st != "rejected:wrong_user applied" {
+	if st := statuses(results(t, anon.POST(syncPath).JSON(syncBody(t, unsigned, l5)).Send())); st != "rejected:wrong_user applied" {
 		t.Errorf("no session, unsigned and signed: %s", st)
 	}
-	checkAPIError(t, anon.postSync(syncBody(t, newItem(w.Learner.ID(), w.Course.Lessons[1], true, s.base)), nil), http.StatusUnauthorized)
+	checkAPIError(t, anon.POST(syncPath).JSON(syncBody(t, newItem(w.Learner.ID(), w.Course.Lessons[1], true, s.base))).Send(), http.StatusUnauthorized)
 	// A user id of all zeros is nobody's.
-	checkAPIError(t, anon.postSync(syncBody(t, newItem(uuid.Nil, w.Course.Lessons[1], true, s.base)), nil), http.StatusUnauthorized)
+	checkAPIError(t, anon.POST(syncPath).JSON(syncBody(t, newItem(uuid.Nil, w.Course.Lessons[1], true, s.base))).Send(), http.StatusUnauthorized)
 	if n := a.count(t, `SELECT count(*) FROM progress_changes WHERE id = $1`, unsigned["id"]); n != 0 {
 		t.Error("an unsigned change sent with no session was recorded")
 	}
@@ -365,9 +348,7 @@ func TestSignedChangesRejected(t *testing.T) {
 	other := s.lenaPhone.sign(ok(w.Course.Lessons[1]))
 
 	revoked := s.lena.registerPhone(newPhoneKey(t), "")
-	if res := s.lena.postJSON("/api/phones/"+revoked.id+"/forget", nil, nil); res.Status != http.StatusNoContent {
-		t.Fatalf("forget: %d", res.Status)
-	}
+	s.lena.POST("/api/phones/" + revoked.id + "/forget").JSON(nil).Expect(http.StatusNoContent)
 	unknown := newPhoneKey(t)
 	unknown.id = uuid.NewString()
 	stranger := newPhoneKey(t) // never registered, claims Lena's key id
@@ -406,7 +387,7 @@ func TestSignedChangesRejected(t *testing.T) {
 			before := a.syncSnapshot(t)
 			// Sent with each kind of session: the key alone decides.
 			for _, c := range []*client{a.newClient(t), s.om, s.lena} {
-				got := results(t, c.postSync(syncBody(t, tt.item), nil))
+				got := results(t, c.POST(syncPath).JSON(syncBody(t, tt.item)).Send())
 				if len(got) != 1 || got[0].Status != "rejected" || got[0].ID != tt.item["id"] {
 					t.Fatalf("results = %+v, want one rejected", got)
 				}
@@ -420,7 +401,7 @@ func TestSignedChangesRejected(t *testing.T) {
 		})
 	}
 	// The genuine change still goes through after all that.
-	if st := statuses(results(t, s.om.postSync(syncBody(t, good), nil))); st != "applied" {
+	if st := statuses(results(t, s.om.POST(syncPath).JSON(syncBody(t, good)).Send())); st != "applied" {
 		t.Errorf("the genuine change: %s", st)
 	}
 }
@@ -456,12 +437,12 @@ func TestSignedChangesTouchKeyOncePerDay(t *testing.T) {
 		}
 		return out
 	}
-	results(t, s.om.postSync(syncBody(t, batch(20, s.base)...), nil))
+	results(t, s.om.POST(syncPath).JSON(syncBody(t, batch(20, s.base)...)).Send())
 	first := lastUsed()
 	if first == nil {
 		t.Fatal("using the key did not note it")
 	}
-	results(t, s.om.postSync(syncBody(t, batch(5, s.base.Add(time.Hour))...), nil))
+	results(t, s.om.POST(syncPath).JSON(syncBody(t, batch(5, s.base.Add(time.Hour))...)).Send())
 	if again := lastUsed(); !again.Equal(*first) {
 		t.Errorf("a second batch the same day wrote last_used_at again: %v after %v", again, first)
 	}
@@ -470,11 +451,11 @@ func TestSignedChangesTouchKeyOncePerDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := lastUsed()
-	results(t, s.om.postSync(syncBody(t, s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base)).with("completed", false)), nil))
+	results(t, s.om.POST(syncPath).JSON(syncBody(t, s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base)).with("completed", false))).Send())
 	if now := lastUsed(); !now.Equal(*old) {
 		t.Error("a rejected signed item noted a use")
 	}
-	results(t, s.om.postSync(syncBody(t, batch(1, s.base.Add(2*time.Hour))...), nil))
+	results(t, s.om.POST(syncPath).JSON(syncBody(t, batch(1, s.base.Add(2*time.Hour))...)).Send())
 	if now := lastUsed(); time.Since(*now) > time.Hour {
 		t.Errorf("two days later, a use left last_used_at at %v", now)
 	}
@@ -490,7 +471,7 @@ func TestSignedChangesOfStaff(t *testing.T) {
 	vp := vol.registerPhone(newPhoneKey(t), "")
 	victor := s.a.userID(t, "victor")
 	it := vp.sign(newItem(victor, s.w.Course.Lessons[0], true, s.base))
-	if st := statuses(results(t, s.lena.postSync(syncBody(t, it), nil))); st != "applied" {
+	if st := statuses(results(t, s.lena.POST(syncPath).JSON(syncBody(t, it)).Send())); st != "applied" {
 		t.Fatalf("volunteer's signed change: %s", st)
 	}
 	if d := s.a.completedInDB(t, victor, s.w.Course.Lessons[0]); d == nil || !*d {
@@ -498,7 +479,7 @@ func TestSignedChangesOfStaff(t *testing.T) {
 	}
 	// A draft lesson stays out of reach of a signed change as of any other.
 	draft := vp.sign(newItem(victor, s.w.DraftLesson(), true, s.base))
-	if st := statuses(results(t, s.lena.postSync(syncBody(t, draft), nil))); st != "rejected:unknown or unpublished lesson" {
+	if st := statuses(results(t, s.lena.POST(syncPath).JSON(syncBody(t, draft)).Send())); st != "rejected:unknown or unpublished lesson" {
 		t.Errorf("signed change of a draft lesson: %s", st)
 	}
 }
@@ -511,12 +492,12 @@ func TestForgetPhone(t *testing.T) {
 
 	// Signed out, or someone else's key: refused, nothing changes.
 	anon := a.newClient(t)
-	res := anon.postJSON("/api/phones/"+s.lenaPhone.id+"/forget", nil, nil)
+	res := anon.POST("/api/phones/" + s.lenaPhone.id + "/forget").JSON(nil).Send()
 	checkAPIError(t, res, http.StatusUnauthorized)
-	checkAPIError(t, s.om.postJSON("/api/phones/"+s.lenaPhone.id+"/forget", nil, nil), http.StatusNotFound)
-	checkAPIError(t, s.lena.postJSON("/api/phones/"+uuid.NewString()+"/forget", nil, nil), http.StatusNotFound)
-	checkAPIError(t, s.lena.postJSON("/api/phones/not-a-key/forget", nil, nil), http.StatusBadRequest)
-	checkAPIError(t, s.lena.postJSON("/api/phones/"+s.lenaPhone.id+"/forget", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}}), http.StatusForbidden)
+	checkAPIError(t, s.om.POST("/api/phones/"+s.lenaPhone.id+"/forget").JSON(nil).Send(), http.StatusNotFound)
+	checkAPIError(t, s.lena.POST("/api/phones/"+uuid.NewString()+"/forget").JSON(nil).Send(), http.StatusNotFound)
+	checkAPIError(t, s.lena.POST("/api/phones/not-a-key/forget").JSON(nil).Send(), http.StatusBadRequest)
+	checkAPIError(t, s.lena.POST("/api/phones/"+s.lenaPhone.id+"/forget").JSON(nil).Headers(http.Header{"Sec-Fetch-Site": {"cross-site"}}).Send(), http.StatusForbidden)
 	if a.keyRevoked(t, s.lenaPhone.id) {
 		t.Fatal("a refused forget revoked the key")
 	}
@@ -528,7 +509,7 @@ func TestForgetPhone(t *testing.T) {
 
 	// "Forget this phone" on the phone: 204, and twice is fine.
 	for range 2 {
-		res := s.lena.postJSON("/api/phones/"+s.lenaPhone.id+"/forget", nil, nil)
+		res := s.lena.POST("/api/phones/" + s.lenaPhone.id + "/forget").JSON(nil).Send()
 		if res.Status != http.StatusNoContent || res.Body != "" {
 			t.Fatalf("forget: %d %q", res.Status, res.Body)
 		}
@@ -536,19 +517,19 @@ func TestForgetPhone(t *testing.T) {
 	checkPhoneList(t, s.lena, second.id)
 	it := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base))
 	before := a.syncSnapshot(t)
-	if st := statuses(results(t, s.om.postSync(syncBody(t, it), nil))); st != "rejected:revoked_key" {
+	if st := statuses(results(t, s.om.POST(syncPath).JSON(syncBody(t, it)).Send())); st != "rejected:revoked_key" {
 		t.Errorf("after forget: %s", st)
 	}
 	if a.syncSnapshot(t) != before {
 		t.Error("a forgotten key's change changed the database")
 	}
 	// The phone then sends it unsigned under its learner's session.
-	if st := statuses(results(t, s.lena.postSync(syncBody(t, it.with("key_id", nil).with("sig", nil)), nil))); st != "applied" {
+	if st := statuses(results(t, s.lena.POST(syncPath).JSON(syncBody(t, it.with("key_id", nil).with("sig", nil))).Send())); st != "applied" {
 		t.Errorf("the same change unsigned, under Lena's session: %s", st)
 	}
 
 	// "Your account" lists the live phone with a plain form to forget it.
-	doc := parseDoc(t, s.lena.get("/account", nil).Body)
+	doc := parseDoc(t, s.lena.GET("/account").Send().Body)
 	section := mustFind(t, doc, "phones section", and(tag("section"), hasAttr("id", "phones")))
 	items := findAll(section, tag("li"))
 	if len(items) != 1 || !strings.Contains(text(items[0]), "Kitchen tablet") || !strings.Contains(text(items[0]), "not used yet") {
@@ -559,15 +540,15 @@ func TestForgetPhone(t *testing.T) {
 	if m, _ := attr(form, "method"); m != "post" || action != "/account/phones/"+second.id+"/forget" {
 		t.Fatalf("forget form: method %q action %q", m, action)
 	}
-	checkAPIErrorPage(t, s.om.postForm(action, nil, nil), http.StatusNotFound)
-	res = s.lena.postForm(action, nil, nil)
+	checkAPIErrorPage(t, s.om.POST(action).Send(), http.StatusNotFound)
+	res = s.lena.POST(action).Send()
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/account?done=phone" {
 		t.Fatalf("forget from the account page: %d %q", res.Status, res.Header.Get("Location"))
 	}
 	if !a.keyRevoked(t, second.id) || a.keyRevoked(t, s.omarsPhone.id) {
 		t.Error("the form forgot the wrong keys")
 	}
-	doc = parseDoc(t, s.lena.get("/account?done=phone", nil).Body)
+	doc = parseDoc(t, s.lena.GET("/account?done=phone").Send().Body)
 	if items := findAll(find(doc, and(tag("section"), hasAttr("id", "phones"))), tag("li")); len(items) != 0 {
 		t.Errorf("%d phones still listed after forgetting both", len(items))
 	}
@@ -624,18 +605,18 @@ func TestPhoneKeysRevokedWithAccount(t *testing.T) {
 		change func(t *testing.T, user uuid.UUID, c *client)
 	}{
 		{"password change", func(t *testing.T, _ uuid.UUID, c *client) {
-			r := c.postForm("/account/password", url.Values{"current_password": {"first long password"}, "new_password": {"second long password"}}, nil)
+			r := c.POST("/account/password").Form(url.Values{"current_password": {"first long password"}, "new_password": {"second long password"}}).Send()
 			if r.Status != http.StatusSeeOther {
 				t.Fatalf("change password: %d", r.Status)
 			}
 		}},
 		{"role change", func(t *testing.T, user uuid.UUID, _ *client) {
-			if r := admin.postForm("/admin/users/"+user.String()+"/role", url.Values{"role": {"volunteer"}}, nil); r.Status != http.StatusSeeOther {
+			if r := admin.POST("/admin/users/" + user.String() + "/role").Form(url.Values{"role": {"volunteer"}}).Send(); r.Status != http.StatusSeeOther {
 				t.Fatalf("role change: %d", r.Status)
 			}
 		}},
 		{"disable", func(t *testing.T, user uuid.UUID, _ *client) {
-			if r := admin.postForm("/admin/users/"+user.String()+"/disable", nil, nil); r.Status != http.StatusSeeOther {
+			if r := admin.POST("/admin/users/" + user.String() + "/disable").Send(); r.Status != http.StatusSeeOther {
 				t.Fatalf("disable: %d", r.Status)
 			}
 		}},
@@ -654,7 +635,7 @@ func TestPhoneKeysRevokedWithAccount(t *testing.T) {
 				t.Error("other users' keys were revoked")
 			}
 			it := k1.sign(newItem(user, s.w.Course.Lessons[0], true, s.base))
-			if st := statuses(results(t, s.om.postSync(syncBody(t, it), nil))); st != "rejected:revoked_key" {
+			if st := statuses(results(t, s.om.POST(syncPath).JSON(syncBody(t, it)).Send())); st != "rejected:revoked_key" {
 				t.Errorf("a change signed with the revoked key: %s", st)
 			}
 		})
@@ -677,12 +658,10 @@ func TestEndOtherSessionsForgetsOtherPhones(t *testing.T) {
 	earlier := a.newClient(t)
 	earlier.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	named := earlier.registerPhone(newPhoneKey(t), "")
-	if r := earlier.postForm("/logout", nil, nil); r.Status != http.StatusSeeOther {
-		t.Fatal("sign out")
-	}
+	earlier.POST("/logout").Expect(http.StatusSeeOther)
 
 	// The page carries the field for the phone to fill in.
-	doc := parseDoc(t, s.lena.get("/account", nil).Body)
+	doc := parseDoc(t, s.lena.GET("/account").Send().Body)
 	form := mustFind(t, doc, "end-others form", and(tag("form"), hasAttr("action", "/account/sessions/end-others")))
 	mustFind(t, form, "keep_key field", and(tag("input"), hasAttr("name", "keep_key"), hasAttr("type", "hidden")))
 	mark := find(doc, and(tag("li"), hasAttr("data-key-id", here.id)))
@@ -691,16 +670,13 @@ func TestEndOtherSessionsForgetsOtherPhones(t *testing.T) {
 	}
 
 	before := a.count(t, `SELECT count(*) FROM phone_keys WHERE revoked_at IS NOT NULL`)
-	res := s.lena.postForm("/account/sessions/end-others", url.Values{"keep_key": {"not-a-key"}}, nil)
+	res := s.lena.POST("/account/sessions/end-others").Form(url.Values{"keep_key": {"not-a-key"}}).Send()
 	checkAPIErrorPage(t, res, http.StatusBadRequest)
 	if a.count(t, `SELECT count(*) FROM phone_keys WHERE revoked_at IS NOT NULL`) != before || !a.sessionExists(t, elsewhere.sessionToken()) {
 		t.Fatal("a refused request changed keys or sessions")
 	}
 
-	res = s.lena.postForm("/account/sessions/end-others", url.Values{"keep_key": {named.id}}, nil)
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("end others: %d", res.Status)
-	}
+	res = s.lena.POST("/account/sessions/end-others").Form(url.Values{"keep_key": {named.id}}).Expect(http.StatusSeeOther)
 	for k, want := range map[*phone]bool{here: false, named: false, there: true, s.omarsPhone: false} {
 		if got := a.keyRevoked(t, k.id); got != want {
 			t.Errorf("key %s revoked = %v, want %v", k.id, got, want)
@@ -710,7 +686,7 @@ func TestEndOtherSessionsForgetsOtherPhones(t *testing.T) {
 		t.Error("the other session survived")
 	}
 	// Without JavaScript (no keep_key), the key this session registered stays.
-	res = s.lena.postForm("/account/sessions/end-others", nil, nil)
+	res = s.lena.POST("/account/sessions/end-others").Send()
 	if res.Status != http.StatusSeeOther || a.keyRevoked(t, here.id) || !a.keyRevoked(t, named.id) {
 		t.Errorf("end others without keep_key: %d; this session's key revoked %v, the named one %v",
 			res.Status, a.keyRevoked(t, here.id), a.keyRevoked(t, named.id))
@@ -758,11 +734,11 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 			var res response
 			switch {
 			case r.method == http.MethodGet:
-				res = anon.get(r.path, h)
+				res = anon.GET(r.path).Headers(h).Send()
 			case r.json:
-				res = anon.postJSON(r.path, map[string]any{"key_id": key, "sig": sig, "public_key": s.lenaPhone.jwk()}, h)
+				res = anon.POST(r.path).JSON(map[string]any{"key_id": key, "sig": sig, "public_key": s.lenaPhone.jwk()}).Headers(h).Send()
 			default:
-				res = anon.postForm(r.path, form, h)
+				res = anon.POST(r.path).Form(form).Headers(h).Send()
 			}
 			switch {
 			case strings.HasPrefix(r.path, "/api/"):

@@ -30,6 +30,7 @@ type req struct {
 	method, path string
 	header       http.Header
 	body         []byte
+	stream       io.Reader // sent as read, of unknown length (Stream)
 }
 
 // Request starts a request from c (its cookie jar, if any).
@@ -40,8 +41,11 @@ func (c *client) Request(method, path string) *req {
 // GET starts a GET from c.
 func (c *client) GET(path string) *req { return c.Request(http.MethodGet, path) }
 
-// POST starts a POST from c (no body until Form, JSON or Bytes).
-func (c *client) POST(path string) *req { return c.Request(http.MethodPost, path) }
+// POST starts a POST from c: a form with no fields until Form, JSON, Bytes
+// or File sets the body.
+func (c *client) POST(path string) *req {
+	return c.Request(http.MethodPost, path).Form(nil)
+}
 
 // GET starts a GET from a new anonymous client with an empty cookie jar
 // (As switches it to a signed-in one).
@@ -60,12 +64,11 @@ func (r *req) As(c *client) *req { r.c = c; return r }
 // Header adds a request header.
 func (r *req) Header(key, value string) *req { r.header.Add(key, value); return r }
 
-// Headers adds every header of h (nil adds none).
+// Headers sets every header of h, replacing what the request had under
+// that name (nil sets none).
 func (r *req) Headers(h http.Header) *req {
 	for k, vs := range h {
-		for _, v := range vs {
-			r.header.Add(k, v)
-		}
+		r.header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
 	return r
 }
@@ -96,7 +99,19 @@ func (r *req) JSON(v any) *req {
 // Bytes sets the body and its Content-Type.
 func (r *req) Bytes(contentType string, b []byte) *req {
 	r.header.Set("Content-Type", contentType)
-	r.body = b
+	r.body, r.stream = b, nil
+	return r
+}
+
+// Stream sets a body sent as rd reads it, and its Content-Type ("": none);
+// wrap rd to hide its length and the request goes chunked.
+func (r *req) Stream(contentType string, rd io.Reader) *req {
+	if contentType == "" {
+		r.header.Del("Content-Type")
+	} else {
+		r.header.Set("Content-Type", contentType)
+	}
+	r.body, r.stream = nil, rd
 	return r
 }
 
@@ -134,7 +149,7 @@ func (r *req) File(fields url.Values, fileName, claimType string, data []byte) *
 func (r *req) Send() response {
 	r.t.Helper()
 	c := r.c
-	var body io.Reader
+	body := r.stream
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
 	}
@@ -183,10 +198,10 @@ func excerpt(body string) string {
 }
 
 // Doc parses the body as an HTML document (a fragment gets the <html> and
-// <body> a browser would put around it).
-func (r response) Doc() *goquery.Document {
+// <body> a browser would put around it) and selects its root.
+func (r response) Doc() *goquery.Selection {
 	r.t.Helper()
-	return parseHTML(r.t, r.Body)
+	return parseHTML(r.t, r.Body).Selection
 }
 
 // Fragment parses the body as the children of a <body>, as htmx swaps it in,
@@ -282,12 +297,70 @@ func within(s *goquery.Selection, css string) *goquery.Selection {
 	return s.Filter(css).AddSelection(s.Find(css))
 }
 
-// mustSelect is s.Find(css) that fails the test when nothing matches.
+// mustSelect is the first of s.Find(css); it fails the test when nothing matches.
 func mustSelect(t testing.TB, s *goquery.Selection, css string) *goquery.Selection {
 	t.Helper()
-	found := s.Find(css)
+	found := s.Find(css).First()
 	if found.Length() == 0 {
 		t.Fatalf("no %s in the HTML", css)
 	}
 	return found
+}
+
+// htmlDoc parses an HTML text that is not a response body (res.Doc() is).
+func htmlDoc(t testing.TB, body string) *goquery.Selection {
+	t.Helper()
+	return parseHTML(t, body).Selection
+}
+
+// formValue is the value of the input named name under s, and whether
+// such an input exists.
+func formValue(s *goquery.Selection, name string) (string, bool) {
+	in := s.Find("input" + attrIs("name", name)).First()
+	if in.Length() == 0 {
+		return "", false
+	}
+	v, _ := in.Attr("value")
+	return v, true
+}
+
+// fieldMessage is the message shown at a form field ("" when none),
+// checking that the input points at it for screen readers.
+func fieldMessage(t testing.TB, s *goquery.Selection, name string) string {
+	t.Helper()
+	p := s.Find("p" + attrIs("id", name+"-error")).First()
+	in := s.Find("input" + attrIs("name", name)).First()
+	if p.Length() == 0 {
+		if v, ok := in.Attr("aria-invalid"); ok {
+			t.Errorf("input %s is aria-invalid=%q without a message", name, v)
+		}
+		return ""
+	}
+	if v, _ := in.Attr("aria-describedby"); v != name+"-error" {
+		t.Errorf("input %s: aria-describedby = %q, want %q", name, v, name+"-error")
+	}
+	return textOf(p)
+}
+
+// headerName is the display name in the page header, "" when signed out.
+func headerName(s *goquery.Selection) string {
+	return textOf(s.Find("header.top").First().Find("span.who").First())
+}
+
+// checkPage checks that a page is a whole document in the layout.
+func checkPage(t testing.TB, s *goquery.Selection) {
+	t.Helper()
+	for _, css := range []string{`html[lang="en"]`, "title", "header.top", `main[id="main"]`} {
+		mustSelect(t, s, css)
+	}
+}
+
+// progressOf is the <progress> of the progress bar (div.progress) under s.
+func progressOf(s *goquery.Selection) *goquery.Selection {
+	return s.Find("div.progress").First().Find("progress").First()
+}
+
+// mainTextOf is the text of <main>.
+func mainTextOf(s *goquery.Selection) string {
+	return textOf(s.Find(`main[id="main"]`).First())
 }

@@ -33,7 +33,7 @@ func TestSecurityHeaders(t *testing.T) {
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
 	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
-	css := stylesheetURL(t, parseDoc(t, a.newClient(t).get("/", nil).Body))
+	css := stylesheetURL(t, parseDoc(t, a.GET(t, "/").Send().Body))
 
 	tests := []struct {
 		name   string
@@ -52,7 +52,7 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := tt.client.get(tt.path, nil)
+			res := tt.client.GET(tt.path).Send()
 			if res.Status != tt.status {
 				t.Fatalf("status %d, want %d", res.Status, tt.status)
 			}
@@ -122,7 +122,7 @@ func TestPagesNeedNoInlineCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := parseDoc(t, tt.client.get(tt.path, nil).Body)
+			doc := parseDoc(t, tt.client.GET(tt.path).Send().Body)
 			checkLayout(t, doc)
 			for _, s := range findAll(doc, tag("script")) {
 				src, ok := attr(s, "src")
@@ -204,7 +204,7 @@ func TestCrossOriginProtection(t *testing.T) {
 			}
 			token := c.sessionToken()
 			before := a.snapshot(t)
-			res := c.postForm(tt.path, tt.form, tt.header)
+			res := c.POST(tt.path).Form(tt.form).Headers(tt.header).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
 			}
@@ -228,7 +228,7 @@ func TestCrossOriginProtection(t *testing.T) {
 	}
 	// GETs are safe and pass from anywhere (links from other sites work).
 	t.Run("GET cross-site", func(t *testing.T) {
-		res := a.newClient(t).get("/", http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
+		res := a.GET(t, "/").Headers(http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}).Send()
 		if res.Status != http.StatusOK {
 			t.Errorf("status %d, want 200", res.Status)
 		}
@@ -247,7 +247,7 @@ func TestStaticFiles(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	doc := parseDoc(t, c.get("/", nil).Body)
+	doc := parseDoc(t, c.GET("/").Send().Body)
 	css := stylesheetURL(t, doc)
 	js, _ := attr(mustFind(t, doc, "<script src>", tag("script")), "src")
 	icon, _ := attr(mustFind(t, doc, "<link rel=icon>", and(tag("link"), hasAttr("rel", "icon"))), "href")
@@ -274,7 +274,7 @@ func TestStaticFiles(t *testing.T) {
 			if !strings.HasPrefix(tt.path, "/static/") {
 				t.Fatalf("asset URL %q is not under /static/", tt.path)
 			}
-			res := c.get(tt.path, nil)
+			res := c.GET(tt.path).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("GET %s: status %d, want %d", tt.path, res.Status, tt.wantStatus)
 			}

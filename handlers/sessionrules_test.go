@@ -34,7 +34,7 @@ func TestSecureCookieOverHTTPS(t *testing.T) {
 			if tc.proto != "" {
 				h.Set("X-Forwarded-Proto", tc.proto)
 			}
-			r := a.newClient(t).postForm("/login", url.Values{"username": {"imani"}, "password": {"a long enough pass"}}, h)
+			r := a.POST(t, "/login").Form(url.Values{"username": {"imani"}, "password": {"a long enough pass"}}).Headers(h).Send()
 			c := r.cookie("fieldbook_session")
 			if r.Status != http.StatusSeeOther || c == nil {
 				t.Fatalf("sign-in: %d, cookie %v", r.Status, c)
@@ -54,25 +54,21 @@ func TestAdminSessionsAreShorter(t *testing.T) {
 	a.createUser(t, store.RoleLearner, "lea", "Lea", "learner long password")
 
 	adm := a.newClient(t)
-	r := adm.postForm("/login", url.Values{"username": {"root"}, "password": {"admin long password"}}, nil)
+	r := adm.POST("/login").Form(url.Values{"username": {"root"}, "password": {"admin long password"}}).Send()
 	c := r.cookie("fieldbook_session")
 	if c == nil || c.Expires.After(time.Now().Add(3*time.Hour+time.Minute)) || c.Expires.Before(time.Now().Add(2*time.Hour)) {
 		t.Fatalf("admin cookie expires %v, want about 3 hours from now", c)
 	}
 	lrn := a.newClient(t)
-	r = lrn.postForm("/login", url.Values{"username": {"lea"}, "password": {"learner long password"}}, nil)
+	r = lrn.POST("/login").Form(url.Values{"username": {"lea"}, "password": {"learner long password"}}).Send()
 	if c := r.cookie("fieldbook_session"); c == nil || c.Expires.Before(time.Now().Add(29*24*time.Hour)) {
 		t.Fatalf("learner cookie expires %v, want weeks away", c)
 	}
 
-	if r := adm.get("/account", nil); r.Status != http.StatusOK {
-		t.Fatalf("admin right after sign-in: %d", r.Status)
-	}
+	adm.GET("/account").Expect(http.StatusOK)
 	time.Sleep(2500 * time.Millisecond) // longer than the admin idle timeout
-	if r := adm.get("/account", nil); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+	if r := adm.GET("/account").Send(); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
 		t.Fatalf("an idle admin session still works: %d", r.Status)
 	}
-	if r := lrn.get("/account", nil); r.Status != http.StatusOK {
-		t.Fatalf("the learner's session ended with the admin's: %d", r.Status)
-	}
+	lrn.GET("/account").Expect(http.StatusOK)
 }

@@ -62,13 +62,12 @@ func syncBody(t testing.TB, changes ...any) []byte {
 func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }
 
 // postSync sends body to the sync endpoint as the service worker does.
+//
+// Deprecated: use c.POST(syncPath).JSON(body)…Send(); this goes when no
+// test calls it.
 func (c *client) postSync(body []byte, header http.Header) response {
 	c.t.Helper()
-	h := jsonHeader()
-	for k, vs := range header {
-		h[k] = vs
-	}
-	return c.do(http.MethodPost, syncPath, bytes.NewReader(body), h)
+	return c.POST(syncPath).JSON(body).Headers(header).Send()
 }
 
 // syncResult is one entry of the answer; Reason is nil when the key is absent.
@@ -168,10 +167,7 @@ func (a *testApp) syncSnapshot(t testing.TB) string {
 // progressJSON is GET /api/courses/{id}/progress for c.
 func (c *client) progressJSON(course uuid.UUID) (done, total int) {
 	c.t.Helper()
-	res := c.get("/api/courses/"+course.String()+"/progress", nil)
-	if res.Status != http.StatusOK {
-		c.t.Fatalf("course progress: status %d\n%s", res.Status, res.Body)
-	}
+	res := c.GET("/api/courses/" + course.String() + "/progress").Expect(http.StatusOK)
 	var p struct {
 		Total     int `json:"total"`
 		Completed int `json:"completed"`
@@ -196,7 +192,7 @@ func TestSyncProgress(t *testing.T) {
 		// An offset other than Z is still RFC 3339.
 		newItem(w.Learner.ID(), w.OtherCourse.Lessons[0], true, base).with("at", base.In(time.FixedZone("", 3*3600)).Format(time.RFC3339)),
 	}
-	got := results(t, c.postSync(syncBody(t, items[0], items[1], items[2]), nil))
+	got := results(t, c.POST(syncPath).JSON(syncBody(t, items[0], items[1], items[2])).Send())
 	if len(got) != len(items) {
 		t.Fatalf("%d results for %d changes", len(got), len(items))
 	}
@@ -215,7 +211,7 @@ func TestSyncProgress(t *testing.T) {
 	}
 
 	t.Run("empty list", func(t *testing.T) {
-		res := c.postSync([]byte(`{"changes": []}`), nil)
+		res := c.POST(syncPath).JSON([]byte(`{"changes": []}`)).Send()
 		if got := results(t, res); len(got) != 0 {
 			t.Errorf("results = %+v, want none", got)
 		}
@@ -226,7 +222,7 @@ func TestSyncProgress(t *testing.T) {
 	for i, ct := range []string{"application/json; charset=utf-8", "Application/JSON; charset=UTF-8"} {
 		t.Run("content type "+ct, func(t *testing.T) {
 			it := newItem(w.Learner.ID(), w.Course.Lessons[2], i%2 == 0, base.Add(time.Duration(i)*time.Second))
-			res := c.postSync(syncBody(t, it), http.Header{"Content-Type": {ct}})
+			res := c.POST(syncPath).JSON(syncBody(t, it)).Headers(http.Header{"Content-Type": {ct}}).Send()
 			if got := results(t, res); len(got) != 1 || got[0].Status != "applied" {
 				t.Errorf("results = %+v, want one applied", got)
 			}
@@ -237,7 +233,7 @@ func TestSyncProgress(t *testing.T) {
 		for i := range handlersMax {
 			batch = append(batch, newItem(w.Learner.ID(), w.Course.Lessons[i%3], i%2 == 0, base.Add(time.Duration(i)*time.Second)))
 		}
-		got := results(t, c.postSync(syncBody(t, batch...), nil))
+		got := results(t, c.POST(syncPath).JSON(syncBody(t, batch...)).Send())
 		n := map[string]int{}
 		for _, r := range got {
 			n[r.Status]++
@@ -294,7 +290,7 @@ func TestSyncProgressRejectsBadItems(t *testing.T) {
 			before := a.count(t, `SELECT count(*) FROM progress_changes`)
 			good1 := newItem(w.Learner.ID(), w.Course.Lessons[0], true, base.Add(time.Duration(before)*time.Second))
 			good2 := newItem(w.Learner.ID(), w.Course.Lessons[1], true, base.Add(time.Duration(before)*time.Second))
-			got := results(t, c.postSync(syncBody(t, good1, tt.item, good2), nil))
+			got := results(t, c.POST(syncPath).JSON(syncBody(t, good1, tt.item, good2)).Send())
 			if len(got) != 3 {
 				t.Fatalf("%d results, want 3", len(got))
 			}
@@ -359,7 +355,7 @@ func TestSyncProgressSharedPhone(t *testing.T) {
 
 	lena := a.newClient(t)
 	lena.signIn(storetest.LearnerUser, storetest.LearnerPass)
-	got := results(t, lena.postSync(body, nil))
+	got := results(t, lena.POST(syncPath).JSON(body).Send())
 	want := []string{"applied", "rejected", "rejected", "applied"}
 	for i, r := range got {
 		if r.Status != want[i] {
@@ -372,7 +368,7 @@ func TestSyncProgressSharedPhone(t *testing.T) {
 
 	r := a.newClient(t)
 	r.signIn("ravi", "ravi's password")
-	got = results(t, r.postSync(body, nil))
+	got = results(t, r.POST(syncPath).JSON(body).Send())
 	want = []string{"rejected", "applied", "applied", "rejected"}
 	for i, res := range got {
 		if res.Status != want[i] {
@@ -443,7 +439,7 @@ func TestSyncProgressBadRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := a.syncSnapshot(t)
-			res := c.do(http.MethodPost, syncPath, tt.body, http.Header{"Content-Type": {tt.ctype}})
+			res := c.POST(syncPath).Stream(tt.ctype, tt.body).Send()
 			checkAPIError(t, res, tt.status)
 			if a.syncSnapshot(t) != before {
 				t.Error("a refused request changed the database")
@@ -459,7 +455,7 @@ func TestSyncProgressBadRequests(t *testing.T) {
 			if stream {
 				body = chunked{body}
 			}
-			got := results(t, c.do(http.MethodPost, syncPath, body, jsonHeader()))
+			got := results(t, c.POST(syncPath).Stream("application/json", body).Send())
 			if len(got) != 1 || got[0].Status != "applied" {
 				t.Errorf("results = %+v, want one applied", got)
 			}
@@ -475,9 +471,7 @@ func TestSyncProgressNotSignedIn(t *testing.T) {
 
 	signedOut := a.newClient(t)
 	signedOut.signIn(storetest.LearnerUser, storetest.LearnerPass)
-	if res := signedOut.postForm("/logout", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("sign out: status %d", res.Status)
-	}
+	signedOut.POST("/logout").Expect(http.StatusSeeOther)
 	stale, h := a.withCookie(t, "no-such-session-token")
 
 	for _, tt := range []struct {
@@ -491,7 +485,7 @@ func TestSyncProgressNotSignedIn(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := a.syncSnapshot(t)
-			res := tt.c.postSync(body, tt.header)
+			res := tt.c.POST(syncPath).JSON(body).Headers(tt.header).Send()
 			checkAPIError(t, res, http.StatusUnauthorized)
 			if loc := res.Header.Get("Location"); loc != "" {
 				t.Errorf("Location = %q: an API answer is not a redirect", loc)
@@ -528,7 +522,7 @@ func TestSyncProgressCrossOrigin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			it := newItem(w.Learner.ID(), w.Course.Lessons[i%3], true, base.Add(time.Duration(i)*time.Minute))
 			before := a.syncSnapshot(t)
-			res := c.postSync(syncBody(t, it), tt.header)
+			res := c.POST(syncPath).JSON(syncBody(t, it)).Headers(tt.header).Send()
 			if tt.status == http.StatusForbidden {
 				checkAPIError(t, res, http.StatusForbidden)
 				if a.syncSnapshot(t) != before {
@@ -557,7 +551,7 @@ func TestSyncProgressReplay(t *testing.T) {
 		newItem(w.Learner.ID(), uuid.New(), true, base),
 		newItem(uuid.New(), w.Course.Lessons[2], true, base),
 	)
-	first := results(t, c.postSync(body, nil))
+	first := results(t, c.POST(syncPath).JSON(body).Send())
 	want := []string{"applied", "stale", "applied", "rejected", "rejected"}
 	for i, r := range first {
 		if r.Status != want[i] {
@@ -567,7 +561,7 @@ func TestSyncProgressReplay(t *testing.T) {
 	before := a.syncSnapshot(t)
 
 	// The answer to the first request was lost; the device sends it again.
-	again := results(t, c.postSync(body, nil))
+	again := results(t, c.POST(syncPath).JSON(body).Send())
 	want = []string{"duplicate", "duplicate", "duplicate", "rejected", "rejected"}
 	for i, r := range again {
 		if r.ID != first[i].ID || r.Status != want[i] {
@@ -608,7 +602,7 @@ func TestSyncProgressShowsInCourseProgress(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			got := results(t, c.postSync(syncBody(t, st.items...), nil))
+			got := results(t, c.POST(syncPath).JSON(syncBody(t, st.items...)).Send())
 			var statuses []string
 			for _, r := range got {
 				statuses = append(statuses, r.Status)
@@ -623,7 +617,7 @@ func TestSyncProgressShowsInCourseProgress(t *testing.T) {
 				t.Errorf("other course progress = %d/%d, want %d/2", d, n, st.other)
 			}
 			// "My progress" agrees with the JSON.
-			res := c.get("/me/progress", nil)
+			res := c.GET("/me/progress").Send()
 			if res.Status != http.StatusOK {
 				t.Fatalf("my progress page: status %d", res.Status)
 			}
