@@ -22,11 +22,11 @@ func TestAccountSessionsAndPassword(t *testing.T) {
 	juma.signIn("juma", "juma long password")
 
 	r := phone.GET("/account").Send()
-	doc := parseDoc(t, r.Body)
-	list := mustFind(t, doc, "sessions list", and(tag("ul"), hasClass("sessions")))
-	items := findAll(list, tag("li"))
-	if r.Status != 200 || len(items) != 2 {
-		t.Fatalf("/account: status %d, %d sessions listed, want 2", r.Status, len(items))
+	doc := r.Doc()
+	list := mustSelect(t, doc, "ul.sessions")
+	items := list.Find("li")
+	if r.Status != 200 || items.Length() != 2 {
+		t.Fatalf("/account: status %d, %d sessions listed, want 2", r.Status, items.Length())
 	}
 	if n := strings.Count(r.Body, "This device"); n != 1 {
 		t.Fatalf("%d sessions marked as this device", n)
@@ -65,8 +65,8 @@ func TestAccountSessionsAndPassword(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("%+v: status %d", c, r.Status)
 		}
-		doc := parseDoc(t, r.Body)
-		mustFind(t, doc, c.field+" error", and(tag("p"), hasAttr("id", c.field+"-error")))
+		doc := r.Doc()
+		mustSelect(t, doc, "p"+attrIs("id", c.field+"-error"))
 		if strings.Contains(r.Body, c.next) && c.next != "" && c.next != "short" {
 			t.Fatalf("the form echoed a password")
 		}

@@ -22,9 +22,9 @@ const (
 // page (an invite or a reset link), checking it points at this site.
 func linkPath(t *testing.T, a *testApp, body, id, prefix string) string {
 	t.Helper()
-	doc := parseDoc(t, body)
-	in := mustFind(t, doc, "#"+id, and(tag("input"), hasAttr("id", id)))
-	v, _ := attr(in, "value")
+	doc := htmlDoc(t, body)
+	in := mustSelect(t, doc, "input"+attrIs("id", id))
+	v, _ := in.Attr("value")
 	u, err := url.Parse(v)
 	if err != nil || !strings.HasPrefix(v, a.URL+prefix) {
 		t.Fatalf("link %q: want it under %s%s", v, a.URL, prefix)
@@ -80,7 +80,7 @@ func TestAdminRoutesAdminsOnly(t *testing.T) {
 			}
 		}
 		r := c.GET(personalPage).Send()
-		if find(parseDoc(t, r.Body), and(tag("a"), hasAttr("href", "/admin/users"))) != nil {
+		if r.Doc().Find("a[href=\"/admin/users\"]").Length() > 0 {
 			t.Errorf("%s sees the Admin link", who.user)
 		}
 	}
@@ -101,16 +101,16 @@ func TestAdminRoutesAdminsOnly(t *testing.T) {
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	r := admin.GET(personalPage).Send()
-	mustFind(t, parseDoc(t, r.Body), "Admin link", and(tag("a"), hasAttr("href", "/admin/users")))
+	mustSelect(t, r.Doc(), "a[href=\"/admin/users\"]")
 	r = admin.GET("/admin/users").Expect(200)
-	doc := parseDoc(t, r.Body)
-	checkLayout(t, doc)
-	rows := findAll(find(doc, and(tag("table"), hasAttr("id", "users"))), tag("tr"))
-	if len(rows) != 4 { // header + 3 users
-		t.Fatalf("%d rows in the user list, want 3 users and a header", len(rows))
+	doc := r.Doc()
+	checkPage(t, doc)
+	rows := doc.Find("table[id=\"users\"]").First().Find("tr")
+	if rows.Length() != 4 { // header + 3 users
+		t.Fatalf("%d rows in the user list, want 3 users and a header", rows.Length())
 	}
-	row := mustFind(t, doc, "lena's row", and(tag("tr"), hasAttr("data-user", "lena")))
-	if got := text(row); !strings.Contains(got, "Lena") || !strings.Contains(got, "Active") {
+	row := mustSelect(t, doc, "tr[data-user=\"lena\"]")
+	if got := textOf(row); !strings.Contains(got, "Lena") || !strings.Contains(got, "Active") {
 		t.Errorf("lena's row: %q", got)
 	}
 }
@@ -128,9 +128,9 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 
 	// Validation: 422 with the value kept.
 	r := admin.POST("/admin/invites").Form(url.Values{"days": {"99"}}).Expect(http.StatusUnprocessableEntity)
-	doc := parseDoc(t, r.Body)
-	if v, _ := inputValue(doc, "days"); v != "99" || fieldError(t, doc, "days") == "" {
-		t.Fatalf("days=99: value %q kept, message %q", v, fieldError(t, doc, "days"))
+	doc := r.Doc()
+	if v, _ := formValue(doc, "days"); v != "99" || fieldMessage(t, doc, "days") == "" {
+		t.Fatalf("days=99: value %q kept, message %q", v, fieldMessage(t, doc, "days"))
 	}
 
 	path := makeInvite(t, a, admin, "7")
@@ -146,26 +146,26 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 		t.Fatal("the raw invite token is stored")
 	}
 	if r := admin.GET("/admin/invites").Send(); r.Status != 200 || strings.Contains(r.Body, token) ||
-		len(findAll(find(parseDoc(t, r.Body), and(tag("ul"), hasAttr("id", "open-invites"))), tag("li"))) != 1 {
+		r.Doc().Find("ul[id=\"open-invites\"]").First().Find("li").Length() != 1 {
 		t.Fatalf("invites list: %d, want one open invite and no token", r.Status)
 	}
 
 	newbie := a.newClient(t)
-	if r := newbie.GET(path).Send(); r.Status != 200 || find(parseDoc(t, r.Body), and(tag("form"), hasAttr("id", "invite-accept-form"))) == nil {
+	if r := newbie.GET(path).Send(); r.Status != 200 || r.Doc().Find("form[id=\"invite-accept-form\"]").Length() == 0 {
 		t.Fatalf("GET invite: %d", r.Status)
 	}
 	// Validation failures keep the link open and the values.
 	r = newbie.POST(path).Form(url.Values{"username": {"Ni"}, "name": {"Nia Volunteer"}, "password": {"short"}}).Expect(http.StatusUnprocessableEntity)
-	doc = parseDoc(t, r.Body)
-	if v, _ := inputValue(doc, "name"); v != "Nia Volunteer" {
+	doc = r.Doc()
+	if v, _ := formValue(doc, "name"); v != "Nia Volunteer" {
 		t.Errorf("name not kept: %q", v)
 	}
-	if fieldError(t, doc, "username") == "" || fieldError(t, doc, "password") == "" {
+	if fieldMessage(t, doc, "username") == "" || fieldMessage(t, doc, "password") == "" {
 		t.Error("no field messages on a bad accept")
 	}
 	// A taken username: 422, and the invite stays open.
 	r = newbie.POST(path).Form(acceptForm(adminUser)).Send()
-	if r.Status != http.StatusUnprocessableEntity || fieldError(t, parseDoc(t, r.Body), "username") == "" {
+	if r.Status != http.StatusUnprocessableEntity || fieldMessage(t, r.Doc(), "username") == "" {
 		t.Fatalf("taken username: %d", r.Status)
 	}
 
@@ -180,7 +180,7 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 	if n := a.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = $1 AND token = $2`, nia, newbie.sessionToken()); n != 1 {
 		t.Fatal("the new volunteer's session is not recorded")
 	}
-	if r := newbie.GET("/studio").Send(); r.Status != 200 || headerUser(parseDoc(t, r.Body)) != "New Volunteer nia" {
+	if r := newbie.GET("/studio").Send(); r.Status != 200 || headerName(r.Doc()) != "New Volunteer nia" {
 		t.Fatalf("the new volunteer cannot reach the studio: %d", r.Status)
 	}
 	fresh := a.newClient(t)
@@ -188,7 +188,7 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 
 	// Second use: 410 Gone with a clear page; no second account.
 	for _, c := range []*client{a.newClient(t), newbie} {
-		if r := c.GET(path).Send(); r.Status != http.StatusGone || !strings.Contains(mainText(parseDoc(t, r.Body)), "already been used") {
+		if r := c.GET(path).Send(); r.Status != http.StatusGone || !strings.Contains(mainTextOf(r.Doc()), "already been used") {
 			t.Fatalf("GET used invite: %d", r.Status)
 		}
 		if r := c.POST(path).Form(acceptForm("second")).Send(); r.Status != http.StatusGone {
@@ -205,7 +205,7 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	late := a.newClient(t)
-	if r := late.GET(expired).Send(); r.Status != http.StatusGone || !strings.Contains(mainText(parseDoc(t, r.Body)), "expired") {
+	if r := late.GET(expired).Send(); r.Status != http.StatusGone || !strings.Contains(mainTextOf(r.Doc()), "expired") {
 		t.Fatalf("GET expired invite: %d", r.Status)
 	}
 	late.POST(expired).Form(acceptForm("late")).Expect(http.StatusGone)
@@ -297,8 +297,8 @@ func TestAdminRoleChangeAndDisableEndSessions(t *testing.T) {
 	}
 	phone.GET("/studio").Expect(http.StatusSeeOther)
 	a.POST(t, "/login").Form(url.Values{"username": {"lena"}, "password": {"learner long passphrase"}}).Expect(http.StatusUnauthorized)
-	doc := parseDoc(t, admin.GET("/admin/users").Send().Body)
-	if got := text(mustFind(t, doc, "lena's row", and(tag("tr"), hasAttr("data-user", "lena")))); !strings.Contains(got, "Disabled") {
+	doc := admin.GET("/admin/users").Send().Doc()
+	if got := textOf(mustSelect(t, doc, "tr[data-user=\"lena\"]")); !strings.Contains(got, "Disabled") {
 		t.Fatalf("lena's row does not say disabled: %q", got)
 	}
 	omar.GET("/account").Expect(200)
@@ -334,16 +334,16 @@ func TestPasswordResetLink(t *testing.T) {
 
 	c := a.newClient(t)
 	r = c.GET(path).Send()
-	if r.Status != 200 || !strings.Contains(mainText(parseDoc(t, r.Body)), "lena") {
+	if r.Status != 200 || !strings.Contains(mainTextOf(r.Doc()), "lena") {
 		t.Fatalf("GET reset: %d", r.Status)
 	}
 	if r := c.POST(path).Form(url.Values{"password": {"password123"}}).Send(); r.Status != http.StatusUnprocessableEntity ||
-		fieldError(t, parseDoc(t, r.Body), "password") == "" {
+		fieldMessage(t, r.Doc(), "password") == "" {
 		t.Fatalf("common password: %d", r.Status)
 	}
 	oldToken := old.sessionToken()
 	r = c.POST(path).Form(url.Values{"password": {"brand new passphrase"}}).Send()
-	if r.Status != 200 || !strings.Contains(mainText(parseDoc(t, r.Body)), "Password set") {
+	if r.Status != 200 || !strings.Contains(mainTextOf(r.Doc()), "Password set") {
 		t.Fatalf("reset: %d %s", r.Status, r.Body)
 	}
 	if a.sessionExists(t, oldToken) || a.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = $1`, lena) != 0 {

@@ -17,18 +17,18 @@ func TestSignUp(t *testing.T) {
 	c := a.newClient(t)
 
 	page := c.GET("/signup").Expect(http.StatusOK)
-	doc := parseDoc(t, page.Body)
-	checkLayout(t, doc)
-	form := mustFind(t, doc, "form#signup-form", and(tag("form"), hasAttr("id", "signup-form")))
-	if m, _ := attr(form, "method"); m != "post" {
+	doc := page.Doc()
+	checkPage(t, doc)
+	form := mustSelect(t, doc, "form[id=\"signup-form\"]")
+	if m, _ := form.Attr("method"); m != "post" {
 		t.Errorf("sign-up form method = %q, want post", m)
 	}
 	for _, name := range []string{"username", "name", "password"} {
-		if _, ok := inputValue(form, name); !ok {
+		if _, ok := formValue(form, name); !ok {
 			t.Errorf("sign-up form has no input %q", name)
 		}
 	}
-	if typ, _ := attr(find(form, and(tag("input"), hasAttr("name", "password"))), "type"); typ != "password" {
+	if typ, _ := form.Find("input[name=\"password\"]").First().Attr("type"); typ != "password" {
 		t.Errorf("password input type = %q, want password", typ)
 	}
 
@@ -78,18 +78,18 @@ func TestSignUp(t *testing.T) {
 		t.Fatalf("the jar holds %q, want the Set-Cookie value %q", got, ck.Value)
 	}
 	home := c.GET(personalPage).Expect(http.StatusOK)
-	hdoc := parseDoc(t, home.Body)
-	if got := headerUser(hdoc); got != name {
+	hdoc := home.Doc()
+	if got := headerName(hdoc); got != name {
 		t.Errorf("header shows %q, want the display name %q", got, name)
 	}
-	header := find(hdoc, and(tag("header"), hasClass("top")))
-	if find(header, and(tag("form"), hasAttr("action", "/logout"))) == nil {
+	header := hdoc.Find("header.top").First()
+	if header.Find("form[action=\"/logout\"]").Length() == 0 {
 		t.Error("signed-in header has no sign-out form")
 	}
-	if find(header, and(tag("a"), hasAttr("href", "/signup"))) != nil {
+	if header.Find("a[href=\"/signup\"]").Length() > 0 {
 		t.Error("signed-in header still offers Sign up")
 	}
-	if find(hdoc, tag("b")) != nil {
+	if hdoc.Find("b").Length() > 0 {
 		t.Error("the display name's markup was rendered as HTML")
 	}
 
@@ -207,27 +207,27 @@ func TestSignUpValidation(t *testing.T) {
 			if res.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d, want 422\n%s", res.Status, res.Body)
 			}
-			doc := parseDoc(t, res.Body)
-			checkLayout(t, doc)
-			form := mustFind(t, doc, "form#signup-form", and(tag("form"), hasAttr("id", "signup-form")))
+			doc := res.Doc()
+			checkPage(t, doc)
+			form := mustSelect(t, doc, "form[id=\"signup-form\"]")
 			for _, field := range []string{"username", "name", "password"} {
-				if got := fieldError(t, form, field); got != tt.wantErrors[field] {
+				if got := fieldMessage(t, form, field); got != tt.wantErrors[field] {
 					t.Errorf("message at %s = %q, want %q", field, got, tt.wantErrors[field])
 				}
 			}
-			if got, _ := inputValue(form, "username"); got != tt.wantUsername {
+			if got, _ := formValue(form, "username"); got != tt.wantUsername {
 				t.Errorf("username kept as %q, want %q", got, tt.wantUsername)
 			}
-			if got, _ := inputValue(form, "name"); got != tt.wantName {
+			if got, _ := formValue(form, "name"); got != tt.wantName {
 				t.Errorf("name kept as %q, want %q", got, tt.wantName)
 			}
-			if got, ok := inputValue(form, "password"); !ok || got != "" {
+			if got, ok := formValue(form, "password"); !ok || got != "" {
 				t.Errorf("password input value = %q (present %v), want an empty password input", got, ok)
 			}
 			if pw := tt.form.Get("password"); len(pw) >= 6 && strings.Contains(res.Body, pw) {
 				t.Errorf("the password %q is echoed in the page", pw)
 			}
-			if find(doc, tag("b")) != nil {
+			if doc.Find("b").Length() > 0 {
 				t.Error("typed markup was rendered as HTML")
 			}
 			if got := a.count(t, `SELECT count(*) FROM users`); got != users {
@@ -301,7 +301,7 @@ func TestSignIn(t *testing.T) {
 		if res.Status != http.StatusOK {
 			t.Fatalf("status %d", res.Status)
 		}
-		if got, _ := inputValue(parseDoc(t, res.Body), "next"); got != course {
+		if got, _ := formValue(res.Doc(), "next"); got != course {
 			t.Errorf("hidden next = %q, want %q", got, course)
 		}
 	})
@@ -394,24 +394,24 @@ func TestSignInFailures(t *testing.T) {
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
 			}
-			doc := parseDoc(t, res.Body)
-			checkLayout(t, doc)
-			form := mustFind(t, doc, "form#login-form", and(tag("form"), hasAttr("id", "login-form")))
-			if got := text(find(form, and(tag("p"), hasClass("form-error")))); got != tt.wantMessage {
+			doc := res.Doc()
+			checkPage(t, doc)
+			form := mustSelect(t, doc, "form[id=\"login-form\"]")
+			if got := textOf(form.Find("p.form-error").First()); got != tt.wantMessage {
 				t.Errorf("form message = %q, want %q", got, tt.wantMessage)
 			}
 			for _, field := range []string{"username", "password"} {
-				if got := fieldError(t, form, field); got != tt.wantErrors[field] {
+				if got := fieldMessage(t, form, field); got != tt.wantErrors[field] {
 					t.Errorf("message at %s = %q, want %q", field, got, tt.wantErrors[field])
 				}
 			}
-			if got, _ := inputValue(form, "username"); got != tt.wantUsername {
+			if got, _ := formValue(form, "username"); got != tt.wantUsername {
 				t.Errorf("username kept as %q, want %q", got, tt.wantUsername)
 			}
-			if got, _ := inputValue(form, "next"); got != "/courses" {
+			if got, _ := formValue(form, "next"); got != "/courses" {
 				t.Errorf("next kept as %q, want /courses", got)
 			}
-			if got, ok := inputValue(form, "password"); !ok || got != "" {
+			if got, ok := formValue(form, "password"); !ok || got != "" {
 				t.Errorf("password input value = %q (present %v), want empty", got, ok)
 			}
 			if pw := tt.form.Get("password"); pw != "" && strings.Contains(res.Body, pw) {
@@ -541,7 +541,7 @@ func TestSignOut(t *testing.T) {
 			}
 			switch tt.status {
 			case http.StatusOK:
-				if got := headerUser(parseDoc(t, res.Body)); got != "" {
+				if got := headerName(res.Doc()); got != "" {
 					t.Errorf("the old cookie still signs in as %q", got)
 				}
 			case http.StatusSeeOther:

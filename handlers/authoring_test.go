@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 	"golang.org/x/net/html"
 
@@ -56,9 +57,9 @@ func (a *testApp) userID(t testing.TB, username string) uuid.UUID {
 }
 
 // version is the hidden version input of a page's form.
-func version(t *testing.T, doc *html.Node) string {
+func version(t *testing.T, doc *goquery.Selection) string {
 	t.Helper()
-	v, ok := inputValue(doc, "version")
+	v, ok := formValue(doc, "version")
 	if !ok {
 		t.Fatal("the form has no version input")
 	}
@@ -101,10 +102,10 @@ func learnerLessons(t *testing.T, c *client, course uuid.UUID) (int, []string) {
 	if res.Status != http.StatusOK {
 		return res.Status, nil
 	}
-	doc := parseDoc(t, res.Body)
+	doc := res.Doc()
 	var titles []string
-	for _, li := range findAll(find(doc, and(tag("ol"), hasClass("lessons"))), tag("li")) {
-		titles = append(titles, text(find(li, tag("a"))))
+	for _, li := range doc.Find("ol.lessons").First().Find("li").EachIter() {
+		titles = append(titles, textOf(li.Find("a").First()))
 	}
 	return res.Status, titles
 }
@@ -213,7 +214,7 @@ func TestAuthoringHappyPath(t *testing.T) {
 
 	if res := v.GET("/courses/new").Send(); res.Status != http.StatusOK {
 		t.Fatalf("GET /courses/new: %d", res.Status)
-	} else if _, ok := inputValue(parseDoc(t, res.Body), "title"); !ok {
+	} else if _, ok := formValue(res.Doc(), "title"); !ok {
 		t.Fatal("the new-course page has no title field")
 	}
 	res := v.POST("/courses").Form(url.Values{"title": {"  Water safety  "}, "description": {"Clean water at home."}}).Expect(http.StatusSeeOther)
@@ -230,12 +231,12 @@ func TestAuthoringHappyPath(t *testing.T) {
 		t.Fatal("the creator is not an editor")
 	}
 
-	doc := parseDoc(t, v.GET(base+"/edit").Send().Body)
-	checkLayout(t, doc)
-	if mark := text(find(doc, and(tag("span"), hasClass("draft")))); mark != "Draft" {
+	doc := v.GET(base + "/edit").Send().Doc()
+	checkPage(t, doc)
+	if mark := textOf(doc.Find("span.draft").First()); mark != "Draft" {
 		t.Errorf("draft mark %q, want Draft", mark)
 	}
-	if audit := text(find(doc, and(tag("p"), hasClass("audit")))); !strings.Contains(audit, "Created by Victor Volunteer") || !strings.Contains(audit, "last edited by Victor Volunteer") {
+	if audit := textOf(doc.Find("p.audit").First()); !strings.Contains(audit, "Created by Victor Volunteer") || !strings.Contains(audit, "last edited by Victor Volunteer") {
 		t.Errorf("audit line %q", audit)
 	}
 	if got := version(t, doc); got != "1" {
@@ -279,8 +280,8 @@ func TestAuthoringHappyPath(t *testing.T) {
 
 	// Write and publish each lesson through its form.
 	for i, lid := range lessonIDs {
-		page := parseDoc(t, v.GET("/lessons/"+lid.String()+"/edit").Send().Body)
-		title, _ := inputValue(page, "title")
+		page := v.GET("/lessons/" + lid.String() + "/edit").Send().Doc()
+		title, _ := formValue(page, "title")
 		res := v.POST("/lessons/" + lid.String()).Form(url.Values{
 			"title": {title}, "body": {"Step one.\n\n- **boil** for one minute\n- let it cool"},
 			"content_url": {"https://www.who.int/"}, "duration_minutes": {strconv.Itoa(5 + i)},
@@ -337,9 +338,9 @@ func TestAuthoringHappyPath(t *testing.T) {
 			t.Fatalf("after %s the learner gets %d, want %d", step.action, st, step.want)
 		}
 	}
-	lesson := parseDoc(t, f.learner.GET("/lessons/"+lessonIDs[0].String()).Send().Body)
-	if b := find(lesson, and(tag("div"), hasClass("body"))); find(b, tag("strong")) == nil || len(findAll(b, tag("li"))) != 2 {
-		t.Errorf("the learner's lesson page does not show the rendered Markdown: %q", text(b))
+	lesson := f.learner.GET("/lessons/" + lessonIDs[0].String()).Send().Doc()
+	if b := lesson.Find("div.body").First(); b.Find("strong").Length() == 0 || b.Find("li").Length() != 2 {
+		t.Errorf("the learner's lesson page does not show the rendered Markdown: %q", textOf(b))
 	}
 	// The learner completes one lesson: progress that deleting would take.
 	f.learner.POST("/lessons/" + lessonIDs[0].String() + "/complete").Form(url.Values{"completed": {"true"}}).Expect(http.StatusSeeOther)
@@ -347,8 +348,8 @@ func TestAuthoringHappyPath(t *testing.T) {
 	// Editors: add nora, who can then open the edit page.
 	f.nora.GET(base + "/edit").Expect(http.StatusForbidden)
 	v.POST(base + "/editors").Form(url.Values{"username": {" NORA "}}).Expect(http.StatusSeeOther)
-	ndoc := parseDoc(t, f.nora.GET(base+"/edit").Send().Body)
-	if eds := text(find(ndoc, and(tag("ul"), hasClass("editors")))); !strings.Contains(eds, "Victor Volunteer") || !strings.Contains(eds, "Nora Stranger") {
+	ndoc := f.nora.GET(base + "/edit").Send().Doc()
+	if eds := textOf(ndoc.Find("ul.editors").First()); !strings.Contains(eds, "Victor Volunteer") || !strings.Contains(eds, "Nora Stranger") {
 		t.Errorf("editors list %q", eds)
 	}
 
@@ -364,14 +365,14 @@ func TestAuthoringHappyPath(t *testing.T) {
 	if st, _ := learnerLessons(t, f.learner, id); st != http.StatusNotFound {
 		t.Errorf("learner opens the archived course: %d, want 404", st)
 	}
-	if home := mainText(parseDoc(t, f.learner.GET("/").Send().Body)); strings.Contains(home, "Safe water") {
+	if home := mainTextOf(f.learner.GET("/").Send().Doc()); strings.Contains(home, "Safe water") {
 		t.Error("the archived course is still on the learner's home page")
 	}
 	arch := v.POST(base).Form(url.Values{"title": {"Changed"}, "version": {"2"}}).Send()
 	if arch.Status != http.StatusConflict {
 		t.Errorf("editing an archived course: %d, want 409", arch.Status)
 	}
-	if notice := text(find(parseDoc(t, v.GET(base+"/edit").Send().Body), and(tag("p"), hasClass("archived-note")))); !strings.Contains(notice, "archived") {
+	if notice := textOf(v.GET(base + "/edit").Send().Doc().Find("p.archived-note").First()); !strings.Contains(notice, "archived") {
 		t.Errorf("the edit page of an archived course says %q", notice)
 	}
 	v.POST(base + "/restore").Expect(http.StatusSeeOther)
@@ -380,20 +381,20 @@ func TestAuthoringHappyPath(t *testing.T) {
 	}
 
 	// Studio lists it for both editors, not for others.
-	sdoc := parseDoc(t, v.GET("/studio").Send().Body)
-	if find(sdoc, and(tag("a"), hasAttr("href", base+"/edit"))) == nil {
+	sdoc := v.GET("/studio").Send().Doc()
+	if sdoc.Find("a"+attrIs("href", base+"/edit")).Length() == 0 {
 		t.Error("the studio has no edit link for the course")
 	}
-	if find(sdoc, and(tag("a"), hasAttr("href", "/studio"))) == nil {
+	if sdoc.Find("a[href=\"/studio\"]").Length() == 0 {
 		t.Error("no 'Your courses' link in a volunteer's header")
 	}
-	if find(parseDoc(t, f.learner.GET(personalPage).Send().Body), and(tag("a"), hasAttr("href", "/studio"))) != nil {
+	if f.learner.GET(personalPage).Send().Doc().Find("a[href=\"/studio\"]").Length() > 0 {
 		t.Error("a learner's header links to the studio")
 	}
 
 	// Delete with confirmation.
-	cdoc := parseDoc(t, v.GET(base+"/delete").Send().Body)
-	if impact := text(find(cdoc, and(tag("p"), hasAttr("id", "delete-impact")))); !strings.Contains(impact, "3 lessons and 1 progress record of learners") {
+	cdoc := v.GET(base + "/delete").Send().Doc()
+	if impact := textOf(cdoc.Find("p[id=\"delete-impact\"]").First()); !strings.Contains(impact, "3 lessons and 1 progress record of learners") {
 		t.Errorf("confirmation says %q, want 3 lessons and 1 progress record", impact)
 	}
 	if a.count(t, `SELECT count(*) FROM courses WHERE id = $1`, id) != 1 {
@@ -454,11 +455,11 @@ func TestAddEditorForm(t *testing.T) {
 			if after != before {
 				t.Error("the editors changed")
 			}
-			doc := parseDoc(t, res.Body)
-			if got := fieldError(t, doc, "username"); got != tt.wantMsg {
+			doc := res.Doc()
+			if got := fieldMessage(t, doc, "username"); got != tt.wantMsg {
 				t.Errorf("message %q, want %q", got, tt.wantMsg)
 			}
-			if got, _ := inputValue(doc, "username"); got != strings.ToLower(strings.TrimSpace(tt.username)) {
+			if got, _ := formValue(doc, "username"); got != strings.ToLower(strings.TrimSpace(tt.username)) {
 				t.Errorf("username field %q, want what was typed", got)
 			}
 		})
@@ -466,13 +467,13 @@ func TestAddEditorForm(t *testing.T) {
 }
 
 // formFragment checks an htmx answer is just the editor box, and returns it.
-func formFragment(t *testing.T, body, id string) *html.Node {
+func formFragment(t *testing.T, body, id string) *goquery.Selection {
 	t.Helper()
-	nodes := parseFragment(t, body)
-	if len(nodes) != 1 || !and(tag("div"), hasAttr("id", id))(nodes[0]) {
+	nodes := parseHTMLFragment(t, body)
+	if nodes.Length() != 1 || !nodes.Eq(0).Is("div"+attrIs("id", id)) {
 		t.Fatalf("htmx answer is not a lone div#%s:\n%.300s", id, body)
 	}
-	return nodes[0]
+	return nodes.Eq(0)
 }
 
 // TestCourseFormValidation: a bad save is a 422 with the typed values back
@@ -506,24 +507,24 @@ func TestCourseFormValidation(t *testing.T) {
 				if res.Status != http.StatusUnprocessableEntity {
 					t.Fatalf("status %d, want 422\n%.300s", res.Status, res.Body)
 				}
-				var root *html.Node
+				var root *goquery.Selection
 				if htmx {
 					root = formFragment(t, res.Body, "course-editor")
 				} else {
-					root = parseDoc(t, res.Body)
-					checkLayout(t, root)
+					root = res.Doc()
+					checkPage(t, root)
 				}
 				if tt.wantField == "title" {
-					if got := fieldError(t, root, "title"); got != tt.wantMsg {
+					if got := fieldMessage(t, root, "title"); got != tt.wantMsg {
 						t.Errorf("title error %q, want %q", got, tt.wantMsg)
 					}
-				} else if got := text(find(root, and(tag("p"), hasAttr("id", tt.wantField+"-error")))); got != tt.wantMsg {
+				} else if got := textOf(root.Find("p" + attrIs("id", tt.wantField+"-error")).First()); got != tt.wantMsg {
 					t.Errorf("%s error %q, want %q", tt.wantField, got, tt.wantMsg)
 				}
-				if got, _ := inputValue(root, "title"); got != strings.TrimSpace(tt.form.Get("title")) {
+				if got, _ := formValue(root, "title"); got != strings.TrimSpace(tt.form.Get("title")) {
 					t.Errorf("title value %q, want what was typed", got)
 				}
-				if got := text(find(root, and(tag("textarea"), hasAttr("name", "description")))); got != strings.TrimSpace(tt.form.Get("description")) {
+				if got := textOf(root.Find("textarea[name=\"description\"]").First()); got != strings.TrimSpace(tt.form.Get("description")) {
 					t.Errorf("description %q, want what was typed", got)
 				}
 				if after := f.a.snapshot(t); after != before {
@@ -573,25 +574,25 @@ func TestLessonFormValidation(t *testing.T) {
 				if res.Status != http.StatusUnprocessableEntity {
 					t.Fatalf("status %d, want 422\n%.300s", res.Status, res.Body)
 				}
-				doc := parseDoc(t, res.Body)
-				checkLayout(t, doc)
-				form := mustFind(t, doc, "the lesson form", and(tag("form"), hasAttr("id", "lesson-form")))
+				doc := res.Doc()
+				checkPage(t, doc)
+				form := mustSelect(t, doc, "form[id=\"lesson-form\"]")
 				if tt.field == "body" {
-					if got := text(find(form, and(tag("p"), hasAttr("id", "body-error")))); got != tt.wantMsg {
+					if got := textOf(form.Find("p[id=\"body-error\"]").First()); got != tt.wantMsg {
 						t.Errorf("body error %q, want %q", got, tt.wantMsg)
 					}
-				} else if got := fieldError(t, form, tt.field); got != tt.wantMsg {
+				} else if got := fieldMessage(t, form, tt.field); got != tt.wantMsg {
 					t.Errorf("%s error %q, want %q", tt.field, got, tt.wantMsg)
 				}
 				for _, name := range []string{"title", "content_url", "duration_minutes"} {
-					if got, _ := inputValue(form, name); got != strings.TrimSpace(tt.form.Get(name)) {
+					if got, _ := formValue(form, name); got != strings.TrimSpace(tt.form.Get(name)) {
 						t.Errorf("%s value %q, want %q as typed", name, got, tt.form.Get(name))
 					}
 				}
-				if got := find(form, and(tag("textarea"), hasAttr("name", "body"))); got == nil || got.FirstChild == nil || got.FirstChild.Data != tt.form.Get("body") {
+				if got := form.Find("textarea[name=\"body\"]").First(); got.Length() == 0 || got.Text() != tt.form.Get("body") {
 					t.Error("the body was not kept as typed")
 				}
-				if _, checked := attr(find(form, and(tag("input"), hasAttr("name", "published"))), "checked"); !checked {
+				if _, checked := form.Find("input[name=\"published\"]").First().Attr("checked"); !checked {
 					t.Error("the published box was not kept ticked")
 				}
 				if after := f.a.snapshot(t); after != before {
@@ -602,7 +603,7 @@ func TestLessonFormValidation(t *testing.T) {
 	}
 	// The one-field form on the course page, left empty.
 	res := f.victor.POST(f.courseEdit + "/lessons").Form(url.Values{"title": {""}}).HTMX().Expect(http.StatusUnprocessableEntity)
-	if got := fieldError(t, formFragment(t, res.Body, "lesson-editor"), "title"); got != "Enter a title." {
+	if got := fieldMessage(t, formFragment(t, res.Body, "lesson-editor"), "title"); got != "Enter a title." {
 		t.Errorf("empty new lesson: %q", got)
 	}
 	// A move in no direction is a 400.
@@ -641,8 +642,8 @@ func TestEditConflict(t *testing.T) {
 	for _, tt := range tests {
 		for _, htmx := range []bool{false, true} {
 			t.Run(tt.name+map[bool]string{true: " (htmx)"}[htmx], func(t *testing.T) {
-				vDoc := parseDoc(t, f.victor.GET(tt.path+"/edit").Send().Body)
-				nDoc := parseDoc(t, f.nora.GET(tt.path+"/edit").Send().Body)
+				vDoc := f.victor.GET(tt.path + "/edit").Send().Doc()
+				nDoc := f.nora.GET(tt.path + "/edit").Send().Doc()
 				loaded := version(t, nDoc)
 				if version(t, vDoc) != loaded {
 					t.Fatal("the two editors loaded different versions")
@@ -666,22 +667,22 @@ func TestEditConflict(t *testing.T) {
 				if res.Status != http.StatusConflict {
 					t.Fatalf("second save: %d, want 409\n%.400s", res.Status, res.Body)
 				}
-				var root *html.Node
+				var root *goquery.Selection
 				if htmx {
 					root = formFragment(t, res.Body, tt.editorID)
 				} else {
-					root = parseDoc(t, res.Body)
-					checkLayout(t, root)
+					root = res.Doc()
+					checkPage(t, root)
 				}
-				theirs := text(find(root, and(tag("section"), hasClass("theirs"))))
-				yours := text(find(root, and(tag("section"), hasClass("yours"))))
+				theirs := textOf(root.Find("section.theirs").First())
+				yours := textOf(root.Find("section.yours").First())
 				if !strings.Contains(theirs, tt.first.Get("title")) || !strings.Contains(yours, tt.mine.Get("title")) {
 					t.Errorf("conflict shows theirs %q and yours %q", theirs, yours)
 				}
-				if msg := text(find(root, and(tag("section"), hasClass("conflict")))); !strings.Contains(msg, "Victor Volunteer saved this") {
+				if msg := textOf(root.Find("section.conflict").First()); !strings.Contains(msg, "Victor Volunteer saved this") {
 					t.Errorf("conflict message %q does not say who saved", msg)
 				}
-				if got, _ := inputValue(root, "title"); got != tt.mine.Get("title") {
+				if got, _ := formValue(root, "title"); got != tt.mine.Get("title") {
 					t.Errorf("form title %q, want Nora's typing kept", got)
 				}
 				var stored string
@@ -717,13 +718,11 @@ func TestAuthoringHTMX(t *testing.T) {
 		t.Fatalf("htmx create: %d HX-Redirect %q", res.Status, res.Header.Get("HX-Redirect"))
 	}
 	prev := f.victor.POST("/lessons/preview").Form(url.Values{"body": {"**Bold** and <script>alert(1)</script>"}}).HTMX().Expect(http.StatusOK)
-	nodes := parseFragment(t, prev.Body)
-	if len(nodes) != 2 || nodes[0].Data != "h2" || find(nodes[1], tag("strong")) == nil {
+	nodes := prev.Fragment()
+	if nodes.Length() != 2 || goquery.NodeName(nodes.Eq(0)) != "h2" || nodes.Eq(1).Find("strong").Length() == 0 {
 		t.Errorf("preview fragment:\n%s", prev.Body)
 	}
-	for _, n := range nodes {
-		checkInert(t, n)
-	}
+	checkInert(t, nodes)
 	if f.a.count(t, `SELECT count(*) FROM lessons WHERE body LIKE '%Bold%'`) != 0 {
 		t.Error("the preview saved something")
 	}
@@ -736,14 +735,14 @@ func TestAuthoringHTMX(t *testing.T) {
 	if nojs.Status != http.StatusOK {
 		t.Fatalf("no-JS preview: %d", nojs.Status)
 	}
-	doc := parseDoc(t, nojs.Body)
-	if got, _ := inputValue(doc, "title"); got != "Typed title" {
+	doc := nojs.Doc()
+	if got, _ := formValue(doc, "title"); got != "Typed title" {
 		t.Errorf("no-JS preview lost the title: %q", got)
 	}
-	if action, _ := attr(find(doc, and(tag("form"), hasAttr("id", "lesson-form"))), "action"); action != "/lessons/"+f.w.Course.Lessons[1].String() {
+	if action, _ := doc.Find("form[id=\"lesson-form\"]").First().Attr("action"); action != "/lessons/"+f.w.Course.Lessons[1].String() {
 		t.Errorf("no-JS preview form posts to %q", action)
 	}
-	if n := len(findAll(find(doc, and(tag("div"), hasAttr("id", "preview"))), tag("li"))); n != 2 {
+	if n := doc.Find("div[id=\"preview\"]").First().Find("li").Length(); n != 2 {
 		t.Errorf("no-JS preview shows %d list items, want 2", n)
 	}
 }
@@ -775,17 +774,18 @@ func executableAttr(a html.Attribute) bool {
 
 // checkInert fails on anything in n that could run script, style the page,
 // frame another page or send a form.
-func checkInert(t *testing.T, n *html.Node) {
+func checkInert(t *testing.T, n *goquery.Selection) {
 	t.Helper()
-	for _, el := range findAll(n, func(n *html.Node) bool { return n.Type == html.ElementNode }) {
-		switch el.Data {
+	for _, el := range within(n, "*").EachIter() {
+		name := goquery.NodeName(el)
+		switch name {
 		case "script", "iframe", "frame", "frameset", "object", "embed", "applet", "style", "link", "meta",
 			"base", "form", "input", "button", "textarea", "select", "svg", "math", "template", "noscript":
-			t.Errorf("<%s> survived", el.Data)
+			t.Errorf("<%s> survived", name)
 		}
-		for _, at := range el.Attr {
+		for _, at := range el.Nodes[0].Attr {
 			if executableAttr(at) {
-				t.Errorf("<%s %s=%q> survived", el.Data, at.Key, at.Val)
+				t.Errorf("<%s %s=%q> survived", name, at.Key, at.Val)
 			}
 		}
 	}
@@ -849,9 +849,7 @@ func TestMarkdownXSS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, n := range parseFragment(t, out) {
-				checkInert(t, n)
-			}
+			checkInert(t, parseHTMLFragment(t, out))
 			if strings.Contains(strings.ToLower(out), "<script") {
 				t.Errorf("output has a script tag: %s", out)
 			}
@@ -862,20 +860,17 @@ func TestMarkdownXSS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		root := &html.Node{Type: html.ElementNode, Data: "div"}
-		for _, n := range parseFragment(t, out) {
-			root.AppendChild(n)
-		}
+		root := parseHTMLFragment(t, out)
 		for _, want := range []string{"h1", "strong", "ul", "ol", "blockquote", "code", "img"} {
-			if find(root, tag(want)) == nil {
+			if within(root, want).Length() == 0 {
 				t.Errorf("no <%s> in %s", want, out)
 			}
 		}
-		link := find(root, tag("a"))
-		if href, _ := attr(link, "href"); href != "https://example.org/a?b=1" {
+		link := within(root, "a").First()
+		if href, _ := link.Attr("href"); href != "https://example.org/a?b=1" {
 			t.Errorf("link href %q", href)
 		}
-		if rel, _ := attr(link, "rel"); !strings.Contains(rel, "nofollow") || !strings.Contains(rel, "noreferrer") {
+		if rel, _ := link.Attr("rel"); !strings.Contains(rel, "nofollow") || !strings.Contains(rel, "noreferrer") {
 			t.Errorf("link rel %q, want nofollow noreferrer", rel)
 		}
 	})
@@ -883,17 +878,15 @@ func TestMarkdownXSS(t *testing.T) {
 	// The whole pipeline: one lesson holding the whole corpus.
 	f := newAuthoringFixture(t)
 	body := strings.Join(xssCorpus, "\n\n")
-	page := parseDoc(t, f.victor.GET(f.lessonEdit+"/edit").Send().Body)
+	page := f.victor.GET(f.lessonEdit + "/edit").Send().Doc()
 	f.victor.POST(f.lessonEdit).Form(url.Values{"title": {"XSS"}, "body": {body}, "published": {"true"}, "version": {version(t, page)}}).Expect(http.StatusSeeOther)
 	lesson := f.learner.GET(f.lessonEdit).Expect(http.StatusOK)
-	checkInert(t, mustFind(t, parseDoc(t, lesson.Body), "the lesson body", and(tag("div"), hasClass("body"))))
+	checkInert(t, mustSelect(t, lesson.Doc(), "div.body"))
 	prev := f.victor.POST("/lessons/preview").Form(url.Values{"body": {body}}).HTMX().Send()
-	for _, n := range parseFragment(t, prev.Body) {
-		checkInert(t, n)
-	}
+	checkInert(t, prev.Fragment())
 	// The editor's textarea shows the source as text, not markup.
-	edit := parseDoc(t, f.victor.GET(f.lessonEdit+"/edit").Send().Body)
-	if ta := find(edit, and(tag("textarea"), hasAttr("name", "body"))); ta == nil || ta.FirstChild == nil || ta.FirstChild.Data != body {
+	edit := f.victor.GET(f.lessonEdit + "/edit").Send().Doc()
+	if ta := edit.Find("textarea[name=\"body\"]").First(); ta.Length() == 0 || ta.Text() != body {
 		t.Error("the edit form does not give the stored body back as text")
 	}
 }

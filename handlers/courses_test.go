@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 
 	"fieldbook/store"
 	"fieldbook/store/storetest"
@@ -118,7 +118,7 @@ func TestCourseProgressJSON(t *testing.T) {
 // neutralBodies fetches path as every kind of caller (anonymous, the
 // learner who has progress, a volunteer, an admin) and fails unless all get
 // the same bytes: a page the worker caches never differs by who fetched it.
-func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *html.Node {
+func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *goquery.Selection {
 	t.Helper()
 	var first string
 	for i, c := range callers {
@@ -138,14 +138,14 @@ func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *ht
 			t.Fatalf("GET %s differs between callers 0 and %d: a neutral page must not depend on who asks", path, i)
 		}
 	}
-	doc := parseDoc(t, first)
-	checkLayout(t, doc)
-	html := mustFind(t, doc, "<html>", tag("html"))
-	if _, ok := attr(html, "data-who"); ok {
+	doc := htmlDoc(t, first)
+	checkPage(t, doc)
+	html := mustSelect(t, doc, "html")
+	if _, ok := html.Attr("data-who"); ok {
 		t.Errorf("GET %s: <html> carries data-who: app.js draws who is there", path)
 	}
-	for _, n := range findAll(doc, tag("link")) {
-		if href, _ := attr(n, "href"); strings.HasSuffix(href, "/studio.css") {
+	for _, n := range doc.Find("link").EachIter() {
+		if href, _ := n.Attr("href"); strings.HasSuffix(href, "/studio.css") {
 			t.Errorf("GET %s links the staff styles", path)
 		}
 	}
@@ -182,38 +182,38 @@ func TestHomePage(t *testing.T) {
 		{"Basics of bookkeeping", "/courses/" + w.Course.ID.String(), w.Course.ID.String(), "3 lessons", "3"},
 		{"Cold chain", "/courses/" + w.QuizCourse.ID.String(), w.QuizCourse.ID.String(), "2 lessons", "2"},
 	}
-	cards := findAll(doc, and(tag("li"), hasClass("card")))
-	if len(cards) != len(want) {
-		t.Fatalf("%d course cards, want %d (published, unarchived courses only)", len(cards), len(want))
+	cards := doc.Find("li.card")
+	if cards.Length() != len(want) {
+		t.Fatalf("%d course cards, want %d (published, unarchived courses only)", cards.Length(), len(want))
 	}
 	for i, want := range want {
-		c := cards[i]
-		link := find(mustFind(t, c, "<h2>", tag("h2")), tag("a"))
-		href, _ := attr(link, "href")
-		if text(link) != want.title || href != want.href {
-			t.Errorf("card %d = %q → %q, want %q → %q", i, text(link), href, want.title, want.href)
+		c := cards.Eq(i)
+		link := mustSelect(t, c, "h2").Find("a").First()
+		href, _ := link.Attr("href")
+		if textOf(link) != want.title || href != want.href {
+			t.Errorf("card %d = %q → %q, want %q → %q", i, textOf(link), href, want.title, want.href)
 		}
-		if id, _ := attr(c, "data-course"); id != want.id {
+		if id, _ := c.Attr("data-course"); id != want.id {
 			t.Errorf("card %q: data-course %q, want %q", want.title, id, want.id)
 		}
-		if got := text(find(c, and(tag("p"), hasClass("meta")))); got != want.count {
+		if got := textOf(c.Find("p.meta").First()); got != want.count {
 			t.Errorf("card %q: %q, want %q", want.title, got, want.count)
 		}
-		bar := mustFind(t, c, "the progress bar", and(tag("div"), hasClass("progress")))
-		if total, _ := attr(bar, "data-total"); total != want.total {
+		bar := mustSelect(t, c, "div.progress")
+		if total, _ := bar.Attr("data-total"); total != want.total {
 			t.Errorf("card %q: bar data-total %q, want %q", want.title, total, want.total)
 		}
-		if v, _ := attr(progressBar(c), "value"); v != "0" {
+		if v, _ := progressOf(c).Attr("value"); v != "0" {
 			t.Errorf("card %q: the page carries progress %q", want.title, v)
 		}
-		if got := text(find(c, hasClass("progress-text"))); got != "" {
+		if got := textOf(c.Find(".progress-text").First()); got != "" {
 			t.Errorf("card %q: the page carries progress text %q", want.title, got)
 		}
 	}
-	if strings.Contains(mainText(doc), "Unreleased course") {
+	if strings.Contains(mainTextOf(doc), "Unreleased course") {
 		t.Error("the unpublished course is listed")
 	}
-	mustFind(t, doc, "the sign-up hint (for signed-out visitors)", and(tag("p"), hasClass("hint"), hasClass("if-out")))
+	mustSelect(t, doc, "p.hint.if-out")
 }
 
 func TestShowCourse(t *testing.T) {
@@ -221,40 +221,40 @@ func TestShowCourse(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	doc := neutralBodies(t, a, callersWithProgress(t, a, w), "/courses/"+w.Course.ID.String())
-	if got := text(find(doc, tag("h1"))); got != "Basics of bookkeeping" {
+	if got := textOf(doc.Find("h1").First()); got != "Basics of bookkeeping" {
 		t.Errorf("h1 = %q", got)
 	}
-	ol := mustFind(t, doc, "ol.lessons", and(tag("ol"), hasClass("lessons")))
-	if id, _ := attr(ol, "data-course"); id != w.Course.ID.String() {
+	ol := mustSelect(t, doc, "ol.lessons")
+	if id, _ := ol.Attr("data-course"); id != w.Course.ID.String() {
 		t.Errorf("ol.lessons data-course = %q, want %q", id, w.Course.ID.String())
 	}
-	items := findAll(ol, tag("li"))
-	if len(items) != len(w.Course.Lessons) {
-		t.Fatalf("%d lessons listed, want %d (published only)", len(items), len(w.Course.Lessons))
+	items := ol.Find("li")
+	if items.Length() != len(w.Course.Lessons) {
+		t.Fatalf("%d lessons listed, want %d (published only)", items.Length(), len(w.Course.Lessons))
 	}
-	for i, li := range items {
-		href, _ := attr(find(li, tag("a")), "href")
+	for i, li := range items.EachIter() {
+		href, _ := li.Find("a").First().Attr("href")
 		if href != "/lessons/"+w.Course.Lessons[i].String() {
 			t.Errorf("lesson %d links to %q, want %q", i, href, "/lessons/"+w.Course.Lessons[i].String())
 		}
-		if id, _ := attr(li, "data-lesson"); id != w.Course.Lessons[i].String() {
+		if id, _ := li.Attr("data-lesson"); id != w.Course.Lessons[i].String() {
 			t.Errorf("lesson %d: data-lesson %q", i, id)
 		}
-		if _, ok := attr(li, "data-state"); ok || hasClass("done")(li) {
+		if _, ok := li.Attr("data-state"); ok || li.HasClass("done") {
 			t.Errorf("lesson %d carries a done state in the page", i)
 		}
 		// Every variant is in the page once; the stylesheet shows one.
 		for _, cls := range []string{"mark", "pending-note", "synced-note"} {
-			if n := len(findAll(li, hasClass(cls))); n != 1 {
+			if n := li.Find("." + cls).Length(); n != 1 {
 				t.Errorf("lesson %d has %d .%s, want 1", i, n, cls)
 			}
 		}
 	}
-	bar := mustFind(t, doc, "the course progress bar", and(tag("div"), hasClass("progress")))
-	if total, _ := attr(bar, "data-total"); total != "3" {
+	bar := mustSelect(t, doc, "div.progress")
+	if total, _ := bar.Attr("data-total"); total != "3" {
 		t.Errorf("course bar data-total %q, want 3", total)
 	}
-	if v, _ := attr(progressBar(doc), "value"); v != "0" {
+	if v, _ := progressOf(doc).Attr("value"); v != "0" {
 		t.Errorf("the course page carries progress %q", v)
 	}
 }

@@ -93,9 +93,9 @@ type learnerLine struct {
 
 func readDashboard(t *testing.T, body string) dashNumbers {
 	t.Helper()
-	doc := parseDoc(t, body)
+	doc := htmlDoc(t, body)
 	num := func(id string) int {
-		s := strings.TrimSuffix(text(mustFind(t, doc, "#"+id, hasAttr("id", id))), "%")
+		s := strings.TrimSuffix(textOf(mustSelect(t, doc, attrIs("id", id))), "%")
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			t.Fatalf("#%s = %q", id, s)
@@ -104,17 +104,17 @@ func readDashboard(t *testing.T, body string) dashNumbers {
 	}
 	d := dashNumbers{started: num("total-started"), finished: num("total-finished"), median: num("total-median"),
 		chart: map[string][2]int{}}
-	table := find(find(doc, and(tag("details"), hasClass("chart-table"))), tag("tbody"))
-	for _, tr := range findAll(table, tag("tr")) {
-		tds := findAll(tr, tag("td"))
-		done, _ := strconv.Atoi(text(tds[1]))
-		pct, _ := strconv.Atoi(strings.TrimSuffix(text(tds[2]), "%"))
-		d.chart[text(tds[0])] = [2]int{done, pct}
+	table := doc.Find("details.chart-table").First().Find("tbody").First()
+	for _, tr := range table.Find("tr").EachIter() {
+		tds := tr.Find("td")
+		done, _ := strconv.Atoi(textOf(tds.Eq(1)))
+		pct, _ := strconv.Atoi(strings.TrimSuffix(textOf(tds.Eq(2)), "%"))
+		d.chart[textOf(tds.Eq(0))] = [2]int{done, pct}
 	}
-	lt := find(find(doc, and(tag("table"), hasClass("learners"))), tag("tbody"))
-	for _, tr := range findAll(lt, tag("tr")) {
-		tds := findAll(tr, tag("td"))
-		d.learners = append(d.learners, learnerLine{name: text(tds[0]), progress: text(find(tds[1], hasClass("num")))})
+	lt := doc.Find("table.learners").First().Find("tbody").First()
+	for _, tr := range lt.Find("tr").EachIter() {
+		tds := tr.Find("td")
+		d.learners = append(d.learners, learnerLine{name: textOf(tds.Eq(0)), progress: textOf(tds.Eq(1).Find(".num").First())})
 	}
 	return d
 }
@@ -276,10 +276,10 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 
 	// The learner detail lists each published lesson with its time.
 	res = editor.GET("/courses/" + course.String() + "/dashboard/learners/" + learners[0].String()).Expect(http.StatusOK)
-	doc := parseDoc(t, res.Body)
-	times := findAll(find(doc, and(tag("table"), hasClass("learners"))), tag("time"))
-	if len(times) != 4 {
-		t.Errorf("learner detail: %d completion times, want 4", len(times))
+	doc := res.Doc()
+	times := doc.Find("table.learners").First().Find("time")
+	if times.Length() != 4 {
+		t.Errorf("learner detail: %d completion times, want 4", times.Length())
 	}
 	if res := editor.GET("/courses/" + course.String() + "/dashboard/learners/" + vol.String()).Send(); res.Status != http.StatusNotFound {
 		t.Errorf("learner who never started: status %d, want 404", res.Status)
@@ -428,8 +428,8 @@ func TestDashboardBadInput(t *testing.T) {
 			continue
 		}
 		checkNoLeak(t, res.Body)
-		if !strings.Contains(mainText(parseDoc(t, res.Body)), tc.msg) {
-			t.Errorf("GET %s: page does not say %q:\n%s", tc.path, tc.msg, mainText(parseDoc(t, res.Body)))
+		if !strings.Contains(mainTextOf(res.Doc()), tc.msg) {
+			t.Errorf("GET %s: page does not say %q:\n%s", tc.path, tc.msg, mainTextOf(res.Doc()))
 		}
 	}
 }
@@ -455,16 +455,16 @@ func TestDashboardPaging(t *testing.T) {
 	editor.signIn("victor", "volunteer password")
 	base := "/courses/" + w.Course.ID.String() + "/dashboard"
 	res := editor.GET(base).Send()
-	doc := parseDoc(t, res.Body)
+	doc := res.Doc()
 	if n := len(readDashboard(t, res.Body).learners); n != handlers.LearnersPerPage {
 		t.Fatalf("page 1: %d rows, want %d", n, handlers.LearnersPerPage)
 	}
-	next := mustFind(t, doc, "next link", and(tag("a"), hasAttr("rel", "next")))
-	if href, _ := attr(next, "href"); href != base+"?page=2" {
+	next := mustSelect(t, doc, "a[rel=\"next\"]")
+	if href, _ := next.Attr("href"); href != base+"?page=2" {
 		t.Errorf("next: %q", href)
 	}
-	if !strings.Contains(mainText(doc), "Page 1 of 3") {
-		t.Errorf("pager text missing: %s", mainText(doc))
+	if !strings.Contains(mainTextOf(doc), "Page 1 of 3") {
+		t.Errorf("pager text missing: %s", mainTextOf(doc))
 	}
 	last := readDashboard(t, editor.GET(base+"?page=3").Send().Body).learners
 	clamped := readDashboard(t, editor.GET(base+"?page=40").Send().Body).learners
@@ -473,8 +473,8 @@ func TestDashboardPaging(t *testing.T) {
 	}
 	// The script for the stream is loaded here, and only here.
 	var scripts []string
-	for _, s := range findAll(doc, tag("script")) {
-		src, _ := attr(s, "src")
+	for _, s := range doc.Find("script").EachIter() {
+		src, _ := s.Attr("src")
 		scripts = append(scripts, src)
 	}
 	if !strings.Contains(strings.Join(scripts, " "), "htmx-ext-sse-2.2.4.min.js") {
@@ -483,13 +483,13 @@ func TestDashboardPaging(t *testing.T) {
 	if strings.Contains(editor.GET("/").Send().Body, "htmx-ext-sse") {
 		t.Errorf("the home page loads the SSE extension")
 	}
-	live := mustFind(t, doc, "#dash-live", hasAttr("id", "dash-live"))
-	if v, _ := attr(live, "sse-connect"); !strings.HasPrefix(v, base+"/events?since=") {
+	live := mustSelect(t, doc, "[id=\"dash-live\"]")
+	if v, _ := live.Attr("sse-connect"); !strings.HasPrefix(v, base+"/events?since=") {
 		t.Errorf("sse-connect = %q", v)
 	}
 	// The live block alone, for the htmx re-read.
 	frag := editor.GET(base + "?page=2").Headers(http.Header{"HX-Request": {"true"}, "HX-Target": {"dash-live"}}).Send()
-	if frag.Status != 200 || strings.Contains(frag.Body, "<html") || len(readDashboard(t, frag.Body).learners) != 50 {
+	if frag.Status != 200 || wholePage(frag.Body) || len(readDashboard(t, frag.Body).learners) != 50 {
 		t.Errorf("live fragment: status %d, %d bytes", frag.Status, len(frag.Body))
 	}
 	// Page weight: 50 learners and the chart in well under 40 KB, about 6 KB
@@ -546,11 +546,11 @@ func TestMyProgress(t *testing.T) {
 	learner := a.newClient(t)
 	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	res := learner.GET("/me/progress").Expect(http.StatusOK)
-	doc := parseDoc(t, res.Body)
-	cards := findAll(doc, and(tag("li"), hasClass("card")))
+	doc := res.Doc()
+	cards := doc.Find("li.card")
 	got := map[string]string{}
-	for _, c := range cards {
-		got[text(find(c, tag("h2")))] = text(find(c, hasClass("progress-text")))
+	for _, c := range cards.EachIter() {
+		got[textOf(c.Find("h2").First())] = textOf(c.Find(".progress-text").First())
 	}
 	want := map[string]string{
 		"Basics of bookkeeping": "2 of 3 lessons done (66%)",

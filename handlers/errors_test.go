@@ -11,27 +11,27 @@ import (
 
 	"fieldbook/store/storetest"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 )
 
 // errorSection finds the error page's section.error, in a whole page or in
 // an htmx fragment, and returns its heading and message.
 func errorSection(t *testing.T, body string, fragment bool) (title, msg string) {
 	t.Helper()
-	var sec *html.Node
+	var sec *goquery.Selection
 	if fragment {
-		nodes := parseFragment(t, body)
-		if len(nodes) != 1 || !and(tag("section"), hasClass("error"))(nodes[0]) {
+		nodes := parseHTMLFragment(t, body)
+		if nodes.Length() != 1 || !nodes.Eq(0).Is("section.error") {
 			t.Fatalf("htmx error is not a lone section.error fragment:\n%s", body)
 		}
-		sec = nodes[0]
+		sec = nodes.Eq(0)
 	} else {
-		doc := parseDoc(t, body)
-		checkLayout(t, doc)
-		sec = mustFind(t, doc, "section.error", and(tag("section"), hasClass("error")))
+		doc := htmlDoc(t, body)
+		checkPage(t, doc)
+		sec = mustSelect(t, doc, "section.error")
 	}
-	return text(find(sec, tag("h1"))), text(find(sec, tag("p")))
+	return textOf(sec.Find("h1").First()), textOf(sec.Find("p").First())
 }
 
 func TestBadInput(t *testing.T) {
@@ -221,17 +221,17 @@ func TestNotFoundPage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	res := a.GET(t, "/no/such/page").Expect(http.StatusNotFound)
-	doc := parseDoc(t, res.Body)
-	checkLayout(t, doc)
-	if got := text(find(doc, tag("title"))); got != "Not Found · Fieldbook" {
+	doc := res.Doc()
+	checkPage(t, doc)
+	if got := textOf(doc.Find("title").First()); got != "Not Found · Fieldbook" {
 		t.Errorf("title = %q", got)
 	}
-	sec := mustFind(t, doc, "section.error", and(tag("section"), hasClass("error")))
-	if href, _ := attr(find(sec, tag("a")), "href"); href != "/" {
+	sec := mustSelect(t, doc, "section.error")
+	if href, _ := sec.Find("a").First().Attr("href"); href != "/" {
 		t.Errorf("the error page links to %q, want /", href)
 	}
-	css := find(doc, and(tag("link"), hasAttr("rel", "stylesheet")))
-	if href, _ := attr(css, "href"); !strings.HasPrefix(href, "/static/") {
+	css := doc.Find("link[rel=\"stylesheet\"]").First()
+	if href, _ := css.Attr("href"); !strings.HasPrefix(href, "/static/") {
 		t.Errorf("the error page's stylesheet is %q, want a /static/ URL", href)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 
 	"fieldbook/internal/i18n"
 	"fieldbook/internal/i18n/i18ntest"
@@ -54,15 +54,15 @@ func (a *testApp) storedLang(t *testing.T, username string) string {
 // pageLang checks that a page is in lang throughout: <html lang dir>,
 // Content-Language, a Vary that names what chose it, and the words (the
 // sign-in page's heading, or any element's text given by want).
-func pageLang(t *testing.T, res response, lang string) *html.Node {
+func pageLang(t *testing.T, res response, lang string) *goquery.Selection {
 	t.Helper()
-	doc := parseDoc(t, res.Body)
-	root := find(doc, tag("html"))
+	doc := res.Doc()
+	root := doc.Find("html").First()
 	l, _ := i18n.Lookup(lang)
-	if got, _ := attr(root, "lang"); got != lang {
+	if got, _ := root.Attr("lang"); got != lang {
 		t.Errorf("<html lang> = %q, want %q", got, lang)
 	}
-	if got, _ := attr(root, "dir"); got != l.Dir() {
+	if got, _ := root.Attr("dir"); got != l.Dir() {
 		t.Errorf("<html dir> = %q, want %q", got, l.Dir())
 	}
 	if got := res.Header.Get("Content-Language"); got != lang {
@@ -77,7 +77,7 @@ func pageLang(t *testing.T, res response, lang string) *html.Node {
 	return doc
 }
 
-func heading(doc *html.Node) string { return text(find(doc, tag("h1"))) }
+func heading(doc *goquery.Selection) string { return textOf(doc.Find("h1").First()) }
 
 func TestAcceptLanguageNegotiation(t *testing.T) {
 	t.Parallel()
@@ -115,21 +115,21 @@ func TestLanguagePicker(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	doc := parseDoc(t, c.GET("/signup?x=1").Send().Body)
-	form := mustFind(t, doc, "the language form", and(tag("form"), hasAttr("action", "/language")))
-	if m, _ := attr(form, "method"); m != "post" {
+	doc := c.GET("/signup?x=1").Send().Doc()
+	form := mustSelect(t, doc, "form[action=\"/language\"]")
+	if m, _ := form.Attr("method"); m != "post" {
 		t.Errorf("picker method %q, want post", m)
 	}
-	if next, _ := inputValue(form, "next"); next != "/signup?x=1" {
+	if next, _ := formValue(form, "next"); next != "/signup?x=1" {
 		t.Errorf("picker next = %q, want /signup?x=1", next)
 	}
 	var tags []string
-	for _, o := range findAll(form, tag("option")) {
-		v, _ := attr(o, "value")
-		if l, _ := attr(o, "lang"); l != v {
+	for _, o := range form.Find("option").EachIter() {
+		v, _ := o.Attr("value")
+		if l, _ := o.Attr("lang"); l != v {
 			t.Errorf("option %s has lang %q", v, l)
 		}
-		if _, sel := attr(o, "selected"); sel != (v == "en") {
+		if _, sel := o.Attr("selected"); sel != (v == "en") {
 			t.Errorf("option %s selected = %v", v, sel)
 		}
 		tags = append(tags, v)
@@ -137,7 +137,7 @@ func TestLanguagePicker(t *testing.T) {
 	if want := []string{"en", "fr", "pt", "es", "sw", "ar"}; !slices.Equal(tags, want) {
 		t.Errorf("picker offers %q, want %q", tags, want)
 	}
-	if find(form, and(tag("button"), hasAttr("type", "submit"))) == nil {
+	if form.Find("button[type=\"submit\"]").Length() == 0 {
 		t.Error("the picker has no submit button: it must work without JavaScript")
 	}
 
@@ -162,8 +162,8 @@ func TestLanguagePicker(t *testing.T) {
 	if got := heading(doc); got != "Ingia" {
 		t.Errorf("heading %q, want the Swahili one", got)
 	}
-	sel := find(doc, and(tag("option"), hasAttr("value", "sw")))
-	if _, ok := attr(sel, "selected"); !ok {
+	sel := doc.Find("option[value=\"sw\"]").First()
+	if _, ok := sel.Attr("selected"); !ok {
 		t.Error("the picker does not show Kiswahili as chosen")
 	}
 }
@@ -185,7 +185,7 @@ func TestUnknownLanguageRefused(t *testing.T) {
 			t.Errorf("lang %q: the cookie was changed", bad)
 		}
 		doc := pageLang(t, res, "fr")
-		msg := text(find(doc, and(tag("section"), hasClass("error"))))
+		msg := textOf(doc.Find("section.error").First())
 		for _, l := range i18n.Languages() {
 			if !strings.Contains(msg, l.Name+" ("+l.Tag+")") {
 				t.Errorf("lang %q: the message %q does not offer %s", bad, msg, l.Name)
@@ -237,10 +237,10 @@ func TestStoredLanguageFollowsTheLearner(t *testing.T) {
 	}
 	// A missing course: an error page inside the signed-in layout.
 	doc := pageLang(t, phone2.GET("/courses/"+uuid.NewString()).Headers(frHeader).Send(), "sw")
-	if got := text(find(doc, and(tag("a"), hasAttr("href", "/me/progress")))); got != "Maendeleo yangu" {
+	if got := textOf(doc.Find("a[href=\"/me/progress\"]").First()); got != "Maendeleo yangu" {
 		t.Errorf("header link %q, want Swahili", got)
 	}
-	if got := headerUser(doc); got != storetest.LearnerName {
+	if got := headerName(doc); got != storetest.LearnerName {
 		t.Errorf("header user %q", got)
 	}
 }
@@ -287,11 +287,11 @@ func TestValidationInTheLanguage(t *testing.T) {
 		"name":     ar.T("auth.error.name_missing"),
 		"password": "استخدم 8 أحرف على الأقل.",
 	} {
-		if got := fieldError(t, doc, field); got != want {
+		if got := fieldMessage(t, doc, field); got != want {
 			t.Errorf("%s error %q, want %q", field, got, want)
 		}
 	}
-	label := text(find(doc, and(tag("label"), hasAttr("for", "password"))))
+	label := textOf(doc.Find("label[for=\"password\"]").First())
 	if label != "كلمة المرور (8 أحرف على الأقل)" {
 		t.Errorf("password label %q", label)
 	}
@@ -315,9 +315,9 @@ func TestManifestAndOfflinePagePerLanguage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	doc := parseDoc(t, c.GET("/login").Headers(http.Header{"Accept-Language": {"ar"}}).Send().Body)
-	link := mustFind(t, doc, "manifest link", and(tag("link"), hasAttr("rel", "manifest")))
-	href, _ := attr(link, "href")
+	doc := c.GET("/login").Headers(http.Header{"Accept-Language": {"ar"}}).Send().Doc()
+	link := mustSelect(t, doc, "link[rel=\"manifest\"]")
+	href, _ := link.Attr("href")
 	if href != "/manifest.webmanifest?lang=ar" {
 		t.Errorf("manifest link %q", href)
 	}
@@ -339,7 +339,7 @@ func TestManifestAndOfflinePagePerLanguage(t *testing.T) {
 	if got := heading(doc); got != "Huna mtandao" {
 		t.Errorf("offline heading %q", got)
 	}
-	if find(doc, and(tag("form"), hasAttr("action", "/language"))) != nil {
+	if doc.Find("form[action=\"/language\"]").Length() > 0 {
 		t.Error("the offline page (shown without a network) carries the picker")
 	}
 	pageLang(t, c.GET("/offline?lang=zz").Headers(http.Header{"Accept-Language": {"pt-BR"}}).Send(), "pt")
@@ -357,14 +357,14 @@ func TestDashboardChartMirrors(t *testing.T) {
 	for _, tt := range []struct{ lang, labelX string }{{"en", "0"}, {"ar", "300"}} {
 		vol.POST("/language").Form(url.Values{"lang": {tt.lang}, "next": {"/"}}).Send()
 		doc := pageLang(t, vol.GET(path).Send(), tt.lang)
-		svg := mustFind(t, doc, "the chart", tag("svg"))
-		label := find(svg, tag("text"))
-		if x, _ := attr(label, "x"); x != tt.labelX {
+		svg := mustSelect(t, doc, "svg")
+		label := svg.Find("text").First()
+		if x, _ := label.Attr("x"); x != tt.labelX {
 			t.Errorf("%s: label x = %q, want %s", tt.lang, x, tt.labelX)
 		}
-		for _, bar := range findAll(svg, and(tag("rect"), hasClass("bar"))) {
-			x, _ := attr(bar, "x")
-			wd, _ := attr(bar, "width")
+		for _, bar := range svg.Find("rect.bar").EachIter() {
+			x, _ := bar.Attr("x")
+			wd, _ := bar.Attr("width")
 			xi, _ := strconv.Atoi(x)
 			wi, _ := strconv.Atoi(wd)
 			if start := map[string]int{"en": 0, "ar": 300 - wi}[tt.lang]; xi != start {

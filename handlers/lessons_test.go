@@ -11,57 +11,57 @@ import (
 
 	"fieldbook/store/storetest"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 )
 
 // statusBlock checks the section#lesson-status of a neutral lesson page:
 // the completion form names no learner and posts to the lesson, both
 // buttons and every note are there, the progress bar carries the total
 // only.
-func statusBlock(t *testing.T, sec *html.Node, lesson, course uuid.UUID, total int) {
+func statusBlock(t *testing.T, sec *goquery.Selection, lesson, course uuid.UUID, total int) {
 	t.Helper()
 	action := "/lessons/" + lesson.String() + "/complete"
-	if got, _ := attr(sec, "data-lesson"); got != lesson.String() {
+	if got, _ := sec.Attr("data-lesson"); got != lesson.String() {
 		t.Errorf("data-lesson = %q, want %q", got, lesson)
 	}
-	if got, _ := attr(sec, "data-course"); got != course.String() {
+	if got, _ := sec.Attr("data-course"); got != course.String() {
 		t.Errorf("data-course = %q, want %q", got, course)
 	}
-	if got, _ := attr(sec, "data-total"); got != strconv.Itoa(total) {
+	if got, _ := sec.Attr("data-total"); got != strconv.Itoa(total) {
 		t.Errorf("data-total = %q, want %d", got, total)
 	}
-	if _, ok := attr(sec, "data-state"); ok {
+	if _, ok := sec.Attr("data-state"); ok {
 		t.Error("the page carries a completion state")
 	}
-	form := mustFind(t, sec, "the completion form", tag("form"))
-	if got, _ := attr(form, "action"); got != action {
+	form := mustSelect(t, sec, "form")
+	if got, _ := form.Attr("action"); got != action {
 		t.Errorf("form action = %q, want %q", got, action)
 	}
-	for _, in := range findAll(form, tag("input")) {
-		if name, _ := attr(in, "name"); name != "course_id" {
+	for _, in := range form.Find("input").EachIter() {
+		if name, _ := in.Attr("name"); name != "course_id" {
 			t.Errorf("the form carries an input %q: it may name the course only", name)
 		}
 	}
-	buttons := findAll(form, tag("button"))
+	buttons := form.Find("button")
 	var got []string
-	for _, b := range buttons {
-		v, _ := attr(b, "value")
-		got = append(got, text(b)+"="+v)
+	for _, b := range buttons.EachIter() {
+		v, _ := b.Attr("value")
+		got = append(got, textOf(b)+"="+v)
 	}
 	if strings.Join(got, ", ") != "Mark complete=true, Mark not complete=false" {
 		t.Errorf("buttons = %v, want Mark complete=true and Mark not complete=false", got)
 	}
 	for _, cls := range []string{"done-note", "pending-note", "synced-note", "s-out"} {
-		if find(sec, hasClass(cls)) == nil {
+		if sec.Find("."+cls).Length() == 0 {
 			t.Errorf("no .%s variant in the status block", cls)
 		}
 	}
-	p := progressBar(sec)
+	p := progressOf(sec)
 	if p == nil {
 		t.Fatal("no progress bar in the lesson status")
 	}
-	if v, _ := attr(p, "value"); v != "0" {
+	if v, _ := p.Attr("value"); v != "0" {
 		t.Errorf("the page carries progress %q", v)
 	}
 }
@@ -209,16 +209,16 @@ func TestShowLesson(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := neutralBodies(t, a, callers, lp(tt.lesson))
-			pager := mustFind(t, doc, "nav.pager", and(tag("nav"), hasClass("pager")))
-			prev, _ := attr(find(pager, and(tag("a"), hasAttr("rel", "prev"))), "href")
-			next, _ := attr(find(pager, and(tag("a"), hasAttr("rel", "next"))), "href")
+			pager := mustSelect(t, doc, "nav.pager")
+			prev, _ := pager.Find("a[rel=\"prev\"]").First().Attr("href")
+			next, _ := pager.Find("a[rel=\"next\"]").First().Attr("href")
 			if prev != tt.wantPrev || next != tt.wantNext {
 				t.Errorf("prev/next = %q/%q, want %q/%q", prev, next, tt.wantPrev, tt.wantNext)
 			}
-			sec := mustFind(t, doc, "section#lesson-status", and(tag("section"), hasAttr("id", "lesson-status")))
+			sec := mustSelect(t, doc, "section[id=\"lesson-status\"]")
 			statusBlock(t, sec, w.Course.Lessons[tt.lesson], w.Course.ID, 3)
-			link := mustFind(t, sec, "a sign-in link", and(tag("a"), hasAttrPrefix("href", "/login")))
-			href, _ := attr(link, "href")
+			link := mustSelect(t, sec, "a[href^=\"/login\"]")
+			href, _ := link.Attr("href")
 			u, err := url.Parse(href)
 			if err != nil || u.Path != "/login" || u.Query().Get("next") != lp(tt.lesson) {
 				t.Errorf("sign-in link = %q, want /login?next=%s", href, lp(tt.lesson))

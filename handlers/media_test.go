@@ -123,9 +123,9 @@ func uploaded(t *testing.T, res response) (url, hash string) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("upload: status %d\n%s", res.Status, res.Body)
 	}
-	doc := parseDoc(t, res.Body)
-	body := text(mustFind(t, doc, "lesson text", and(tag("textarea"), hasAttr("name", "body"))))
-	snippet := text(mustFind(t, doc, "Markdown to copy", and(tag("code"), hasClass("media-markdown"))))
+	doc := res.Doc()
+	body := textOf(mustSelect(t, doc, "textarea[name=\"body\"]"))
+	snippet := textOf(mustSelect(t, doc, "code.media-markdown"))
 	if !strings.HasSuffix(strings.TrimSpace(body), snippet) {
 		t.Fatalf("lesson text %q does not end with the snippet %q", body, snippet)
 	}
@@ -155,11 +155,11 @@ func TestMediaUploadAndServe(t *testing.T) {
 	if hash != sha(pic) || u != "/media/"+hash+"/My-Photo-1.png" {
 		t.Fatalf("media URL %s, want the hash of the bytes and a clean name", u)
 	}
-	doc := parseDoc(t, res.Body)
-	if v, _ := inputValue(doc, "title"); v != "Typed title" {
+	doc := res.Doc()
+	if v, _ := formValue(doc, "title"); v != "Typed title" {
 		t.Errorf("typed title not kept: %q", v)
 	}
-	if body := find(doc, and(tag("textarea"), hasAttr("name", "body"))).FirstChild.Data; !strings.HasPrefix(body, "Typed text.\n\n![My Photo 1](") {
+	if body := doc.Find("textarea[name=\"body\"]").First().Text(); !strings.HasPrefix(body, "Typed text.\n\n![My Photo 1](") {
 		t.Errorf("lesson text %q", body)
 	}
 	if n := a.count(t, `SELECT count(*) FROM media WHERE sha256 = $1 AND course_id = $2 AND lesson_id = $3
@@ -219,7 +219,7 @@ func TestMediaUploadAndServe(t *testing.T) {
 	if got := trig["fieldbook:media"]["markdown"]; got != wantMD {
 		t.Errorf("markdown %q, want %q", got, wantMD)
 	}
-	if strings.Contains(res.Body, "<html") || !strings.Contains(res.Body, "birdsong.wav") {
+	if wholePage(res.Body) || !strings.Contains(res.Body, "birdsong.wav") {
 		t.Errorf("htmx answer is not the status fragment: %s", res.Body)
 	}
 	if res := f.learner.GET("/media/" + sha(wav) + "/birdsong.wav").Send(); res.Header.Get("Content-Type") != "audio/wav" ||
@@ -228,17 +228,17 @@ func TestMediaUploadAndServe(t *testing.T) {
 	}
 
 	// The edit page offers the upload inside the lesson form, after Save.
-	page := parseDoc(t, f.victor.GET(f.lessonEdit+"/edit").Send().Body)
-	form := mustFind(t, page, "lesson form", and(tag("form"), hasAttr("id", "lesson-form")))
-	btns := findAll(form, tag("button"))
-	if len(btns) < 3 || text(btns[0]) != "Save lesson" {
+	page := f.victor.GET(f.lessonEdit + "/edit").Send().Doc()
+	form := mustSelect(t, page, "form[id=\"lesson-form\"]")
+	btns := form.Find("button")
+	if btns.Length() < 3 || textOf(btns.Eq(0)) != "Save lesson" {
 		t.Fatalf("the form's first (default) button must be Save")
 	}
-	up := mustFind(t, form, "upload button", and(tag("button"), hasAttr("formaction", f.lessonEdit+"/media")))
-	if v, _ := attr(up, "formenctype"); v != "multipart/form-data" {
+	up := mustSelect(t, form, "button"+attrIs("formaction", f.lessonEdit+"/media"))
+	if v, _ := up.Attr("formenctype"); v != "multipart/form-data" {
 		t.Errorf("upload button formenctype %q", v)
 	}
-	mustFind(t, form, "file input", and(tag("input"), hasAttr("type", "file"), hasAttr("name", "file")))
+	mustSelect(t, form, "input[type=\"file\"][name=\"file\"]")
 }
 
 // TestMediaRefused: files by their bytes, not their names or claimed types;
@@ -271,19 +271,19 @@ func TestMediaRefused(t *testing.T) {
 			t.Errorf("%s: status %d, want %d", tt.name, res.Status, tt.status)
 			continue
 		}
-		doc := parseDoc(t, res.Body)
-		msg := text(mustFind(t, doc, "error", and(tag("div"), hasAttr("id", "media-status"))))
+		doc := res.Doc()
+		msg := textOf(mustSelect(t, doc, "div[id=\"media-status\"]"))
 		if msg == "" {
 			t.Errorf("%s: no message", tt.name)
 		}
-		if v, _ := inputValue(doc, "title"); v != "Kept" {
+		if v, _ := formValue(doc, "title"); v != "Kept" {
 			t.Errorf("%s: typed title lost: %q", tt.name, v)
 		}
 		// With htmx the message comes as a 422 fragment (the layout's htmx
 		// config swaps 422s).
 		if tt.status != 413 {
 			res := f.victor.POST(f.lessonEdit+"/media").File(fields, tt.file, tt.claim, tt.data).HTMX().Send()
-			if res.Status != http.StatusUnprocessableEntity || res.Header.Get("HX-Trigger") != "" || !strings.Contains(res.Body, "field-error") {
+			if res.Status != http.StatusUnprocessableEntity || res.Header.Get("HX-Trigger") != "" || res.Doc().Find(".field-error").Length() == 0 {
 				t.Errorf("%s with htmx: %d %q", tt.name, res.Status, res.Body)
 			}
 		}
@@ -470,9 +470,9 @@ func TestMediaSavedForOffline(t *testing.T) {
 	pdf, _ := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, "sheet.pdf", "application/pdf", testPDF).Send())
 	save := func(lesson uuid.UUID, body string) {
 		t.Helper()
-		page := parseDoc(t, f.victor.GET("/lessons/"+lesson.String()+"/edit").Send().Body)
-		title, _ := inputValue(page, "title")
-		published := find(page, and(tag("input"), hasAttr("name", "published"), hasAttr("checked", ""))) != nil
+		page := f.victor.GET("/lessons/" + lesson.String() + "/edit").Send().Doc()
+		title, _ := formValue(page, "title")
+		published := page.Find("input[name=\"published\"][checked=\"\"]").Length() > 0
 		res := f.victor.POST("/lessons/" + lesson.String()).Form(url.Values{
 			"title": {title}, "body": {body}, "version": {version(t, page)}, "published": {map[bool]string{true: "true"}[published]},
 		}).Send()
@@ -483,18 +483,18 @@ func TestMediaSavedForOffline(t *testing.T) {
 	save(f.w.Course.Lessons[0], "Look:\n\n![shown]("+shown+")\n\n[Worksheet]("+pdf+")")
 	save(f.w.DraftLesson(), "![draft]("+inDraft+")")
 
-	doc := parseDoc(t, f.learner.GET("/courses/"+f.w.Course.ID.String()).Send().Body)
-	urls, _ := attr(mustFind(t, doc, "offline save", hasAttr("id", "offline-save")), "data-urls")
+	doc := f.learner.GET("/courses/" + f.w.Course.ID.String()).Send().Doc()
+	urls, _ := mustSelect(t, doc, "[id=\"offline-save\"]").Attr("data-urls")
 	list := strings.Fields(urls)
 	has := func(u string) bool { return strings.Contains(" "+urls+" ", " "+u+" ") }
 	if !has(shown) || !has(pdf) || has(unused) || has(inDraft) || !has("/lessons/"+f.w.Course.Lessons[0].String()) {
 		t.Errorf("save list %v: want %s and %s, not %s or %s", list, shown, pdf, unused, inDraft)
 	}
 
-	lesson := parseDoc(t, f.learner.GET(f.lessonEdit).Send().Body)
-	img := mustFind(t, lesson, "image", and(tag("img"), hasAttr("src", shown)))
-	if alt, _ := attr(img, "alt"); alt != "shown" {
+	lesson := f.learner.GET(f.lessonEdit).Send().Doc()
+	img := mustSelect(t, lesson, "img"+attrIs("src", shown))
+	if alt, _ := img.Attr("alt"); alt != "shown" {
 		t.Errorf("img alt %q", alt)
 	}
-	mustFind(t, lesson, "PDF link", and(tag("a"), hasAttr("href", pdf)))
+	mustSelect(t, lesson, "a"+attrIs("href", pdf))
 }

@@ -529,15 +529,15 @@ func TestForgetPhone(t *testing.T) {
 	}
 
 	// "Your account" lists the live phone with a plain form to forget it.
-	doc := parseDoc(t, s.lena.GET("/account").Send().Body)
-	section := mustFind(t, doc, "phones section", and(tag("section"), hasAttr("id", "phones")))
-	items := findAll(section, tag("li"))
-	if len(items) != 1 || !strings.Contains(text(items[0]), "Kitchen tablet") || !strings.Contains(text(items[0]), "not used yet") {
-		t.Fatalf("phones listed: %q", text(section))
+	doc := s.lena.GET("/account").Send().Doc()
+	section := mustSelect(t, doc, "section[id=\"phones\"]")
+	items := section.Find("li")
+	if items.Length() != 1 || !strings.Contains(textOf(items.Eq(0)), "Kitchen tablet") || !strings.Contains(textOf(items.Eq(0)), "not used yet") {
+		t.Fatalf("phones listed: %q", textOf(section))
 	}
-	form := mustFind(t, items[0], "forget form", tag("form"))
-	action, _ := attr(form, "action")
-	if m, _ := attr(form, "method"); m != "post" || action != "/account/phones/"+second.id+"/forget" {
+	form := mustSelect(t, items.Eq(0), "form")
+	action, _ := form.Attr("action")
+	if m, _ := form.Attr("method"); m != "post" || action != "/account/phones/"+second.id+"/forget" {
 		t.Fatalf("forget form: method %q action %q", m, action)
 	}
 	checkAPIErrorPage(t, s.om.POST(action).Send(), http.StatusNotFound)
@@ -548,9 +548,9 @@ func TestForgetPhone(t *testing.T) {
 	if !a.keyRevoked(t, second.id) || a.keyRevoked(t, s.omarsPhone.id) {
 		t.Error("the form forgot the wrong keys")
 	}
-	doc = parseDoc(t, s.lena.GET("/account?done=phone").Send().Body)
-	if items := findAll(find(doc, and(tag("section"), hasAttr("id", "phones"))), tag("li")); len(items) != 0 {
-		t.Errorf("%d phones still listed after forgetting both", len(items))
+	doc = s.lena.GET("/account?done=phone").Send().Doc()
+	if items := doc.Find("section[id=\"phones\"]").First().Find("li"); items.Length() != 0 {
+		t.Errorf("%d phones still listed after forgetting both", items.Length())
 	}
 }
 
@@ -661,12 +661,12 @@ func TestEndOtherSessionsForgetsOtherPhones(t *testing.T) {
 	earlier.POST("/logout").Expect(http.StatusSeeOther)
 
 	// The page carries the field for the phone to fill in.
-	doc := parseDoc(t, s.lena.GET("/account").Send().Body)
-	form := mustFind(t, doc, "end-others form", and(tag("form"), hasAttr("action", "/account/sessions/end-others")))
-	mustFind(t, form, "keep_key field", and(tag("input"), hasAttr("name", "keep_key"), hasAttr("type", "hidden")))
-	mark := find(doc, and(tag("li"), hasAttr("data-key-id", here.id)))
-	if !strings.Contains(text(mark), "This phone") {
-		t.Errorf("the phone this session set up is not marked: %q", text(mark))
+	doc := s.lena.GET("/account").Send().Doc()
+	form := mustSelect(t, doc, "form[action=\"/account/sessions/end-others\"]")
+	mustSelect(t, form, "input[name=\"keep_key\"][type=\"hidden\"]")
+	mark := doc.Find("li" + attrIs("data-key-id", here.id)).First()
+	if !strings.Contains(textOf(mark), "This phone") {
+		t.Errorf("the phone this session set up is not marked: %q", textOf(mark))
 	}
 
 	before := a.count(t, `SELECT count(*) FROM phone_keys WHERE revoked_at IS NOT NULL`)

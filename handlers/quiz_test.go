@@ -46,13 +46,9 @@ func newQuizWorld(t *testing.T) *quizWorld {
 func lessonPath(id uuid.UUID, rest string) string { return "/lessons/" + id.String() + rest }
 
 // formError is the message at a question form's field ("" when none).
-func formError(body, formID, field string) string {
-	re := regexp.MustCompile(`id="` + regexp.QuoteMeta(formID+"-"+field) + `-error">([^<]*)<`)
-	m := re.FindStringSubmatch(body)
-	if m == nil {
-		return ""
-	}
-	return m[1]
+func formError(t *testing.T, body, formID, field string) string {
+	t.Helper()
+	return textOf(byID(htmlDoc(t, body), formID+"-"+field+"-error").First())
 }
 
 func questionForm(kind, prompt, choices, answer, tolerance string) url.Values {
@@ -95,12 +91,12 @@ func TestQuestionForms(t *testing.T) {
 			if r.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d, want 422", r.Status)
 			}
-			if msg := formError(r.Body, "new", tt.field); msg == "" {
+			if msg := formError(t, r.Body, "new", tt.field); msg == "" {
 				t.Errorf("no message at %s", tt.field)
 			}
-			doc := parseDoc(t, r.Body)
-			prompt := find(doc, and(tag("textarea"), hasAttr("name", "prompt")))
-			if prompt == nil || text(prompt) != strings.TrimSpace(tt.form.Get("prompt")) && strings.TrimSpace(tt.form.Get("prompt")) != "" {
+			doc := r.Doc()
+			prompt := doc.Find("textarea[name=\"prompt\"]").First()
+			if prompt.Length() == 0 || textOf(prompt) != strings.TrimSpace(tt.form.Get("prompt")) && strings.TrimSpace(tt.form.Get("prompt")) != "" {
 				t.Errorf("the prompt typed is not kept")
 			}
 			if after := w.a.snapshot(t); after != before {
@@ -108,8 +104,8 @@ func TestQuestionForms(t *testing.T) {
 			}
 			// htmx gets the form alone.
 			r = w.vol.POST(add).Form(tt.form).HTMX().Send()
-			if r.Status != http.StatusUnprocessableEntity || strings.Contains(r.Body, "<html") || !strings.Contains(r.Body, `id="question-editor-new"`) {
-				t.Errorf("htmx: %d, fragment? %v", r.Status, !strings.Contains(r.Body, "<html"))
+			if r.Status != http.StatusUnprocessableEntity || wholePage(r.Body) || r.Fragment().Filter(attrIs("id", "question-editor-new")).Length() != 1 {
+				t.Errorf("htmx: %d, fragment? %v", r.Status, !wholePage(r.Body))
 			}
 		})
 	}
@@ -127,9 +123,9 @@ func TestQuestionForms(t *testing.T) {
 		}
 	}
 	edit := w.vol.GET(lessonPath(w.lesson, "/edit")).Send()
-	doc := parseDoc(t, edit.Body)
-	list := find(doc, hasAttr("id", "quiz-questions"))
-	if list == nil || len(findAll(list, tag("li"))) != 5 || !strings.Contains(edit.Body, "<strong>safe</strong>") {
+	doc := edit.Doc()
+	list := doc.Find("[id=\"quiz-questions\"]").First()
+	if list.Length() == 0 || list.Find("li").Length() != 5 || !hasText(doc, "strong", "safe") {
 		t.Fatalf("the lesson edit page does not list 5 questions with their Markdown rendered")
 	}
 
@@ -173,7 +169,7 @@ func TestQuestionForms(t *testing.T) {
 
 	// Edit one question: the form carries its version; a stale one is 409.
 	page := w.vol.GET("/questions/" + firstID + "/edit").Send()
-	v, ok := inputValue(parseDoc(t, page.Body), "version")
+	v, ok := formValue(page.Doc(), "version")
 	if page.Status != http.StatusOK || !ok || v == "" {
 		t.Fatalf("edit page: %d, version %q", page.Status, v)
 	}
@@ -186,7 +182,7 @@ func TestQuestionForms(t *testing.T) {
 	}
 	changed.Set("version", strconv.Itoa(mustAtoi(t, v)+1))
 	changed.Set("answer", "")
-	if r := w.vol.POST("/questions/" + firstID).Form(changed).Send(); r.Status != http.StatusUnprocessableEntity || formError(r.Body, "q"+firstID[:8], "answer") == "" {
+	if r := w.vol.POST("/questions/" + firstID).Form(changed).Send(); r.Status != http.StatusUnprocessableEntity || formError(t, r.Body, "q"+firstID[:8], "answer") == "" {
 		t.Errorf("update without an answer: %d", r.Status)
 	}
 	if r := w.vol.POST("/questions/" + firstID).Form(url.Values{"kind": {"single"}}).Send(); r.Status != http.StatusBadRequest {
@@ -242,14 +238,14 @@ func TestQuestionPreview(t *testing.T) {
 	form := questionForm("multiple", "Pick *two*", "Boil\nFilter\nShake", "1,2", "")
 	form.Set("lesson_id", w.lesson.String())
 	r := w.vol.POST("/questions/preview").Form(form).HTMX().Send()
-	if r.Status != http.StatusOK || strings.Contains(r.Body, "<html") || !strings.Contains(r.Body, "<em>two</em>") ||
+	if r.Status != http.StatusOK || wholePage(r.Body) || !hasText(r.Fragment().Parent(), "em", "two") ||
 		strings.Count(r.Body, "✓ right") != 2 {
 		t.Fatalf("htmx preview: %d %s", r.Status, r.Body)
 	}
 	r = w.vol.POST("/questions/preview").Form(form).Send()
-	doc := parseDoc(t, r.Body)
-	if r.Status != http.StatusOK || find(doc, hasAttr("id", "quiz")) == nil || !strings.Contains(r.Body, "<em>two</em>") ||
-		text(find(doc, and(tag("textarea"), hasAttr("name", "choices")))) != "Boil Filter Shake" {
+	doc := r.Doc()
+	if r.Status != http.StatusOK || doc.Find("[id=\"quiz\"]").Length() == 0 || !hasText(doc, "em", "two") ||
+		textOf(doc.Find("textarea[name=\"choices\"]").First()) != "Boil Filter Shake" {
 		t.Fatalf("no-JS preview: %d", r.Status)
 	}
 	if n := w.a.count(t, `SELECT count(*) FROM quiz_questions`); n != 0 {
@@ -298,10 +294,11 @@ func TestCertificateAndVerify(t *testing.T) {
 		}
 	}
 	r := w.learner.GET("/courses/" + w.course.String() + "/certificate").Expect(http.StatusOK)
-	doc := parseDoc(t, r.Body)
-	m := regexp.MustCompile(`href="/verify/([A-Z2-7]{13})"`).FindStringSubmatch(r.Body)
-	if m == nil || !strings.Contains(text(doc), storetest.LearnerName) || !strings.Contains(text(doc), "Safe water") ||
-		!strings.Contains(r.Body, "certificate.css") {
+	doc := r.Doc()
+	verify, _ := doc.Find(`a[href^="/verify/"]`).First().Attr("href")
+	m := regexp.MustCompile(`^/verify/([A-Z2-7]{13})$`).FindStringSubmatch(verify)
+	if m == nil || !strings.Contains(textOf(doc), storetest.LearnerName) || !strings.Contains(textOf(doc), "Safe water") ||
+		doc.Find(`link[rel="stylesheet"][href*="certificate"]`).Length() == 0 {
 		t.Fatalf("certificate page lacks the name, course, stylesheet or verify link:\n%s", r.Body)
 	}
 	code := m[1]

@@ -364,3 +364,27 @@ func progressOf(s *goquery.Selection) *goquery.Selection {
 func mainTextOf(s *goquery.Selection) string {
 	return textOf(s.Find(`main[id="main"]`).First())
 }
+
+// wholePage reports whether body is a whole document (a doctype or an
+// <html> tag, as the tokenizer reads it) rather than an htmx fragment.
+func wholePage(body string) bool {
+	z := html.NewTokenizer(strings.NewReader(body))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return false
+		case html.DoctypeToken:
+			return true
+		case html.StartTagToken, html.SelfClosingTagToken:
+			if name, _ := z.TagName(); string(name) == "html" {
+				return true
+			}
+		}
+	}
+}
+
+// hasText reports whether s has an element matching css whose text is
+// exactly want (white space collapsed).
+func hasText(s *goquery.Selection, css, want string) bool {
+	return s.Find(css).FilterFunction(func(_ int, el *goquery.Selection) bool { return textOf(el) == want }).Length() > 0
+}

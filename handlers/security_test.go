@@ -11,7 +11,7 @@ import (
 
 	"fieldbook/store/storetest"
 
-	"golang.org/x/net/html"
+	"github.com/PuerkitoBio/goquery"
 )
 
 // parseCSP splits a Content-Security-Policy into directive → sources.
@@ -33,7 +33,7 @@ func TestSecurityHeaders(t *testing.T) {
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
 	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
-	css := stylesheetURL(t, parseDoc(t, a.GET(t, "/").Send().Body))
+	css := stylesheetURL(t, a.GET(t, "/").Send().Doc())
 
 	tests := []struct {
 		name   string
@@ -122,36 +122,36 @@ func TestPagesNeedNoInlineCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := parseDoc(t, tt.client.GET(tt.path).Send().Body)
-			checkLayout(t, doc)
-			for _, s := range findAll(doc, tag("script")) {
-				src, ok := attr(s, "src")
+			doc := tt.client.GET(tt.path).Send().Doc()
+			checkPage(t, doc)
+			for _, s := range doc.Find("script").EachIter() {
+				src, ok := s.Attr("src")
 				if !ok || !strings.HasPrefix(src, "/static/") {
 					t.Errorf("<script src=%q>: want a same-origin /static/ file, no inline script", src)
 				}
 			}
-			if find(doc, tag("style")) != nil {
+			if doc.Find("style").Length() > 0 {
 				t.Error("page has a <style> element")
 			}
-			for _, n := range findAll(doc, func(n *html.Node) bool { return n.Type == html.ElementNode }) {
-				for _, at := range n.Attr {
+			for _, n := range within(doc, "*").EachIter() {
+				for _, at := range n.Nodes[0].Attr {
 					if at.Key == "style" || strings.HasPrefix(at.Key, "on") ||
 						strings.HasPrefix(strings.ToLower(strings.TrimSpace(at.Val)), "javascript:") {
-						t.Errorf("<%s %s=%q> needs inline code", n.Data, at.Key, at.Val)
+						t.Errorf("<%s %s=%q> needs inline code", goquery.NodeName(n), at.Key, at.Val)
 					}
 				}
 			}
 			// htmx (staff pages only) would otherwise add an inline <style>
 			// and allow eval.
-			htmx := find(doc, and(tag("script"), func(n *html.Node) bool { src, _ := attr(n, "src"); return strings.Contains(src, "/htmx-") }))
-			if (htmx != nil) != tt.htmx {
-				t.Fatalf("page loads htmx: %v, want %v", htmx != nil, tt.htmx)
+			htmx := doc.Find(`script[src*="/htmx-"]`).Length() > 0
+			if htmx != tt.htmx {
+				t.Fatalf("page loads htmx: %v, want %v", htmx, tt.htmx)
 			}
 			if !tt.htmx {
 				return
 			}
-			meta := mustFind(t, doc, "htmx-config", and(tag("meta"), hasAttr("name", "htmx-config")))
-			content, _ := attr(meta, "content")
+			meta := mustSelect(t, doc, "meta[name=\"htmx-config\"]")
+			content, _ := meta.Attr("content")
 			var cfg map[string]any
 			if err := json.Unmarshal([]byte(content), &cfg); err != nil {
 				t.Fatalf("htmx-config %q: %v", content, err)
@@ -236,10 +236,10 @@ func TestCrossOriginProtection(t *testing.T) {
 }
 
 // stylesheetURL is the href of the page's <link rel=stylesheet>.
-func stylesheetURL(t *testing.T, doc *html.Node) string {
+func stylesheetURL(t *testing.T, doc *goquery.Selection) string {
 	t.Helper()
-	link := mustFind(t, doc, "<link rel=stylesheet>", and(tag("link"), hasAttr("rel", "stylesheet")))
-	href, _ := attr(link, "href")
+	link := mustSelect(t, doc, "link[rel=\"stylesheet\"]")
+	href, _ := link.Attr("href")
 	return href
 }
 
@@ -247,10 +247,10 @@ func TestStaticFiles(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	doc := parseDoc(t, c.GET("/").Send().Body)
+	doc := c.GET("/").Send().Doc()
 	css := stylesheetURL(t, doc)
-	js, _ := attr(mustFind(t, doc, "<script src>", tag("script")), "src")
-	icon, _ := attr(mustFind(t, doc, "<link rel=icon>", and(tag("link"), hasAttr("rel", "icon"))), "href")
+	js, _ := mustSelect(t, doc, "script").Attr("src")
+	icon, _ := mustSelect(t, doc, "link[rel=\"icon\"]").Attr("href")
 	hashOf := func(u string) string { return path.Base(path.Dir(u)) }
 
 	const immutable = "public, max-age=31536000, immutable"

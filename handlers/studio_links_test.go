@@ -23,8 +23,8 @@ func TestStudioLinksToDashboard(t *testing.T) {
 		if r.Status != http.StatusOK {
 			t.Fatalf("%s: %d", page, r.Status)
 		}
-		doc := parseDoc(t, r.Body)
-		mustFind(t, doc, "dashboard link on "+page, and(tag("a"), hasAttr("href", want)))
+		doc := r.Doc()
+		mustSelect(t, doc, "a"+attrIs("href", want))
 	}
 	c.GET(want).Expect(http.StatusOK)
 }
@@ -41,8 +41,8 @@ func TestStudioStylesOnlyForStaff(t *testing.T) {
 			r = c.GET("/login").Send()
 		}
 		var hrefs []string
-		for _, n := range findAll(parseDoc(t, r.Body), and(tag("link"), hasAttr("rel", "stylesheet"))) {
-			href, _ := attr(n, "href")
+		for _, n := range r.Doc().Find("link[rel=\"stylesheet\"]").EachIter() {
+			href, _ := n.Attr("href")
 			hrefs = append(hrefs, href)
 		}
 		return hrefs

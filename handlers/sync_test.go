@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 
 	"fieldbook/store"
 	"fieldbook/store/storetest"
@@ -621,10 +620,8 @@ func TestSyncProgressShowsInCourseProgress(t *testing.T) {
 			if res.Status != http.StatusOK {
 				t.Fatalf("my progress page: status %d", res.Status)
 			}
-			card := find(parseDoc(t, res.Body), and(tag("li"), hasClass("card"), func(n *html.Node) bool {
-				return find(n, hasAttr("href", "/courses/"+w.Course.ID.String())) != nil
-			}))
-			if v, _ := attr(progressBar(card), "value"); v != fmt.Sprint(st.course) {
+			card := res.Doc().Find("li.card").Has(attrIs("href", "/courses/"+w.Course.ID.String())).First()
+			if v, _ := progressOf(card).Attr("value"); v != fmt.Sprint(st.course) {
 				t.Errorf("my progress value = %q, want %d", v, st.course)
 			}
 		})
