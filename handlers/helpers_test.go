@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,8 +15,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 
 	"fieldbook/handlers"
 	"fieldbook/store"
@@ -324,36 +321,6 @@ func (r response) cookie(name string) *http.Cookie {
 	return nil
 }
 
-// do sends a request.
-//
-// Deprecated: use c.Request(method, path).Headers(header)…Send(); this
-// goes when no test calls it.
-func (c *client) do(method, path string, body io.Reader, header http.Header) response {
-	c.t.Helper()
-	r := c.Request(method, path)
-	if body != nil {
-		r.Stream("", body)
-	}
-	return r.Headers(header).Send()
-}
-
-// get sends a GET.
-//
-// Deprecated: use c.GET(path)…Send(); this goes when no test calls it.
-func (c *client) get(path string, header http.Header) response {
-	c.t.Helper()
-	return c.GET(path).Headers(header).Send()
-}
-
-// postForm posts a form.
-//
-// Deprecated: use c.POST(path).Form(form)…Send(); this goes when no test
-// calls it.
-func (c *client) postForm(path string, form url.Values, header http.Header) response {
-	c.t.Helper()
-	return c.POST(path).Form(form).Headers(header).Send()
-}
-
 // sessionToken is the session cookie the jar would send, or "".
 func (c *client) sessionToken() string { return c.jarCookie(sessionCookie) }
 
@@ -383,190 +350,11 @@ func (c *client) signIn(username, password string) {
 	}
 }
 
+// htmxHeader is the header htmx sends, for tables of requests.
 func htmxHeader() http.Header { return http.Header{"HX-Request": {"true"}} }
 
 // --- HTML ---
 
-func parseDoc(t *testing.T, body string) *html.Node {
-	t.Helper()
-	doc, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse HTML: %v", err)
-	}
-	return doc
-}
-
-// parseFragment parses body as the children of a <body> and returns the
-// top-level element nodes (whitespace text dropped).
-func parseFragment(t *testing.T, body string) []*html.Node {
-	t.Helper()
-	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
-	nodes, err := html.ParseFragment(strings.NewReader(body), ctx)
-	if err != nil {
-		t.Fatalf("parse fragment: %v", err)
-	}
-	var out []*html.Node
-	for _, n := range nodes {
-		if n.Type == html.TextNode && strings.TrimSpace(n.Data) == "" {
-			continue
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
-// startTags lists the start tags of an HTML text in order, as a tokenizer
-// sees them: it does not invent <html>, <head> or <body> like a parser does.
-func startTags(body string) []string {
-	z := html.NewTokenizer(strings.NewReader(body))
-	var tags []string
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return tags
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
-			tags = append(tags, string(name))
-		case html.DoctypeToken:
-			tags = append(tags, "!doctype")
-		}
-	}
-}
-
-type matcher func(*html.Node) bool
-
-func tag(name string) matcher {
-	return func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == name }
-}
-
-func hasAttr(key, val string) matcher {
-	return func(n *html.Node) bool { v, ok := attr(n, key); return ok && v == val }
-}
-
-func hasAttrPrefix(key, prefix string) matcher {
-	return func(n *html.Node) bool { v, ok := attr(n, key); return ok && strings.HasPrefix(v, prefix) }
-}
-
-func hasClass(class string) matcher {
-	return func(n *html.Node) bool {
-		v, _ := attr(n, "class")
-		for _, c := range strings.Fields(v) {
-			if c == class {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func and(ms ...matcher) matcher {
-	return func(n *html.Node) bool {
-		for _, m := range ms {
-			if !m(n) {
-				return false
-			}
-		}
-		return true
-	}
-}
-
-func findAll(root *html.Node, m matcher) []*html.Node {
-	var out []*html.Node
-	if root == nil {
-		return nil
-	}
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if m(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(root)
-	return out
-}
-
-func find(root *html.Node, m matcher) *html.Node {
-	if all := findAll(root, m); len(all) > 0 {
-		return all[0]
-	}
-	return nil
-}
-
-// mustFind is find that fails the test when nothing matches.
-func mustFind(t *testing.T, root *html.Node, what string, m matcher) *html.Node {
-	t.Helper()
-	n := find(root, m)
-	if n == nil {
-		t.Fatalf("no %s in the HTML", what)
-	}
-	return n
-}
-
-func attr(n *html.Node, key string) (string, bool) {
-	if n == nil {
-		return "", false
-	}
-	for _, a := range n.Attr {
-		if a.Namespace == "" && a.Key == key {
-			return a.Val, true
-		}
-	}
-	return "", false
-}
-
-// text is n's text content with runs of white space collapsed.
-func text(n *html.Node) string {
-	if n == nil {
-		return ""
-	}
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-			b.WriteByte(' ')
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// inputValue is the value of the form control named name, and whether such a
-// control exists.
-func inputValue(doc *html.Node, name string) (string, bool) {
-	n := find(doc, and(tag("input"), hasAttr("name", name)))
-	if n == nil {
-		return "", false
-	}
-	v, _ := attr(n, "value")
-	return v, true
-}
-
-// fieldError is the message shown at a form field ("" when none), checking
-// that the input points at it for screen readers.
-func fieldError(t *testing.T, doc *html.Node, name string) string {
-	t.Helper()
-	p := find(doc, and(tag("p"), hasAttr("id", name+"-error")))
-	in := find(doc, and(tag("input"), hasAttr("name", name)))
-	if p == nil {
-		if v, ok := attr(in, "aria-invalid"); ok {
-			t.Errorf("input %s is aria-invalid=%q without a message", name, v)
-		}
-		return ""
-	}
-	if v, _ := attr(in, "aria-describedby"); v != name+"-error" {
-		t.Errorf("input %s: aria-describedby = %q, want %q", name, v, name+"-error")
-	}
-	return text(p)
-}
-
-// headerUser is the display name in the page header, "" when signed out.
 // personalPage is a page drawn for its caller (the course, lesson and home
 // pages are neutral: the same for everyone): the header there names the
 // signed-in user.
@@ -580,32 +368,7 @@ func signedInAs(t *testing.T, c *client, h http.Header) string {
 	if res.Status != http.StatusOK {
 		return ""
 	}
-	return headerUser(parseDoc(t, res.Body))
-}
-
-func headerUser(doc *html.Node) string {
-	header := find(doc, and(tag("header"), hasClass("top")))
-	return text(find(header, and(tag("span"), hasClass("who"))))
-}
-
-// checkLayout checks that a page is a whole document in the layout.
-func checkLayout(t *testing.T, doc *html.Node) {
-	t.Helper()
-	mustFind(t, doc, "<html lang>", and(tag("html"), hasAttr("lang", "en")))
-	mustFind(t, doc, "<title>", tag("title"))
-	mustFind(t, doc, "header.top", and(tag("header"), hasClass("top")))
-	mustFind(t, doc, "main#main", and(tag("main"), hasAttr("id", "main")))
-}
-
-// progressBar is the <progress> of the progress bar (div.progress) under
-// root, or nil.
-func progressBar(root *html.Node) *html.Node {
-	return find(find(root, and(tag("div"), hasClass("progress"))), tag("progress"))
-}
-
-// mainText is the text of <main>.
-func mainText(doc *html.Node) string {
-	return text(find(doc, and(tag("main"), hasAttr("id", "main"))))
+	return headerName(res.Doc())
 }
 
 var leakRE = regexp.MustCompile(`SQLSTATE|goroutine \d|\.go:\d+|/[\w./-]+\.go\b|store: |pgx|runtime error`)

@@ -100,15 +100,6 @@ func testWAV() []byte {
 	return b.Bytes()
 }
 
-// upload posts a multipart form with the lesson form's fields and a file.
-//
-// Deprecated: use c.POST(path).File(fields, fileName, claimType, data)…Send();
-// this goes when no test calls it.
-func (c *client) upload(path string, fields url.Values, fileName, claimType string, data []byte, header http.Header) response {
-	c.t.Helper()
-	return c.POST(path).File(fields, fileName, claimType, data).Headers(header).Send()
-}
-
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])

@@ -48,15 +48,6 @@ func (p *phone) jwk() map[string]any {
 	return map[string]any{"kty": "EC", "crv": "P-256", "x": enc(b[1:33]), "y": enc(b[33:]), "ext": true, "key_ops": []string{"verify"}}
 }
 
-// postJSON posts v as JSON.
-//
-// Deprecated: use c.POST(path).JSON(v)…Send(); this goes when no test
-// calls it.
-func (c *client) postJSON(path string, v any, header http.Header) response {
-	c.t.Helper()
-	return c.POST(path).JSON(v).Headers(header).Send()
-}
-
 // registerPhone registers p for c's learner and keeps the key id.
 func (c *client) registerPhone(p *phone, label string) *phone {
 	c.t.Helper()

@@ -58,17 +58,6 @@ func syncBody(t testing.TB, changes ...any) []byte {
 	return b
 }
 
-func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }
-
-// postSync sends body to the sync endpoint as the service worker does.
-//
-// Deprecated: use c.POST(syncPath).JSON(body)…Send(); this goes when no
-// test calls it.
-func (c *client) postSync(body []byte, header http.Header) response {
-	c.t.Helper()
-	return c.POST(syncPath).JSON(body).Headers(header).Send()
-}
-
 // syncResult is one entry of the answer; Reason is nil when the key is absent.
 type syncResult struct {
 	ID     string  `json:"id"`
