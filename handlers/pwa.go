@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/internal/i18n"
+	"fieldbook/static"
 	"fieldbook/sw"
 	"fieldbook/views"
 )
@@ -26,8 +27,10 @@ type pwa struct {
 }
 
 func newPWA(a *App) (*pwa, error) {
+	// quiz.js too: a quiz lesson saved with its course must work offline
+	// even if it was never opened online.
 	precache := []string{pathTo(routeOffline), pathTo(routePhone),
-		a.assets.URL("app.css"), a.assets.URL("app.js"),
+		a.assets.URL("app.css"), a.assets.URL("app.js"), a.assets.URL(static.QuizJS),
 		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
 	// app.js carries the route table's paths too, so the assets' version
 	// follows them.

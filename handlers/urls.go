@@ -91,6 +91,7 @@ func lessonEditURL(id uuid.UUID) string      { return pathTo(routeLessonEdit, id
 func lessonUpdateURL(id uuid.UUID) string    { return pathTo(routeLessonUpdate, id.String()) }
 func dashboardURL(id uuid.UUID) string       { return pathTo(routeDashboard, id.String()) }
 func dashboardCSVURL(id uuid.UUID) string    { return pathTo(routeDashboardCSV, id.String()) }
+func certificateURL(id uuid.UUID) string     { return pathTo(routeCertificate, id.String()) }
 func adminUsersURL(done string) string       { return withQuery(pathTo(routeAdminUsers), doneQuery(done)) }
 func accountURL(done string) string          { return withQuery(pathTo(routeAccount), doneQuery(done)) }
 func inviteURL(token string) string          { return pathTo(routeInvite, token) }

@@ -137,6 +137,9 @@ type Course struct {
 	// SaveURLs are what "Save this course for offline" fetches: the course
 	// page, every lesson and the media files they show, space-separated.
 	SaveURLs string
+	// CertificateURL is the course's certificate page, shown once the
+	// learner has a certificate.
+	CertificateURL string
 }
 
 // LessonStatus is the part of a lesson page that changes when the learner
@@ -152,6 +155,11 @@ type LessonStatus struct {
 	// name on this phone.
 	LoginURL string
 	PhoneURL string
+	// Quiz: the lesson has a quiz, which alone completes it (no buttons).
+	Quiz bool
+	// CertificateURL is the course's certificate page, shown once the
+	// learner has a certificate.
+	CertificateURL string
 }
 
 // Lesson is a lesson page.
@@ -169,6 +177,8 @@ type Lesson struct {
 	PrevURL         string
 	NextURL         string
 	Status          LessonStatus
+	// Quiz is the lesson's quiz, nil when it has none.
+	Quiz *LessonQuiz
 }
 
 // AuthForm is the sign-in or sign-up form with what was typed and what was
