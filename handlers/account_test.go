@@ -14,8 +14,8 @@ import (
 // the other sessions and renews this one.
 func TestAccountSessionsAndPassword(t *testing.T) {
 	a := newTestApp(t)
-	id := a.createUser(t, store.RoleLearner, "neema", "Neema", "first long password")
-	other := a.createUser(t, store.RoleLearner, "juma", "Juma", "juma long password")
+	id := a.seed.User(t, store.RoleLearner, "neema", "Neema", "first long password").ID()
+	other := a.seed.User(t, store.RoleLearner, "juma", "Juma", "juma long password").ID()
 	phone, laptop, juma := a.newClient(t), a.newClient(t), a.newClient(t)
 	phone.signIn("neema", "first long password")
 	laptop.signIn("neema", "first long password")
@@ -99,8 +99,8 @@ func TestAccountSessionsAndPassword(t *testing.T) {
 // their own sessions.
 func TestAccountSessionsRLS(t *testing.T) {
 	a := newTestApp(t)
-	ana := a.createUser(t, store.RoleLearner, "ana", "Ana", "ana long password")
-	ben := a.createUser(t, store.RoleLearner, "ben", "Ben", "ben long password")
+	ana := a.seed.User(t, store.RoleLearner, "ana", "Ana", "ana long password").ID()
+	ben := a.seed.User(t, store.RoleLearner, "ben", "Ben", "ben long password").ID()
 	a.newClient(t).signIn("ana", "ana long password")
 	bc := a.newClient(t)
 	bc.signIn("ben", "ben long password")

@@ -48,9 +48,9 @@ func acceptForm(username string) url.Values {
 // callers are sent to sign in; the header links to them for admins only.
 func TestAdminRoutesAdminsOnly(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
-	learner := a.createUser(t, store.RoleLearner, "lena", "Lena", "learner long passphrase")
-	a.createUser(t, store.RoleVolunteer, "victor", "Victor", "volunteer long passphrase")
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	learner := a.seed.User(t, store.RoleLearner, "lena", "Lena", "learner long passphrase").ID()
+	a.seed.User(t, store.RoleVolunteer, "victor", "Victor", "volunteer long passphrase")
 	before := a.snapshot(t)
 	target := "/admin/users/" + learner.String()
 	routes := []struct {
@@ -122,7 +122,7 @@ func TestAdminRoutesAdminsOnly(t *testing.T) {
 // hash of the token is stored.
 func TestInviteSingleUseAndExpiry(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 
@@ -247,9 +247,9 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 // working); a disabled user cannot sign in, and can again once enabled.
 func TestAdminRoleChangeAndDisableEndSessions(t *testing.T) {
 	a := newTestApp(t)
-	adminID := a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
-	lena := a.createUser(t, store.RoleLearner, "lena", "Lena", "learner long passphrase")
-	a.createUser(t, store.RoleLearner, "omar", "Omar", "omar long passphrase")
+	adminID := a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass).ID()
+	lena := a.seed.User(t, store.RoleLearner, "lena", "Lena", "learner long passphrase").ID()
+	a.seed.User(t, store.RoleLearner, "omar", "Omar", "omar long passphrase")
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	omar := a.newClient(t)
@@ -311,8 +311,8 @@ func TestAdminRoleChangeAndDisableEndSessions(t *testing.T) {
 // A reset link sets a new password once and ends the user's sessions.
 func TestPasswordResetLink(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
-	lena := a.createUser(t, store.RoleLearner, "lena", "Lena", "learner long passphrase")
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	lena := a.seed.User(t, store.RoleLearner, "lena", "Lena", "learner long passphrase").ID()
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	old := a.newClient(t)

@@ -103,7 +103,7 @@ func TestSignUp(t *testing.T) {
 func TestSignUpValidation(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	a.createUser(t, store.RoleLearner, "ana", "Ana Existing", "existing password")
+	a.seed.User(t, store.RoleLearner, "ana", "Ana Existing", "existing password")
 
 	const (
 		msgChooseUsername = "Choose a username."
@@ -434,7 +434,7 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	a.seedWorld(t)
-	a.createUser(t, store.RoleLearner, "mallory", "Mallory", "mallory password")
+	a.seed.User(t, store.RoleLearner, "mallory", "Mallory", "mallory password")
 
 	tests := []struct {
 		name  string

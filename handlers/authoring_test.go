@@ -47,15 +47,6 @@ func newAuthoringFixture(t *testing.T) *authoringFixture {
 	return f
 }
 
-func (a *testApp) userID(t testing.TB, username string) uuid.UUID {
-	t.Helper()
-	var id uuid.UUID
-	if err := a.owner.QueryRow(context.Background(), `SELECT id FROM users WHERE username = $1`, username).Scan(&id); err != nil {
-		t.Fatalf("user %s: %v", username, err)
-	}
-	return id
-}
-
 // version is the hidden version input of a page's form.
 func version(t *testing.T, doc *goquery.Selection) string {
 	t.Helper()
@@ -423,7 +414,7 @@ func (a *testApp) userLessonID(t *testing.T, course uuid.UUID, title string) uui
 func TestAddEditorForm(t *testing.T) {
 	t.Parallel()
 	f := newAuthoringFixture(t)
-	f.a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password 1")
+	f.a.seed.User(t, store.RoleAdmin, "ada", "Ada Admin", "admin password 1")
 	tests := []struct {
 		name     string
 		username string

@@ -21,9 +21,9 @@ func TestCourseProgressJSON(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	vol := a.createUser(t, store.RoleVolunteer, "vera", "Vera", "volunteer password")
-	empty, _ := a.createCourse(t, vol, "Empty course", true)
-	mallory := a.createUser(t, store.RoleLearner, "mallory", "Mallory", "mallory password")
+	vol := a.seed.User(t, store.RoleVolunteer, "vera", "Vera", "volunteer password")
+	empty := a.seed.Course(t, vol.Caller, "Empty course", true).ID
+	mallory := a.seed.User(t, store.RoleLearner, "mallory", "Mallory", "mallory password").ID()
 
 	learner := a.newClient(t)
 	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
@@ -165,7 +165,7 @@ func callersWithProgress(t *testing.T, a *testApp, w *storetest.World) []*client
 	}
 	vol := a.newClient(t)
 	vol.signIn("victor", "volunteer password")
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	return []*client{a.newClient(t), learner, vol, admin}

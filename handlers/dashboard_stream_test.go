@@ -228,14 +228,15 @@ func TestDashboardStreamLimit(t *testing.T) {
 func TestDashboardCSV(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	course, lessons := a.createCourse(t, vol, "Money, \"basics\"", true,
+	vol := a.seed.User(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
+	c := a.seed.Course(t, vol.Caller, "Money, \"basics\"", true,
 		storetest.Published("=1+1"), storetest.Published("Counting, carefully"))
+	course, lessons := c.ID, c.All
 	names := []string{`=HYPERLINK("http://evil.example","x")`, "+254 700 000", "-1", "@SUM(A1)",
 		`Jo "JJ" Smith, Jr.`, "Plain Name"}
 	ids := map[string]uuid.UUID{}
 	for i, n := range names {
-		id := a.createUser(t, store.RoleLearner, fmt.Sprintf("csv%d", i), n, "learner password")
+		id := a.seed.User(t, store.RoleLearner, fmt.Sprintf("csv%d", i), n, "learner password").ID()
 		ids[n] = id
 		a.complete(t, id, lessons[0], true)
 		if i%2 == 0 {
@@ -305,12 +306,12 @@ func TestDashboardCSV(t *testing.T) {
 func TestDashboardCSVStreamsWithBoundedMemory(t *testing.T) {
 	a := newTestApp(t)
 	ctx := context.Background()
-	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	specs := make([]lessonSpec, 40)
+	vol := a.seed.User(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
+	specs := make([]storetest.LessonSpec, 40)
 	for i := range specs {
 		specs[i] = storetest.Published(fmt.Sprintf("Lesson %d", i+1))
 	}
-	course, _ := a.createCourse(t, vol, "Big course", true, specs...)
+	course := a.seed.Course(t, vol.Caller, "Big course", true, specs...).ID
 	// Bulk rows as bench-data loads them: trigger off, counters rebuilt.
 	conn, err := a.owner.Acquire(ctx)
 	if err != nil {

@@ -127,15 +127,17 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	ctx := context.Background()
-	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	course, lessons := a.createCourse(t, vol, "Water point repair", true,
+	volunteer := a.seed.User(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
+	vol := volunteer.ID()
+	water := a.seed.Course(t, volunteer.Caller, "Water point repair", true,
 		storetest.Published("Pumps"), storetest.Published("Pipes"), storetest.Draft("Draft: tools"),
 		storetest.Published("Seals"), storetest.Published("Testing"), storetest.Published("Records"))
-	other, otherLessons := a.createCourse(t, vol, "Other course", true, storetest.Published("Elsewhere"))
+	elsewhere := a.seed.Course(t, volunteer.Caller, "Other course", true, storetest.Published("Elsewhere"))
+	course, lessons, other, otherLessons := water.ID, water.All, elsewhere.ID, elsewhere.All
 	rng := rand.New(rand.NewPCG(4, 2))
 	var learners []uuid.UUID
 	for i := range 23 {
-		id := a.createUser(t, store.RoleLearner, fmt.Sprintf("learner%02d", i), fmt.Sprintf("Learner %02d", i), "learner password")
+		id := a.seed.User(t, store.RoleLearner, fmt.Sprintf("learner%02d", i), fmt.Sprintf("Learner %02d", i), "learner password").ID()
 		learners = append(learners, id)
 		for _, l := range lessons {
 			if l == lessons[2] || rng.IntN(3) == 0 {
@@ -292,8 +294,8 @@ func TestDashboardPermissions(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t) // victor creates (edits) every course
-	a.createUser(t, store.RoleVolunteer, "nadia", "Nadia Other", "volunteer password")
-	a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password")
+	a.seed.User(t, store.RoleVolunteer, "nadia", "Nadia Other", "volunteer password")
+	a.seed.User(t, store.RoleAdmin, "ada", "Ada Admin", "admin password")
 	a.complete(t, w.Learner.ID(), w.Course.Lessons[0], true)
 
 	learner := a.newClient(t)
@@ -394,7 +396,7 @@ func TestDashboardBadInput(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	for i := range 3 {
-		id := a.createUser(t, store.RoleLearner, fmt.Sprintf("pupil%d", i), fmt.Sprintf("Pupil %d", i), "learner password")
+		id := a.seed.User(t, store.RoleLearner, fmt.Sprintf("pupil%d", i), fmt.Sprintf("Pupil %d", i), "learner password").ID()
 		a.complete(t, id, w.Course.Lessons[0], true)
 	}
 	editor := a.newClient(t)

@@ -63,7 +63,7 @@ func TestSignInBurstChecksAtMostTheThreshold(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
 	a, _ := startApp(t, handlers.Options{Clock: clock.Now})
-	a.createUser(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
+	a.seed.User(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
 	const n = 40
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
@@ -109,7 +109,7 @@ func TestSignInBurstChecksAtMostTheThreshold(t *testing.T) {
 // is taken back (the password was never checked).
 func TestSignInRefusedEarlyWhenHashQueueIsFull(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
+	a.seed.User(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
 	release := handlers.FillHashQueue(t)
 	r := login(a.newClient(t), "wanjiru", "a good long password", nil)
 	release()
@@ -133,7 +133,7 @@ func TestPasswordChangeThrottled(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
 	a, _ := startApp(t, handlers.Options{Clock: clock.Now})
-	id := a.createUser(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
+	id := a.seed.User(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password").ID()
 	thief := a.newClient(t)
 	thief.signIn("wanjiru", "a good long password")
 	owner := a.newClient(t)
@@ -188,8 +188,8 @@ func TestDeviceCookieOutlastsLockout(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
 	a, _ := startApp(t, handlers.Options{Clock: clock.Now})
-	a.createUser(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
-	a.createUser(t, store.RoleLearner, "mallory", "Mallory", "mallory's own password")
+	a.seed.User(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
+	a.seed.User(t, store.RoleLearner, "mallory", "Mallory", "mallory's own password")
 	phone := a.newClient(t)
 	r := login(phone, "wanjiru", "a good long password", nil)
 	ck := r.cookie("fieldbook_device")
@@ -288,12 +288,12 @@ func waitStreamEnd(t *testing.T, events <-chan sseEvent, within time.Duration) {
 func TestStreamsEndWhenTheirSessionDoes(t *testing.T) {
 	t.Parallel()
 	a := newStreamApp(t)
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	open := func(name string) (uuid.UUID, *client, <-chan sseEvent) {
-		id := a.createUser(t, store.RoleVolunteer, name, name, "volunteer password")
-		course, _ := a.createCourse(t, id, name+"'s course", true, storetest.Published("One"))
+		vol := a.seed.User(t, store.RoleVolunteer, name, name, "volunteer password")
+		id, course := vol.ID(), a.seed.Course(t, vol.Caller, name+"'s course", true, storetest.Published("One")).ID
 		c := a.newClient(t)
 		c.signIn(name, "volunteer password")
 		events, _ := openStream(t, a, c, "/courses/"+course.String()+"/dashboard/events")
@@ -353,7 +353,7 @@ func TestCORSOriginsTrustedForAPIOnly(t *testing.T) {
 	t.Parallel()
 	a, _ := newAppWith(t, handlers.Options{CORSOrigins: []string{"https://partner.example"}})
 	w := a.seedWorld(t)
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	partner := http.Header{"Origin": {"https://partner.example"}, "Sec-Fetch-Site": {"cross-site"}}
@@ -385,7 +385,7 @@ func TestSyncRateLimitPerLearner(t *testing.T) {
 	a, _ := startApp(t, handlers.Options{Clock: clock.Now})
 	a.st.SetSyncLimit(store.SyncLimit{Burst: 10, PerHour: 40}, clock.Now)
 	w := a.seedWorld(t)
-	other := a.createUser(t, store.RoleLearner, "ravi", "Ravi", "ravi's password")
+	other := a.seed.User(t, store.RoleLearner, "ravi", "Ravi", "ravi's password").ID()
 	phone, laptop := a.newClient(t), a.newClient(t)
 	phone.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	laptop.signIn(storetest.LearnerUser, storetest.LearnerPass)

@@ -192,26 +192,6 @@ func (a *testApp) seedWorld(t testing.TB) *storetest.World {
 	return storetest.SeedWorld(t, a.seed)
 }
 
-// createUser creates an account as the operator.
-//
-// Deprecated: use a.seed.User (storetest.Seed); this goes when no test
-// calls it.
-func (a *testApp) createUser(t testing.TB, role store.Role, username, name, pw string) uuid.UUID {
-	t.Helper()
-	return a.seed.User(t, role, username, name, pw).ID()
-}
-
-type lessonSpec = storetest.LessonSpec
-
-// createCourse creates a course and its lessons, in order, as a volunteer.
-//
-// Deprecated: use a.seed.Course; this goes when no test calls it.
-func (a *testApp) createCourse(t testing.TB, author uuid.UUID, title string, published bool, lessons ...lessonSpec) (uuid.UUID, []uuid.UUID) {
-	t.Helper()
-	c := a.seed.Course(t, store.Caller{UserID: author, Role: store.RoleVolunteer}, title, published, lessons...)
-	return c.ID, c.All
-}
-
 // --- looking at the database as its owner ---
 
 func (a *testApp) count(t testing.TB, query string, args ...any) int {

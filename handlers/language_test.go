@@ -381,7 +381,7 @@ func TestPagesTranslated(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	a.seedWorld(t)
-	a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password long")
+	a.seed.User(t, store.RoleAdmin, "ada", "Ada Admin", "admin password long")
 	type page struct {
 		name, user, pass string
 		do               func(c *client) response

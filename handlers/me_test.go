@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"fieldbook/store"
 	"fieldbook/store/storetest"
 )
 
@@ -62,7 +61,6 @@ func TestAPIMe(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	adminID := a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password 1")
 
 	anon := a.newClient(t)
 	var me meAnswer
@@ -73,8 +71,8 @@ func TestAPIMe(t *testing.T) {
 		id                     uuid.UUID
 	}{
 		{storetest.LearnerUser, storetest.LearnerPass, storetest.LearnerName, "learner", w.Learner.ID()},
-		{"victor", "volunteer password", "Victor Volunteer", "volunteer", a.userID(t, "victor")},
-		{"ada", "admin password 1", "Ada Admin", "admin", adminID},
+		{storetest.VolunteerUser, storetest.VolunteerPass, storetest.VolunteerName, "volunteer", w.Volunteer.ID()},
+		{storetest.AdminUser, storetest.AdminPass, storetest.AdminName, "admin", w.Admin.ID()},
 	} {
 		t.Run(tt.role, func(t *testing.T) {
 			c := a.newClient(t)
@@ -110,12 +108,11 @@ func TestAPIMeProgress(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	other := a.createUser(t, store.RoleLearner, "omar", "Omar", "omar password 1")
+	other := w.OtherLearner.ID()
 	// An empty published course still appears, with nothing to do.
-	vol := a.userID(t, "victor")
-	empty, _ := a.createCourse(t, vol, "Coming soon", true)
+	empty := a.seed.Course(t, w.Volunteer.Caller, "Coming soon", true).ID
 	// Lena did lessons 1 and 3 of the first course; a completion of a
-	// lesson later unpublished counts nowhere; Omar did one of the other
+	// lesson later unpublished counts nowhere; Kwame did one of the other
 	// course.
 	a.complete(t, w.Learner.ID(), w.Course.Lessons[2], true)
 	a.complete(t, w.Learner.ID(), w.Course.Lessons[0], true)
@@ -160,9 +157,9 @@ func TestAPIMeProgress(t *testing.T) {
 		checkAPIError(t, c.getJSON("/api/me/progress?course="+q, &got), http.StatusBadRequest)
 	}
 
-	// Omar sees his own, never Lena's.
+	// Kwame sees his own, never Lena's.
 	o := a.newClient(t)
-	o.signIn("omar", "omar password 1")
+	o.signIn(storetest.OtherLearnerUser, storetest.OtherLearnerPass)
 	o.getJSON("/api/me/progress", &got)
 	checkProgress(t, got, myProgress{UserID: other.String(), Courses: []courseDone{
 		{CourseID: w.OtherCourse.ID.String(), Total: 2, Completed: 1, Done: []string{w.OtherCourse.Lessons[1].String()}},
@@ -171,14 +168,14 @@ func TestAPIMeProgress(t *testing.T) {
 		{CourseID: empty.String(), Total: 0, Completed: 0, Done: []string{}},
 	}})
 
-	// Omar completes the other course: he has its certificate, Lena not.
-	a.complete(t, other, w.otherLessons[0], true)
-	o.getJSON("/api/me/progress?course="+w.otherCourse.String(), &got)
-	checkProgress(t, got, myProgress{UserID: other.String(), Courses: []courseDone{{CourseID: w.otherCourse.String(), Total: 2,
-		Completed: 2, Done: []string{w.otherLessons[0].String(), w.otherLessons[1].String()}, Certificate: true}}})
-	c.getJSON("/api/me/progress?course="+w.otherCourse.String(), &got)
+	// Kwame completes the other course: he has its certificate, Lena not.
+	a.complete(t, other, w.OtherCourse.Lessons[0], true)
+	o.getJSON("/api/me/progress?course="+w.OtherCourse.ID.String(), &got)
+	checkProgress(t, got, myProgress{UserID: other.String(), Courses: []courseDone{{CourseID: w.OtherCourse.ID.String(), Total: 2,
+		Completed: 2, Done: []string{w.OtherCourse.Lessons[0].String(), w.OtherCourse.Lessons[1].String()}, Certificate: true}}})
+	c.getJSON("/api/me/progress?course="+w.OtherCourse.ID.String(), &got)
 	if got.Courses[0].Certificate {
-		t.Error("Lena is told she has Omar's certificate")
+		t.Error("Lena is told she has Kwame's certificate")
 	}
 }
 

@@ -143,7 +143,7 @@ func TestRegisterPhone(t *testing.T) {
 
 	// Another account cannot register the same key.
 	o := a.newClient(t)
-	a.createUser(t, store.RoleLearner, "omar", "Omar", "omar password 1")
+	a.seed.User(t, store.RoleLearner, "omar", "Omar", "omar password 1")
 	o.signIn("omar", "omar password 1")
 	checkAPIError(t, o.POST("/api/phones").JSON(map[string]any{"public_key": p.jwk()}).Send(), http.StatusConflict)
 }
@@ -250,7 +250,7 @@ func newSignedWorld(t *testing.T) *signedWorld {
 	t.Helper()
 	a := newTestApp(t)
 	sw := &signedWorld{a: a, w: a.seedWorld(t), base: time.Now().Add(-time.Hour).Truncate(time.Millisecond)}
-	sw.omar = a.createUser(t, store.RoleLearner, "omar", "Omar", "omar password 1")
+	sw.omar = a.seed.User(t, store.RoleLearner, "omar", "Omar", "omar password 1").ID()
 	sw.lena, sw.om = a.newClient(t), a.newClient(t)
 	sw.lena.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	sw.om.signIn("omar", "omar password 1")
@@ -460,7 +460,7 @@ func TestSignedChangesOfStaff(t *testing.T) {
 	vol := s.a.newClient(t)
 	vol.signIn("victor", "volunteer password")
 	vp := vol.registerPhone(newPhoneKey(t), "")
-	victor := s.a.userID(t, "victor")
+	victor := s.a.seed.UserID(t, "victor")
 	it := vp.sign(newItem(victor, s.w.Course.Lessons[0], true, s.base))
 	if st := statuses(results(t, s.lena.POST(syncPath).JSON(syncBody(t, it)).Send())); st != "applied" {
 		t.Fatalf("volunteer's signed change: %s", st)
@@ -587,7 +587,7 @@ func TestPhoneKeysRevokedWithAccount(t *testing.T) {
 	t.Parallel()
 	s := newSignedWorld(t)
 	a := s.a
-	a.createUser(t, store.RoleAdmin, "ada", "Ada", "admin password 1")
+	a.seed.User(t, store.RoleAdmin, "ada", "Ada", "admin password 1")
 	admin := a.newClient(t)
 	admin.signIn("ada", "admin password 1")
 
@@ -614,7 +614,7 @@ func TestPhoneKeysRevokedWithAccount(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			username := strings.ReplaceAll(strings.ToLower(tt.name), " ", "-")
-			user := a.createUser(t, store.RoleLearner, username, "U", "first long password")
+			user := a.seed.User(t, store.RoleLearner, username, "U", "first long password").ID()
 			c := a.newClient(t)
 			c.signIn(username, "first long password")
 			k1, k2 := c.registerPhone(newPhoneKey(t), ""), c.registerPhone(newPhoneKey(t), "")

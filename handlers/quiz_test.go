@@ -30,12 +30,11 @@ func newQuizWorld(t *testing.T) *quizWorld {
 	t.Helper()
 	a := newTestApp(t)
 	w := &quizWorld{a: a}
-	volID := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	a.createUser(t, store.RoleVolunteer, "olga", "Olga Other", "volunteer password")
-	w.learnerID = a.createUser(t, store.RoleLearner, storetest.LearnerUser, storetest.LearnerName, storetest.LearnerPass)
-	var ids []uuid.UUID
-	w.course, ids = a.createCourse(t, volID, "Safe water", true, storetest.Published("Boiling"), storetest.Published("Storage"))
-	w.lesson, w.second = ids[0], ids[1]
+	vol := a.seed.User(t, store.RoleVolunteer, storetest.VolunteerUser, storetest.VolunteerName, storetest.VolunteerPass)
+	a.seed.User(t, store.RoleVolunteer, "olga", "Olga Other", "volunteer password")
+	w.learnerID = a.seed.User(t, store.RoleLearner, storetest.LearnerUser, storetest.LearnerName, storetest.LearnerPass).ID()
+	course := a.seed.Course(t, vol.Caller, "Safe water", true, storetest.Published("Boiling"), storetest.Published("Storage"))
+	w.course, w.lesson, w.second = course.ID, course.All[0], course.All[1]
 	w.vol, w.other, w.learner = a.newClient(t), a.newClient(t), a.newClient(t)
 	w.vol.signIn("victor", "volunteer password")
 	w.other.signIn("olga", "volunteer password")

@@ -17,7 +17,7 @@ import (
 // the current parameters at the next good sign-in, transparently.
 func TestSignInUpgradesOldHash(t *testing.T) {
 	a := newTestApp(t)
-	id := a.createUser(t, store.RoleLearner, "old", "Old Hash", "an older long password")
+	id := a.seed.User(t, store.RoleLearner, "old", "Old Hash", "an older long password").ID()
 	salt := []byte("0123456789abcdef")
 	key := argon2.IDKey([]byte("an older long password"), salt, 1, 8*1024, 1, 32)
 	old := "$argon2id$v=19$m=8192,t=1,p=1$" + base64.RawStdEncoding.EncodeToString(salt) + "$" + base64.RawStdEncoding.EncodeToString(key)

@@ -31,7 +31,7 @@ func TestSecureCookieOverHTTPS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, _ := newAppWith(t, handlers.Options{TrustedProxies: tc.proxies})
-			a.createUser(t, store.RoleLearner, "imani", "Imani", "a long enough pass")
+			a.seed.User(t, store.RoleLearner, "imani", "Imani", "a long enough pass")
 			h := http.Header{}
 			if tc.proto != "" {
 				h.Set("X-Forwarded-Proto", tc.proto)
@@ -52,8 +52,8 @@ func TestSecureCookieOverHTTPS(t *testing.T) {
 // their long sessions.
 func TestAdminSessionsAreShorter(t *testing.T) {
 	a, _ := newAppWith(t, handlers.Options{AdminSessionIdle: 2 * time.Second, AdminSessionLifetime: 3 * time.Hour})
-	a.createUser(t, store.RoleAdmin, "root", "Admin", "admin long password")
-	a.createUser(t, store.RoleLearner, "lea", "Lea", "learner long password")
+	a.seed.User(t, store.RoleAdmin, "root", "Admin", "admin long password")
+	a.seed.User(t, store.RoleLearner, "lea", "Lea", "learner long password")
 
 	adm := a.newClient(t)
 	r := adm.POST("/login").Form(url.Values{"username": {"root"}, "password": {"admin long password"}}).Send()
@@ -116,7 +116,7 @@ func TestPageViewsDoNotWriteTheSession(t *testing.T) {
 // RenewToken alone would give 90 days) and the 1-hour idle timeout.
 func TestAdminBoundsHoldAcrossTokenRenewal(t *testing.T) {
 	a, _ := newAppWith(t, handlers.Options{AdminSessionIdle: time.Hour, AdminSessionLifetime: 12 * time.Hour})
-	a.createUser(t, store.RoleAdmin, "root", "Admin", "admin long password")
+	a.seed.User(t, store.RoleAdmin, "root", "Admin", "admin long password")
 	adm := a.newClient(t)
 	r := adm.POST("/login").Form(url.Values{"username": {"root"}, "password": {"admin long password"}}).Send()
 	first := r.cookie("fieldbook_session")
@@ -145,7 +145,7 @@ func TestAdminBoundsHoldAcrossTokenRenewal(t *testing.T) {
 // expiry is extended (at most every quarter of the timeout).
 func TestAdminSessionExtendedByUse(t *testing.T) {
 	a, _ := newAppWith(t, handlers.Options{AdminSessionIdle: 2 * time.Second, AdminSessionLifetime: time.Hour})
-	a.createUser(t, store.RoleAdmin, "root", "Admin", "admin long password")
+	a.seed.User(t, store.RoleAdmin, "root", "Admin", "admin long password")
 	adm := a.newClient(t)
 	adm.signIn("root", "admin long password")
 	for range 8 {

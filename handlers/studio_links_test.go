@@ -13,8 +13,8 @@ import (
 // course's edit page.
 func TestStudioLinksToDashboard(t *testing.T) {
 	a := newTestApp(t)
-	vol := a.createUser(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
-	course, _ := a.createCourse(t, vol, "Cooking safely", true, storetest.Published("Fire"))
+	vol := a.seed.User(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
+	course := a.seed.Course(t, vol.Caller, "Cooking safely", true, storetest.Published("Fire")).ID
 	c := a.newClient(t)
 	c.signIn("vera", "volunteer long password")
 	want := "/courses/" + course.String() + "/dashboard"
@@ -33,8 +33,8 @@ func TestStudioLinksToDashboard(t *testing.T) {
 // never download the authoring and dashboard styles.
 func TestStudioStylesOnlyForStaff(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
-	a.createUser(t, store.RoleLearner, "lulu", "Lulu", "learner long password")
+	a.seed.User(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
+	a.seed.User(t, store.RoleLearner, "lulu", "Lulu", "learner long password")
 	stylesheets := func(c *client) []string {
 		r := c.GET(personalPage).Send()
 		if r.Status != http.StatusOK {

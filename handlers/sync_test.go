@@ -239,7 +239,7 @@ func TestSyncProgressRejectsBadItems(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	other := a.createUser(t, store.RoleLearner, "ravi", "Ravi", "ravi's password")
+	other := a.seed.User(t, store.RoleLearner, "ravi", "Ravi", "ravi's password").ID()
 	c := a.newClient(t)
 	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
@@ -331,7 +331,7 @@ func TestSyncProgressSharedPhone(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	ravi := a.createUser(t, store.RoleLearner, "ravi", "Ravi", "ravi's password")
+	ravi := a.seed.User(t, store.RoleLearner, "ravi", "Ravi", "ravi's password").ID()
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	queue := []any{
 		newItem(w.Learner.ID(), w.Course.Lessons[0], true, base),

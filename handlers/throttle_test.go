@@ -28,7 +28,7 @@ func login(c *client, user, pw string, header http.Header) response {
 // Retry-After, and the throttle lives in PostgreSQL.
 func TestLoginThrottlePerIP(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
+	a.seed.User(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
 	c := a.newClient(t)
 	throttled := 0
 	for i := 0; i < 1000; i++ {
@@ -62,8 +62,8 @@ func TestLoginThrottlePerIP(t *testing.T) {
 // lockout), and a good sign-in clears the count.
 func TestLoginThrottlePerAccount(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
-	a.createUser(t, store.RoleLearner, "otieno", "Otieno", "another long password")
+	a.seed.User(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
+	a.seed.User(t, store.RoleLearner, "otieno", "Otieno", "another long password")
 	c := a.newClient(t)
 	for i := 0; i < 5; i++ {
 		if r := login(c, "wanjiru", "wrong password!", nil); r.Status != http.StatusUnauthorized {

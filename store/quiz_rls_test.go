@@ -256,24 +256,24 @@ func TestRLSQuizInsight(t *testing.T) {
 	var cases []rlsCase
 	for _, table := range []string{"quiz_question_stats", "quiz_wrong_answers"} {
 		cases = append(cases,
-			rlsCase{"anonymous reads " + table, roleAnon, uuid.Nil, `SELECT * FROM ` + table, nil, refused},
-			rlsCase{"learner B reads " + table, roleLearner, w.b, `SELECT * FROM ` + table, nil, refused},
-			rlsCase{"editor reads " + table, roleVolunteer, w.vol, `SELECT * FROM ` + table, nil, rows(1)},
-			rlsCase{"other volunteer reads " + table, roleVolunteer, w.vol2, `SELECT * FROM ` + table, nil, rows(0)},
-			rlsCase{"admin reads " + table, roleAdmin, w.admin, `SELECT * FROM ` + table, nil, rows(1)},
-			rlsCase{"editor changes " + table, roleVolunteer, w.vol, `UPDATE ` + table + ` SET lesson_id = lesson_id`, nil, refused},
-			rlsCase{"admin deletes " + table, roleAdmin, w.admin, `DELETE FROM ` + table, nil, refused},
-			rlsCase{"grader changes " + table, roleGrader, w.b, `UPDATE ` + table + ` SET lesson_id = lesson_id`, nil, refused},
-			rlsCase{"learner inserts into " + table, roleLearner, w.b, `INSERT INTO ` + table + ` (lesson_id, question_id) VALUES ($1, $2)`,
+			rlsCase{"anonymous reads " + table, store.DBRoleAnonymous, uuid.Nil, `SELECT * FROM ` + table, nil, refused},
+			rlsCase{"learner B reads " + table, store.DBRoleLearner, w.b, `SELECT * FROM ` + table, nil, refused},
+			rlsCase{"editor reads " + table, store.DBRoleVolunteer, w.vol, `SELECT * FROM ` + table, nil, rows(1)},
+			rlsCase{"other volunteer reads " + table, store.DBRoleVolunteer, w.vol2, `SELECT * FROM ` + table, nil, rows(0)},
+			rlsCase{"admin reads " + table, store.DBRoleAdmin, w.admin, `SELECT * FROM ` + table, nil, rows(1)},
+			rlsCase{"editor changes " + table, store.DBRoleVolunteer, w.vol, `UPDATE ` + table + ` SET lesson_id = lesson_id`, nil, refused},
+			rlsCase{"admin deletes " + table, store.DBRoleAdmin, w.admin, `DELETE FROM ` + table, nil, refused},
+			rlsCase{"grader changes " + table, store.DBRoleGrader, w.b, `UPDATE ` + table + ` SET lesson_id = lesson_id`, nil, refused},
+			rlsCase{"learner inserts into " + table, store.DBRoleLearner, w.b, `INSERT INTO ` + table + ` (lesson_id, question_id) VALUES ($1, $2)`,
 				[]any{w.l1, uuid.New()}, refused},
 		)
 	}
 	cases = append(cases,
-		rlsCase{"the counters are right", roleVolunteer, w.vol, `SELECT 1 FROM quiz_question_stats
+		rlsCase{"the counters are right", store.DBRoleVolunteer, w.vol, `SELECT 1 FROM quiz_question_stats
 			WHERE answers = 1 AND correct = 0 AND first = 1 AND first_right = 0`, nil, rows(1)},
-		rlsCase{"the grader counts answers itself", roleGrader, w.b, `SELECT quiz_attempts_count('{}')`, nil, refused},
-		rlsCase{"a learner counts answers", roleLearner, w.b, `SELECT quiz_attempts_count('{}')`, nil, refused},
-		rlsCase{"only fieldbook_stats writes the counters", roleLearner, w.a, `
+		rlsCase{"the grader counts answers itself", store.DBRoleGrader, w.b, `SELECT quiz_attempts_count('{}')`, nil, refused},
+		rlsCase{"a learner counts answers", store.DBRoleLearner, w.b, `SELECT quiz_attempts_count('{}')`, nil, refused},
+		rlsCase{"only fieldbook_stats writes the counters", store.DBRoleLearner, w.a, `
 			SELECT r FROM unnest(ARRAY['fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer', 'fieldbook_admin',
 			                           'fieldbook_grader', 'fieldbook_auth', 'fieldbook_app', 'fieldbook_stats']) r
 			WHERE has_any_column_privilege(r, 'quiz_question_stats', 'INSERT') OR has_any_column_privilege(r, 'quiz_wrong_answers', 'UPDATE')

@@ -311,3 +311,55 @@ func TestProgressBar(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardChart: one bar per lesson, its width the share (of 300
+// units), a label shortened for a phone, the same numbers in the table
+// under it; on an Arabic page the bar grows from the right; no lessons, no
+// chart.
+func TestDashboardChart(t *testing.T) {
+	bars := []views.ChartBar{
+		{Number: 1, Title: "Receipts", Completed: 3, Percent: 75},
+		{Number: 2, Title: "A lesson whose title is far too long for one phone line", Completed: 0, Percent: 0},
+	}
+	for _, tt := range []struct {
+		lang   string
+		barX   []string
+		labelX string
+		valueX string
+	}{{"en", []string{"0", "0"}, "0", "300"}, {"ar", []string{"75", "300"}, "300", "0"}} {
+		doc := render(t, tt.lang, views.DashboardLiveBlock(views.DashboardLive{Lessons: 2, Chart: bars}))
+		svg := one(t, doc.Selection, "svg.chart")
+		if vb := attr(svg, "viewbox") + attr(svg, "viewBox"); vb != "0 0 300 64" {
+			t.Errorf("%s: viewBox %q", tt.lang, vb)
+		}
+		rows := svg.Find("g[data-lesson]")
+		if rows.Length() != len(bars) {
+			t.Fatalf("%s: %d bars, want %d", tt.lang, rows.Length(), len(bars))
+		}
+		for i, want := range []struct{ label, value, width string }{
+			{"1. Receipts", "75% (3)", "225"},
+			{"2. A lesson whose title is far too l…", "0% (0)", "0"},
+		} {
+			g := rows.Eq(i)
+			texts := g.Find("text")
+			if text(texts.Eq(0)) != want.label || text(texts.Eq(1)) != want.value {
+				t.Errorf("%s bar %d: %q, %q, want %q, %q", tt.lang, i, text(texts.Eq(0)), text(texts.Eq(1)), want.label, want.value)
+			}
+			if attr(texts.Eq(0), "x") != tt.labelX || attr(texts.Eq(1), "x") != tt.valueX {
+				t.Errorf("%s bar %d: label at %s, value at %s", tt.lang, i, attr(texts.Eq(0), "x"), attr(texts.Eq(1), "x"))
+			}
+			bar := one(t, g, "rect.bar")
+			if attr(bar, "width") != want.width || attr(bar, "x") != tt.barX[i] {
+				t.Errorf("%s bar %d: x %s width %s, want %s %s", tt.lang, i, attr(bar, "x"), attr(bar, "width"), tt.barX[i], want.width)
+			}
+		}
+		cells := doc.Find("details.chart-table tbody tr").First().Find("td")
+		if got := text(cells.Eq(0)) + "|" + text(cells.Eq(1)) + "|" + text(cells.Eq(2)); got != "1. Receipts|3|75%" {
+			t.Errorf("%s: table row %q", tt.lang, got)
+		}
+	}
+	empty := render(t, "en", views.DashboardLiveBlock(views.DashboardLive{}))
+	if empty.Find("svg").Length() != 0 || empty.Find("details.chart-table").Length() != 0 {
+		t.Error("a course without lessons has a chart")
+	}
+}
