@@ -194,13 +194,10 @@ func (a *testApp) seedWorld(t testing.TB) *storetest.World {
 
 // --- looking at the database as its owner ---
 
+// count runs a count query as the owner (storetest.Seed.Count).
 func (a *testApp) count(t testing.TB, query string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := a.owner.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
-		t.Fatalf("count %q: %v", query, err)
-	}
-	return n
+	return a.seed.Count(t, query, args...)
 }
 
 // snapshot is a digest of every application table except sessions (which
