@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -40,12 +41,18 @@ func checkTitle(f *views.Form, title string) {
 	}
 }
 
-// readCourseForm reads and checks the course form.
+// readCourseForm reads and checks the course form. A form without a
+// language (sent by a page from before courses had one) leaves it as it
+// is: the stored one, or for a new course the author's.
 func readCourseForm(c echo.Context) views.CourseForm {
 	f := views.CourseForm{Fields: views.CourseFields{
 		Title:       strings.TrimSpace(c.FormValue("title")),
 		Description: strings.TrimSpace(strings.ReplaceAll(c.FormValue("description"), "\r\n", "\n")),
+		Lang:        c.FormValue("lang"),
 	}}
+	if f.Fields.Lang != "" && !i18n.Supported(f.Fields.Lang) {
+		f.Fail("lang", "course.lang.invalid")
+	}
 	checkTitle(&f.Form, f.Fields.Title)
 	if d := f.Fields.Description; !utf8.ValidString(d) {
 		f.Fail("description", "The description is not valid text.")
@@ -126,9 +133,10 @@ func (h *courseEditHandlers) studio(c echo.Context) error {
 	return h.render(c, http.StatusOK, "Your courses", views.StudioPage(vm))
 }
 
-// newCourse shows the empty course form.
+// newCourse shows the empty course form, its language the author's.
 func (h *courseEditHandlers) newCourse(c echo.Context) error {
-	return h.render(c, http.StatusOK, "New course", views.CourseNewPage(newCoursePage(views.CourseForm{})))
+	f := views.CourseForm{Fields: views.CourseFields{Lang: h.localizer(c).Lang()}}
+	return h.render(c, http.StatusOK, "New course", views.CourseNewPage(newCoursePage(f)))
 }
 
 // createCourse creates a draft course; its creator becomes its first editor
@@ -138,12 +146,16 @@ func (h *courseEditHandlers) createCourse(c echo.Context) error {
 		return err
 	}
 	form := readCourseForm(c)
+	if form.Fields.Lang == "" {
+		form.Fields.Lang = h.localizer(c).Lang()
+	}
 	if !form.Valid() {
 		p := newCoursePage(form)
 		return h.renderPart(c, http.StatusUnprocessableEntity, "New course", views.CourseNewPage(p), views.CourseEditor(p.Form))
 	}
 	id, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
-		id, _, err := tx.CreateCourse(ctx, store.NewCourse{Title: form.Fields.Title, Description: form.Fields.Description})
+		id, _, err := tx.CreateCourse(ctx, store.NewCourse{Title: form.Fields.Title, Description: form.Fields.Description,
+			Lang: form.Fields.Lang})
 		return id, err
 	})
 	if err != nil {
@@ -183,7 +195,7 @@ func coursePage(ctx context.Context, tx *store.Tx, course store.EditCourse) (vie
 		},
 		Form: views.CourseForm{
 			Action: courseUpdateURL(course.ID), Version: course.Version,
-			Fields: views.CourseFields{Title: course.Title, Description: course.Description},
+			Fields: views.CourseFields{Title: course.Title, Description: course.Description, Lang: course.Lang},
 		},
 	}
 	if course.Published && course.ArchivedAt == nil {
@@ -241,18 +253,22 @@ func (h *courseEditHandlers) updateCourse(c echo.Context) error {
 		archived: func(course store.EditCourse) bool { return course.ArchivedAt != nil },
 		valid:    form.Valid(),
 		save: func(ctx context.Context, tx *store.Tx) error {
-			_, err := tx.UpdateCourse(ctx, id, store.CourseChange{Title: form.Fields.Title, Description: form.Fields.Description, Version: version})
+			_, err := tx.UpdateCourse(ctx, id, store.CourseChange{Title: form.Fields.Title, Description: form.Fields.Description,
+				Lang: form.Fields.Lang, Version: version})
 			return err
 		},
 		page: coursePage,
 		retype: func(p *views.CourseEdit, stored store.EditCourse, conflict bool) {
+			if form.Fields.Lang == "" {
+				form.Fields.Lang = stored.Lang
+			}
 			p.Form.Fields = form.Fields
 			if !conflict {
 				p.Form.Form, p.Form.Version = form.Form, version
 				return
 			}
 			p.Form.Conflict = &views.CourseConflict{
-				Fields:    views.CourseFields{Title: stored.Title, Description: stored.Description},
+				Fields:    views.CourseFields{Title: stored.Title, Description: stored.Description, Lang: stored.Lang},
 				UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: showTime(stored.UpdatedAt, auditStyle),
 			}
 		},

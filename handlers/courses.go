@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -26,13 +27,19 @@ func parseID(c echo.Context, name string) (uuid.UUID, error) {
 	return id, nil
 }
 
-// listCourses shows every published course with its lesson count. The page
-// is neutral (the worker caches it for everyone): it is read as the
-// anonymous role, so no caller's progress can reach it.
+// listCourses shows every published course with its lesson count, those in
+// the reader's language first; ?lang=<tag> shows only the courses in that
+// language. The page is neutral (the worker caches it for everyone): it is
+// read as the anonymous role, so no caller's progress can reach it.
 func (h *courseHandlers) listCourses(c echo.Context) error {
+	filter, err := courseLangFilter(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
 	var list []store.CourseSummary
-	err := h.store.ReadTx(c.Request().Context(), store.Anonymous, func(tx *store.Tx) (err error) {
-		list, err = tx.ListCoursesWithProgress(c.Request().Context())
+	err = h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
+		list, err = tx.ListCoursesWithProgress(ctx, h.localizer(c).Lang())
 		return err
 	})
 	if err != nil {
@@ -40,13 +47,48 @@ func (h *courseHandlers) listCourses(c echo.Context) error {
 	}
 	vm := views.Home{Courses: make([]views.CourseCard, 0, len(list)),
 		SignupURL: pathTo(routeSignup), LoginURL: pathTo(routeLogin)}
+	present := map[string]bool{}
 	for _, cs := range list {
+		present[cs.Lang] = true
+		if filter != "" && cs.Lang != filter {
+			continue
+		}
 		vm.Courses = append(vm.Courses, views.CourseCard{
-			ID: cs.ID.String(), URL: courseURL(cs.ID), Title: cs.Title, Description: cs.Description,
+			ID: cs.ID.String(), URL: courseURL(cs.ID), Title: cs.Title, Description: cs.Description, Lang: cs.Lang,
 			Progress: views.ProgressBar{Total: cs.Total, Unknown: true},
 		})
 	}
+	vm.Languages = courseLanguages(present, filter)
 	return h.renderNeutral(c, http.StatusOK, "Courses", views.HomePage(vm))
+}
+
+// courseLangFilter is the ?lang= of the course list: "" for none, else one
+// of the languages (a 400 naming them for anything else).
+func courseLangFilter(c echo.Context) (string, error) {
+	langs, ok := c.QueryParams()["lang"]
+	if !ok {
+		return "", nil
+	}
+	if len(langs) != 1 || !i18n.Supported(langs[0]) {
+		return "", badRequest("language.unknown", "list", languageList())
+	}
+	return langs[0], nil
+}
+
+// courseLanguages are the course list's language links: every language
+// some course is in, in the picker's order, then "all". None when the
+// courses are all in one language (nothing to choose).
+func courseLanguages(present map[string]bool, filter string) []views.LanguageLink {
+	if len(present) < 2 && filter == "" {
+		return nil
+	}
+	var links []views.LanguageLink
+	for _, l := range i18n.Languages() {
+		if present[l.Tag] || l.Tag == filter {
+			links = append(links, views.LanguageLink{Tag: l.Tag, Name: l.Name, URL: coursesInURL(l.Tag), Current: l.Tag == filter})
+		}
+	}
+	return append(links, views.LanguageLink{URL: coursesInURL(""), Current: filter == ""})
 }
 
 // showCourse lists a published course's lessons. The page is neutral, read
@@ -73,7 +115,7 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := views.Course{HomeURL: homeURL(), ID: id.String(), Title: course.Title, Description: course.Description,
+	vm := views.Course{HomeURL: homeURL(), ID: id.String(), Title: course.Title, Description: course.Description, Lang: course.Lang,
 		Progress: views.ProgressBar{Total: len(lessons), Unknown: true}}
 	save := []string{courseURL(id)}
 	for i, l := range lessons {

@@ -40,7 +40,7 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	}
 	vm := views.Lesson{
 		HomeURL:     homeURL(),
-		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID),
+		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID), Lang: l.CourseLang,
 		Number: l.Number, Title: l.Title, BodyHTML: body,
 		DurationMinutes: l.DurationMinutes, ContentURL: l.ContentURL,
 		Status: views.LessonStatus{

@@ -55,6 +55,15 @@ func withQuery(path string, q url.Values) string {
 func at(path, fragment string) string { return path + "#" + fragment }
 
 func homeURL() string                       { return pathTo(routeHome) }
+
+// coursesInURL is the course list showing only courses in a language; ""
+// is every course.
+func coursesInURL(lang string) string {
+	if lang == "" {
+		return homeURL()
+	}
+	return withQuery(homeURL(), url.Values{"lang": {lang}})
+}
 func courseURL(id uuid.UUID) string         { return pathTo(routeCourse, id.String()) }
 func lessonURL(id uuid.UUID) string         { return pathTo(routeLesson, id.String()) }
 func lessonCompleteURL(id uuid.UUID) string { return pathTo(routeLessonComplete, id.String()) }

@@ -14,17 +14,21 @@ type CourseSummary struct {
 	ID          uuid.UUID `db:"id"`
 	Title       string    `db:"title"`
 	Description string    `db:"description"`
-	Total       int       `db:"total"`
-	Completed   int       `db:"completed"`
+	// Lang is the content's language (a tag of internal/i18n).
+	Lang      string `db:"lang"`
+	Total     int    `db:"total"`
+	Completed int    `db:"completed"`
 }
 
 // ListCoursesWithProgress returns every published course with the caller's
 // progress, in one query: courses LEFT JOIN published lessons LEFT JOIN the
 // caller's progress, grouped by course. Lessons never opened still count in
-// Total; anonymous callers get Completed 0 everywhere.
-func (t *Tx) ListCoursesWithProgress(ctx context.Context) ([]CourseSummary, error) {
+// Total; anonymous callers get Completed 0 everywhere. Courses in the
+// language first (the reader's; "" for none) come first, then the others,
+// each by title.
+func (t *Tx) ListCoursesWithProgress(ctx context.Context, first string) ([]CourseSummary, error) {
 	rows, err := t.tx.Query(ctx, `
-		SELECT c.id, c.title, c.description,
+		SELECT c.id, c.title, c.description, c.lang,
 		       count(l.id)::int AS total,
 		       count(l.id) FILTER (WHERE p.completed)::int AS completed
 		FROM courses c
@@ -33,7 +37,7 @@ func (t *Tx) ListCoursesWithProgress(ctx context.Context) ([]CourseSummary, erro
 		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
 		WHERE c.published AND c.archived_at IS NULL
 		GROUP BY c.id
-		ORDER BY c.title, c.id`)
+		ORDER BY c.lang = $1 DESC, c.title, c.id`, first)
 	if err != nil {
 		return nil, fmt.Errorf("store: list courses: %w", err)
 	}
@@ -49,6 +53,7 @@ type Course struct {
 	ID          uuid.UUID `db:"id"`
 	Title       string    `db:"title"`
 	Description string    `db:"description"`
+	Lang        string    `db:"lang"`
 	Published   bool      `db:"published"`
 	UpdatedAt   time.Time `db:"updated_at"`
 }
@@ -56,7 +61,7 @@ type Course struct {
 // PublishedCourse returns a published course the caller can see.
 func (t *Tx) PublishedCourse(ctx context.Context, id uuid.UUID) (Course, error) {
 	rows, err := t.tx.Query(ctx, `
-		SELECT id, title, description, published, updated_at
+		SELECT id, title, description, lang, published, updated_at
 		FROM courses WHERE id = $1 AND published AND archived_at IS NULL`, id)
 	if err != nil {
 		return Course{}, fmt.Errorf("store: course by id: %w", err)
@@ -104,6 +109,8 @@ type Lesson struct {
 	ID          uuid.UUID `db:"id"`
 	CourseID    uuid.UUID `db:"course_id"`
 	CourseTitle string    `db:"course_title"`
+	// CourseLang is the language of the course's content.
+	CourseLang string `db:"course_lang"`
 	// Number is the lesson's place among the course's published lessons.
 	Number int `db:"number"`
 	// Total is the number of published lessons in the course.
@@ -132,7 +139,7 @@ func (t *Tx) PublishedLesson(ctx context.Context, id uuid.UUID) (Lesson, error) 
 			WHERE s.course_id = (SELECT course_id FROM lessons WHERE id = $1) AND s.published
 			WINDOW w AS (ORDER BY s.position)
 		)
-		SELECT l.id, l.course_id, c.title AS course_title, sb.number::int AS number,
+		SELECT l.id, l.course_id, c.title AS course_title, c.lang AS course_lang, sb.number::int AS number,
 		       (SELECT count(*) FROM siblings)::int AS total, l.title, l.body,
 		       l.body_html, l.content_url, l.duration_minutes, coalesce(p.completed, false) AS completed,
 		       sb.prev_id, sb.next_id, l.updated_at
@@ -157,7 +164,10 @@ type NewCourse struct {
 	ID          uuid.UUID // zero: generated
 	Title       string
 	Description string
-	Published   bool
+	// Lang is the content's language; "" is the author's (their stored
+	// interface language, else English).
+	Lang      string
+	Published bool
 }
 
 // CreateCourse inserts a course created by the caller; volunteers and admins
@@ -169,9 +179,9 @@ func (t *Tx) CreateCourse(ctx context.Context, c NewCourse) (id uuid.UUID, creat
 		c.ID = uuid.New()
 	}
 	tag, err := t.tx.Exec(ctx, `
-		INSERT INTO courses (id, title, description, published, created_by)
-		VALUES ($1, $2, $3, $4, (SELECT current_user_id()))
-		ON CONFLICT (id) DO NOTHING`, c.ID, c.Title, c.Description, c.Published)
+		INSERT INTO courses (id, title, description, lang, published, created_by)
+		VALUES ($1, $2, $3, coalesce(nullif($5, ''), current_user_lang()), $4, (SELECT current_user_id()))
+		ON CONFLICT (id) DO NOTHING`, c.ID, c.Title, c.Description, c.Published, c.Lang)
 	if err != nil {
 		return uuid.Nil, false, fmt.Errorf("store: create course: %w", mapErr(err))
 	}

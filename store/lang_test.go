@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"fieldbook/internal/i18n"
@@ -13,9 +15,10 @@ import (
 	"fieldbook/store/storetest"
 )
 
-// TestUserLangCheckMatchesLanguages: users.lang accepts exactly the
-// interface languages of internal/i18n. A language added there needs a
-// migration widening users_lang_check (docs/i18n.md).
+// TestUserLangCheckMatchesLanguages: users.lang and courses.lang accept
+// exactly the interface languages of internal/i18n. A language added there
+// needs a migration widening users_lang_check and courses_lang_check
+// (docs/i18n.md).
 func TestUserLangCheckMatchesLanguages(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewDB(t)
@@ -24,23 +27,117 @@ func TestUserLangCheckMatchesLanguages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	var def string
-	if err := conn.QueryRow(t.Context(), `SELECT pg_get_constraintdef(oid) FROM pg_constraint
-		WHERE conrelid = 'users'::regclass AND conname = 'users_lang_check'`).Scan(&def); err != nil {
-		t.Fatalf("users_lang_check: %v", err)
-	}
-	var inCheck []string
-	for _, m := range regexp.MustCompile(`'([^']*)'`).FindAllStringSubmatch(def, -1) {
-		inCheck = append(inCheck, m[1])
-	}
 	var want []string
 	for _, l := range i18n.Languages() {
 		want = append(want, l.Tag)
 	}
-	slices.Sort(inCheck)
 	slices.Sort(want)
-	if !slices.Equal(inCheck, want) {
-		t.Errorf("users_lang_check allows %q, internal/i18n has %q: add a migration that changes the CHECK", inCheck, want)
+	for table, check := range map[string]string{"users": "users_lang_check", "courses": "courses_lang_check"} {
+		var def string
+		if err := conn.QueryRow(t.Context(), `SELECT pg_get_constraintdef(oid) FROM pg_constraint
+			WHERE conrelid = $1::regclass AND conname = $2`, table, check).Scan(&def); err != nil {
+			t.Fatalf("%s: %v", check, err)
+		}
+		var inCheck []string
+		for _, m := range regexp.MustCompile(`'([^']*)'`).FindAllStringSubmatch(def, -1) {
+			inCheck = append(inCheck, m[1])
+		}
+		slices.Sort(inCheck)
+		if !slices.Equal(inCheck, want) {
+			t.Errorf("%s allows %q, internal/i18n has %q: add a migration that changes the CHECK", check, inCheck, want)
+		}
+	}
+}
+
+// TestCourseLanguage: a course's content language defaults to its author's
+// stored interface language (else English), is kept when a change names
+// none, makes open forms stale when it changes, is refused when unknown,
+// and orders the course list: the reader's language first, each language
+// by title.
+func TestCourseLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	vol, other := e.user(t, store.RoleVolunteer), e.user(t, store.RoleVolunteer)
+	if err := e.s.InTx(ctx, vol, func(tx *store.Tx) error { return tx.SetOwnLanguage(ctx, "sw") }); err != nil {
+		t.Fatal(err)
+	}
+	create := func(who store.Caller, title, lang string) (uuid.UUID, error) {
+		var id uuid.UUID
+		err := e.s.InTx(ctx, who, func(tx *store.Tx) (err error) {
+			id, _, err = tx.CreateCourse(ctx, store.NewCourse{Title: title, Lang: lang, Published: true})
+			return err
+		})
+		return id, err
+	}
+	langOf := func(id uuid.UUID) (lang string, version int) {
+		if err := e.owner.QueryRow(ctx, `SELECT lang, version FROM courses WHERE id = $1`, id).Scan(&lang, &version); err != nil {
+			t.Fatal(err)
+		}
+		return lang, version
+	}
+	mustCreate := func(who store.Caller, title, lang string) uuid.UUID {
+		id, err := create(who, title, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	swahili := mustCreate(vol, "Kunawa mikono", "")
+	english := mustCreate(other, "Hand washing", "")
+	french := mustCreate(other, "Premiers secours", "fr")
+	arabic := mustCreate(other, "الإسعافات الأولية", "ar")
+	for id, want := range map[uuid.UUID]string{swahili: "sw", english: "en", french: "fr", arabic: "ar"} {
+		if got, _ := langOf(id); got != want {
+			t.Errorf("course %s: lang %q, want %q", id, got, want)
+		}
+	}
+	if _, err := create(vol, "Unknown", "xx"); err == nil {
+		t.Error("the database stored a course in an unknown language")
+	}
+
+	// A change naming no language keeps it; a new language is a new version.
+	err := e.s.InTx(ctx, other, func(tx *store.Tx) error {
+		_, err := tx.UpdateCourse(ctx, french, store.CourseChange{Title: "Premiers secours", Version: 1})
+		return err
+	})
+	if lang, v := langOf(french); err != nil || lang != "fr" || v != 1 {
+		t.Errorf("a change without a language: lang %q version %d (%v), want fr at version 1", lang, v, err)
+	}
+	err = e.s.InTx(ctx, other, func(tx *store.Tx) error {
+		_, err := tx.UpdateCourse(ctx, french, store.CourseChange{Title: "Premiers secours", Lang: "pt", Version: 1})
+		return err
+	})
+	if lang, v := langOf(french); err != nil || lang != "pt" || v != 2 {
+		t.Errorf("a change of language: lang %q version %d (%v), want pt at version 2", lang, v, err)
+	}
+	err = e.s.InTx(ctx, other, func(tx *store.Tx) error {
+		_, err := tx.UpdateCourse(ctx, french, store.CourseChange{Title: "Premiers secours", Lang: "fr", Version: 1})
+		return err
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a form loaded before the language changed saved: %v, want a conflict", err)
+	}
+
+	for first, want := range map[string][]uuid.UUID{
+		"":   {english, swahili, french, arabic}, // by title: Hand, Kunawa, Premiers, then Arabic script
+		"sw": {swahili, english, french, arabic},
+		"ar": {arabic, english, swahili, french},
+	} {
+		var got []uuid.UUID
+		err := e.s.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) error {
+			list, err := tx.ListCoursesWithProgress(ctx, first)
+			for _, c := range list {
+				got = append(got, c.ID)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("courses with %q first: %v, want %v", first, got, want)
+		}
 	}
 }
 

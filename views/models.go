@@ -104,6 +104,8 @@ type CourseCard struct {
 	URL         string
 	Title       string
 	Description string
+	// Lang is the course's content language.
+	Lang string
 	// Progress carries the course's total only: the page is neutral.
 	Progress ProgressBar
 }
@@ -111,9 +113,21 @@ type CourseCard struct {
 // Home is the course list.
 type Home struct {
 	Courses []CourseCard
+	// Languages link to the list narrowed to each language courses are in,
+	// and to all of them; none when every course is in one language.
+	Languages []LanguageLink
 	// SignupURL and LoginURL invite the anonymous to keep track.
 	SignupURL string
 	LoginURL  string
+}
+
+// LanguageLink is one choice of the course list's language filter: a
+// language (Tag and Name, its name in itself) or, with no Tag, every
+// language.
+type LanguageLink struct {
+	Tag, Name, URL string
+	// Current marks the list being shown.
+	Current bool
 }
 
 // LessonLink is one lesson in a course's table of contents.
@@ -131,6 +145,8 @@ type Course struct {
 	ID          string
 	Title       string
 	Description string
+	// Lang is the course's content language.
+	Lang string
 	Lessons     []LessonLink
 	// Progress carries the course's total only: the page is neutral.
 	Progress ProgressBar
@@ -159,6 +175,8 @@ type Lesson struct {
 	HomeURL     string
 	CourseTitle string
 	CourseURL   string
+	// Lang is the course's content language.
+	Lang string
 	Number      int
 	Title       string
 	// BodyHTML is the lesson body rendered from Markdown and sanitised when
@@ -241,6 +259,8 @@ type Audit struct {
 type CourseFields struct {
 	Title       string
 	Description string
+	// Lang is the content's language (an interface language's tag).
+	Lang string
 }
 
 // CourseForm is the course form: what was typed, the version it was loaded

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -72,10 +74,11 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	}
 
 	author := store.Caller{UserID: ids["demo-volunteer"], Role: store.RoleVolunteer}
-	for _, dc := range demoCourses {
+	for _, dc := range slices.Concat(demoCourses, translatedDemoCourses) {
 		courseID := uuid.NewSHA1(demoNamespace, []byte("course/"+dc.Slug))
 		err := st.InTx(ctx, author, func(tx *store.Tx) error {
-			_, created, err := tx.CreateCourse(ctx, store.NewCourse{ID: courseID, Title: dc.Title, Description: dc.Description, Published: true})
+			_, created, err := tx.CreateCourse(ctx, store.NewCourse{ID: courseID, Title: dc.Title, Description: dc.Description,
+				Lang: cmp.Or(dc.Lang, "en"), Published: true})
 			if err != nil || !created {
 				return err
 			}

@@ -20,8 +20,8 @@ import (
 // page marks them translate="no" or with their own lang attribute, and they
 // are skipped wherever they appear.
 var Allowed = map[string][]string{
-	"fr": {},
-	"pt": {},
+	"fr": {"Menu"},
+	"pt": {"Menu"},
 	"es": {},
 	"sw": {},
 	"ar": {},

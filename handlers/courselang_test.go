@@ -1,0 +1,271 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"golang.org/x/net/html"
+)
+
+// courseLang is a course's stored content language and version.
+func (a *testApp) courseLang(t *testing.T, id uuid.UUID) (lang string, version int) {
+	t.Helper()
+	if err := a.owner.QueryRow(context.Background(), `SELECT lang, version FROM courses WHERE id = $1`, id).
+		Scan(&lang, &version); err != nil {
+		t.Fatal(err)
+	}
+	return lang, version
+}
+
+func (a *testApp) setCourseLang(t *testing.T, id uuid.UUID, lang string) {
+	t.Helper()
+	if _, err := a.owner.Exec(context.Background(), `UPDATE courses SET lang = $2 WHERE id = $1`, id, lang); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// selectedLang is the language chosen in the course form's select.
+func selectedLang(t *testing.T, root *html.Node) string {
+	t.Helper()
+	sel := mustFind(t, root, "the course language select", and(tag("select"), hasAttr("name", "lang")))
+	var got []string
+	for _, o := range findAll(sel, tag("option")) {
+		if _, ok := attr(o, "selected"); ok {
+			v, _ := attr(o, "value")
+			got = append(got, v)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d languages selected in the course form: %v", len(got), got)
+	}
+	return got[0]
+}
+
+// TestCourseLanguageForm: the course form chooses the content language, with
+// and without htmx; a new course starts in the author's language; a form
+// without the field keeps the stored one; an unknown language is a 422 that
+// changes nothing; another editor's change of language is a conflict.
+func TestCourseLanguageForm(t *testing.T) {
+	t.Parallel()
+	f := newAuthoringFixture(t)
+	a := f.a
+	french := http.Header{"Accept-Language": {"fr-FR,fr;q=0.9"}}
+
+	if got := selectedLang(t, parseDoc(t, f.victor.get("/courses/new", french).Body)); got != "fr" {
+		t.Errorf("new course form in French preselects %q, want fr (the author's language)", got)
+	}
+	if got := selectedLang(t, parseDoc(t, f.victor.get("/courses/new", nil).Body)); got != "en" {
+		t.Errorf("new course form in English preselects %q, want en", got)
+	}
+
+	// Without JavaScript: a plain form post.
+	res := f.victor.postForm("/courses", url.Values{"title": {"Kunawa mikono"}, "lang": {"sw"}}, nil)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("create: status %d\n%.300s", res.Status, res.Body)
+	}
+	id := uuid.MustParse(strings.TrimSuffix(strings.TrimPrefix(res.Header.Get("Location"), "/courses/"), "/edit"))
+	if lang, _ := a.courseLang(t, id); lang != "sw" {
+		t.Errorf("created in %q, want sw", lang)
+	}
+	edit := "/courses/" + id.String()
+	if got := selectedLang(t, parseDoc(t, f.victor.get(edit+"/edit", nil).Body)); got != "sw" {
+		t.Errorf("edit form shows %q, want sw", got)
+	}
+	// A form with no language field (from a page older than the field).
+	res = f.victor.postForm("/courses", url.Values{"title": {"Premiers secours"}}, french)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("create without a language: status %d", res.Status)
+	}
+	noField := uuid.MustParse(strings.TrimSuffix(strings.TrimPrefix(res.Header.Get("Location"), "/courses/"), "/edit"))
+	if lang, _ := a.courseLang(t, noField); lang != "fr" {
+		t.Errorf("a course made without a language is in %q, want the author's fr", lang)
+	}
+
+	// With htmx, and a form that names no language: kept.
+	res = f.victor.postForm(edit, url.Values{"title": {"Kunawa mikono vizuri"}, "version": {"1"}}, htmxHeader())
+	if res.Status != http.StatusNoContent {
+		t.Fatalf("update without a language: status %d\n%.300s", res.Status, res.Body)
+	}
+	if lang, v := a.courseLang(t, id); lang != "sw" || v != 2 {
+		t.Errorf("after an update naming no language: %q version %d, want sw version 2", lang, v)
+	}
+	res = f.victor.postForm(edit, url.Values{"title": {"Kunawa mikono vizuri"}, "lang": {"ar"}, "version": {"2"}}, htmxHeader())
+	if res.Status != http.StatusNoContent {
+		t.Fatalf("update to Arabic: status %d\n%.300s", res.Status, res.Body)
+	}
+	if lang, v := a.courseLang(t, id); lang != "ar" || v != 3 {
+		t.Errorf("after changing the language: %q version %d, want ar version 3", lang, v)
+	}
+
+	// An unknown language: 422, the form again with what was typed, nothing saved.
+	for _, htmx := range []bool{false, true} {
+		var h http.Header
+		if htmx {
+			h = htmxHeader()
+		}
+		before := a.snapshot(t)
+		for path, form := range map[string]url.Values{
+			"/courses": {"title": {"Nouveau"}, "lang": {"xx"}},
+			edit:       {"title": {"Changed"}, "lang": {"fr-CA"}, "version": {"3"}},
+		} {
+			res := f.victor.postForm(path, form, h)
+			if res.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("POST %s lang=%s (htmx %v): status %d, want 422", path, form.Get("lang"), htmx, res.Status)
+			}
+			var root *html.Node
+			if htmx {
+				root = formFragment(t, res.Body, "course-editor")
+			} else {
+				root = parseDoc(t, res.Body)
+			}
+			if got := text(find(root, and(tag("p"), hasAttr("id", "lang-error")))); got != "Choose a language from the list." {
+				t.Errorf("POST %s: language error %q", path, got)
+			}
+			sel := find(root, and(tag("select"), hasAttr("name", "lang")))
+			if v, _ := attr(sel, "aria-describedby"); v != "lang-error" {
+				t.Errorf("POST %s: the select is not described by its error (%q)", path, v)
+			}
+		}
+		if a.snapshot(t) != before {
+			t.Error("an unknown language changed the database")
+		}
+	}
+
+	// Someone else changed the language since this form was loaded.
+	res = f.victor.postForm(edit, url.Values{"title": {"Kunawa mikono vizuri"}, "lang": {"sw"}, "version": {"2"}}, nil)
+	if res.Status != http.StatusConflict {
+		t.Fatalf("stale form: status %d, want 409", res.Status)
+	}
+	doc := parseDoc(t, res.Body)
+	theirs := find(doc, and(tag("section"), hasClass("theirs")))
+	if !strings.Contains(text(theirs), "العربية") {
+		t.Errorf("the conflict does not show the saved language: %q", text(theirs))
+	}
+	if lang, _ := a.courseLang(t, id); lang != "ar" {
+		t.Errorf("a stale form changed the language to %q", lang)
+	}
+}
+
+// TestCourseContentMarked: course and lesson pages mark the course's
+// content with its language, and with its direction when it differs from
+// the page's; the interface around it keeps the page's.
+func TestCourseContentMarked(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	w := a.seedWorld(t)
+	a.setCourseLang(t, w.course, "ar")
+	c := a.newClient(t)
+	tests := []struct {
+		page, course, wantLang, wantDir string
+	}{
+		{"en", "ar", "ar", "rtl"},
+		{"ar", "ar", "ar", ""},
+		{"ar", "fr", "fr", "ltr"},
+		{"fr", "fr", "fr", ""},
+	}
+	for _, tt := range tests {
+		a.setCourseLang(t, w.course, tt.course)
+		h := http.Header{"Accept-Language": {tt.page}}
+		for _, path := range []string{"/courses/" + w.course.String(), "/lessons/" + w.lessons[1].String()} {
+			doc := parseDoc(t, c.get(path, h).Body)
+			mustFind(t, doc, "<html lang>", and(tag("html"), hasAttr("lang", tt.page)))
+			h1 := mustFind(t, doc, "h1", tag("h1"))
+			if got, _ := attr(h1, "lang"); got != tt.wantLang {
+				t.Errorf("%s (page %s, course %s): h1 lang=%q, want %q", path, tt.page, tt.course, got, tt.wantLang)
+			}
+			if got, _ := attr(h1, "dir"); got != tt.wantDir {
+				t.Errorf("%s (page %s, course %s): h1 dir=%q, want %q", path, tt.page, tt.course, got, tt.wantDir)
+			}
+			if strings.HasPrefix(path, "/lessons/") {
+				body := mustFind(t, doc, "lesson body", and(tag("div"), hasClass("body")))
+				if got, _ := attr(body, "lang"); got != tt.wantLang {
+					t.Errorf("lesson body lang=%q, want %q", got, tt.wantLang)
+				}
+				// The interface around the content is the page's.
+				for _, n := range findAll(doc, and(tag("p"), hasClass("meta"))) {
+					if _, ok := attr(n, "lang"); ok {
+						t.Errorf("interface text marked as content: %q", text(n))
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCourseListByLanguage: / lists the courses in the reader's language
+// first; ?lang= narrows the list to one language and links every language
+// there is; an unknown or repeated ?lang= is a 400 naming the languages.
+func TestCourseListByLanguage(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	w := a.seedWorld(t) // "Basics of bookkeeping" and "Allotment planning", in English
+	a.setCourseLang(t, w.course, "sw")
+	a.setCourseLang(t, w.otherCourse, "fr")
+	vol := a.userID(t, "victor")
+	english, _ := a.createCourse(t, vol, "Zebra care", true, lessonSpec{"Stripes", true})
+	c := a.newClient(t)
+	cards := func(path string, h http.Header) []string {
+		t.Helper()
+		res := c.get(path, h)
+		if res.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, res.Status)
+		}
+		var ids []string
+		for _, li := range findAll(parseDoc(t, res.Body), and(tag("li"), hasClass("card"))) {
+			id, _ := attr(li, "data-course")
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	ids := func(us ...uuid.UUID) []string {
+		var out []string
+		for _, u := range us {
+			out = append(out, u.String())
+		}
+		return out
+	}
+	for lang, want := range map[string][]string{
+		"en": ids(english, w.otherCourse, w.course), // English first, then by title
+		"sw": ids(w.course, w.otherCourse, english),
+		"fr": ids(w.otherCourse, w.course, english),
+	} {
+		if got := cards("/", http.Header{"Accept-Language": {lang}}); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("/ in %s lists %v, want %v", lang, got, want)
+		}
+	}
+	if got := cards("/?lang=fr", nil); strings.Join(got, " ") != w.otherCourse.String() {
+		t.Errorf("/?lang=fr lists %v, want only the French course", got)
+	}
+	if got := cards("/?lang=ar", nil); len(got) != 0 {
+		t.Errorf("/?lang=ar lists %v, want none", got)
+	}
+
+	doc := parseDoc(t, c.get("/?lang=sw", nil).Body)
+	nav := mustFind(t, doc, "the language links", and(tag("nav"), hasClass("langs")))
+	var links []string
+	for _, l := range findAll(nav, tag("a")) {
+		href, _ := attr(l, "href")
+		if _, cur := attr(l, "aria-current"); cur {
+			href += " (current)"
+		}
+		links = append(links, href)
+	}
+	if got, want := strings.Join(links, ", "), "/?lang=en, /?lang=fr, /?lang=sw (current), /"; got != want {
+		t.Errorf("language links %q, want %q", got, want)
+	}
+
+	for _, bad := range []string{"/?lang=xx", "/?lang=", "/?lang=fr-CA", "/?lang=fr&lang=sw"} {
+		res := c.get(bad, nil)
+		if res.Status != http.StatusBadRequest {
+			t.Errorf("GET %s: status %d, want 400", bad, res.Status)
+			continue
+		}
+		if !strings.Contains(res.Body, "Kiswahili (sw)") {
+			t.Errorf("GET %s: the error does not list the languages", bad)
+		}
+	}
+}

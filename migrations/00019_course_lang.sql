@@ -1,0 +1,60 @@
+-- +goose Up
+-- Each course's content language (issue 13), apart from the interface
+-- language: a French course stays French on an Arabic page. One of the
+-- interface languages (courses_lang_check, kept in step with internal/i18n
+-- by TestCourseLangCheckMatchesLanguages). Courses written before this
+-- were written in an English-only app: they start as English, and their
+-- editors set the right language in the course form.
+ALTER TABLE courses ADD COLUMN lang text NOT NULL DEFAULT 'en'
+    CONSTRAINT courses_lang_check CHECK (lang IN ('en', 'fr', 'pt', 'es', 'sw', 'ar'));
+
+-- A course made without a language is in its author's: their stored
+-- choice, else English. Runs as the caller (their own row of users, which
+-- every role may read).
+-- +goose StatementBegin
+CREATE FUNCTION current_user_lang() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$ SELECT coalesce((SELECT lang FROM users WHERE id = current_user_id()), 'en') $$;
+-- +goose StatementEnd
+REVOKE EXECUTE ON FUNCTION current_user_lang() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION current_user_lang() TO fieldbook_volunteer, fieldbook_admin;
+ALTER TABLE courses ALTER COLUMN lang SET DEFAULT current_user_lang();
+
+-- The learners' list filters and sorts by it.
+CREATE INDEX courses_lang_idx ON courses (lang);
+
+-- The language is a field of the course form: changing it is a save that
+-- makes other open forms stale, like the title and the description.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION courses_before_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.version := OLD.version;
+    IF (NEW.title, NEW.description, NEW.lang) IS DISTINCT FROM (OLD.title, OLD.description, OLD.lang) THEN
+        NEW.version := OLD.version + 1;
+    END IF;
+    NEW.updated_by := coalesce(current_user_id(), NEW.updated_by);
+    RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose Down
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION courses_before_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.version := OLD.version;
+    IF (NEW.title, NEW.description) IS DISTINCT FROM (OLD.title, OLD.description) THEN
+        NEW.version := OLD.version + 1;
+    END IF;
+    NEW.updated_by := coalesce(current_user_id(), NEW.updated_by);
+    RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
+DROP INDEX IF EXISTS courses_lang_idx;
+ALTER TABLE courses DROP COLUMN IF EXISTS lang;
+DROP FUNCTION IF EXISTS current_user_lang();
