@@ -134,16 +134,13 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	// app.js starts with what it shares with the service worker (pwa.go).
-	prelude, err := scriptPrelude(nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := assets.Prepend("app.js", prelude); err != nil {
-		return nil, nil, err
-	}
 	a := &App{store: st, assets: assets, log: opts.Logger, catalog: i18n.Default(),
 		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
+	// app.js starts with what it shares with the service worker and its
+	// language's texts: one per language (pwa.go).
+	if err := a.appScripts(); err != nil {
+		return nil, nil, err
+	}
 	a.sessions = newSessions(st, opts)
 	a.sessions.ErrorFunc = a.sessionError(false)
 	e := a.newEcho(opts.TrustedProxies)

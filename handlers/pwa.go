@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/internal/i18n"
+	"fieldbook/static"
 	"fieldbook/sw"
 	"fieldbook/views"
 )
@@ -26,9 +28,20 @@ type pwa struct {
 }
 
 func newPWA(a *App) (*pwa, error) {
-	precache := []string{pathTo(routeOffline), pathTo(routePhone),
-		a.assets.URL("app.css"), a.assets.URL("app.js"),
-		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
+	// The shell every phone gets; the offline page, "Who is learning?" and
+	// the page script come per language (SHELL_PAGES, SCRIPTS): the worker
+	// keeps them for the languages the phone uses.
+	precache := []string{a.assets.URL("app.css"), a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
+	scripts := map[string]string{}
+	texts := map[string]json.RawMessage{}
+	for _, l := range i18n.Languages() {
+		scripts[l.Tag] = a.assets.URL(appScript(l.Tag))
+		t, err := sw.WorkerTexts(a.jsTable(l.Tag))
+		if err != nil {
+			return nil, err
+		}
+		texts[l.Tag] = t
+	}
 	// app.js carries the route table's paths too, so the assets' version
 	// follows them.
 	sum := sha256.New()
@@ -36,9 +49,10 @@ func newPWA(a *App) (*pwa, error) {
 	sum.Write(sw.Source)
 	sum.Write([]byte(a.catalog.Version()))
 	version := hex.EncodeToString(sum.Sum(nil))[:12]
-	// The worker's language is the source language until it follows the
-	// learner's (issue 13); the page gets the same constants (app.js).
-	script, err := scriptPrelude(map[string]any{"VERSION": version, "PRECACHE": precache})
+	// The worker speaks whichever language the learner using the phone
+	// reads: it carries the few texts it shows in every language.
+	script, err := scriptPrelude(i18n.Source, texts, map[string]any{"VERSION": version, "PRECACHE": precache,
+		"SCRIPTS": scripts, "SHELL_PAGES": []string{pathTo(routeOffline), pathTo(routePhone)}})
 	if err != nil {
 		return nil, err
 	}
@@ -95,9 +109,50 @@ func (a *App) requestedLanguage(c echo.Context) *i18n.Localizer {
 
 // scriptPrelude is what the server puts in front of the worker and of
 // app.js (sw.Prelude): the shared constants, the route table's paths the
-// scripts use (FB.routes, FB.paths), and extra constants.
-func scriptPrelude(extra map[string]any) ([]byte, error) {
-	return sw.Prelude("en", workerRoutesOf(), extra)
+// scripts use (FB.routes, FB.paths), the texts in lang (and in the other
+// languages of texts), every language's locale and direction (LANGS), and
+// extra constants.
+func scriptPrelude(lang string, texts map[string]json.RawMessage, extra map[string]any) ([]byte, error) {
+	langs := map[string]any{}
+	for _, l := range i18n.Languages() {
+		langs[l.Tag] = map[string]string{"locale": l.Locale(), "dir": l.Dir()}
+	}
+	all := map[string]any{"LANGS": langs}
+	maps.Copy(all, extra)
+	return sw.Prelude(lang, texts, workerRoutesOf(), all)
+}
+
+// appScript is the name of the page script in one language: each
+// language's app.js carries that language's texts (appScripts).
+func appScript(lang string) string { return static.VariantName("app.js", lang) }
+
+// appScripts makes one app.js per language, each with what it shares with
+// the service worker and its language's texts in front.
+func (a *App) appScripts() error {
+	prefixes := map[string][]byte{}
+	for _, l := range i18n.Languages() {
+		p, err := scriptPrelude(l.Tag, map[string]json.RawMessage{l.Tag: a.jsTable(l.Tag)}, nil)
+		if err != nil {
+			return err
+		}
+		prefixes[l.Tag] = p
+	}
+	return a.assets.Variants("app.js", prefixes)
+}
+
+// jsTable is the texts the phone's JavaScript shows, in lang: a JSON object
+// of key → text or plural forms (sw/text.go, English only until the message
+// catalogues carry them).
+func (a *App) jsTable(lang string) json.RawMessage {
+	t, ok := sw.Text[lang]
+	if !ok {
+		t = sw.Text[i18n.Source]
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		panic("handlers: the texts do not encode: " + err.Error())
+	}
+	return b
 }
 
 // workerRoutesOf is what the scripts know of the route table: a regular

@@ -126,6 +126,32 @@ func (s *Set) Prepend(name string, prefix []byte) error {
 	return nil
 }
 
+// Variants replaces a file by one variant per key, each with its own
+// prefix in front (the page script gets each language's texts this way):
+// "app.js" with key "fr" becomes "app.fr.js", hashed on its own, so a page
+// loads only its language's and a language's change is a new URL for that
+// language alone.
+func (s *Set) Variants(name string, prefixes map[string][]byte) error {
+	f, ok := s.byName[name]
+	if !ok {
+		return fmt.Errorf("static: no file %s", name)
+	}
+	for key, prefix := range prefixes {
+		v := VariantName(name, key)
+		s.byName[v] = s.newFile(v, append(append([]byte{}, prefix...), f.Body...))
+	}
+	delete(s.byName, name)
+	s.version()
+	return nil
+}
+
+// VariantName is the name of a file's variant for key: "app.js", "fr" →
+// "app.fr.js".
+func VariantName(name, key string) string {
+	ext := path.Ext(name)
+	return name[:len(name)-len(ext)] + "." + key + ext
+}
+
 // URL is the hashed URL of a file; it panics on an unknown name, which is a
 // programming error caught by any test that renders a page.
 func (s *Set) URL(name string) string {

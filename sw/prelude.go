@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,12 +71,13 @@ type Routes struct {
 }
 
 // Prelude is what the server puts in front of a script: the constants (FB,
-// with routes as FB.routes and FB.paths), the texts of one language (TEXT,
-// with its LANG) and the shared code. extra are further constants (name →
-// value), e.g. the worker's VERSION.
-func Prelude(lang string, routes Routes, extra map[string]any) ([]byte, error) {
-	texts, ok := Text[lang]
-	if !ok {
+// with routes as FB.routes and FB.paths), the script's language (LANG, the
+// tag its texts are in when nothing else decides), the texts (TEXTS: a JSON
+// table per language tag, as the message catalogues make them) and the
+// shared code. extra are further constants (name → value): the worker's
+// VERSION, every language's locale and direction (LANGS).
+func Prelude(lang string, texts map[string]json.RawMessage, routes Routes, extra map[string]any) ([]byte, error) {
+	if _, ok := texts[lang]; !ok {
 		return nil, fmt.Errorf("sw: no texts for language %q", lang)
 	}
 	var out []byte
@@ -89,7 +91,7 @@ func Prelude(lang string, routes Routes, extra map[string]any) ([]byte, error) {
 	for _, c := range []struct {
 		name  string
 		value any
-	}{{"LANG", lang}, {"FB", withRoutes(routes)}, {"TEXT", texts}} {
+	}{{"LANG", lang}, {"FB", withRoutes(routes)}, {"TEXTS", texts}} {
 		v, err := json.Marshal(c.value)
 		if err != nil {
 			return nil, err
@@ -97,6 +99,29 @@ func Prelude(lang string, routes Routes, extra map[string]any) ([]byte, error) {
 		out = fmt.Appendf(out, "const %s = %s;\n", c.name, v)
 	}
 	return append(out, Shared...), nil
+}
+
+// workerText finds the texts sw.js shows itself: say("key", …).
+var workerText = regexp.MustCompile(`\bsay\("(\w+)"`)
+
+// WorkerTexts is table (one language's JSON table) cut down to the texts
+// the worker shows itself: the worker carries every language's, for
+// whichever learner uses the phone, so it carries only those.
+func WorkerTexts(table json.RawMessage) (json.RawMessage, error) {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(table, &all); err != nil {
+		return nil, fmt.Errorf("sw: texts: %w", err)
+	}
+	keep := map[string]json.RawMessage{}
+	for _, m := range workerText.FindAllSubmatch(Source, -1) {
+		key := string(m[1])
+		v, ok := all[key]
+		if !ok {
+			return nil, fmt.Errorf("sw: sw.js shows %q, which the texts lack", key)
+		}
+		keep[key] = v
+	}
+	return json.Marshal(keep)
 }
 
 // withRoutes is Constants with the server's routes added.
