@@ -111,7 +111,7 @@ func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordFo
 		PasswordURL: pathTo(routeAccountPassword), EndSessionsURL: pathTo(routeAccountEndSessions)}
 	for _, s := range list {
 		vm.Sessions = append(vm.Sessions, views.SessionRow{
-			Device: s.Device, Since: sessionAgo(s.CreatedAt), LastSeen: sessionAgo(s.LastSeen), Current: s.Token == current,
+			Device: s.Device, Since: sessionAgo(s.CreatedAt), LastSeen: sessionAgo(s.LastSeen), Current: s.Key == store.SessionKey(current),
 		})
 	}
 	for _, k := range phones {
@@ -176,7 +176,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 		return err
 	}
 	old := h.sessions.Token(ctx)
-	if err := h.sessions.RenewToken(ctx); err != nil {
+	if err := h.renewToken(ctx); err != nil {
 		return err
 	}
 	renewed := h.sessions.Token(ctx)
@@ -199,6 +199,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(callerOf(c).UserID)
 	return c.Redirect(http.StatusSeeOther, accountURL("password"))
 }
 
@@ -260,5 +261,6 @@ func (h *accountHandlers) endOtherSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(callerOf(c).UserID)
 	return c.Redirect(http.StatusSeeOther, accountURL("sessions"))
 }

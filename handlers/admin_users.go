@@ -107,6 +107,7 @@ func (h *adminUserHandlers) setRole(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(id)
 	return c.Redirect(http.StatusSeeOther, adminUsersURL("role"))
 }
 
@@ -124,6 +125,7 @@ func (h *adminUserHandlers) setDisabled(disabled bool) echo.HandlerFunc {
 		}); err != nil {
 			return err
 		}
+		h.sessionStore.ForgetUser(id)
 		done := "enable"
 		if disabled {
 			done = "disable"
