@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"golang.org/x/net/html"
@@ -268,4 +269,36 @@ func TestCourseListByLanguage(t *testing.T) {
 			t.Errorf("GET %s: the error does not list the languages", bad)
 		}
 	}
+}
+
+// TestLanguageReachesOtherPhones: a learner signed in on two phones changes
+// the language on one; the other follows at its next page, though its
+// session (and this instance's cache of it) was made before the change.
+func TestLanguageReachesOtherPhones(t *testing.T) {
+	t.Parallel()
+	a, phone1 := learnerApp(t)
+	phone2 := a.newClient(t)
+	phone2.signIn(learnerUser, learnerPass)
+	// Both sessions are read, and cached, in English.
+	pageLang(t, phone1.get(personalPage, nil), "en")
+	pageLang(t, phone2.get(personalPage, nil), "en")
+	phone1.postForm("/language", url.Values{"lang": {"sw"}, "next": {"/"}}, nil)
+	pageLang(t, phone1.get(personalPage, nil), "sw")
+	// The change reaches the other instance's cache by notification: a
+	// moment, never a sign-in.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		doc := parseDoc(t, phone2.get(personalPage, nil).Body)
+		lang, _ := attr(find(doc, tag("html")), "lang")
+		if lang == "sw" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other phone still shows %q after the learner chose Kiswahili", lang)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The neutral pages too: they are in the learner's language, not the
+	// phone's cookie (which still says nothing).
+	pageLang(t, phone2.get("/", nil), "sw")
 }

@@ -37,7 +37,7 @@ func (a *App) loadCaller(next echo.HandlerFunc) echo.HandlerFunc {
 			if err == nil && role.Valid() {
 				caller = store.Caller{UserID: id, Role: role}
 				c.Set(ctxName, a.sessions.GetString(ctx, sessName))
-				c.Set(ctxLang, a.sessions.GetString(ctx, sessLang))
+				c.Set(ctxLang, a.userLang(c))
 				a.touchSession(c, caller)
 			}
 		}

@@ -40,7 +40,24 @@ END
 $$;
 -- +goose StatementEnd
 
+-- A session's owner's interface language as it is now (users.lang), for
+-- the session store to read with the session on a cache miss: the language
+-- kept in a session's data is the one it had at sign-in, and a change on
+-- another phone must reach this one (issue 13). The caller knows the
+-- session's key already and reads its data, which names the same language.
+-- +goose StatementBegin
+CREATE FUNCTION session_lang(session_key text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$
+    SELECT u.lang FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE s.token = session_key
+$$;
+-- +goose StatementEnd
+REVOKE EXECUTE ON FUNCTION session_lang(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION session_lang(text) TO fieldbook_app;
+
 -- +goose Down
+DROP FUNCTION IF EXISTS session_lang(text);
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION courses_before_update() RETURNS trigger
     LANGUAGE plpgsql

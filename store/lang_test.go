@@ -182,3 +182,43 @@ func TestOwnLanguage(t *testing.T) {
 		t.Errorf("language = %q, want sw", got)
 	}
 }
+
+// TestSessionLang: the session store reads a session's owner's language as
+// users.lang has it now (session_lang, for the app's own connection); the
+// roles requests run as cannot call it, and it reveals nothing for a key
+// that names no session.
+func TestSessionLang(t *testing.T) {
+	t.Parallel()
+	w := newRLSWorld(t)
+	ctx := t.Context()
+	token := "a session token"
+	if _, err := w.owner.Exec(ctx, `INSERT INTO user_sessions (token, user_id) VALUES ($1, $2)`,
+		store.SessionKey(token), w.a); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := store.Open(ctx, w.db.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	sessions := store.NewSessionStore(pool, 0) // not live: every read asks the database
+	for _, want := range []string{"", "ar", "fr"} {
+		if want != "" {
+			if _, err := w.owner.Exec(ctx, `UPDATE users SET lang = $2 WHERE id = $1`, w.a, want); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := sessions.UserLang(ctx, token); err != nil || got != want {
+			t.Errorf("UserLang = %q, %v; want %q", got, err, want)
+		}
+	}
+	if got, err := sessions.UserLang(ctx, "no such session"); err != nil || got != "" {
+		t.Errorf("UserLang of no session = %q, %v; want nothing", got, err)
+	}
+	for _, role := range []string{roleAnon, roleLearner, roleVolunteer, roleAdmin} {
+		_, err := runAs(t, w.app, role, w.a, `SELECT session_lang($1)`, store.SessionKey(token))
+		if sqlState(err) != "42501" {
+			t.Errorf("%s called session_lang: %v, want permission denied", role, err)
+		}
+	}
+}
