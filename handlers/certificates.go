@@ -50,7 +50,7 @@ func (h *certificateHandlers) showCertificate(c echo.Context) error {
 	path := pathTo(routeVerify, cert.Code)
 	vm := views.Certificate{
 		DisplayName: cert.DisplayName, CourseTitle: cert.CourseTitle, CourseURL: courseURL(courseID),
-		Date: showTime(cert.CompletedAt, longDayStyle), Code: cert.Code, CodeGroups: codeGroups(cert.Code),
+		Date: showTime(h.localizer(c), cert.CompletedAt, longDayStyle), Code: cert.Code, CodeGroups: codeGroups(cert.Code),
 		VerifyPath: path, VerifyURL: scheme + "://" + c.Request().Host + path,
 	}
 	p := h.page(c, "Certificate: "+cert.CourseTitle)
@@ -96,7 +96,7 @@ func (h *certificateHandlers) verifyCertificate(c echo.Context) error {
 	status := http.StatusNotFound
 	if found {
 		status = http.StatusOK
-		vm.DisplayName, vm.CourseTitle, vm.Date = proof.DisplayName, proof.CourseTitle, showTime(proof.CompletedAt, longDayStyle)
+		vm.DisplayName, vm.CourseTitle, vm.Date = proof.DisplayName, proof.CourseTitle, showTime(h.localizer(c), proof.CompletedAt, longDayStyle)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	title := "Certificate check"

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -94,9 +95,10 @@ func saved(c echo.Context, next string) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-func nameOr(name *string) string {
+// nameOr is who made a change, or "someone" when their account is gone.
+func nameOr(loc *i18n.Localizer, name *string) string {
 	if name == nil || *name == "" {
-		return "someone"
+		return loc.T("authoring.someone")
 	}
 	return *name
 }
@@ -116,7 +118,7 @@ func (h *courseEditHandlers) studio(c echo.Context) error {
 	for _, sc := range list {
 		row := views.StudioCourse{
 			Title: sc.Title, EditURL: courseEditURL(sc.ID), DashboardURL: dashboardURL(sc.ID), Published: sc.Published,
-			Archived: sc.ArchivedAt != nil, Lessons: sc.Lessons, Drafts: sc.Drafts, Updated: showTime(sc.UpdatedAt, auditStyle),
+			Archived: sc.ArchivedAt != nil, Lessons: sc.Lessons, Drafts: sc.Drafts, Updated: showTime(h.localizer(c), sc.UpdatedAt, auditStyle),
 		}
 		if sc.Published && sc.ArchivedAt == nil {
 			row.ViewURL = courseURL(sc.ID)
@@ -160,7 +162,7 @@ func newCoursePage(f views.CourseForm) views.CourseNew {
 
 // coursePage loads everything a course's edit page shows, with the form
 // filled from the stored course.
-func coursePage(ctx context.Context, tx *store.Tx, course store.EditCourse) (views.CourseEdit, error) {
+func coursePage(ctx context.Context, tx *store.Tx, loc *i18n.Localizer, course store.EditCourse) (views.CourseEdit, error) {
 	lessons, err := tx.LessonsForEdit(ctx, course.ID)
 	if err != nil {
 		return views.CourseEdit{}, err
@@ -178,8 +180,8 @@ func coursePage(ctx context.Context, tx *store.Tx, course store.EditCourse) (vie
 		ConfirmDeleteURL: pathTo(routeCourseConfirmDelete, id),
 		Published:        course.Published, Archived: course.ArchivedAt != nil,
 		Audit: views.Audit{
-			CreatedBy: nameOr(course.CreatedBy), CreatedAt: showTime(course.CreatedAt, auditStyle),
-			UpdatedBy: nameOr(course.UpdatedBy), UpdatedAt: showTime(course.UpdatedAt, auditStyle),
+			CreatedBy: nameOr(loc, course.CreatedBy), CreatedAt: showTime(loc, course.CreatedAt, auditStyle),
+			UpdatedBy: nameOr(loc, course.UpdatedBy), UpdatedAt: showTime(loc, course.UpdatedAt, auditStyle),
 		},
 		Form: views.CourseForm{
 			Action: courseUpdateURL(course.ID), Version: course.Version,
@@ -213,7 +215,7 @@ func (h *courseEditHandlers) editCourse(c echo.Context) error {
 		if err != nil {
 			return views.CourseEdit{}, err
 		}
-		return coursePage(ctx, tx, course)
+		return coursePage(ctx, tx, h.localizer(c), course)
 	})
 	if err != nil {
 		return authoringError(c, err)
@@ -236,6 +238,7 @@ func (h *courseEditHandlers) updateCourse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	loc := h.localizer(c)
 	out, err := saveVersioned(h.App, c, versionedForm[store.EditCourse, views.CourseEdit]{
 		load:     func(ctx context.Context, tx *store.Tx) (store.EditCourse, error) { return tx.CourseForEdit(ctx, id) },
 		archived: func(course store.EditCourse) bool { return course.ArchivedAt != nil },
@@ -244,7 +247,9 @@ func (h *courseEditHandlers) updateCourse(c echo.Context) error {
 			_, err := tx.UpdateCourse(ctx, id, store.CourseChange{Title: form.Fields.Title, Description: form.Fields.Description, Version: version})
 			return err
 		},
-		page: coursePage,
+		page: func(ctx context.Context, tx *store.Tx, course store.EditCourse) (views.CourseEdit, error) {
+			return coursePage(ctx, tx, loc, course)
+		},
 		retype: func(p *views.CourseEdit, stored store.EditCourse, conflict bool) {
 			p.Form.Fields = form.Fields
 			if !conflict {
@@ -253,7 +258,7 @@ func (h *courseEditHandlers) updateCourse(c echo.Context) error {
 			}
 			p.Form.Conflict = &views.CourseConflict{
 				Fields:    views.CourseFields{Title: stored.Title, Description: stored.Description},
-				UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: showTime(stored.UpdatedAt, auditStyle),
+				UpdatedBy: nameOr(loc, stored.UpdatedBy), UpdatedAt: showTime(loc, stored.UpdatedAt, auditStyle),
 			}
 		},
 	})
@@ -371,7 +376,7 @@ func (h *courseEditHandlers) addLesson(c echo.Context) error {
 			return out, store.ErrArchived
 		}
 		if !form.Valid() {
-			out.page = newLessonPage(course, form)
+			out.page = newLessonPage(h.localizer(c), course, form)
 			return out, nil
 		}
 		out.lessonID, err = tx.CreateLesson(ctx, store.NewLesson{
@@ -391,7 +396,7 @@ func (h *courseEditHandlers) addLesson(c echo.Context) error {
 
 // newLessonPage is the full lesson form for a new lesson of course, holding
 // what was typed in f.
-func newLessonPage(course store.EditCourse, f views.LessonForm) views.LessonEdit {
+func newLessonPage(loc *i18n.Localizer, course store.EditCourse, f views.LessonForm) views.LessonEdit {
 	f.Action, f.PreviewURL, f.CourseID = courseAddLessonURL(course.ID), pathTo(routeLessonPreview), course.ID.String()
 	return views.LessonEdit{
 		New: true, Title: "New lesson", StudioURL: studioURL(), CourseTitle: course.Title,
@@ -433,7 +438,7 @@ func (h *courseEditHandlers) addEditor(c echo.Context) error {
 		default:
 			return nil
 		}
-		vm, err = coursePage(ctx, tx, course)
+		vm, err = coursePage(ctx, tx, h.localizer(c), course)
 		return err
 	})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/internal/markdown"
 	"fieldbook/store"
 	"fieldbook/views"
@@ -105,13 +106,13 @@ func lessonFields(l store.EditLesson) views.LessonFields {
 }
 
 // lessonPage is a lesson's edit page with the form filled from the store.
-func lessonPage(l store.EditLesson) views.LessonEdit {
+func lessonPage(loc *i18n.Localizer, l store.EditLesson) views.LessonEdit {
 	return views.LessonEdit{
 		Title: l.Title, StudioURL: studioURL(), CourseTitle: l.CourseTitle, CourseEditURL: courseEditURL(l.CourseID),
 		DeleteURL: pathTo(routeLessonDelete, l.ID.String()), Published: l.Published,
 		Audit: views.Audit{
-			CreatedBy: nameOr(l.CreatedBy), CreatedAt: showTime(l.CreatedAt, auditStyle),
-			UpdatedBy: nameOr(l.UpdatedBy), UpdatedAt: showTime(l.UpdatedAt, auditStyle),
+			CreatedBy: nameOr(loc, l.CreatedBy), CreatedAt: showTime(loc, l.CreatedAt, auditStyle),
+			UpdatedBy: nameOr(loc, l.UpdatedBy), UpdatedAt: showTime(loc, l.UpdatedAt, auditStyle),
 		},
 		Form: views.LessonForm{
 			Action: lessonUpdateURL(l.ID), PreviewURL: pathTo(routeLessonPreview),
@@ -129,7 +130,7 @@ func (h *lessonEditHandlers) editLesson(c echo.Context) error {
 		return err
 	}
 	page, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (views.LessonEdit, error) {
-		return lessonWithQuiz(ctx, tx, id)
+		return lessonWithQuiz(ctx, tx, h.localizer(c), id)
 	})
 	if err != nil {
 		return authoringError(c, err)
@@ -152,6 +153,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 	if change.Version, err = formVersion(c); err != nil {
 		return err
 	}
+	loc := h.localizer(c)
 	out, err := saveVersioned(h.App, c, versionedForm[store.EditLesson, views.LessonEdit]{
 		load:     func(ctx context.Context, tx *store.Tx) (store.EditLesson, error) { return tx.LessonForEdit(ctx, id) },
 		archived: func(l store.EditLesson) bool { return l.CourseArchived },
@@ -161,7 +163,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 			return err
 		},
 		page: func(_ context.Context, _ *store.Tx, l store.EditLesson) (views.LessonEdit, error) {
-			return lessonPage(l), nil
+			return lessonPage(loc, l), nil
 		},
 		retype: func(p *views.LessonEdit, stored store.EditLesson, conflict bool) {
 			p.Form.Fields = form.Fields
@@ -170,7 +172,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 				return
 			}
 			p.Form.Conflict = &views.LessonConflict{
-				Fields: lessonFields(stored), UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: showTime(stored.UpdatedAt, auditStyle),
+				Fields: lessonFields(stored), UpdatedBy: nameOr(loc, stored.UpdatedBy), UpdatedAt: showTime(loc, stored.UpdatedAt, auditStyle),
 			}
 		},
 	})
@@ -278,7 +280,7 @@ func (h *lessonEditHandlers) previewPage(c echo.Context) (views.LessonEdit, erro
 			if err != nil {
 				return views.LessonEdit{}, err
 			}
-			page := lessonPage(l)
+			page := lessonPage(h.localizer(c), l)
 			if v, err := formVersion(c); err == nil {
 				page.Form.Version = v
 			}
@@ -289,7 +291,7 @@ func (h *lessonEditHandlers) previewPage(c echo.Context) (views.LessonEdit, erro
 			if err != nil {
 				return views.LessonEdit{}, err
 			}
-			return newLessonPage(course, form), nil
+			return newLessonPage(h.localizer(c), course, form), nil
 		}
 		return views.LessonEdit{}, badRequest("The preview does not say which lesson it is for.")
 	})

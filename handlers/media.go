@@ -135,7 +135,7 @@ func (h *mediaHandlers) uploadStatus(c echo.Context, ref store.MediaRef, refused
 // what was typed, the Markdown added to the end of the text, or the
 // refusal at the file field with its own status.
 func (h *mediaHandlers) uploadPage(c echo.Context, l store.EditLesson, form url.Values, ref store.MediaRef, refused *Error) error {
-	page := lessonPage(l)
+	page := lessonPage(h.localizer(c), l)
 	if version, err := strconv.Atoi(form.Get("version")); err == nil && form.Has("title") {
 		page.Form.Version = version
 		page.Form.Fields = typedLessonFields(form.Get)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/internal/markdown"
 	"fieldbook/internal/quiz"
 	"fieldbook/store"
@@ -103,7 +104,7 @@ func quizURL(lessonID uuid.UUID) string { return at(lessonEditURL(lessonID), "qu
 
 // lessonWithQuiz loads a lesson's edit page with its quiz section, for an
 // editor of a live course.
-func lessonWithQuiz(ctx context.Context, tx *store.Tx, lessonID uuid.UUID) (views.LessonEdit, error) {
+func lessonWithQuiz(ctx context.Context, tx *store.Tx, loc *i18n.Localizer, lessonID uuid.UUID) (views.LessonEdit, error) {
 	l, err := tx.LessonForEdit(ctx, lessonID)
 	if err != nil {
 		return views.LessonEdit{}, err
@@ -115,7 +116,7 @@ func lessonWithQuiz(ctx context.Context, tx *store.Tx, lessonID uuid.UUID) (view
 	if err != nil {
 		return views.LessonEdit{}, err
 	}
-	page := lessonPage(l)
+	page := lessonPage(loc, l)
 	page.Quiz = quizSection(lessonID, eq)
 	return page, nil
 }
@@ -138,7 +139,7 @@ func (h *quizEditHandlers) addQuestion(c echo.Context) error {
 	}
 	out, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (out added, err error) {
 		// Permission first: a stranger learns nothing from a 422.
-		if out.page, err = lessonWithQuiz(ctx, tx, lessonID); err != nil || !form.Valid() {
+		if out.page, err = lessonWithQuiz(ctx, tx, h.localizer(c), lessonID); err != nil || !form.Valid() {
 			return out, err
 		}
 		_, err = tx.AddQuestion(ctx, lessonID, change)
@@ -330,7 +331,7 @@ func (h *quizEditHandlers) setQuiz(c echo.Context) error {
 		}
 	}
 	page, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (views.LessonEdit, error) {
-		page, err := lessonWithQuiz(ctx, tx, lessonID)
+		page, err := lessonWithQuiz(ctx, tx, h.localizer(c), lessonID)
 		if err != nil || !settings.Valid() {
 			return page, err
 		}
@@ -420,7 +421,7 @@ func (h *quizEditHandlers) previewPage(c echo.Context, fields views.QuestionFiel
 			page.Form.Fields, page.Form.Preview = fields, &p
 			return views.QuestionEditPage(page), nil
 		case lerr == nil:
-			page, err := lessonWithQuiz(ctx, tx, lessonID)
+			page, err := lessonWithQuiz(ctx, tx, h.localizer(c), lessonID)
 			if err != nil {
 				return nil, err
 			}
