@@ -36,9 +36,9 @@ func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
 	in := f.Fields
 	checkTitle(&f.Form, in.Title)
 	if !utf8.ValidString(in.Body) {
-		f.Fail("body", "The lesson text is not valid text.")
+		f.Fail("body", "lesson_edit.error.body_invalid")
 	} else if n := utf8.RuneCountInString(in.Body); n > maxBodyLen {
-		f.Fail("body", "Use at most %d characters (this has %d). Split the lesson in two.", maxBodyLen, n)
+		f.Fail("body", "lesson_edit.error.body_long", "count", maxBodyLen, "length", n)
 	}
 	if msg := validateContentURL(in.ContentURL); msg != "" {
 		f.Fail("content_url", msg)
@@ -48,9 +48,10 @@ func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
 		n, err := strconv.Atoi(in.DurationMinutes)
 		switch {
 		case err != nil:
-			f.Fail("duration_minutes", "Enter a whole number of minutes, from 0 to %d.", maxDurationMin)
+			// As typed in the field, without digit grouping.
+			f.Fail("duration_minutes", "lesson_edit.error.duration", "max", strconv.Itoa(maxDurationMin))
 		case n < 0 || n > maxDurationMin:
-			f.Fail("duration_minutes", "Use 0 to %d minutes (one day).", maxDurationMin)
+			f.Fail("duration_minutes", "lesson_edit.error.duration_range", "max", strconv.Itoa(maxDurationMin))
 		default:
 			minutes = n
 		}
@@ -62,7 +63,7 @@ func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
 	if f.Valid() {
 		html, err := markdown.Render(in.Body)
 		if err != nil {
-			f.Fail("body", "This text could not be read as Markdown.")
+			f.Fail("body", "lesson_edit.error.markdown")
 		}
 		ch.BodyHTML = html
 	}
@@ -81,14 +82,15 @@ func typedLessonFields(get func(string) string) views.LessonFields {
 	}
 }
 
-// validateContentURL accepts "" or an absolute http(s) link.
+// validateContentURL accepts "" or an absolute http(s) link; it returns
+// the catalogue key of what is wrong, or "".
 func validateContentURL(s string) string {
 	if s == "" {
 		return ""
 	}
-	const msg = "Use a web link that starts with http:// or https://."
+	const msg = "lesson_edit.error.url"
 	if len(s) > maxURLLen {
-		return "Use a link of at most 2000 characters."
+		return "lesson_edit.error.url_long"
 	}
 	u, err := url.Parse(s)
 	if err != nil || (!strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https")) || u.Host == "" ||
@@ -135,7 +137,7 @@ func (h *lessonEditHandlers) editLesson(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return h.render(c, http.StatusOK, "Edit "+page.Title, views.LessonEditPage(page))
+	return h.render(c, http.StatusOK, editTitle(h.localizer(c), page.Title), views.LessonEditPage(page))
 }
 
 // updateLesson saves the lesson form, rendering its Markdown once, here,
@@ -182,7 +184,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 	if out.status == 0 {
 		return saved(c, at(courseEditURL(out.stored.CourseID), "lessons"))
 	}
-	return h.renderPart(c, out.status, "Edit "+out.page.Title, views.LessonEditPage(out.page), views.LessonEditor(out.page.Form))
+	return h.renderPart(c, out.status, editTitle(loc, out.page.Title), views.LessonEditPage(out.page), views.LessonEditor(out.page.Form))
 }
 
 // deleteLesson deletes a lesson and closes the gap in the order.
@@ -214,7 +216,7 @@ func (h *lessonEditHandlers) moveLesson(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	up, err := readDirection(c, "Say which way to move the lesson: direction=up or direction=down.")
+	up, err := readDirection(c, "lesson_edit.error.direction")
 	if err != nil {
 		return err
 	}
@@ -250,13 +252,13 @@ func (h *lessonEditHandlers) previewLesson(c echo.Context) error {
 	}
 	body := strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n")
 	if utf8.RuneCountInString(body) > maxBodyLen || !utf8.ValidString(body) {
-		return newError(http.StatusUnprocessableEntity, nil, "The lesson text is too long (or not text) to preview.")
+		return newError(http.StatusUnprocessableEntity, nil, "lesson_edit.error.preview")
 	}
 	html, err := markdown.Render(body)
 	if err != nil {
 		return err
 	}
-	return h.respond(c, http.StatusOK, "Preview", views.LessonPreview(html), func() (templ.Component, error) {
+	return h.respond(c, http.StatusOK, h.localizer(c).T("authoring.preview_heading"), views.LessonPreview(html), func() (templ.Component, error) {
 		page, err := h.previewPage(c)
 		if err != nil {
 			return nil, authoringError(c, err)
@@ -293,6 +295,6 @@ func (h *lessonEditHandlers) previewPage(c echo.Context) (views.LessonEdit, erro
 			}
 			return newLessonPage(h.localizer(c), course, form), nil
 		}
-		return views.LessonEdit{}, badRequest("The preview does not say which lesson it is for.")
+		return views.LessonEdit{}, badRequest("lesson_edit.error.preview_where")
 	})
 }
