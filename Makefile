@@ -47,16 +47,20 @@ postgres:
 	@scripts/ensure-postgres.sh
 
 # Loads 200 courses, 10k lessons, 100k learners and 5M progress rows into an
-# empty database ($$DATABASE_URL) for the dashboard measurements
-# (docs/dashboard.md). Takes minutes; never part of make test.
+# empty, migrated database ($$DATABASE_URL) for the dashboard measurements
+# (docs/dashboard.md). Takes minutes; never part of make test. The tooling is
+# its own binary: the product's never carries it.
 bench-data: $(BIN)
-	$(BIN) bench-data
+	$(GO) build -o bin/fieldbook-bench ./cmd/fieldbook-bench
+	$(BIN) migrate
+	bin/fieldbook-bench data
 
 # Lighthouse scores of the course list, a course and a lesson (needs make run).
 lighthouse:
 	@scripts/lighthouse.sh
 
-# Load test on loopback against the benchmark data set, plus Go benchmarks.
+# Load test on loopback against the benchmark data set, plus Go benchmarks
+# (scripts/bench.sh lists the knobs; BENCH_BASELINE=<commit> compares).
 bench:
 	@scripts/bench.sh
 

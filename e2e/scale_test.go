@@ -122,6 +122,27 @@ func TestScaleOut(t *testing.T) {
 		t.Fatalf("instance B does not know the learner signed in on A: %d", res.status)
 	}
 
+	// 1b. A sign-out on A reaches B, which had the session in its cache:
+	// the sessions trigger's NOTIFY drops it there.
+	other := signInHTTP(t, a, "demo-learner", a.Passwords["demo-learner"])
+	progress := "/api/courses/" + courseID + "/progress"
+	for range 3 {
+		if r := other.do(t, b, http.MethodGet, progress, "", ""); r.status != http.StatusOK {
+			t.Fatalf("B before the sign-out: %d", r.status)
+		}
+	}
+	if r := other.do(t, a, http.MethodPost, "/logout", "", ""); r.status != http.StatusSeeOther {
+		t.Fatalf("sign out on A: %d %s", r.status, r.body)
+	}
+	signedOut := time.Now()
+	poll(t, 10*time.Second, "B to refuse the cookie signed out on A", func() bool {
+		return other.do(t, b, http.MethodGet, progress, "", "").status == http.StatusUnauthorized
+	})
+	t.Logf("MEASURED sign-out on A refused on B after %v", time.Since(signedOut).Round(time.Millisecond))
+	if r := learner.do(t, b, http.MethodGet, progress, "", ""); r.status != http.StatusOK {
+		t.Fatalf("the learner's other session ended with the signed-out one: %d", r.status)
+	}
+
 	// 2. A completion posted to A reaches a dashboard streaming from B.
 	events := editor.stream(t, b, "/courses/"+courseID+"/dashboard/events?since="+strconv.FormatInt(time.Now().UnixMilli(), 10))
 	drain(events)

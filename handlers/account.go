@@ -126,7 +126,7 @@ func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordFo
 	for _, s := range list {
 		vm.Sessions = append(vm.Sessions, views.SessionRow{
 			Device: deviceName(loc, s.Device), Since: sessionAgo(loc, s.CreatedAt), LastSeen: sessionAgo(loc, s.LastSeen),
-			Current: s.Token == current,
+			Current: s.Key == store.SessionKey(current),
 		})
 	}
 	for _, k := range phones {
@@ -191,7 +191,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 		return err
 	}
 	old := h.sessions.Token(ctx)
-	if err := h.sessions.RenewToken(ctx); err != nil {
+	if err := h.renewToken(ctx); err != nil {
 		return err
 	}
 	renewed := h.sessions.Token(ctx)
@@ -214,6 +214,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(callerOf(c).UserID)
 	return c.Redirect(http.StatusSeeOther, accountURL("password"))
 }
 
@@ -275,5 +276,6 @@ func (h *accountHandlers) endOtherSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(callerOf(c).UserID)
 	return c.Redirect(http.StatusSeeOther, accountURL("sessions"))
 }

@@ -108,6 +108,7 @@ func (h *adminUserHandlers) setRole(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(id)
 	return c.Redirect(http.StatusSeeOther, adminUsersURL("role"))
 }
 
@@ -125,6 +126,7 @@ func (h *adminUserHandlers) setDisabled(disabled bool) echo.HandlerFunc {
 		}); err != nil {
 			return err
 		}
+		h.sessionStore.ForgetUser(id)
 		done := "enable"
 		if disabled {
 			done = "disable"

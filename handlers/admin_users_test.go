@@ -189,7 +189,7 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 	if err := a.owner.QueryRow(context.Background(), `SELECT id FROM users WHERE username = 'nia' AND role = 'volunteer'`).Scan(&nia); err != nil {
 		t.Fatalf("no volunteer nia: %v", err)
 	}
-	if n := a.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = $1 AND token = $2`, nia, newbie.sessionToken()); n != 1 {
+	if n := a.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = $1 AND token = $2`, nia, store.SessionKey(newbie.sessionToken())); n != 1 {
 		t.Fatal("the new volunteer's session is not recorded")
 	}
 	if r := newbie.get("/studio", nil); r.Status != 200 || headerUser(parseDoc(t, r.Body)) != "New Volunteer nia" {

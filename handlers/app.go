@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -58,6 +57,9 @@ type Options struct {
 	Ready func(context.Context) error
 	// MediaMaxBytes is the largest lesson media upload.
 	MediaMaxBytes int64
+	// Sessions is the session store, shared with the LISTEN connection
+	// that keeps its cache live (store.ProgressListener.Sessions).
+	Sessions *store.SessionStore
 	// Clock is the time throttles count by (time.Now); tests move it
 	// instead of waiting for locks to end.
 	Clock func() time.Time
@@ -75,7 +77,7 @@ func (o Options) check() error {
 		"Logger": o.Logger == nil, "SessionIdle": o.SessionIdle <= 0, "SessionLifetime": o.SessionLifetime <= 0,
 		"AdminSessionIdle": o.AdminSessionIdle <= 0, "AdminSessionLifetime": o.AdminSessionLifetime <= 0,
 		"Hub": o.Hub == nil, "SSEHeartbeat": o.SSEHeartbeat <= 0, "MediaMaxBytes": o.MediaMaxBytes <= 0,
-		"Clock": o.Clock == nil, "SessionRecheck": o.SessionRecheck <= 0,
+		"Clock": o.Clock == nil, "SessionRecheck": o.SessionRecheck <= 0, "Sessions": o.Sessions == nil,
 	} {
 		if zero {
 			missing = append(missing, name)
@@ -92,11 +94,15 @@ func (o Options) check() error {
 type App struct {
 	store    *store.Store
 	sessions *scs.SessionManager
-	assets   *static.Set
-	log      *slog.Logger
-	catalog  *i18n.Catalog
-	// adminIdle and adminLifetime bound admin sessions more tightly.
-	adminIdle, adminLifetime time.Duration
+	// sessionStore is sessions' store: handlers drop a user's cached
+	// sessions through it right after changing them.
+	sessionStore *store.SessionStore
+	assets       *static.Set
+	log          *slog.Logger
+	catalog      *i18n.Catalog
+	// idle bounds a session's idle time; adminIdle and adminLifetime bound
+	// admin sessions more tightly (sessionPolicy).
+	idle, adminIdle, adminLifetime time.Duration
 	// now is the clock throttles count by (Options.Clock).
 	now func() time.Time
 }
@@ -142,10 +148,11 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if err := assets.Prepend("app.js", prelude); err != nil {
 		return nil, nil, err
 	}
-	a := &App{store: st, assets: assets, log: opts.Logger, catalog: i18n.Default(),
-		adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
-	a.sessions = newSessions(st, opts)
+	a := &App{store: st, sessionStore: opts.Sessions, assets: assets, log: opts.Logger, catalog: i18n.Default(),
+		idle: opts.SessionIdle, adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
+	a.sessions = newSessions(opts)
 	a.sessions.ErrorFunc = a.sessionError(false)
+	opts.Sessions.SetPolicy(a.sessionPolicy)
 	e := a.newEcho(opts.TrustedProxies)
 	if err := a.useMiddleware(e, opts.CORSOrigins); err != nil {
 		return nil, nil, err
@@ -159,14 +166,16 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	return e, a, nil
 }
 
-// newSessions is the session manager: scs with its PostgreSQL store, the
-// cookie HttpOnly, SameSite=Lax and kept across browser restarts (learners
-// stay signed in for weeks on their own phone).
-func newSessions(st *store.Store, opts Options) *scs.SessionManager {
+// newSessions is the session manager: scs over our session store (hashed
+// tokens, cached per instance), the cookie HttpOnly, SameSite=Lax and kept
+// across browser restarts (learners stay signed in for weeks on their own
+// phone). No IdleTimeout: scs would then rewrite the session on every
+// request; the store applies the idle timeout (sessionPolicy) and extends
+// a session's expiry at most every few minutes.
+func newSessions(opts Options) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = pgxstore.New(st.Pool())
+	sm.Store = opts.Sessions
 	sm.Lifetime = opts.SessionLifetime
-	sm.IdleTimeout = opts.SessionIdle
 	sm.Cookie.Name = "fieldbook_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
@@ -234,12 +243,10 @@ func (a *App) useMiddleware(e *echo.Echo, corsOrigins []string) error {
 		AllowCredentials: true,
 		MaxAge:           3600,
 	}))
-	// Learners pay per byte: pages and JSON are gzipped. Static files are
-	// compressed once at start-up instead (serveStatic).
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
-		Level: 5, MinLength: 512,
-		Skipper: func(c echo.Context) bool { return !policyOf(c).gzip },
-	}))
+	// Learners pay per byte: pages and JSON are gzipped after they are
+	// rendered (gzip.go). Static files are compressed once at start-up
+	// instead (serveStatic).
+	e.Use(gzipResponses(func(c echo.Context) bool { return !policyOf(c).gzip }))
 	for _, n := range bodyLimits() {
 		e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 			Limit:   strconv.FormatInt(n, 10),
@@ -294,6 +301,9 @@ func (a *App) addRoutes(e *echo.Echo, table []route, chains map[bool][]echo.Midd
 	for _, r := range table {
 		var mw []echo.MiddlewareFunc
 		if r.session == withSession {
+			if r.method != http.MethodGet {
+				mw = append(mw, freshSessions) // a write: sessionrules.go
+			}
 			mw = append(mw, chains[r.api]...)
 		}
 		if r.noStore {

@@ -340,8 +340,8 @@ func (h *authHandlers) startSession(c echo.Context, id, role, name string, fresh
 	h.sessions.Put(ctx, sessUserID, id)
 	h.sessions.Put(ctx, sessRole, role)
 	h.sessions.Put(ctx, sessName, name)
+	h.sessions.Put(ctx, sessSignedIn, time.Now().Unix())
 	if role == string(store.RoleAdmin) {
-		h.sessions.Put(ctx, sessActive, time.Now().Unix())
 		h.sessions.SetDeadline(ctx, time.Now().Add(h.adminLifetime))
 	}
 	uid, err := uuid.Parse(id)

@@ -31,9 +31,8 @@ func parseID(c echo.Context, name string) (uuid.UUID, error) {
 // anonymous role, so no caller's progress can reach it.
 func (h *courseHandlers) listCourses(c echo.Context) error {
 	var list []store.CourseSummary
-	err := h.store.ReadTx(c.Request().Context(), store.Anonymous, func(tx *store.Tx) (err error) {
-		list, err = tx.ListCoursesWithProgress(c.Request().Context())
-		return err
+	err := h.store.Read(c.Request().Context(), store.Anonymous, func(b *store.Batch) {
+		b.ListCoursesWithProgress(&list)
 	})
 	if err != nil {
 		return err
@@ -60,15 +59,10 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 	var course store.Course
 	var lessons []store.LessonItem
 	var media []store.MediaRef
-	err = h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		if course, err = tx.PublishedCourse(ctx, id); err != nil {
-			return err
-		}
-		if lessons, err = tx.PublishedLessons(ctx, id); err != nil {
-			return err
-		}
-		media, err = tx.PublishedMediaRefs(ctx, id)
-		return err
+	err = h.store.Read(ctx, store.Anonymous, func(b *store.Batch) {
+		b.PublishedCourse(id, &course)
+		b.PublishedLessons(id, &lessons)
+		b.PublishedMediaRefs(id, &media)
 	})
 	if err != nil {
 		return err
@@ -111,10 +105,7 @@ func (h *courseHandlers) courseProgressJSON(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var p store.Progress
-	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
-		p, err = tx.CourseProgress(ctx, id)
-		return err
-	})
+	err = h.store.Read(ctx, callerOf(c), func(b *store.Batch) { b.CourseProgress(id, &p) })
 	if err != nil {
 		return explain(err, explanations{store.ErrNotFound: noPublishedCourse})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"fieldbook/store"
+	"fieldbook/store/benchdata"
 	"fieldbook/store/storetest"
 )
 
@@ -320,7 +321,7 @@ func TestDashboardCSVStreamsWithBoundedMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = conn.Exec(ctx, `ALTER TABLE student_progress DISABLE TRIGGER student_progress_changed`)
+	_, err = conn.Exec(ctx, `ALTER TABLE student_progress DISABLE TRIGGER USER`)
 	if err == nil {
 		_, err = conn.Exec(ctx, `
 		WITH u AS (
@@ -333,10 +334,10 @@ func TestDashboardCSVStreamsWithBoundedMemory(t *testing.T) {
 		FROM u CROSS JOIN lessons l WHERE l.course_id = $1`, course)
 	}
 	if err == nil {
-		_, err = conn.Exec(ctx, `ALTER TABLE student_progress ENABLE TRIGGER student_progress_changed`)
+		_, err = conn.Exec(ctx, `ALTER TABLE student_progress ENABLE TRIGGER USER`)
 	}
 	if err == nil {
-		err = store.RebuildDashboardCounters(ctx, conn.Conn())
+		err = benchdata.RebuildDashboardCounters(ctx, conn.Conn())
 	}
 	conn.Release()
 	if err != nil {

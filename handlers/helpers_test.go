@@ -35,6 +35,9 @@ type testApp struct {
 	transport *http.Transport
 	st        *store.Store
 	owner     *pgxpool.Pool
+	// sessions is the app's session store, its cache live through its own
+	// LISTEN connection as in `fieldbook serve`.
+	sessions *store.SessionStore
 }
 
 // newTestApp starts the application on a fresh database. Any error the app
@@ -53,6 +56,19 @@ func newTestApp(t *testing.T) *testApp {
 func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	t.Helper()
 	ctx := context.Background()
+	db := storetest.NewDB(t)
+	pool, err := store.Open(ctx, db.AppURL)
+	if err != nil {
+		t.Fatalf("open app pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return startAppOn(t, db, pool, opts), db
+}
+
+// startAppOn is startApp on a database and app pool the test made.
+func startAppOn(t *testing.T, db storetest.DB, pool *pgxpool.Pool, opts handlers.Options) *testApp {
+	t.Helper()
+	ctx := context.Background()
 	if opts.Logger == nil {
 		var logged atomic.Int64
 		t.Cleanup(func() {
@@ -66,20 +82,15 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 		})
 	}
 	withTestSettings(&opts)
-	db := storetest.NewDB(t)
-	pool, err := store.Open(ctx, db.AppURL)
-	if err != nil {
-		t.Fatalf("open app pool: %v", err)
-	}
-	t.Cleanup(pool.Close)
 	owner, err := pgxpool.New(ctx, db.OwnerURL)
 	if err != nil {
 		t.Fatalf("open owner pool: %v", err)
 	}
 	t.Cleanup(owner.Close)
 	st := store.New(pool)
-	// The session store's cleanup goroutine is left running: its first tick
-	// is minutes away, and pgxstore's StopCleanup races with its start.
+	if opts.Sessions == nil {
+		opts.Sessions = liveSessions(t, pool, db)
+	}
 	e, _, err := handlers.New(st, opts)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
@@ -97,7 +108,29 @@ func startApp(t *testing.T, opts handlers.Options) (*testApp, storetest.DB) {
 	})
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner}, db
+	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner, sessions: opts.Sessions}
+}
+
+// liveSessions is a session store whose cache serves, kept live by a LISTEN
+// connection of its own that stops with the test.
+func liveSessions(t *testing.T, pool *pgxpool.Pool, db storetest.DB) *store.SessionStore {
+	t.Helper()
+	sessions := store.NewSessionStore(pool, 0)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	l := &store.ProgressListener{URL: db.AppURL, Sessions: sessions, ReconnectDelay: 200 * time.Millisecond,
+		// Connection errors while a test restarts PostgreSQL are expected.
+		Log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))}
+	go func() { defer close(done); _ = l.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	deadline := time.Now().Add(10 * time.Second)
+	for !sessions.Live() {
+		if time.Now().After(deadline) {
+			t.Fatal("the session listener did not connect")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return sessions
 }
 
 // The settings tests run with where they name none (the production values
@@ -284,7 +317,7 @@ func (a *testApp) snapshot(t testing.TB) string {
 
 func (a *testApp) sessionExists(t testing.TB, token string) bool {
 	t.Helper()
-	return a.count(t, `SELECT count(*) FROM sessions WHERE token = $1`, token) == 1
+	return a.count(t, `SELECT count(*) FROM sessions WHERE token = $1`, store.SessionKey(token)) == 1
 }
 
 // completedInDB is the learner's stored mark for a lesson: nil when there is

@@ -251,7 +251,7 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
+	user, err := anonTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
 		return tx.AcceptPasswordReset(ctx, hash, pwHash)
 	})
 	if isLinkErr(err) {
@@ -259,6 +259,7 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
+	h.sessionStore.ForgetUser(user)
 	form.Done = true
 	return page(http.StatusOK)
 }

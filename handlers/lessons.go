@@ -24,9 +24,8 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var l store.Lesson
-	err = h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) (err error) {
-		l, err = tx.PublishedLesson(ctx, id)
-		return err
+	err = h.store.Read(ctx, store.Anonymous, func(b *store.Batch) {
+		b.PublishedLesson(id, &l)
 	})
 	if err != nil {
 		return err
@@ -94,7 +93,7 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var l store.Lesson
-	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
+	err = h.store.InTxRetry(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if _, err = tx.SetLessonCompleted(ctx, id, completed, time.Now()); err != nil {
 			return err
 		}

@@ -71,17 +71,11 @@ func (h *meHandlers) myProgress(c echo.Context) error {
 		if perr != nil || id == uuid.Nil || len(q) > 1 {
 			return badRequest("The course parameter must be one course id.")
 		}
-		err = h.store.ReadTx(ctx, caller, func(tx *store.Tx) error {
-			p, err := tx.MyCourseProgress(ctx, id)
-			list = []store.CourseDone{p}
-			return err
-		})
+		list = make([]store.CourseDone, 1)
+		err = h.store.Read(ctx, caller, func(b *store.Batch) { b.MyCourseProgress(id, &list[0]) })
 		err = explain(err, explanations{store.ErrNotFound: noPublishedCourse})
 	} else {
-		err = h.store.ReadTx(ctx, caller, func(tx *store.Tx) (err error) {
-			list, err = tx.MyProgress(ctx)
-			return err
-		})
+		err = h.store.Read(ctx, caller, func(b *store.Batch) { b.MyProgress(&list) })
 	}
 	if err != nil {
 		return err

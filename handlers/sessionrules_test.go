@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/url"
@@ -74,5 +75,120 @@ func TestAdminSessionsAreShorter(t *testing.T) {
 	}
 	if r := lrn.get("/account", nil); r.Status != http.StatusOK {
 		t.Fatalf("the learner's session ended with the admin's: %d", r.Status)
+	}
+}
+
+// sessionRow is the stored session of a cookie: its row version (xmin,
+// which every write changes) and expiry.
+func (a *testApp) sessionRow(t *testing.T, token string) (version string, expiry time.Time) {
+	t.Helper()
+	err := a.owner.QueryRow(context.Background(), `SELECT xmin::text, expiry FROM sessions WHERE token = $1`,
+		store.SessionKey(token)).Scan(&version, &expiry)
+	if err != nil {
+		t.Fatalf("session row: %v", err)
+	}
+	return version, expiry
+}
+
+// A learner's and a volunteer's page views never write their session: the
+// idle timeout is kept by extending the stored expiry every few minutes,
+// not by scs rewriting the row on every request.
+func TestPageViewsDoNotWriteTheSession(t *testing.T) {
+	a := newTestApp(t)
+	w := a.seedWorld(t)
+	for _, who := range []struct{ user, pass string }{{learnerUser, learnerPass}, {"victor", "volunteer password"}} {
+		c := a.newClient(t)
+		c.signIn(who.user, who.pass)
+		before, _ := a.sessionRow(t, c.sessionToken())
+		for _, path := range []string{"/", "/courses/" + w.course.String(), "/lessons/" + w.lessons[0].String(),
+			"/api/courses/" + w.course.String() + "/progress", "/account"} {
+			for range 3 {
+				if r := c.get(path, nil); r.Status != http.StatusOK {
+					t.Fatalf("%s %s: %d", who.user, path, r.Status)
+				}
+			}
+		}
+		if after, _ := a.sessionRow(t, c.sessionToken()); after != before {
+			t.Errorf("%s: page views rewrote the session row", who.user)
+		}
+	}
+}
+
+// A password change renews the session's token but not its bounds: an
+// admin keeps the 12-hour lifetime counted from signing in (scs's
+// RenewToken alone would give 90 days) and the 1-hour idle timeout.
+func TestAdminBoundsHoldAcrossTokenRenewal(t *testing.T) {
+	a, _ := newAppWith(t, handlers.Options{AdminSessionIdle: time.Hour, AdminSessionLifetime: 12 * time.Hour})
+	a.createUser(t, store.RoleAdmin, "root", "Admin", "admin long password")
+	adm := a.newClient(t)
+	r := adm.postForm("/login", url.Values{"username": {"root"}, "password": {"admin long password"}}, nil)
+	first := r.cookie("fieldbook_session")
+	if first == nil {
+		t.Fatal("no cookie")
+	}
+	r = adm.postForm("/account/password", url.Values{"current_password": {"admin long password"},
+		"new_password": {"another admin password"}}, nil)
+	renewed := r.cookie("fieldbook_session")
+	if r.Status != http.StatusSeeOther || renewed == nil || renewed.Value == first.Value {
+		t.Fatalf("password change: %d, cookie %v", r.Status, renewed)
+	}
+	if renewed.Expires.After(first.Expires.Add(time.Second)) {
+		t.Fatalf("the renewed cookie expires %v, after the session's 12-hour end %v", renewed.Expires, first.Expires)
+	}
+	_, expiry := a.sessionRow(t, renewed.Value)
+	if time.Until(expiry) > time.Hour+time.Minute {
+		t.Fatalf("the renewed admin session expires in %v, past its 1-hour idle timeout", time.Until(expiry))
+	}
+	// The stored data carries the bound too: even a later renewal that
+	// restarted scs's deadline could not outlive the sign-in's 12 hours.
+	if r := adm.get("/account", nil); r.Status != http.StatusOK {
+		t.Fatalf("admin after the password change: %d", r.Status)
+	}
+}
+
+// Using an admin session keeps it alive past its idle timeout: the stored
+// expiry is extended (at most every quarter of the timeout).
+func TestAdminSessionExtendedByUse(t *testing.T) {
+	a, _ := newAppWith(t, handlers.Options{AdminSessionIdle: 2 * time.Second, AdminSessionLifetime: time.Hour})
+	a.createUser(t, store.RoleAdmin, "root", "Admin", "admin long password")
+	adm := a.newClient(t)
+	adm.signIn("root", "admin long password")
+	for range 8 {
+		time.Sleep(500 * time.Millisecond)
+		if r := adm.get("/account", nil); r.Status != http.StatusOK {
+			t.Fatalf("an admin session in use ended: %d", r.Status)
+		}
+	}
+}
+
+// A request that changes data reads its session from PostgreSQL, not the
+// instance's cache: a session ended by a change this instance has not heard
+// of yet (here: deleted with the notification trigger off) is still served
+// to page views from the cache, but a completion with it is refused.
+func TestWritesReadTheirSessionFresh(t *testing.T) {
+	a := newTestApp(t)
+	w := a.seedWorld(t)
+	c := a.newClient(t)
+	c.signIn(learnerUser, learnerPass)
+	progress := "/api/courses/" + w.course.String() + "/progress"
+	if r := c.get(progress, nil); r.Status != http.StatusOK {
+		t.Fatalf("before: %d", r.Status)
+	}
+	ctx := context.Background()
+	for _, q := range []string{`ALTER TABLE sessions DISABLE TRIGGER sessions_changed`, `DELETE FROM sessions`,
+		`ALTER TABLE sessions ENABLE TRIGGER sessions_changed`} {
+		if _, err := a.owner.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := c.get(progress, nil); r.Status != http.StatusOK {
+		t.Fatalf("a page view with the cached session: %d (the cache should still serve it)", r.Status)
+	}
+	r := c.postForm("/lessons/"+w.lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, nil)
+	if r.Status == http.StatusSeeOther && !strings.HasPrefix(r.Header.Get("Location"), "/login") || r.Status == http.StatusOK {
+		t.Fatalf("a completion with a deleted session: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	if done := a.completedInDB(t, w.learnerID, w.lessons[0]); done != nil {
+		t.Fatalf("a deleted session completed a lesson: %v", *done)
 	}
 }

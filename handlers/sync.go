@@ -278,7 +278,7 @@ func (h *syncHandlers) applyBatches(ctx context.Context, b *ownerBatches, touch 
 	for _, owner := range b.owners {
 		ob := b.byOwn[owner]
 		var outcomes []store.Outcome
-		err := h.store.InTx(ctx, owner, func(tx *store.Tx) (err error) {
+		err := h.store.InTxRetry(ctx, owner, func(tx *store.Tx) (err error) {
 			if outcomes, err = tx.ApplyChanges(ctx, ob.changes); err != nil {
 				return err
 			}

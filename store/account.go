@@ -11,8 +11,9 @@ import (
 
 // Session is one place where the caller is signed in.
 type Session struct {
-	ID        uuid.UUID `db:"id"`
-	Token     string    `db:"token"`
+	ID uuid.UUID `db:"id"`
+	// Key is the session's SessionKey (the token itself is never stored).
+	Key       string    `db:"token"`
 	Device    string    `db:"device"`
 	CreatedAt time.Time `db:"created_at"`
 	LastSeen  time.Time `db:"last_seen"`
@@ -26,7 +27,7 @@ func (t *Tx) RecordSession(ctx context.Context, token, device string) error {
 	_, err := t.tx.Exec(ctx, `
 		INSERT INTO user_sessions (token, user_id, device)
 		VALUES ($1, (SELECT current_user_id()), $2)
-		ON CONFLICT (token) DO NOTHING`, token, device)
+		ON CONFLICT (token) DO NOTHING`, SessionKey(token), device)
 	if err != nil {
 		return fmt.Errorf("store: record session: %w", mapErr(err))
 	}
@@ -35,7 +36,7 @@ func (t *Tx) RecordSession(ctx context.Context, token, device string) error {
 
 // TouchSession updates when the caller's session was last seen.
 func (t *Tx) TouchSession(ctx context.Context, token string) error {
-	if _, err := t.tx.Exec(ctx, `UPDATE user_sessions SET last_seen = now() WHERE token = $1`, token); err != nil {
+	if _, err := t.tx.Exec(ctx, `UPDATE user_sessions SET last_seen = now() WHERE token = $1`, SessionKey(token)); err != nil {
 		return fmt.Errorf("store: touch session: %w", mapErr(err))
 	}
 	return nil
@@ -43,7 +44,7 @@ func (t *Tx) TouchSession(ctx context.Context, token string) error {
 
 // ForgetSession removes the record of one of the caller's sessions.
 func (t *Tx) ForgetSession(ctx context.Context, token string) error {
-	if _, err := t.tx.Exec(ctx, `DELETE FROM user_sessions WHERE token = $1`, token); err != nil {
+	if _, err := t.tx.Exec(ctx, `DELETE FROM user_sessions WHERE token = $1`, SessionKey(token)); err != nil {
 		return fmt.Errorf("store: forget session: %w", mapErr(err))
 	}
 	return nil
@@ -69,7 +70,8 @@ func (t *Tx) Sessions(ctx context.Context) ([]Session, error) {
 func (t *Tx) EndOtherSessions(ctx context.Context, keep string) (int, error) {
 	var keepArg *string
 	if keep != "" {
-		keepArg = &keep
+		key := SessionKey(keep)
+		keepArg = &key
 	}
 	var n int
 	if err := t.tx.QueryRow(ctx, `SELECT auth_end_other_sessions($1)`, keepArg).Scan(&n); err != nil {

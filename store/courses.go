@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 )
 
 // CourseSummary is a published course with the caller's progress in it.
@@ -23,26 +22,27 @@ type CourseSummary struct {
 // caller's progress, grouped by course. Lessons never opened still count in
 // Total; anonymous callers get Completed 0 everywhere.
 func (t *Tx) ListCoursesWithProgress(ctx context.Context) ([]CourseSummary, error) {
-	rows, err := t.tx.Query(ctx, `
-		SELECT c.id, c.title, c.description,
-		       count(l.id)::int AS total,
-		       count(l.id) FILTER (WHERE p.completed)::int AS completed
-		FROM courses c
-		LEFT JOIN lessons l ON l.course_id = c.id AND l.published
-		LEFT JOIN student_progress p
-		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
-		WHERE c.published AND c.archived_at IS NULL
-		GROUP BY c.id
-		ORDER BY c.title, c.id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list courses: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[CourseSummary])
-	if err != nil {
-		return nil, fmt.Errorf("store: list courses: %w", err)
-	}
-	return list, nil
+	var list []CourseSummary
+	err := collect(ctx, t, &list, "list courses", listCoursesSQL)
+	return list, err
 }
+
+// ListCoursesWithProgress queues Tx.ListCoursesWithProgress into *out.
+func (b *Batch) ListCoursesWithProgress(out *[]CourseSummary) {
+	_ = collect(context.Background(), b, out, "list courses", listCoursesSQL)
+}
+
+const listCoursesSQL = `
+	SELECT c.id, c.title, c.description,
+	       count(l.id)::int AS total,
+	       count(l.id) FILTER (WHERE p.completed)::int AS completed
+	FROM courses c
+	LEFT JOIN lessons l ON l.course_id = c.id AND l.published
+	LEFT JOIN student_progress p
+	       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
+	WHERE c.published AND c.archived_at IS NULL
+	GROUP BY c.id
+	ORDER BY c.title, c.id`
 
 // Course is one course's own fields.
 type Course struct {
@@ -55,18 +55,19 @@ type Course struct {
 
 // PublishedCourse returns a published course the caller can see.
 func (t *Tx) PublishedCourse(ctx context.Context, id uuid.UUID) (Course, error) {
-	rows, err := t.tx.Query(ctx, `
-		SELECT id, title, description, published, updated_at
-		FROM courses WHERE id = $1 AND published AND archived_at IS NULL`, id)
-	if err != nil {
-		return Course{}, fmt.Errorf("store: course by id: %w", err)
-	}
-	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Course])
-	if err != nil {
-		return Course{}, fmt.Errorf("store: course by id: %w", mapErr(err))
-	}
-	return c, nil
+	var c Course
+	err := one(ctx, t, &c, "course by id", publishedCourseSQL, id)
+	return c, err
 }
+
+// PublishedCourse queues Tx.PublishedCourse into *out.
+func (b *Batch) PublishedCourse(id uuid.UUID, out *Course) {
+	_ = one(context.Background(), b, out, "course by id", publishedCourseSQL, id)
+}
+
+const publishedCourseSQL = `
+	SELECT id, title, description, published, updated_at
+	FROM courses WHERE id = $1 AND published AND archived_at IS NULL`
 
 // LessonItem is a lesson in a course's table of contents, with whether the
 // caller has completed it.
@@ -81,23 +82,24 @@ type LessonItem struct {
 // PublishedLessons lists a course's published lessons in order with the
 // caller's completion marks.
 func (t *Tx) PublishedLessons(ctx context.Context, courseID uuid.UUID) ([]LessonItem, error) {
-	rows, err := t.tx.Query(ctx, `
-		SELECT l.id, l.position, l.title, l.duration_minutes,
-		       coalesce(p.completed, false) AS completed
-		FROM lessons l
-		LEFT JOIN student_progress p
-		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
-		WHERE l.course_id = $1 AND l.published
-		ORDER BY l.position`, courseID)
-	if err != nil {
-		return nil, fmt.Errorf("store: list lessons: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[LessonItem])
-	if err != nil {
-		return nil, fmt.Errorf("store: list lessons: %w", err)
-	}
-	return list, nil
+	var list []LessonItem
+	err := collect(ctx, t, &list, "list lessons", publishedLessonsSQL, courseID)
+	return list, err
 }
+
+// PublishedLessons queues Tx.PublishedLessons into *out.
+func (b *Batch) PublishedLessons(courseID uuid.UUID, out *[]LessonItem) {
+	_ = collect(context.Background(), b, out, "list lessons", publishedLessonsSQL, courseID)
+}
+
+const publishedLessonsSQL = `
+	SELECT l.id, l.position, l.title, l.duration_minutes,
+	       coalesce(p.completed, false) AS completed
+	FROM lessons l
+	LEFT JOIN student_progress p
+	       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
+	WHERE l.course_id = $1 AND l.published
+	ORDER BY l.position`
 
 // Lesson is one published lesson with its neighbours and the caller's mark.
 type Lesson struct {
@@ -124,33 +126,34 @@ type Lesson struct {
 // PublishedLesson returns a published lesson of a published course, with the
 // previous and next published lessons of its course, in one query.
 func (t *Tx) PublishedLesson(ctx context.Context, id uuid.UUID) (Lesson, error) {
-	rows, err := t.tx.Query(ctx, `
-		WITH siblings AS (
-			SELECT s.id, lag(s.id) OVER w AS prev_id, lead(s.id) OVER w AS next_id,
-			       row_number() OVER w AS number
-			FROM lessons s
-			WHERE s.course_id = (SELECT course_id FROM lessons WHERE id = $1) AND s.published
-			WINDOW w AS (ORDER BY s.position)
-		)
-		SELECT l.id, l.course_id, c.title AS course_title, sb.number::int AS number,
-		       (SELECT count(*) FROM siblings)::int AS total, l.title, l.body,
-		       l.body_html, l.content_url, l.duration_minutes, coalesce(p.completed, false) AS completed,
-		       sb.prev_id, sb.next_id, l.updated_at
-		FROM lessons l
-		JOIN courses c ON c.id = l.course_id AND c.published AND c.archived_at IS NULL
-		JOIN siblings sb ON sb.id = l.id
-		LEFT JOIN student_progress p
-		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
-		WHERE l.id = $1 AND l.published`, id)
-	if err != nil {
-		return Lesson{}, fmt.Errorf("store: lesson by id: %w", err)
-	}
-	l, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Lesson])
-	if err != nil {
-		return Lesson{}, fmt.Errorf("store: lesson by id: %w", mapErr(err))
-	}
-	return l, nil
+	var l Lesson
+	err := one(ctx, t, &l, "lesson by id", publishedLessonSQL, id)
+	return l, err
 }
+
+// PublishedLesson queues Tx.PublishedLesson into *out.
+func (b *Batch) PublishedLesson(id uuid.UUID, out *Lesson) {
+	_ = one(context.Background(), b, out, "lesson by id", publishedLessonSQL, id)
+}
+
+const publishedLessonSQL = `
+	WITH siblings AS (
+		SELECT s.id, lag(s.id) OVER w AS prev_id, lead(s.id) OVER w AS next_id,
+		       row_number() OVER w AS number
+		FROM lessons s
+		WHERE s.course_id = (SELECT course_id FROM lessons WHERE id = $1) AND s.published
+		WINDOW w AS (ORDER BY s.position)
+	)
+	SELECT l.id, l.course_id, c.title AS course_title, sb.number::int AS number,
+	       (SELECT count(*) FROM siblings)::int AS total, l.title, l.body,
+	       l.body_html, l.content_url, l.duration_minutes, coalesce(p.completed, false) AS completed,
+	       sb.prev_id, sb.next_id, l.updated_at
+	FROM lessons l
+	JOIN courses c ON c.id = l.course_id AND c.published AND c.archived_at IS NULL
+	JOIN siblings sb ON sb.id = l.id
+	LEFT JOIN student_progress p
+	       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
+	WHERE l.id = $1 AND l.published`
 
 // NewCourse is a course to create.
 type NewCourse struct {

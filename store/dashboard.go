@@ -62,16 +62,27 @@ type DashboardTotals struct {
 	LastActivity *time.Time `db:"last_activity"`
 }
 
-// DashboardTotals counts a course's learners from the course_learners
-// counters; lessons is the course's published lesson count. Under RLS only
-// the course's editors and admins see any rows.
+// DashboardTotals counts a course's learners from the course_histogram
+// counters (at most 16 rows per completion count, whatever the course's
+// size); lessons is the course's published lesson count. The median is the
+// lower-and-upper middle's mean, as percentile_cont(0.5) gives. Under RLS
+// only the course's editors and admins see any rows.
 func (t *Tx) DashboardTotals(ctx context.Context, courseID uuid.UUID, lessons int) (DashboardTotals, error) {
 	rows, err := t.tx.Query(ctx, `
-		SELECT count(*)::int AS started,
-		       count(*) FILTER (WHERE $2 > 0 AND completed >= $2)::int AS finished,
-		       coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY completed), 0)::float8 AS median_completed,
-		       max(last_activity_at) AS last_activity
-		FROM course_learners WHERE course_id = $1`, courseID, lessons)
+		WITH h AS (
+			SELECT completed, sum(learners)::int AS n
+			FROM course_histogram WHERE course_id = $1 AND learners > 0
+			GROUP BY completed
+		), c AS (
+			SELECT completed, n, sum(n) OVER (ORDER BY completed) AS upto, sum(n) OVER () AS total FROM h
+		)
+		SELECT coalesce((SELECT max(total) FROM c), 0)::int AS started,
+		       coalesce((SELECT sum(n) FROM c WHERE $2 > 0 AND completed >= $2), 0)::int AS finished,
+		       coalesce((SELECT (min(completed) FILTER (WHERE upto >= floor((total + 1) / 2.0))
+		                        + min(completed) FILTER (WHERE upto >= floor(total / 2.0) + 1)) / 2.0 FROM c), 0)::float8
+		           AS median_completed,
+		       (SELECT last_activity_at FROM course_learners WHERE course_id = $1
+		        ORDER BY last_activity_at DESC LIMIT 1) AS last_activity`, courseID, lessons)
 	if err != nil {
 		return DashboardTotals{}, fmt.Errorf("store: dashboard totals: %w", err)
 	}
@@ -88,7 +99,8 @@ func (t *Tx) DashboardTotals(ctx context.Context, courseID uuid.UUID, lessons in
 func (t *Tx) CourseLastActivity(ctx context.Context, courseID uuid.UUID) (*time.Time, error) {
 	var at *time.Time
 	err := t.tx.QueryRow(ctx, `
-		SELECT max(last_activity_at) FROM course_learners WHERE course_id = $1`, courseID).Scan(&at)
+		SELECT (SELECT last_activity_at FROM course_learners WHERE course_id = $1
+		        ORDER BY last_activity_at DESC LIMIT 1)`, courseID).Scan(&at)
 	if err != nil {
 		return nil, fmt.Errorf("store: course last activity: %w", mapErr(err))
 	}
@@ -110,7 +122,8 @@ func (t *Tx) DashboardLessons(ctx context.Context, courseID uuid.UUID) ([]Lesson
 		SELECT l.id, (row_number() OVER (ORDER BY l.position))::int AS number, l.title,
 		       coalesce(lc.completed, 0) AS completed
 		FROM lessons l
-		LEFT JOIN lesson_completions lc ON lc.lesson_id = l.id AND lc.course_id = $1
+		LEFT JOIN (SELECT lesson_id, sum(completed)::int AS completed FROM lesson_completions
+		           WHERE course_id = $1 GROUP BY lesson_id) lc ON lc.lesson_id = l.id
 		WHERE l.course_id = $1 AND l.published
 		ORDER BY l.position`, courseID)
 	if err != nil {

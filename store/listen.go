@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -30,7 +31,9 @@ type ProgressEvent struct {
 // every progress notification to OnEvent. It reconnects by itself after the
 // connection drops (a database restart, a network cut), and calls OnConnect
 // each time LISTEN is in place again: notifications sent while it was away
-// are lost, so the receiver tells its clients to re-read.
+// are lost, so the receiver tells its clients to re-read. The same
+// connection carries the session invalidations (SessionChannel) to Sessions,
+// whose cache serves only while this connection listens.
 type ProgressListener struct {
 	// URL must reach PostgreSQL directly: LISTEN does not work through
 	// PgBouncer in transaction mode.
@@ -42,6 +45,9 @@ type ProgressListener struct {
 	// ReconnectDelay is the pause between attempts (default 1 s).
 	ReconnectDelay time.Duration
 	Log            *slog.Logger
+	// Sessions, when set, is told of every session invalidation, and is
+	// live exactly while LISTEN is in place.
+	Sessions *SessionStore
 
 	connected atomic.Bool
 }
@@ -58,6 +64,12 @@ func (l *ProgressListener) Run(ctx context.Context) error {
 	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 5*time.Second {
 		cfg.ConnectTimeout = 5 * time.Second
 	}
+	// A connection that dies without a word (a cut cable, a dropped NAT
+	// entry) is noticed within about 20 s, not hours: until then the
+	// session cache would miss invalidations (its entries' age limit is the
+	// other bound).
+	cfg.DialFunc = (&net.Dialer{KeepAliveConfig: net.KeepAliveConfig{
+		Enable: true, Idle: 10 * time.Second, Interval: 3 * time.Second, Count: 3}}).DialContext
 	log := l.Log
 	if log == nil {
 		log = slog.Default()
@@ -69,8 +81,13 @@ func (l *ProgressListener) Run(ctx context.Context) error {
 	h := &progressHandler{l: l, log: log, first: true}
 	pl := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) { return pgx.ConnectConfig(ctx, cfg) },
+		// Only connection failures reach LogError (the handlers log their own
+		// problems): the cache stops serving until LISTEN is back.
 		LogError: func(ctx context.Context, err error) {
 			l.connected.Store(false)
+			if l.Sessions != nil {
+				l.Sessions.SetLive(false)
+			}
 			if ctx.Err() == nil {
 				log.Warn("progress listener", "err", err)
 			}
@@ -78,6 +95,10 @@ func (l *ProgressListener) Run(ctx context.Context) error {
 		ReconnectDelay: delay,
 	}
 	pl.Handle(ProgressChannel, h)
+	if l.Sessions != nil {
+		pl.Handle(SessionChannel, &sessionHandler{sessions: l.Sessions, log: log})
+		defer l.Sessions.SetLive(false)
+	}
 	err = pl.Listen(ctx)
 	if ctx.Err() != nil {
 		return nil
@@ -94,7 +115,8 @@ type progressHandler struct {
 func (h *progressHandler) HandleNotification(_ context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
 	var ev ProgressEvent
 	if err := json.Unmarshal([]byte(n.Payload), &ev); err != nil {
-		return fmt.Errorf("store: bad progress notification %q: %w", n.Payload, err)
+		h.log.Warn("bad progress notification", "payload", n.Payload, "err", err)
+		return nil
 	}
 	if h.l.OnEvent != nil {
 		h.l.OnEvent(ev)
@@ -114,5 +136,25 @@ func (h *progressHandler) HandleBacklog(context.Context, string, *pgx.Conn) erro
 	if h.l.OnConnect != nil {
 		h.l.OnConnect(first)
 	}
+	return nil
+}
+
+// sessionHandler passes session invalidations to the session store.
+type sessionHandler struct {
+	sessions *SessionStore
+	log      *slog.Logger
+}
+
+func (h *sessionHandler) HandleNotification(_ context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
+	if err := h.sessions.Invalidate(n.Payload); err != nil {
+		h.log.Warn("session notification", "err", err)
+	}
+	return nil
+}
+
+// HandleBacklog runs once LISTEN on SessionChannel is in place: from now on
+// every change reaches the cache, so it may serve.
+func (h *sessionHandler) HandleBacklog(context.Context, string, *pgx.Conn) error {
+	h.sessions.SetLive(true)
 	return nil
 }

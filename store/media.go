@@ -95,20 +95,21 @@ func (t *Tx) MediaByHash(ctx context.Context, sha256 string) (Media, error) {
 // show or link to (their stored HTML mentions /media/<hash>/), in one
 // query: "Save this course for offline" fetches them with the pages.
 func (t *Tx) PublishedMediaRefs(ctx context.Context, courseID uuid.UUID) ([]MediaRef, error) {
-	rows, err := t.tx.Query(ctx, `
-		SELECT m.sha256, m.name, m.content_type
-		FROM media m
-		WHERE m.course_id = $1
-		  AND EXISTS (SELECT 1 FROM lessons l
-		              WHERE l.course_id = m.course_id AND l.published
-		                AND strpos(l.body_html, '/media/' || m.sha256 || '/') > 0)
-		ORDER BY m.created_at, m.sha256`, courseID)
-	if err != nil {
-		return nil, fmt.Errorf("store: published media: %w", mapErr(err))
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[MediaRef])
-	if err != nil {
-		return nil, fmt.Errorf("store: published media: %w", mapErr(err))
-	}
-	return list, nil
+	var list []MediaRef
+	err := collect(ctx, t, &list, "published media", publishedMediaSQL, courseID)
+	return list, err
 }
+
+// PublishedMediaRefs queues Tx.PublishedMediaRefs into *out.
+func (b *Batch) PublishedMediaRefs(courseID uuid.UUID, out *[]MediaRef) {
+	_ = collect(context.Background(), b, out, "published media", publishedMediaSQL, courseID)
+}
+
+const publishedMediaSQL = `
+	SELECT m.sha256, m.name, m.content_type
+	FROM media m
+	WHERE m.course_id = $1
+	  AND EXISTS (SELECT 1 FROM lessons l
+	              WHERE l.course_id = m.course_id AND l.published
+	                AND strpos(l.body_html, '/media/' || m.sha256 || '/') > 0)
+	ORDER BY m.created_at, m.sha256`

@@ -34,8 +34,11 @@ func migrateDB(ctx context.Context, db *sql.DB) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: migrate: locker: %w", err)
 	}
+	// Out of order: migration numbers are reserved per piece of work and
+	// land in any order (00013 may reach a database before 00012); each one
+	// stands alone, so a lower number arriving later is applied, not refused.
 	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS,
-		goose.WithSessionLocker(locker))
+		goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}

@@ -23,9 +23,9 @@ const PhoneKeyTouchEvery = 24 * time.Hour
 // live keys.
 var ErrTooManyPhones = errors.New("store: too many phones")
 
-// sessionRecordKey is how user_sessions.token holds a session's token: the
-// one place to change should the records keep a hash of it instead.
-func sessionRecordKey(token string) string { return token }
+// sessionRecordKey is how user_sessions.token holds a session's token: its
+// SessionKey (the records keep a hash of it).
+func sessionRecordKey(token string) string { return SessionKey(token) }
 
 // PhoneKey is one phone the caller set up for offline use.
 type PhoneKey struct {

@@ -30,20 +30,38 @@ func (p Progress) Percentage() float64 {
 // never opened count in Total and unpublished ones never count. An unknown or
 // unpublished course is ErrNotFound.
 func (t *Tx) CourseProgress(ctx context.Context, courseID uuid.UUID) (Progress, error) {
-	p := Progress{CourseID: courseID}
-	err := t.tx.QueryRow(ctx, `
-		SELECT count(l.id)::int,
+	var p Progress
+	err := courseProgress(ctx, t, &p, `c.id = $1`, courseID)
+	return p, err
+}
+
+// CourseProgress queues Tx.CourseProgress into *out.
+func (b *Batch) CourseProgress(courseID uuid.UUID, out *Progress) {
+	_ = courseProgress(context.Background(), b, out, `c.id = $1`, courseID)
+}
+
+// courseProgress is the progress query for the course that match selects.
+func courseProgress(ctx context.Context, r reader, out *Progress, match string, arg uuid.UUID) error {
+	return r.query(ctx, `
+		SELECT c.id, count(l.id)::int,
 		       count(l.id) FILTER (WHERE p.completed)::int
 		FROM courses c
 		LEFT JOIN lessons l ON l.course_id = c.id AND l.published
 		LEFT JOIN student_progress p
 		       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
-		WHERE c.id = $1 AND c.published
-		GROUP BY c.id`, courseID).Scan(&p.Total, &p.Completed)
-	if err != nil {
-		return Progress{}, fmt.Errorf("store: course progress: %w", mapErr(err))
-	}
-	return p, nil
+		WHERE `+match+` AND c.published
+		GROUP BY c.id`, []any{arg}, func(rows pgx.Rows) error {
+		var p Progress
+		_, err := pgx.ForEachRow(rows, []any{&p.CourseID, &p.Total, &p.Completed}, func() error { return nil })
+		if err == nil && p.CourseID == uuid.Nil {
+			err = pgx.ErrNoRows
+		}
+		if err != nil {
+			return fmt.Errorf("store: course progress: %w", mapErr(err))
+		}
+		*out = p
+		return nil
+	})
 }
 
 // ErrQuizLesson is returned when a completion is asked of a lesson with a
@@ -104,28 +122,26 @@ const myProgressSQL = `
 // MyProgress is the caller's progress in every published course (ordered by
 // title), in one query.
 func (t *Tx) MyProgress(ctx context.Context) ([]CourseDone, error) {
-	rows, err := t.tx.Query(ctx, myProgressSQL+` GROUP BY c.id ORDER BY c.title, c.id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: my progress: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[CourseDone])
-	if err != nil {
-		return nil, fmt.Errorf("store: my progress: %w", err)
-	}
-	return list, nil
+	var list []CourseDone
+	err := collect(ctx, t, &list, "my progress", myProgressSQL+` GROUP BY c.id ORDER BY c.title, c.id`)
+	return list, err
+}
+
+// MyProgress queues Tx.MyProgress into *out.
+func (b *Batch) MyProgress(out *[]CourseDone) {
+	_ = collect(context.Background(), b, out, "my progress", myProgressSQL+` GROUP BY c.id ORDER BY c.title, c.id`)
 }
 
 // MyCourseProgress is MyProgress for one course, by its primary key (a
 // page view asks for it, so it stays an index lookup). An unknown,
 // unpublished or archived course is ErrNotFound.
 func (t *Tx) MyCourseProgress(ctx context.Context, courseID uuid.UUID) (CourseDone, error) {
-	rows, err := t.tx.Query(ctx, myProgressSQL+` AND c.id = $1 GROUP BY c.id`, courseID)
-	if err != nil {
-		return CourseDone{}, fmt.Errorf("store: my course progress: %w", err)
-	}
-	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[CourseDone])
-	if err != nil {
-		return CourseDone{}, fmt.Errorf("store: my course progress: %w", mapErr(err))
-	}
-	return p, nil
+	var p CourseDone
+	err := one(ctx, t, &p, "my course progress", myProgressSQL+` AND c.id = $1 GROUP BY c.id`, courseID)
+	return p, err
+}
+
+// MyCourseProgress queues Tx.MyCourseProgress into *out.
+func (b *Batch) MyCourseProgress(courseID uuid.UUID, out *CourseDone) {
+	_ = one(context.Background(), b, out, "my course progress", myProgressSQL+` AND c.id = $1 GROUP BY c.id`, courseID)
 }

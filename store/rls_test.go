@@ -243,6 +243,22 @@ func TestRLSPolicies(t *testing.T) {
 		rlsCase{"admin deletes a learner's progress", roleAdmin, w.admin, `DELETE FROM student_progress WHERE id = $1`, []any{w.progA}, rows(0)},
 	)
 
+	// course_histogram: a course's learners by lessons completed, for its
+	// dashboard: its editors and admins read it; nobody writes it (the
+	// triggers do, as fieldbook_stats).
+	const histogram = `SELECT DISTINCT course_id FROM course_histogram`
+	add(
+		rlsCase{"editor reads the histogram of their course", roleVolunteer, w.vol, histogram, nil, rows(1)},
+		rlsCase{"non-editor volunteer reads histograms", roleVolunteer, w.a, histogram, nil, rows(0)},
+		rlsCase{"admin reads histograms", roleAdmin, w.admin, histogram, nil, rows(1)},
+		rlsCase{"learner reads histograms", roleLearner, w.a, histogram, nil, refused},
+		rlsCase{"anonymous reads histograms", roleAnon, uuid.Nil, histogram, nil, refused},
+		rlsCase{"editor changes the histogram", roleVolunteer, w.vol, `UPDATE course_histogram SET learners = 0`, nil, refused},
+		rlsCase{"admin adds to the histogram", roleAdmin, w.admin,
+			`INSERT INTO course_histogram (course_id, shard, completed, learners) VALUES ($1, 0, 0, 1)`, []any{w.course}, refused},
+		rlsCase{"admin deletes the histogram", roleAdmin, w.admin, `DELETE FROM course_histogram`, nil, refused},
+	)
+
 	// progress_changes: the record of synced change ids. A learner adds only
 	// their own, only for lessons they can see; no caller role changes or
 	// removes one (only the retention purge does, as fieldbook_auth, which
@@ -589,7 +605,8 @@ func TestRLSEnabledAndForced(t *testing.T) {
 	t.Parallel()
 	w := newRLSWorld(t)
 	for _, table := range []string{"users", "courses", "lessons", "student_progress", "course_editors",
-		"quizzes", "quiz_versions", "quiz_questions", "quiz_keys", "quiz_attempts", "certificates", "phone_keys"} {
+		"quizzes", "quiz_versions", "quiz_questions", "quiz_keys", "quiz_attempts", "certificates", "phone_keys",
+		"course_learners", "lesson_completions", "course_histogram", "progress_changes", "user_sessions"} {
 		t.Run(table, func(t *testing.T) {
 			var enabled, forced bool
 			var policies int

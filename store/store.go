@@ -110,12 +110,28 @@ func (s *Store) SetSyncLimit(l SyncLimit, now func() time.Time) {
 
 // Open connects a pool to databaseURL and checks that the server answers.
 func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
+	cfg, err := PoolConfig(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return OpenConfig(ctx, cfg)
+}
+
+// PoolConfig is the pool configuration Open uses for databaseURL, for a
+// caller that adjusts it (tests count round trips with their own dialer).
+func PoolConfig(databaseURL string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse database URL: %w", err)
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	cfg.AfterConnect = registerTypes
+	return cfg, nil
+}
+
+// OpenConfig connects a pool with cfg (from PoolConfig) and checks that the
+// server answers.
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: open pool: %w", err)
@@ -188,22 +204,52 @@ func (s *Store) InTx(ctx context.Context, caller Caller, fn func(*Tx) error) err
 	return s.inTx(ctx, caller, pgx.TxOptions{}, fn)
 }
 
+// InTxRetry is InTx for a write that other writers may collide with (a
+// sync batch updating shared counter rows): when PostgreSQL aborts the
+// transaction for a deadlock or a serialization failure, fn runs again in a
+// new transaction, up to three times in all. fn must only do database work
+// through tx (it may run more than once).
+func (s *Store) InTxRetry(ctx context.Context, caller Caller, fn func(*Tx) error) error {
+	var err error
+	for range 3 {
+		if err = s.InTx(ctx, caller, fn); !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// retryable reports whether err aborted a transaction that may simply be
+// run again: a deadlock or a serialization failure.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
 // ReadTx is InTx for read-only work; PostgreSQL refuses any write in it.
 func (s *Store) ReadTx(ctx context.Context, caller Caller, fn func(*Tx) error) error {
 	return s.inTx(ctx, caller, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
 }
 
-func (s *Store) inTx(ctx context.Context, caller Caller, opts pgx.TxOptions, fn func(*Tx) error) error {
-	role, err := caller.Role.dbRole()
-	if err != nil {
-		return err
+// settings are the database role and user id a caller's transaction
+// switches to; a signed-in role without a user id is refused.
+func (caller Caller) settings() (role, userID string, err error) {
+	if role, err = caller.Role.dbRole(); err != nil {
+		return "", "", err
 	}
-	userID := ""
 	if caller.UserID != uuid.Nil {
 		userID = caller.UserID.String()
 	}
 	if userID == "" && role != "fieldbook_anon" && caller != Operator {
-		return fmt.Errorf("store: role %s needs a user id", caller.Role)
+		return "", "", fmt.Errorf("store: role %s needs a user id", caller.Role)
+	}
+	return role, userID, nil
+}
+
+func (s *Store) inTx(ctx context.Context, caller Caller, opts pgx.TxOptions, fn func(*Tx) error) error {
+	role, userID, err := caller.settings()
+	if err != nil {
+		return err
 	}
 	tx, err := s.pool.BeginTx(ctx, opts)
 	if err != nil {

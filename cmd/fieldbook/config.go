@@ -46,6 +46,12 @@ type Config struct {
 	// MediaMaxBytes is the largest file an editor may upload for a lesson
 	// (FIELDBOOK_MEDIA_MAX_BYTES, default 10 MB): learners download it.
 	MediaMaxBytes int64
+	// MemoryLimitMiB is serve's soft memory limit in MiB
+	// (FIELDBOOK_MEMORY_LIMIT_MIB, default 40; 0: none): the garbage
+	// collector works harder near it instead of letting the heap double, and
+	// it decides how many 19 MiB password hashes run at once. GOMEMLIMIT, when
+	// set, wins.
+	MemoryLimitMiB int
 	// StreamsPerUser, StreamBuffer, SSEHeartbeat and SessionRecheck shape
 	// the dashboards' event streams; they are fixed, not read from the
 	// environment. A volunteer may keep StreamsPerUser dashboards open at
@@ -56,6 +62,9 @@ type Config struct {
 	// (sign-out, a role change or a disabled account end it).
 	StreamsPerUser, StreamBuffer int
 	SSEHeartbeat, SessionRecheck time.Duration
+	// SessionCacheSize is how many sessions an instance keeps in memory
+	// (fixed): enough for every learner of a large deployment, a few MB.
+	SessionCacheSize int
 	// ChangeRetention is how long sync change ids are kept, so a replay is
 	// recognised (FIELDBOOK_CHANGE_RETENTION, default 9600h = 400 days, at
 	// least 24h).
@@ -75,6 +84,7 @@ func loadConfig() Config {
 		StreamBuffer:       64,
 		SSEHeartbeat:       20 * time.Second,
 		SessionRecheck:     5 * time.Second,
+		SessionCacheSize:   10_000,
 	}
 	if c.Addr == "" {
 		c.Addr = ":8080"
@@ -183,6 +193,15 @@ func (c *Config) loadLimits() {
 			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_CHANGE_RETENTION must be a duration of a day or more, like 9600h, not %q", v))
 		} else {
 			c.ChangeRetention = dur
+		}
+	}
+	c.MemoryLimitMiB = 40
+	if v := os.Getenv("FIELDBOOK_MEMORY_LIMIT_MIB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || (n != 0 && n < 32) {
+			c.errs = append(c.errs, fmt.Errorf("FIELDBOOK_MEMORY_LIMIT_MIB must be 0 (no limit) or a number of MiB from 32, like 64, not %q", v))
+		} else {
+			c.MemoryLimitMiB = n
 		}
 	}
 }

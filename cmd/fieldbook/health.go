@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -41,8 +40,4 @@ func cmdHealth(ctx context.Context, cfg Config, args []string, stdout, stderr io
 	}
 	fmt.Fprintln(stdout, "ready")
 	return nil
-}
-
-func writeFile(path, s string) error {
-	return os.WriteFile(path, []byte(s), 0o644)
 }

@@ -10,13 +10,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 
 	"fieldbook/handlers"
+	"fieldbook/internal/password"
 	"fieldbook/store"
 )
 
@@ -28,11 +32,9 @@ Usage:
   fieldbook demo                  load the demo courses and accounts (idempotent)
   fieldbook user add --username U --role learner|volunteer|admin [--name N]
                                   create an account; the password is read from stdin
-  fieldbook bench-data            load a large synthetic data set for measurements
   fieldbook user passwd --username U
                                   set an account's password, read from stdin
   fieldbook health [--url URL]    exit 0 when the local server is ready (/readyz)
-  fieldbook loadtest [flags]      measure req/s and latency per route on loopback (make bench)
 
 Commands connect with DATABASE_URL; migrate uses FIELDBOOK_MIGRATE_DATABASE_URL
 when it is set. Run "fieldbook <command> --help"
@@ -68,14 +70,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdMigrate(ctx, cfg, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, cfg, args[1:], stdout, stderr)
-	case "bench-data":
-		return cmdBenchData(ctx, cfg, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(ctx, cfg, args[1:], stdin, stdout, stderr)
 	case "health":
 		return cmdHealth(ctx, cfg, args[1:], stdout, stderr)
-	case "loadtest":
-		return cmdLoadtest(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
@@ -121,6 +119,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	applyMemoryLimit(cfg, logger)
 	pool, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -153,6 +152,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		}
 	}()
 	go purgeLoop(ctx, st, cfg.ChangeRetention, logger)
+	go deleteExpiredSessions(ctx, listener.Sessions, logger)
 	// Open event streams end when the server shuts down, or Shutdown would
 	// wait for them.
 	srv.RegisterOnShutdown(hub.Close)
@@ -173,9 +173,12 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 // connection that feeds it (one per instance).
 func newServer(st *store.Store, cfg Config, logger *slog.Logger) (*http.Server, *handlers.Hub, *store.ProgressListener, error) {
 	hub := handlers.NewHub(cfg.StreamsPerUser, cfg.StreamBuffer)
+	// The LISTEN connection also keeps the session cache live.
+	sessions := store.NewSessionStore(st.Pool(), cfg.SessionCacheSize)
 	listener := &store.ProgressListener{
-		URL:     cfg.ListenDatabaseURL,
-		OnEvent: hub.Publish,
+		Sessions: sessions,
+		URL:      cfg.ListenDatabaseURL,
+		OnEvent:  hub.Publish,
 		OnConnect: func(first bool) {
 			if !first {
 				hub.Resync()
@@ -193,6 +196,7 @@ func newServer(st *store.Store, cfg Config, logger *slog.Logger) (*http.Server, 
 		AdminSessionIdle:     cfg.AdminSessionIdle,
 		AdminSessionLifetime: cfg.AdminSessionLifetime,
 		MediaMaxBytes:        cfg.MediaMaxBytes,
+		Sessions:             sessions,
 		SSEHeartbeat:         cfg.SSEHeartbeat,
 		SessionRecheck:       cfg.SessionRecheck,
 		Clock:                time.Now,
@@ -244,6 +248,41 @@ func purgeLoop(ctx context.Context, st *store.Store, changes time.Duration, logg
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+	}
+}
+
+// applyMemoryLimit sets the soft memory limit (unless GOMEMLIMIT did) and
+// lets as many password hashes run at once as fit in it next to the rest of
+// the heap (at least one, at most one per core).
+func applyMemoryLimit(cfg Config, log *slog.Logger) {
+	limit := debug.SetMemoryLimit(-1)
+	if os.Getenv("GOMEMLIMIT") == "" && cfg.MemoryLimitMiB > 0 {
+		limit = int64(cfg.MemoryLimitMiB) << 20
+		debug.SetMemoryLimit(limit)
+	}
+	slots := runtime.NumCPU()
+	if limit < math.MaxInt64 {
+		const rest = 20 << 20 // what the server holds besides hashes
+		slots = min(slots, max(1, int((limit-rest)/password.ArgonMemoryBytes)))
+	}
+	password.SetHashConcurrency(slots)
+	log.Info("memory", "soft_limit_mib", limit>>20, "concurrent_password_hashes", slots)
+}
+
+// deleteExpiredSessions removes expired session rows every five minutes
+// until ctx ends.
+func deleteExpiredSessions(ctx context.Context, sessions *store.SessionStore, log *slog.Logger) {
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := sessions.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("delete expired sessions", "err", err)
+			}
 		}
 	}
 }

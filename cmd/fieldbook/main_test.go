@@ -5,11 +5,17 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
+	"log/slog"
+	"math"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"fieldbook/internal/password"
 	"fieldbook/store/storetest"
 )
 
@@ -169,10 +175,15 @@ func TestConfigValidate(t *testing.T) {
 		{map[string]string{"FIELDBOOK_SESSION_IDLE": "soon"}, "FIELDBOOK_SESSION_IDLE"},
 		{map[string]string{"FIELDBOOK_ADMIN_SESSION_LIFETIME": "5s"}, "FIELDBOOK_ADMIN_SESSION_LIFETIME"},
 		{map[string]string{"FIELDBOOK_ADMIN_SESSION_IDLE": "48h"}, "idle timeout cannot be longer"},
+		{map[string]string{"FIELDBOOK_MEMORY_LIMIT_MIB": "0"}, ""},
+		{map[string]string{"FIELDBOOK_MEMORY_LIMIT_MIB": "128"}, ""},
+		{map[string]string{"FIELDBOOK_MEMORY_LIMIT_MIB": "16"}, "FIELDBOOK_MEMORY_LIMIT_MIB"},
+		{map[string]string{"FIELDBOOK_MEMORY_LIMIT_MIB": "64MB"}, "FIELDBOOK_MEMORY_LIMIT_MIB"},
 	}
 	for _, c := range cases {
 		for _, k := range []string{"FIELDBOOK_CORS_ORIGINS", "FIELDBOOK_TRUSTED_PROXIES", "FIELDBOOK_COOKIE_SECURE", "FIELDBOOK_ENV",
-			"FIELDBOOK_SESSION_IDLE", "FIELDBOOK_SESSION_LIFETIME", "FIELDBOOK_ADMIN_SESSION_IDLE", "FIELDBOOK_ADMIN_SESSION_LIFETIME"} {
+			"FIELDBOOK_SESSION_IDLE", "FIELDBOOK_SESSION_LIFETIME", "FIELDBOOK_ADMIN_SESSION_IDLE", "FIELDBOOK_ADMIN_SESSION_LIFETIME",
+			"FIELDBOOK_MEMORY_LIMIT_MIB"} {
 			t.Setenv(k, c.env[k])
 		}
 		t.Setenv("DATABASE_URL", "postgres://x@localhost/x")
@@ -186,5 +197,32 @@ func TestConfigValidate(t *testing.T) {
 	t.Setenv("FIELDBOOK_TRUSTED_PROXIES", "127.0.0.1")
 	if cfg := loadConfig(); cfg.CookieSecure || len(cfg.TrustedProxies) != 1 || cfg.TrustedProxies[0].String() != "127.0.0.1/32" {
 		t.Fatalf("development defaults: %+v", cfg)
+	}
+}
+
+// The memory budget sets the soft limit and how many 19 MiB password hashes
+// run at once: one under the default 40 MiB, one per core without a limit.
+func TestMemoryBudget(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	prev := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(prev); password.SetHashConcurrency(runtime.NumCPU()) })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, c := range []struct {
+		mib       int
+		wantLimit int64
+		wantSlots int
+	}{
+		{40, 40 << 20, 1},
+		{0, math.MaxInt64, runtime.NumCPU()},
+		{20 + 19*64, (20 + 19*64) << 20, min(64, runtime.NumCPU())},
+	} {
+		debug.SetMemoryLimit(math.MaxInt64)
+		applyMemoryLimit(Config{MemoryLimitMiB: c.mib}, log)
+		if got := debug.SetMemoryLimit(-1); got != c.wantLimit {
+			t.Errorf("%d MiB: limit %d, want %d", c.mib, got, c.wantLimit)
+		}
+		if got := password.HashConcurrency(); got != c.wantSlots {
+			t.Errorf("%d MiB: %d concurrent hashes, want %d", c.mib, got, c.wantSlots)
+		}
 	}
 }
