@@ -175,7 +175,7 @@ func (h *courseHandlers) myProgress(c echo.Context) error {
 		item := views.MyCourseItem{Title: m.Title, URL: courseURL(m.ID),
 			Progress: views.ProgressBar{Completed: m.Completed, Total: m.Total}}
 		if m.LastActivity != nil {
-			item.LastActivity = ago(*m.LastActivity, now)
+			item.LastActivity = ago(h.localizer(c), *m.LastActivity, now)
 		}
 		vm.Courses = append(vm.Courses, item)
 	}

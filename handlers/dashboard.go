@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/static"
 	"fieldbook/store"
 	"fieldbook/views"
@@ -178,7 +179,7 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	live := h.liveModel(id, course, totals, lessons, learners, matched, q, now)
+	live := h.liveModel(h.localizer(c), id, course, totals, lessons, learners, matched, q, now)
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	vm := views.Dashboard{
 		HomeURL: homeURL(), CourseTitle: course.Title, CourseURL: courseURL(id), URL: dashboardURL(id),
@@ -197,13 +198,13 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 	return h.respond(c, http.StatusOK, "Dashboard: "+course.Title, part, whole(page), h.assets.URL(static.SSE))
 }
 
-func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse, totals store.DashboardTotals,
+func (h *dashboardHandlers) liveModel(loc *i18n.Localizer, id uuid.UUID, course store.DashboardCourse, totals store.DashboardTotals,
 	lessons []store.LessonStat, learners []store.LearnerRow, matched int, q dashQuery, now time.Time) views.DashboardLive {
 	l := views.DashboardLive{
 		Lessons: course.Lessons, Started: totals.Started, Finished: totals.Finished,
 		Matched: matched, Search: q.search, Page: q.page,
 		Pages:  max(1, (matched+LearnersPerPage-1)/LearnersPerPage),
-		ReadAt: showTime(now, clockStyle), ReadAtTS: machineTime(now),
+		ReadAt: showTime(loc, now, clockStyle), ReadAtTS: machineTime(now),
 	}
 	if course.Lessons > 0 {
 		l.MedianPercent = int(math.Round(totals.MedianCompleted * 100 / float64(course.Lessons)))
@@ -236,7 +237,7 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 			Name:           r.DisplayName,
 			DetailURL:      dashboardLearnerURL(id, r.StudentID),
 			Progress:       views.ProgressBar{Completed: min(r.Completed, course.Lessons), Total: course.Lessons},
-			LastActivity:   ago(r.LastActivityAt, now),
+			LastActivity:   ago(loc, r.LastActivityAt, now),
 			LastActivityTS: machineTime(r.LastActivityAt),
 		})
 	}
@@ -278,14 +279,15 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	loc := h.localizer(c)
 	vm := views.LearnerDetail{
 		CourseTitle: course.Title, DashboardURL: dashboardURL(id), Name: learner.DisplayName,
-		Started: showTime(learner.StartedAt, minuteStyle), LastActivity: showTime(learner.LastActivityAt, minuteStyle),
+		Started: showTime(loc, learner.StartedAt, minuteStyle), LastActivity: showTime(loc, learner.LastActivityAt, minuteStyle),
 	}
 	for _, l := range lessons {
 		ld := views.LessonDone{Number: l.Number, Title: l.Title}
 		if l.CompletedAt != nil {
-			ld.CompletedAt, ld.CompletedTS = showTime(*l.CompletedAt, minuteStyle), machineTime(*l.CompletedAt)
+			ld.CompletedAt, ld.CompletedTS = showTime(loc, *l.CompletedAt, minuteStyle), machineTime(*l.CompletedAt)
 			vm.Progress.Completed++
 		}
 		vm.Lessons = append(vm.Lessons, ld)

@@ -223,7 +223,7 @@ func toAttrs(kv []any) []slog.Attr {
 func (a *App) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return a.requireUser(func(c echo.Context) error {
 		if !callerOf(c).Role.Staff() {
-			return forbidden("Only volunteers and admins can write courses.")
+			return forbidden("authoring.error.staff_only")
 		}
 		return next(c)
 	})

@@ -48,3 +48,16 @@ func Say(loc *i18n.Localizer, msg string, args ...any) string {
 	}
 	return msg
 }
+
+// roleName is a role (learner, volunteer, admin) in the page's language.
+func roleName(ctx context.Context, role string) string {
+	switch role {
+	case "learner":
+		return t(ctx, "role.learner")
+	case "volunteer":
+		return t(ctx, "role.volunteer")
+	case "admin":
+		return t(ctx, "role.admin")
+	}
+	return role
+}
