@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"fieldbook/internal/i18n"
 )
 
 // wireSize fetches path as a browser would (gzip accepted) and returns the
@@ -32,11 +34,13 @@ func wireSize(t *testing.T, srv *server, path string, cookie *http.Cookie) (int,
 var assetRE = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
 
 // TestPageWeight enforces the byte budgets of a demo lesson page, gzip on
-// the wire: first visit everything (HTML, CSS, scripts, icon, manifest, the
-// service worker and what it precaches, the learner's personal part) ≤ 40
-// KB; HTML + CSS ≤ 14 KB (the first TCP round trip); a repeat visit, where
-// the hashed files come from the cache (the HTML and the learner's progress
-// in the course), ≤ 5 KB. Bytes are deterministic, so this is a real test.
+// the wire, in every interface language: first visit everything (HTML, CSS,
+// scripts, icon, manifest, the service worker and what it keeps for the
+// phone's language, the learner's personal part) ≤ 40 KB; HTML + CSS ≤ 14
+// KB (the first TCP round trip); a repeat visit, where the hashed files come
+// from the cache (the HTML and the learner's progress in the course), ≤ 5
+// KB. Bytes are deterministic, so this is a real test. It logs what each
+// language adds to English's.
 func TestPageWeight(t *testing.T) {
 	srv := startServer(t)
 	_, lessons := lessonsOf(t, srv, "Basic first aid")
@@ -60,15 +64,45 @@ func TestPageWeight(t *testing.T) {
 	if session == nil {
 		t.Fatal("sign-in gave no session cookie")
 	}
+	var first, repeat = map[string]int{}, map[string]int{}
+	for _, l := range i18n.Languages() {
+		t.Run(l.Tag, func(t *testing.T) {
+			// The learner's language: stored, as the picker does.
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/language", strings.NewReader("lang="+l.Tag+"&next=/"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(session)
+			resp, err := (&http.Transport{}).RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("POST /language: %d", resp.StatusCode)
+			}
+			first[l.Tag], repeat[l.Tag] = pageWeight(t, srv, page, session, l.Tag)
+		})
+	}
+	for _, l := range i18n.Languages()[1:] {
+		t.Logf("%s adds %+d bytes to a first visit and %+d to a repeat visit (gzip, against English)",
+			l.Tag, first[l.Tag]-first[i18n.Source], repeat[l.Tag]-repeat[i18n.Source])
+	}
+}
 
-	req, _ = http.NewRequest(http.MethodGet, srv.URL+page, nil)
+// pageWeight measures a first and a repeat visit of page in lang and checks
+// the budgets.
+func pageWeight(t *testing.T, srv *server, page string, session *http.Cookie, lang string) (first, repeat int) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+page, nil)
 	req.AddCookie(session)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if got := resp.Header.Get("Content-Language"); got != lang {
+		t.Fatalf("the lesson page is in %q, want %q", got, lang)
+	}
 	assets := map[string]bool{}
 	for _, m := range assetRE.FindAllStringSubmatch(string(body), -1) {
 		assets[m[1]] = true
@@ -90,10 +124,11 @@ func TestPageWeight(t *testing.T) {
 			css += n
 		}
 	}
-	// The browser also fetches the manifest and the worker, and the worker
-	// precaches the offline page, "Who is learning?" and the install icon.
-	for _, extra := range []string{"/manifest.webmanifest", "/sw.js", "/offline", "/phone"} {
-		n, _ := wireSize(t, srv, extra, nil)
+	// The browser also fetches the manifest and the worker; the worker keeps
+	// the offline page (fetched in the phone's language), "Who is learning?"
+	// in it and the install icon.
+	for _, extra := range []string{"/manifest.webmanifest?lang=" + lang, "/sw.js", "/offline?lang=" + lang, "/phone?lang=" + lang} {
+		n, _ := wireSize(t, srv, extra, session)
 		sizes[extra] = n
 	}
 	icon := regexp.MustCompile(`/static/[0-9a-f]+/icon-192\.png`).FindString(string(mustGet(t, srv.URL+"/sw.js")))
@@ -120,8 +155,8 @@ func TestPageWeight(t *testing.T) {
 	for _, n := range sizes {
 		total += n
 	}
-	t.Logf("lesson page wire bytes: HTML %d, HTML+CSS %d, first visit total %d (the personal part: %d); repeat visit HTML %d + personal %d; each: %v",
-		html, html+css, total, personal+me+all, html, personal, sizes)
+	t.Logf("%s lesson page wire bytes: HTML %d, HTML+CSS %d, first visit total %d (the personal part: %d); repeat visit HTML %d + personal %d; each: %v",
+		lang, html, html+css, total, personal+me+all, html, personal, sizes)
 	if total > 40*1024 {
 		t.Errorf("lesson page first visit is %d bytes gzip, budget 40960: %v", total, sizes)
 	}
@@ -131,6 +166,7 @@ func TestPageWeight(t *testing.T) {
 	if html+personal > 5*1024 {
 		t.Errorf("lesson page repeat visit (HTML %d and the learner's progress %d) is %d bytes gzip, budget 5120", html, personal, html+personal)
 	}
+	return total, html + personal
 }
 
 func mustGet(t *testing.T, url string) []byte {

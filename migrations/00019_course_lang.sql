@@ -45,6 +45,9 @@ $$;
 -- kept in a session's data is the one it had at sign-in, and a change on
 -- another phone must reach this one (issue 13). The caller knows the
 -- session's key already and reads its data, which names the same language.
+-- Owned by fieldbook_auth, whose policies already let it read every
+-- user_sessions row and users row (to end sessions, to sign in); it gains
+-- only the lang column.
 -- +goose StatementBegin
 CREATE FUNCTION session_lang(session_key text) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -53,11 +56,14 @@ CREATE FUNCTION session_lang(session_key text) RETURNS text
     SELECT u.lang FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE s.token = session_key
 $$;
 -- +goose StatementEnd
+GRANT SELECT (lang) ON users TO fieldbook_auth;
+ALTER FUNCTION session_lang(text) OWNER TO fieldbook_auth;
 REVOKE EXECUTE ON FUNCTION session_lang(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION session_lang(text) TO fieldbook_app;
 
 -- +goose Down
 DROP FUNCTION IF EXISTS session_lang(text);
+REVOKE SELECT (lang) ON users FROM fieldbook_auth;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION courses_before_update() RETURNS trigger
     LANGUAGE plpgsql

@@ -215,6 +215,19 @@ func TestSessionLang(t *testing.T) {
 	if got, err := sessions.UserLang(ctx, "no such session"); err != nil || got != "" {
 		t.Errorf("UserLang of no session = %q, %v; want nothing", got, err)
 	}
+	// A definer function owned by a NOLOGIN helper role, not by the tables'
+	// owner (forced RLS gives the owner no rows unless it is a superuser),
+	// with its search_path pinned.
+	var owner string
+	var definer bool
+	var config []string
+	if err := w.owner.QueryRow(ctx, `SELECT pg_get_userbyid(proowner), prosecdef, coalesce(proconfig, '{}')
+		FROM pg_proc WHERE proname = 'session_lang'`).Scan(&owner, &definer, &config); err != nil {
+		t.Fatal(err)
+	}
+	if owner != "fieldbook_auth" || !definer || !slices.Contains(config, "search_path=public, pg_temp") {
+		t.Errorf("session_lang: owner %s, definer %v, settings %q", owner, definer, config)
+	}
 	for _, role := range []string{roleAnon, roleLearner, roleVolunteer, roleAdmin} {
 		_, err := runAs(t, w.app, role, w.a, `SELECT session_lang($1)`, store.SessionKey(token))
 		if sqlState(err) != "42501" {
