@@ -142,6 +142,15 @@
     drawPhone();
   }
 
+  // REASONS name, in the page's words, why the server refused a change: its
+  // reasons (docs/offline.md) by what they mean to a learner; any other is
+  // a change that could not be read.
+  const REASONS = {
+    "unknown or unpublished lesson": "reason_unpublished", unknown_lesson: "reason_unpublished",
+    unknown_version: "reason_unpublished", quiz_lesson: "reason_quiz",
+    bad_signature: "reason_signature", wrong_key_user: "reason_signature",
+  };
+
   // Banners: offline, and who's changes waiting.
   function drawBanners() {
     const offline = !navigator.onLine || document.body.dataset.offline === "1";
@@ -150,11 +159,12 @@
     if (!banner) return;
     const n = queue.length;
     banner.hidden = !who || (n === 0 && failed.length === 0 && !synced);
-    $("#sync-count").textContent = n ? text("waiting", { n }, n) : synced ? text("all_synced") : "";
+    $("#sync-count").textContent = n ? text("waiting", null, n) : synced ? text("all_synced") : "";
     $("#sync-now").hidden = n === 0;
     const f = $("#sync-failed");
     f.hidden = failed.length === 0;
-    f.textContent = failed.length ? text("failed", { n: failed.length, reasons: new Intl.ListFormat(LANG).format(Array.from(new Set(failed.map((i) => i.reason)))) }, failed.length) : "";
+    const reasons = Array.from(new Set(failed.map((i) => text(REASONS[i.reason] || "reason_other"))));
+    f.textContent = failed.length ? text("failed", { reasons: new Intl.ListFormat(LANG).format(reasons) }, failed.length) : "";
     document.body.dataset.pending = String(n);
   }
 
@@ -356,7 +366,7 @@
       l.locked = l.fails >= FB.pin.maxTries;
       await idb("learners", "readwrite", (s) => { s.learners.put(l); });
       const left = FB.pin.maxTries - l.fails;
-      pinError("#pin-error", l.locked ? text("pin_locked", { name: l.name }) : text("pin_wrong", { n: left }, left));
+      pinError("#pin-error", l.locked ? text("pin_locked", { name: l.name }) : text("pin_wrong", null, left));
       if (l.locked) {
         $("#pin-form").hidden = true;
         phoneNote(text("pin_locked", { name: l.name }));
@@ -476,7 +486,7 @@
         e.preventDefault();
         logout.dataset.warned = "1";
         const w = $("#logout-warning");
-        w.textContent = text("logout_warning", { n }, n);
+        w.textContent = text("logout_warning", null, n);
         w.hidden = false;
       }
     });
@@ -495,7 +505,7 @@
     const complete = d.done === d.total && !d.removed;
     const vars = { done: d.done, total: d.total };
     words.textContent = d.removed ? text("save_removed") : complete ? text("save_done") :
-      d.partial ? text("save_partial", vars) : d.failed ? text("save_failed", vars) : text("save_progress", vars);
+      d.partial ? text("save_partial", vars, d.total) : d.failed ? text("save_failed", vars) : text("save_progress", vars);
     save.dataset.saved = complete ? "1" : "";
     $("#save-course").hidden = complete;
     $("#unsave-course").hidden = !complete;

@@ -52,11 +52,14 @@ async function idb(names, mode, fn) {
 const plurals = new Intl.PluralRules(LANG);
 const numbers = new Intl.NumberFormat(LANG);
 
-// text is the sentence key of TEXT with its {placeholders} filled from vars;
-// count chooses the plural form.
+// text is the sentence key of TEXT (the catalogue's "js." messages in the
+// page's language) with its {placeholders} filled from vars; count chooses
+// the plural form and fills {count}. Numbers are written as LANG writes
+// them.
 function text(key, vars, count) {
   let s = TEXT[key] || key;
   if (typeof s === "object") s = s[plurals.select(count || 0)] || s.other;
+  if (count !== undefined) vars = Object.assign({ count }, vars);
   return s.replace(/\{(\w+)\}/g, (m, name) => {
     if (!vars || !(name in vars)) return m;
     return typeof vars[name] === "number" ? numbers.format(vars[name]) : String(vars[name]);

@@ -3,11 +3,12 @@
 //   PRECACHE - the app shell: the offline page, "Who is learning?", CSS,
 //              htmx, app.js, icons
 //   VERSION  - derived from the build's asset hash; names the shell cache
+//   TEXTS    - the few texts the worker says itself, in every language
 //   LANG, FB, TEXT and shared.js - the constants (database, caches, and the
 //              router's paths: FB.routes, regular expression sources, and
 //              FB.paths, patterns to fill), the texts and the database code
 //              the page shares
-/* global VERSION, PRECACHE, FB, idb, text, rememberDone */
+/* global VERSION, PRECACHE, TEXTS, FB, idb, text, rememberDone */
 "use strict";
 
 const SHELL = FB.caches.shellPrefix + VERSION;
@@ -195,9 +196,11 @@ async function signOut() {
 async function complete(req, lessonId) {
   const form = await req.clone().formData().catch(() => null);
   const completed = form && form.get("completed");
-  if (completed !== "true" && completed !== "false") return network(req).catch(() => answer(400, { error: text("failed_retry") }));
+  if (completed !== "true" && completed !== "false") {
+    return network(req).catch(async () => answer(400, { error: say(await current(), "failed_retry") }));
+  }
   const who = await current();
-  if (!who) return answer(401, { error: text("need_learner") });
+  if (!who) return answer(401, { error: say(null, "need_learner") });
   if (who.via === "session") {
     try {
       return await network(req, POST_TIMEOUT_MS);
@@ -210,6 +213,13 @@ async function complete(req, lessonId) {
   });
   if (req.mode === "navigate") return Response.redirect(FB.paths.lesson.replace(":id", lessonId), 303);
   return answer(202, { user_id: item.user, lesson_id: lessonId, course_id: item.course_id, completed: item.completed, queued: true });
+}
+
+// say is one of the worker's own texts (TEXTS) in the language of the
+// learner it knows, else in the source language.
+function say(who, key) {
+  const texts = (who && TEXTS[who.lang]) || {};
+  return texts[key] || text(key);
 }
 
 async function enqueue(who, change) {
