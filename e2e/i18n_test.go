@@ -210,7 +210,7 @@ func TestLanguages(t *testing.T) {
 		}
 		p.do(t, chromedp.Click(chromedp.CSS("#lesson-status button.do")),
 			chromedp.WaitVisible(chromedp.CSS("#lesson-status .pending-note")))
-		waitText(t, p, "#sync-count", jsText(t, "fr", "waiting", map[string]string{"n": "1"}))
+		waitText(t, p, "#sync-count", jsText(t, "fr", "waiting", map[string]string{"count": "1"}))
 		waitText(t, p, "#offline-banner", catalogue(t, "fr", "layout.offline_banner"))
 	})
 
@@ -391,7 +391,7 @@ func swahiliAcceptance(t *testing.T, b *browser, srv *server, courseID string, l
 	openDrawn(t, sw, srv.URL+"/lessons/"+lessons[0].ID)
 	sw.do(t, chromedp.Click(chromedp.CSS("#lesson-status button.do")),
 		chromedp.WaitVisible(chromedp.CSS("#lesson-status .pending-note")))
-	waitText(t, sw, "#sync-count", jsText(t, "sw", "waiting", map[string]string{"n": "1"}))
+	waitText(t, sw, "#sync-count", jsText(t, "sw", "waiting", map[string]string{"count": "1"}))
 	if left := untranslated(t, englishLesson, domHTML(t, sw), "sw"); len(left) > 0 {
 		t.Errorf("offline lesson with a change waiting: English left: %q", left)
 	}

@@ -140,13 +140,13 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	a := &App{store: st, sessionStore: opts.Sessions, assets: assets, log: opts.Logger, catalog: i18n.Default(),
-		idle: opts.SessionIdle, adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
 	// app.js starts with what it shares with the service worker and its
 	// language's texts: one per language (pwa.go).
-	if err := a.appScripts(); err != nil {
+	if err := pageScripts(assets, i18n.Default()); err != nil {
 		return nil, nil, err
 	}
+	a := &App{store: st, sessionStore: opts.Sessions, assets: assets, log: opts.Logger, catalog: i18n.Default(),
+		idle: opts.SessionIdle, adminIdle: opts.AdminSessionIdle, adminLifetime: opts.AdminSessionLifetime, now: opts.Clock}
 	a.sessions = newSessions(opts)
 	a.sessions.ErrorFunc = a.sessionError(false)
 	opts.Sessions.SetPolicy(a.sessionPolicy)

@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"maps"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -33,14 +33,8 @@ func newPWA(a *App) (*pwa, error) {
 	// keeps them for the languages the phone uses.
 	precache := []string{a.assets.URL("app.css"), a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
 	scripts := map[string]string{}
-	texts := map[string]json.RawMessage{}
 	for _, l := range i18n.Languages() {
-		scripts[l.Tag] = a.assets.URL(appScript(l.Tag))
-		t, err := sw.WorkerTexts(a.jsTable(l.Tag))
-		if err != nil {
-			return nil, err
-		}
-		texts[l.Tag] = t
+		scripts[l.Tag] = a.assets.URL(pageScript(l.Tag))
 	}
 	// app.js carries the route table's paths too, so the assets' version
 	// follows them.
@@ -49,10 +43,20 @@ func newPWA(a *App) (*pwa, error) {
 	sum.Write(sw.Source)
 	sum.Write([]byte(a.catalog.Version()))
 	version := hex.EncodeToString(sum.Sum(nil))[:12]
-	// The worker speaks whichever language the learner using the phone
-	// reads: it carries the few texts it shows in every language.
-	script, err := scriptPrelude(i18n.Source, texts, map[string]any{"VERSION": version, "PRECACHE": precache,
-		"SCRIPTS": scripts, "SHELL_PAGES": []string{pathTo(routeOffline), pathTo(routePhone)}})
+	// One worker serves every language: the few texts it says itself are
+	// there in each (TEXTS), for the learner it knows, else in the phone's
+	// language.
+	texts, err := workerTexts(a.catalog)
+	if err != nil {
+		return nil, err
+	}
+	source, err := json.Marshal(texts[i18n.Source])
+	if err != nil {
+		return nil, err
+	}
+	script, err := sw.Prelude(a.catalog.Localizer(i18n.Source).Language().Locale(), source, workerRoutesOf(),
+		map[string]any{"VERSION": version, "PRECACHE": precache, "TEXTS": texts, "SOURCE": i18n.Source,
+			"LANGS": languagesJS(), "SCRIPTS": scripts, "SHELL_PAGES": []string{pathTo(routeOffline), pathTo(routePhone)}})
 	if err != nil {
 		return nil, err
 	}
@@ -107,52 +111,62 @@ func (a *App) requestedLanguage(c echo.Context) *i18n.Localizer {
 	return a.localizer(c)
 }
 
-// scriptPrelude is what the server puts in front of the worker and of
-// app.js (sw.Prelude): the shared constants, the route table's paths the
-// scripts use (FB.routes, FB.paths), the texts in lang (and in the other
-// languages of texts), every language's locale and direction (LANGS), and
-// extra constants.
-func scriptPrelude(lang string, texts map[string]json.RawMessage, extra map[string]any) ([]byte, error) {
-	langs := map[string]any{}
-	for _, l := range i18n.Languages() {
-		langs[l.Tag] = map[string]string{"locale": l.Locale(), "dir": l.Dir()}
-	}
-	all := map[string]any{"LANGS": langs}
-	maps.Copy(all, extra)
-	return sw.Prelude(lang, texts, workerRoutesOf(), all)
-}
+// pageScript is the name of app.js in a language: each carries that
+// language's texts, so a page loads only its own.
+func pageScript(lang string) string { return "app." + lang + ".js" }
 
-// appScript is the name of the page script in one language: each
-// language's app.js carries that language's texts (appScripts).
-func appScript(lang string) string { return static.VariantName("app.js", lang) }
-
-// appScripts makes one app.js per language, each with what it shares with
-// the service worker and its language's texts in front.
-func (a *App) appScripts() error {
+// pageScripts makes app.js into one script per language (pageScript), each
+// starting with what it shares with the service worker (sw.Prelude): that
+// language's texts and locale, its tag (TAG) and every language's locale
+// and direction (LANGS), the constants and the route table's paths the
+// scripts use (FB.routes, FB.paths).
+func pageScripts(assets *static.Set, cat *i18n.Catalog) error {
 	prefixes := map[string][]byte{}
 	for _, l := range i18n.Languages() {
-		p, err := scriptPrelude(l.Tag, map[string]json.RawMessage{l.Tag: a.jsTable(l.Tag)}, nil)
+		prelude, err := sw.Prelude(l.Locale(), cat.JSTable(l.Tag), workerRoutesOf(),
+			map[string]any{"TAG": l.Tag, "LANGS": languagesJS()})
 		if err != nil {
 			return err
 		}
-		prefixes[l.Tag] = p
+		prefixes[pageScript(l.Tag)] = prelude
 	}
-	return a.assets.Variants("app.js", prefixes)
+	return assets.Variants("app.js", prefixes)
 }
 
-// jsTable is the texts the phone's JavaScript shows, in lang: a JSON object
-// of key → text or plural forms (sw/text.go, English only until the message
-// catalogues carry them).
-func (a *App) jsTable(lang string) json.RawMessage {
-	t, ok := sw.Text[lang]
-	if !ok {
-		t = sw.Text[i18n.Source]
+// languagesJS are the interface languages as the scripts know them: by
+// tag, the locale Intl formats with and the writing direction.
+func languagesJS() map[string]map[string]string {
+	langs := map[string]map[string]string{}
+	for _, l := range i18n.Languages() {
+		langs[l.Tag] = map[string]string{"locale": l.Locale(), "dir": l.Dir()}
 	}
-	b, err := json.Marshal(t)
-	if err != nil {
-		panic("handlers: the texts do not encode: " + err.Error())
+	return langs
+}
+
+// workerKeys are the texts the service worker says itself: the errors of
+// the completions it answers for the page.
+var workerKeys = []string{"js.failed_retry", "js.need_learner"}
+
+// workerTexts are workerKeys in every language, by tag and then by key
+// without its "js." prefix, as TEXT has them.
+func workerTexts(cat *i18n.Catalog) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for _, l := range i18n.Languages() {
+		var all map[string]any
+		if err := json.Unmarshal(cat.JSTable(l.Tag), &all); err != nil {
+			return nil, err
+		}
+		out[l.Tag] = map[string]string{}
+		for _, key := range workerKeys {
+			name := strings.TrimPrefix(key, i18n.JSPrefix)
+			s, ok := all[name].(string)
+			if !ok {
+				return nil, fmt.Errorf("handlers: the worker's text %s is missing or counts", key)
+			}
+			out[l.Tag][name] = s
+		}
 	}
-	return b
+	return out, nil
 }
 
 // workerRoutesOf is what the scripts know of the route table: a regular

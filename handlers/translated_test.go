@@ -1,13 +1,16 @@
 package handlers_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
+	"golang.org/x/net/html"
 
 	"fieldbook/internal/i18n"
 	"fieldbook/internal/i18n/i18ntest"
@@ -352,4 +355,87 @@ func untranslated(t *testing.T, english, res response, lang string, content []st
 		t.Fatal(err)
 	}
 	return left
+}
+
+// scriptConst is the JSON value of `const name = …;` at the start of a
+// line of a script the server prepends constants to.
+func scriptConst(t *testing.T, script, name string) json.RawMessage {
+	t.Helper()
+	for _, line := range strings.Split(script, "\n") {
+		if v, ok := strings.CutPrefix(line, "const "+name+" = "); ok {
+			return json.RawMessage(strings.TrimSuffix(v, ";"))
+		}
+	}
+	t.Fatalf("the script has no const %s", name)
+	return nil
+}
+
+// untranslatedTexts are the texts of a JavaScript table (or of one plural
+// message's forms) that are still the English ones, by key.
+func untranslatedTexts(en, tr map[string]any, lang string) []string {
+	var out []string
+	for key, e := range en {
+		switch e := e.(type) {
+		case string:
+			if s, _ := tr[key].(string); s == e && !slices.Contains(i18ntest.Allowed[lang], s) {
+				out = append(out, key)
+			}
+		case map[string]any:
+			forms, _ := tr[key].(map[string]any)
+			for _, left := range untranslatedTexts(e, forms, lang) {
+				out = append(out, key+"."+left)
+			}
+		}
+	}
+	return out
+}
+
+// TestScriptTextsPerLanguage: a page loads the page script of its own
+// language, which starts with that language's JavaScript table (TEXT, all
+// of it translated) and its locale (LANG, for Intl: Latin digits in
+// Arabic); the worker carries its own few texts in every language (TEXTS).
+func TestScriptTextsPerLanguage(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	c := a.newClient(t)
+	scripts := map[string]map[string]any{}
+	for _, l := range i18n.Languages() {
+		c.setLang(l.Tag)
+		doc := parseDoc(t, c.get("/", nil).Body)
+		src, _ := attr(mustFind(t, doc, "the page script", and(tag("script"), hasAttrPrefix("src", "/static/"),
+			func(n *html.Node) bool { s, _ := attr(n, "src"); return strings.HasSuffix(s, "/app."+l.Tag+".js") })), "src")
+		script := c.get(src, nil)
+		if script.Status != http.StatusOK {
+			t.Fatalf("%s: GET %s: %d", l.Tag, src, script.Status)
+		}
+		var lang string
+		if err := json.Unmarshal(scriptConst(t, script.Body, "LANG"), &lang); err != nil || lang != l.Locale() {
+			t.Errorf("%s: LANG = %q (%v), want %q", l.Tag, lang, err, l.Locale())
+		}
+		text := scriptConst(t, script.Body, "TEXT")
+		if !bytes.Equal(text, i18n.Default().JSTable(l.Tag)) {
+			t.Errorf("%s: TEXT is not the catalogue's JavaScript table", l.Tag)
+		}
+		var table map[string]any
+		if err := json.Unmarshal(text, &table); err != nil || table["waiting"] == nil {
+			t.Fatalf("%s: TEXT %s: %v", l.Tag, text, err)
+		}
+		scripts[l.Tag] = table
+	}
+	for _, l := range i18n.Languages()[1:] {
+		if left := untranslatedTexts(scripts[i18n.Source], scripts[l.Tag], l.Tag); len(left) > 0 {
+			t.Errorf("%s: the page script's texts still English: %v", l.Tag, left)
+		}
+	}
+	var texts map[string]map[string]string
+	if err := json.Unmarshal(scriptConst(t, c.get("/sw.js", nil).Body, "TEXTS"), &texts); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range i18n.Languages() {
+		for key, s := range texts[i18n.Source] {
+			if got := texts[l.Tag][key]; got == "" || got != scripts[l.Tag][key] || (l.Tag != i18n.Source && got == s) {
+				t.Errorf("the worker's %s in %s is %q; the page script's is %q", key, l.Tag, got, scripts[l.Tag][key])
+			}
+		}
+	}
 }

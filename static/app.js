@@ -1,7 +1,7 @@
 // Fieldbook page script: plain JavaScript (ES2020), no build step. The server
-// serves it after LANG, LANGS, FB, TEXTS and shared.js (the constants, texts
-// and database code it shares with the service worker), one copy per
-// language: LANG is this copy's.
+// serves it after LANG, TAG, LANGS, FB, TEXT and shared.js (the constants,
+// texts and database code it shares with the service worker), one copy per
+// language: TAG is this copy's language, LANG its locale for Intl.
 //
 // Course, lesson and home pages are the same for everyone (the worker
 // caches them). This script draws their personal part for the learner the
@@ -11,7 +11,7 @@
 // attributes, numbers and texts from TEXT: every piece of markup is in the
 // page already. It also runs "Who is learning?", the offline and sync
 // banners, "Save this course for offline" and the install button.
-/* global LANG, LANGS, FB, idb, text, cacheKey, rememberDone, progressKey */
+/* global LANG, TAG, LANGS, FB, idb, text, cacheKey, rememberDone, progressKey */
 "use strict";
 (() => {
   const $ = (s, root) => (root || document).querySelector(s);
@@ -27,10 +27,10 @@
 
   // Offline, the worker may show a page saved in another language with this
   // script in the learner's: what it writes is marked as in its language.
-  if (html.lang !== LANG) {
+  if (html.lang !== TAG) {
     for (const el of $$("#sync-banner, #logout-warning, .progress-text, .need-note, .save-text, #phone-note, #pin-error, #optin-error, .pin-for")) {
-      el.lang = LANG;
-      el.dir = LANGS[LANG].dir;
+      el.lang = TAG;
+      el.dir = LANGS[TAG].dir;
     }
   }
 
@@ -152,6 +152,15 @@
     drawPhone();
   }
 
+  // REASONS name, in the page's words, why the server refused a change: its
+  // reasons (docs/offline.md) by what they mean to a learner; any other is
+  // a change that could not be read.
+  const REASONS = {
+    "unknown or unpublished lesson": "reason_unpublished", unknown_lesson: "reason_unpublished",
+    unknown_version: "reason_unpublished", quiz_lesson: "reason_quiz",
+    bad_signature: "reason_signature", wrong_key_user: "reason_signature",
+  };
+
   // Banners: offline, and who's changes waiting.
   function drawBanners() {
     const offline = !navigator.onLine || document.body.dataset.offline === "1";
@@ -160,11 +169,12 @@
     if (!banner) return;
     const n = queue.length;
     banner.hidden = !who || (n === 0 && failed.length === 0 && !synced);
-    $("#sync-count").textContent = n ? text("waiting", { n }, n) : synced ? text("all_synced") : "";
+    $("#sync-count").textContent = n ? text("waiting", null, n) : synced ? text("all_synced") : "";
     $("#sync-now").hidden = n === 0;
     const f = $("#sync-failed");
     f.hidden = failed.length === 0;
-    f.textContent = failed.length ? text("failed", { n: failed.length, reasons: new Intl.ListFormat(LANGS[LANG].locale).format(Array.from(new Set(failed.map((i) => i.reason)))) }, failed.length) : "";
+    const reasons = Array.from(new Set(failed.map((i) => text(REASONS[i.reason] || "reason_other"))));
+    f.textContent = failed.length ? text("failed", { reasons: new Intl.ListFormat(LANG).format(reasons) }, failed.length) : "";
     document.body.dataset.pending = String(n);
   }
 
@@ -369,7 +379,7 @@
       l.locked = l.fails >= FB.pin.maxTries;
       await idb("learners", "readwrite", (s) => { s.learners.put(l); });
       const left = FB.pin.maxTries - l.fails;
-      pinError("#pin-error", l.locked ? text("pin_locked", { name: l.name }) : text("pin_wrong", { n: left }, left));
+      pinError("#pin-error", l.locked ? text("pin_locked", { name: l.name }) : text("pin_wrong", null, left));
       if (l.locked) {
         $("#pin-form").hidden = true;
         phoneNote(text("pin_locked", { name: l.name }));
@@ -485,7 +495,7 @@
       if (d.type === "who-changed") refresh();
       if (d.type === "save-progress") saveProgress(d);
     });
-    ask({ type: "hello", lang: LANG });
+    ask({ type: "hello", lang: TAG });
   }
   window.addEventListener("online", () => { refresh(); ask({ type: "sync" }); });
   window.addEventListener("offline", () => refresh());
@@ -506,7 +516,7 @@
         e.preventDefault();
         logout.dataset.warned = "1";
         const w = $("#logout-warning");
-        w.textContent = text("logout_warning", { n }, n);
+        w.textContent = text("logout_warning", null, n);
         w.hidden = false;
       }
     });
@@ -525,7 +535,7 @@
     const complete = d.done === d.total && !d.removed;
     const vars = { done: d.done, total: d.total };
     words.textContent = d.removed ? text("save_removed") : complete ? text("save_done") :
-      d.partial ? text("save_partial", vars) : d.failed ? text("save_failed", vars) : text("save_progress", vars);
+      d.partial ? text("save_partial", vars, d.total) : d.failed ? text("save_failed", vars) : text("save_progress", vars);
     save.dataset.saved = complete ? "1" : "";
     $("#save-course").hidden = complete;
     $("#unsave-course").hidden = !complete;
@@ -533,13 +543,13 @@
   if (save && sw && window.caches) {
     save.hidden = false;
     caches.open(FB.caches.pages)
-      .then((c) => Promise.all(saveUrls().map((u) => c.match(cacheKey(u, LANG)))))
+      .then((c) => Promise.all(saveUrls().map((u) => c.match(cacheKey(u, TAG)))))
       .then((hits) => {
         const n = hits.filter(Boolean).length;
         if (n === hits.length) saveProgress({ done: n, total: hits.length });
         else if (n > 0) saveProgress({ done: n, total: hits.length, partial: true });
       });
-    $("#save-course").addEventListener("click", () => ask({ type: "save", urls: saveUrls(), lang: LANG }));
+    $("#save-course").addEventListener("click", () => ask({ type: "save", urls: saveUrls(), lang: TAG }));
     $("#unsave-course").addEventListener("click", () => ask({ type: "unsave", urls: saveUrls() }));
   }
 

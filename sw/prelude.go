@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 )
 
 // Shared is the JavaScript both the worker and the page script start with
@@ -70,15 +67,15 @@ type Routes struct {
 	Paths    map[string]string
 }
 
-// Prelude is what the server puts in front of a script: the constants (FB,
-// with routes as FB.routes and FB.paths), the script's language (LANG, the
-// tag its texts are in when nothing else decides), the texts (TEXTS: a JSON
-// table per language tag, as the message catalogues make them) and the
-// shared code. extra are further constants (name → value): the worker's
-// VERSION, every language's locale and direction (LANGS).
-func Prelude(lang string, texts map[string]json.RawMessage, routes Routes, extra map[string]any) ([]byte, error) {
-	if _, ok := texts[lang]; !ok {
-		return nil, fmt.Errorf("sw: no texts for language %q", lang)
+// Prelude is what the server puts in front of a script: the texts of one
+// language (TEXT, the catalogue's JavaScript table, i18n.Catalog.JSTable,
+// and LANG, the locale Intl formats its numbers and plurals with), the
+// constants (FB, with routes as FB.routes and FB.paths) and the shared
+// code. extra are further constants (name → value), e.g. the worker's
+// VERSION.
+func Prelude(locale string, texts json.RawMessage, routes Routes, extra map[string]any) ([]byte, error) {
+	if !json.Valid(texts) {
+		return nil, fmt.Errorf("sw: the texts for %q are not JSON", locale)
 	}
 	var out []byte
 	for _, name := range slices.Sorted(maps.Keys(extra)) {
@@ -91,7 +88,7 @@ func Prelude(lang string, texts map[string]json.RawMessage, routes Routes, extra
 	for _, c := range []struct {
 		name  string
 		value any
-	}{{"LANG", lang}, {"FB", withRoutes(routes)}, {"TEXTS", texts}} {
+	}{{"LANG", locale}, {"FB", withRoutes(routes)}, {"TEXT", texts}} {
 		v, err := json.Marshal(c.value)
 		if err != nil {
 			return nil, err
@@ -101,53 +98,9 @@ func Prelude(lang string, texts map[string]json.RawMessage, routes Routes, extra
 	return append(out, Shared...), nil
 }
 
-// workerText finds the texts sw.js shows itself: say("key", …).
-var workerText = regexp.MustCompile(`\bsay\("(\w+)"`)
-
-// WorkerTexts is table (one language's JSON table) cut down to the texts
-// the worker shows itself: the worker carries every language's, for
-// whichever learner uses the phone, so it carries only those.
-func WorkerTexts(table json.RawMessage) (json.RawMessage, error) {
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(table, &all); err != nil {
-		return nil, fmt.Errorf("sw: texts: %w", err)
-	}
-	keep := map[string]json.RawMessage{}
-	for _, m := range workerText.FindAllSubmatch(Source, -1) {
-		key := string(m[1])
-		v, ok := all[key]
-		if !ok {
-			return nil, fmt.Errorf("sw: sw.js shows %q, which the texts lack", key)
-		}
-		keep[key] = v
-	}
-	return json.Marshal(keep)
-}
-
 // withRoutes is Constants with the server's routes added.
 func withRoutes(r Routes) map[string]any {
 	fb := maps.Clone(Constants)
 	fb["routes"], fb["paths"] = r.Patterns, r.Paths
 	return fb
-}
-
-// Format is a text of the table for Go's own rendering of the same
-// sentence (the progress text), so it exists once: count chooses the plural
-// form (English's rule: "one" for 1, else "other") and vars fill the
-// {placeholders}.
-func Format(lang, key string, count int, vars map[string]int) string {
-	var s string
-	switch v := Text[lang][key].(type) {
-	case string:
-		s = v
-	case map[string]string:
-		s = v["other"]
-		if count == 1 && v["one"] != "" {
-			s = v["one"]
-		}
-	}
-	for name, n := range vars {
-		s = strings.ReplaceAll(s, "{"+name+"}", strconv.Itoa(n))
-	}
-	return s
 }

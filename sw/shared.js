@@ -1,9 +1,9 @@
 // Shared by the service worker and the page script: the server serves it in
-// front of both (after LANG, LANGS, FB and TEXTS, and before sw.js or
-// app.js), so the phone's database and the texts are written once. ES2020,
-// no build step.
-/* exported idb, text, textIn, pageKey, cacheKey, rememberDone, progressKey */
-/* global FB, TEXTS, LANG, LANGS */
+// front of both (after LANG, FB and TEXT, and before sw.js or app.js), so
+// the phone's database and the texts are written once. ES2020, no build
+// step.
+/* exported idb, text, pageKey, cacheKey, rememberDone, progressKey */
+/* global FB, TEXT, LANG */
 "use strict";
 
 let dbPromise = null;
@@ -49,32 +49,22 @@ async function idb(names, mode, fn) {
   });
 }
 
-// Number and plural rules per language, made once: LANGS[tag].locale is
-// what the server formats with too ("ar-u-nu-latn": Latin digits).
-const intl = {};
-function intlOf(lang) {
-  if (!intl[lang]) {
-    const locale = (LANGS[lang] || {}).locale || lang;
-    intl[lang] = { plurals: new Intl.PluralRules(locale), numbers: new Intl.NumberFormat(locale) };
-  }
-  return intl[lang];
-}
+const plurals = new Intl.PluralRules(LANG);
+const numbers = new Intl.NumberFormat(LANG);
 
-// textIn is the sentence key of lang's TEXTS (else of LANG's) with its
-// {placeholders} filled from vars; count chooses the plural form.
-function textIn(lang, key, vars, count) {
-  if (!TEXTS[lang]) lang = LANG;
-  let s = TEXTS[lang][key] || TEXTS[LANG][key] || key;
-  const f = intlOf(lang);
-  if (typeof s === "object") s = s[f.plurals.select(count || 0)] || s.other;
+// text is the sentence key of TEXT (the catalogue's "js." messages in the
+// page's language) with its {placeholders} filled from vars; count chooses
+// the plural form and fills {count}. Numbers are written as LANG writes
+// them.
+function text(key, vars, count) {
+  let s = TEXT[key] || key;
+  if (typeof s === "object") s = s[plurals.select(count || 0)] || s.other;
+  if (count !== undefined) vars = Object.assign({ count }, vars);
   return s.replace(/\{(\w+)\}/g, (m, name) => {
     if (!vars || !(name in vars)) return m;
-    return typeof vars[name] === "number" ? f.numbers.format(vars[name]) : String(vars[name]);
+    return typeof vars[name] === "number" ? numbers.format(vars[name]) : String(vars[name]);
   });
 }
-
-// text is textIn in the script's own language.
-const text = (key, vars, count) => textIn(LANG, key, vars, count);
 
 // pageKey names the copy of a page in one interface language in the
 // worker's page cache (a key, not an address the server answers): pages

@@ -5,12 +5,14 @@
 //              fetched as ?lang=<tag>), and app.js by language: kept for
 //              each language the phone uses
 //   VERSION  - derived from the build's asset hash; names the shell cache
-//   LANG, LANGS, FB, TEXTS and shared.js - the constants (languages,
-//              database, caches, and the router's paths: FB.routes, regular
-//              expression sources, and FB.paths, patterns to fill), the
-//              worker's few texts in every language and the database code
+//   TEXTS    - the few texts the worker says itself, in every language
+//   SOURCE, LANGS - the source language's tag; every language's locale and
+//              direction, by tag
+//   LANG, FB, TEXT and shared.js - the constants (database, caches, and the
+//              router's paths: FB.routes, regular expression sources, and
+//              FB.paths, patterns to fill), the texts and the database code
 //              the page shares
-/* global VERSION, PRECACHE, SHELL_PAGES, SCRIPTS, FB, LANG, LANGS, idb, textIn, pageKey, cacheKey, rememberDone */
+/* global VERSION, PRECACHE, SHELL_PAGES, SCRIPTS, TEXTS, SOURCE, LANGS, FB, idb, text, pageKey, cacheKey, rememberDone */
 "use strict";
 
 const SHELL = FB.caches.shellPrefix + VERSION;
@@ -31,7 +33,7 @@ const STATIC_PATH = new RegExp(FB.routes.static);
 // learner using the phone has their own (current().lang). Offline, a page
 // is served in the learner's language when the phone has that copy, else
 // in the phone's, else in any language it has.
-let phoneLang = LANG;
+let phoneLang = SOURCE;
 const phoneLangLoad = idb("meta", "readonly", (s) => s.meta.get("lang"))
   .then((l) => { if (LANGS[l]) phoneLang = l; }).catch(() => {});
 
@@ -44,7 +46,7 @@ function setPhoneLang(lang) {
 // langOf is the interface language of a page the server sent.
 function langOf(resp) {
   const l = resp.headers.get("Content-Language");
-  return LANGS[l] ? l : LANG;
+  return LANGS[l] ? l : SOURCE;
 }
 
 // preferred lists every language, the current learner's first, then the
@@ -54,9 +56,6 @@ async function preferred() {
   const who = await current().catch(() => null);
   return Array.from(new Set([who && who.lang, phoneLang, ...Object.keys(LANGS)].filter((l) => LANGS[l])));
 }
-
-// say is one of the worker's own texts, in the phone's language.
-const say = (key, vars, count) => textIn(phoneLang, key, vars, count);
 
 const shellURL = (path, lang) => path + "?lang=" + encodeURIComponent(lang);
 
@@ -299,9 +298,11 @@ async function signOut() {
 async function complete(req, lessonId) {
   const form = await req.clone().formData().catch(() => null);
   const completed = form && form.get("completed");
-  if (completed !== "true" && completed !== "false") return network(req).catch(() => answer(400, { error: say("failed_retry") }));
+  if (completed !== "true" && completed !== "false") {
+    return network(req).catch(async () => answer(400, { error: say(await current(), "failed_retry") }));
+  }
   const who = await current();
-  if (!who) return answer(401, { error: say("need_learner") });
+  if (!who) return answer(401, { error: say(null, "need_learner") });
   if (who.via === "session") {
     try {
       return await network(req, POST_TIMEOUT_MS);
@@ -314,6 +315,13 @@ async function complete(req, lessonId) {
   });
   if (req.mode === "navigate") return Response.redirect(FB.paths.lesson.replace(":id", lessonId), 303);
   return answer(202, { user_id: item.user, lesson_id: lessonId, course_id: item.course_id, completed: item.completed, queued: true });
+}
+
+// say is one of the worker's own texts (TEXTS) in the language of the
+// learner it knows, else in the phone's, else in the source language.
+function say(who, key) {
+  const texts = TEXTS[(who && who.lang) || phoneLang] || {};
+  return texts[key] || text(key);
 }
 
 async function enqueue(who, change) {

@@ -3,7 +3,7 @@
 // for each page.
 package views
 
-import "fieldbook/sw"
+import "context"
 
 // Page is what the layout needs around every page.
 type Page struct {
@@ -90,12 +90,13 @@ func (p ProgressBar) Percent() int {
 	return p.Completed * 100 / p.Total
 }
 
-// Text is the progress said in words, for people and screen readers.
-func (p ProgressBar) Text() string {
+// Text is the progress said in words, for people and screen readers: the
+// same sentence app.js writes for a neutral page (the "js." texts).
+func (p ProgressBar) Text(ctx context.Context) string {
 	if p.Total == 0 {
-		return sw.Format("en", "no_lessons", 0, nil)
+		return t(ctx, "js.no_lessons")
 	}
-	return sw.Format("en", "progress", p.Total, map[string]int{"done": p.Completed, "total": p.Total, "pct": p.Percent()})
+	return tn(ctx, "js.progress", p.Total, "done", p.Completed, "total", p.Total, "pct", p.Percent())
 }
 
 // CourseCard is one course on the home page.
