@@ -110,6 +110,12 @@ func shellPages(translationWorld) []translatedPage {
 		{"not found, learner", asLearner, 404, get("/courses/" + uuid.NewString())},
 		{"not found, volunteer", asVolunteer, 404, get("/courses/" + uuid.NewString())},
 		{"not found, admin", asAdmin, 404, get("/courses/" + uuid.NewString())},
+		{"who is learning", asNobody, 200, get("/phone")},
+		{"malformed id", asLearner, 400, get("/courses/not-an-id")},
+		{"progress, malformed id", asLearner, 400, get("/api/courses/not-an-id/progress")},
+		{"progress of no course", asLearner, 404, get("/api/courses/" + uuid.NewString() + "/progress")},
+		{"my progress, two courses", asLearner, 400, get("/api/me/progress?course=x&course=y")},
+		{"me, signed out", asNobody, 401, get("/api/me")},
 	}
 }
 
