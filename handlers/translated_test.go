@@ -190,6 +190,7 @@ func authoringPages(w translationWorld) []translatedPage {
 		{"upload, not a file kind, htmx", asVolunteer, 422, upload("notes.txt", []byte("plain words"), htmxHeader())},
 		{"upload, empty", asVolunteer, 422, upload("empty.png", nil, nil)},
 		{"no such file", asVolunteer, 404, get("/media/" + strings.Repeat("0", 64) + "/x.png")},
+		{"dashboard events, since when?", asVolunteer, 400, get("/courses/" + course + "/dashboard/events?since=x")},
 	}
 }
 
