@@ -22,7 +22,7 @@ type courseHandlers struct{ *App }
 func parseID(c echo.Context, name string) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param(name))
 	if err != nil || id == uuid.Nil {
-		return uuid.Nil, badRequest("That address has a malformed id.")
+		return uuid.Nil, badRequest("error.malformed_id")
 	}
 	return id, nil
 }
@@ -128,7 +128,7 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 }
 
 // noPublishedCourse answers the API for a course it cannot show.
-const noPublishedCourse = "No published course has that id."
+const noPublishedCourse = "error.no_course"
 
 // progressJSON is the body of GET /api/courses/{id}/progress.
 type progressJSON struct {

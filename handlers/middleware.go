@@ -85,7 +85,7 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // signInFirst refuses an API request that needs a signed-in caller.
-const signInFirst = "Sign in first."
+const signInFirst = "error.sign_in_first"
 
 // safeNext keeps a return address on this site: a local absolute path only.
 // Control characters are refused: browsers drop tabs and newlines from a

@@ -110,6 +110,12 @@ func shellPages(translationWorld) []translatedPage {
 		{"not found, learner", asLearner, 404, get("/courses/" + uuid.NewString())},
 		{"not found, volunteer", asVolunteer, 404, get("/courses/" + uuid.NewString())},
 		{"not found, admin", asAdmin, 404, get("/courses/" + uuid.NewString())},
+		{"who is learning", asNobody, 200, get("/phone")},
+		{"malformed id", asLearner, 400, get("/courses/not-an-id")},
+		{"progress, malformed id", asLearner, 400, get("/api/courses/not-an-id/progress")},
+		{"progress of no course", asLearner, 404, get("/api/courses/" + uuid.NewString() + "/progress")},
+		{"my progress, two courses", asLearner, 400, get("/api/me/progress?course=x&course=y")},
+		{"me, signed out", asNobody, 401, get("/api/me")},
 	}
 }
 
@@ -184,6 +190,7 @@ func authoringPages(w translationWorld) []translatedPage {
 		{"upload, not a file kind, htmx", asVolunteer, 422, upload("notes.txt", []byte("plain words"), htmxHeader())},
 		{"upload, empty", asVolunteer, 422, upload("empty.png", nil, nil)},
 		{"no such file", asVolunteer, 404, get("/media/" + strings.Repeat("0", 64) + "/x.png")},
+		{"dashboard events, since when?", asVolunteer, 400, get("/courses/" + course + "/dashboard/events?since=x")},
 	}
 }
 
