@@ -28,7 +28,7 @@ vet:
 	@test -z "$$(gofmt -l cmd handlers views store migrations static sw e2e internal)" || { echo "gofmt needed:"; gofmt -l cmd handlers views store migrations static sw e2e internal; exit 1; }
 
 # ESLint (pinned, installed into .tools/eslint) on sw/sw.js,
-# sw/shared.js and static/app.js.
+# sw/shared.js, static/app.js and static/quiz.js.
 lint-js:
 	@scripts/lint-js.sh
 

@@ -54,12 +54,18 @@ func askSync(t *testing.T, b *browser) {
 	eval[bool](t, b, `navigator.serviceWorker.ready.then(r => { r.active.postMessage({type: "sync"}); return true; })`)
 }
 
+// allLessons are the demo lessons marked complete by hand: every one but
+// those with a quiz, which only a passing attempt completes.
 func allLessons(t *testing.T, srv *server) []lesson {
 	t.Helper()
 	var all []lesson
 	for _, c := range []string{"Basic first aid", "Safe drinking water", "Hand washing and hygiene"} {
 		_, ls := lessonsOf(t, srv, c)
-		all = append(all, ls...)
+		for _, l := range ls {
+			if count(t, srv, `SELECT count(*) FROM quizzes WHERE lesson_id = $1`, l.ID) == 0 {
+				all = append(all, l)
+			}
+		}
 	}
 	return all
 }
@@ -209,7 +215,7 @@ func TestOfflineSharedPhone(t *testing.T) {
 	srv := startServer(t)
 	b := newBrowser(t, "")
 	signUp(t, b, srv, "amani", "Amani", "first learner pw")
-	_, lessons := lessonsOf(t, srv, "Hand washing and hygiene")
+	_, lessons := lessonsOf(t, srv, "Safe drinking water")
 	for _, l := range lessons[:2] {
 		b.do(t, chromedp.Navigate(srv.URL+"/lessons/"+l.ID), chromedp.WaitVisible(chromedp.CSS("#lesson-status button.do")))
 	}

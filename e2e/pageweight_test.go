@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"regexp"
@@ -33,18 +35,55 @@ func wireSize(t *testing.T, srv *server, path string, cookie *http.Cookie) (int,
 
 var assetRE = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
 
-// TestPageWeight enforces the byte budgets of a demo lesson page, gzip on
-// the wire, in every interface language: first visit everything (HTML, CSS,
-// scripts, icon, manifest, the service worker and what it keeps for the
-// phone's language, the learner's personal part) ≤ 40 KB; HTML + CSS ≤ 14
-// KB (the first TCP round trip); a repeat visit, where the hashed files come
-// from the cache (the HTML and the learner's progress in the course), ≤ 5
-// KB. Bytes are deterministic, so this is a real test. It logs what each
-// language adds to English's.
+// TestPageWeight enforces the byte budgets of demo lesson pages, a plain
+// one and one with a quiz, gzip on the wire, in every interface language:
+// first visit everything (HTML, CSS, scripts, icon, manifest, the service
+// worker and what it keeps for the phone's language, the learner's personal
+// part) ≤ 40 KB; HTML + CSS ≤ 14 KB (the first TCP round trip); a repeat
+// visit, where the hashed files come from the cache (the HTML and the
+// learner's progress in the course), ≤ 5 KB. Bytes are deterministic, so
+// this is a real test. It logs what each language adds to English's.
 func TestPageWeight(t *testing.T) {
 	srv := startServer(t)
 	_, lessons := lessonsOf(t, srv, "Basic first aid")
-	page := "/lessons/" + lessons[0].ID
+	_, water := lessonsOf(t, srv, "Safe drinking water")
+	lessonWeight(t, srv, "/lessons/"+lessons[0].ID)
+	quiz := lessonWeight(t, srv, "/lessons/"+water[4].ID)
+	if quiz.quizJS == 0 {
+		t.Error("the quiz lesson loads no quiz.js")
+	}
+	// What the quiz adds: the same page with and without its section and
+	// script tag, compressed alike.
+	body := string(mustGet(t, srv.URL+"/lessons/"+water[4].ID))
+	bare := regexp.MustCompile(`(?s)<section id="quiz".*?</section>|<script src="/static/[0-9a-f]+/quiz\.js" defer></script>`).ReplaceAllString(body, "")
+	if bare == body {
+		t.Fatal("no quiz section found")
+	}
+	with, without := gzipLen(t, body), gzipLen(t, bare)
+	t.Logf("a 6-question quiz adds %d bytes gzip to its lesson page's HTML (%d → %d); quiz.js is %d bytes gzip, fetched once (the worker precaches it)",
+		with-without, without, with, quiz.quizJS)
+}
+
+func gzipLen(t *testing.T, s string) int {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Len()
+}
+
+// weight is what pageWeight measured of a page in one language.
+type weight struct{ first, repeat, quizJS int }
+
+// lessonWeight measures one lesson page against the budgets in every
+// language, logs what each adds to English and returns English's weight.
+func lessonWeight(t *testing.T, srv *server, page string) weight {
+	t.Helper()
 
 	// Signed in, as learners are.
 	form := strings.NewReader("username=demo-learner&password=" + srv.Passwords["demo-learner"])
@@ -64,7 +103,7 @@ func TestPageWeight(t *testing.T) {
 	if session == nil {
 		t.Fatal("sign-in gave no session cookie")
 	}
-	var first, repeat = map[string]int{}, map[string]int{}
+	weights := map[string]weight{}
 	for _, l := range i18n.Languages() {
 		t.Run(l.Tag, func(t *testing.T) {
 			// The learner's language: stored, as the picker does.
@@ -79,18 +118,20 @@ func TestPageWeight(t *testing.T) {
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("POST /language: %d", resp.StatusCode)
 			}
-			first[l.Tag], repeat[l.Tag] = pageWeight(t, srv, page, session, l.Tag)
+			weights[l.Tag] = pageWeight(t, srv, page, session, l.Tag)
 		})
 	}
+	en := weights[i18n.Source]
 	for _, l := range i18n.Languages()[1:] {
-		t.Logf("%s adds %+d bytes to a first visit and %+d to a repeat visit (gzip, against English)",
-			l.Tag, first[l.Tag]-first[i18n.Source], repeat[l.Tag]-repeat[i18n.Source])
+		t.Logf("%s: %s adds %+d bytes to a first visit and %+d to a repeat visit (gzip, against English)",
+			page, l.Tag, weights[l.Tag].first-en.first, weights[l.Tag].repeat-en.repeat)
 	}
+	return en
 }
 
 // pageWeight measures a first and a repeat visit of page in lang and checks
 // the budgets.
-func pageWeight(t *testing.T, srv *server, page string, session *http.Cookie, lang string) (first, repeat int) {
+func pageWeight(t *testing.T, srv *server, page string, session *http.Cookie, lang string) weight {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+page, nil)
 	req.AddCookie(session)
@@ -131,12 +172,16 @@ func pageWeight(t *testing.T, srv *server, page string, session *http.Cookie, la
 		n, _ := wireSize(t, srv, extra, session)
 		sizes[extra] = n
 	}
-	icon := regexp.MustCompile(`/static/[0-9a-f]+/icon-192\.png`).FindString(string(mustGet(t, srv.URL+"/sw.js")))
-	if icon == "" {
-		t.Fatal("the worker precaches no 192 px icon")
+	worker := string(mustGet(t, srv.URL+"/sw.js"))
+	icon := regexp.MustCompile(`/static/[0-9a-f]+/icon-192\.png`).FindString(worker)
+	quizJS := regexp.MustCompile(`/static/[0-9a-f]+/quiz\.js`).FindString(worker)
+	if icon == "" || quizJS == "" {
+		t.Fatal("the worker precaches no 192 px icon or no quiz.js")
 	}
-	if _, ok := sizes[icon]; !ok {
-		sizes[icon], _ = wireSize(t, srv, icon, nil)
+	for _, f := range []string{icon, quizJS} {
+		if _, ok := sizes[f]; !ok {
+			sizes[f], _ = wireSize(t, srv, f, nil)
+		}
 	}
 	// The page is the same for everyone; app.js asks for the learner's part:
 	// their progress in this course. On the first visit on a phone (a new
@@ -155,8 +200,8 @@ func pageWeight(t *testing.T, srv *server, page string, session *http.Cookie, la
 	for _, n := range sizes {
 		total += n
 	}
-	t.Logf("%s lesson page wire bytes: HTML %d, HTML+CSS %d, first visit total %d (the personal part: %d); repeat visit HTML %d + personal %d; each: %v",
-		lang, html, html+css, total, personal+me+all, html, personal, sizes)
+	t.Logf("%s %s wire bytes: HTML %d, HTML+CSS %d, first visit total %d (the personal part: %d); repeat visit HTML %d + personal %d; each: %v",
+		page, lang, html, html+css, total, personal+me+all, html, personal, sizes)
 	if total > 40*1024 {
 		t.Errorf("lesson page first visit is %d bytes gzip, budget 40960: %v", total, sizes)
 	}
@@ -166,7 +211,11 @@ func pageWeight(t *testing.T, srv *server, page string, session *http.Cookie, la
 	if html+personal > 5*1024 {
 		t.Errorf("lesson page repeat visit (HTML %d and the learner's progress %d) is %d bytes gzip, budget 5120", html, personal, html+personal)
 	}
-	return total, html + personal
+	w := weight{first: total, repeat: html + personal}
+	if assets[quizJS] {
+		w.quizJS = sizes[quizJS]
+	}
+	return w
 }
 
 func mustGet(t *testing.T, url string) []byte {

@@ -110,7 +110,7 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 		return err
 	}
 	vm := views.Course{HomeURL: homeURL(), ID: id.String(), Title: course.Title, Description: course.Description, Lang: course.Lang,
-		Progress: views.ProgressBar{Total: len(lessons), Unknown: true}}
+		Progress: views.ProgressBar{Total: len(lessons), Unknown: true}, CertificateURL: certificateURL(id)}
 	save := []string{courseURL(id)}
 	for i, l := range lessons {
 		save = append(save, lessonURL(l.ID))

@@ -152,6 +152,8 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		lessons  []store.LessonStat
 		learners []store.LearnerRow
 		matched  int
+		quizzes  []store.QuestionStat
+		sums     map[uuid.UUID]store.LearnerQuizSummary
 	)
 	now := time.Now()
 	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
@@ -174,12 +176,20 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		q.page = min(q.page, max(1, (matched+LearnersPerPage-1)/LearnersPerPage))
 		learners, err = tx.DashboardLearners(ctx, id, store.LearnerQuery{Sort: q.sort, Desc: q.desc,
 			Search: q.search, Limit: LearnersPerPage, Offset: (q.page - 1) * LearnersPerPage})
+		if err != nil || !hasQuiz(lessons) {
+			return err
+		}
+		quizzes, sums, err = dashboardQuizzes(ctx, tx, id, learners)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	live := h.liveModel(h.localizer(c), id, course, totals, lessons, learners, matched, q, now)
+	if len(quizzes) > 0 {
+		live.HasQuizzes, live.Quizzes = true, quizInsights(h.localizer(c), quizzes)
+		learnerQuizzes(live.Learners, learners, sums)
+	}
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	vm := views.Dashboard{
 		HomeURL: homeURL(), CourseTitle: course.Title, CourseURL: courseURL(id), URL: dashboardURL(id),
@@ -262,9 +272,10 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var (
-		course  store.DashboardCourse
-		learner store.LearnerRow
-		lessons []store.LessonCompletion
+		course   store.DashboardCourse
+		learner  store.LearnerRow
+		lessons  []store.LessonCompletion
+		attempts []store.AttemptDetail
 	)
 	err = h.store.ReadTx(ctx, callerOf(c), func(tx *store.Tx) (err error) {
 		if course, err = dashboardCourse(c, tx, id); err != nil {
@@ -273,7 +284,10 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 		if learner, err = tx.DashboardLearner(ctx, id, learnerID); err != nil {
 			return explain(err, explanations{store.ErrNotFound: "That learner has not started this course."})
 		}
-		lessons, err = tx.LearnerLessons(ctx, id, learnerID)
+		if lessons, err = tx.LearnerLessons(ctx, id, learnerID); err != nil {
+			return err
+		}
+		attempts, err = tx.LearnerAttempts(ctx, id, learnerID)
 		return err
 	})
 	if err != nil {
@@ -283,9 +297,14 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	vm := views.LearnerDetail{
 		CourseTitle: course.Title, DashboardURL: dashboardURL(id), Name: learner.DisplayName,
 		Started: showTime(loc, learner.StartedAt, minuteStyle), LastActivity: showTime(loc, learner.LastActivityAt, minuteStyle),
+		Attempts: attemptViews(loc, attempts),
 	}
 	for _, l := range lessons {
-		ld := views.LessonDone{Number: l.Number, Title: l.Title}
+		ld := views.LessonDone{Number: l.Number, Title: l.Title, Quiz: l.Quiz, BeforeQuiz: l.BeforeQuiz}
+		vm.HasQuizzes = vm.HasQuizzes || l.Quiz
+		if l.BestScore != nil {
+			ld.Best = h.localizer(c).Percent(*l.BestScore)
+		}
 		if l.CompletedAt != nil {
 			ld.CompletedAt, ld.CompletedTS = showTime(loc, *l.CompletedAt, minuteStyle), machineTime(*l.CompletedAt)
 			vm.Progress.Completed++

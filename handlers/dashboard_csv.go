@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 )
 
@@ -50,11 +51,11 @@ func (h *dashboardHandlers) exportCSV(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		x = startCSV(c, course.Title, lessons)
+		x = startCSV(c, h.localizer(c), course.Title, lessons)
 		if err := x.w.Write(x.header); err != nil {
 			return err
 		}
-		if err := tx.ExportLearners(ctx, id, x.lessonIDs, x.learner); err != nil {
+		if err := tx.ExportLearners(ctx, id, x.lessonIDs, x.quizIDs, x.learner); err != nil {
 			return err
 		}
 		return x.finish()
@@ -77,6 +78,7 @@ type csvExport struct {
 	header     []string
 	totals     []string
 	lessonIDs  []uuid.UUID
+	quizIDs    []uuid.UUID
 	row        []string
 	rows       int
 	numLessons int
@@ -84,7 +86,7 @@ type csvExport struct {
 
 // startCSV sends the download's headers (the status with them) and the
 // byte-order mark, and prepares the header and totals rows.
-func startCSV(c echo.Context, title string, lessons []store.LessonStat) *csvExport {
+func startCSV(c echo.Context, loc *i18n.Localizer, title string, lessons []store.LessonStat) *csvExport {
 	x := &csvExport{
 		header:     []string{"Learner", "Lessons completed", "Lessons", "Percent", "Last activity"},
 		totals:     []string{"Completions per lesson", "", strconv.Itoa(len(lessons)), "", ""},
@@ -96,6 +98,10 @@ func startCSV(c echo.Context, title string, lessons []store.LessonStat) *csvExpo
 		x.totals = append(x.totals, strconv.Itoa(l.Completed))
 		x.lessonIDs = append(x.lessonIDs, l.ID)
 	}
+	quizHeader, quizIDs := quizColumns(loc, lessons)
+	x.header = append(x.header, quizHeader...)
+	x.totals = append(x.totals, make([]string, len(quizHeader))...)
+	x.quizIDs = quizIDs
 	resp := c.Response()
 	hdr := resp.Header()
 	hdr.Set("Content-Type", "text/csv; charset=utf-8")
@@ -140,6 +146,7 @@ func (x *csvExport) learner(r store.ExportRow) error {
 			x.row = append(x.row, machineTime(*at))
 		}
 	}
+	x.row = appendQuizCells(x.row, r)
 	if err := x.w.Write(x.row); err != nil {
 		return err
 	}
@@ -164,4 +171,37 @@ func (x *csvExport) finish() error {
 		return err
 	}
 	return x.bw.Flush()
+}
+
+// quizColumns are the CSV's columns for the course's quizzes: per quiz
+// lesson, the learner's best score and when they first passed, and the
+// lessons they are for.
+func quizColumns(loc *i18n.Localizer, lessons []store.LessonStat) ([]string, []uuid.UUID) {
+	var header []string
+	var ids []uuid.UUID
+	for _, l := range lessons {
+		if l.Quiz {
+			lesson := strconv.Itoa(l.Number) + ". " + l.Title
+			header = append(header, csvCell(loc.T("dashboard.csv.best_score", "lesson", lesson)),
+				csvCell(loc.T("dashboard.csv.passed_at", "lesson", lesson)))
+			ids = append(ids, l.ID)
+		}
+	}
+	return header, ids
+}
+
+// appendQuizCells adds a learner's best score (a whole percent) and first
+// passed-at (ISO 8601, UTC) for each quiz; blank where there is none.
+func appendQuizCells(row []string, r store.ExportRow) []string {
+	for i := range r.BestScore {
+		best, passed := "", ""
+		if r.BestScore[i] != nil {
+			best = strconv.Itoa(*r.BestScore[i])
+		}
+		if r.PassedAt[i] != nil {
+			passed = machineTime(*r.PassedAt[i])
+		}
+		row = append(row, best, passed)
+	}
+	return row
 }

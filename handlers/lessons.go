@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"fieldbook/internal/markdown"
+	"fieldbook/static"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -24,8 +26,10 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var l store.Lesson
+	var q store.LessonQuiz
 	err = h.store.Read(ctx, store.Anonymous, func(b *store.Batch) {
 		b.PublishedLesson(id, &l)
+		b.PublishedLessonQuiz(id, &q)
 	})
 	if err != nil {
 		return err
@@ -49,7 +53,17 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 			Total:       l.Total,
 			LoginURL:    lessonLoginURL(l.ID),
 			PhoneURL:    pathTo(routePhone),
+			// Shown only to a learner app.js knows has a certificate.
+			CertificateURL: certificateURL(l.CourseID),
 		},
+	}
+	var scripts []string
+	if len(q.Questions) > 0 {
+		if vm.Quiz, err = lessonQuizView(q); err != nil {
+			return err
+		}
+		vm.Status.Quiz = true
+		scripts = append(scripts, h.assets.URL(static.QuizJS))
 	}
 	if l.PrevID != nil {
 		vm.PrevURL = lessonURL(*l.PrevID)
@@ -57,7 +71,47 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	if l.NextID != nil {
 		vm.NextURL = lessonURL(*l.NextID)
 	}
-	return h.renderNeutral(c, http.StatusOK, l.Title, views.LessonPage(vm))
+	return h.renderNeutral(c, http.StatusOK, l.Title, views.LessonPage(vm), scripts...)
+}
+
+// quizPageQuestion is a question as quiz.js grades it: the lesson quiz
+// API's fields but the prompt and explanation, which the page's markup
+// carries.
+type quizPageQuestion struct {
+	ID      string          `json:"id"`
+	Kind    string          `json:"kind"`
+	Choices []string        `json:"choices"`
+	Answer  json.RawMessage `json:"answer,omitempty"`
+}
+
+// lessonQuizView is a lesson's quiz for its page: the questions to render
+// and the JSON block quiz.js grades with (keys only in practice mode, as
+// the store gives them). encoding/json escapes <, > and &, so the block
+// cannot end its script element early.
+func lessonQuizView(q store.LessonQuiz) (*views.LessonQuiz, error) {
+	vq := &views.LessonQuiz{Mode: string(q.Mode), PassMark: q.PassMark, Version: q.Version}
+	api := NewQuizJSON(q)
+	data := struct {
+		LessonID  string             `json:"lesson_id"`
+		Mode      string             `json:"mode"`
+		PassMark  int                `json:"pass_mark"`
+		Version   int                `json:"version"`
+		Questions []quizPageQuestion `json:"questions"`
+	}{api.LessonID, api.Mode, api.PassMark, api.Version, make([]quizPageQuestion, len(api.Questions))}
+	for i, qq := range api.Questions {
+		data.Questions[i] = quizPageQuestion{ID: qq.ID, Kind: qq.Kind, Choices: qq.Choices, Answer: qq.Answer}
+		lq := views.LearnerQuestion{ID: qq.ID, Kind: qq.Kind, PromptHTML: qq.PromptHTML, Choices: qq.Choices}
+		if qq.ExplanationHTML != nil {
+			lq.ExplanationHTML = *qq.ExplanationHTML
+		}
+		vq.Questions = append(vq.Questions, lq)
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	vq.Data = string(b)
+	return vq, nil
 }
 
 // completionJSON answers a completion asked for as JSON (app.js): whose it

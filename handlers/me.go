@@ -28,6 +28,9 @@ type courseDoneJSON struct {
 	Total     int      `json:"total"`
 	Completed int      `json:"completed"`
 	Done      []string `json:"done"`
+	// Certificate: the learner has the course's certificate (its page is
+	// /courses/{id}/certificate).
+	Certificate bool `json:"certificate"`
 }
 
 // myProgressJSON is GET /api/me/progress.
@@ -86,7 +89,8 @@ func (h *meHandlers) myProgress(c echo.Context) error {
 		for j, l := range p.Done {
 			done[j] = l.String()
 		}
-		out.Courses[i] = courseDoneJSON{CourseID: p.CourseID.String(), Total: p.Total, Completed: p.Completed, Done: done}
+		out.Courses[i] = courseDoneJSON{CourseID: p.CourseID.String(), Total: p.Total, Completed: p.Completed, Done: done,
+			Certificate: p.Certified}
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -48,6 +48,8 @@ type courseDone struct {
 	Total     int      `json:"total"`
 	Completed int      `json:"completed"`
 	Done      []string `json:"done"`
+	// Certificate: the learner has the course's certificate.
+	Certificate bool `json:"certificate"`
 }
 
 type myProgress struct {
@@ -166,6 +168,16 @@ func TestAPIMeProgress(t *testing.T) {
 		{CourseID: w.course.String(), Total: 3, Completed: 1, Done: []string{w.lessons[1].String()}},
 		{CourseID: empty.String(), Total: 0, Completed: 0, Done: []string{}},
 	}})
+
+	// Omar completes the other course: he has its certificate, Lena not.
+	a.complete(t, other, w.otherLessons[0], true)
+	o.getJSON("/api/me/progress?course="+w.otherCourse.String(), &got)
+	checkProgress(t, got, myProgress{UserID: other.String(), Courses: []courseDone{{CourseID: w.otherCourse.String(), Total: 2,
+		Completed: 2, Done: []string{w.otherLessons[0].String(), w.otherLessons[1].String()}, Certificate: true}}})
+	c.getJSON("/api/me/progress?course="+w.otherCourse.String(), &got)
+	if got.Courses[0].Certificate {
+		t.Error("Lena is told she has Omar's certificate")
+	}
 }
 
 func checkProgress(t *testing.T, got, want myProgress) {
@@ -175,7 +187,8 @@ func checkProgress(t *testing.T, got, want myProgress) {
 	}
 	for i := range want.Courses {
 		g, w := got.Courses[i], want.Courses[i]
-		if g.CourseID != w.CourseID || g.Total != w.Total || g.Completed != w.Completed || !slices.Equal(g.Done, w.Done) || g.Done == nil {
+		if g.CourseID != w.CourseID || g.Total != w.Total || g.Completed != w.Completed || !slices.Equal(g.Done, w.Done) || g.Done == nil ||
+			g.Certificate != w.Certificate {
 			t.Errorf("course %d = %+v, want %+v", i, g, w)
 		}
 	}

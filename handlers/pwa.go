@@ -30,8 +30,11 @@ type pwa struct {
 func newPWA(a *App) (*pwa, error) {
 	// The shell every phone gets; the offline page, "Who is learning?" and
 	// the page script come per language (SHELL_PAGES, SCRIPTS): the worker
-	// keeps them for the languages the phone uses.
-	precache := []string{a.assets.URL("app.css"), a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
+	// keeps them for the languages the phone uses. quiz.js too: a quiz
+	// lesson saved with its course must work offline even if it was never
+	// opened online.
+	precache := []string{a.assets.URL("app.css"), a.assets.URL(static.QuizJS),
+		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
 	scripts := map[string]string{}
 	for _, l := range i18n.Languages() {
 		scripts[l.Tag] = a.assets.URL(pageScript(l.Tag))

@@ -36,8 +36,9 @@ type QuizQuestionJSON struct {
 	ExplanationHTML *string         `json:"explanation_html,omitempty"`
 }
 
-// NewQuizJSON is a lesson's quiz in the API's shape: what the lesson page
-// embeds too (wave 2), so phone and API never differ.
+// NewQuizJSON is a lesson's quiz in the API's shape. The lesson page is
+// made from it too (lessonQuizView: the same fields, the prompts and
+// explanations as markup), so phone and API never differ.
 func NewQuizJSON(q store.LessonQuiz) QuizJSON {
 	out := QuizJSON{LessonID: q.LessonID.String(), Mode: string(q.Mode), PassMark: q.PassMark, Version: q.Version,
 		Questions: make([]QuizQuestionJSON, 0, len(q.Questions))}

@@ -87,9 +87,10 @@ func whole(page templ.Component) func() (templ.Component, error) {
 // whole (for htmx requests too): the service worker caches it and shows it
 // to whoever holds the phone, so the layout gets no user; app.js draws the
 // personal part.
-func (a *App) renderNeutral(c echo.Context, status int, title string, content templ.Component) error {
+func (a *App) renderNeutral(c echo.Context, status int, title string, content templ.Component, scripts ...string) error {
 	p := a.page(c, title)
 	p.User, p.Neutral = nil, true
+	p.Scripts = append(p.Scripts, scripts...)
 	return a.write(c, status, views.Layout(p, content))
 }
 

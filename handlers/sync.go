@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/quiz"
 	"fieldbook/store"
 )
 
@@ -43,12 +44,13 @@ type syncChange struct {
 
 // claimsKey reports whether the change comes signed, well or badly: it
 // carries a key id or a signature that is not null.
-func (sc syncChange) claimsKey() bool {
-	return (sc.KeyID != nil && string(sc.KeyID) != "null") || (sc.Sig != nil && string(sc.Sig) != "null")
-}
+func (sc syncChange) claimsKey() bool { return claimsKey(sc.KeyID, sc.Sig) }
 
+// syncRequest is a batch: completions and quiz attempts, either list
+// optional (but not both).
 type syncRequest struct {
-	Changes []json.RawMessage `json:"changes"`
+	Changes  []json.RawMessage `json:"changes"`
+	Attempts []json.RawMessage `json:"attempts"`
 }
 
 // SyncResult is the server's answer for one change.
@@ -78,6 +80,8 @@ const (
 
 type syncResponse struct {
 	Results []SyncResult `json:"results"`
+	// AttemptResults is there when the request had an "attempts" list.
+	AttemptResults *[]AttemptSyncResult `json:"attempt_results,omitempty"`
 }
 
 // validateChange turns one raw change into a store.Change, or says what is
@@ -179,68 +183,116 @@ func readSyncRequest(c echo.Context) (syncRequest, error) {
 		return req, newError(http.StatusRequestEntityTooLarge, nil, "Too many bytes: send at most 1 MB at once.")
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		return req, badRequest("The body is not valid JSON of the form {\"changes\": [...]}.")
+		return req, badRequest("The body is not valid JSON of the form {\"changes\": [...], \"attempts\": [...]}.")
 	}
-	if req.Changes == nil {
-		return req, badRequest("The body has no \"changes\" list.")
+	if req.Changes == nil && req.Attempts == nil {
+		return req, badRequest("The body has neither a \"changes\" nor an \"attempts\" list.")
 	}
 	if len(req.Changes) > MaxSyncChanges {
 		return req, newError(http.StatusRequestEntityTooLarge, nil, "Too many changes: send at most %d at once.", MaxSyncChanges)
 	}
+	if len(req.Attempts) > MaxSyncAttempts {
+		return req, newError(http.StatusRequestEntityTooLarge, nil, "Too many quiz attempts: send at most %d at once.", MaxSyncAttempts)
+	}
 	return req, nil
 }
 
-// syncProgress applies a batch of queued changes and answers each: applied,
-// stale, duplicate or rejected. Unsigned changes are the session's; signed
-// ones are their key owner's, so the request needs a session only when it
-// carries an unsigned change. Each owner's changes are applied in one
-// transaction under that owner's role.
+// syncProgress applies a batch of queued changes and quiz attempts and
+// answers each: applied, stale, duplicate or rejected. Unsigned items are
+// the session's; signed ones are their key owner's, so the request needs a
+// session only when it carries an unsigned item. Each owner's items are
+// applied in one transaction under that owner's role.
 func (h *syncHandlers) syncProgress(c echo.Context) error {
 	caller := callerOf(c)
 	req, err := readSyncRequest(c)
 	if err != nil {
 		return err
 	}
-	results := make([]SyncResult, len(req.Changes))
-	var batches ownerBatches
-	var signed []signedItem
-	var signedAt []int
-	var signedCh []store.Change
-	claims := false
-	for i, raw := range req.Changes {
-		ch, si, res := validateChange(raw, caller.UserID)
-		results[i] = res
-		claims = claims || si != nil || res.Reason == reasonBadSignature || res.Reason == reasonRevokedKey
-		switch {
-		case res.Status != "":
-		case si != nil:
-			signed, signedAt, signedCh = append(signed, *si), append(signedAt, i), append(signedCh, ch)
-		default:
-			batches.add(caller, i, ch)
-		}
-	}
-	// Without a session, only a batch with signed changes has anything to
+	p := planSync(req, caller)
+	// Without a session, only a batch with signed items has anything to
 	// say; otherwise the phone must sign in first, as before.
-	if !signedIn(c) && !claims {
+	if !signedIn(c) && !p.claims {
 		return newError(http.StatusUnauthorized, nil, signInFirst)
 	}
 	ctx := c.Request().Context()
-	judged, err := h.judgeSigned(ctx, caller, signed)
+	judged, err := h.judgeSigned(ctx, caller, p.signed)
 	if err != nil {
 		return err
 	}
-	for j, v := range judged {
-		if v.reason != "" {
-			results[signedAt[j]].Status, results[signedAt[j]].Reason = string(store.OutcomeRejected), v.reason
-			continue
-		}
-		batches.add(v.owner, signedAt[j], signedCh[j])
-	}
-	if err := h.applyBatches(ctx, &batches, judgedTouches(judged), results); err != nil {
+	p.judge(judged)
+	if err := h.applyBatches(ctx, &p.batches, judgedTouches(judged), p.results, p.attempts); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, syncResponse{Results: results})
+	out := syncResponse{Results: p.results}
+	if req.Attempts != nil {
+		out.AttemptResults = &p.attempts
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// syncPlan is a batch checked item by item: the answers so far, the items
+// accepted per owner, and the signed items waiting for their keys' verdict.
+type syncPlan struct {
+	results  []SyncResult
+	attempts []AttemptSyncResult
+	batches  ownerBatches
+	// claims: some item is signed, or tries to be.
+	claims bool
+	signed []signedItem
+	// waiting[i] is what signed[i] becomes once its key is judged.
+	waiting []signedTarget
+}
+
+// signedTarget is a change or an attempt and its index in the request.
+type signedTarget struct {
+	at      int
+	attempt *quiz.Attempt
+	change  store.Change
+}
+
+// planSync validates every item of a request for the caller.
+func planSync(req syncRequest, caller store.Caller) *syncPlan {
+	p := &syncPlan{results: make([]SyncResult, len(req.Changes)), attempts: make([]AttemptSyncResult, len(req.Attempts))}
+	for i, raw := range req.Changes {
+		ch, si, res := validateChange(raw, caller.UserID)
+		p.results[i] = res
+		p.file(caller, res.Status, res.Reason, si, signedTarget{at: i, change: ch})
+	}
+	for i, raw := range req.Attempts {
+		a, si, res := validateAttempt(raw, caller.UserID)
+		p.attempts[i] = res
+		p.file(caller, res.Status, res.Reason, si, signedTarget{at: i, attempt: &a})
+	}
+	return p
+}
+
+// file sorts one checked item: a refused one is answered already, a
+// signed one waits for its key's verdict, any other is the caller's.
+func (p *syncPlan) file(caller store.Caller, status, reason string, si *signedItem, t signedTarget) {
+	p.claims = p.claims || si != nil || reason == reasonBadSignature || reason == reasonRevokedKey
+	switch {
+	case status != "":
+	case si != nil:
+		p.signed, p.waiting = append(p.signed, *si), append(p.waiting, t)
+	default:
+		p.batches.addTarget(caller, t)
+	}
+}
+
+// judge files each signed item under its key's owner, or rejects it.
+func (p *syncPlan) judge(judged []verdict) {
+	for j, v := range judged {
+		w := p.waiting[j]
+		switch {
+		case v.reason != "" && w.attempt != nil:
+			p.attempts[w.at].Status, p.attempts[w.at].Reason = string(store.OutcomeRejected), v.reason
+		case v.reason != "":
+			p.results[w.at].Status, p.results[w.at].Reason = string(store.OutcomeRejected), v.reason
+		default:
+			p.batches.addTarget(v.owner, w)
+		}
+	}
 }
 
 // ownerBatches groups accepted changes by the account they are applied as,
@@ -253,9 +305,12 @@ type ownerBatches struct {
 type ownerBatch struct {
 	changes []store.Change
 	at      []int // each change's index in the request
+	// attempts, and each one's index in the request's attempts.
+	attempts  []quiz.Attempt
+	attemptAt []int
 }
 
-func (b *ownerBatches) add(owner store.Caller, i int, ch store.Change) {
+func (b *ownerBatches) of(owner store.Caller) *ownerBatch {
 	if b.byOwn == nil {
 		b.byOwn = map[store.Caller]*ownerBatch{}
 	}
@@ -265,8 +320,24 @@ func (b *ownerBatches) add(owner store.Caller, i int, ch store.Change) {
 		b.byOwn[owner] = ob
 		b.owners = append(b.owners, owner)
 	}
+	return ob
+}
+
+func (b *ownerBatches) add(owner store.Caller, i int, ch store.Change) {
+	ob := b.of(owner)
 	ob.changes = append(ob.changes, ch)
 	ob.at = append(ob.at, i)
+}
+
+// addTarget adds a change or an attempt.
+func (b *ownerBatches) addTarget(owner store.Caller, t signedTarget) {
+	if t.attempt == nil {
+		b.add(owner, t.at, t.change)
+		return
+	}
+	ob := b.of(owner)
+	ob.attempts = append(ob.attempts, *t.attempt)
+	ob.attemptAt = append(ob.attemptAt, t.at)
 }
 
 // applyBatches applies each owner's changes in one transaction under that
@@ -274,18 +345,29 @@ func (b *ownerBatches) add(owner store.Caller, i int, ch store.Change) {
 // in the outcomes. One transaction per owner keeps each under a single
 // role, as every other request is; an error after some owners committed
 // is safe, since the phone resends and gets "duplicate" for those.
-func (h *syncHandlers) applyBatches(ctx context.Context, b *ownerBatches, touch map[store.Caller][]uuid.UUID, results []SyncResult) error {
+func (h *syncHandlers) applyBatches(ctx context.Context, b *ownerBatches, touch map[store.Caller][]uuid.UUID,
+	results []SyncResult, attempts []AttemptSyncResult) error {
 	for _, owner := range b.owners {
 		ob := b.byOwn[owner]
 		var outcomes []store.Outcome
+		var graded []store.AttemptResult
 		err := h.store.InTxRetry(ctx, owner, func(tx *store.Tx) (err error) {
 			if outcomes, err = tx.ApplyChanges(ctx, ob.changes); err != nil {
+				return err
+			}
+			// After the changes: a passing attempt's completion is the
+			// latest word on its lesson.
+			if graded, err = tx.ApplyAttempts(ctx, ob.attempts); err != nil {
 				return err
 			}
 			return tx.TouchPhoneKeys(ctx, touch[owner])
 		})
 		if err != nil {
 			return err
+		}
+		for j, r := range graded {
+			i := ob.attemptAt[j]
+			attempts[i] = attemptResult(attempts[i].ID, r)
 		}
 		for j, o := range outcomes {
 			r := &results[ob.at[j]]

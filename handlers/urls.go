@@ -54,7 +54,7 @@ func withQuery(path string, q url.Values) string {
 // at adds a fragment: the part of the page to show.
 func at(path, fragment string) string { return path + "#" + fragment }
 
-func homeURL() string                       { return pathTo(routeHome) }
+func homeURL() string { return pathTo(routeHome) }
 
 // coursesInURL is the course list showing only courses in a language; ""
 // is every course.
@@ -100,6 +100,7 @@ func lessonEditURL(id uuid.UUID) string      { return pathTo(routeLessonEdit, id
 func lessonUpdateURL(id uuid.UUID) string    { return pathTo(routeLessonUpdate, id.String()) }
 func dashboardURL(id uuid.UUID) string       { return pathTo(routeDashboard, id.String()) }
 func dashboardCSVURL(id uuid.UUID) string    { return pathTo(routeDashboardCSV, id.String()) }
+func certificateURL(id uuid.UUID) string     { return pathTo(routeCertificate, id.String()) }
 func adminUsersURL(done string) string       { return withQuery(pathTo(routeAdminUsers), doneQuery(done)) }
 func accountURL(done string) string          { return withQuery(pathTo(routeAccount), doneQuery(done)) }
 func inviteURL(token string) string          { return pathTo(routeInvite, token) }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lints the hand-written browser scripts (sw/sw.js, sw/shared.js,
-# static/app.js; not the vendored htmx) with ESLint at the versions pinned in
+# static/app.js, static/quiz.js; not the vendored htmx) with ESLint at the versions pinned in
 # scripts/eslint/package-lock.json. They are installed into .tools/eslint
 # (git-ignored; a dot folder, so `go ./...` never walks its node_modules)
 # when missing or when the lock file changed. Needs node and npm (Debian's
@@ -29,4 +29,4 @@ if [ ! -x "$dir/node_modules/.bin/eslint" ] || [ "$(cat "$dir/.installed" 2>/dev
 fi
 # The config is used from beside the installed packages, which it imports.
 cp "$src/eslint.config.mjs" "$dir/"
-exec "$dir/node_modules/.bin/eslint" --config "$dir/eslint.config.mjs" --max-warnings 0 sw/sw.js sw/shared.js static/app.js
+exec "$dir/node_modules/.bin/eslint" --config "$dir/eslint.config.mjs" --max-warnings 0 sw/sw.js sw/shared.js static/app.js static/quiz.js

@@ -70,12 +70,16 @@
   }
 
   // ---- drawing ------------------------------------------------------------
-  // latest is who's latest queued change per lesson.
+  // latest is who's latest queued change per lesson. A quiz attempt the
+  // phone graded as passing counts as a completion waiting to sync; any
+  // other attempt changes nothing until the server has graded it (a failed
+  // attempt never undoes a completion).
   function latest() {
     const m = new Map();
     for (const i of queue) {
+      if (i.kind === "attempt" && !(i.preview && i.preview.passed)) continue;
       const p = m.get(i.lesson_id);
-      if (!p || p.at < i.at) m.set(i.lesson_id, i);
+      if (!p || p.at < i.at) m.set(i.lesson_id, i.kind === "attempt" ? Object.assign({ completed: true }, i) : i);
     }
     return m;
   }
@@ -100,6 +104,12 @@
     bar.max = Math.max(total, 1);
     bar.value = Math.min(done, total);
     words.textContent = total ? text("progress", { done, total, pct: Math.floor((done * 100) / total) }, total) : text("no_lessons");
+  }
+
+  // setCert shows the link to who's certificate of the course, once the
+  // server has said they have one.
+  function setCert(el, course) {
+    el.dataset.cert = who && known[course] && known[course].certificate ? "1" : "";
   }
 
   function setSync(el, lesson, item) {
@@ -134,6 +144,7 @@
       status.dataset.state = who ? (done.has(lesson) ? "done" : "todo") : "out";
       setSync(status, lesson, who && pending.get(lesson));
       setBar(status, done.size, +status.dataset.total);
+      setCert(status, courseId);
     }
     if (lessonList) {
       const ids = $$("li[data-lesson]", lessonList).map((li) => li.dataset.lesson);
@@ -144,6 +155,7 @@
       }
       const bar = $("#course-progress");
       if (bar) setBar(bar, ids.filter((id) => done.has(id)).length, ids.length);
+      if (bar) setCert(bar, courseId);
     }
     for (const card of $$(".cards li.card[data-course]")) {
       const bar = $(".progress", card);
@@ -193,7 +205,8 @@
   function storeProgress(user, courses) {
     return idb("progress", "readwrite", (s) => {
       for (const c of courses) {
-        s.progress.put({ key: progressKey(user, c.course_id), user, course_id: c.course_id, total: c.total, done: c.done });
+        s.progress.put({ key: progressKey(user, c.course_id), user, course_id: c.course_id, total: c.total, done: c.done,
+          certificate: !!c.certificate });
       }
     });
   }
@@ -286,8 +299,10 @@
   // ---- completions ----------------------------------------------------------------
   // The form names no learner: the worker (or, without it, the server)
   // takes the one it knows. The answer updates the phone's known progress.
-  if (status) {
-    $("form", status).addEventListener("submit", async (e) => {
+  // A quiz lesson has no such form: only a passing attempt completes it.
+  const completeForm = status && $("form", status);
+  if (completeForm) {
+    completeForm.addEventListener("submit", async (e) => {
       e.preventDefault();
       const note = $(".need-note", status);
       note.textContent = "";

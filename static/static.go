@@ -32,6 +32,10 @@ const HTMX = "htmx-2.0.11.min.js"
 // dist/sse.min.js), loaded only by the pages that stream: the dashboard.
 const SSE = "htmx-ext-sse-2.2.4.min.js"
 
+// QuizJS is the grading rule and the quiz of a lesson page, loaded only
+// on lessons with a quiz.
+const QuizJS = "quiz.js"
+
 // File is one static file, read once at start-up.
 type File struct {
 	Name        string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,6 +42,8 @@ type attemptInfo struct {
 	version *quiz.Version
 	// stored is the caller's own attempt with this id, if there is one.
 	stored *AttemptResult
+	// since is when the caller's account was made: no attempt is older.
+	since time.Time
 }
 
 // attemptInfos reads, as the caller, every attempt's lesson, version (its
@@ -51,16 +54,23 @@ func (t *Tx) attemptInfos(ctx context.Context, attempts []quiz.Attempt) ([]attem
 	for i, a := range attempts {
 		ids[i], lessons[i], versions[i] = a.ID, a.LessonID, int32(a.Version)
 	}
+	// A version's questions come once, with its first attempt: a batch
+	// is mostly a few quizzes taken again and again.
 	rows, err := t.tx.Query(ctx, `
+		WITH i AS (
+			SELECT i.*, row_number() OVER (PARTITION BY i.lesson_id, i.version ORDER BY i.ord) AS nth
+			FROM unnest($1::uuid[], $2::uuid[], $3::int[]) WITH ORDINALITY AS i(id, lesson_id, version, ord)
+		)
 		SELECT EXISTS (SELECT 1 FROM lessons l
 		               JOIN courses c ON c.id = l.course_id AND c.published AND c.archived_at IS NULL
 		               WHERE l.id = i.lesson_id AND l.published),
 		       v.pass_mark,
-		       (SELECT json_agg(json_build_object('id', q.id, 'kind', q.kind, 'choices', jsonb_array_length(q.choices))
-		                        ORDER BY q.position)
-		        FROM quiz_questions q WHERE q.lesson_id = v.lesson_id AND q.version = v.version),
-		       a.score, a.passed
-		FROM unnest($1::uuid[], $2::uuid[], $3::int[]) WITH ORDINALITY AS i(id, lesson_id, version, ord)
+		       CASE WHEN i.nth = 1 THEN
+		         (SELECT json_agg(json_build_object('id', q.id, 'kind', q.kind, 'choices', jsonb_array_length(q.choices))
+		                          ORDER BY q.position)
+		          FROM quiz_questions q WHERE q.lesson_id = v.lesson_id AND q.version = v.version) END,
+		       a.score, a.passed, (SELECT created_at FROM users WHERE id = (SELECT current_user_id()))
+		FROM i
 		LEFT JOIN quiz_versions v ON v.lesson_id = i.lesson_id AND v.version = i.version AND v.served
 		LEFT JOIN quiz_attempts a ON a.student_id = (SELECT current_user_id()) AND a.id = i.id
 		ORDER BY i.ord`, ids, lessons, versions)
@@ -75,7 +85,7 @@ func (t *Tx) attemptInfos(ctx context.Context, attempts []quiz.Attempt) ([]attem
 		var passMark, score *int
 		var questions []quiz.Question
 		var passed *bool
-		if err := rows.Scan(&info.lessonOK, &passMark, &questions, &score, &passed); err != nil {
+		if err := rows.Scan(&info.lessonOK, &passMark, &questions, &score, &passed, &info.since); err != nil {
 			return nil, err
 		}
 		if score != nil && passed != nil {
@@ -158,6 +168,14 @@ func (t *Tx) ApplyAttempts(ctx context.Context, attempts []quiz.Attempt) ([]Atte
 	}
 	results := make([]AttemptResult, len(attempts))
 	toGrade := map[versionKey]*quiz.Version{}
+	// A time before the account existed (a phone whose clock reset) is
+	// its creation, as for changes; one in the future is clamped on insert.
+	attempts = slices.Clone(attempts)
+	for i, info := range infos {
+		if attempts[i].At.Before(info.since) {
+			attempts[i].At = info.since
+		}
+	}
 	for i, info := range infos {
 		switch {
 		case info.stored != nil:
@@ -341,7 +359,28 @@ func (t *Tx) settleAttempts(ctx context.Context, attempts []quiz.Attempt, b *att
 			}
 		}
 	}
+	if err := t.chargeSync(ctx, len(inserted)); err != nil {
+		return err
+	}
 	return t.completeMastered(ctx, attempts, b, inserted)
+}
+
+// chargeSync spends n of the caller's sync budget (SyncLimit), as every
+// new change does: an attempt is a row kept for good. Over the budget it is
+// a *RateLimitError, and the transaction must roll back.
+func (t *Tx) chargeSync(ctx context.Context, n int) error {
+	if n == 0 {
+		return nil
+	}
+	lim := t.store.syncLimit
+	var until *time.Time
+	if err := t.tx.QueryRow(ctx, `SELECT sync_take($1, $2, $3, $4)`, n, lim.Burst, lim.PerHour, t.store.now()).Scan(&until); err != nil {
+		return mapErr(err)
+	}
+	if until != nil {
+		return &RateLimitError{Until: *until}
+	}
+	return nil
 }
 
 // completeMastered writes, through ApplyChanges, the completion of each

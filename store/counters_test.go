@@ -70,7 +70,12 @@ func TestDashboardCountersMatchARebuild(t *testing.T) {
 						changes = append(changes, change(lesson, rng.IntN(2) == 0, f.base, time.Duration(round*100+j)*time.Second))
 					}
 				}
-				if _, err := e.apply(t.Context(), l, changes); err != nil {
+				// As the sync handler applies a batch: retried when
+				// PostgreSQL picks it as a deadlock's victim.
+				if err := e.s.InTxRetry(t.Context(), l, func(tx *store.Tx) error {
+					_, err := tx.ApplyChanges(t.Context(), changes)
+					return err
+				}); err != nil {
 					t.Errorf("sync of learner %d: %v", i, err)
 				}
 			})

@@ -113,6 +113,8 @@ type LessonStat struct {
 	Number    int       `db:"number"`
 	Title     string    `db:"title"`
 	Completed int       `db:"completed"`
+	// Quiz: the lesson has a quiz (a passing attempt completes it).
+	Quiz bool `db:"quiz"`
 }
 
 // DashboardLessons lists a course's published lessons in order with their
@@ -120,7 +122,8 @@ type LessonStat struct {
 func (t *Tx) DashboardLessons(ctx context.Context, courseID uuid.UUID) ([]LessonStat, error) {
 	rows, err := t.tx.Query(ctx, `
 		SELECT l.id, (row_number() OVER (ORDER BY l.position))::int AS number, l.title,
-		       coalesce(lc.completed, 0) AS completed
+		       coalesce(lc.completed, 0) AS completed,
+		       EXISTS (SELECT 1 FROM quizzes z WHERE z.lesson_id = l.id AND z.active_since IS NOT NULL) AS quiz
 		FROM lessons l
 		LEFT JOIN (SELECT lesson_id, sum(completed)::int AS completed FROM lesson_completions
 		           WHERE course_id = $1 GROUP BY lesson_id) lc ON lc.lesson_id = l.id
@@ -251,6 +254,13 @@ type LessonCompletion struct {
 	Number      int        `db:"number"`
 	Title       string     `db:"title"`
 	CompletedAt *time.Time `db:"completed_at"`
+	// Quiz: the lesson has a quiz; BestScore is the learner's best score
+	// in it (nil without an attempt); BeforeQuiz marks a completion made
+	// before the lesson had its quiz (and no passing attempt since), which
+	// stays complete.
+	Quiz       bool `db:"quiz"`
+	BestScore  *int `db:"best_score"`
+	BeforeQuiz bool `db:"before_quiz"`
 }
 
 // LearnerLessons lists a course's published lessons with one learner's
@@ -259,9 +269,15 @@ type LessonCompletion struct {
 func (t *Tx) LearnerLessons(ctx context.Context, courseID, studentID uuid.UUID) ([]LessonCompletion, error) {
 	rows, err := t.tx.Query(ctx, `
 		SELECT l.id, (row_number() OVER (ORDER BY l.position))::int AS number, l.title,
-		       CASE WHEN p.completed THEN p.completed_at END AS completed_at
+		       CASE WHEN p.completed THEN p.completed_at END AS completed_at,
+		       z.lesson_id IS NOT NULL AS quiz,
+		       (SELECT max(a.score) FROM quiz_attempts a WHERE a.student_id = $2 AND a.lesson_id = l.id) AS best_score,
+		       coalesce(p.completed AND p.completed_at < z.active_since
+		                AND NOT EXISTS (SELECT 1 FROM quiz_attempts a
+		                                WHERE a.student_id = $2 AND a.lesson_id = l.id AND a.passed), false) AS before_quiz
 		FROM lessons l
 		LEFT JOIN student_progress p ON p.lesson_id = l.id AND p.student_id = $2
+		LEFT JOIN quizzes z ON z.lesson_id = l.id AND z.active_since IS NOT NULL
 		WHERE l.course_id = $1 AND l.published
 		ORDER BY l.position`, courseID, studentID)
 	if err != nil {
@@ -282,29 +298,41 @@ type ExportRow struct {
 	// CompletedAt has one entry per published lesson, in lesson order: the
 	// completion time, or nil.
 	CompletedAt []*time.Time
+	// BestScore and PassedAt have one entry per quiz asked for, in order:
+	// the learner's best score and the time of their first passing
+	// attempt, or nil.
+	BestScore []*int
+	PassedAt  []*time.Time
 }
 
 // ExportLearners streams every learner of a course, sorted by name, with
-// their completion time of each lesson in lessonIDs, calling fn once per
-// learner as rows arrive: nothing is collected, so memory stays flat
-// whatever the course's size. fn's error stops the export.
-func (t *Tx) ExportLearners(ctx context.Context, courseID uuid.UUID, lessonIDs []uuid.UUID, fn func(ExportRow) error) error {
+// their completion time of each lesson in lessonIDs and their best score
+// and passed-at of each quiz lesson in quizIDs, calling fn once per learner
+// as rows arrive: nothing is collected, so memory stays flat whatever the
+// course's size. fn's error stops the export.
+func (t *Tx) ExportLearners(ctx context.Context, courseID uuid.UUID, lessonIDs, quizIDs []uuid.UUID, fn func(ExportRow) error) error {
 	rows, err := t.tx.Query(ctx, `
 		SELECT cl.display_name, cl.completed, cl.last_activity_at,
 		       ARRAY(SELECT CASE WHEN p.completed THEN p.completed_at END
 		             FROM unnest($2::uuid[]) WITH ORDINALITY AS l(id, ord)
 		             LEFT JOIN student_progress p ON p.lesson_id = l.id AND p.student_id = cl.student_id
-		             ORDER BY l.ord) AS completed_at
+		             ORDER BY l.ord) AS completed_at,
+		       ARRAY(SELECT (SELECT max(a.score) FROM quiz_attempts a
+		                     WHERE a.student_id = cl.student_id AND a.lesson_id = q.id)
+		             FROM unnest($3::uuid[]) WITH ORDINALITY AS q(id, ord) ORDER BY q.ord) AS best_score,
+		       ARRAY(SELECT (SELECT min(a.client_at) FROM quiz_attempts a
+		                     WHERE a.student_id = cl.student_id AND a.lesson_id = q.id AND a.passed)
+		             FROM unnest($3::uuid[]) WITH ORDINALITY AS q(id, ord) ORDER BY q.ord) AS passed_at
 		FROM course_learners cl
 		WHERE cl.course_id = $1
-		ORDER BY lower(cl.display_name), cl.student_id`, courseID, lessonIDs)
+		ORDER BY lower(cl.display_name), cl.student_id`, courseID, lessonIDs, quizIDs)
 	if err != nil {
 		return fmt.Errorf("store: export learners: %w", err)
 	}
 	defer rows.Close()
 	var r ExportRow
 	for rows.Next() {
-		if err := rows.Scan(&r.DisplayName, &r.Completed, &r.LastActivityAt, &r.CompletedAt); err != nil {
+		if err := rows.Scan(&r.DisplayName, &r.Completed, &r.LastActivityAt, &r.CompletedAt, &r.BestScore, &r.PassedAt); err != nil {
 			return fmt.Errorf("store: export learners: %w", err)
 		}
 		if err := fn(r); err != nil {

@@ -103,6 +103,8 @@ type CourseDone struct {
 	Total     int         `db:"total"`
 	Completed int         `db:"completed"`
 	Done      []uuid.UUID `db:"done"`
+	// Certified: the caller has the course's certificate.
+	Certified bool `db:"certified"`
 }
 
 // myProgressSQL is the caller's progress in published, live courses: one
@@ -112,7 +114,9 @@ const myProgressSQL = `
 	SELECT c.id AS course_id,
 	       count(l.id)::int AS total,
 	       count(l.id) FILTER (WHERE p.completed)::int AS completed,
-	       coalesce(array_agg(l.id ORDER BY l.position) FILTER (WHERE p.completed), '{}') AS done
+	       coalesce(array_agg(l.id ORDER BY l.position) FILTER (WHERE p.completed), '{}') AS done,
+	       EXISTS (SELECT 1 FROM certificates x
+	               WHERE x.student_id = (SELECT current_user_id()) AND x.course_id = c.id) AS certified
 	FROM courses c
 	LEFT JOIN lessons l ON l.course_id = c.id AND l.published
 	LEFT JOIN student_progress p

@@ -46,7 +46,25 @@ type LessonQuiz struct {
 // role could not read them anyway). ErrNotFound when the lesson is not
 // visible or has no questions.
 func (t *Tx) PublishedLessonQuiz(ctx context.Context, lessonID uuid.UUID) (LessonQuiz, error) {
-	rows, err := t.tx.Query(ctx, `
+	var lq LessonQuiz
+	if err := lessonQuiz(ctx, t, lessonID, &lq); err != nil {
+		return LessonQuiz{}, err
+	}
+	if len(lq.Questions) == 0 {
+		return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", ErrNotFound)
+	}
+	return lq, nil
+}
+
+// PublishedLessonQuiz queues Tx.PublishedLessonQuiz into *out; a lesson
+// without a quiz (or not visible) leaves it without questions.
+func (b *Batch) PublishedLessonQuiz(lessonID uuid.UUID, out *LessonQuiz) {
+	_ = lessonQuiz(context.Background(), b, lessonID, out)
+}
+
+// lessonQuiz reads a published lesson's current quiz version into *lq.
+func lessonQuiz(ctx context.Context, r reader, lessonID uuid.UUID, lq *LessonQuiz) error {
+	return r.query(ctx, `
 		SELECT v.version, v.mode, v.pass_mark, q.id, q.kind, q.prompt_html, q.choices,
 		       k.answer, coalesce(k.explanation_html, '')
 		FROM quizzes z
@@ -57,38 +75,32 @@ func (t *Tx) PublishedLessonQuiz(ctx context.Context, lessonID uuid.UUID) (Lesso
 		LEFT JOIN quiz_keys k ON v.mode = 'practice'
 		     AND k.lesson_id = q.lesson_id AND k.version = q.version AND k.question_id = q.id
 		WHERE z.lesson_id = $1
-		ORDER BY q.position`, lessonID)
-	if err != nil {
-		return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", mapErr(err))
-	}
-	lq := LessonQuiz{LessonID: lessonID}
-	for rows.Next() {
-		var q QuizQuestion
-		if err := rows.Scan(&lq.Version, &lq.Mode, &lq.PassMark, &q.ID, &q.Kind, &q.PromptHTML, &q.Choices,
-			&q.Answer, &q.ExplanationHTML); err != nil {
-			rows.Close()
-			return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", err)
+		ORDER BY q.position`, []any{lessonID}, func(rows pgx.Rows) error {
+		*lq = LessonQuiz{LessonID: lessonID}
+		for rows.Next() {
+			var q QuizQuestion
+			if err := rows.Scan(&lq.Version, &lq.Mode, &lq.PassMark, &q.ID, &q.Kind, &q.PromptHTML, &q.Choices,
+				&q.Answer, &q.ExplanationHTML); err != nil {
+				return fmt.Errorf("store: lesson quiz: %w", err)
+			}
+			if q.Answer != nil {
+				var buf bytes.Buffer
+				if err := json.Compact(&buf, q.Answer); err == nil {
+					q.Answer = buf.Bytes()
+				}
+			}
+			lq.Questions = append(lq.Questions, q)
 		}
-		if q.Answer != nil {
-			var buf bytes.Buffer
-			if err := json.Compact(&buf, q.Answer); err == nil {
-				q.Answer = buf.Bytes()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: lesson quiz: %w", mapErr(err))
+		}
+		if lq.Mode == quiz.Check {
+			for i := range lq.Questions {
+				lq.Questions[i].Answer, lq.Questions[i].ExplanationHTML = nil, ""
 			}
 		}
-		lq.Questions = append(lq.Questions, q)
-	}
-	if err := rows.Err(); err != nil {
-		return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", mapErr(err))
-	}
-	if len(lq.Questions) == 0 {
-		return LessonQuiz{}, fmt.Errorf("store: lesson quiz: %w", ErrNotFound)
-	}
-	if lq.Mode == quiz.Check {
-		for i := range lq.Questions {
-			lq.Questions[i].Answer, lq.Questions[i].ExplanationHTML = nil, ""
-		}
-	}
-	return lq, nil
+		return nil
+	})
 }
 
 // EditQuestion is one question of the current version as its form shows it.
@@ -296,16 +308,16 @@ func (t *Tx) AddQuestion(ctx context.Context, lessonID uuid.UUID, q QuestionChan
 	err = t.tx.QueryRow(ctx, `
 		WITH q AS (
 			INSERT INTO quiz_questions (lesson_id, version, id, position, kind, prompt, prompt_html, choices, updated_by)
-			SELECT $1, $2, $3, coalesce(max(position), 0) + 1, $4, $5, $6, $7, (SELECT current_user_id())
+			SELECT $1, $2, $3, coalesce(max(position), 0) + 1, $4, $5, $6, $7::jsonb, (SELECT current_user_id())
 			FROM quiz_questions WHERE lesson_id = $1 AND version = $2
 			HAVING count(*) < $11
 			RETURNING lesson_id, version, id
 		), k AS (
 			INSERT INTO quiz_keys (lesson_id, version, question_id, answer, explanation, explanation_html)
-			SELECT lesson_id, version, id, $8, $9, $10 FROM q
+			SELECT lesson_id, version, id, $8::jsonb, $9, $10 FROM q
 		)
 		SELECT count(*)::int FROM q`,
-		lessonID, version, id, q.Kind, q.Prompt, q.PromptHTML, choicesJSON(q.Choices), key, q.Explanation,
+		lessonID, version, id, q.Kind, q.Prompt, q.PromptHTML, choicesJSON(q.Choices), string(key), q.Explanation,
 		q.ExplanationHTML, quiz.MaxQuestions).Scan(&n)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("store: add question: %w", mapErr(err))
@@ -319,12 +331,15 @@ func (t *Tx) AddQuestion(ctx context.Context, lessonID uuid.UUID, q QuestionChan
 	return id, nil
 }
 
-// choicesJSON is a question's choices as stored: a JSON array, never null.
-func choicesJSON(c []string) []string {
+// choicesJSON is a question's choices as stored: a JSON array, never
+// null. JSON texts go as strings cast in SQL (::jsonb), which every exec
+// mode sends as they are (PgBouncer's too); a []byte would go as bytea.
+func choicesJSON(c []string) string {
 	if c == nil {
-		return []string{}
+		c = []string{}
 	}
-	return c
+	b, _ := json.Marshal(c)
+	return string(b)
 }
 
 // currentQuestion finds a question in the current version of its quiz:
@@ -359,13 +374,13 @@ func (t *Tx) UpdateQuestion(ctx context.Context, id uuid.UUID, revision int, q Q
 	_, err = t.tx.Exec(ctx, `
 		WITH q AS (
 			UPDATE quiz_questions
-			SET kind = $4, prompt = $5, prompt_html = $6, choices = $7, revision = revision + 1,
+			SET kind = $4, prompt = $5, prompt_html = $6, choices = $7::jsonb, revision = revision + 1,
 			    updated_at = now(), updated_by = (SELECT current_user_id())
 			WHERE lesson_id = $1 AND version = $2 AND id = $3
 		)
-		UPDATE quiz_keys SET answer = $8, explanation = $9, explanation_html = $10
+		UPDATE quiz_keys SET answer = $8::jsonb, explanation = $9, explanation_html = $10
 		WHERE lesson_id = $1 AND version = $2 AND question_id = $3`,
-		lessonID, version, id, q.Kind, q.Prompt, q.PromptHTML, choicesJSON(q.Choices), key, q.Explanation, q.ExplanationHTML)
+		lessonID, version, id, q.Kind, q.Prompt, q.PromptHTML, choicesJSON(q.Choices), string(key), q.Explanation, q.ExplanationHTML)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("store: update question: %w", mapErr(err))
 	}

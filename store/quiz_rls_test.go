@@ -254,3 +254,51 @@ func TestRLSGraderRoleSwitch(t *testing.T) {
 		})
 	}
 }
+
+// TestRLSQuizInsight proves the dashboard's quiz counters (migration
+// 00016), role × table × operation: a course's editors and admins read
+// them, nobody else; no caller role writes them, not even the grader that
+// inserts the attempts they count; the counting functions run only as the
+// trigger.
+func TestRLSQuizInsight(t *testing.T) {
+	t.Parallel()
+	w := newQuizRLSWorld(t)
+	// B answers the practice question wrong: a counter row and a wrong answer.
+	if _, err := w.owner.Exec(t.Context(), `INSERT INTO quiz_attempts (id, student_id, lesson_id, version, pass_mark, questions,
+		answers, results, correct, client_at) VALUES (gen_random_uuid(), $1, $2, 1, 80, 1, $3, $4, 0, now())`,
+		w.b, w.l1, `{"`+w.qPractice.String()+`": false}`, `{"`+w.qPractice.String()+`": false}`); err != nil {
+		t.Fatal(err)
+	}
+	var cases []rlsCase
+	for _, table := range []string{"quiz_question_stats", "quiz_wrong_answers"} {
+		cases = append(cases,
+			rlsCase{"anonymous reads " + table, roleAnon, uuid.Nil, `SELECT * FROM ` + table, nil, refused},
+			rlsCase{"learner B reads " + table, roleLearner, w.b, `SELECT * FROM ` + table, nil, refused},
+			rlsCase{"editor reads " + table, roleVolunteer, w.vol, `SELECT * FROM ` + table, nil, rows(1)},
+			rlsCase{"other volunteer reads " + table, roleVolunteer, w.vol2, `SELECT * FROM ` + table, nil, rows(0)},
+			rlsCase{"admin reads " + table, roleAdmin, w.admin, `SELECT * FROM ` + table, nil, rows(1)},
+			rlsCase{"editor changes " + table, roleVolunteer, w.vol, `UPDATE ` + table + ` SET lesson_id = lesson_id`, nil, refused},
+			rlsCase{"admin deletes " + table, roleAdmin, w.admin, `DELETE FROM ` + table, nil, refused},
+			rlsCase{"grader changes " + table, roleGrader, w.b, `UPDATE ` + table + ` SET lesson_id = lesson_id`, nil, refused},
+			rlsCase{"learner inserts into " + table, roleLearner, w.b, `INSERT INTO ` + table + ` (lesson_id, question_id) VALUES ($1, $2)`,
+				[]any{w.l1, uuid.New()}, refused},
+		)
+	}
+	cases = append(cases,
+		rlsCase{"the counters are right", roleVolunteer, w.vol, `SELECT 1 FROM quiz_question_stats
+			WHERE answers = 1 AND correct = 0 AND first = 1 AND first_right = 0`, nil, rows(1)},
+		rlsCase{"the grader counts answers itself", roleGrader, w.b, `SELECT quiz_attempts_count('{}')`, nil, refused},
+		rlsCase{"a learner counts answers", roleLearner, w.b, `SELECT quiz_attempts_count('{}')`, nil, refused},
+		rlsCase{"only fieldbook_stats writes the counters", roleLearner, w.a, `
+			SELECT r FROM unnest(ARRAY['fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer', 'fieldbook_admin',
+			                           'fieldbook_grader', 'fieldbook_auth', 'fieldbook_app', 'fieldbook_stats']) r
+			WHERE has_any_column_privilege(r, 'quiz_question_stats', 'INSERT') OR has_any_column_privilege(r, 'quiz_wrong_answers', 'UPDATE')
+			   OR has_table_privilege(r, 'quiz_question_stats', 'DELETE') OR has_table_privilege(r, 'quiz_wrong_answers', 'DELETE')`, nil, rows(1)},
+	)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tag, err := runAs(t, w.app, c.role, c.user, c.sql, c.args...)
+			checkOutcome(t, tag, err, c.want)
+		})
+	}
+}

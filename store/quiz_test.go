@@ -480,7 +480,7 @@ func (f *quizFixture) progressEverywhere(t *testing.T, c store.Caller) map[strin
 		if err != nil {
 			return err
 		}
-		return tx.ExportLearners(ctx, f.course, []uuid.UUID{f.quizLesson, f.l2, f.l3}, func(r store.ExportRow) error {
+		return tx.ExportLearners(ctx, f.course, []uuid.UUID{f.quizLesson, f.l2, f.l3}, nil, func(r store.ExportRow) error {
 			for _, at := range r.CompletedAt {
 				if at != nil {
 					out["csv"]++
@@ -673,4 +673,45 @@ func TestCertificateCodesAreRandom(t *testing.T) {
 			t.Errorf("character %c appears %d times in 26000", ch, n)
 		}
 	}
+}
+
+// Attempts follow the sync rules of changes: each new one spends the
+// owner's sync budget (over it the batch is refused whole), and a time from
+// before the account existed is the account's creation.
+func TestApplyAttemptsBudgetAndClamp(t *testing.T) {
+	t.Parallel()
+	f := newQuizFixture(t)
+	v := f.editQuiz(t, f.quizLesson).Version
+	created := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Microsecond)
+	f.e.ownerExec(t, `UPDATE users SET created_at = $2 WHERE id = $1`, f.learner.UserID, created)
+	old := f.attempt(f.learner, f.quizLesson, v, 0, map[string]any{f.q1.String(): 0})
+	old.At = time.Unix(0, 0)
+	if got := f.apply(t, f.learner, old); got[0].Status != store.OutcomeApplied {
+		t.Fatalf("an attempt dated 1970: %v", got)
+	}
+	var at time.Time
+	if err := f.e.owner.QueryRow(t.Context(), `SELECT client_at FROM quiz_attempts WHERE id = $1`, old.ID).Scan(&at); err != nil || !at.Equal(created) {
+		t.Fatalf("stored at %v (%v), want the account's creation %v", at, err, created)
+	}
+
+	now := time.Now()
+	f.e.s.SetSyncLimit(store.SyncLimit{Burst: 3, PerHour: 36}, func() time.Time { return now })
+	// The first passing attempt costs two: itself and its completion.
+	f.apply(t, f.learner, f.attempt(f.learner, f.quizLesson, v, time.Minute, f.right()))
+	before := f.e.dump(t) + f.e.dumpTable(t, "quiz_attempts")
+	err := f.e.s.InTx(t.Context(), f.learner, func(tx *store.Tx) error {
+		_, err := tx.ApplyAttempts(t.Context(), []quiz.Attempt{
+			f.attempt(f.learner, f.quizLesson, v, 2*time.Minute, f.right()),
+			f.attempt(f.learner, f.quizLesson, v, 3*time.Minute, f.right())})
+		return err
+	})
+	var rl *store.RateLimitError
+	if !errors.As(err, &rl) {
+		t.Fatalf("over the budget: %v, want a RateLimitError", err)
+	}
+	if f.e.dump(t)+f.e.dumpTable(t, "quiz_attempts") != before {
+		t.Error("a refused batch of attempts changed the database")
+	}
+	now = now.Add(10 * time.Minute)
+	f.apply(t, f.learner, f.attempt(f.learner, f.quizLesson, v, 4*time.Minute, f.right()))
 }

@@ -29,6 +29,9 @@ const (
 	// StoreLearners is "Who is learning?": learners who use this phone
 	// offline, with their PIN verifier and non-extractable signing key.
 	StoreLearners = "learners"
+	// StoreGraded holds each learner's last quiz attempt per lesson as the
+	// server graded it (the queue holds attempts not yet graded).
+	StoreGraded = "graded"
 )
 
 // Constants are what the worker and the page must agree on. They are
@@ -37,11 +40,11 @@ const (
 var Constants = map[string]any{
 	"db": map[string]any{
 		"name":    "fieldbook",
-		"version": 3,
+		"version": 4,
 		// keyPath per store; "" means out-of-line keys.
 		"stores": map[string]string{
 			StoreQueue: "id", StoreFailed: "id", StoreMeta: "",
-			StoreProgress: "key", StoreLearners: "user_id",
+			StoreProgress: "key", StoreLearners: "user_id", StoreGraded: "key",
 		},
 		// Stores of older versions that are dropped on upgrade.
 		"dropped": []string{"known"},
@@ -54,8 +57,10 @@ var Constants = map[string]any{
 	// in docs/offline.md), five wrong PINs in a row take a learner off the
 	// list.
 	"pin": map[string]int{"iterations": 250000, "maxTries": 5, "minLen": 4, "maxLen": 8},
-	// signedPrefix starts every signed change (the server checks the same).
-	"signedPrefix": "fieldbook-change-v1",
+	// signedPrefix starts every signed change, attemptPrefix every signed
+	// quiz attempt (the server checks the same).
+	"signedPrefix":  "fieldbook-change-v1",
+	"attemptPrefix": "fieldbook-attempt-v1",
 }
 
 // Routes are the paths of the router's table the scripts recognise or

@@ -2,7 +2,7 @@
 // front of both (after LANG, FB and TEXT, and before sw.js or app.js), so
 // the phone's database and the texts are written once. ES2020, no build
 // step.
-/* exported idb, text, pageKey, cacheKey, rememberDone, progressKey */
+/* exported idb, text, pageKey, cacheKey, rememberDone, progressKey, attemptMessage */
 /* global FB, TEXT, LANG */
 "use strict";
 
@@ -72,6 +72,18 @@ function text(key, vars, count) {
 // address: media are the same in every language.
 const pageKey = (path, lang) => path + "?copy=" + encodeURIComponent(lang);
 const cacheKey = (url, lang) => (new RegExp(FB.routes.media).test(url) ? url : pageKey(url, lang));
+
+// attemptMessage is the text a learner's key signs for a quiz attempt, a
+// as sent: the tag, id, user_id, lesson_id, version, at, then the answers
+// with their keys sorted (by UTF-16 code unit), each key and value as
+// JSON.stringify writes it. The server builds the same text
+// (handlers/sync_attempts.go); sw/testdata/attempt_messages.json holds both
+// to it.
+function attemptMessage(a) {
+  const answers = Object.keys(a.answers).sort()
+    .map((k) => JSON.stringify(k) + ":" + JSON.stringify(a.answers[k])).join(",");
+  return [FB.attemptPrefix, a.id, a.user_id, a.lesson_id, JSON.stringify(a.version), a.at, "{" + answers + "}"].join("\n");
+}
 
 // progressKey names a learner's known progress in a course.
 const progressKey = (user, course) => user + ":" + course;

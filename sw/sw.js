@@ -12,7 +12,7 @@
 //              router's paths: FB.routes, regular expression sources, and
 //              FB.paths, patterns to fill), the texts and the database code
 //              the page shares
-/* global VERSION, PRECACHE, SHELL_PAGES, SCRIPTS, TEXTS, SOURCE, LANGS, FB, idb, text, pageKey, cacheKey, rememberDone */
+/* global VERSION, PRECACHE, SHELL_PAGES, SCRIPTS, TEXTS, SOURCE, LANGS, FB, idb, text, pageKey, cacheKey, rememberDone, attemptMessage */
 "use strict";
 
 const SHELL = FB.caches.shellPrefix + VERSION;
@@ -203,9 +203,25 @@ self.addEventListener("fetch", (event) => {
 async function cacheFirst(req, cacheName) {
   const hit = await caches.match(req.url, { ignoreVary: true });
   if (hit) return hit;
-  const resp = await network(req);
+  let resp;
+  try {
+    resp = await network(req);
+  } catch (err) {
+    // Offline, a page saved under an older build names an older hashed
+    // file: this build's file of that name stands in.
+    const same = await sameName(req.url);
+    if (same) return same;
+    throw err;
+  }
   if (resp.status === 200) (await caches.open(cacheName)).put(req.url, resp.clone());
   return resp;
+}
+
+function sameName(url) {
+  const name = new URL(url).pathname.split("/").pop();
+  const current = PRECACHE.concat(Object.values(SCRIPTS))
+    .find((u) => u.startsWith("/static/") && u.split("/").pop() === name);
+  return current ? caches.match(current, { cacheName: SHELL }) : Promise.resolve(undefined);
 }
 
 // Only the pages themselves: a filtered list (/?lang=fr) is not the page.
@@ -327,7 +343,7 @@ function say(who, key) {
 async function enqueue(who, change) {
   const item = Object.assign({ id: crypto.randomUUID(), user: who.user_id }, change, { at: new Date().toISOString() });
   const learner = await idb("learners", "readonly", (s) => s.learners.get(who.user_id));
-  if (learner && learner.key) await sign(item, learner);
+  if (learner && learner.key) await (item.kind === "attempt" ? signAttempt(item, learner) : sign(item, learner));
   await idb("queue", "readwrite", (s) => { s.queue.put(item); });
   if (self.registration.sync) self.registration.sync.register("fieldbook-sync").catch(() => {});
   notify();
@@ -340,6 +356,36 @@ async function enqueue(who, change) {
 // (the server checks the same text with the public key it keeps).
 async function sign(item, learner) {
   const msg = [FB.signedPrefix, item.id, item.user, item.lesson_id, String(item.completed), item.at].join("\n");
+  const sig = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, learner.key, new TextEncoder().encode(msg));
+  item.key_id = learner.key_id;
+  item.sig = base64url(new Uint8Array(sig));
+}
+
+// ---- quiz attempts ------------------------------------------------------------
+// The quiz on a lesson page hands each attempt over; like a completion it
+// belongs to the learner the phone knows. It is always queued first (its
+// id is made here, once) and sent at once when the network allows: the
+// server grades it and its grade comes back to the page through the
+// "graded" store. With nobody known it is refused.
+async function queueAttempt(a) {
+  const who = await current();
+  if (!who || !a || !a.lesson_id) return { error: "need_learner" };
+  const item = await enqueue(who, {
+    kind: "attempt", lesson_id: a.lesson_id, course_id: a.course_id || "", version: a.version,
+    answers: a.answers || {}, preview: a.preview || null,
+  });
+  if (!item.sig) replay();
+  return { id: item.id, user: item.user };
+}
+
+function wireAttempt(i) {
+  return { id: i.id, user_id: i.user, lesson_id: i.lesson_id, version: i.version, answers: i.answers, at: i.at };
+}
+
+// signAttempt adds the learner's signature over the attempt's canonical
+// text (attemptMessage, shared.js; the server checks the same text).
+async function signAttempt(item, learner) {
+  const msg = attemptMessage(wireAttempt(item));
   const sig = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, learner.key, new TextEncoder().encode(msg));
   item.key_id = learner.key_id;
   item.sig = base64url(new Uint8Array(sig));
@@ -407,39 +453,48 @@ async function send(batch, withKey) {
       method: "POST",
       credentials: withKey ? "omit" : "same-origin",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ changes: batch.map((i) => wire(i, withKey)) }),
+      body: JSON.stringify({
+        changes: batch.filter((i) => i.kind !== "attempt").map((i) => wire(i, withKey)),
+        attempts: batch.filter((i) => i.kind === "attempt").map((i) => wire(i, withKey)),
+      }),
     }), 30000);
   } catch (err) {
     return "retry";
   }
   if (resp.status === 401 || resp.status === 403) return "refused";
   if (!resp.ok) return "retry";
-  const { results } = await resp.json();
-  await settle(batch, results);
+  const body = await resp.json();
+  await settle(batch, (body.results || []).concat(body.attempt_results || []));
   return "sent";
 }
 
 function wire(i, withKey) {
-  const c = { id: i.id, user_id: i.user, lesson_id: i.lesson_id, completed: i.completed, at: i.at };
+  const c = i.kind === "attempt" ? wireAttempt(i) :
+    { id: i.id, user_id: i.user, lesson_id: i.lesson_id, completed: i.completed, at: i.at };
   if (withKey) Object.assign(c, { key_id: i.key_id, sig: i.sig });
   return c;
 }
 
-// settle applies the server's answers: accepted items leave the queue; an
-// item whose key was revoked stays, marked to go under its learner's session
-// (and that key leaves the phone's list); another learner's stays queued
-// for them; what the server refused as invalid moves to the failed list.
+// settle applies the server's answers: accepted items leave the queue (an
+// attempt's grade goes to the graded store, and a passing one completes its
+// lesson in the learner's known progress); an item whose key was revoked
+// stays, marked to go under its learner's session (and that key leaves the
+// phone's list); another learner's stays queued for them; what the server
+// refused as invalid moves to the failed list.
 async function settle(batch, results) {
   const byId = new Map(batch.map((i) => [i.id, i]));
   const applied = [];
   const revokedKeys = new Set();
-  await idb(["queue", "failed", "learners"], "readwrite", (s) => {
+  await idb(["queue", "failed", "learners", "graded"], "readwrite", (s) => {
     for (const r of results) {
       const item = byId.get(r.id);
       if (!item) continue;
       if (r.status === "applied" || r.status === "duplicate" || r.status === "stale") {
         s.queue.delete(r.id);
-        if (r.status === "applied") applied.push(item);
+        if (item.kind === "attempt") {
+          graded(s.graded, item, r);
+          if (r.passed) applied.push({ user: item.user, lesson_id: item.lesson_id, course_id: item.course_id, completed: true });
+        } else if (r.status === "applied") applied.push(item);
       } else if (r.status === "rejected" && r.reason === "revoked_key") {
         s.queue.put(Object.assign({}, item, { revoked: true }));
         revokedKeys.add(item.user + " " + item.key_id);
@@ -457,6 +512,18 @@ async function settle(batch, results) {
   const byUser = new Map();
   for (const i of applied) byUser.set(i.user, (byUser.get(i.user) || []).concat(i));
   for (const [user, items] of byUser) await rememberDone(user, items);
+}
+
+// graded keeps the server's grade of a learner's latest attempt at a
+// lesson (an older attempt answered later leaves it alone).
+function graded(store, item, r) {
+  const key = item.user + ":" + item.lesson_id;
+  const get = store.get(key);
+  get.onsuccess = () => {
+    if (get.result && get.result.at > item.at) return;
+    store.put({ key, user: item.user, lesson_id: item.lesson_id, attempt_id: item.id, at: item.at,
+      score: r.score, passed: r.passed, preview: item.preview || null });
+  };
 }
 
 // tell sends msg to every page of this origin.
@@ -493,8 +560,11 @@ self.addEventListener("message", (event) => {
   }
   else if (msg.type === "save") work = saveForOffline(msg.urls || [], msg.lang, event.source);
   else if (msg.type === "unsave") work = unsave(msg.urls || [], event.source);
+  else if (msg.type === "attempt") work = queueAttempt(msg.attempt);
   else return;
-  event.waitUntil(work.catch(() => {}).then(() => { if (port) port.postMessage({ done: true }); }));
+  event.waitUntil(work.catch(() => ({ error: "failed" })).then((r) => {
+    if (port) port.postMessage(Object.assign({ done: true }, msg.type === "attempt" ? r : {}));
+  }));
 });
 
 // "Save this course for offline": fetch every page and media file not yet

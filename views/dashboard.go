@@ -45,6 +45,49 @@ type DashboardLive struct {
 	NextURL  string
 	ReadAt   string
 	ReadAtTS string
+	// Quizzes are the course's quizzes with how each question was
+	// answered; HasQuizzes adds the quiz column to the learner table.
+	Quizzes    []QuizInsight
+	HasQuizzes bool
+}
+
+// QuizInsight is one quiz of a course on its dashboard.
+type QuizInsight struct {
+	// Lesson is the quiz's lesson, "6. CPR basics".
+	Lesson    string
+	Questions []QuestionInsight
+}
+
+// QuestionInsight is how one question was answered: on learners' first
+// attempt and overall, and the wrong answer given most.
+type QuestionInsight struct {
+	Number int
+	// Prompt is the question as text, shortened.
+	Prompt            string
+	First, FirstRight int
+	Answers, Correct  int
+	Wrong             string
+	WrongChosen       int
+}
+
+// FirstPct is the share of first attempts that got the question right.
+func (q QuestionInsight) FirstPct() int { return pct(q.FirstRight, q.First) }
+
+// OverallPct is the share of every answer that was right.
+func (q QuestionInsight) OverallPct() int { return pct(q.Correct, q.Answers) }
+
+func pct(part, whole int) int {
+	if whole == 0 {
+		return 0
+	}
+	return part * 100 / whole
+}
+
+// LearnerQuiz is a learner's quiz work in a course, in their table row.
+type LearnerQuiz struct {
+	Attempts int
+	// Best is their best score per quiz, averaged over the quizzes taken.
+	Best int
 }
 
 // ChartBar is one lesson in the completion chart.
@@ -116,6 +159,8 @@ type LearnerItem struct {
 	// LastActivity is relative ("5 min ago"); LastActivityTS is RFC 3339.
 	LastActivity   string
 	LastActivityTS string
+	// Quiz is nil when the learner has no attempt in the course.
+	Quiz *LearnerQuiz
 }
 
 // Short is the progress as "3/10 (30%)", for a narrow table cell.
@@ -132,6 +177,10 @@ type LearnerDetail struct {
 	Started      string
 	LastActivity string
 	Lessons      []LessonDone
+	// Attempts are the learner's quiz attempts, by lesson then time;
+	// HasQuizzes adds the best score column to the lessons.
+	Attempts   []AttemptView
+	HasQuizzes bool
 }
 
 // LessonDone is a lesson with when a learner completed it ("" if not).
@@ -140,6 +189,29 @@ type LessonDone struct {
 	Title       string
 	CompletedAt string
 	CompletedTS string
+	// Quiz: the lesson has a quiz; Best is the learner's best score ("" with
+	// no attempt); BeforeQuiz: completed before the lesson had its quiz.
+	Quiz       bool
+	Best       string
+	BeforeQuiz bool
+}
+
+// AttemptView is one quiz attempt on a learner's dashboard page.
+type AttemptView struct {
+	Lesson string
+	At     string
+	AtTS   string
+	Score  int
+	Passed bool
+	// Answers are the questions of the version answered, in order.
+	Answers []AnswerView
+}
+
+// AnswerView is one question of an attempt with the answer given, in words.
+type AnswerView struct {
+	Prompt  string
+	Given   string
+	Correct bool
 }
 
 // MyProgress is a learner's own progress across the courses they started.

@@ -147,13 +147,16 @@ type Course struct {
 	Title       string
 	Description string
 	// Lang is the course's content language.
-	Lang string
-	Lessons     []LessonLink
+	Lang    string
+	Lessons []LessonLink
 	// Progress carries the course's total only: the page is neutral.
 	Progress ProgressBar
 	// SaveURLs are what "Save this course for offline" fetches: the course
 	// page, every lesson and the media files they show, space-separated.
 	SaveURLs string
+	// CertificateURL is the course's certificate page, shown once the
+	// learner has a certificate.
+	CertificateURL string
 }
 
 // LessonStatus is the part of a lesson page that changes when the learner
@@ -169,6 +172,11 @@ type LessonStatus struct {
 	// name on this phone.
 	LoginURL string
 	PhoneURL string
+	// Quiz: the lesson has a quiz, which alone completes it (no buttons).
+	Quiz bool
+	// CertificateURL is the course's certificate page, shown once the
+	// learner has a certificate.
+	CertificateURL string
 }
 
 // Lesson is a lesson page.
@@ -177,9 +185,9 @@ type Lesson struct {
 	CourseTitle string
 	CourseURL   string
 	// Lang is the course's content language.
-	Lang string
-	Number      int
-	Title       string
+	Lang   string
+	Number int
+	Title  string
 	// BodyHTML is the lesson body rendered from Markdown and sanitised when
 	// it was saved; the template writes it as is.
 	BodyHTML        string
@@ -188,6 +196,8 @@ type Lesson struct {
 	PrevURL         string
 	NextURL         string
 	Status          LessonStatus
+	// Quiz is the lesson's quiz, nil when it has none.
+	Quiz *LessonQuiz
 }
 
 // AuthForm is the sign-in or sign-up form with what was typed and what was

@@ -79,30 +79,50 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		err := st.InTx(ctx, author, func(tx *store.Tx) error {
 			_, created, err := tx.CreateCourse(ctx, store.NewCourse{ID: courseID, Title: dc.Title, Description: dc.Description,
 				Lang: cmp.Or(dc.Lang, "en"), Published: true})
-			if err != nil || !created {
+			if err != nil {
 				return err
 			}
-			for i, l := range dc.Lessons {
-				body := strings.TrimSpace(l.Body)
-				html, err := markdown.Render(body)
-				if err != nil {
-					return err
-				}
-				if _, err := tx.CreateLesson(ctx, store.NewLesson{
-					ID:       uuid.NewSHA1(demoNamespace, []byte(fmt.Sprintf("lesson/%s/%d", dc.Slug, i))),
-					CourseID: courseID, Title: l.Title, Body: body, BodyHTML: html,
-					ContentURL: l.ContentURL, DurationMinutes: l.DurationMinutes, Published: true,
-				}); err != nil {
+			if created {
+				if err := createDemoLessons(ctx, tx, courseID, dc, stdout); err != nil {
 					return err
 				}
 			}
-			fmt.Fprintf(stdout, "demo: created course %q with %d lessons\n", dc.Title, len(dc.Lessons))
+			// Quizzes also reach demo courses made before they existed.
+			for i, q := range demoQuizzes[dc.Slug] {
+				if err := addDemoQuiz(ctx, tx, demoLessonID(dc.Slug, i), q, stdout); err != nil {
+					return err
+				}
+			}
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("demo course %s: %w", dc.Slug, err)
 		}
 	}
+	return nil
+}
+
+func demoLessonID(slug string, i int) uuid.UUID {
+	return uuid.NewSHA1(demoNamespace, []byte(fmt.Sprintf("lesson/%s/%d", slug, i)))
+}
+
+// createDemoLessons adds a new demo course's lessons, in order.
+func createDemoLessons(ctx context.Context, tx *store.Tx, courseID uuid.UUID, dc demoCourse, stdout io.Writer) error {
+	for i, l := range dc.Lessons {
+		body := strings.TrimSpace(l.Body)
+		html, err := markdown.Render(body)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CreateLesson(ctx, store.NewLesson{
+			ID:       demoLessonID(dc.Slug, i),
+			CourseID: courseID, Title: l.Title, Body: body, BodyHTML: html,
+			ContentURL: l.ContentURL, DurationMinutes: l.DurationMinutes, Published: true,
+		}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "demo: created course %q with %d lessons\n", dc.Title, len(dc.Lessons))
 	return nil
 }
 

@@ -31,16 +31,27 @@ func cli(t *testing.T, stdin string, args ...string) (stdout, stderr string, err
 
 func ownerCount(t *testing.T, url, sql string) int {
 	t.Helper()
+	return ownerScan[int](t, url, sql)
+}
+
+// ownerString is a query's one text value, as the schema owner.
+func ownerString(t *testing.T, url, sql string) string {
+	t.Helper()
+	return ownerScan[string](t, url, sql)
+}
+
+func ownerScan[T any](t *testing.T, url, sql string) T {
+	t.Helper()
 	conn, err := pgx.Connect(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	var n int
-	if err := conn.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+	var v T
+	if err := conn.QueryRow(context.Background(), sql).Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return v
 }
 
 func TestHelp(t *testing.T) {
@@ -146,12 +157,23 @@ func TestUserAddAndDemo(t *testing.T) {
 	if courses < 2 || lessons < 10 {
 		t.Fatalf("demo made %d courses and %d lessons", courses, lessons)
 	}
+	// Quizzes: every demo course has one, practice and check both, each
+	// served as a single version of its published lesson.
+	const quizzes = `SELECT count(DISTINCT l.course_id) || ' ' || count(*) FILTER (WHERE v.mode = 'practice') || ' ' ||
+		count(*) FILTER (WHERE v.mode = 'check') || ' ' || count(*) FILTER (WHERE v.served AND v.questions >= 5 AND z.version = 1)
+		FROM quizzes z JOIN quiz_versions v ON v.lesson_id = z.lesson_id JOIN lessons l ON l.id = z.lesson_id AND l.published`
+	if got := ownerString(t, db.OwnerURL, quizzes); got != "3 2 1 3" {
+		t.Fatalf("demo quizzes (courses, practice, check, served single versions) = %s, want 3 2 1 3", got)
+	}
 	out, _, err = cli(t, "", "demo")
-	if err != nil || strings.Contains(out, "with password") || !strings.Contains(out, "exists") {
+	if err != nil || strings.Contains(out, "with password") || !strings.Contains(out, "exists") || strings.Contains(out, "quiz") {
 		t.Fatalf("second demo: %v %q", err, out)
 	}
 	if c, l := ownerCount(t, db.OwnerURL, `SELECT count(*) FROM courses`), ownerCount(t, db.OwnerURL, `SELECT count(*) FROM lessons`); c != courses || l != lessons {
 		t.Fatalf("second demo changed the data: %d/%d courses, %d/%d lessons", c, courses, l, lessons)
+	}
+	if got := ownerString(t, db.OwnerURL, quizzes); got != "3 2 1 3" {
+		t.Fatalf("second demo changed the quizzes: %s", got)
 	}
 }
 

@@ -1,9 +1,13 @@
 package quiz
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/google/uuid"
 )
@@ -25,7 +29,9 @@ const (
 	ReasonBadLesson Reason = "bad_lesson_id"
 	// ReasonBadVersion: version missing or not a positive whole number.
 	ReasonBadVersion Reason = "bad_version"
-	// ReasonBadAt: at missing, not RFC 3339, or before 2000.
+	// ReasonBadAt: at missing or not RFC 3339. Any time is accepted
+	// otherwise: the store clamps one before the account existed (a phone
+	// whose clock reset to 1970) and one in the future, as for changes.
 	ReasonBadAt Reason = "bad_at"
 	// ReasonBadAnswers: answers missing or not an object.
 	ReasonBadAnswers Reason = "bad_answers"
@@ -112,7 +118,7 @@ func ParseAttempt(raw []byte, caller uuid.UUID) (a Attempt, id string, reason Re
 	if w.At == nil {
 		return Attempt{}, id, ReasonBadAt
 	}
-	if a.At, err = time.Parse(time.RFC3339Nano, *w.At); err != nil || a.At.Year() < 2000 {
+	if a.At, err = time.Parse(time.RFC3339Nano, *w.At); err != nil {
 		return Attempt{}, id, ReasonBadAt
 	}
 	if w.Answers == nil || jsonType(*w.Answers) != '{' || json.Unmarshal(*w.Answers, &a.Answers) != nil {
@@ -122,4 +128,79 @@ func ParseAttempt(raw []byte, caller uuid.UUID) (a Attempt, id string, reason Re
 		a.Answers = map[string]json.RawMessage{}
 	}
 	return a, id, ""
+}
+
+// CanonicalAnswers is the answers object as a phone signs it (the last
+// line of "fieldbook-attempt-v1", docs/offline.md): keys sorted by UTF-16
+// code unit and quoted as JavaScript's JSON.stringify quotes them, each
+// value's compact JSON as sent, no spaces: {"a":1,"b":[0,2]}. It is what
+// JSON.stringify writes for the same object with sorted keys, so the page's
+// JavaScript (sw/shared.js attemptMessage) and Go agree byte for byte; the
+// cases in testdata/attempt_messages.json hold both to it. ok is false for
+// a value that is not JSON.
+func CanonicalAnswers(answers map[string]json.RawMessage) (s string, ok bool) {
+	keys := make([]string, 0, len(answers))
+	for k := range answers {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compareUTF16)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		quoteJS(&b, k)
+		b.WriteByte(':')
+		var v bytes.Buffer
+		if err := json.Compact(&v, answers[k]); err != nil {
+			return "", false
+		}
+		b.Write(v.Bytes())
+	}
+	b.WriteByte('}')
+	return b.String(), true
+}
+
+// compareUTF16 orders strings by their UTF-16 code units, as JavaScript's
+// default sort does (Go's < compares UTF-8 bytes, which puts U+10000 and
+// above after U+E000–U+FFFF).
+func compareUTF16(a, b string) int {
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	return slices.Compare(ua, ub)
+}
+
+// quoteJS writes s as JSON.stringify quotes a string: \" \\ \b \f \n \r
+// \t, other controls as \u00xx, everything else as itself (U+2028, <, >
+// and & too, unlike encoding/json).
+func quoteJS(b *strings.Builder, s string) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if r < 0x20 {
+				b.WriteString(`\u00`)
+				b.WriteByte(hex[r>>4])
+				b.WriteByte(hex[r&0xF])
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
 }

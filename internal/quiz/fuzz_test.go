@@ -35,7 +35,7 @@ func FuzzAttempt(f *testing.F) {
 		if reason != "" {
 			return
 		}
-		if a.UserID != caller || a.ID == uuid.Nil || a.LessonID == uuid.Nil || a.Version < 1 || a.At.Year() < 2000 || a.Answers == nil {
+		if a.UserID != caller || a.ID == uuid.Nil || a.LessonID == uuid.Nil || a.Version < 1 || a.Answers == nil {
 			t.Fatalf("accepted a malformed attempt %q: %+v", raw, a)
 		}
 		res, reason := quiz.Grade(v, a.Answers)
