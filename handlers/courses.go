@@ -58,7 +58,7 @@ func (h *courseHandlers) listCourses(c echo.Context) error {
 		})
 	}
 	vm.Languages = courseLanguages(present, filter)
-	return h.renderNeutral(c, http.StatusOK, "Courses", views.HomePage(vm))
+	return h.renderNeutral(c, http.StatusOK, h.localizer(c).T("courses.title"), views.HomePage(vm))
 }
 
 // courseLangFilter is the ?lang= of the course list: "" for none, else one
@@ -179,5 +179,5 @@ func (h *courseHandlers) myProgress(c echo.Context) error {
 		}
 		vm.Courses = append(vm.Courses, item)
 	}
-	return h.render(c, http.StatusOK, "My progress", views.MyProgressPage(vm))
+	return h.render(c, http.StatusOK, h.localizer(c).T("nav.my_progress"), views.MyProgressPage(vm))
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -36,7 +35,7 @@ type dashboardHandlers struct {
 	recheck time.Duration
 }
 
-var errNotStaff = forbidden("Only a course's editors and admins can see its dashboard.")
+var errNotStaff = forbidden("dashboard.error.not_staff")
 
 // dashboardCourse loads a course for its dashboard and checks that the
 // caller may see it: 404 for a course they cannot read at all, 403 for
@@ -47,7 +46,7 @@ func dashboardCourse(c echo.Context, tx *store.Tx, id uuid.UUID) (store.Dashboar
 	}
 	course, err := tx.DashboardCourse(c.Request().Context(), id)
 	if err != nil {
-		return course, explain(err, explanations{store.ErrNotFound: "No course has that id."})
+		return course, explain(err, explanations{store.ErrNotFound: "dashboard.error.no_course"})
 	}
 	if !course.CanView {
 		return course, errNotStaff
@@ -76,7 +75,7 @@ func parseDashQuery(c echo.Context) (dashQuery, error) {
 	case store.SortName, store.SortProgress, store.SortActivity:
 		q.sort = s
 	default:
-		return q, badRequest("sort must be name, progress or activity.")
+		return q, badRequest("dashboard.error.sort")
 	}
 	q.desc = defaultDesc(q.sort)
 	switch c.QueryParam("dir") {
@@ -86,18 +85,18 @@ func parseDashQuery(c echo.Context) (dashQuery, error) {
 	case "desc":
 		q.desc = true
 	default:
-		return q, badRequest("dir must be asc or desc.")
+		return q, badRequest("dashboard.error.dir")
 	}
 	if p := c.QueryParam("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 {
-			return q, badRequest("page must be a whole number, 1 or more.")
+			return q, badRequest("dashboard.error.page")
 		}
 		q.page = n
 	}
 	q.search = strings.TrimSpace(c.QueryParam("q"))
 	if utf8.RuneCountInString(q.search) > maxSearch || !utf8.ValidString(q.search) {
-		return q, badRequest(fmt.Sprintf("Search for at most %d characters.", maxSearch))
+		return q, badRequest("dashboard.error.search_long", "count", maxSearch)
 	}
 	return q, nil
 }
@@ -205,7 +204,7 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		// The re-read an event triggers: the live block alone.
 		part = views.DashboardLiveBlock(live)
 	}
-	return h.respond(c, http.StatusOK, "Dashboard: "+course.Title, part, whole(page), h.assets.URL(static.SSE))
+	return h.respond(c, http.StatusOK, h.localizer(c).T("dashboard.heading", "title", course.Title), part, whole(page), h.assets.URL(static.SSE))
 }
 
 func (h *dashboardHandlers) liveModel(loc *i18n.Localizer, id uuid.UUID, course store.DashboardCourse, totals store.DashboardTotals,
@@ -229,7 +228,7 @@ func (h *dashboardHandlers) liveModel(loc *i18n.Localizer, id uuid.UUID, course 
 	cols := []struct {
 		label string
 		sort  store.LearnerSort
-	}{{"Name", store.SortName}, {"Progress", store.SortProgress}, {"Last activity", store.SortActivity}}
+	}{{"dashboard.col.name", store.SortName}, {"dashboard.col.progress", store.SortProgress}, {"dashboard.col.activity", store.SortActivity}}
 	for _, col := range cols {
 		next := dashQuery{sort: col.sort, desc: defaultDesc(col.sort), search: q.search}
 		aria := "none"
@@ -240,7 +239,7 @@ func (h *dashboardHandlers) liveModel(loc *i18n.Localizer, id uuid.UUID, course 
 				aria = "descending"
 			}
 		}
-		l.Columns = append(l.Columns, views.SortColumn{Label: col.label, URL: next.url(id, 1), AriaSort: aria})
+		l.Columns = append(l.Columns, views.SortColumn{Label: loc.T(col.label), URL: next.url(id, 1), AriaSort: aria})
 	}
 	for _, r := range learners {
 		l.Learners = append(l.Learners, views.LearnerItem{
@@ -282,7 +281,7 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 			return err
 		}
 		if learner, err = tx.DashboardLearner(ctx, id, learnerID); err != nil {
-			return explain(err, explanations{store.ErrNotFound: "That learner has not started this course."})
+			return explain(err, explanations{store.ErrNotFound: "dashboard.error.no_learner"})
 		}
 		if lessons, err = tx.LearnerLessons(ctx, id, learnerID); err != nil {
 			return err

@@ -141,9 +141,9 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	case "false":
 		completed = false
 	case "":
-		return badRequest("Say whether the lesson is complete: completed=true or completed=false.")
+		return badRequest("lesson.error.say_completed")
 	default:
-		return badRequest("completed must be true or false.")
+		return badRequest("lesson.error.completed")
 	}
 	ctx := c.Request().Context()
 	var l store.Lesson

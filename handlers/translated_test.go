@@ -2,12 +2,14 @@ package handlers_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"golang.org/x/net/html"
@@ -94,7 +96,57 @@ func translatedPages(w translationWorld) []translatedPage {
 	pages = append(pages, accountPages(w)...)
 	pages = append(pages, authoringPages(w)...)
 	pages = append(pages, quizPages(w)...)
+	pages = append(pages, learnerPages(w)...)
+	pages = append(pages, dashboardPages(w)...)
 	return pages
+}
+
+// learnerPages are what learners read: the course list, a course, its
+// lessons, their progress, and the refusals of marking and syncing.
+func learnerPages(w translationWorld) []translatedPage {
+	course, first, quiz, last := w.course.String(), w.lessons[0].String(), w.lessons[1].String(), w.lessons[2].String()
+	return []translatedPage{
+		{"home", asNobody, 200, get("/")},
+		{"home, learner", asLearner, 200, get("/")},
+		{"course", asNobody, 200, get("/courses/" + course)},
+		{"course, learner", asLearner, 200, get("/courses/" + course)},
+		{"first lesson", asNobody, 200, get("/lessons/" + first)},
+		{"quiz lesson", asLearner, 200, get("/lessons/" + quiz)},
+		{"last lesson", asLearner, 200, get("/lessons/" + last)},
+		{"my progress", asLearner, 200, get("/me/progress")},
+		{"my progress, none", asAdmin, 200, get("/me/progress")},
+		{"complete, no answer", asLearner, 400, post("/lessons/"+first+"/complete", url.Values{})},
+		{"complete, not a yes or no", asLearner, 400, post("/lessons/"+first+"/complete", url.Values{"completed": {"maybe"}})},
+		{"sync, not JSON", asLearner, 415, postJSON("/api/progress", "text/plain", "{}")},
+		{"sync, bad body", asLearner, 400, postJSON("/api/progress", "application/json", "[")},
+		{"sync, nothing to sync", asLearner, 400, postJSON("/api/progress", "application/json", "{}")},
+	}
+}
+
+// dashboardPages are a course's dashboard (with and without quizzes), its
+// live block as htmx re-reads it, a learner's page, and their refusals.
+func dashboardPages(w translationWorld) []translatedPage {
+	course, other := "/courses/"+w.course.String()+"/dashboard", "/courses/"+w.otherCourse.String()+"/dashboard"
+	live := func(c *client) response {
+		return c.get(other, http.Header{"HX-Request": {"true"}, "HX-Target": {"dash-live"}})
+	}
+	return []translatedPage{
+		{"dashboard", asVolunteer, 200, get(other)},
+		{"dashboard with a quiz", asVolunteer, 200, get(course)},
+		{"dashboard, live block", asVolunteer, 200, live},
+		{"dashboard, search", asVolunteer, 200, get(other + "?q=Lena&sort=progress")},
+		{"dashboard, no match", asVolunteer, 200, get(other + "?q=nobody")},
+		{"dashboard, empty course", asVolunteer, 200, get("/courses/" + w.archived.String() + "/dashboard")},
+		{"dashboard, learner", asLearner, 403, get(other)},
+		{"dashboard, no course", asVolunteer, 404, get("/courses/" + uuid.NewString() + "/dashboard")},
+		{"dashboard, sort", asVolunteer, 400, get(other + "?sort=age")},
+		{"dashboard, dir", asVolunteer, 400, get(other + "?dir=up")},
+		{"dashboard, page", asVolunteer, 400, get(other + "?page=0")},
+		{"dashboard, long search", asVolunteer, 400, get(other + "?q=" + strings.Repeat("x", 101))},
+		{"learner's page", asVolunteer, 200, get(other + "/learners/" + w.learnerID.String())},
+		{"learner's page, quiz", asVolunteer, 200, get(course + "/learners/" + w.learnerID.String())},
+		{"learner's page, not started", asVolunteer, 404, get(other + "/learners/" + w.adminID.String())},
+	}
 }
 
 func shellPages(translationWorld) []translatedPage {
@@ -248,6 +300,9 @@ func setupQuizWorld(t *testing.T, w *translationWorld, volunteer, learner *clien
 		if res := learner.postForm("/lessons/"+l.String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
 			t.Fatalf("complete: %d", res.Status)
 		}
+	}
+	if res := learner.postForm("/lessons/"+w.lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("complete: %d", res.Status)
 	}
 	cert := parseDoc(t, learner.get("/courses/"+w.otherCourse.String()+"/certificate", nil).Body)
 	link := mustFind(t, cert, "the verification link", hasAttrPrefix("href", "/verify/"))
@@ -443,6 +498,52 @@ func TestScriptTextsPerLanguage(t *testing.T) {
 			if got := texts[l.Tag][key]; got == "" || got != scripts[l.Tag][key] || (l.Tag != i18n.Source && got == s) {
 				t.Errorf("the worker's %s in %s is %q; the page script's is %q", key, l.Tag, got, scripts[l.Tag][key])
 			}
+		}
+	}
+}
+
+// TestDashboardCSVInTheLanguage: the CSV's headers and totals row are in
+// the language of the volunteer who exports it, its cells stay what a
+// spreadsheet reads alike everywhere: ISO 8601 times and plain digits.
+func TestDashboardCSVInTheLanguage(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	w := a.seedWorld(t)
+	a.complete(t, w.learnerID, w.otherLessons[0], true)
+	editor := a.newClient(t)
+	editor.signIn("victor", "volunteer password")
+	for _, lang := range []string{"fr", "ar"} {
+		if res := editor.postForm("/language", url.Values{"lang": {lang}, "next": {"/"}}, nil); res.Status != http.StatusSeeOther {
+			t.Fatalf("choosing %s: %d", lang, res.Status)
+		}
+		res := editor.get("/courses/"+w.otherCourse.String()+"/dashboard.csv", nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: status %d", lang, res.Status)
+		}
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\uFEFF"))).ReadAll()
+		if err != nil || len(recs) != 3 {
+			t.Fatalf("%s: %d rows, %v\n%s", lang, len(recs), err, res.Body)
+		}
+		loc := i18n.Default().Localizer(lang)
+		want := []string{loc.T("dashboard.csv.learner"), loc.T("dashboard.csv.completed"), loc.T("dashboard.csv.lessons"),
+			loc.T("dashboard.csv.percent"), loc.T("dashboard.csv.last_activity"), "1. Soil", "2. Seeds"}
+		if !slices.Equal(recs[0], want) {
+			t.Errorf("%s: header %q, want %q", lang, recs[0], want)
+		}
+		if want[0] == "Learner" {
+			t.Errorf("%s: the header is the English one", lang)
+		}
+		row := recs[1]
+		if row[0] != learnerName || row[1] != "1" || row[2] != "2" || row[3] != "50" {
+			t.Errorf("%s: learner row %q", lang, row)
+		}
+		for _, cell := range []string{row[4], row[5]} {
+			if _, err := time.Parse(time.RFC3339, cell); err != nil {
+				t.Errorf("%s: %q is not an ISO 8601 time", lang, cell)
+			}
+		}
+		if total := recs[2]; total[0] != loc.T("dashboard.csv.per_lesson") || total[5] != "1" || total[6] != "0" {
+			t.Errorf("%s: totals row %q", lang, total)
 		}
 	}
 }
