@@ -63,7 +63,7 @@ func newPWA(a *App) (*pwa, error) {
 	if err != nil {
 		return nil, err
 	}
-	script = append(script, sw.Source...)
+	script = append(script, sw.Compact(sw.Source)...)
 
 	manifests := map[string][]byte{}
 	for _, l := range i18n.Languages() {

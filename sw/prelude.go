@@ -100,7 +100,7 @@ func Prelude(locale string, texts json.RawMessage, routes Routes, extra map[stri
 		}
 		out = fmt.Appendf(out, "const %s = %s;\n", c.name, v)
 	}
-	return append(out, Shared...), nil
+	return append(out, Compact(Shared)...), nil
 }
 
 // withRoutes is Constants with the server's routes added.

@@ -24,6 +24,16 @@ func typedMinutes(ctx context.Context, s string) string {
 // lessonCount is a number of lessons in words.
 func lessonCount(ctx context.Context, n int) string { return tn(ctx, "course.lessons", n) }
 
+// deviceAttrs mark a device's name (its system and browser, or the label
+// its phone gave it) as no interface text: proper names and the learner's
+// words, the same in every language. "Unknown device" is ours, translated.
+func deviceAttrs(ctx context.Context, name string) templ.Attributes {
+	if name == t(ctx, "account.device_unknown") {
+		return templ.Attributes{}
+	}
+	return templ.Attributes{"translate": "no"}
+}
+
 // whoAttr is data-who (and data-via) on <html> for a page drawn for its
 // caller: their role, or "out". A neutral page has none until app.js sets
 // it.

@@ -88,7 +88,7 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 				}
 			}
 			// Quizzes also reach demo courses made before they existed.
-			for i, q := range demoQuizzes[dc.Slug] {
+			for i, q := range demoQuizzesOf(dc.Slug) {
 				if err := addDemoQuiz(ctx, tx, demoLessonID(dc.Slug, i), q, stdout); err != nil {
 					return err
 				}
@@ -100,6 +100,14 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		}
 	}
 	return nil
+}
+
+// demoQuizzesOf are a demo course's quizzes, English or translated.
+func demoQuizzesOf(slug string) map[int]demoQuiz {
+	if q, ok := demoQuizzes[slug]; ok {
+		return q
+	}
+	return translatedDemoQuizzes[slug]
 }
 
 func demoLessonID(slug string, i int) uuid.UUID {
