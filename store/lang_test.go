@@ -46,6 +46,13 @@ func TestLanguagesTableFollowsTheList(t *testing.T) {
 	if got := tags(); !slices.Equal(got, want) {
 		t.Errorf("the languages table holds %q, internal/i18n has %q", got, want)
 	}
+	// Reference data: no caller role may read or change it.
+	var granted []string
+	rows, _ := conn.Query(t.Context(), `SELECT r.rolname FROM pg_roles r WHERE r.rolname LIKE 'fieldbook\_%'
+		AND has_table_privilege(r.oid, 'languages', 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')`)
+	if granted, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || len(granted) > 0 {
+		t.Errorf("roles with rights on languages: %q (%v)", granted, err)
+	}
 	var user uuid.UUID
 	if err := conn.QueryRow(t.Context(), `INSERT INTO users (username, display_name, password_hash)
 		VALUES ('hawa', 'Hawa', '!') RETURNING id`).Scan(&user); err != nil {
