@@ -47,8 +47,8 @@ func TestPageWeight(t *testing.T) {
 	srv := startServer(t)
 	_, lessons := lessonsOf(t, srv, "Basic first aid")
 	_, water := lessonsOf(t, srv, "Safe drinking water")
-	lessonWeight(t, srv, "/lessons/"+lessons[0].ID)
-	quiz := lessonWeight(t, srv, "/lessons/"+water[4].ID)
+	lessonWeight(t, srv, "lesson", "/lessons/"+lessons[0].ID)
+	quiz := lessonWeight(t, srv, "quiz lesson", "/lessons/"+water[4].ID)
 	if quiz.quizJS == 0 {
 		t.Error("the quiz lesson loads no quiz.js")
 	}
@@ -82,7 +82,7 @@ type weight struct{ first, repeat, quizJS int }
 
 // lessonWeight measures one lesson page against the budgets in every
 // language, logs what each adds to English and returns English's weight.
-func lessonWeight(t *testing.T, srv *server, page string) weight {
+func lessonWeight(t *testing.T, srv *server, name, page string) weight {
 	t.Helper()
 
 	// Signed in, as learners are.
@@ -105,7 +105,7 @@ func lessonWeight(t *testing.T, srv *server, page string) weight {
 	}
 	weights := map[string]weight{}
 	for _, l := range i18n.Languages() {
-		t.Run(l.Tag, func(t *testing.T) {
+		t.Run(name+"/"+l.Tag, func(t *testing.T) {
 			// The learner's language: stored, as the picker does.
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/language", strings.NewReader("lang="+l.Tag+"&next=/"))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -123,8 +123,8 @@ func lessonWeight(t *testing.T, srv *server, page string) weight {
 	}
 	en := weights[i18n.Source]
 	for _, l := range i18n.Languages()[1:] {
-		t.Logf("%s: %s adds %+d bytes to a first visit and %+d to a repeat visit (gzip, against English)",
-			page, l.Tag, weights[l.Tag].first-en.first, weights[l.Tag].repeat-en.repeat)
+		t.Logf("%s (%s): %s adds %+d bytes to a first visit and %+d to a repeat visit (gzip, against English)",
+			name, page, l.Tag, weights[l.Tag].first-en.first, weights[l.Tag].repeat-en.repeat)
 	}
 	return en
 }
