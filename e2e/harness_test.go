@@ -289,10 +289,15 @@ func (b *browser) Close() {
 	b.cancel = nil
 }
 
+// stepTimeout bounds one group of browser steps. It is a deadline for a
+// page that never gets there, not a speed goal: generous, because a loaded
+// 2-core machine running Chromium at 4× CPU slowdown can take a while.
+const stepTimeout = 60 * time.Second
+
 // do runs actions with a timeout, failing the test on error.
 func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("browser: %v", err)
@@ -302,7 +307,7 @@ func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 // get runs one action that returns a value, failing the test on error.
 func get[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {

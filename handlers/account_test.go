@@ -14,19 +14,19 @@ import (
 // the other sessions and renews this one.
 func TestAccountSessionsAndPassword(t *testing.T) {
 	a := newTestApp(t)
-	id := a.createUser(t, store.RoleLearner, "neema", "Neema", "first long password")
-	other := a.createUser(t, store.RoleLearner, "juma", "Juma", "juma long password")
+	id := a.seed.User(t, store.RoleLearner, "neema", "Neema", "first long password").ID()
+	other := a.seed.User(t, store.RoleLearner, "juma", "Juma", "juma long password").ID()
 	phone, laptop, juma := a.newClient(t), a.newClient(t), a.newClient(t)
 	phone.signIn("neema", "first long password")
 	laptop.signIn("neema", "first long password")
 	juma.signIn("juma", "juma long password")
 
-	r := phone.get("/account", nil)
-	doc := parseDoc(t, r.Body)
-	list := mustFind(t, doc, "sessions list", and(tag("ul"), hasClass("sessions")))
-	items := findAll(list, tag("li"))
-	if r.Status != 200 || len(items) != 2 {
-		t.Fatalf("/account: status %d, %d sessions listed, want 2", r.Status, len(items))
+	r := phone.GET("/account").Send()
+	doc := r.Doc()
+	list := mustSelect(t, doc, "ul.sessions")
+	items := list.Find("li")
+	if r.Status != 200 || items.Length() != 2 {
+		t.Fatalf("/account: status %d, %d sessions listed, want 2", r.Status, items.Length())
 	}
 	if n := strings.Count(r.Body, "This device"); n != 1 {
 		t.Fatalf("%d sessions marked as this device", n)
@@ -40,21 +40,15 @@ func TestAccountSessionsAndPassword(t *testing.T) {
 
 	// Sign out everywhere else, from the phone.
 	laptopToken := laptop.sessionToken()
-	if r := phone.postForm("/account/sessions/end-others", url.Values{}, nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("end others: %d", r.Status)
-	}
+	phone.POST("/account/sessions/end-others").Form(url.Values{}).Expect(http.StatusSeeOther)
 	if a.sessionExists(t, laptopToken) {
 		t.Fatal("the laptop's session survived 'sign out everywhere else'")
 	}
-	if r := laptop.get("/account", nil); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+	if r := laptop.GET("/account").Send(); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
 		t.Fatalf("the laptop is still signed in: %d", r.Status)
 	}
-	if r := phone.get("/account", nil); r.Status != 200 {
-		t.Fatalf("the phone was signed out too: %d", r.Status)
-	}
-	if r := juma.get("/account", nil); r.Status != 200 {
-		t.Fatalf("another user's session was ended: %d", r.Status)
-	}
+	phone.GET("/account").Expect(200)
+	juma.GET("/account").Expect(200)
 
 	// Password change: refusals first, nothing changes.
 	laptop.signIn("neema", "first long password")
@@ -67,22 +61,19 @@ func TestAccountSessionsAndPassword(t *testing.T) {
 		{"first long password", "password123", "new_password"},
 		{"first long password", "first long password", "new_password"},
 	} {
-		r := phone.postForm("/account/password", url.Values{"current_password": {c.current}, "new_password": {c.next}}, nil)
+		r := phone.POST("/account/password").Form(url.Values{"current_password": {c.current}, "new_password": {c.next}}).Send()
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("%+v: status %d", c, r.Status)
 		}
-		doc := parseDoc(t, r.Body)
-		mustFind(t, doc, c.field+" error", and(tag("p"), hasAttr("id", c.field+"-error")))
+		doc := r.Doc()
+		mustSelect(t, doc, "p"+attrIs("id", c.field+"-error"))
 		if strings.Contains(r.Body, c.next) && c.next != "" && c.next != "short" {
 			t.Fatalf("the form echoed a password")
 		}
 	}
 	before := phone.sessionToken()
 	laptopToken = laptop.sessionToken()
-	r = phone.postForm("/account/password", url.Values{"current_password": {"first long password"}, "new_password": {"second long password"}}, nil)
-	if r.Status != http.StatusSeeOther {
-		t.Fatalf("password change: %d %s", r.Status, r.Body)
-	}
+	r = phone.POST("/account/password").Form(url.Values{"current_password": {"first long password"}, "new_password": {"second long password"}}).Expect(http.StatusSeeOther)
 	if phone.sessionToken() == before || a.sessionExists(t, before) {
 		t.Fatal("the session token was not renewed on the password change")
 	}
@@ -92,28 +83,24 @@ func TestAccountSessionsAndPassword(t *testing.T) {
 	if r.Header.Get("Location") != "/account?done=password" {
 		t.Fatalf("password change redirects to %q", r.Header.Get("Location"))
 	}
-	if r := phone.get("/account?done=password", nil); r.Status != 200 || !strings.Contains(r.Body, "Your password is changed") {
+	if r := phone.GET("/account?done=password").Send(); r.Status != 200 || !strings.Contains(r.Body, "Your password is changed") {
 		t.Fatalf("after the change: %d", r.Status)
 	}
 	fresh := a.newClient(t)
-	if r := fresh.postForm("/login", url.Values{"username": {"neema"}, "password": {"first long password"}}, nil); r.Status != http.StatusUnauthorized {
-		t.Fatalf("the old password still works: %d", r.Status)
-	}
+	fresh.POST("/login").Form(url.Values{"username": {"neema"}, "password": {"first long password"}}).Expect(http.StatusUnauthorized)
 	fresh.signIn("neema", "second long password")
 	if n := a.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = $1`, id); n != 2 {
 		t.Fatalf("neema has %d session records, want 2 (phone, fresh)", n)
 	}
-	if r := juma.get("/account", nil); r.Status != 200 {
-		t.Fatalf("juma was signed out by neema's password change: %d", r.Status)
-	}
+	juma.GET("/account").Expect(200)
 }
 
 // Through the store, under the database role: a learner sees and ends only
 // their own sessions.
 func TestAccountSessionsRLS(t *testing.T) {
 	a := newTestApp(t)
-	ana := a.createUser(t, store.RoleLearner, "ana", "Ana", "ana long password")
-	ben := a.createUser(t, store.RoleLearner, "ben", "Ben", "ben long password")
+	ana := a.seed.User(t, store.RoleLearner, "ana", "Ana", "ana long password").ID()
+	ben := a.seed.User(t, store.RoleLearner, "ben", "Ben", "ben long password").ID()
 	a.newClient(t).signIn("ana", "ana long password")
 	bc := a.newClient(t)
 	bc.signIn("ben", "ben long password")
@@ -135,9 +122,7 @@ func TestAccountSessionsRLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := bc.get("/account", nil); r.Status != 200 {
-		t.Fatalf("ben was signed out by ana: %d", r.Status)
-	}
+	bc.GET("/account").Expect(200)
 	if n := a.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = $1`, ben); n != 1 {
 		t.Fatalf("ben's record is gone: %d", n)
 	}

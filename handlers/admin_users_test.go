@@ -22,9 +22,9 @@ const (
 // page (an invite or a reset link), checking it points at this site.
 func linkPath(t *testing.T, a *testApp, body, id, prefix string) string {
 	t.Helper()
-	doc := parseDoc(t, body)
-	in := mustFind(t, doc, "#"+id, and(tag("input"), hasAttr("id", id)))
-	v, _ := attr(in, "value")
+	doc := htmlDoc(t, body)
+	in := mustSelect(t, doc, "input"+attrIs("id", id))
+	v, _ := in.Attr("value")
 	u, err := url.Parse(v)
 	if err != nil || !strings.HasPrefix(v, a.URL+prefix) {
 		t.Fatalf("link %q: want it under %s%s", v, a.URL, prefix)
@@ -36,10 +36,7 @@ func linkPath(t *testing.T, a *testApp, body, id, prefix string) string {
 // returns its path.
 func makeInvite(t *testing.T, a *testApp, admin *client, days string) string {
 	t.Helper()
-	r := admin.postForm("/admin/invites", url.Values{"days": {days}}, nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("create invite: %d %s", r.Status, r.Body)
-	}
+	r := admin.POST("/admin/invites").Form(url.Values{"days": {days}}).Expect(http.StatusOK)
 	return linkPath(t, a, r.Body, "invite-link", "/invite/")
 }
 
@@ -51,9 +48,9 @@ func acceptForm(username string) url.Values {
 // callers are sent to sign in; the header links to them for admins only.
 func TestAdminRoutesAdminsOnly(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
-	learner := a.createUser(t, store.RoleLearner, "lena", "Lena", "learner long passphrase")
-	a.createUser(t, store.RoleVolunteer, "victor", "Victor", "volunteer long passphrase")
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	learner := a.seed.User(t, store.RoleLearner, "lena", "Lena", "learner long passphrase").ID()
+	a.seed.User(t, store.RoleVolunteer, "victor", "Victor", "volunteer long passphrase")
 	before := a.snapshot(t)
 	target := "/admin/users/" + learner.String()
 	routes := []struct {
@@ -70,9 +67,9 @@ func TestAdminRoutesAdminsOnly(t *testing.T) {
 	}
 	call := func(c *client, method, path string, form url.Values) response {
 		if method == "GET" {
-			return c.get(path, nil)
+			return c.GET(path).Send()
 		}
-		return c.postForm(path, form, nil)
+		return c.POST(path).Form(form).Send()
 	}
 	for _, who := range []struct{ user, pass string }{{"lena", "learner long passphrase"}, {"victor", "volunteer long passphrase"}} {
 		c := a.newClient(t)
@@ -82,8 +79,8 @@ func TestAdminRoutesAdminsOnly(t *testing.T) {
 				t.Errorf("%s %s %s: %d, want 403", who.user, rt.method, rt.path, r.Status)
 			}
 		}
-		r := c.get(personalPage, nil)
-		if find(parseDoc(t, r.Body), and(tag("a"), hasAttr("href", "/admin/users"))) != nil {
+		r := c.GET(personalPage).Send()
+		if r.Doc().Find("a[href=\"/admin/users\"]").Length() > 0 {
 			t.Errorf("%s sees the Admin link", who.user)
 		}
 	}
@@ -103,20 +100,17 @@ func TestAdminRoutesAdminsOnly(t *testing.T) {
 
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
-	r := admin.get(personalPage, nil)
-	mustFind(t, parseDoc(t, r.Body), "Admin link", and(tag("a"), hasAttr("href", "/admin/users")))
-	r = admin.get("/admin/users", nil)
-	if r.Status != 200 {
-		t.Fatalf("admin /admin/users: %d", r.Status)
+	r := admin.GET(personalPage).Send()
+	mustSelect(t, r.Doc(), "a[href=\"/admin/users\"]")
+	r = admin.GET("/admin/users").Expect(200)
+	doc := r.Doc()
+	checkPage(t, doc)
+	rows := doc.Find("table[id=\"users\"]").First().Find("tr")
+	if rows.Length() != 4 { // header + 3 users
+		t.Fatalf("%d rows in the user list, want 3 users and a header", rows.Length())
 	}
-	doc := parseDoc(t, r.Body)
-	checkLayout(t, doc)
-	rows := findAll(find(doc, and(tag("table"), hasAttr("id", "users"))), tag("tr"))
-	if len(rows) != 4 { // header + 3 users
-		t.Fatalf("%d rows in the user list, want 3 users and a header", len(rows))
-	}
-	row := mustFind(t, doc, "lena's row", and(tag("tr"), hasAttr("data-user", "lena")))
-	if got := text(row); !strings.Contains(got, "Lena") || !strings.Contains(got, "Active") {
+	row := mustSelect(t, doc, "tr[data-user=\"lena\"]")
+	if got := textOf(row); !strings.Contains(got, "Lena") || !strings.Contains(got, "Active") {
 		t.Errorf("lena's row: %q", got)
 	}
 }
@@ -128,18 +122,15 @@ func TestAdminRoutesAdminsOnly(t *testing.T) {
 // hash of the token is stored.
 func TestInviteSingleUseAndExpiry(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 
 	// Validation: 422 with the value kept.
-	r := admin.postForm("/admin/invites", url.Values{"days": {"99"}}, nil)
-	if r.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("days=99: %d", r.Status)
-	}
-	doc := parseDoc(t, r.Body)
-	if v, _ := inputValue(doc, "days"); v != "99" || fieldError(t, doc, "days") == "" {
-		t.Fatalf("days=99: value %q kept, message %q", v, fieldError(t, doc, "days"))
+	r := admin.POST("/admin/invites").Form(url.Values{"days": {"99"}}).Expect(http.StatusUnprocessableEntity)
+	doc := r.Doc()
+	if v, _ := formValue(doc, "days"); v != "99" || fieldMessage(t, doc, "days") == "" {
+		t.Fatalf("days=99: value %q kept, message %q", v, fieldMessage(t, doc, "days"))
 	}
 
 	path := makeInvite(t, a, admin, "7")
@@ -154,34 +145,31 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 	if n := a.count(t, `SELECT count(*) FROM invites i WHERE position(convert_to($1, 'UTF8') IN i.token_hash) > 0 OR i::text LIKE '%' || $1 || '%'`, token); n != 0 {
 		t.Fatal("the raw invite token is stored")
 	}
-	if r := admin.get("/admin/invites", nil); r.Status != 200 || strings.Contains(r.Body, token) ||
-		len(findAll(find(parseDoc(t, r.Body), and(tag("ul"), hasAttr("id", "open-invites"))), tag("li"))) != 1 {
+	if r := admin.GET("/admin/invites").Send(); r.Status != 200 || strings.Contains(r.Body, token) ||
+		r.Doc().Find("ul[id=\"open-invites\"]").First().Find("li").Length() != 1 {
 		t.Fatalf("invites list: %d, want one open invite and no token", r.Status)
 	}
 
 	newbie := a.newClient(t)
-	if r := newbie.get(path, nil); r.Status != 200 || find(parseDoc(t, r.Body), and(tag("form"), hasAttr("id", "invite-accept-form"))) == nil {
+	if r := newbie.GET(path).Send(); r.Status != 200 || r.Doc().Find("form[id=\"invite-accept-form\"]").Length() == 0 {
 		t.Fatalf("GET invite: %d", r.Status)
 	}
 	// Validation failures keep the link open and the values.
-	r = newbie.postForm(path, url.Values{"username": {"Ni"}, "name": {"Nia Volunteer"}, "password": {"short"}}, nil)
-	if r.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("bad accept: %d", r.Status)
-	}
-	doc = parseDoc(t, r.Body)
-	if v, _ := inputValue(doc, "name"); v != "Nia Volunteer" {
+	r = newbie.POST(path).Form(url.Values{"username": {"Ni"}, "name": {"Nia Volunteer"}, "password": {"short"}}).Expect(http.StatusUnprocessableEntity)
+	doc = r.Doc()
+	if v, _ := formValue(doc, "name"); v != "Nia Volunteer" {
 		t.Errorf("name not kept: %q", v)
 	}
-	if fieldError(t, doc, "username") == "" || fieldError(t, doc, "password") == "" {
+	if fieldMessage(t, doc, "username") == "" || fieldMessage(t, doc, "password") == "" {
 		t.Error("no field messages on a bad accept")
 	}
 	// A taken username: 422, and the invite stays open.
-	r = newbie.postForm(path, acceptForm(adminUser), nil)
-	if r.Status != http.StatusUnprocessableEntity || fieldError(t, parseDoc(t, r.Body), "username") == "" {
+	r = newbie.POST(path).Form(acceptForm(adminUser)).Send()
+	if r.Status != http.StatusUnprocessableEntity || fieldMessage(t, r.Doc(), "username") == "" {
 		t.Fatalf("taken username: %d", r.Status)
 	}
 
-	r = newbie.postForm(path, acceptForm("nia"), nil)
+	r = newbie.POST(path).Form(acceptForm("nia")).Send()
 	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/studio" {
 		t.Fatalf("accept: %d %q %s", r.Status, r.Header.Get("Location"), r.Body)
 	}
@@ -192,7 +180,7 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 	if n := a.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = $1 AND token = $2`, nia, store.SessionKey(newbie.sessionToken())); n != 1 {
 		t.Fatal("the new volunteer's session is not recorded")
 	}
-	if r := newbie.get("/studio", nil); r.Status != 200 || headerUser(parseDoc(t, r.Body)) != "New Volunteer nia" {
+	if r := newbie.GET("/studio").Send(); r.Status != 200 || headerName(r.Doc()) != "New Volunteer nia" {
 		t.Fatalf("the new volunteer cannot reach the studio: %d", r.Status)
 	}
 	fresh := a.newClient(t)
@@ -200,16 +188,14 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 
 	// Second use: 410 Gone with a clear page; no second account.
 	for _, c := range []*client{a.newClient(t), newbie} {
-		if r := c.get(path, nil); r.Status != http.StatusGone || !strings.Contains(mainText(parseDoc(t, r.Body)), "already been used") {
+		if r := c.GET(path).Send(); r.Status != http.StatusGone || !strings.Contains(mainTextOf(r.Doc()), "already been used") {
 			t.Fatalf("GET used invite: %d", r.Status)
 		}
-		if r := c.postForm(path, acceptForm("second"), nil); r.Status != http.StatusGone {
+		if r := c.POST(path).Form(acceptForm("second")).Send(); r.Status != http.StatusGone {
 			t.Fatalf("POST used invite: %d", r.Status)
 		}
 	}
-	if r := a.newClient(t).get("/invite/"+store.NewLinkToken(), nil); r.Status != http.StatusNotFound {
-		t.Fatalf("unknown invite: %d", r.Status)
-	}
+	a.GET(t, "/invite/"+store.NewLinkToken()).Expect(http.StatusNotFound)
 
 	// Expired: set in the past by the owner.
 	expired := makeInvite(t, a, admin, "1")
@@ -219,12 +205,10 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	late := a.newClient(t)
-	if r := late.get(expired, nil); r.Status != http.StatusGone || !strings.Contains(mainText(parseDoc(t, r.Body)), "expired") {
+	if r := late.GET(expired).Send(); r.Status != http.StatusGone || !strings.Contains(mainTextOf(r.Doc()), "expired") {
 		t.Fatalf("GET expired invite: %d", r.Status)
 	}
-	if r := late.postForm(expired, acceptForm("late"), nil); r.Status != http.StatusGone {
-		t.Fatalf("POST expired invite: %d", r.Status)
-	}
+	late.POST(expired).Form(acceptForm("late")).Expect(http.StatusGone)
 
 	// Concurrent accepts of one link: exactly one account.
 	race := makeInvite(t, a, admin, "7")
@@ -234,7 +218,7 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 	for i := range n {
 		c := a.newClient(t)
 		wg.Go(func() {
-			statuses[i] = c.postForm(race, acceptForm("racer"+string(rune('a'+i))), nil).Status
+			statuses[i] = c.POST(race).Form(acceptForm("racer" + string(rune('a'+i)))).Send().Status
 		})
 	}
 	wg.Wait()
@@ -263,9 +247,9 @@ func TestInviteSingleUseAndExpiry(t *testing.T) {
 // working); a disabled user cannot sign in, and can again once enabled.
 func TestAdminRoleChangeAndDisableEndSessions(t *testing.T) {
 	a := newTestApp(t)
-	adminID := a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
-	lena := a.createUser(t, store.RoleLearner, "lena", "Lena", "learner long passphrase")
-	a.createUser(t, store.RoleLearner, "omar", "Omar", "omar long passphrase")
+	adminID := a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass).ID()
+	lena := a.seed.User(t, store.RoleLearner, "lena", "Lena", "learner long passphrase").ID()
+	a.seed.User(t, store.RoleLearner, "omar", "Omar", "omar long passphrase")
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	omar := a.newClient(t)
@@ -274,15 +258,10 @@ func TestAdminRoleChangeAndDisableEndSessions(t *testing.T) {
 	phone, laptop := a.newClient(t), a.newClient(t)
 	phone.signIn("lena", "learner long passphrase")
 	laptop.signIn("lena", "learner long passphrase")
-	if r := phone.get("/studio", nil); r.Status != http.StatusForbidden {
-		t.Fatalf("learner /studio: %d", r.Status)
-	}
+	phone.GET("/studio").Expect(http.StatusForbidden)
 	tokens := []string{phone.sessionToken(), laptop.sessionToken()}
 
-	r := admin.postForm("/admin/users/"+lena.String()+"/role", url.Values{"role": {"volunteer"}}, nil)
-	if r.Status != http.StatusSeeOther {
-		t.Fatalf("role change: %d %s", r.Status, r.Body)
-	}
+	admin.POST("/admin/users/" + lena.String() + "/role").Form(url.Values{"role": {"volunteer"}}).Expect(http.StatusSeeOther)
 	if a.count(t, `SELECT count(*) FROM users WHERE id = $1 AND role = 'volunteer'`, lena) != 1 {
 		t.Fatal("role not changed")
 	}
@@ -294,72 +273,52 @@ func TestAdminRoleChangeAndDisableEndSessions(t *testing.T) {
 	if n := a.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = $1`, lena); n != 0 {
 		t.Fatalf("%d session records left after the role change", n)
 	}
-	if r := phone.get("/account", nil); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+	if r := phone.GET("/account").Send(); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
 		t.Fatalf("the old cookie still works after the role change: %d", r.Status)
 	}
 	phone.signIn("lena", "learner long passphrase")
-	if r := phone.get("/studio", nil); r.Status != 200 {
-		t.Fatalf("after signing in again, the new role does not apply: %d", r.Status)
-	}
-	if r := omar.get("/account", nil); r.Status != 200 {
-		t.Fatalf("another user was signed out: %d", r.Status)
-	}
-	if r := admin.get("/admin/users?done=role", nil); r.Status != 200 {
-		t.Fatalf("the admin was signed out: %d", r.Status)
-	}
+	phone.GET("/studio").Expect(200)
+	omar.GET("/account").Expect(200)
+	admin.GET("/admin/users?done=role").Expect(200)
 	// Bad role: 400, nothing changes.
-	if r := admin.postForm("/admin/users/"+lena.String()+"/role", url.Values{"role": {"wizard"}}, nil); r.Status != http.StatusBadRequest {
-		t.Fatalf("role=wizard: %d", r.Status)
-	}
+	admin.POST("/admin/users/" + lena.String() + "/role").Form(url.Values{"role": {"wizard"}}).Expect(http.StatusBadRequest)
 	// An admin cannot demote or disable themselves.
 	for _, p := range []string{"/role", "/disable"} {
-		if r := admin.postForm("/admin/users/"+adminID.String()+p, url.Values{"role": {"learner"}}, nil); r.Status != http.StatusBadRequest {
+		if r := admin.POST("/admin/users/" + adminID.String() + p).Form(url.Values{"role": {"learner"}}).Send(); r.Status != http.StatusBadRequest {
 			t.Fatalf("self %s: %d", p, r.Status)
 		}
 	}
 
 	// Disable.
 	token := phone.sessionToken()
-	if r := admin.postForm("/admin/users/"+lena.String()+"/disable", url.Values{}, nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("disable: %d", r.Status)
-	}
+	admin.POST("/admin/users/" + lena.String() + "/disable").Form(url.Values{}).Expect(http.StatusSeeOther)
 	if a.sessionExists(t, token) {
 		t.Fatal("the session survived disabling")
 	}
-	if r := phone.get("/studio", nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("a disabled user's cookie still works: %d", r.Status)
-	}
-	if r := a.newClient(t).postForm("/login", url.Values{"username": {"lena"}, "password": {"learner long passphrase"}}, nil); r.Status != http.StatusUnauthorized {
-		t.Fatalf("a disabled user signed in: %d", r.Status)
-	}
-	doc := parseDoc(t, admin.get("/admin/users", nil).Body)
-	if got := text(mustFind(t, doc, "lena's row", and(tag("tr"), hasAttr("data-user", "lena")))); !strings.Contains(got, "Disabled") {
+	phone.GET("/studio").Expect(http.StatusSeeOther)
+	a.POST(t, "/login").Form(url.Values{"username": {"lena"}, "password": {"learner long passphrase"}}).Expect(http.StatusUnauthorized)
+	doc := admin.GET("/admin/users").Send().Doc()
+	if got := textOf(mustSelect(t, doc, "tr[data-user=\"lena\"]")); !strings.Contains(got, "Disabled") {
 		t.Fatalf("lena's row does not say disabled: %q", got)
 	}
-	if r := omar.get("/account", nil); r.Status != 200 {
-		t.Fatalf("disabling lena signed omar out: %d", r.Status)
-	}
+	omar.GET("/account").Expect(200)
 	// Enable: signing in works again.
-	if r := admin.postForm("/admin/users/"+lena.String()+"/enable", url.Values{}, nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("enable: %d", r.Status)
-	}
+	admin.POST("/admin/users/" + lena.String() + "/enable").Form(url.Values{}).Expect(http.StatusSeeOther)
 	a.newClient(t).signIn("lena", "learner long passphrase")
-	if r := admin.postForm("/admin/users/"+uuid.NewString()+"/disable", url.Values{}, nil); r.Status != http.StatusNotFound {
-		t.Fatalf("disable unknown user: %d", r.Status)
-	}
+	admin.POST("/admin/users/" + uuid.NewString() + "/disable").Form(url.Values{}).Expect(http.StatusNotFound)
 }
 
 // A reset link sets a new password once and ends the user's sessions.
 func TestPasswordResetLink(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
-	lena := a.createUser(t, store.RoleLearner, "lena", "Lena", "learner long passphrase")
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	lena := a.seed.User(t, store.RoleLearner, "lena", "Lena", "learner long passphrase").ID()
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	old := a.newClient(t)
 	old.signIn("lena", "learner long passphrase")
 
-	r := admin.postForm("/admin/users/"+lena.String()+"/reset", url.Values{}, nil)
+	r := admin.POST("/admin/users/" + lena.String() + "/reset").Form(url.Values{}).Send()
 	if r.Status != 200 || r.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("create reset: %d %q", r.Status, r.Header.Get("Cache-Control"))
 	}
@@ -374,51 +333,39 @@ func TestPasswordResetLink(t *testing.T) {
 	}
 
 	c := a.newClient(t)
-	r = c.get(path, nil)
-	if r.Status != 200 || !strings.Contains(mainText(parseDoc(t, r.Body)), "lena") {
+	r = c.GET(path).Send()
+	if r.Status != 200 || !strings.Contains(mainTextOf(r.Doc()), "lena") {
 		t.Fatalf("GET reset: %d", r.Status)
 	}
-	if r := c.postForm(path, url.Values{"password": {"password123"}}, nil); r.Status != http.StatusUnprocessableEntity ||
-		fieldError(t, parseDoc(t, r.Body), "password") == "" {
+	if r := c.POST(path).Form(url.Values{"password": {"password123"}}).Send(); r.Status != http.StatusUnprocessableEntity ||
+		fieldMessage(t, r.Doc(), "password") == "" {
 		t.Fatalf("common password: %d", r.Status)
 	}
 	oldToken := old.sessionToken()
-	r = c.postForm(path, url.Values{"password": {"brand new passphrase"}}, nil)
-	if r.Status != 200 || !strings.Contains(mainText(parseDoc(t, r.Body)), "Password set") {
+	r = c.POST(path).Form(url.Values{"password": {"brand new passphrase"}}).Send()
+	if r.Status != 200 || !strings.Contains(mainTextOf(r.Doc()), "Password set") {
 		t.Fatalf("reset: %d %s", r.Status, r.Body)
 	}
 	if a.sessionExists(t, oldToken) || a.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = $1`, lena) != 0 {
 		t.Fatal("the reset left lena's sessions alive")
 	}
-	if r := old.get("/account", nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("the old cookie still works after the reset: %d", r.Status)
-	}
-	if r := a.newClient(t).postForm("/login", url.Values{"username": {"lena"}, "password": {"learner long passphrase"}}, nil); r.Status != http.StatusUnauthorized {
-		t.Fatalf("the old password still works: %d", r.Status)
-	}
+	old.GET("/account").Expect(http.StatusSeeOther)
+	a.POST(t, "/login").Form(url.Values{"username": {"lena"}, "password": {"learner long passphrase"}}).Expect(http.StatusUnauthorized)
 	a.newClient(t).signIn("lena", "brand new passphrase")
-	if r := admin.get("/admin/users", nil); r.Status != 200 {
-		t.Fatalf("the admin was signed out by lena's reset: %d", r.Status)
-	}
+	admin.GET("/admin/users").Expect(200)
 
 	// Once only.
-	if r := c.get(path, nil); r.Status != http.StatusGone {
-		t.Fatalf("GET used reset: %d", r.Status)
-	}
-	if r := a.newClient(t).postForm(path, url.Values{"password": {"third long passphrase"}}, nil); r.Status != http.StatusGone {
-		t.Fatalf("POST used reset: %d", r.Status)
-	}
+	c.GET(path).Expect(http.StatusGone)
+	a.POST(t, path).Form(url.Values{"password": {"third long passphrase"}}).Expect(http.StatusGone)
 	a.newClient(t).signIn("lena", "brand new passphrase")
 
 	// Expired.
-	r = admin.postForm("/admin/users/"+lena.String()+"/reset", url.Values{}, nil)
+	r = admin.POST("/admin/users/" + lena.String() + "/reset").Form(url.Values{}).Send()
 	path = linkPath(t, a, r.Body, "reset-link", "/reset/")
 	if _, err := a.owner.Exec(context.Background(), `UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE used_at IS NULL`); err != nil {
 		t.Fatal(err)
 	}
-	if r := c.postForm(path, url.Values{"password": {"third long passphrase"}}, nil); r.Status != http.StatusGone {
-		t.Fatalf("POST expired reset: %d", r.Status)
-	}
+	c.POST(path).Form(url.Values{"password": {"third long passphrase"}}).Expect(http.StatusGone)
 }
 
 // Accepting links is throttled per address, like sign-up.
@@ -427,7 +374,7 @@ func TestInviteAcceptThrottled(t *testing.T) {
 	c := a.newClient(t)
 	var last response
 	for range 25 {
-		last = c.postForm("/invite/"+store.NewLinkToken(), acceptForm("nobody"), nil)
+		last = c.POST("/invite/" + store.NewLinkToken()).Form(acceptForm("nobody")).Send()
 		if last.Status == http.StatusTooManyRequests {
 			break
 		}
@@ -438,7 +385,5 @@ func TestInviteAcceptThrottled(t *testing.T) {
 	if last.Status != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
 		t.Fatalf("after 25 attempts: %d, Retry-After %q", last.Status, last.Header.Get("Retry-After"))
 	}
-	if r := c.postForm("/reset/"+store.NewLinkToken(), url.Values{"password": {"some long passphrase"}}, nil); r.Status != http.StatusNotFound {
-		t.Fatalf("reset throttled by invite attempts: %d", r.Status)
-	}
+	c.POST("/reset/" + store.NewLinkToken()).Form(url.Values{"password": {"some long passphrase"}}).Expect(http.StatusNotFound)
 }

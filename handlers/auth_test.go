@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 func TestSignUp(t *testing.T) {
@@ -15,30 +16,27 @@ func TestSignUp(t *testing.T) {
 	a := newTestApp(t)
 	c := a.newClient(t)
 
-	page := c.get("/signup", nil)
-	if page.Status != http.StatusOK {
-		t.Fatalf("GET /signup: status %d, want 200", page.Status)
-	}
-	doc := parseDoc(t, page.Body)
-	checkLayout(t, doc)
-	form := mustFind(t, doc, "form#signup-form", and(tag("form"), hasAttr("id", "signup-form")))
-	if m, _ := attr(form, "method"); m != "post" {
+	page := c.GET("/signup").Expect(http.StatusOK)
+	doc := page.Doc()
+	checkPage(t, doc)
+	form := mustSelect(t, doc, "form[id=\"signup-form\"]")
+	if m, _ := form.Attr("method"); m != "post" {
 		t.Errorf("sign-up form method = %q, want post", m)
 	}
 	for _, name := range []string{"username", "name", "password"} {
-		if _, ok := inputValue(form, name); !ok {
+		if _, ok := formValue(form, name); !ok {
 			t.Errorf("sign-up form has no input %q", name)
 		}
 	}
-	if typ, _ := attr(find(form, and(tag("input"), hasAttr("name", "password"))), "type"); typ != "password" {
+	if typ, _ := form.Find("input[name=\"password\"]").First().Attr("type"); typ != "password" {
 		t.Errorf("password input type = %q, want password", typ)
 	}
 
 	// Markup in the name must come back as text, not as elements.
 	const name = `Ana "Ani" <b>Bello</b> & Co`
-	res := c.postForm("/signup", url.Values{
+	res := c.POST("/signup").Form(url.Values{
 		"username": {"  Ana.Bello "}, "name": {name}, "password": {"a long enough secret"},
-	}, nil)
+	}).Send()
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("POST /signup: status %d, want 303\n%s", res.Status, res.Body)
 	}
@@ -79,27 +77,24 @@ func TestSignUp(t *testing.T) {
 	if got := c.sessionToken(); got != ck.Value {
 		t.Fatalf("the jar holds %q, want the Set-Cookie value %q", got, ck.Value)
 	}
-	home := c.get(personalPage, nil)
-	if home.Status != http.StatusOK {
-		t.Fatalf("GET %s after sign-up: status %d", personalPage, home.Status)
-	}
-	hdoc := parseDoc(t, home.Body)
-	if got := headerUser(hdoc); got != name {
+	home := c.GET(personalPage).Expect(http.StatusOK)
+	hdoc := home.Doc()
+	if got := headerName(hdoc); got != name {
 		t.Errorf("header shows %q, want the display name %q", got, name)
 	}
-	header := find(hdoc, and(tag("header"), hasClass("top")))
-	if find(header, and(tag("form"), hasAttr("action", "/logout"))) == nil {
+	header := hdoc.Find("header.top").First()
+	if header.Find("form[action=\"/logout\"]").Length() == 0 {
 		t.Error("signed-in header has no sign-out form")
 	}
-	if find(header, and(tag("a"), hasAttr("href", "/signup"))) != nil {
+	if header.Find("a[href=\"/signup\"]").Length() > 0 {
 		t.Error("signed-in header still offers Sign up")
 	}
-	if find(hdoc, tag("b")) != nil {
+	if hdoc.Find("b").Length() > 0 {
 		t.Error("the display name's markup was rendered as HTML")
 	}
 
 	// Signed in, the sign-up page sends you home.
-	again := c.get("/signup", nil)
+	again := c.GET("/signup").Send()
 	if again.Status != http.StatusSeeOther || again.Header.Get("Location") != "/" {
 		t.Errorf("GET /signup signed in: status %d Location %q, want 303 to /", again.Status, again.Header.Get("Location"))
 	}
@@ -108,7 +103,7 @@ func TestSignUp(t *testing.T) {
 func TestSignUpValidation(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	a.createUser(t, store.RoleLearner, "ana", "Ana Existing", "existing password")
+	a.seed.User(t, store.RoleLearner, "ana", "Ana Existing", "existing password")
 
 	const (
 		msgChooseUsername = "Choose a username."
@@ -208,31 +203,31 @@ func TestSignUpValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := a.snapshot(t)
 			users := a.count(t, `SELECT count(*) FROM users`)
-			res := a.newClient(t).postForm("/signup", tt.form, nil)
+			res := a.POST(t, "/signup").Form(tt.form).Send()
 			if res.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d, want 422\n%s", res.Status, res.Body)
 			}
-			doc := parseDoc(t, res.Body)
-			checkLayout(t, doc)
-			form := mustFind(t, doc, "form#signup-form", and(tag("form"), hasAttr("id", "signup-form")))
+			doc := res.Doc()
+			checkPage(t, doc)
+			form := mustSelect(t, doc, "form[id=\"signup-form\"]")
 			for _, field := range []string{"username", "name", "password"} {
-				if got := fieldError(t, form, field); got != tt.wantErrors[field] {
+				if got := fieldMessage(t, form, field); got != tt.wantErrors[field] {
 					t.Errorf("message at %s = %q, want %q", field, got, tt.wantErrors[field])
 				}
 			}
-			if got, _ := inputValue(form, "username"); got != tt.wantUsername {
+			if got, _ := formValue(form, "username"); got != tt.wantUsername {
 				t.Errorf("username kept as %q, want %q", got, tt.wantUsername)
 			}
-			if got, _ := inputValue(form, "name"); got != tt.wantName {
+			if got, _ := formValue(form, "name"); got != tt.wantName {
 				t.Errorf("name kept as %q, want %q", got, tt.wantName)
 			}
-			if got, ok := inputValue(form, "password"); !ok || got != "" {
+			if got, ok := formValue(form, "password"); !ok || got != "" {
 				t.Errorf("password input value = %q (present %v), want an empty password input", got, ok)
 			}
 			if pw := tt.form.Get("password"); len(pw) >= 6 && strings.Contains(res.Body, pw) {
 				t.Errorf("the password %q is echoed in the page", pw)
 			}
-			if find(doc, tag("b")) != nil {
+			if doc.Find("b").Length() > 0 {
 				t.Error("typed markup was rendered as HTML")
 			}
 			if got := a.count(t, `SELECT count(*) FROM users`); got != users {
@@ -256,7 +251,7 @@ func TestSignIn(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	course := "/courses/" + w.course.String()
+	course := "/courses/" + w.Course.ID.String()
 
 	tests := []struct {
 		name     string
@@ -264,25 +259,25 @@ func TestSignIn(t *testing.T) {
 		next     string // "" sends no next field
 		wantLoc  string
 	}{
-		{"no next", learnerUser, "", "/"},
+		{"no next", storetest.LearnerUser, "", "/"},
 		{"username in other case with spaces", "  LENA ", "", "/"},
-		{"local next", learnerUser, course, course},
-		{"local next with query", learnerUser, "/?a=1", "/?a=1"},
-		{"protocol-relative next", learnerUser, "//evil.example/x", "/"},
-		{"absolute next", learnerUser, "https://evil.example/", "/"},
-		{"backslash next", learnerUser, `/\evil.example`, "/"},
-		{"next with a tab", learnerUser, "/\t/evil.example", "/"},
-		{"next with a newline", learnerUser, "/\nLocation: https://evil.example", "/"},
-		{"relative next", learnerUser, "evil.example", "/"},
+		{"local next", storetest.LearnerUser, course, course},
+		{"local next with query", storetest.LearnerUser, "/?a=1", "/?a=1"},
+		{"protocol-relative next", storetest.LearnerUser, "//evil.example/x", "/"},
+		{"absolute next", storetest.LearnerUser, "https://evil.example/", "/"},
+		{"backslash next", storetest.LearnerUser, `/\evil.example`, "/"},
+		{"next with a tab", storetest.LearnerUser, "/\t/evil.example", "/"},
+		{"next with a newline", storetest.LearnerUser, "/\nLocation: https://evil.example", "/"},
+		{"relative next", storetest.LearnerUser, "evil.example", "/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := a.newClient(t)
-			form := url.Values{"username": {tt.username}, "password": {learnerPass}}
+			form := url.Values{"username": {tt.username}, "password": {storetest.LearnerPass}}
 			if tt.next != "" {
 				form.Set("next", tt.next)
 			}
-			res := c.postForm("/login", form, nil)
+			res := c.POST("/login").Form(form).Send()
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("status %d, want 303\n%s", res.Status, res.Body)
 			}
@@ -293,8 +288,8 @@ func TestSignIn(t *testing.T) {
 			if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
 				t.Fatalf("session cookie = %+v, want an HttpOnly SameSite=Lax cookie", ck)
 			}
-			if got := signedInAs(t, c, nil); got != learnerName {
-				t.Errorf("header after sign-in shows %q, want %q", got, learnerName)
+			if got := signedInAs(t, c, nil); got != storetest.LearnerName {
+				t.Errorf("header after sign-in shows %q, want %q", got, storetest.LearnerName)
 			}
 		})
 	}
@@ -302,11 +297,11 @@ func TestSignIn(t *testing.T) {
 	// The sign-in page carries next into its form, and sends a signed-in
 	// user on at once, to a local address only.
 	t.Run("login page keeps next", func(t *testing.T) {
-		res := a.newClient(t).get("/login?next="+url.QueryEscape(course), nil)
+		res := a.GET(t, "/login?next="+url.QueryEscape(course)).Send()
 		if res.Status != http.StatusOK {
 			t.Fatalf("status %d", res.Status)
 		}
-		if got, _ := inputValue(parseDoc(t, res.Body), "next"); got != course {
+		if got, _ := formValue(res.Doc(), "next"); got != course {
 			t.Errorf("hidden next = %q, want %q", got, course)
 		}
 	})
@@ -315,8 +310,8 @@ func TestSignIn(t *testing.T) {
 	} {
 		t.Run("signed in GET /login next="+tt.next, func(t *testing.T) {
 			c := a.newClient(t)
-			c.signIn(learnerUser, learnerPass)
-			res := c.get("/login?next="+url.QueryEscape(tt.next), nil)
+			c.signIn(storetest.LearnerUser, storetest.LearnerPass)
+			res := c.GET("/login?next=" + url.QueryEscape(tt.next)).Send()
 			if res.Status != http.StatusSeeOther || res.Header.Get("Location") != tt.want {
 				t.Errorf("status %d Location %q, want 303 to %q", res.Status, res.Header.Get("Location"), tt.want)
 			}
@@ -340,10 +335,10 @@ func TestSignInFailures(t *testing.T) {
 	}{
 		{
 			name:         "wrong password",
-			form:         url.Values{"username": {learnerUser}, "password": {"not the password"}, "next": {"/courses"}},
+			form:         url.Values{"username": {storetest.LearnerUser}, "password": {"not the password"}, "next": {"/courses"}},
 			wantStatus:   http.StatusUnauthorized,
 			wantMessage:  wrong,
-			wantUsername: learnerUser,
+			wantUsername: storetest.LearnerUser,
 		},
 		{
 			name:         "unknown user",
@@ -361,28 +356,28 @@ func TestSignInFailures(t *testing.T) {
 		},
 		{
 			name:         "right password of another user",
-			form:         url.Values{"username": {"victor"}, "password": {learnerPass}, "next": {"/courses"}},
+			form:         url.Values{"username": {"victor"}, "password": {storetest.LearnerPass}, "next": {"/courses"}},
 			wantStatus:   http.StatusUnauthorized,
 			wantMessage:  wrong,
 			wantUsername: "victor",
 		},
 		{
 			name:         "very long password",
-			form:         url.Values{"username": {learnerUser}, "password": {strings.Repeat("x", 5000)}, "next": {"/courses"}},
+			form:         url.Values{"username": {storetest.LearnerUser}, "password": {strings.Repeat("x", 5000)}, "next": {"/courses"}},
 			wantStatus:   http.StatusUnauthorized,
 			wantMessage:  wrong,
-			wantUsername: learnerUser,
+			wantUsername: storetest.LearnerUser,
 		},
 		{
 			name:         "password missing",
-			form:         url.Values{"username": {learnerUser}, "next": {"/courses"}},
+			form:         url.Values{"username": {storetest.LearnerUser}, "next": {"/courses"}},
 			wantStatus:   http.StatusUnprocessableEntity,
 			wantErrors:   map[string]string{"password": "Enter your password."},
-			wantUsername: learnerUser,
+			wantUsername: storetest.LearnerUser,
 		},
 		{
 			name:       "username missing",
-			form:       url.Values{"password": {learnerPass}, "next": {"/courses"}},
+			form:       url.Values{"password": {storetest.LearnerPass}, "next": {"/courses"}},
 			wantStatus: http.StatusUnprocessableEntity,
 			wantErrors: map[string]string{"username": "Enter your username."},
 		},
@@ -395,28 +390,28 @@ func TestSignInFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := a.newClient(t).postForm("/login", tt.form, nil)
+			res := a.POST(t, "/login").Form(tt.form).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
 			}
-			doc := parseDoc(t, res.Body)
-			checkLayout(t, doc)
-			form := mustFind(t, doc, "form#login-form", and(tag("form"), hasAttr("id", "login-form")))
-			if got := text(find(form, and(tag("p"), hasClass("form-error")))); got != tt.wantMessage {
+			doc := res.Doc()
+			checkPage(t, doc)
+			form := mustSelect(t, doc, "form[id=\"login-form\"]")
+			if got := textOf(form.Find("p.form-error").First()); got != tt.wantMessage {
 				t.Errorf("form message = %q, want %q", got, tt.wantMessage)
 			}
 			for _, field := range []string{"username", "password"} {
-				if got := fieldError(t, form, field); got != tt.wantErrors[field] {
+				if got := fieldMessage(t, form, field); got != tt.wantErrors[field] {
 					t.Errorf("message at %s = %q, want %q", field, got, tt.wantErrors[field])
 				}
 			}
-			if got, _ := inputValue(form, "username"); got != tt.wantUsername {
+			if got, _ := formValue(form, "username"); got != tt.wantUsername {
 				t.Errorf("username kept as %q, want %q", got, tt.wantUsername)
 			}
-			if got, _ := inputValue(form, "next"); got != "/courses" {
+			if got, _ := formValue(form, "next"); got != "/courses" {
 				t.Errorf("next kept as %q, want /courses", got)
 			}
-			if got, ok := inputValue(form, "password"); !ok || got != "" {
+			if got, ok := formValue(form, "password"); !ok || got != "" {
 				t.Errorf("password input value = %q (present %v), want empty", got, ok)
 			}
 			if pw := tt.form.Get("password"); pw != "" && strings.Contains(res.Body, pw) {
@@ -439,7 +434,7 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	a.seedWorld(t)
-	a.createUser(t, store.RoleLearner, "mallory", "Mallory", "mallory password")
+	a.seed.User(t, store.RoleLearner, "mallory", "Mallory", "mallory password")
 
 	tests := []struct {
 		name  string
@@ -447,7 +442,7 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 	}{
 		{"own earlier session", func(t *testing.T) string {
 			c := a.newClient(t)
-			c.signIn(learnerUser, learnerPass)
+			c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 			return c.sessionToken()
 		}},
 		{"attacker's session", func(t *testing.T) string {
@@ -463,7 +458,7 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 			c := a.newClient(t)
 			c.setSessionToken(old)
 
-			res := c.postForm("/login", url.Values{"username": {learnerUser}, "password": {learnerPass}}, nil)
+			res := c.POST("/login").Form(url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}).Send()
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("status %d, want 303", res.Status)
 			}
@@ -484,8 +479,8 @@ func TestSignInRenewsSessionToken(t *testing.T) {
 			if got := signedInAs(t, replay, h); got != "" {
 				t.Errorf("the old token still signs in (as %q)", got)
 			}
-			if got := signedInAs(t, c, nil); got != learnerName {
-				t.Errorf("the new session shows %q, want %q", got, learnerName)
+			if got := signedInAs(t, c, nil); got != storetest.LearnerName {
+				t.Errorf("the new session shows %q, want %q", got, storetest.LearnerName)
 			}
 		})
 	}
@@ -496,12 +491,12 @@ func TestSignOut(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	old := c.sessionToken()
 	other := a.newClient(t) // the same user on another device stays signed in
-	other.signIn(learnerUser, learnerPass)
+	other.signIn(storetest.LearnerUser, storetest.LearnerPass)
 
-	res := c.postForm("/logout", url.Values{}, nil)
+	res := c.POST("/logout").Form(url.Values{}).Send()
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/" {
 		t.Fatalf("POST /logout: status %d Location %q, want 303 to /", res.Status, res.Header.Get("Location"))
 	}
@@ -520,7 +515,7 @@ func TestSignOut(t *testing.T) {
 	}
 
 	replay, h := a.withCookie(t, old)
-	lesson := "/lessons/" + w.lessons[0].String()
+	lesson := "/lessons/" + w.Course.Lessons[0].String()
 	before := a.snapshot(t)
 	tests := []struct {
 		name   string
@@ -529,7 +524,7 @@ func TestSignOut(t *testing.T) {
 		status int
 	}{
 		{"home page", http.MethodGet, "/", http.StatusOK},
-		{"progress API", http.MethodGet, "/api/courses/" + w.course.String() + "/progress", http.StatusUnauthorized},
+		{"progress API", http.MethodGet, "/api/courses/" + w.Course.ID.String() + "/progress", http.StatusUnauthorized},
 		{"complete a lesson", http.MethodPost, lesson + "/complete", http.StatusSeeOther},
 	}
 	for _, tt := range tests {
@@ -537,17 +532,16 @@ func TestSignOut(t *testing.T) {
 			hh := h.Clone()
 			var res response
 			if tt.method == http.MethodPost {
-				hh.Set("Content-Type", "application/x-www-form-urlencoded")
-				res = replay.do(tt.method, tt.path, strings.NewReader("completed=true"), hh)
+				res = replay.Request(tt.method, tt.path).Headers(hh).Form(url.Values{"completed": {"true"}}).Send()
 			} else {
-				res = replay.get(tt.path, hh)
+				res = replay.GET(tt.path).Headers(hh).Send()
 			}
 			if res.Status != tt.status {
 				t.Fatalf("status %d, want %d", res.Status, tt.status)
 			}
 			switch tt.status {
 			case http.StatusOK:
-				if got := headerUser(parseDoc(t, res.Body)); got != "" {
+				if got := headerName(res.Doc()); got != "" {
 					t.Errorf("the old cookie still signs in as %q", got)
 				}
 			case http.StatusSeeOther:
@@ -566,7 +560,7 @@ func TestSignOut(t *testing.T) {
 	if got := signedInAs(t, c, nil); got != "" {
 		t.Errorf("after sign-out the header shows %q", got)
 	}
-	if got := signedInAs(t, other, nil); got != learnerName {
-		t.Errorf("the other device shows %q, want still signed in as %q", got, learnerName)
+	if got := signedInAs(t, other, nil); got != storetest.LearnerName {
+		t.Errorf("the other device shows %q, want still signed in as %q", got, storetest.LearnerName)
 	}
 }

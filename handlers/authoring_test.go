@@ -10,25 +10,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 	"golang.org/x/net/html"
 
 	"fieldbook/internal/markdown"
 	"fieldbook/store"
-)
-
-const (
-	volunteerUser = "victor" // created by seedWorld; edits every seeded course
-	volunteerPass = "volunteer password"
-	strangerUser  = "nora" // a volunteer who edits nothing
-	strangerPass  = "stranger password"
+	"fieldbook/store/storetest"
 )
 
 // authoringFixture is the usual world plus a volunteer who edits none of
 // its courses, each signed in on a client of their own.
 type authoringFixture struct {
 	a                         *testApp
-	w                         world
+	w                         *storetest.World
 	victor, nora, learner     *client
 	victorID, noraID          uuid.UUID
 	courseEdit, draftEdit     string
@@ -39,32 +34,23 @@ func newAuthoringFixture(t *testing.T) *authoringFixture {
 	t.Helper()
 	a := newTestApp(t)
 	f := &authoringFixture{a: a, w: a.seedWorld(t)}
-	f.noraID = a.createUser(t, store.RoleVolunteer, strangerUser, "Nora Stranger", strangerPass)
-	f.victorID = a.userID(t, volunteerUser)
+	f.noraID = f.w.OtherVolunteer.ID()
+	f.victorID = f.w.Volunteer.ID()
 	f.victor, f.nora, f.learner = a.newClient(t), a.newClient(t), a.newClient(t)
-	f.victor.signIn(volunteerUser, volunteerPass)
-	f.nora.signIn(strangerUser, strangerPass)
-	f.learner.signIn(learnerUser, learnerPass)
-	f.courseEdit = "/courses/" + f.w.course.String()
-	f.draftEdit = "/courses/" + f.w.draftCourse.String()
-	f.lessonEdit = "/lessons/" + f.w.lessons[0].String()
-	f.draftLessonEd = "/lessons/" + f.w.draftLesson.String()
+	f.victor.signIn(storetest.VolunteerUser, storetest.VolunteerPass)
+	f.nora.signIn(storetest.OtherVolunteerUser, storetest.OtherVolunteerPass)
+	f.learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	f.courseEdit = "/courses/" + f.w.Course.ID.String()
+	f.draftEdit = "/courses/" + f.w.DraftCourse.ID.String()
+	f.lessonEdit = "/lessons/" + f.w.Course.Lessons[0].String()
+	f.draftLessonEd = "/lessons/" + f.w.DraftLesson().String()
 	return f
 }
 
-func (a *testApp) userID(t testing.TB, username string) uuid.UUID {
-	t.Helper()
-	var id uuid.UUID
-	if err := a.owner.QueryRow(context.Background(), `SELECT id FROM users WHERE username = $1`, username).Scan(&id); err != nil {
-		t.Fatalf("user %s: %v", username, err)
-	}
-	return id
-}
-
 // version is the hidden version input of a page's form.
-func version(t *testing.T, doc *html.Node) string {
+func version(t *testing.T, doc *goquery.Selection) string {
 	t.Helper()
-	v, ok := inputValue(doc, "version")
+	v, ok := formValue(doc, "version")
 	if !ok {
 		t.Fatal("the form has no version input")
 	}
@@ -103,14 +89,14 @@ func (a *testApp) lessonOrder(t *testing.T, course uuid.UUID) []string {
 // learnerLessons is what a learner's course page lists, in order.
 func learnerLessons(t *testing.T, c *client, course uuid.UUID) (int, []string) {
 	t.Helper()
-	res := c.get("/courses/"+course.String(), nil)
+	res := c.GET("/courses/" + course.String()).Send()
 	if res.Status != http.StatusOK {
 		return res.Status, nil
 	}
-	doc := parseDoc(t, res.Body)
+	doc := res.Doc()
 	var titles []string
-	for _, li := range findAll(find(doc, and(tag("ol"), hasClass("lessons"))), tag("li")) {
-		titles = append(titles, text(find(li, tag("a"))))
+	for _, li := range doc.Find("ol.lessons").First().Find("li").EachIter() {
+		titles = append(titles, textOf(li.Find("a").First()))
 	}
 	return res.Status, titles
 }
@@ -141,7 +127,7 @@ func TestAuthoringRoutesRefused(t *testing.T) {
 			route{"POST", course + "/archive", nil, false},
 			route{"POST", course + "/restore", nil, false},
 			route{"POST", course + "/lessons", url.Values{"title": {"Injected"}}, false},
-			route{"POST", course + "/editors", url.Values{"username": {strangerUser}}, false},
+			route{"POST", course + "/editors", url.Values{"username": {storetest.OtherVolunteerUser}}, false},
 		)
 	}
 	for _, lesson := range []string{f.lessonEdit, f.draftLessonEd} {
@@ -154,7 +140,7 @@ func TestAuthoringRoutesRefused(t *testing.T) {
 		)
 	}
 	routes = append(routes,
-		route{"POST", "/lessons/preview", url.Values{"body": {"x"}, "lesson_id": {f.w.lessons[0].String()}}, false},
+		route{"POST", "/lessons/preview", url.Values{"body": {"x"}, "lesson_id": {f.w.Course.Lessons[0].String()}}, false},
 		route{"GET", "/studio", nil, true},
 		route{"GET", "/courses/new", nil, true},
 		route{"POST", "/courses", url.Values{"title": {"New"}}, true},
@@ -178,13 +164,13 @@ func TestAuthoringRoutesRefused(t *testing.T) {
 				name += "?" + r.form.Encode()
 			}
 			t.Run(name, func(t *testing.T) {
-				before := a.snapshot(t)
+				before, editors := a.snapshot(t), a.count(t, `SELECT count(*) FROM course_editors`)
 				c := cl.client()
 				var res response
 				if r.method == "GET" {
-					res = c.get(r.path, nil)
+					res = c.GET(r.path).Send()
 				} else {
-					res = c.postForm(r.path, r.form, nil)
+					res = c.POST(r.path).Form(r.form).Send()
 				}
 				if res.Status != cl.want {
 					t.Fatalf("status %d, want %d\n%.400s", res.Status, cl.want, res.Body)
@@ -200,7 +186,7 @@ func TestAuthoringRoutesRefused(t *testing.T) {
 					}
 					checkNoLeak(t, res.Body)
 				}
-				if after := a.snapshot(t); after != before || a.count(t, `SELECT count(*) FROM course_editors`) != 3 {
+				if after := a.snapshot(t); after != before || a.count(t, `SELECT count(*) FROM course_editors`) != editors {
 					t.Error("the database changed")
 				}
 			})
@@ -217,15 +203,12 @@ func TestAuthoringHappyPath(t *testing.T) {
 	f := newAuthoringFixture(t)
 	a, v := f.a, f.victor
 
-	if res := v.get("/courses/new", nil); res.Status != http.StatusOK {
+	if res := v.GET("/courses/new").Send(); res.Status != http.StatusOK {
 		t.Fatalf("GET /courses/new: %d", res.Status)
-	} else if _, ok := inputValue(parseDoc(t, res.Body), "title"); !ok {
+	} else if _, ok := formValue(res.Doc(), "title"); !ok {
 		t.Fatal("the new-course page has no title field")
 	}
-	res := v.postForm("/courses", url.Values{"title": {"  Water safety  "}, "description": {"Clean water at home."}}, nil)
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("POST /courses: %d\n%s", res.Status, res.Body)
-	}
+	res := v.POST("/courses").Form(url.Values{"title": {"  Water safety  "}, "description": {"Clean water at home."}}).Expect(http.StatusSeeOther)
 	m := regexp.MustCompile(`^/courses/([0-9a-f-]{36})/edit$`).FindStringSubmatch(res.Header.Get("Location"))
 	if m == nil {
 		t.Fatalf("POST /courses redirected to %q", res.Header.Get("Location"))
@@ -239,12 +222,12 @@ func TestAuthoringHappyPath(t *testing.T) {
 		t.Fatal("the creator is not an editor")
 	}
 
-	doc := parseDoc(t, v.get(base+"/edit", nil).Body)
-	checkLayout(t, doc)
-	if mark := text(find(doc, and(tag("span"), hasClass("draft")))); mark != "Draft" {
+	doc := v.GET(base + "/edit").Send().Doc()
+	checkPage(t, doc)
+	if mark := textOf(doc.Find("span.draft").First()); mark != "Draft" {
 		t.Errorf("draft mark %q, want Draft", mark)
 	}
-	if audit := text(find(doc, and(tag("p"), hasClass("audit")))); !strings.Contains(audit, "Created by Victor Volunteer") || !strings.Contains(audit, "last edited by Victor Volunteer") {
+	if audit := textOf(doc.Find("p.audit").First()); !strings.Contains(audit, "Created by Victor Volunteer") || !strings.Contains(audit, "last edited by Victor Volunteer") {
 		t.Errorf("audit line %q", audit)
 	}
 	if got := version(t, doc); got != "1" {
@@ -263,7 +246,7 @@ func TestAuthoringHappyPath(t *testing.T) {
 	}
 	var lessonIDs []uuid.UUID
 	for _, s := range steps {
-		res := v.postForm(s.path, s.form, nil)
+		res := v.POST(s.path).Form(s.form).Send()
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("%s: status %d\n%s", s.name, res.Status, res.Body)
 		}
@@ -288,13 +271,13 @@ func TestAuthoringHappyPath(t *testing.T) {
 
 	// Write and publish each lesson through its form.
 	for i, lid := range lessonIDs {
-		page := parseDoc(t, v.get("/lessons/"+lid.String()+"/edit", nil).Body)
-		title, _ := inputValue(page, "title")
-		res := v.postForm("/lessons/"+lid.String(), url.Values{
+		page := v.GET("/lessons/" + lid.String() + "/edit").Send().Doc()
+		title, _ := formValue(page, "title")
+		res := v.POST("/lessons/" + lid.String()).Form(url.Values{
 			"title": {title}, "body": {"Step one.\n\n- **boil** for one minute\n- let it cool"},
 			"content_url": {"https://www.who.int/"}, "duration_minutes": {strconv.Itoa(5 + i)},
 			"published": {"true"}, "version": {version(t, page)},
-		}, nil)
+		}).Send()
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != base+"/edit#lessons" {
 			t.Fatalf("save lesson %d: %d %q\n%s", i, res.Status, res.Header.Get("Location"), res.Body)
 		}
@@ -314,7 +297,7 @@ func TestAuthoringHappyPath(t *testing.T) {
 		lesson uuid.UUID
 		dir    string
 	}{{lessonIDs[2], "up"}, {lessonIDs[2], "up"}, {lessonIDs[0], "down"}} {
-		res := v.postForm("/lessons/"+mv.lesson.String()+"/move", url.Values{"direction": {mv.dir}}, nil)
+		res := v.POST("/lessons/" + mv.lesson.String() + "/move").Form(url.Values{"direction": {mv.dir}}).Send()
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("move: %d", res.Status)
 		}
@@ -324,13 +307,11 @@ func TestAuthoringHappyPath(t *testing.T) {
 	}
 	// Draft lesson, then publish the course: the learner sees exactly the
 	// published lessons, in order.
-	if res := v.postForm(base+"/lessons", url.Values{"title": {"Unfinished"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("add draft lesson: %d", res.Status)
-	}
+	v.POST(base + "/lessons").Form(url.Values{"title": {"Unfinished"}}).Expect(http.StatusSeeOther)
 	if st, _ := learnerLessons(t, f.learner, id); st != http.StatusNotFound {
 		t.Errorf("learner sees the draft course: %d", st)
 	}
-	if res := v.postForm(base+"/publish", nil, nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != base+"/edit" {
+	if res := v.POST(base + "/publish").Send(); res.Status != http.StatusSeeOther || res.Header.Get("Location") != base+"/edit" {
 		t.Fatalf("publish: %d %q", res.Status, res.Header.Get("Location"))
 	}
 	if st, got := learnerLessons(t, f.learner, id); st != http.StatusOK || !slices.Equal(got, []string{"Storing", "Filtering", "Boiling"}) {
@@ -341,88 +322,76 @@ func TestAuthoringHappyPath(t *testing.T) {
 		action string
 		want   int
 	}{{"unpublish", http.StatusNotFound}, {"publish", http.StatusOK}} {
-		if res := v.postForm(base+"/"+step.action, nil, nil); res.Status != http.StatusSeeOther {
+		if res := v.POST(base + "/" + step.action).Send(); res.Status != http.StatusSeeOther {
 			t.Fatalf("%s: %d", step.action, res.Status)
 		}
 		if st, _ := learnerLessons(t, f.learner, id); st != step.want {
 			t.Fatalf("after %s the learner gets %d, want %d", step.action, st, step.want)
 		}
 	}
-	lesson := parseDoc(t, f.learner.get("/lessons/"+lessonIDs[0].String(), nil).Body)
-	if b := find(lesson, and(tag("div"), hasClass("body"))); find(b, tag("strong")) == nil || len(findAll(b, tag("li"))) != 2 {
-		t.Errorf("the learner's lesson page does not show the rendered Markdown: %q", text(b))
+	lesson := f.learner.GET("/lessons/" + lessonIDs[0].String()).Send().Doc()
+	if b := lesson.Find("div.body").First(); b.Find("strong").Length() == 0 || b.Find("li").Length() != 2 {
+		t.Errorf("the learner's lesson page does not show the rendered Markdown: %q", textOf(b))
 	}
 	// The learner completes one lesson: progress that deleting would take.
-	if res := f.learner.postForm("/lessons/"+lessonIDs[0].String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("complete: %d", res.Status)
-	}
+	f.learner.POST("/lessons/" + lessonIDs[0].String() + "/complete").Form(url.Values{"completed": {"true"}}).Expect(http.StatusSeeOther)
 
 	// Editors: add nora, who can then open the edit page.
-	if st := f.nora.get(base+"/edit", nil).Status; st != http.StatusForbidden {
-		t.Fatalf("nora before being added: %d, want 403", st)
-	}
-	if res := v.postForm(base+"/editors", url.Values{"username": {" NORA "}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("add editor: %d\n%s", res.Status, res.Body)
-	}
-	ndoc := parseDoc(t, f.nora.get(base+"/edit", nil).Body)
-	if eds := text(find(ndoc, and(tag("ul"), hasClass("editors")))); !strings.Contains(eds, "Victor Volunteer") || !strings.Contains(eds, "Nora Stranger") {
+	f.nora.GET(base + "/edit").Expect(http.StatusForbidden)
+	v.POST(base + "/editors").Form(url.Values{"username": {" NORA "}}).Expect(http.StatusSeeOther)
+	ndoc := f.nora.GET(base + "/edit").Send().Doc()
+	if eds := textOf(ndoc.Find("ul.editors").First()); !strings.Contains(eds, "Victor Volunteer") || !strings.Contains(eds, "Nora Stranger") {
 		t.Errorf("editors list %q", eds)
 	}
 
 	// Delete the draft lesson: positions close up.
 	unfinished := a.userLessonID(t, id, "Unfinished")
-	if res := v.postForm("/lessons/"+unfinished.String()+"/delete", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("delete lesson: %d", res.Status)
-	}
+	v.POST("/lessons/" + unfinished.String() + "/delete").Expect(http.StatusSeeOther)
 	if got := a.lessonOrder(t, id); len(got) != 3 {
 		t.Fatalf("after delete %v", got)
 	}
 
 	// Archive: gone from the learner's list, read-only, progress kept.
-	if res := v.postForm(base+"/archive", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("archive: %d", res.Status)
-	}
+	v.POST(base + "/archive").Expect(http.StatusSeeOther)
 	if st, _ := learnerLessons(t, f.learner, id); st != http.StatusNotFound {
 		t.Errorf("learner opens the archived course: %d, want 404", st)
 	}
-	if home := mainText(parseDoc(t, f.learner.get("/", nil).Body)); strings.Contains(home, "Safe water") {
+	if home := mainTextOf(f.learner.GET("/").Send().Doc()); strings.Contains(home, "Safe water") {
 		t.Error("the archived course is still on the learner's home page")
 	}
-	arch := v.postForm(base, url.Values{"title": {"Changed"}, "version": {"2"}}, nil)
+	arch := v.POST(base).Form(url.Values{"title": {"Changed"}, "version": {"2"}}).Send()
 	if arch.Status != http.StatusConflict {
 		t.Errorf("editing an archived course: %d, want 409", arch.Status)
 	}
-	if notice := text(find(parseDoc(t, v.get(base+"/edit", nil).Body), and(tag("p"), hasClass("archived-note")))); !strings.Contains(notice, "archived") {
+	if notice := textOf(v.GET(base + "/edit").Send().Doc().Find("p.archived-note").First()); !strings.Contains(notice, "archived") {
 		t.Errorf("the edit page of an archived course says %q", notice)
 	}
-	if res := v.postForm(base+"/restore", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("restore: %d", res.Status)
-	}
+	v.POST(base + "/restore").Expect(http.StatusSeeOther)
 	if st, got := learnerLessons(t, f.learner, id); st != http.StatusOK || len(got) != 3 {
 		t.Errorf("after restore the learner sees %d %v", st, got)
 	}
 
 	// Studio lists it for both editors, not for others.
-	sdoc := parseDoc(t, v.get("/studio", nil).Body)
-	if find(sdoc, and(tag("a"), hasAttr("href", base+"/edit"))) == nil {
+	sdoc := v.GET("/studio").Send().Doc()
+	if sdoc.Find("a"+attrIs("href", base+"/edit")).Length() == 0 {
 		t.Error("the studio has no edit link for the course")
 	}
-	if find(sdoc, and(tag("a"), hasAttr("href", "/studio"))) == nil {
+	if sdoc.Find("a[href=\"/studio\"]").Length() == 0 {
 		t.Error("no 'Your courses' link in a volunteer's header")
 	}
-	if find(parseDoc(t, f.learner.get(personalPage, nil).Body), and(tag("a"), hasAttr("href", "/studio"))) != nil {
+	if f.learner.GET(personalPage).Send().Doc().Find("a[href=\"/studio\"]").Length() > 0 {
 		t.Error("a learner's header links to the studio")
 	}
 
 	// Delete with confirmation.
-	cdoc := parseDoc(t, v.get(base+"/delete", nil).Body)
-	if impact := text(find(cdoc, and(tag("p"), hasAttr("id", "delete-impact")))); !strings.Contains(impact, "3 lessons and 1 progress record of learners") {
+	cdoc := v.GET(base + "/delete").Send().Doc()
+	if impact := textOf(cdoc.Find("p[id=\"delete-impact\"]").First()); !strings.Contains(impact, "3 lessons and 1 progress record of learners") {
 		t.Errorf("confirmation says %q, want 3 lessons and 1 progress record", impact)
 	}
 	if a.count(t, `SELECT count(*) FROM courses WHERE id = $1`, id) != 1 {
 		t.Fatal("the confirmation page deleted the course")
 	}
-	if res := v.postForm(base+"/delete", nil, nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/studio" {
+	if res := v.POST(base + "/delete").Send(); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/studio" {
 		t.Fatalf("delete: %d %q", res.Status, res.Header.Get("Location"))
 	}
 	if a.count(t, `SELECT count(*) FROM courses WHERE id = $1`, id)+a.count(t, `SELECT count(*) FROM lessons WHERE course_id = $1`, id) != 0 {
@@ -445,7 +414,7 @@ func (a *testApp) userLessonID(t *testing.T, course uuid.UUID, title string) uui
 func TestAddEditorForm(t *testing.T) {
 	t.Parallel()
 	f := newAuthoringFixture(t)
-	f.a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password 1")
+	f.a.seed.User(t, store.RoleAdmin, "ada", "Ada Admin", "admin password 1")
 	tests := []struct {
 		name     string
 		username string
@@ -454,20 +423,20 @@ func TestAddEditorForm(t *testing.T) {
 	}{
 		{"empty", "  ", http.StatusUnprocessableEntity, "Enter the username of a volunteer."},
 		{"unknown", "nobody", http.StatusUnprocessableEntity, "No volunteer or admin has that username."},
-		{"a learner", learnerUser, http.StatusUnprocessableEntity, "No volunteer or admin has that username."},
-		{"self", volunteerUser, http.StatusUnprocessableEntity, "victor is already an editor of this course."},
-		{"a volunteer", strangerUser, http.StatusSeeOther, ""},
-		{"the same volunteer again", strangerUser, http.StatusUnprocessableEntity, "nora is already an editor of this course."},
+		{"a learner", storetest.LearnerUser, http.StatusUnprocessableEntity, "No volunteer or admin has that username."},
+		{"self", storetest.VolunteerUser, http.StatusUnprocessableEntity, "victor is already an editor of this course."},
+		{"a volunteer", storetest.OtherVolunteerUser, http.StatusSeeOther, ""},
+		{"the same volunteer again", storetest.OtherVolunteerUser, http.StatusUnprocessableEntity, "nora is already an editor of this course."},
 		{"an admin", "ADA", http.StatusSeeOther, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := f.a.count(t, `SELECT count(*) FROM course_editors WHERE course_id = $1`, f.w.course)
-			res := f.victor.postForm(f.courseEdit+"/editors", url.Values{"username": {tt.username}}, nil)
+			before := f.a.count(t, `SELECT count(*) FROM course_editors WHERE course_id = $1`, f.w.Course.ID)
+			res := f.victor.POST(f.courseEdit + "/editors").Form(url.Values{"username": {tt.username}}).Send()
 			if res.Status != tt.status {
 				t.Fatalf("status %d, want %d\n%.300s", res.Status, tt.status, res.Body)
 			}
-			after := f.a.count(t, `SELECT count(*) FROM course_editors WHERE course_id = $1`, f.w.course)
+			after := f.a.count(t, `SELECT count(*) FROM course_editors WHERE course_id = $1`, f.w.Course.ID)
 			if tt.status == http.StatusSeeOther {
 				if after != before+1 {
 					t.Errorf("%d editors, want %d", after, before+1)
@@ -477,11 +446,11 @@ func TestAddEditorForm(t *testing.T) {
 			if after != before {
 				t.Error("the editors changed")
 			}
-			doc := parseDoc(t, res.Body)
-			if got := fieldError(t, doc, "username"); got != tt.wantMsg {
+			doc := res.Doc()
+			if got := fieldMessage(t, doc, "username"); got != tt.wantMsg {
 				t.Errorf("message %q, want %q", got, tt.wantMsg)
 			}
-			if got, _ := inputValue(doc, "username"); got != strings.ToLower(strings.TrimSpace(tt.username)) {
+			if got, _ := formValue(doc, "username"); got != strings.ToLower(strings.TrimSpace(tt.username)) {
 				t.Errorf("username field %q, want what was typed", got)
 			}
 		})
@@ -489,13 +458,13 @@ func TestAddEditorForm(t *testing.T) {
 }
 
 // formFragment checks an htmx answer is just the editor box, and returns it.
-func formFragment(t *testing.T, body, id string) *html.Node {
+func formFragment(t *testing.T, body, id string) *goquery.Selection {
 	t.Helper()
-	nodes := parseFragment(t, body)
-	if len(nodes) != 1 || !and(tag("div"), hasAttr("id", id))(nodes[0]) {
+	nodes := parseHTMLFragment(t, body)
+	if nodes.Length() != 1 || !nodes.Eq(0).Is("div"+attrIs("id", id)) {
 		t.Fatalf("htmx answer is not a lone div#%s:\n%.300s", id, body)
 	}
-	return nodes[0]
+	return nodes.Eq(0)
 }
 
 // TestCourseFormValidation: a bad save is a 422 with the typed values back
@@ -525,28 +494,28 @@ func TestCourseFormValidation(t *testing.T) {
 				if htmx {
 					h = htmxHeader()
 				}
-				res := f.victor.postForm(tt.path, tt.form, h)
+				res := f.victor.POST(tt.path).Form(tt.form).Headers(h).Send()
 				if res.Status != http.StatusUnprocessableEntity {
 					t.Fatalf("status %d, want 422\n%.300s", res.Status, res.Body)
 				}
-				var root *html.Node
+				var root *goquery.Selection
 				if htmx {
 					root = formFragment(t, res.Body, "course-editor")
 				} else {
-					root = parseDoc(t, res.Body)
-					checkLayout(t, root)
+					root = res.Doc()
+					checkPage(t, root)
 				}
 				if tt.wantField == "title" {
-					if got := fieldError(t, root, "title"); got != tt.wantMsg {
+					if got := fieldMessage(t, root, "title"); got != tt.wantMsg {
 						t.Errorf("title error %q, want %q", got, tt.wantMsg)
 					}
-				} else if got := text(find(root, and(tag("p"), hasAttr("id", tt.wantField+"-error")))); got != tt.wantMsg {
+				} else if got := textOf(root.Find("p" + attrIs("id", tt.wantField+"-error")).First()); got != tt.wantMsg {
 					t.Errorf("%s error %q, want %q", tt.wantField, got, tt.wantMsg)
 				}
-				if got, _ := inputValue(root, "title"); got != strings.TrimSpace(tt.form.Get("title")) {
+				if got, _ := formValue(root, "title"); got != strings.TrimSpace(tt.form.Get("title")) {
 					t.Errorf("title value %q, want what was typed", got)
 				}
-				if got := text(find(root, and(tag("textarea"), hasAttr("name", "description")))); got != strings.TrimSpace(tt.form.Get("description")) {
+				if got := textOf(root.Find("textarea[name=\"description\"]").First()); got != strings.TrimSpace(tt.form.Get("description")) {
 					t.Errorf("description %q, want what was typed", got)
 				}
 				if after := f.a.snapshot(t); after != before {
@@ -592,29 +561,29 @@ func TestLessonFormValidation(t *testing.T) {
 		for _, target := range []string{f.lessonEdit, f.courseEdit + "/lessons"} {
 			t.Run(tt.name+" "+target, func(t *testing.T) {
 				before := f.a.snapshot(t)
-				res := f.victor.postForm(target, tt.form, nil)
+				res := f.victor.POST(target).Form(tt.form).Send()
 				if res.Status != http.StatusUnprocessableEntity {
 					t.Fatalf("status %d, want 422\n%.300s", res.Status, res.Body)
 				}
-				doc := parseDoc(t, res.Body)
-				checkLayout(t, doc)
-				form := mustFind(t, doc, "the lesson form", and(tag("form"), hasAttr("id", "lesson-form")))
+				doc := res.Doc()
+				checkPage(t, doc)
+				form := mustSelect(t, doc, "form[id=\"lesson-form\"]")
 				if tt.field == "body" {
-					if got := text(find(form, and(tag("p"), hasAttr("id", "body-error")))); got != tt.wantMsg {
+					if got := textOf(form.Find("p[id=\"body-error\"]").First()); got != tt.wantMsg {
 						t.Errorf("body error %q, want %q", got, tt.wantMsg)
 					}
-				} else if got := fieldError(t, form, tt.field); got != tt.wantMsg {
+				} else if got := fieldMessage(t, form, tt.field); got != tt.wantMsg {
 					t.Errorf("%s error %q, want %q", tt.field, got, tt.wantMsg)
 				}
 				for _, name := range []string{"title", "content_url", "duration_minutes"} {
-					if got, _ := inputValue(form, name); got != strings.TrimSpace(tt.form.Get(name)) {
+					if got, _ := formValue(form, name); got != strings.TrimSpace(tt.form.Get(name)) {
 						t.Errorf("%s value %q, want %q as typed", name, got, tt.form.Get(name))
 					}
 				}
-				if got := find(form, and(tag("textarea"), hasAttr("name", "body"))); got == nil || got.FirstChild == nil || got.FirstChild.Data != tt.form.Get("body") {
+				if got := form.Find("textarea[name=\"body\"]").First(); got.Length() == 0 || got.Text() != tt.form.Get("body") {
 					t.Error("the body was not kept as typed")
 				}
-				if _, checked := attr(find(form, and(tag("input"), hasAttr("name", "published"))), "checked"); !checked {
+				if _, checked := form.Find("input[name=\"published\"]").First().Attr("checked"); !checked {
 					t.Error("the published box was not kept ticked")
 				}
 				if after := f.a.snapshot(t); after != before {
@@ -624,19 +593,16 @@ func TestLessonFormValidation(t *testing.T) {
 		}
 	}
 	// The one-field form on the course page, left empty.
-	res := f.victor.postForm(f.courseEdit+"/lessons", url.Values{"title": {""}}, htmxHeader())
-	if res.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("empty new lesson (htmx): %d", res.Status)
-	}
-	if got := fieldError(t, formFragment(t, res.Body, "lesson-editor"), "title"); got != "Enter a title." {
+	res := f.victor.POST(f.courseEdit + "/lessons").Form(url.Values{"title": {""}}).HTMX().Expect(http.StatusUnprocessableEntity)
+	if got := fieldMessage(t, formFragment(t, res.Body, "lesson-editor"), "title"); got != "Enter a title." {
 		t.Errorf("empty new lesson: %q", got)
 	}
 	// A move in no direction is a 400.
-	if res := f.victor.postForm(f.lessonEdit+"/move", url.Values{"direction": {"sideways"}}, nil); res.Status != http.StatusBadRequest {
+	if res := f.victor.POST(f.lessonEdit + "/move").Form(url.Values{"direction": {"sideways"}}).Send(); res.Status != http.StatusBadRequest {
 		t.Errorf("move sideways: %d, want 400", res.Status)
 	}
 	// A save without a version is a 400, not a blind overwrite.
-	if res := f.victor.postForm(f.lessonEdit, url.Values{"title": {"x"}}, nil); res.Status != http.StatusBadRequest {
+	if res := f.victor.POST(f.lessonEdit).Form(url.Values{"title": {"x"}}).Send(); res.Status != http.StatusBadRequest {
 		t.Errorf("save without version: %d, want 400", res.Status)
 	}
 }
@@ -648,9 +614,7 @@ func TestEditConflict(t *testing.T) {
 	t.Parallel()
 	f := newAuthoringFixture(t)
 	a := f.a
-	if res := f.victor.postForm(f.courseEdit+"/editors", url.Values{"username": {strangerUser}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("add nora: %d", res.Status)
-	}
+	f.victor.POST(f.courseEdit + "/editors").Form(url.Values{"username": {storetest.OtherVolunteerUser}}).Expect(http.StatusSeeOther)
 	tests := []struct {
 		name        string
 		path        string
@@ -659,18 +623,18 @@ func TestEditConflict(t *testing.T) {
 		editorID    string
 		first, mine url.Values
 	}{
-		{"course", f.courseEdit, "courses", f.w.course, "course-editor",
+		{"course", f.courseEdit, "courses", f.w.Course.ID, "course-editor",
 			url.Values{"title": {"Victor's title"}, "description": {"Victor's words"}},
 			url.Values{"title": {"Nora's title"}, "description": {"Nora's words"}}},
-		{"lesson", f.lessonEdit, "lessons", f.w.lessons[0], "lesson-editor",
+		{"lesson", f.lessonEdit, "lessons", f.w.Course.Lessons[0], "lesson-editor",
 			url.Values{"title": {"Victor's lesson"}, "body": {"Victor's body"}, "duration_minutes": {"7"}, "published": {"true"}},
 			url.Values{"title": {"Nora's lesson"}, "body": {"Nora's body"}, "duration_minutes": {"9"}, "published": {"true"}}},
 	}
 	for _, tt := range tests {
 		for _, htmx := range []bool{false, true} {
 			t.Run(tt.name+map[bool]string{true: " (htmx)"}[htmx], func(t *testing.T) {
-				vDoc := parseDoc(t, f.victor.get(tt.path+"/edit", nil).Body)
-				nDoc := parseDoc(t, f.nora.get(tt.path+"/edit", nil).Body)
+				vDoc := f.victor.GET(tt.path + "/edit").Send().Doc()
+				nDoc := f.nora.GET(tt.path + "/edit").Send().Doc()
 				loaded := version(t, nDoc)
 				if version(t, vDoc) != loaded {
 					t.Fatal("the two editors loaded different versions")
@@ -679,7 +643,7 @@ func TestEditConflict(t *testing.T) {
 				for k, v := range tt.first {
 					first[k] = v
 				}
-				if res := f.victor.postForm(tt.path, first, nil); res.Status != http.StatusSeeOther {
+				if res := f.victor.POST(tt.path).Form(first).Send(); res.Status != http.StatusSeeOther {
 					t.Fatalf("first save: %d\n%s", res.Status, res.Body)
 				}
 				mine := url.Values{"version": {loaded}}
@@ -690,26 +654,26 @@ func TestEditConflict(t *testing.T) {
 				if htmx {
 					h = htmxHeader()
 				}
-				res := f.nora.postForm(tt.path, mine, h)
+				res := f.nora.POST(tt.path).Form(mine).Headers(h).Send()
 				if res.Status != http.StatusConflict {
 					t.Fatalf("second save: %d, want 409\n%.400s", res.Status, res.Body)
 				}
-				var root *html.Node
+				var root *goquery.Selection
 				if htmx {
 					root = formFragment(t, res.Body, tt.editorID)
 				} else {
-					root = parseDoc(t, res.Body)
-					checkLayout(t, root)
+					root = res.Doc()
+					checkPage(t, root)
 				}
-				theirs := text(find(root, and(tag("section"), hasClass("theirs"))))
-				yours := text(find(root, and(tag("section"), hasClass("yours"))))
+				theirs := textOf(root.Find("section.theirs").First())
+				yours := textOf(root.Find("section.yours").First())
 				if !strings.Contains(theirs, tt.first.Get("title")) || !strings.Contains(yours, tt.mine.Get("title")) {
 					t.Errorf("conflict shows theirs %q and yours %q", theirs, yours)
 				}
-				if msg := text(find(root, and(tag("section"), hasClass("conflict")))); !strings.Contains(msg, "Victor Volunteer saved this") {
+				if msg := textOf(root.Find("section.conflict").First()); !strings.Contains(msg, "Victor Volunteer saved this") {
 					t.Errorf("conflict message %q does not say who saved", msg)
 				}
-				if got, _ := inputValue(root, "title"); got != tt.mine.Get("title") {
+				if got, _ := formValue(root, "title"); got != tt.mine.Get("title") {
 					t.Errorf("form title %q, want Nora's typing kept", got)
 				}
 				var stored string
@@ -724,7 +688,7 @@ func TestEditConflict(t *testing.T) {
 				if mine.Get("version") == loaded {
 					t.Fatal("the conflict form still carries the stale version")
 				}
-				if res := f.nora.postForm(tt.path, mine, nil); res.Status != http.StatusSeeOther {
+				if res := f.nora.POST(tt.path).Form(mine).Send(); res.Status != http.StatusSeeOther {
 					t.Fatalf("save after merging: %d\n%.300s", res.Status, res.Body)
 				}
 				if err := a.owner.QueryRow(context.Background(), `SELECT title FROM `+tt.table+` WHERE id = $1`, tt.id).Scan(&stored); err != nil || stored != tt.mine.Get("title") {
@@ -740,41 +704,36 @@ func TestEditConflict(t *testing.T) {
 func TestAuthoringHTMX(t *testing.T) {
 	t.Parallel()
 	f := newAuthoringFixture(t)
-	res := f.victor.postForm("/courses", url.Values{"title": {"By htmx"}}, htmxHeader())
+	res := f.victor.POST("/courses").Form(url.Values{"title": {"By htmx"}}).HTMX().Send()
 	if res.Status != http.StatusNoContent || !strings.HasPrefix(res.Header.Get("HX-Redirect"), "/courses/") {
 		t.Fatalf("htmx create: %d HX-Redirect %q", res.Status, res.Header.Get("HX-Redirect"))
 	}
-	prev := f.victor.postForm("/lessons/preview", url.Values{"body": {"**Bold** and <script>alert(1)</script>"}}, htmxHeader())
-	if prev.Status != http.StatusOK {
-		t.Fatalf("preview: %d", prev.Status)
-	}
-	nodes := parseFragment(t, prev.Body)
-	if len(nodes) != 2 || nodes[0].Data != "h2" || find(nodes[1], tag("strong")) == nil {
+	prev := f.victor.POST("/lessons/preview").Form(url.Values{"body": {"**Bold** and <script>alert(1)</script>"}}).HTMX().Expect(http.StatusOK)
+	nodes := prev.Fragment()
+	if nodes.Length() != 2 || goquery.NodeName(nodes.Eq(0)) != "h2" || nodes.Eq(1).Find("strong").Length() == 0 {
 		t.Errorf("preview fragment:\n%s", prev.Body)
 	}
-	for _, n := range nodes {
-		checkInert(t, n)
-	}
+	checkInert(t, nodes)
 	if f.a.count(t, `SELECT count(*) FROM lessons WHERE body LIKE '%Bold%'`) != 0 {
 		t.Error("the preview saved something")
 	}
 	// Without JavaScript the preview comes back inside the whole form, with
 	// what was typed.
-	nojs := f.victor.postForm("/lessons/preview", url.Values{
-		"lesson_id": {f.w.lessons[1].String()}, "version": {"1"}, "title": {"Typed title"},
+	nojs := f.victor.POST("/lessons/preview").Form(url.Values{
+		"lesson_id": {f.w.Course.Lessons[1].String()}, "version": {"1"}, "title": {"Typed title"},
 		"body": {"- one\n- two"}, "duration_minutes": {"3"},
-	}, nil)
+	}).Send()
 	if nojs.Status != http.StatusOK {
 		t.Fatalf("no-JS preview: %d", nojs.Status)
 	}
-	doc := parseDoc(t, nojs.Body)
-	if got, _ := inputValue(doc, "title"); got != "Typed title" {
+	doc := nojs.Doc()
+	if got, _ := formValue(doc, "title"); got != "Typed title" {
 		t.Errorf("no-JS preview lost the title: %q", got)
 	}
-	if action, _ := attr(find(doc, and(tag("form"), hasAttr("id", "lesson-form"))), "action"); action != "/lessons/"+f.w.lessons[1].String() {
+	if action, _ := doc.Find("form[id=\"lesson-form\"]").First().Attr("action"); action != "/lessons/"+f.w.Course.Lessons[1].String() {
 		t.Errorf("no-JS preview form posts to %q", action)
 	}
-	if n := len(findAll(find(doc, and(tag("div"), hasAttr("id", "preview"))), tag("li"))); n != 2 {
+	if n := doc.Find("div[id=\"preview\"]").First().Find("li").Length(); n != 2 {
 		t.Errorf("no-JS preview shows %d list items, want 2", n)
 	}
 }
@@ -806,17 +765,18 @@ func executableAttr(a html.Attribute) bool {
 
 // checkInert fails on anything in n that could run script, style the page,
 // frame another page or send a form.
-func checkInert(t *testing.T, n *html.Node) {
+func checkInert(t *testing.T, n *goquery.Selection) {
 	t.Helper()
-	for _, el := range findAll(n, func(n *html.Node) bool { return n.Type == html.ElementNode }) {
-		switch el.Data {
+	for _, el := range within(n, "*").EachIter() {
+		name := goquery.NodeName(el)
+		switch name {
 		case "script", "iframe", "frame", "frameset", "object", "embed", "applet", "style", "link", "meta",
 			"base", "form", "input", "button", "textarea", "select", "svg", "math", "template", "noscript":
-			t.Errorf("<%s> survived", el.Data)
+			t.Errorf("<%s> survived", name)
 		}
-		for _, at := range el.Attr {
+		for _, at := range el.Nodes[0].Attr {
 			if executableAttr(at) {
-				t.Errorf("<%s %s=%q> survived", el.Data, at.Key, at.Val)
+				t.Errorf("<%s %s=%q> survived", name, at.Key, at.Val)
 			}
 		}
 	}
@@ -880,9 +840,7 @@ func TestMarkdownXSS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, n := range parseFragment(t, out) {
-				checkInert(t, n)
-			}
+			checkInert(t, parseHTMLFragment(t, out))
 			if strings.Contains(strings.ToLower(out), "<script") {
 				t.Errorf("output has a script tag: %s", out)
 			}
@@ -893,20 +851,17 @@ func TestMarkdownXSS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		root := &html.Node{Type: html.ElementNode, Data: "div"}
-		for _, n := range parseFragment(t, out) {
-			root.AppendChild(n)
-		}
+		root := parseHTMLFragment(t, out)
 		for _, want := range []string{"h1", "strong", "ul", "ol", "blockquote", "code", "img"} {
-			if find(root, tag(want)) == nil {
+			if within(root, want).Length() == 0 {
 				t.Errorf("no <%s> in %s", want, out)
 			}
 		}
-		link := find(root, tag("a"))
-		if href, _ := attr(link, "href"); href != "https://example.org/a?b=1" {
+		link := within(root, "a").First()
+		if href, _ := link.Attr("href"); href != "https://example.org/a?b=1" {
 			t.Errorf("link href %q", href)
 		}
-		if rel, _ := attr(link, "rel"); !strings.Contains(rel, "nofollow") || !strings.Contains(rel, "noreferrer") {
+		if rel, _ := link.Attr("rel"); !strings.Contains(rel, "nofollow") || !strings.Contains(rel, "noreferrer") {
 			t.Errorf("link rel %q, want nofollow noreferrer", rel)
 		}
 	})
@@ -914,23 +869,15 @@ func TestMarkdownXSS(t *testing.T) {
 	// The whole pipeline: one lesson holding the whole corpus.
 	f := newAuthoringFixture(t)
 	body := strings.Join(xssCorpus, "\n\n")
-	page := parseDoc(t, f.victor.get(f.lessonEdit+"/edit", nil).Body)
-	res := f.victor.postForm(f.lessonEdit, url.Values{"title": {"XSS"}, "body": {body}, "published": {"true"}, "version": {version(t, page)}}, nil)
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("save: %d\n%.300s", res.Status, res.Body)
-	}
-	lesson := f.learner.get(f.lessonEdit, nil)
-	if lesson.Status != http.StatusOK {
-		t.Fatalf("learner's lesson page: %d", lesson.Status)
-	}
-	checkInert(t, mustFind(t, parseDoc(t, lesson.Body), "the lesson body", and(tag("div"), hasClass("body"))))
-	prev := f.victor.postForm("/lessons/preview", url.Values{"body": {body}}, htmxHeader())
-	for _, n := range parseFragment(t, prev.Body) {
-		checkInert(t, n)
-	}
+	page := f.victor.GET(f.lessonEdit + "/edit").Send().Doc()
+	f.victor.POST(f.lessonEdit).Form(url.Values{"title": {"XSS"}, "body": {body}, "published": {"true"}, "version": {version(t, page)}}).Expect(http.StatusSeeOther)
+	lesson := f.learner.GET(f.lessonEdit).Expect(http.StatusOK)
+	checkInert(t, mustSelect(t, lesson.Doc(), "div.body"))
+	prev := f.victor.POST("/lessons/preview").Form(url.Values{"body": {body}}).HTMX().Send()
+	checkInert(t, prev.Fragment())
 	// The editor's textarea shows the source as text, not markup.
-	edit := parseDoc(t, f.victor.get(f.lessonEdit+"/edit", nil).Body)
-	if ta := find(edit, and(tag("textarea"), hasAttr("name", "body"))); ta == nil || ta.FirstChild == nil || ta.FirstChild.Data != body {
+	edit := f.victor.GET(f.lessonEdit + "/edit").Send().Doc()
+	if ta := edit.Find("textarea[name=\"body\"]").First(); ta.Length() == 0 || ta.Text() != body {
 		t.Error("the edit form does not give the stored body back as text")
 	}
 }
@@ -950,7 +897,7 @@ func TestAuthoringPageSizes(t *testing.T) {
 		{f.lessonEdit + "/edit", 10 << 10},
 		{f.courseEdit + "/delete", 6 << 10},
 	} {
-		res := f.victor.get(p.path, nil)
+		res := f.victor.GET(p.path).Send()
 		if res.Status != http.StatusOK {
 			t.Fatalf("%s: %d", p.path, res.Status)
 		}

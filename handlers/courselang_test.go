@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
+
+	"fieldbook/store/storetest"
 )
 
 // courseLang is a course's stored content language and version.
@@ -30,15 +32,13 @@ func (a *testApp) setCourseLang(t *testing.T, id uuid.UUID, lang string) {
 }
 
 // selectedLang is the language chosen in the course form's select.
-func selectedLang(t *testing.T, root *html.Node) string {
+func selectedLang(t *testing.T, root *goquery.Selection) string {
 	t.Helper()
-	sel := mustFind(t, root, "the course language select", and(tag("select"), hasAttr("name", "lang")))
+	sel := mustSelect(t, root, `select[name="lang"]`)
 	var got []string
-	for _, o := range findAll(sel, tag("option")) {
-		if _, ok := attr(o, "selected"); ok {
-			v, _ := attr(o, "value")
-			got = append(got, v)
-		}
+	for _, o := range sel.Find("option[selected]").EachIter() {
+		v, _ := o.Attr("value")
+		got = append(got, v)
 	}
 	if len(got) != 1 {
 		t.Fatalf("%d languages selected in the course form: %v", len(got), got)
@@ -56,15 +56,15 @@ func TestCourseLanguageForm(t *testing.T) {
 	a := f.a
 	french := http.Header{"Accept-Language": {"fr-FR,fr;q=0.9"}}
 
-	if got := selectedLang(t, parseDoc(t, f.victor.get("/courses/new", french).Body)); got != "fr" {
+	if got := selectedLang(t, f.victor.GET("/courses/new").Headers(french).Send().Doc()); got != "fr" {
 		t.Errorf("new course form in French preselects %q, want fr (the author's language)", got)
 	}
-	if got := selectedLang(t, parseDoc(t, f.victor.get("/courses/new", nil).Body)); got != "en" {
+	if got := selectedLang(t, f.victor.GET("/courses/new").Send().Doc()); got != "en" {
 		t.Errorf("new course form in English preselects %q, want en", got)
 	}
 
 	// Without JavaScript: a plain form post.
-	res := f.victor.postForm("/courses", url.Values{"title": {"Kunawa mikono"}, "lang": {"sw"}}, nil)
+	res := f.victor.POST("/courses").Form(url.Values{"title": {"Kunawa mikono"}, "lang": {"sw"}}).Send()
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("create: status %d\n%.300s", res.Status, res.Body)
 	}
@@ -73,11 +73,11 @@ func TestCourseLanguageForm(t *testing.T) {
 		t.Errorf("created in %q, want sw", lang)
 	}
 	edit := "/courses/" + id.String()
-	if got := selectedLang(t, parseDoc(t, f.victor.get(edit+"/edit", nil).Body)); got != "sw" {
+	if got := selectedLang(t, f.victor.GET(edit+"/edit").Send().Doc()); got != "sw" {
 		t.Errorf("edit form shows %q, want sw", got)
 	}
 	// A form with no language field (from a page older than the field).
-	res = f.victor.postForm("/courses", url.Values{"title": {"Premiers secours"}}, french)
+	res = f.victor.POST("/courses").Form(url.Values{"title": {"Premiers secours"}}).Headers(french).Send()
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("create without a language: status %d", res.Status)
 	}
@@ -87,14 +87,14 @@ func TestCourseLanguageForm(t *testing.T) {
 	}
 
 	// With htmx, and a form that names no language: kept.
-	res = f.victor.postForm(edit, url.Values{"title": {"Kunawa mikono vizuri"}, "version": {"1"}}, htmxHeader())
+	res = f.victor.POST(edit).Form(url.Values{"title": {"Kunawa mikono vizuri"}, "version": {"1"}}).HTMX().Send()
 	if res.Status != http.StatusNoContent {
 		t.Fatalf("update without a language: status %d\n%.300s", res.Status, res.Body)
 	}
 	if lang, v := a.courseLang(t, id); lang != "sw" || v != 2 {
 		t.Errorf("after an update naming no language: %q version %d, want sw version 2", lang, v)
 	}
-	res = f.victor.postForm(edit, url.Values{"title": {"Kunawa mikono vizuri"}, "lang": {"ar"}, "version": {"2"}}, htmxHeader())
+	res = f.victor.POST(edit).Form(url.Values{"title": {"Kunawa mikono vizuri"}, "lang": {"ar"}, "version": {"2"}}).HTMX().Send()
 	if res.Status != http.StatusNoContent {
 		t.Fatalf("update to Arabic: status %d\n%.300s", res.Status, res.Body)
 	}
@@ -113,21 +113,20 @@ func TestCourseLanguageForm(t *testing.T) {
 			"/courses": {"title": {"Nouveau"}, "lang": {"xx"}},
 			edit:       {"title": {"Changed"}, "lang": {"fr-CA"}, "version": {"3"}},
 		} {
-			res := f.victor.postForm(path, form, h)
+			res := f.victor.POST(path).Form(form).Headers(h).Send()
 			if res.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("POST %s lang=%s (htmx %v): status %d, want 422", path, form.Get("lang"), htmx, res.Status)
 			}
-			var root *html.Node
+			var root *goquery.Selection
 			if htmx {
 				root = formFragment(t, res.Body, "course-editor")
 			} else {
-				root = parseDoc(t, res.Body)
+				root = res.Doc()
 			}
-			if got := text(find(root, and(tag("p"), hasAttr("id", "lang-error")))); got != "Choose a language from the list." {
+			if got := textOf(root.Find("p#lang-error")); got != "Choose a language from the list." {
 				t.Errorf("POST %s: language error %q", path, got)
 			}
-			sel := find(root, and(tag("select"), hasAttr("name", "lang")))
-			if v, _ := attr(sel, "aria-describedby"); v != "lang-error" {
+			if v, _ := root.Find(`select[name="lang"]`).Attr("aria-describedby"); v != "lang-error" {
 				t.Errorf("POST %s: the select is not described by its error (%q)", path, v)
 			}
 		}
@@ -137,14 +136,13 @@ func TestCourseLanguageForm(t *testing.T) {
 	}
 
 	// Someone else changed the language since this form was loaded.
-	res = f.victor.postForm(edit, url.Values{"title": {"Kunawa mikono vizuri"}, "lang": {"sw"}, "version": {"2"}}, nil)
+	res = f.victor.POST(edit).Form(url.Values{"title": {"Kunawa mikono vizuri"}, "lang": {"sw"}, "version": {"2"}}).Send()
 	if res.Status != http.StatusConflict {
 		t.Fatalf("stale form: status %d, want 409", res.Status)
 	}
-	doc := parseDoc(t, res.Body)
-	theirs := find(doc, and(tag("section"), hasClass("theirs")))
-	if !strings.Contains(text(theirs), "العربية") {
-		t.Errorf("the conflict does not show the saved language: %q", text(theirs))
+	theirs := res.Doc().Find("section.theirs")
+	if !strings.Contains(textOf(theirs), "العربية") {
+		t.Errorf("the conflict does not show the saved language: %q", textOf(theirs))
 	}
 	if lang, _ := a.courseLang(t, id); lang != "ar" {
 		t.Errorf("a stale form changed the language to %q", lang)
@@ -158,7 +156,7 @@ func TestCourseContentMarked(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	a.setCourseLang(t, w.course, "ar")
+	a.setCourseLang(t, w.Course.ID, "ar")
 	c := a.newClient(t)
 	tests := []struct {
 		page, course, wantLang, wantDir string
@@ -169,28 +167,24 @@ func TestCourseContentMarked(t *testing.T) {
 		{"fr", "fr", "fr", ""},
 	}
 	for _, tt := range tests {
-		a.setCourseLang(t, w.course, tt.course)
-		h := http.Header{"Accept-Language": {tt.page}}
-		for _, path := range []string{"/courses/" + w.course.String(), "/lessons/" + w.lessons[1].String()} {
-			doc := parseDoc(t, c.get(path, h).Body)
-			mustFind(t, doc, "<html lang>", and(tag("html"), hasAttr("lang", tt.page)))
-			h1 := mustFind(t, doc, "h1", tag("h1"))
-			if got, _ := attr(h1, "lang"); got != tt.wantLang {
+		a.setCourseLang(t, w.Course.ID, tt.course)
+		for _, path := range []string{"/courses/" + w.Course.ID.String(), "/lessons/" + w.Course.Lessons[1].String()} {
+			doc := c.GET(path).Header("Accept-Language", tt.page).Send().Doc()
+			mustSelect(t, doc, "html"+attrIs("lang", tt.page))
+			h1 := mustSelect(t, doc, "h1")
+			if got, _ := h1.Attr("lang"); got != tt.wantLang {
 				t.Errorf("%s (page %s, course %s): h1 lang=%q, want %q", path, tt.page, tt.course, got, tt.wantLang)
 			}
-			if got, _ := attr(h1, "dir"); got != tt.wantDir {
+			if got, _ := h1.Attr("dir"); got != tt.wantDir {
 				t.Errorf("%s (page %s, course %s): h1 dir=%q, want %q", path, tt.page, tt.course, got, tt.wantDir)
 			}
 			if strings.HasPrefix(path, "/lessons/") {
-				body := mustFind(t, doc, "lesson body", and(tag("div"), hasClass("body")))
-				if got, _ := attr(body, "lang"); got != tt.wantLang {
+				if got, _ := mustSelect(t, doc, "div.body").Attr("lang"); got != tt.wantLang {
 					t.Errorf("lesson body lang=%q, want %q", got, tt.wantLang)
 				}
 				// The interface around the content is the page's.
-				for _, n := range findAll(doc, and(tag("p"), hasClass("meta"))) {
-					if _, ok := attr(n, "lang"); ok {
-						t.Errorf("interface text marked as content: %q", text(n))
-					}
+				for _, n := range doc.Find("p.meta[lang]").EachIter() {
+					t.Errorf("interface text marked as content: %q", textOf(n))
 				}
 			}
 		}
@@ -203,21 +197,16 @@ func TestCourseContentMarked(t *testing.T) {
 func TestCourseListByLanguage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	w := a.seedWorld(t) // "Basics of bookkeeping" and "Allotment planning", in English
-	a.setCourseLang(t, w.course, "sw")
-	a.setCourseLang(t, w.otherCourse, "fr")
-	vol := a.userID(t, "victor")
-	english, _ := a.createCourse(t, vol, "Zebra care", true, lessonSpec{"Stripes", true})
+	w := a.seedWorld(t) // "Basics of bookkeeping", "Allotment planning" and "Cold chain", in English
+	a.setCourseLang(t, w.Course.ID, "sw")
+	a.setCourseLang(t, w.OtherCourse.ID, "fr")
+	english := a.seed.Course(t, w.Volunteer.Caller, "Zebra care", true, storetest.Published("Stripes")).ID
 	c := a.newClient(t)
 	cards := func(path string, h http.Header) []string {
 		t.Helper()
-		res := c.get(path, h)
-		if res.Status != http.StatusOK {
-			t.Fatalf("GET %s: %d", path, res.Status)
-		}
 		var ids []string
-		for _, li := range findAll(parseDoc(t, res.Body), and(tag("li"), hasClass("card"))) {
-			id, _ := attr(li, "data-course")
+		for _, li := range c.GET(path).Headers(h).Expect(http.StatusOK).Doc().Find("li.card").EachIter() {
+			id, _ := li.Attr("data-course")
 			ids = append(ids, id)
 		}
 		return ids
@@ -230,27 +219,28 @@ func TestCourseListByLanguage(t *testing.T) {
 		return out
 	}
 	for lang, want := range map[string][]string{
-		"en": ids(english, w.otherCourse, w.course), // English first, then by title
-		"sw": ids(w.course, w.otherCourse, english),
-		"fr": ids(w.otherCourse, w.course, english),
+		// The reader's language first, then by title: "Cold chain" is
+		// the world's quiz course, in English.
+		"en": ids(w.QuizCourse.ID, english, w.OtherCourse.ID, w.Course.ID),
+		"sw": ids(w.Course.ID, w.OtherCourse.ID, w.QuizCourse.ID, english),
+		"fr": ids(w.OtherCourse.ID, w.Course.ID, w.QuizCourse.ID, english),
 	} {
 		if got := cards("/", http.Header{"Accept-Language": {lang}}); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("/ in %s lists %v, want %v", lang, got, want)
 		}
 	}
-	if got := cards("/?lang=fr", nil); strings.Join(got, " ") != w.otherCourse.String() {
+	if got := cards("/?lang=fr", nil); strings.Join(got, " ") != w.OtherCourse.ID.String() {
 		t.Errorf("/?lang=fr lists %v, want only the French course", got)
 	}
 	if got := cards("/?lang=ar", nil); len(got) != 0 {
 		t.Errorf("/?lang=ar lists %v, want none", got)
 	}
 
-	doc := parseDoc(t, c.get("/?lang=sw", nil).Body)
-	nav := mustFind(t, doc, "the language links", and(tag("nav"), hasClass("langs")))
+	nav := mustSelect(t, c.GET("/?lang=sw").Send().Doc(), "nav.langs")
 	var links []string
-	for _, l := range findAll(nav, tag("a")) {
-		href, _ := attr(l, "href")
-		if _, cur := attr(l, "aria-current"); cur {
+	for _, l := range nav.Find("a").EachIter() {
+		href, _ := l.Attr("href")
+		if _, cur := l.Attr("aria-current"); cur {
 			href += " (current)"
 		}
 		links = append(links, href)
@@ -260,7 +250,7 @@ func TestCourseListByLanguage(t *testing.T) {
 	}
 
 	for _, bad := range []string{"/?lang=xx", "/?lang=", "/?lang=fr-CA", "/?lang=fr&lang=sw"} {
-		res := c.get(bad, nil)
+		res := c.GET(bad).Send()
 		if res.Status != http.StatusBadRequest {
 			t.Errorf("GET %s: status %d, want 400", bad, res.Status)
 			continue
@@ -278,18 +268,17 @@ func TestLanguageReachesOtherPhones(t *testing.T) {
 	t.Parallel()
 	a, phone1 := learnerApp(t)
 	phone2 := a.newClient(t)
-	phone2.signIn(learnerUser, learnerPass)
+	phone2.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	// Both sessions are read, and cached, in English.
-	pageLang(t, phone1.get(personalPage, nil), "en")
-	pageLang(t, phone2.get(personalPage, nil), "en")
-	phone1.postForm("/language", url.Values{"lang": {"sw"}, "next": {"/"}}, nil)
-	pageLang(t, phone1.get(personalPage, nil), "sw")
+	pageLang(t, phone1.GET(personalPage).Send(), "en")
+	pageLang(t, phone2.GET(personalPage).Send(), "en")
+	phone1.POST("/language").Form(url.Values{"lang": {"sw"}, "next": {"/"}}).Expect(http.StatusSeeOther)
+	pageLang(t, phone1.GET(personalPage).Send(), "sw")
 	// The change reaches the other instance's cache by notification: a
 	// moment, never a sign-in.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		doc := parseDoc(t, phone2.get(personalPage, nil).Body)
-		lang, _ := attr(find(doc, tag("html")), "lang")
+		lang, _ := phone2.GET(personalPage).Send().Doc().Find("html").Attr("lang")
 		if lang == "sw" {
 			break
 		}
@@ -300,5 +289,5 @@ func TestLanguageReachesOtherPhones(t *testing.T) {
 	}
 	// The neutral pages too: they are in the learner's language, not the
 	// phone's cookie (which still says nothing).
-	pageLang(t, phone2.get("/", nil), "sw")
+	pageLang(t, phone2.GET("/").Send(), "sw")
 }

@@ -10,24 +10,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 func TestCourseProgressJSON(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	vol := a.createUser(t, store.RoleVolunteer, "vera", "Vera", "volunteer password")
-	empty, _ := a.createCourse(t, vol, "Empty course", true)
-	mallory := a.createUser(t, store.RoleLearner, "mallory", "Mallory", "mallory password")
+	vol := a.seed.User(t, store.RoleVolunteer, "vera", "Vera", "volunteer password")
+	empty := a.seed.Course(t, vol.Caller, "Empty course", true).ID
+	mallory := a.seed.User(t, store.RoleLearner, "mallory", "Mallory", "mallory password").ID()
 
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	for _, id := range []uuid.UUID{w.lessons[0], w.lessons[2]} {
-		if res := learner.postForm("/lessons/"+id.String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	for _, id := range []uuid.UUID{w.Course.Lessons[0], w.Course.Lessons[2]} {
+		if res := learner.POST("/lessons/" + id.String() + "/complete").Form(url.Values{"completed": {"true"}}).Send(); res.Status != http.StatusSeeOther {
 			t.Fatalf("complete lesson: status %d", res.Status)
 		}
 	}
@@ -36,7 +37,7 @@ func TestCourseProgressJSON(t *testing.T) {
 	if _, err := a.owner.Exec(context.Background(), `
 		INSERT INTO student_progress (student_id, lesson_id, completed, completed_at)
 		VALUES ($1, $2, true, now()), ($3, $4, true, now()), ($3, $5, true, now())`,
-		w.learnerID, w.draftLesson, mallory, w.lessons[1], w.otherLessons[0]); err != nil {
+		w.Learner.ID(), w.DraftLesson(), mallory, w.Course.Lessons[1], w.OtherCourse.Lessons[0]); err != nil {
 		t.Fatal(err)
 	}
 
@@ -54,24 +55,24 @@ func TestCourseProgressJSON(t *testing.T) {
 		want       body   // for 200
 		wantError  string // for errors
 	}{
-		{"two of three, draft and never-opened lessons", learner, w.course.String(), http.StatusOK,
-			body{w.course.String(), 3, 2, 66.7}, ""},
-		{"none of two, another learner's marks", learner, w.otherCourse.String(), http.StatusOK,
-			body{w.otherCourse.String(), 2, 0, 0}, ""},
+		{"two of three, draft and never-opened lessons", learner, w.Course.ID.String(), http.StatusOK,
+			body{w.Course.ID.String(), 3, 2, 66.7}, ""},
+		{"none of two, another learner's marks", learner, w.OtherCourse.ID.String(), http.StatusOK,
+			body{w.OtherCourse.ID.String(), 2, 0, 0}, ""},
 		{"course without lessons", learner, empty.String(), http.StatusOK,
 			body{empty.String(), 0, 0, 0}, ""},
-		{"upper-case id", learner, strings.ToUpper(w.course.String()), http.StatusOK,
-			body{w.course.String(), 3, 2, 66.7}, ""},
+		{"upper-case id", learner, strings.ToUpper(w.Course.ID.String()), http.StatusOK,
+			body{w.Course.ID.String(), 3, 2, 66.7}, ""},
 		{"malformed id", learner, "not-a-uuid", http.StatusBadRequest, body{}, "That address has a malformed id."},
 		{"nil id", learner, uuid.Nil.String(), http.StatusBadRequest, body{}, "That address has a malformed id."},
 		{"unknown course", learner, uuid.NewString(), http.StatusNotFound, body{}, "No published course has that id."},
-		{"unpublished course", learner, w.draftCourse.String(), http.StatusNotFound, body{}, "No published course has that id."},
-		{"not signed in", a.newClient(t), w.course.String(), http.StatusUnauthorized, body{}, "Sign in first."},
+		{"unpublished course", learner, w.DraftCourse.ID.String(), http.StatusNotFound, body{}, "No published course has that id."},
+		{"not signed in", a.newClient(t), w.Course.ID.String(), http.StatusUnauthorized, body{}, "Sign in first."},
 		{"not signed in, malformed id", a.newClient(t), "x", http.StatusUnauthorized, body{}, "Sign in first."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := tt.client.get("/api/courses/"+tt.id+"/progress", nil)
+			res := tt.client.GET("/api/courses/" + tt.id + "/progress").Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
 			}
@@ -117,11 +118,11 @@ func TestCourseProgressJSON(t *testing.T) {
 // neutralBodies fetches path as every kind of caller (anonymous, the
 // learner who has progress, a volunteer, an admin) and fails unless all get
 // the same bytes: a page the worker caches never differs by who fetched it.
-func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *html.Node {
+func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *goquery.Selection {
 	t.Helper()
 	var first string
 	for i, c := range callers {
-		res := c.get(path, nil)
+		res := c.GET(path).Send()
 		if res.Status != http.StatusOK {
 			t.Fatalf("GET %s as caller %d: status %d", path, i, res.Status)
 		}
@@ -137,14 +138,14 @@ func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *ht
 			t.Fatalf("GET %s differs between callers 0 and %d: a neutral page must not depend on who asks", path, i)
 		}
 	}
-	doc := parseDoc(t, first)
-	checkLayout(t, doc)
-	html := mustFind(t, doc, "<html>", tag("html"))
-	if _, ok := attr(html, "data-who"); ok {
+	doc := htmlDoc(t, first)
+	checkPage(t, doc)
+	html := mustSelect(t, doc, "html")
+	if _, ok := html.Attr("data-who"); ok {
 		t.Errorf("GET %s: <html> carries data-who: app.js draws who is there", path)
 	}
-	for _, n := range findAll(doc, tag("link")) {
-		if href, _ := attr(n, "href"); strings.HasSuffix(href, "/studio.css") {
+	for _, n := range doc.Find("link").EachIter() {
+		if href, _ := n.Attr("href"); strings.HasSuffix(href, "/studio.css") {
 			t.Errorf("GET %s links the staff styles", path)
 		}
 	}
@@ -153,18 +154,18 @@ func neutralBodies(t *testing.T, a *testApp, callers []*client, path string) *ht
 
 // callersWithProgress are an anonymous visitor, the learner (with
 // lessons[1] and lessons[2] completed), a volunteer and an admin.
-func callersWithProgress(t *testing.T, a *testApp, w world) []*client {
+func callersWithProgress(t *testing.T, a *testApp, w *storetest.World) []*client {
 	t.Helper()
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	for _, l := range []uuid.UUID{w.lessons[1], w.lessons[2]} {
-		if res := learner.postForm("/lessons/"+l.String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	for _, l := range []uuid.UUID{w.Course.Lessons[1], w.Course.Lessons[2]} {
+		if res := learner.POST("/lessons/" + l.String() + "/complete").Form(url.Values{"completed": {"true"}}).Send(); res.Status != http.StatusSeeOther {
 			t.Fatalf("complete lesson: status %d", res.Status)
 		}
 	}
 	vol := a.newClient(t)
 	vol.signIn("victor", "volunteer password")
-	a.createUser(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
+	a.seed.User(t, store.RoleAdmin, adminUser, "Ada Admin", adminPass)
 	admin := a.newClient(t)
 	admin.signIn(adminUser, adminPass)
 	return []*client{a.newClient(t), learner, vol, admin}
@@ -177,82 +178,83 @@ func TestHomePage(t *testing.T) {
 	doc := neutralBodies(t, a, callersWithProgress(t, a, w), "/")
 	type card struct{ title, href, id, count, total string }
 	want := []card{
-		{"Allotment planning", "/courses/" + w.otherCourse.String(), w.otherCourse.String(), "2 lessons", "2"},
-		{"Basics of bookkeeping", "/courses/" + w.course.String(), w.course.String(), "3 lessons", "3"},
+		{"Allotment planning", "/courses/" + w.OtherCourse.ID.String(), w.OtherCourse.ID.String(), "2 lessons", "2"},
+		{"Basics of bookkeeping", "/courses/" + w.Course.ID.String(), w.Course.ID.String(), "3 lessons", "3"},
+		{"Cold chain", "/courses/" + w.QuizCourse.ID.String(), w.QuizCourse.ID.String(), "2 lessons", "2"},
 	}
-	cards := findAll(doc, and(tag("li"), hasClass("card")))
-	if len(cards) != len(want) {
-		t.Fatalf("%d course cards, want %d (published courses only)", len(cards), len(want))
+	cards := doc.Find("li.card")
+	if cards.Length() != len(want) {
+		t.Fatalf("%d course cards, want %d (published, unarchived courses only)", cards.Length(), len(want))
 	}
 	for i, want := range want {
-		c := cards[i]
-		link := find(mustFind(t, c, "<h2>", tag("h2")), tag("a"))
-		href, _ := attr(link, "href")
-		if text(link) != want.title || href != want.href {
-			t.Errorf("card %d = %q → %q, want %q → %q", i, text(link), href, want.title, want.href)
+		c := cards.Eq(i)
+		link := mustSelect(t, c, "h2").Find("a").First()
+		href, _ := link.Attr("href")
+		if textOf(link) != want.title || href != want.href {
+			t.Errorf("card %d = %q → %q, want %q → %q", i, textOf(link), href, want.title, want.href)
 		}
-		if id, _ := attr(c, "data-course"); id != want.id {
+		if id, _ := c.Attr("data-course"); id != want.id {
 			t.Errorf("card %q: data-course %q, want %q", want.title, id, want.id)
 		}
-		if got := text(find(c, and(tag("p"), hasClass("meta")))); got != want.count {
+		if got := textOf(c.Find("p.meta").First()); got != want.count {
 			t.Errorf("card %q: %q, want %q", want.title, got, want.count)
 		}
-		bar := mustFind(t, c, "the progress bar", and(tag("div"), hasClass("progress")))
-		if total, _ := attr(bar, "data-total"); total != want.total {
+		bar := mustSelect(t, c, "div.progress")
+		if total, _ := bar.Attr("data-total"); total != want.total {
 			t.Errorf("card %q: bar data-total %q, want %q", want.title, total, want.total)
 		}
-		if v, _ := attr(progressBar(c), "value"); v != "0" {
+		if v, _ := progressOf(c).Attr("value"); v != "0" {
 			t.Errorf("card %q: the page carries progress %q", want.title, v)
 		}
-		if got := text(find(c, hasClass("progress-text"))); got != "" {
+		if got := textOf(c.Find(".progress-text").First()); got != "" {
 			t.Errorf("card %q: the page carries progress text %q", want.title, got)
 		}
 	}
-	if strings.Contains(mainText(doc), "Unreleased course") {
+	if strings.Contains(mainTextOf(doc), "Unreleased course") {
 		t.Error("the unpublished course is listed")
 	}
-	mustFind(t, doc, "the sign-up hint (for signed-out visitors)", and(tag("p"), hasClass("hint"), hasClass("if-out")))
+	mustSelect(t, doc, "p.hint.if-out")
 }
 
 func TestShowCourse(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	doc := neutralBodies(t, a, callersWithProgress(t, a, w), "/courses/"+w.course.String())
-	if got := text(find(doc, tag("h1"))); got != "Basics of bookkeeping" {
+	doc := neutralBodies(t, a, callersWithProgress(t, a, w), "/courses/"+w.Course.ID.String())
+	if got := textOf(doc.Find("h1").First()); got != "Basics of bookkeeping" {
 		t.Errorf("h1 = %q", got)
 	}
-	ol := mustFind(t, doc, "ol.lessons", and(tag("ol"), hasClass("lessons")))
-	if id, _ := attr(ol, "data-course"); id != w.course.String() {
-		t.Errorf("ol.lessons data-course = %q, want %q", id, w.course.String())
+	ol := mustSelect(t, doc, "ol.lessons")
+	if id, _ := ol.Attr("data-course"); id != w.Course.ID.String() {
+		t.Errorf("ol.lessons data-course = %q, want %q", id, w.Course.ID.String())
 	}
-	items := findAll(ol, tag("li"))
-	if len(items) != len(w.lessons) {
-		t.Fatalf("%d lessons listed, want %d (published only)", len(items), len(w.lessons))
+	items := ol.Find("li")
+	if items.Length() != len(w.Course.Lessons) {
+		t.Fatalf("%d lessons listed, want %d (published only)", items.Length(), len(w.Course.Lessons))
 	}
-	for i, li := range items {
-		href, _ := attr(find(li, tag("a")), "href")
-		if href != "/lessons/"+w.lessons[i].String() {
-			t.Errorf("lesson %d links to %q, want %q", i, href, "/lessons/"+w.lessons[i].String())
+	for i, li := range items.EachIter() {
+		href, _ := li.Find("a").First().Attr("href")
+		if href != "/lessons/"+w.Course.Lessons[i].String() {
+			t.Errorf("lesson %d links to %q, want %q", i, href, "/lessons/"+w.Course.Lessons[i].String())
 		}
-		if id, _ := attr(li, "data-lesson"); id != w.lessons[i].String() {
+		if id, _ := li.Attr("data-lesson"); id != w.Course.Lessons[i].String() {
 			t.Errorf("lesson %d: data-lesson %q", i, id)
 		}
-		if _, ok := attr(li, "data-state"); ok || hasClass("done")(li) {
+		if _, ok := li.Attr("data-state"); ok || li.HasClass("done") {
 			t.Errorf("lesson %d carries a done state in the page", i)
 		}
 		// Every variant is in the page once; the stylesheet shows one.
 		for _, cls := range []string{"mark", "pending-note", "synced-note"} {
-			if n := len(findAll(li, hasClass(cls))); n != 1 {
+			if n := li.Find("." + cls).Length(); n != 1 {
 				t.Errorf("lesson %d has %d .%s, want 1", i, n, cls)
 			}
 		}
 	}
-	bar := mustFind(t, doc, "the course progress bar", and(tag("div"), hasClass("progress")))
-	if total, _ := attr(bar, "data-total"); total != "3" {
+	bar := mustSelect(t, doc, "div.progress")
+	if total, _ := bar.Attr("data-total"); total != "3" {
 		t.Errorf("course bar data-total %q, want 3", total)
 	}
-	if v, _ := attr(progressBar(doc), "value"); v != "0" {
+	if v, _ := progressOf(doc).Attr("value"); v != "0" {
 		t.Errorf("the course page carries progress %q", v)
 	}
 }

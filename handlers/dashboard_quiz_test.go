@@ -11,12 +11,6 @@ import (
 	"time"
 )
 
-// textOf is a page's visible text with its spaces collapsed.
-func textOf(t *testing.T, body string) string {
-	t.Helper()
-	return strings.Join(strings.Fields(text(parseDoc(t, body))), " ")
-}
-
 // TestDashboardQuizzes: the volunteers' dashboard shows, per question, the
 // share right on the first try and overall and the most chosen wrong
 // answer; per learner, attempts and best score (a learner who only failed
@@ -32,15 +26,11 @@ func TestDashboardQuizzes(t *testing.T) {
 	events, _ := openStream(t, d.testApp, w.vol, dash+"/events?since="+strconv.FormatInt(time.Now().UnixMilli(), 10))
 
 	// Lena completed the plain lesson before it had a quiz.
-	if r := w.lena.postForm(lessonPath(w.plain, "/complete"), url.Values{"completed": {"true"}}, nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("complete: %d", r.Status)
-	}
-	if r := w.vol.postForm(lessonPath(w.plain, "/questions"), questionForm("truefalse", "Cover the pot?", "", "true", ""), nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("add question: %d", r.Status)
-	}
+	w.lena.POST(lessonPath(w.plain, "/complete")).Form(url.Values{"completed": {"true"}}).Expect(http.StatusSeeOther)
+	w.vol.POST(lessonPath(w.plain, "/questions")).Form(questionForm("truefalse", "Cover the pot?", "", "true", "")).Expect(http.StatusSeeOther)
 	// Omar fails once (Clay, true) and never passes: no completion at all.
 	omars := w.attempt(w.omarID, w.pq, w.pqVersion, map[string]any{w.single: 0, w.tf: true})
-	if _, got := attemptResults(t, w.omar.postSync(attemptsBody(t, nil, omars), nil)); joined(got) != "applied 0 false" {
+	if _, got := attemptResults(t, w.omar.POST(syncPath).JSON(attemptsBody(t, nil, omars)).Send()); joined(got) != "applied 0 false" {
 		t.Fatalf("Omar's attempt: %s", joined(got))
 	}
 	waitEvent(t, events, "progress", 5*time.Second)
@@ -48,11 +38,11 @@ func TestDashboardQuizzes(t *testing.T) {
 	later := w.practice(w.lenaID, true).with("at", w.base.Add(time.Minute).Format(time.RFC3339Nano))
 	lena := []any{w.attempt(w.lenaID, w.pq, w.pqVersion, map[string]any{w.single: 0, w.tf: false}), later,
 		w.attempt(w.lenaID, w.cq, w.cqVer, map[string]any{w.num: 5, w.txt: "tea"})}
-	if _, got := attemptResults(t, w.lena.postSync(attemptsBody(t, nil, lena...), nil)); joined(got) != "applied 50 false, applied 100 true, applied 50 false" {
+	if _, got := attemptResults(t, w.lena.POST(syncPath).JSON(attemptsBody(t, nil, lena...)).Send()); joined(got) != "applied 50 false, applied 100 true, applied 50 false" {
 		t.Fatalf("Lena's attempts: %s", joined(got))
 	}
 
-	page := textOf(t, w.vol.get(dash, nil).Body)
+	page := textOf(w.vol.GET(dash).Send().Doc())
 	for _, want := range []string{
 		"Quiz questions",
 		// Which pot? Both first tries picked Clay; Lena's second was right.
@@ -68,8 +58,8 @@ func TestDashboardQuizzes(t *testing.T) {
 		}
 	}
 
-	detail := w.vol.get(dash+"/learners/"+w.lenaID.String(), nil)
-	text := textOf(t, detail.Body)
+	detail := w.vol.GET(dash + "/learners/" + w.lenaID.String()).Send()
+	text := textOf(detail.Doc())
 	for _, want := range []string{
 		"(before the quiz)", "Best score", "100%", "Quiz attempts",
 		"1. Boiling", "50%, not passed", "Which pot?: Clay ✗ Not right", "Cloudy water is safe.: False ✓ Right",
@@ -84,7 +74,7 @@ func TestDashboardQuizzes(t *testing.T) {
 		t.Errorf("the attempts carry %d machine-readable times", n)
 	}
 
-	res := w.vol.get(dash+".csv", nil)
+	res := w.vol.GET(dash + ".csv").Send()
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\uFEFF"))).ReadAll()
 	if err != nil || len(rows) != 4 {
 		t.Fatalf("csv: %v, %d rows\n%s", err, len(rows), res.Body)

@@ -107,10 +107,10 @@ func TestDashboardEventsSurviveRestart(t *testing.T) {
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 
 	since := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	events, res := openStream(t, a.testApp, editor, "/courses/"+w.course.String()+"/dashboard/events?since="+since)
+	events, res := openStream(t, a.testApp, editor, "/courses/"+w.Course.ID.String()+"/dashboard/events?since="+since)
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 		t.Fatalf("Content-Type = %q", ct)
 	}
@@ -130,7 +130,7 @@ func TestDashboardEventsSurviveRestart(t *testing.T) {
 		// Right after a restart the pool may hand out a dead connection
 		// once; a person would press the button again.
 		for try := 0; ; try++ {
-			r := learner.postForm("/lessons/"+lesson.String()+"/complete", url.Values{"completed": {"true"}}, nil)
+			r := learner.POST("/lessons/" + lesson.String() + "/complete").Form(url.Values{"completed": {"true"}}).Send()
 			if r.Status == http.StatusSeeOther {
 				return time.Now()
 			}
@@ -146,16 +146,16 @@ func TestDashboardEventsSurviveRestart(t *testing.T) {
 		if err := json.Unmarshal([]byte(ev.data), &got); err != nil {
 			t.Fatalf("event data %q: %v", ev.data, err)
 		}
-		if got.CourseID != w.course || got.StudentID != w.learnerID || got.LessonID != lesson {
-			t.Errorf("event %+v, want course %s learner %s lesson %s", got, w.course, w.learnerID, lesson)
+		if got.CourseID != w.Course.ID || got.StudentID != w.Learner.ID() || got.LessonID != lesson {
+			t.Errorf("event %+v, want course %s learner %s lesson %s", got, w.Course.ID, w.Learner.ID(), lesson)
 		}
 	}
-	at := complete(w.lessons[0])
-	check(waitEvent(t, events, "progress", 2*time.Second), w.lessons[0])
+	at := complete(w.Course.Lessons[0])
+	check(waitEvent(t, events, "progress", 2*time.Second), w.Course.Lessons[0])
 	// The 1 s goal is a measurement, not an assertion (waitEvent bounds it).
 	t.Logf("event arrived %v after the completion", time.Since(at))
 	// Another course's completion is not this dashboard's business.
-	complete(w.otherLessons[0])
+	complete(w.OtherCourse.Lessons[0])
 
 	if err := storetest.Shared().Restart(500 * time.Millisecond); err != nil {
 		t.Fatalf("restart PostgreSQL: %v", err)
@@ -165,22 +165,22 @@ func TestDashboardEventsSurviveRestart(t *testing.T) {
 	if ev.data != "resync" {
 		t.Errorf("refresh after reconnect: data %q", ev.data)
 	}
-	complete(w.lessons[1])
+	complete(w.Course.Lessons[1])
 	ev = waitEvent(t, events, "progress", 3*time.Second)
-	check(ev, w.lessons[1])
-	if strings.Contains(ev.data, w.otherLessons[0].String()) {
+	check(ev, w.Course.Lessons[1])
+	if strings.Contains(ev.data, w.OtherCourse.Lessons[0].String()) {
 		t.Errorf("an event of another course reached this stream")
 	}
 
 	// A page read long ago is told at once to re-read; one read just now is
 	// not.
-	stale, _ := openStream(t, a.testApp, editor, "/courses/"+w.course.String()+"/dashboard/events?since=1")
+	stale, _ := openStream(t, a.testApp, editor, "/courses/"+w.Course.ID.String()+"/dashboard/events?since=1")
 	if ev := waitEvent(t, stale, "refresh", 2*time.Second); ev.data != "stale" {
 		t.Errorf("stale page: refresh data %q", ev.data)
 	}
 	time.Sleep(staleWait)
 	fresh, _ := openStream(t, a.testApp, editor,
-		"/courses/"+w.course.String()+"/dashboard/events?since="+strconv.FormatInt(time.Now().UnixMilli(), 10))
+		"/courses/"+w.Course.ID.String()+"/dashboard/events?since="+strconv.FormatInt(time.Now().UnixMilli(), 10))
 	deadline := time.After(time.Second)
 	for done := false; !done; {
 		select {
@@ -206,7 +206,7 @@ func TestDashboardStreamLimit(t *testing.T) {
 	w := a.seedWorld(t)
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	path := "/courses/" + w.course.String() + "/dashboard/events?since=" + strconv.FormatInt(time.Now().UnixMilli(), 10)
+	path := "/courses/" + w.Course.ID.String() + "/dashboard/events?since=" + strconv.FormatInt(time.Now().UnixMilli(), 10)
 	var first *http.Response
 	for i := range 4 {
 		_, res := openStream(t, a.testApp, editor, path)
@@ -214,9 +214,7 @@ func TestDashboardStreamLimit(t *testing.T) {
 			first = res
 		}
 	}
-	if res := editor.get(path, nil); res.Status != http.StatusTooManyRequests {
-		t.Fatalf("fifth stream: status %d, want 429", res.Status)
-	}
+	editor.GET(path).Expect(http.StatusTooManyRequests)
 	first.Body.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for a.hub.Streams() > 3 && time.Now().Before(deadline) {
@@ -230,14 +228,15 @@ func TestDashboardStreamLimit(t *testing.T) {
 func TestDashboardCSV(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	course, lessons := a.createCourse(t, vol, "Money, \"basics\"", true,
-		lessonSpec{"=1+1", true}, lessonSpec{"Counting, carefully", true})
+	vol := a.seed.User(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
+	c := a.seed.Course(t, vol.Caller, "Money, \"basics\"", true,
+		storetest.Published("=1+1"), storetest.Published("Counting, carefully"))
+	course, lessons := c.ID, c.All
 	names := []string{`=HYPERLINK("http://evil.example","x")`, "+254 700 000", "-1", "@SUM(A1)",
 		`Jo "JJ" Smith, Jr.`, "Plain Name"}
 	ids := map[string]uuid.UUID{}
 	for i, n := range names {
-		id := a.createUser(t, store.RoleLearner, fmt.Sprintf("csv%d", i), n, "learner password")
+		id := a.seed.User(t, store.RoleLearner, fmt.Sprintf("csv%d", i), n, "learner password").ID()
 		ids[n] = id
 		a.complete(t, id, lessons[0], true)
 		if i%2 == 0 {
@@ -246,10 +245,7 @@ func TestDashboardCSV(t *testing.T) {
 	}
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	res := editor.get("/courses/"+course.String()+"/dashboard.csv", nil)
-	if res.Status != http.StatusOK {
-		t.Fatalf("status %d\n%s", res.Status, res.Body)
-	}
+	res := editor.GET("/courses/" + course.String() + "/dashboard.csv").Expect(http.StatusOK)
 	if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}
@@ -310,12 +306,12 @@ func TestDashboardCSV(t *testing.T) {
 func TestDashboardCSVStreamsWithBoundedMemory(t *testing.T) {
 	a := newTestApp(t)
 	ctx := context.Background()
-	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	specs := make([]lessonSpec, 40)
+	vol := a.seed.User(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
+	specs := make([]storetest.LessonSpec, 40)
 	for i := range specs {
-		specs[i] = lessonSpec{fmt.Sprintf("Lesson %d", i+1), true}
+		specs[i] = storetest.Published(fmt.Sprintf("Lesson %d", i+1))
 	}
-	course, _ := a.createCourse(t, vol, "Big course", true, specs...)
+	course := a.seed.Course(t, vol.Caller, "Big course", true, specs...).ID
 	// Bulk rows as bench-data loads them: trigger off, counters rebuilt.
 	conn, err := a.owner.Acquire(ctx)
 	if err != nil {

@@ -93,9 +93,9 @@ type learnerLine struct {
 
 func readDashboard(t *testing.T, body string) dashNumbers {
 	t.Helper()
-	doc := parseDoc(t, body)
+	doc := htmlDoc(t, body)
 	num := func(id string) int {
-		s := strings.TrimSuffix(text(mustFind(t, doc, "#"+id, hasAttr("id", id))), "%")
+		s := strings.TrimSuffix(textOf(mustSelect(t, doc, attrIs("id", id))), "%")
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			t.Fatalf("#%s = %q", id, s)
@@ -104,17 +104,17 @@ func readDashboard(t *testing.T, body string) dashNumbers {
 	}
 	d := dashNumbers{started: num("total-started"), finished: num("total-finished"), median: num("total-median"),
 		chart: map[string][2]int{}}
-	table := find(find(doc, and(tag("details"), hasClass("chart-table"))), tag("tbody"))
-	for _, tr := range findAll(table, tag("tr")) {
-		tds := findAll(tr, tag("td"))
-		done, _ := strconv.Atoi(text(tds[1]))
-		pct, _ := strconv.Atoi(strings.TrimSuffix(text(tds[2]), "%"))
-		d.chart[text(tds[0])] = [2]int{done, pct}
+	table := doc.Find("details.chart-table").First().Find("tbody").First()
+	for _, tr := range table.Find("tr").EachIter() {
+		tds := tr.Find("td")
+		done, _ := strconv.Atoi(textOf(tds.Eq(1)))
+		pct, _ := strconv.Atoi(strings.TrimSuffix(textOf(tds.Eq(2)), "%"))
+		d.chart[textOf(tds.Eq(0))] = [2]int{done, pct}
 	}
-	lt := find(find(doc, and(tag("table"), hasClass("learners"))), tag("tbody"))
-	for _, tr := range findAll(lt, tag("tr")) {
-		tds := findAll(tr, tag("td"))
-		d.learners = append(d.learners, learnerLine{name: text(tds[0]), progress: text(find(tds[1], hasClass("num")))})
+	lt := doc.Find("table.learners").First().Find("tbody").First()
+	for _, tr := range lt.Find("tr").EachIter() {
+		tds := tr.Find("td")
+		d.learners = append(d.learners, learnerLine{name: textOf(tds.Eq(0)), progress: textOf(tds.Eq(1).Find(".num").First())})
 	}
 	return d
 }
@@ -127,15 +127,17 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	ctx := context.Background()
-	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	course, lessons := a.createCourse(t, vol, "Water point repair", true,
-		lessonSpec{"Pumps", true}, lessonSpec{"Pipes", true}, lessonSpec{"Draft: tools", false},
-		lessonSpec{"Seals", true}, lessonSpec{"Testing", true}, lessonSpec{"Records", true})
-	other, otherLessons := a.createCourse(t, vol, "Other course", true, lessonSpec{"Elsewhere", true})
+	volunteer := a.seed.User(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
+	vol := volunteer.ID()
+	water := a.seed.Course(t, volunteer.Caller, "Water point repair", true,
+		storetest.Published("Pumps"), storetest.Published("Pipes"), storetest.Draft("Draft: tools"),
+		storetest.Published("Seals"), storetest.Published("Testing"), storetest.Published("Records"))
+	elsewhere := a.seed.Course(t, volunteer.Caller, "Other course", true, storetest.Published("Elsewhere"))
+	course, lessons, other, otherLessons := water.ID, water.All, elsewhere.ID, elsewhere.All
 	rng := rand.New(rand.NewPCG(4, 2))
 	var learners []uuid.UUID
 	for i := range 23 {
-		id := a.createUser(t, store.RoleLearner, fmt.Sprintf("learner%02d", i), fmt.Sprintf("Learner %02d", i), "learner password")
+		id := a.seed.User(t, store.RoleLearner, fmt.Sprintf("learner%02d", i), fmt.Sprintf("Learner %02d", i), "learner password").ID()
 		learners = append(learners, id)
 		for _, l := range lessons {
 			if l == lessons[2] || rng.IntN(3) == 0 {
@@ -226,10 +228,7 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	res := editor.get("/courses/"+course.String()+"/dashboard", nil)
-	if res.Status != http.StatusOK {
-		t.Fatalf("dashboard: status %d\n%s", res.Status, res.Body)
-	}
+	res := editor.GET("/courses/" + course.String() + "/dashboard").Expect(http.StatusOK)
 	got := readDashboard(t, res.Body)
 	if got.started != wantStarted || got.finished != wantFinished || got.median != int(math.Round(wantMedian)) {
 		t.Errorf("totals: started %d finished %d median %d%%; SQL says %d, %d, %.1f%%",
@@ -248,7 +247,7 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 		}
 	}
 	// Sorted by progress, most first; then by last activity.
-	res = editor.get("/courses/"+course.String()+"/dashboard?sort=progress", nil)
+	res = editor.GET("/courses/" + course.String() + "/dashboard?sort=progress").Send()
 	byProgress := readDashboard(t, res.Body).learners
 	sort.SliceStable(wantLearners, func(i, j int) bool { return wantLearners[i].done > wantLearners[j].done })
 	for i, w := range wantLearners {
@@ -263,31 +262,28 @@ func TestDashboardNumbersMatchSQL(t *testing.T) {
 			wantZero++
 		}
 	}
-	res = editor.get("/courses/"+course.String()+"/dashboard?q=LEARNER+0", nil)
+	res = editor.GET("/courses/" + course.String() + "/dashboard?q=LEARNER+0").Send()
 	if n := len(readDashboard(t, res.Body).learners); n != wantZero || n == 0 {
 		t.Errorf("q=LEARNER 0: %d rows, want %d", n, wantZero)
 	}
-	res = editor.get("/courses/"+course.String()+"/dashboard?q=%25", nil)
+	res = editor.GET("/courses/" + course.String() + "/dashboard?q=%25").Send()
 	if n := len(readDashboard(t, res.Body).learners); n != 0 {
 		t.Errorf("q=%%: %d rows, want 0 (a literal percent sign)", n)
 	}
 	// The other course's dashboard knows only its own learners.
-	res = editor.get("/courses/"+other.String()+"/dashboard", nil)
+	res = editor.GET("/courses/" + other.String() + "/dashboard").Send()
 	if got := readDashboard(t, res.Body); got.started != 6 {
 		t.Errorf("other course: started %d, want 6", got.started)
 	}
 
 	// The learner detail lists each published lesson with its time.
-	res = editor.get("/courses/"+course.String()+"/dashboard/learners/"+learners[0].String(), nil)
-	if res.Status != http.StatusOK {
-		t.Fatalf("learner detail: %d", res.Status)
+	res = editor.GET("/courses/" + course.String() + "/dashboard/learners/" + learners[0].String()).Expect(http.StatusOK)
+	doc := res.Doc()
+	times := doc.Find("table.learners").First().Find("time")
+	if times.Length() != 4 {
+		t.Errorf("learner detail: %d completion times, want 4", times.Length())
 	}
-	doc := parseDoc(t, res.Body)
-	times := findAll(find(doc, and(tag("table"), hasClass("learners"))), tag("time"))
-	if len(times) != 4 {
-		t.Errorf("learner detail: %d completion times, want 4", len(times))
-	}
-	if res := editor.get("/courses/"+course.String()+"/dashboard/learners/"+vol.String(), nil); res.Status != http.StatusNotFound {
+	if res := editor.GET("/courses/" + course.String() + "/dashboard/learners/" + vol.String()).Send(); res.Status != http.StatusNotFound {
 		t.Errorf("learner who never started: status %d, want 404", res.Status)
 	}
 }
@@ -298,12 +294,12 @@ func TestDashboardPermissions(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t) // victor creates (edits) every course
-	a.createUser(t, store.RoleVolunteer, "nadia", "Nadia Other", "volunteer password")
-	a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password")
-	a.complete(t, w.learnerID, w.lessons[0], true)
+	a.seed.User(t, store.RoleVolunteer, "nadia", "Nadia Other", "volunteer password")
+	a.seed.User(t, store.RoleAdmin, "ada", "Ada Admin", "admin password")
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[0], true)
 
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	other := a.newClient(t)
 	other.signIn("nadia", "volunteer password")
 	editor := a.newClient(t)
@@ -312,15 +308,15 @@ func TestDashboardPermissions(t *testing.T) {
 	admin.signIn("ada", "admin password")
 	anon := a.newClient(t)
 
-	base := "/courses/" + w.course.String() + "/dashboard"
-	paths := []string{base, base + ".csv", base + "/events", base + "/learners/" + w.learnerID.String()}
+	base := "/courses/" + w.Course.ID.String() + "/dashboard"
+	paths := []string{base, base + ".csv", base + "/events", base + "/learners/" + w.Learner.ID().String()}
 	for _, p := range paths {
 		for _, tc := range []struct {
 			who    string
 			c      *client
 			status int
 		}{{"learner", learner, 403}, {"non-editor volunteer", other, 403}, {"anonymous", anon, 303}} {
-			res := tc.c.get(p, nil)
+			res := tc.c.GET(p).Send()
 			if res.Status != tc.status {
 				t.Errorf("%s GET %s: status %d, want %d", tc.who, p, res.Status, tc.status)
 			}
@@ -328,14 +324,14 @@ func TestDashboardPermissions(t *testing.T) {
 		}
 	}
 	for _, c := range []*client{editor, admin} {
-		for _, p := range []string{base, base + ".csv", base + "/learners/" + w.learnerID.String()} {
-			if res := c.get(p, nil); res.Status != http.StatusOK {
+		for _, p := range []string{base, base + ".csv", base + "/learners/" + w.Learner.ID().String()} {
+			if res := c.GET(p).Send(); res.Status != http.StatusOK {
 				t.Errorf("GET %s: status %d, want 200", p, res.Status)
 			}
 		}
 	}
 	// An unpublished course the other volunteer cannot even read: 404.
-	if res := other.get("/courses/"+w.draftCourse.String()+"/dashboard", nil); res.Status != http.StatusNotFound {
+	if res := other.GET("/courses/" + w.DraftCourse.ID.String() + "/dashboard").Send(); res.Status != http.StatusNotFound {
 		t.Errorf("non-editor, draft course: status %d, want 404", res.Status)
 	}
 
@@ -350,15 +346,15 @@ func TestDashboardPermissions(t *testing.T) {
 		rows    int
 	}{{nadia, 0, 0}, {victor, 1, 1}} {
 		err := a.st.ReadTx(ctx, tc.caller, func(tx *store.Tx) error {
-			tot, err := tx.DashboardTotals(ctx, w.course, 3)
+			tot, err := tx.DashboardTotals(ctx, w.Course.ID, 3)
 			if err != nil {
 				return err
 			}
-			list, err := tx.DashboardLearners(ctx, w.course, store.LearnerQuery{Limit: 50})
+			list, err := tx.DashboardLearners(ctx, w.Course.ID, store.LearnerQuery{Limit: 50})
 			if err != nil {
 				return err
 			}
-			lessons, err := tx.LearnerLessons(ctx, w.course, w.learnerID)
+			lessons, err := tx.LearnerLessons(ctx, w.Course.ID, w.Learner.ID())
 			if err != nil {
 				return err
 			}
@@ -368,7 +364,7 @@ func TestDashboardPermissions(t *testing.T) {
 					done++
 				}
 			}
-			stats, err := tx.DashboardLessons(ctx, w.course)
+			stats, err := tx.DashboardLessons(ctx, w.Course.ID)
 			if err != nil {
 				return err
 			}
@@ -400,12 +396,12 @@ func TestDashboardBadInput(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	for i := range 3 {
-		id := a.createUser(t, store.RoleLearner, fmt.Sprintf("pupil%d", i), fmt.Sprintf("Pupil %d", i), "learner password")
-		a.complete(t, id, w.lessons[0], true)
+		id := a.seed.User(t, store.RoleLearner, fmt.Sprintf("pupil%d", i), fmt.Sprintf("Pupil %d", i), "learner password").ID()
+		a.complete(t, id, w.Course.Lessons[0], true)
 	}
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	base := "/courses/" + w.course.String() + "/dashboard"
+	base := "/courses/" + w.Course.ID.String() + "/dashboard"
 	for _, tc := range []struct {
 		path   string
 		status int
@@ -428,14 +424,14 @@ func TestDashboardBadInput(t *testing.T) {
 		{base + "?page=999", 200, "Pupil"},
 		{base + "?sort=activity&dir=asc&page=1&q=pupil", 200, "Pupil"},
 	} {
-		res := editor.get(tc.path, nil)
+		res := editor.GET(tc.path).Send()
 		if res.Status != tc.status {
 			t.Errorf("GET %s: status %d, want %d", tc.path, res.Status, tc.status)
 			continue
 		}
 		checkNoLeak(t, res.Body)
-		if !strings.Contains(mainText(parseDoc(t, res.Body)), tc.msg) {
-			t.Errorf("GET %s: page does not say %q:\n%s", tc.path, tc.msg, mainText(parseDoc(t, res.Body)))
+		if !strings.Contains(mainTextOf(res.Doc()), tc.msg) {
+			t.Errorf("GET %s: page does not say %q:\n%s", tc.path, tc.msg, mainTextOf(res.Doc()))
 		}
 	}
 }
@@ -454,48 +450,48 @@ func TestDashboardPaging(t *testing.T) {
 			SELECT 'bulk' || i, 'Bulk Learner ' || lpad(i::text, 3, '0'), '!' FROM generate_series(1, 120) i
 			RETURNING id)
 		INSERT INTO student_progress (student_id, lesson_id, completed, completed_at)
-		SELECT u.id, $1, true, now() FROM u`, w.lessons[0]); err != nil {
+		SELECT u.id, $1, true, now() FROM u`, w.Course.Lessons[0]); err != nil {
 		t.Fatal(err)
 	}
 	editor := a.newClient(t)
 	editor.signIn("victor", "volunteer password")
-	base := "/courses/" + w.course.String() + "/dashboard"
-	res := editor.get(base, nil)
-	doc := parseDoc(t, res.Body)
+	base := "/courses/" + w.Course.ID.String() + "/dashboard"
+	res := editor.GET(base).Send()
+	doc := res.Doc()
 	if n := len(readDashboard(t, res.Body).learners); n != handlers.LearnersPerPage {
 		t.Fatalf("page 1: %d rows, want %d", n, handlers.LearnersPerPage)
 	}
-	next := mustFind(t, doc, "next link", and(tag("a"), hasAttr("rel", "next")))
-	if href, _ := attr(next, "href"); href != base+"?page=2" {
+	next := mustSelect(t, doc, "a[rel=\"next\"]")
+	if href, _ := next.Attr("href"); href != base+"?page=2" {
 		t.Errorf("next: %q", href)
 	}
-	if !strings.Contains(mainText(doc), "Page 1 of 3") {
-		t.Errorf("pager text missing: %s", mainText(doc))
+	if !strings.Contains(mainTextOf(doc), "Page 1 of 3") {
+		t.Errorf("pager text missing: %s", mainTextOf(doc))
 	}
-	last := readDashboard(t, editor.get(base+"?page=3", nil).Body).learners
-	clamped := readDashboard(t, editor.get(base+"?page=40", nil).Body).learners
+	last := readDashboard(t, editor.GET(base+"?page=3").Send().Body).learners
+	clamped := readDashboard(t, editor.GET(base+"?page=40").Send().Body).learners
 	if len(last) != 20 || fmt.Sprint(last) != fmt.Sprint(clamped) {
 		t.Errorf("page 3: %d rows; page 40 should show the same: %d rows", len(last), len(clamped))
 	}
 	// The script for the stream is loaded here, and only here.
 	var scripts []string
-	for _, s := range findAll(doc, tag("script")) {
-		src, _ := attr(s, "src")
+	for _, s := range doc.Find("script").EachIter() {
+		src, _ := s.Attr("src")
 		scripts = append(scripts, src)
 	}
 	if !strings.Contains(strings.Join(scripts, " "), "htmx-ext-sse-2.2.4.min.js") {
 		t.Errorf("dashboard does not load the SSE extension: %v", scripts)
 	}
-	if strings.Contains(editor.get("/", nil).Body, "htmx-ext-sse") {
+	if strings.Contains(editor.GET("/").Send().Body, "htmx-ext-sse") {
 		t.Errorf("the home page loads the SSE extension")
 	}
-	live := mustFind(t, doc, "#dash-live", hasAttr("id", "dash-live"))
-	if v, _ := attr(live, "sse-connect"); !strings.HasPrefix(v, base+"/events?since=") {
+	live := mustSelect(t, doc, "[id=\"dash-live\"]")
+	if v, _ := live.Attr("sse-connect"); !strings.HasPrefix(v, base+"/events?since=") {
 		t.Errorf("sse-connect = %q", v)
 	}
 	// The live block alone, for the htmx re-read.
-	frag := editor.get(base+"?page=2", http.Header{"HX-Request": {"true"}, "HX-Target": {"dash-live"}})
-	if frag.Status != 200 || strings.Contains(frag.Body, "<html") || len(readDashboard(t, frag.Body).learners) != 50 {
+	frag := editor.GET(base + "?page=2").Headers(http.Header{"HX-Request": {"true"}, "HX-Target": {"dash-live"}}).Send()
+	if frag.Status != 200 || wholePage(frag.Body) || len(readDashboard(t, frag.Body).learners) != 50 {
 		t.Errorf("live fragment: status %d, %d bytes", frag.Status, len(frag.Body))
 	}
 	// Page weight: 50 learners and the chart in well under 40 KB, about 6 KB
@@ -545,21 +541,18 @@ func TestMyProgress(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	a.complete(t, w.learnerID, w.lessons[0], true)
-	a.complete(t, w.learnerID, w.lessons[2], true)
-	a.complete(t, w.learnerID, w.otherLessons[1], true)
-	a.complete(t, w.learnerID, w.otherLessons[1], false)
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[0], true)
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[2], true)
+	a.complete(t, w.Learner.ID(), w.OtherCourse.Lessons[1], true)
+	a.complete(t, w.Learner.ID(), w.OtherCourse.Lessons[1], false)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	res := learner.get("/me/progress", nil)
-	if res.Status != http.StatusOK {
-		t.Fatalf("status %d", res.Status)
-	}
-	doc := parseDoc(t, res.Body)
-	cards := findAll(doc, and(tag("li"), hasClass("card")))
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	res := learner.GET("/me/progress").Expect(http.StatusOK)
+	doc := res.Doc()
+	cards := doc.Find("li.card")
 	got := map[string]string{}
-	for _, c := range cards {
-		got[text(find(c, tag("h2")))] = text(find(c, hasClass("progress-text")))
+	for _, c := range cards.EachIter() {
+		got[textOf(c.Find("h2").First())] = textOf(c.Find(".progress-text").First())
 	}
 	want := map[string]string{
 		"Basics of bookkeeping": "2 of 3 lessons done (66%)",
@@ -568,7 +561,7 @@ func TestMyProgress(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("my progress:\n got %v\nwant %v", got, want)
 	}
-	if res := a.newClient(t).get("/me/progress", nil); res.Status != http.StatusSeeOther {
+	if res := a.GET(t, "/me/progress").Send(); res.Status != http.StatusSeeOther {
 		t.Errorf("anonymous: status %d, want 303", res.Status)
 	}
 }

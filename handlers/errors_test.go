@@ -9,27 +9,29 @@ import (
 	"strings"
 	"testing"
 
+	"fieldbook/store/storetest"
+
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 )
 
 // errorSection finds the error page's section.error, in a whole page or in
 // an htmx fragment, and returns its heading and message.
 func errorSection(t *testing.T, body string, fragment bool) (title, msg string) {
 	t.Helper()
-	var sec *html.Node
+	var sec *goquery.Selection
 	if fragment {
-		nodes := parseFragment(t, body)
-		if len(nodes) != 1 || !and(tag("section"), hasClass("error"))(nodes[0]) {
+		nodes := parseHTMLFragment(t, body)
+		if nodes.Length() != 1 || !nodes.Eq(0).Is("section.error") {
 			t.Fatalf("htmx error is not a lone section.error fragment:\n%s", body)
 		}
-		sec = nodes[0]
+		sec = nodes.Eq(0)
 	} else {
-		doc := parseDoc(t, body)
-		checkLayout(t, doc)
-		sec = mustFind(t, doc, "section.error", and(tag("section"), hasClass("error")))
+		doc := htmlDoc(t, body)
+		checkPage(t, doc)
+		sec = mustSelect(t, doc, "section.error")
 	}
-	return text(find(sec, tag("h1"))), text(find(sec, tag("p")))
+	return textOf(sec.Find("h1").First()), textOf(sec.Find("p").First())
 }
 
 func TestBadInput(t *testing.T) {
@@ -37,7 +39,7 @@ func TestBadInput(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	anon := a.newClient(t)
 
 	const (
@@ -46,7 +48,7 @@ func TestBadInput(t *testing.T) {
 		sayWhether = "Say whether the lesson is complete: completed=true or completed=false."
 		trueFalse  = "completed must be true or false."
 	)
-	l0 := w.lessons[0].String()
+	l0 := w.Course.Lessons[0].String()
 	tests := []struct {
 		name       string
 		client     *client
@@ -66,14 +68,14 @@ func TestBadInput(t *testing.T) {
 		{"malformed lesson id on complete", learner, "POST", "/lessons/x/complete", url.Values{"completed": {"true"}}, false, 400, malformed},
 		{"malformed lesson id on complete, htmx", learner, "POST", "/lessons/x/complete", url.Values{"completed": {"true"}}, true, 400, malformed},
 		{"unknown course", learner, "GET", "/courses/" + uuid.NewString(), nil, false, 404, nothing},
-		{"unpublished course", learner, "GET", "/courses/" + w.draftCourse.String(), nil, false, 404, nothing},
+		{"unpublished course", learner, "GET", "/courses/" + w.DraftCourse.ID.String(), nil, false, 404, nothing},
 		{"unknown lesson", anon, "GET", "/lessons/" + uuid.NewString(), nil, false, 404, nothing},
-		{"unpublished lesson", learner, "GET", "/lessons/" + w.draftLesson.String(), nil, false, 404, nothing},
-		{"lesson of an unpublished course", learner, "GET", "/lessons/" + w.draftCourseLn.String(), nil, false, 404, nothing},
+		{"unpublished lesson", learner, "GET", "/lessons/" + w.DraftLesson().String(), nil, false, 404, nothing},
+		{"lesson of an unpublished course", learner, "GET", "/lessons/" + w.DraftCourseLesson().String(), nil, false, 404, nothing},
 		{"complete an unknown lesson", learner, "POST", "/lessons/" + uuid.NewString() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
 		{"complete an unknown lesson, htmx", learner, "POST", "/lessons/" + uuid.NewString() + "/complete", url.Values{"completed": {"true"}}, true, 404, nothing},
-		{"complete an unpublished lesson", learner, "POST", "/lessons/" + w.draftLesson.String() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
-		{"complete a lesson of an unpublished course", learner, "POST", "/lessons/" + w.draftCourseLn.String() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
+		{"complete an unpublished lesson", learner, "POST", "/lessons/" + w.DraftLesson().String() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
+		{"complete a lesson of an unpublished course", learner, "POST", "/lessons/" + w.DraftCourseLesson().String() + "/complete", url.Values{"completed": {"true"}}, false, 404, nothing},
 		{"completed missing", learner, "POST", "/lessons/" + l0 + "/complete", url.Values{}, false, 400, sayWhether},
 		{"completed empty", learner, "POST", "/lessons/" + l0 + "/complete", url.Values{"completed": {""}}, false, 400, sayWhether},
 		{"completed maybe", learner, "POST", "/lessons/" + l0 + "/complete", url.Values{"completed": {"maybe"}}, false, 400, trueFalse},
@@ -91,9 +93,9 @@ func TestBadInput(t *testing.T) {
 			}
 			var res response
 			if tt.form != nil {
-				res = tt.client.postForm(tt.path, tt.form, h)
+				res = tt.client.POST(tt.path).Form(tt.form).Headers(h).Send()
 			} else {
-				res = tt.client.do(tt.method, tt.path, nil, h)
+				res = tt.client.Request(tt.method, tt.path).Headers(h).Send()
 			}
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
@@ -125,7 +127,7 @@ func TestAPINotFound(t *testing.T) {
 	a := newTestApp(t)
 	a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	tests := []struct {
 		name, path string
 		status     int
@@ -135,7 +137,7 @@ func TestAPINotFound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := learner.get(tt.path, nil)
+			res := learner.GET(tt.path).Send()
 			if res.Status != tt.status {
 				t.Fatalf("status %d, want %d", res.Status, tt.status)
 			}
@@ -160,13 +162,13 @@ func TestUnreadableForms(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	pad := strings.Repeat("a", 2<<20)
 	// Each body is valid up to its padding: were the limit not enforced, the
 	// request would change the database.
 	signup := "username=bigbody&name=Big+Body&password=long+enough+pw&pad=" + pad
 	complete := "completed=true&pad=" + pad
-	completePath := "/lessons/" + w.lessons[0].String() + "/complete"
+	completePath := "/lessons/" + w.Course.Lessons[0].String() + "/complete"
 	const (
 		tooLarge   = "What you sent is too large."
 		unreadable = "The form could not be read. Please try again."
@@ -196,8 +198,7 @@ func TestUnreadableForms(t *testing.T) {
 			if tt.chunked {
 				body = hiddenLength{body}
 			}
-			res := tt.client.do(http.MethodPost, tt.path, body,
-				http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+			res := tt.client.POST(tt.path).Stream("application/x-www-form-urlencoded", body).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%.500s", res.Status, tt.wantStatus, res.Body)
 			}
@@ -219,21 +220,18 @@ func TestUnreadableForms(t *testing.T) {
 func TestNotFoundPage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	res := a.newClient(t).get("/no/such/page", nil)
-	if res.Status != http.StatusNotFound {
-		t.Fatalf("status %d, want 404", res.Status)
-	}
-	doc := parseDoc(t, res.Body)
-	checkLayout(t, doc)
-	if got := text(find(doc, tag("title"))); got != "Not Found · Fieldbook" {
+	res := a.GET(t, "/no/such/page").Expect(http.StatusNotFound)
+	doc := res.Doc()
+	checkPage(t, doc)
+	if got := textOf(doc.Find("title").First()); got != "Not Found · Fieldbook" {
 		t.Errorf("title = %q", got)
 	}
-	sec := mustFind(t, doc, "section.error", and(tag("section"), hasClass("error")))
-	if href, _ := attr(find(sec, tag("a")), "href"); href != "/" {
+	sec := mustSelect(t, doc, "section.error")
+	if href, _ := sec.Find("a").First().Attr("href"); href != "/" {
 		t.Errorf("the error page links to %q, want /", href)
 	}
-	css := find(doc, and(tag("link"), hasAttr("rel", "stylesheet")))
-	if href, _ := attr(css, "href"); !strings.HasPrefix(href, "/static/") {
+	css := doc.Find("link[rel=\"stylesheet\"]").First()
+	if href, _ := css.Attr("href"); !strings.HasPrefix(href, "/static/") {
 		t.Errorf("the error page's stylesheet is %q, want a /static/ URL", href)
 	}
 }
@@ -251,7 +249,7 @@ func TestTrailingSlashRedirect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			res := a.newClient(t).get(tt.path, nil)
+			res := a.GET(t, tt.path).Send()
 			loc := res.Header.Get("Location")
 			if tt.want != "" {
 				if res.Status != http.StatusMovedPermanently || loc != tt.want {

@@ -46,10 +46,10 @@ func TestResponsesAreGzipped(t *testing.T) {
 		gzip   bool
 	}{
 		{"/", http.StatusOK, true},
-		{"/lessons/" + w.lessons[0].String(), http.StatusOK, true},
-		{"/lessons/" + uuid.NewString(), http.StatusNotFound, true},                         // an error page
-		{"/api/courses/" + w.course.String() + "/progress", http.StatusUnauthorized, false}, // a short JSON error
-		{"/account", http.StatusSeeOther, false},                                            // a redirect, no body
+		{"/lessons/" + w.Course.Lessons[0].String(), http.StatusOK, true},
+		{"/lessons/" + uuid.NewString(), http.StatusNotFound, true},                            // an error page
+		{"/api/courses/" + w.Course.ID.String() + "/progress", http.StatusUnauthorized, false}, // a short JSON error
+		{"/account", http.StatusSeeOther, false},                                               // a redirect, no body
 	} {
 		res, body := fetch(tc.path, true)
 		if res.StatusCode != tc.status {

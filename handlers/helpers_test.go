@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,11 +15,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 
 	"fieldbook/handlers"
-	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/store/storetest"
 )
@@ -35,6 +31,8 @@ type testApp struct {
 	transport *http.Transport
 	st        *store.Store
 	owner     *pgxpool.Pool
+	// seed builds fixtures in the app's database (storetest.Seed).
+	seed *storetest.Seed
 	// sessions is the app's session store, its cache live through its own
 	// LISTEN connection as in `fieldbook serve`.
 	sessions *store.SessionStore
@@ -87,7 +85,8 @@ func startAppOn(t *testing.T, db storetest.DB, pool *pgxpool.Pool, opts handlers
 		t.Fatalf("open owner pool: %v", err)
 	}
 	t.Cleanup(owner.Close)
-	st := store.New(pool)
+	seed := &storetest.Seed{DB: db, Store: store.New(pool), Owner: owner}
+	st := seed.Store
 	if opts.Sessions == nil {
 		opts.Sessions = liveSessions(t, pool, db)
 	}
@@ -108,7 +107,7 @@ func startAppOn(t *testing.T, db storetest.DB, pool *pgxpool.Pool, opts handlers
 	})
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner, sessions: opts.Sessions}
+	return &testApp{URL: srv.URL, transport: tr, st: st, owner: owner, sessions: opts.Sessions, seed: seed}
 }
 
 // liveSessions is a session store whose cache serves, kept live by a LISTEN
@@ -185,115 +184,20 @@ func (h errorCounter) WithGroup(name string) slog.Handler {
 	return errorCounter{h.Handler.WithGroup(name), h.n}
 }
 
-// --- seeding, through the store as the CLI does it ---
+// --- seeding: storetest's Seed and World ---
 
-// createUser creates an account as the operator (like `fieldbook user add`).
-func (a *testApp) createUser(t testing.TB, role store.Role, username, name, pw string) uuid.UUID {
+// seedWorld builds storetest's named World in the app's database.
+func (a *testApp) seedWorld(t testing.TB) *storetest.World {
 	t.Helper()
-	ctx := context.Background()
-	hash, err := password.Hash(ctx, pw)
-	if err != nil {
-		t.Fatalf("hash password: %v", err)
-	}
-	var id uuid.UUID
-	err = a.st.InTx(ctx, store.Operator, func(tx *store.Tx) (err error) {
-		id, err = tx.CreateUser(ctx, store.NewUser{Username: username, DisplayName: name, PasswordHash: hash, Role: role})
-		return err
-	})
-	if err != nil {
-		t.Fatalf("create user %s: %v", username, err)
-	}
-	// Accounts are a year old, so changes dated hours back are not clamped
-	// to the account's creation (TestSyncClampsTimesToAccountLifetime).
-	if _, err := a.owner.Exec(ctx, `UPDATE users SET created_at = now() - interval '1 year' WHERE id = $1`, id); err != nil {
-		t.Fatalf("age user %s: %v", username, err)
-	}
-	return id
-}
-
-type lessonSpec struct {
-	title     string
-	published bool
-}
-
-// createCourse creates a course and its lessons, in order, as a volunteer.
-func (a *testApp) createCourse(t testing.TB, author uuid.UUID, title string, published bool, lessons ...lessonSpec) (uuid.UUID, []uuid.UUID) {
-	t.Helper()
-	ctx := context.Background()
-	caller := store.Caller{UserID: author, Role: store.RoleVolunteer}
-	var courseID uuid.UUID
-	var ids []uuid.UUID
-	err := a.st.InTx(ctx, caller, func(tx *store.Tx) (err error) {
-		courseID, _, err = tx.CreateCourse(ctx, store.NewCourse{Title: title, Description: "About " + title, Published: published})
-		if err != nil {
-			return err
-		}
-		for _, l := range lessons {
-			id, err := tx.CreateLesson(ctx, store.NewLesson{
-				CourseID: courseID, Title: l.title, Body: "First paragraph.\n\n- one\n- two",
-				DurationMinutes: 5, Published: l.published,
-			})
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("create course %s: %v", title, err)
-	}
-	return courseID, ids
-}
-
-// world is the usual data set: a learner and a volunteer; a published course
-// with three published lessons and one draft; a second published course; a
-// draft course whose only lesson is itself marked published.
-type world struct {
-	learnerID     uuid.UUID
-	course        uuid.UUID
-	lessons       []uuid.UUID // the published lessons of course, in order
-	draftLesson   uuid.UUID   // unpublished lesson in course
-	otherCourse   uuid.UUID
-	otherLessons  []uuid.UUID
-	draftCourse   uuid.UUID
-	draftCourseLn uuid.UUID // published lesson of the unpublished course
-}
-
-const (
-	learnerUser = "lena"
-	learnerName = "Lena Okafor"
-	learnerPass = "correct horse battery"
-)
-
-func (a *testApp) seedWorld(t testing.TB) world {
-	t.Helper()
-	var w world
-	w.learnerID = a.createUser(t, store.RoleLearner, learnerUser, learnerName, learnerPass)
-	vol := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	var ids []uuid.UUID
-	w.course, ids = a.createCourse(t, vol, "Basics of bookkeeping", true,
-		lessonSpec{"Receipts", true}, lessonSpec{"Draft: ledgers", false},
-		lessonSpec{"Cash book", true}, lessonSpec{"Month end", true})
-	w.lessons = []uuid.UUID{ids[0], ids[2], ids[3]}
-	w.draftLesson = ids[1]
-	w.otherCourse, w.otherLessons = a.createCourse(t, vol, "Allotment planning", true,
-		lessonSpec{"Soil", true}, lessonSpec{"Seeds", true})
-	var dl []uuid.UUID
-	w.draftCourse, dl = a.createCourse(t, vol, "Unreleased course", false, lessonSpec{"Hidden lesson", true})
-	w.draftCourseLn = dl[0]
-	return w
+	return storetest.SeedWorld(t, a.seed)
 }
 
 // --- looking at the database as its owner ---
 
+// count runs a count query as the owner (storetest.Seed.Count).
 func (a *testApp) count(t testing.TB, query string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := a.owner.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
-		t.Fatalf("count %q: %v", query, err)
-	}
-	return n
+	return a.seed.Count(t, query, args...)
 }
 
 // snapshot is a digest of every application table except sessions (which
@@ -380,6 +284,8 @@ type response struct {
 	Header  http.Header
 	Body    string
 	Cookies []*http.Cookie
+	t       testing.TB
+	what    string // "GET /path", for messages
 }
 
 // cookie is the Set-Cookie of that name in the response, or nil.
@@ -390,51 +296,6 @@ func (r response) cookie(name string) *http.Cookie {
 		}
 	}
 	return nil
-}
-
-func (c *client) do(method, path string, body io.Reader, header http.Header) response {
-	c.t.Helper()
-	req, err := http.NewRequest(method, c.app.URL+path, body)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	for k, vs := range header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	if c.jar != nil {
-		for _, ck := range c.jar.Cookies(req.URL) {
-			req.AddCookie(ck)
-		}
-	}
-	res, err := c.app.transport.RoundTrip(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.t.Fatalf("%s %s: read body: %v", method, path, err)
-	}
-	if c.jar != nil {
-		c.jar.SetCookies(req.URL, res.Cookies())
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: string(b), Cookies: res.Cookies()}
-}
-
-func (c *client) get(path string, header http.Header) response {
-	c.t.Helper()
-	return c.do(http.MethodGet, path, nil, header)
-}
-
-func (c *client) postForm(path string, form url.Values, header http.Header) response {
-	c.t.Helper()
-	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
-	for k, vs := range header {
-		h[k] = vs
-	}
-	return c.do(http.MethodPost, path, strings.NewReader(form.Encode()), h)
 }
 
 // sessionToken is the session cookie the jar would send, or "".
@@ -460,196 +321,17 @@ func (c *client) setSessionToken(token string) {
 // signIn signs in through the form and checks that it worked.
 func (c *client) signIn(username, password string) {
 	c.t.Helper()
-	res := c.postForm("/login", url.Values{"username": {username}, "password": {password}}, nil)
+	res := c.POST("/login").Form(url.Values{"username": {username}, "password": {password}}).Send()
 	if res.Status != http.StatusSeeOther || c.sessionToken() == "" {
 		c.t.Fatalf("sign in as %s: status %d, cookie %q", username, res.Status, c.sessionToken())
 	}
 }
 
+// htmxHeader is the header htmx sends, for tables of requests.
 func htmxHeader() http.Header { return http.Header{"HX-Request": {"true"}} }
 
 // --- HTML ---
 
-func parseDoc(t *testing.T, body string) *html.Node {
-	t.Helper()
-	doc, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse HTML: %v", err)
-	}
-	return doc
-}
-
-// parseFragment parses body as the children of a <body> and returns the
-// top-level element nodes (whitespace text dropped).
-func parseFragment(t *testing.T, body string) []*html.Node {
-	t.Helper()
-	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
-	nodes, err := html.ParseFragment(strings.NewReader(body), ctx)
-	if err != nil {
-		t.Fatalf("parse fragment: %v", err)
-	}
-	var out []*html.Node
-	for _, n := range nodes {
-		if n.Type == html.TextNode && strings.TrimSpace(n.Data) == "" {
-			continue
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
-// startTags lists the start tags of an HTML text in order, as a tokenizer
-// sees them: it does not invent <html>, <head> or <body> like a parser does.
-func startTags(body string) []string {
-	z := html.NewTokenizer(strings.NewReader(body))
-	var tags []string
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return tags
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
-			tags = append(tags, string(name))
-		case html.DoctypeToken:
-			tags = append(tags, "!doctype")
-		}
-	}
-}
-
-type matcher func(*html.Node) bool
-
-func tag(name string) matcher {
-	return func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == name }
-}
-
-func hasAttr(key, val string) matcher {
-	return func(n *html.Node) bool { v, ok := attr(n, key); return ok && v == val }
-}
-
-func hasAttrPrefix(key, prefix string) matcher {
-	return func(n *html.Node) bool { v, ok := attr(n, key); return ok && strings.HasPrefix(v, prefix) }
-}
-
-func hasClass(class string) matcher {
-	return func(n *html.Node) bool {
-		v, _ := attr(n, "class")
-		for _, c := range strings.Fields(v) {
-			if c == class {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func and(ms ...matcher) matcher {
-	return func(n *html.Node) bool {
-		for _, m := range ms {
-			if !m(n) {
-				return false
-			}
-		}
-		return true
-	}
-}
-
-func findAll(root *html.Node, m matcher) []*html.Node {
-	var out []*html.Node
-	if root == nil {
-		return nil
-	}
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if m(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(root)
-	return out
-}
-
-func find(root *html.Node, m matcher) *html.Node {
-	if all := findAll(root, m); len(all) > 0 {
-		return all[0]
-	}
-	return nil
-}
-
-// mustFind is find that fails the test when nothing matches.
-func mustFind(t *testing.T, root *html.Node, what string, m matcher) *html.Node {
-	t.Helper()
-	n := find(root, m)
-	if n == nil {
-		t.Fatalf("no %s in the HTML", what)
-	}
-	return n
-}
-
-func attr(n *html.Node, key string) (string, bool) {
-	if n == nil {
-		return "", false
-	}
-	for _, a := range n.Attr {
-		if a.Namespace == "" && a.Key == key {
-			return a.Val, true
-		}
-	}
-	return "", false
-}
-
-// text is n's text content with runs of white space collapsed.
-func text(n *html.Node) string {
-	if n == nil {
-		return ""
-	}
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-			b.WriteByte(' ')
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// inputValue is the value of the form control named name, and whether such a
-// control exists.
-func inputValue(doc *html.Node, name string) (string, bool) {
-	n := find(doc, and(tag("input"), hasAttr("name", name)))
-	if n == nil {
-		return "", false
-	}
-	v, _ := attr(n, "value")
-	return v, true
-}
-
-// fieldError is the message shown at a form field ("" when none), checking
-// that the input points at it for screen readers.
-func fieldError(t *testing.T, doc *html.Node, name string) string {
-	t.Helper()
-	p := find(doc, and(tag("p"), hasAttr("id", name+"-error")))
-	in := find(doc, and(tag("input"), hasAttr("name", name)))
-	if p == nil {
-		if v, ok := attr(in, "aria-invalid"); ok {
-			t.Errorf("input %s is aria-invalid=%q without a message", name, v)
-		}
-		return ""
-	}
-	if v, _ := attr(in, "aria-describedby"); v != name+"-error" {
-		t.Errorf("input %s: aria-describedby = %q, want %q", name, v, name+"-error")
-	}
-	return text(p)
-}
-
-// headerUser is the display name in the page header, "" when signed out.
 // personalPage is a page drawn for its caller (the course, lesson and home
 // pages are neutral: the same for everyone): the header there names the
 // signed-in user.
@@ -659,36 +341,11 @@ const personalPage = "/me/progress"
 // extra headers h), "" when that page sends c to sign in.
 func signedInAs(t *testing.T, c *client, h http.Header) string {
 	t.Helper()
-	res := c.get(personalPage, h)
+	res := c.GET(personalPage).Headers(h).Send()
 	if res.Status != http.StatusOK {
 		return ""
 	}
-	return headerUser(parseDoc(t, res.Body))
-}
-
-func headerUser(doc *html.Node) string {
-	header := find(doc, and(tag("header"), hasClass("top")))
-	return text(find(header, and(tag("span"), hasClass("who"))))
-}
-
-// checkLayout checks that a page is a whole document in the layout.
-func checkLayout(t *testing.T, doc *html.Node) {
-	t.Helper()
-	mustFind(t, doc, "<html lang>", and(tag("html"), hasAttr("lang", "en")))
-	mustFind(t, doc, "<title>", tag("title"))
-	mustFind(t, doc, "header.top", and(tag("header"), hasClass("top")))
-	mustFind(t, doc, "main#main", and(tag("main"), hasAttr("id", "main")))
-}
-
-// progressBar is the <progress> of the progress bar (div.progress) under
-// root, or nil.
-func progressBar(root *html.Node) *html.Node {
-	return find(find(root, and(tag("div"), hasClass("progress"))), tag("progress"))
-}
-
-// mainText is the text of <main>.
-func mainText(doc *html.Node) string {
-	return text(find(doc, and(tag("main"), hasAttr("id", "main"))))
+	return headerName(res.Doc())
 }
 
 var leakRE = regexp.MustCompile(`SQLSTATE|goroutine \d|\.go:\d+|/[\w./-]+\.go\b|store: |pgx|runtime error`)

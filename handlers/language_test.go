@@ -9,10 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 
 	"fieldbook/internal/i18n"
+	"fieldbook/store/storetest"
 )
 
 const langCookie = "fieldbook_lang"
@@ -31,7 +32,7 @@ func learnerApp(t *testing.T) (*testApp, *client) {
 	a := newTestApp(t)
 	a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	return a, c
 }
 
@@ -51,15 +52,15 @@ func (a *testApp) storedLang(t *testing.T, username string) string {
 // pageLang checks that a page is in lang throughout: <html lang dir>,
 // Content-Language, a Vary that names what chose it, and the words (the
 // sign-in page's heading, or any element's text given by want).
-func pageLang(t *testing.T, res response, lang string) *html.Node {
+func pageLang(t *testing.T, res response, lang string) *goquery.Selection {
 	t.Helper()
-	doc := parseDoc(t, res.Body)
-	root := find(doc, tag("html"))
+	doc := res.Doc()
+	root := doc.Find("html").First()
 	l, _ := i18n.Lookup(lang)
-	if got, _ := attr(root, "lang"); got != lang {
+	if got, _ := root.Attr("lang"); got != lang {
 		t.Errorf("<html lang> = %q, want %q", got, lang)
 	}
-	if got, _ := attr(root, "dir"); got != l.Dir() {
+	if got, _ := root.Attr("dir"); got != l.Dir() {
 		t.Errorf("<html dir> = %q, want %q", got, l.Dir())
 	}
 	if got := res.Header.Get("Content-Language"); got != lang {
@@ -74,7 +75,7 @@ func pageLang(t *testing.T, res response, lang string) *html.Node {
 	return doc
 }
 
-func heading(doc *html.Node) string { return text(find(doc, tag("h1"))) }
+func heading(doc *goquery.Selection) string { return textOf(doc.Find("h1").First()) }
 
 func TestAcceptLanguageNegotiation(t *testing.T) {
 	t.Parallel()
@@ -93,7 +94,7 @@ func TestAcceptLanguageNegotiation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.header, func(t *testing.T) {
 			c := a.newClient(t)
-			res := c.get("/login", http.Header{"Accept-Language": {tt.header}})
+			res := c.GET("/login").Headers(http.Header{"Accept-Language": {tt.header}}).Send()
 			if res.Status != http.StatusOK {
 				t.Fatalf("status %d", res.Status)
 			}
@@ -112,21 +113,21 @@ func TestLanguagePicker(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	doc := parseDoc(t, c.get("/signup?x=1", nil).Body)
-	form := mustFind(t, doc, "the language form", and(tag("form"), hasAttr("action", "/language")))
-	if m, _ := attr(form, "method"); m != "post" {
+	doc := c.GET("/signup?x=1").Send().Doc()
+	form := mustSelect(t, doc, "form[action=\"/language\"]")
+	if m, _ := form.Attr("method"); m != "post" {
 		t.Errorf("picker method %q, want post", m)
 	}
-	if next, _ := inputValue(form, "next"); next != "/signup?x=1" {
+	if next, _ := formValue(form, "next"); next != "/signup?x=1" {
 		t.Errorf("picker next = %q, want /signup?x=1", next)
 	}
 	var tags []string
-	for _, o := range findAll(form, tag("option")) {
-		v, _ := attr(o, "value")
-		if l, _ := attr(o, "lang"); l != v {
+	for _, o := range form.Find("option").EachIter() {
+		v, _ := o.Attr("value")
+		if l, _ := o.Attr("lang"); l != v {
 			t.Errorf("option %s has lang %q", v, l)
 		}
-		if _, sel := attr(o, "selected"); sel != (v == "en") {
+		if _, sel := o.Attr("selected"); sel != (v == "en") {
 			t.Errorf("option %s selected = %v", v, sel)
 		}
 		tags = append(tags, v)
@@ -134,7 +135,7 @@ func TestLanguagePicker(t *testing.T) {
 	if want := []string{"en", "fr", "pt", "es", "sw", "ar"}; !slices.Equal(tags, want) {
 		t.Errorf("picker offers %q, want %q", tags, want)
 	}
-	if find(form, and(tag("button"), hasAttr("type", "submit"))) == nil {
+	if form.Find("button[type=\"submit\"]").Length() == 0 {
 		t.Error("the picker has no submit button: it must work without JavaScript")
 	}
 
@@ -145,22 +146,22 @@ func TestLanguagePicker(t *testing.T) {
 		{"https://evil.example/", "/"},
 		{"/\\evil.example", "/"},
 	} {
-		res := c.postForm("/language", url.Values{"lang": {"sw"}, "next": {tt.next}}, nil)
+		res := c.POST("/language").Form(url.Values{"lang": {"sw"}, "next": {tt.next}}).Send()
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != tt.want {
 			t.Errorf("next %q: status %d Location %q, want 303 %q", tt.next, res.Status, res.Header.Get("Location"), tt.want)
 		}
 	}
-	ck := c.postForm("/language", url.Values{"lang": {"sw"}, "next": {"/"}}, nil).cookie(langCookie)
+	ck := c.POST("/language").Form(url.Values{"lang": {"sw"}, "next": {"/"}}).Send().cookie(langCookie)
 	if ck == nil || ck.Value != "sw" || !ck.HttpOnly || ck.Path != "/" || ck.SameSite != http.SameSiteLaxMode || ck.MaxAge < 300*24*3600 {
 		t.Errorf("language cookie %+v, want sw, HttpOnly, Path /, SameSite Lax, kept for a year", ck)
 	}
-	res := c.get("/login", http.Header{"Accept-Language": {"fr"}})
+	res := c.GET("/login").Headers(http.Header{"Accept-Language": {"fr"}}).Send()
 	doc = pageLang(t, res, "sw")
 	if got := heading(doc); got != "Ingia" {
 		t.Errorf("heading %q, want the Swahili one", got)
 	}
-	sel := find(doc, and(tag("option"), hasAttr("value", "sw")))
-	if _, ok := attr(sel, "selected"); !ok {
+	sel := doc.Find("option[value=\"sw\"]").First()
+	if _, ok := sel.Attr("selected"); !ok {
 		t.Error("the picker does not show Kiswahili as chosen")
 	}
 }
@@ -171,12 +172,10 @@ func TestLanguagePicker(t *testing.T) {
 func TestUnknownLanguageRefused(t *testing.T) {
 	t.Parallel()
 	a, c := learnerApp(t)
-	if res := c.postForm("/language", url.Values{"lang": {"fr"}, "next": {"/"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("choose French: status %d", res.Status)
-	}
+	c.POST("/language").Form(url.Values{"lang": {"fr"}, "next": {"/"}}).Expect(http.StatusSeeOther)
 	for _, bad := range []string{"xx", "", "fr-CA", "FR", "en'; DROP TABLE users; --", strings.Repeat("a", 5000)} {
 		before := a.snapshot(t)
-		res := c.postForm("/language", url.Values{"lang": {bad}, "next": {"/"}}, nil)
+		res := c.POST("/language").Form(url.Values{"lang": {bad}, "next": {"/"}}).Send()
 		if res.Status != http.StatusBadRequest {
 			t.Fatalf("lang %q: status %d, want 400", bad, res.Status)
 		}
@@ -184,13 +183,13 @@ func TestUnknownLanguageRefused(t *testing.T) {
 			t.Errorf("lang %q: the cookie was changed", bad)
 		}
 		doc := pageLang(t, res, "fr")
-		msg := text(find(doc, and(tag("section"), hasClass("error"))))
+		msg := textOf(doc.Find("section.error").First())
 		for _, l := range i18n.Languages() {
 			if !strings.Contains(msg, l.Name+" ("+l.Tag+")") {
 				t.Errorf("lang %q: the message %q does not offer %s", bad, msg, l.Name)
 			}
 		}
-		if a.snapshot(t) != before || a.storedLang(t, learnerUser) != "fr" {
+		if a.snapshot(t) != before || a.storedLang(t, storetest.LearnerUser) != "fr" {
 			t.Errorf("lang %q changed the database", bad)
 		}
 	}
@@ -205,7 +204,7 @@ func TestCrossSiteLanguageChangeRefused(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	res := c.postForm("/language", url.Values{"lang": {"ar"}, "next": {"/"}}, http.Header{"Sec-Fetch-Site": {"cross-site"}})
+	res := c.POST("/language").Form(url.Values{"lang": {"ar"}, "next": {"/"}}).Headers(http.Header{"Sec-Fetch-Site": {"cross-site"}}).Send()
 	if res.Status != http.StatusForbidden || res.cookie(langCookie) != nil {
 		t.Errorf("cross-site POST /language: status %d, cookie %v; want 403 and no cookie", res.Status, res.cookie(langCookie))
 	}
@@ -217,32 +216,29 @@ func TestCrossSiteLanguageChangeRefused(t *testing.T) {
 func TestStoredLanguageFollowsTheLearner(t *testing.T) {
 	t.Parallel()
 	a, phone1 := learnerApp(t)
-	if got := a.storedLang(t, learnerUser); got != "" {
+	if got := a.storedLang(t, storetest.LearnerUser); got != "" {
 		t.Fatalf("signing in stored %q without a choice", got)
 	}
-	phone1.postForm("/language", url.Values{"lang": {"sw"}, "next": {"/"}}, nil)
-	if got := a.storedLang(t, learnerUser); got != "sw" {
+	phone1.POST("/language").Form(url.Values{"lang": {"sw"}, "next": {"/"}}).Send()
+	if got := a.storedLang(t, storetest.LearnerUser); got != "sw" {
 		t.Fatalf("users.lang = %q after choosing Kiswahili", got)
 	}
-	pageLang(t, phone1.get("/no/such/page", nil), "sw")
+	pageLang(t, phone1.GET("/no/such/page").Send(), "sw")
 
 	phone2 := a.newClient(t)
 	phone2.setLang("ar")
 	frHeader := http.Header{"Accept-Language": {"fr"}}
-	pageLang(t, phone2.get("/login", frHeader), "ar")
-	res := phone2.postForm("/login", url.Values{"username": {learnerUser}, "password": {learnerPass}}, frHeader)
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("sign in: status %d", res.Status)
-	}
+	pageLang(t, phone2.GET("/login").Headers(frHeader).Send(), "ar")
+	res := phone2.POST("/login").Form(url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}).Headers(frHeader).Expect(http.StatusSeeOther)
 	if ck := res.cookie(langCookie); ck == nil || ck.Value != "sw" {
 		t.Errorf("sign-in set language cookie %v, want sw", ck)
 	}
 	// A missing course: an error page inside the signed-in layout.
-	doc := pageLang(t, phone2.get("/courses/"+uuid.NewString(), frHeader), "sw")
-	if got := text(find(doc, and(tag("a"), hasAttr("href", "/me/progress")))); got != "Maendeleo yangu" {
+	doc := pageLang(t, phone2.GET("/courses/"+uuid.NewString()).Headers(frHeader).Send(), "sw")
+	if got := textOf(doc.Find("a[href=\"/me/progress\"]").First()); got != "Maendeleo yangu" {
 		t.Errorf("header link %q, want Swahili", got)
 	}
-	if got := headerUser(doc); got != learnerName {
+	if got := headerName(doc); got != storetest.LearnerName {
 		t.Errorf("header user %q", got)
 	}
 }
@@ -264,8 +260,7 @@ func TestSignUpStoresTheLanguage(t *testing.T) {
 		if tt.cookie != "" {
 			c.setLang(tt.cookie)
 		}
-		res := c.postForm("/signup", url.Values{"username": {tt.username}, "name": {"N"}, "password": {"a long enough secret"}},
-			http.Header{"Accept-Language": {tt.header}})
+		res := c.POST("/signup").Form(url.Values{"username": {tt.username}, "name": {"N"}, "password": {"a long enough secret"}}).Headers(http.Header{"Accept-Language": {tt.header}}).Send()
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("%s: sign up status %d\n%s", tt.username, res.Status, res.Body)
 		}
@@ -282,10 +277,7 @@ func TestValidationInTheLanguage(t *testing.T) {
 	a := newTestApp(t)
 	c := a.newClient(t)
 	c.setLang("ar")
-	res := c.postForm("/signup", url.Values{"username": {"x"}, "name": {""}, "password": {"short"}}, nil)
-	if res.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("status %d", res.Status)
-	}
+	res := c.POST("/signup").Form(url.Values{"username": {"x"}, "name": {""}, "password": {"short"}}).Expect(http.StatusUnprocessableEntity)
 	doc := pageLang(t, res, "ar")
 	ar := i18n.Default().Localizer("ar")
 	for field, want := range map[string]string{
@@ -293,11 +285,11 @@ func TestValidationInTheLanguage(t *testing.T) {
 		"name":     ar.T("auth.error.name_missing"),
 		"password": "استخدم 8 أحرف على الأقل.",
 	} {
-		if got := fieldError(t, doc, field); got != want {
+		if got := fieldMessage(t, doc, field); got != want {
 			t.Errorf("%s error %q, want %q", field, got, want)
 		}
 	}
-	label := text(find(doc, and(tag("label"), hasAttr("for", "password"))))
+	label := textOf(doc.Find("label[for=\"password\"]").First())
 	if label != "كلمة المرور (8 أحرف على الأقل)" {
 		t.Errorf("password label %q", label)
 	}
@@ -307,7 +299,7 @@ func TestValidationInTheLanguage(t *testing.T) {
 func TestAPIErrorsInTheLanguage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	res := a.newClient(t).get("/api/nothing", http.Header{"Accept-Language": {"es"}})
+	res := a.GET(t, "/api/nothing").Headers(http.Header{"Accept-Language": {"es"}}).Send()
 	var body map[string]string
 	if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, res.Body)
@@ -321,13 +313,13 @@ func TestManifestAndOfflinePagePerLanguage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	doc := parseDoc(t, c.get("/login", http.Header{"Accept-Language": {"ar"}}).Body)
-	link := mustFind(t, doc, "manifest link", and(tag("link"), hasAttr("rel", "manifest")))
-	href, _ := attr(link, "href")
+	doc := c.GET("/login").Headers(http.Header{"Accept-Language": {"ar"}}).Send().Doc()
+	link := mustSelect(t, doc, "link[rel=\"manifest\"]")
+	href, _ := link.Attr("href")
 	if href != "/manifest.webmanifest?lang=ar" {
 		t.Errorf("manifest link %q", href)
 	}
-	res := c.get(href, nil)
+	res := c.GET(href).Send()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(res.Body), &m); err != nil {
 		t.Fatal(err)
@@ -335,20 +327,20 @@ func TestManifestAndOfflinePagePerLanguage(t *testing.T) {
 	if m["lang"] != "ar" || m["dir"] != "rtl" || m["description"] != i18n.Default().Localizer("ar").T("manifest.description") || m["name"] != "Fieldbook" {
 		t.Errorf("Arabic manifest: %v", m)
 	}
-	res = c.get("/manifest.webmanifest", http.Header{"Accept-Language": {"fr"}})
+	res = c.GET("/manifest.webmanifest").Headers(http.Header{"Accept-Language": {"fr"}}).Send()
 	if err := json.Unmarshal([]byte(res.Body), &m); err != nil || m["lang"] != "fr" || res.Header.Get("Content-Language") != "fr" {
 		t.Errorf("manifest without ?lang for a French phone: %v %v", m["lang"], err)
 	}
 
-	off := c.get("/offline?lang=sw", http.Header{"Accept-Language": {"fr"}})
+	off := c.GET("/offline?lang=sw").Headers(http.Header{"Accept-Language": {"fr"}}).Send()
 	doc = pageLang(t, off, "sw")
 	if got := heading(doc); got != "Huna mtandao" {
 		t.Errorf("offline heading %q", got)
 	}
-	if find(doc, and(tag("form"), hasAttr("action", "/language"))) != nil {
+	if doc.Find("form[action=\"/language\"]").Length() > 0 {
 		t.Error("the offline page (shown without a network) carries the picker")
 	}
-	pageLang(t, c.get("/offline?lang=zz", http.Header{"Accept-Language": {"pt-BR"}}), "pt")
+	pageLang(t, c.GET("/offline?lang=zz").Headers(http.Header{"Accept-Language": {"pt-BR"}}).Send(), "pt")
 }
 
 // TestDashboardChartMirrors: on an Arabic page the chart's labels sit on
@@ -359,18 +351,18 @@ func TestDashboardChartMirrors(t *testing.T) {
 	w := a.seedWorld(t)
 	vol := a.newClient(t)
 	vol.signIn("victor", "volunteer password")
-	path := "/courses/" + w.course.String() + "/dashboard"
+	path := "/courses/" + w.Course.ID.String() + "/dashboard"
 	for _, tt := range []struct{ lang, labelX string }{{"en", "0"}, {"ar", "300"}} {
-		vol.postForm("/language", url.Values{"lang": {tt.lang}, "next": {"/"}}, nil)
-		doc := pageLang(t, vol.get(path, nil), tt.lang)
-		svg := mustFind(t, doc, "the chart", tag("svg"))
-		label := find(svg, tag("text"))
-		if x, _ := attr(label, "x"); x != tt.labelX {
+		vol.POST("/language").Form(url.Values{"lang": {tt.lang}, "next": {"/"}}).Send()
+		doc := pageLang(t, vol.GET(path).Send(), tt.lang)
+		svg := mustSelect(t, doc, "svg")
+		label := svg.Find("text").First()
+		if x, _ := label.Attr("x"); x != tt.labelX {
 			t.Errorf("%s: label x = %q, want %s", tt.lang, x, tt.labelX)
 		}
-		for _, bar := range findAll(svg, and(tag("rect"), hasClass("bar"))) {
-			x, _ := attr(bar, "x")
-			wd, _ := attr(bar, "width")
+		for _, bar := range svg.Find("rect.bar").EachIter() {
+			x, _ := bar.Attr("x")
+			wd, _ := bar.Attr("width")
 			xi, _ := strconv.Atoi(x)
 			wi, _ := strconv.Atoi(wd)
 			if start := map[string]int{"en": 0, "ar": 300 - wi}[tt.lang]; xi != start {

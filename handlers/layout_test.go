@@ -1,15 +1,15 @@
 package handlers_test
 
 import (
-	"cmp"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
-	"golang.org/x/net/html"
+	"github.com/PuerkitoBio/goquery"
 
 	"fieldbook/internal/i18n"
-	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // TestEveryPageLandmarksAndHeader renders every page, for each kind of
@@ -23,79 +23,74 @@ func TestEveryPageLandmarksAndHeader(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password long")
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	learner.postForm("/lessons/"+w.lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, nil)
-	course, lesson := w.course.String(), w.lessons[0].String()
-	pages := map[string][]string{
-		"": {"/", "/?lang=en", "/courses/" + course, "/lessons/" + lesson, "/login", "/signup", "/offline", "/phone",
+	learner.signIn(w.Learner.Username, w.Learner.Password)
+	course, lesson := w.Course.ID.String(), w.Course.Lessons[0].String()
+	learner.POST("/lessons/" + lesson + "/complete").Form(url.Values{"completed": {"true"}}).Expect(http.StatusSeeOther)
+	pages := map[*storetest.User][]string{
+		nil: {"/", "/?lang=en", "/courses/" + course, "/lessons/" + lesson, "/login", "/signup", "/offline", "/phone",
 			"/no/such/page"},
-		learnerUser: {"/", "/courses/" + course, "/lessons/" + lesson, "/me/progress", "/account", "/phone",
+		&w.Learner: {"/", "/courses/" + course, "/lessons/" + lesson, "/me/progress", "/account", "/phone",
 			"/courses/" + course + "/certificate"},
-		volunteerUser: {"/studio", "/courses/new", "/courses/" + course + "/edit", "/courses/" + course + "/delete",
+		&w.Volunteer: {"/studio", "/courses/new", "/courses/" + course + "/edit", "/courses/" + course + "/delete",
 			"/lessons/" + lesson + "/edit", "/courses/" + course + "/dashboard",
-			"/courses/" + course + "/dashboard/learners/" + w.learnerID.String(), "/account"},
-		"ada": {"/admin/users", "/admin/invites", "/studio", "/account"},
+			"/courses/" + course + "/dashboard/learners/" + w.Learner.ID().String(), "/account"},
+		&w.Admin: {"/admin/users", "/admin/invites", "/studio", "/account"},
 	}
-	pass := map[string]string{learnerUser: learnerPass, volunteerUser: volunteerPass, "ada": "admin password long"}
 	for user, paths := range pages {
-		c := a.newClient(t)
-		if user != "" {
-			c.signIn(user, pass[user])
+		c, who := a.newClient(t), "nobody"
+		if user != nil {
+			c.signIn(user.Username, user.Password)
+			who = user.Username
 		}
 		for _, l := range i18n.Languages() {
-			if user != "" {
-				c.postForm("/language", url.Values{"lang": {l.Tag}, "next": {"/"}}, nil)
+			if user != nil {
+				c.POST("/language").Form(url.Values{"lang": {l.Tag}, "next": {"/"}}).Expect(http.StatusSeeOther)
 			} else {
 				c.setLang(l.Tag)
 			}
 			for _, path := range paths {
-				res := c.get(path, nil)
+				res := c.GET(path).Send()
 				if res.Status >= 500 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
-					t.Errorf("%s %s as %q: status %d, %s", l.Tag, path, user, res.Status, res.Header.Get("Content-Type"))
+					t.Errorf("%s %s as %s: status %d, %s", l.Tag, path, who, res.Status, res.Header.Get("Content-Type"))
 					continue
 				}
-				checkLandmarks(t, l.Tag+" "+path+" as "+cmp.Or(user, "nobody"), parseDoc(t, res.Body))
+				checkLandmarks(t, l.Tag+" "+path+" as "+who, res.Doc())
 			}
 		}
 	}
 }
 
 // checkLandmarks checks one page's navs and header.
-func checkLandmarks(t *testing.T, what string, doc *html.Node) {
+func checkLandmarks(t *testing.T, what string, doc *goquery.Selection) {
 	t.Helper()
 	seen := map[string]bool{}
-	for _, nav := range findAll(doc, tag("nav")) {
-		label, _ := attr(nav, "aria-label")
+	for _, nav := range doc.Find("nav").EachIter() {
+		label, _ := nav.Attr("aria-label")
 		if strings.TrimSpace(label) == "" {
-			t.Errorf("%s: a nav without a label (%.60q)", what, text(nav))
+			t.Errorf("%s: a nav without a label (%.60q)", what, textOf(nav))
 		} else if seen[label] {
 			t.Errorf("%s: two navs labelled %q", what, label)
 		}
 		seen[label] = true
 	}
-	header := find(doc, and(tag("header"), hasClass("top")))
-	if header == nil {
+	header := doc.Find("header.top").First()
+	if header.Length() == 0 {
 		t.Errorf("%s: no header", what)
 		return
 	}
 	menus := 0
-	for n := header.FirstChild; n != nil; n = n.NextSibling {
-		if n.Type != html.ElementNode {
-			continue
-		}
-		class, _ := attr(n, "class")
+	for _, n := range header.Children().EachIter() {
 		switch {
-		case n.Data == "a" && (hasClass("brand")(n) || hasClass("signin")(n)):
-		case n.Data == "span" && hasClass("who")(n):
-		case n.Data == "details" && hasClass("menu")(n):
+		case n.Is("a.brand, a.signin, span.who"):
+		case n.Is("details.menu"):
 			menus++
-			if find(n, tag("summary")) == nil || find(n, tag("nav")) == nil {
+			if n.Find("summary").Length() == 0 || n.Find("nav").Length() == 0 {
 				t.Errorf("%s: the header's menu lacks its summary or nav", what)
 			}
 		default:
-			t.Errorf("%s: the header holds <%s class=%q> outside its menu", what, n.Data, class)
+			class, _ := n.Attr("class")
+			t.Errorf("%s: the header holds <%s class=%q> outside its menu", what, goquery.NodeName(n), class)
 		}
 	}
 	if menus != 1 {

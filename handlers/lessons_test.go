@@ -9,57 +9,59 @@ import (
 	"strings"
 	"testing"
 
+	"fieldbook/store/storetest"
+
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 )
 
 // statusBlock checks the section#lesson-status of a neutral lesson page:
 // the completion form names no learner and posts to the lesson, both
 // buttons and every note are there, the progress bar carries the total
 // only.
-func statusBlock(t *testing.T, sec *html.Node, lesson, course uuid.UUID, total int) {
+func statusBlock(t *testing.T, sec *goquery.Selection, lesson, course uuid.UUID, total int) {
 	t.Helper()
 	action := "/lessons/" + lesson.String() + "/complete"
-	if got, _ := attr(sec, "data-lesson"); got != lesson.String() {
+	if got, _ := sec.Attr("data-lesson"); got != lesson.String() {
 		t.Errorf("data-lesson = %q, want %q", got, lesson)
 	}
-	if got, _ := attr(sec, "data-course"); got != course.String() {
+	if got, _ := sec.Attr("data-course"); got != course.String() {
 		t.Errorf("data-course = %q, want %q", got, course)
 	}
-	if got, _ := attr(sec, "data-total"); got != strconv.Itoa(total) {
+	if got, _ := sec.Attr("data-total"); got != strconv.Itoa(total) {
 		t.Errorf("data-total = %q, want %d", got, total)
 	}
-	if _, ok := attr(sec, "data-state"); ok {
+	if _, ok := sec.Attr("data-state"); ok {
 		t.Error("the page carries a completion state")
 	}
-	form := mustFind(t, sec, "the completion form", tag("form"))
-	if got, _ := attr(form, "action"); got != action {
+	form := mustSelect(t, sec, "form")
+	if got, _ := form.Attr("action"); got != action {
 		t.Errorf("form action = %q, want %q", got, action)
 	}
-	for _, in := range findAll(form, tag("input")) {
-		if name, _ := attr(in, "name"); name != "course_id" {
+	for _, in := range form.Find("input").EachIter() {
+		if name, _ := in.Attr("name"); name != "course_id" {
 			t.Errorf("the form carries an input %q: it may name the course only", name)
 		}
 	}
-	buttons := findAll(form, tag("button"))
+	buttons := form.Find("button")
 	var got []string
-	for _, b := range buttons {
-		v, _ := attr(b, "value")
-		got = append(got, text(b)+"="+v)
+	for _, b := range buttons.EachIter() {
+		v, _ := b.Attr("value")
+		got = append(got, textOf(b)+"="+v)
 	}
 	if strings.Join(got, ", ") != "Mark complete=true, Mark not complete=false" {
 		t.Errorf("buttons = %v, want Mark complete=true and Mark not complete=false", got)
 	}
 	for _, cls := range []string{"done-note", "pending-note", "synced-note", "s-out"} {
-		if find(sec, hasClass(cls)) == nil {
+		if sec.Find("."+cls).Length() == 0 {
 			t.Errorf("no .%s variant in the status block", cls)
 		}
 	}
-	p := progressBar(sec)
+	p := progressOf(sec)
 	if p == nil {
 		t.Fatal("no progress bar in the lesson status")
 	}
-	if v, _ := attr(p, "value"); v != "0" {
+	if v, _ := p.Attr("value"); v != "0" {
 		t.Errorf("the page carries progress %q", v)
 	}
 }
@@ -83,12 +85,12 @@ func TestCompleteLesson(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	asJSON := http.Header{"Accept": {"application/json"}}
 
 	steps := []struct {
 		name       string
-		lesson     int // index into w.lessons
+		lesson     int // index into w.Course.Lessons
 		completed  string
 		header     http.Header
 		wantStatus int
@@ -103,9 +105,9 @@ func TestCompleteLesson(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			id := w.lessons[st.lesson]
+			id := w.Course.Lessons[st.lesson]
 			lessonPath := "/lessons/" + id.String()
-			res := c.postForm(lessonPath+"/complete", url.Values{"completed": {st.completed}}, st.header)
+			res := c.POST(lessonPath + "/complete").Form(url.Values{"completed": {st.completed}}).Headers(st.header).Send()
 			if res.Status != st.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, st.wantStatus, res.Body)
 			}
@@ -119,8 +121,8 @@ func TestCompleteLesson(t *testing.T) {
 				if err := json.Unmarshal([]byte(res.Body), &got); err != nil {
 					t.Fatalf("body is not JSON: %v\n%s", err, res.Body)
 				}
-				want := map[string]any{"user_id": w.learnerID.String(), "lesson_id": id.String(),
-					"course_id": w.course.String(), "completed": st.wantDone}
+				want := map[string]any{"user_id": w.Learner.ID().String(), "lesson_id": id.String(),
+					"course_id": w.Course.ID.String(), "completed": st.wantDone}
 				if fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Errorf("answer %v, want %v", got, want)
 				}
@@ -128,13 +130,13 @@ func TestCompleteLesson(t *testing.T) {
 					t.Errorf("Cache-Control = %q, want no-store", cc)
 				}
 			}
-			if got := a.completedInDB(t, w.learnerID, id); got == nil || *got != st.wantDone {
+			if got := a.completedInDB(t, w.Learner.ID(), id); got == nil || *got != st.wantDone {
 				t.Errorf("stored mark = %v, want %v", got, st.wantDone)
 			}
 		})
 	}
 	// A completion without a session, asked for as JSON, is a JSON 401.
-	res := a.newClient(t).postForm("/lessons/"+w.lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, asJSON)
+	res := a.POST(t, "/lessons/"+w.Course.Lessons[0].String()+"/complete").Form(url.Values{"completed": {"true"}}).Headers(asJSON).Send()
 	if res.Status != http.StatusUnauthorized || !strings.Contains(res.Body, `"error"`) {
 		t.Errorf("anonymous JSON completion: %d %s, want a JSON 401", res.Status, res.Body)
 	}
@@ -144,7 +146,7 @@ func TestCompleteLessonAnonymous(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	lessonPath := "/lessons/" + w.lessons[0].String()
+	lessonPath := "/lessons/" + w.Course.Lessons[0].String()
 
 	tests := []struct {
 		name         string
@@ -165,7 +167,7 @@ func TestCompleteLessonAnonymous(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := a.snapshot(t)
-			res := a.newClient(t).postForm(lessonPath+"/complete", url.Values{"completed": {"true"}}, tt.header)
+			res := a.POST(t, lessonPath+"/complete").Form(url.Values{"completed": {"true"}}).Headers(tt.header).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
 			}
@@ -191,7 +193,7 @@ func TestShowLesson(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	callers := callersWithProgress(t, a, w)
-	lp := func(i int) string { return "/lessons/" + w.lessons[i].String() }
+	lp := func(i int) string { return "/lessons/" + w.Course.Lessons[i].String() }
 
 	tests := []struct {
 		name     string
@@ -207,16 +209,16 @@ func TestShowLesson(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := neutralBodies(t, a, callers, lp(tt.lesson))
-			pager := mustFind(t, doc, "nav.pager", and(tag("nav"), hasClass("pager")))
-			prev, _ := attr(find(pager, and(tag("a"), hasAttr("rel", "prev"))), "href")
-			next, _ := attr(find(pager, and(tag("a"), hasAttr("rel", "next"))), "href")
+			pager := mustSelect(t, doc, "nav.pager")
+			prev, _ := pager.Find("a[rel=\"prev\"]").First().Attr("href")
+			next, _ := pager.Find("a[rel=\"next\"]").First().Attr("href")
 			if prev != tt.wantPrev || next != tt.wantNext {
 				t.Errorf("prev/next = %q/%q, want %q/%q", prev, next, tt.wantPrev, tt.wantNext)
 			}
-			sec := mustFind(t, doc, "section#lesson-status", and(tag("section"), hasAttr("id", "lesson-status")))
-			statusBlock(t, sec, w.lessons[tt.lesson], w.course, 3)
-			link := mustFind(t, sec, "a sign-in link", and(tag("a"), hasAttrPrefix("href", "/login")))
-			href, _ := attr(link, "href")
+			sec := mustSelect(t, doc, "section[id=\"lesson-status\"]")
+			statusBlock(t, sec, w.Course.Lessons[tt.lesson], w.Course.ID, 3)
+			link := mustSelect(t, sec, "a[href^=\"/login\"]")
+			href, _ := link.Attr("href")
 			u, err := url.Parse(href)
 			if err != nil || u.Path != "/login" || u.Query().Get("next") != lp(tt.lesson) {
 				t.Errorf("sign-in link = %q, want /login?next=%s", href, lp(tt.lesson))

@@ -11,14 +11,14 @@ import (
 
 	"github.com/google/uuid"
 
-	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // getJSON fetches path and decodes a 200 JSON answer into v, checking that
 // it is never to be stored.
 func (c *client) getJSON(path string, v any) response {
 	c.t.Helper()
-	res := c.get(path, nil)
+	res := c.GET(path).Send()
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		c.t.Errorf("GET %s: Cache-Control = %q, want no-store", path, cc)
 	}
@@ -61,7 +61,6 @@ func TestAPIMe(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	adminID := a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password 1")
 
 	anon := a.newClient(t)
 	var me meAnswer
@@ -71,9 +70,9 @@ func TestAPIMe(t *testing.T) {
 		user, pass, name, role string
 		id                     uuid.UUID
 	}{
-		{learnerUser, learnerPass, learnerName, "learner", w.learnerID},
-		{"victor", "volunteer password", "Victor Volunteer", "volunteer", a.userID(t, "victor")},
-		{"ada", "admin password 1", "Ada Admin", "admin", adminID},
+		{storetest.LearnerUser, storetest.LearnerPass, storetest.LearnerName, "learner", w.Learner.ID()},
+		{storetest.VolunteerUser, storetest.VolunteerPass, storetest.VolunteerName, "volunteer", w.Volunteer.ID()},
+		{storetest.AdminUser, storetest.AdminPass, storetest.AdminName, "admin", w.Admin.ID()},
 	} {
 		t.Run(tt.role, func(t *testing.T) {
 			c := a.newClient(t)
@@ -85,7 +84,7 @@ func TestAPIMe(t *testing.T) {
 				t.Errorf("/api/me = %+v, want %+v", me, want)
 			}
 			// Signed out, the same browser is nobody again.
-			if res := c.postForm("/logout", nil, nil); res.Status != http.StatusSeeOther {
+			if res := c.POST("/logout").Send(); res.Status != http.StatusSeeOther {
 				t.Fatalf("sign out: %d", res.Status)
 			}
 			checkAPIError(t, c.getJSON("/api/me", &me), http.StatusUnauthorized)
@@ -94,15 +93,13 @@ func TestAPIMe(t *testing.T) {
 
 	// The learner's chosen language follows them; without one, the phone's.
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
-	if r := c.get("/api/me", http.Header{"Accept-Language": {"sw"}}); !strings.Contains(r.Body, `"lang":"sw"`) {
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	if r := c.GET("/api/me").Headers(http.Header{"Accept-Language": {"sw"}}).Send(); !strings.Contains(r.Body, `"lang":"sw"`) {
 		t.Errorf("no stored language, phone asks for Swahili: %s", r.Body)
 	}
-	if r := c.postForm("/language", url.Values{"lang": {"fr"}, "next": {"/"}}, nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("choose French: %d", r.Status)
-	}
+	c.POST("/language").Form(url.Values{"lang": {"fr"}, "next": {"/"}}).Expect(http.StatusSeeOther)
 	c.getJSON("/api/me", &me)
-	if me.Lang != "fr" || me.UserID != w.learnerID.String() {
+	if me.Lang != "fr" || me.UserID != w.Learner.ID().String() {
 		t.Errorf("after choosing French: %+v", me)
 	}
 }
@@ -111,72 +108,74 @@ func TestAPIMeProgress(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	other := a.createUser(t, store.RoleLearner, "omar", "Omar", "omar password 1")
+	other := w.OtherLearner.ID()
 	// An empty published course still appears, with nothing to do.
-	vol := a.userID(t, "victor")
-	empty, _ := a.createCourse(t, vol, "Coming soon", true)
+	empty := a.seed.Course(t, w.Volunteer.Caller, "Coming soon", true).ID
 	// Lena did lessons 1 and 3 of the first course; a completion of a
-	// lesson later unpublished counts nowhere; Omar did one of the other
+	// lesson later unpublished counts nowhere; Kwame did one of the other
 	// course.
-	a.complete(t, w.learnerID, w.lessons[2], true)
-	a.complete(t, w.learnerID, w.lessons[0], true)
-	a.complete(t, other, w.otherLessons[1], true)
-	a.complete(t, other, w.lessons[1], true)
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[2], true)
+	a.complete(t, w.Learner.ID(), w.Course.Lessons[0], true)
+	a.complete(t, other, w.OtherCourse.Lessons[1], true)
+	a.complete(t, other, w.Course.Lessons[1], true)
 	if _, err := a.owner.Exec(t.Context(), `
 		INSERT INTO student_progress (student_id, lesson_id, completed, completed_at) VALUES ($1, $2, true, now())`,
-		w.learnerID, w.draftLesson); err != nil {
+		w.Learner.ID(), w.DraftLesson()); err != nil {
 		t.Fatal(err)
 	}
 
 	c := a.newClient(t)
 	var got myProgress
 	checkAPIError(t, c.getJSON("/api/me/progress", &got), http.StatusUnauthorized)
-	checkAPIError(t, c.getJSON("/api/me/progress?course="+w.course.String(), &got), http.StatusUnauthorized)
-	c.signIn(learnerUser, learnerPass)
+	checkAPIError(t, c.getJSON("/api/me/progress?course="+w.Course.ID.String(), &got), http.StatusUnauthorized)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	c.getJSON("/api/me/progress", &got)
 
-	// Ordered by title: Allotment planning, Basics of bookkeeping, Coming soon.
-	want := myProgress{UserID: w.learnerID.String(), Courses: []courseDone{
-		{CourseID: w.otherCourse.String(), Total: 2, Completed: 0, Done: []string{}},
-		{CourseID: w.course.String(), Total: 3, Completed: 2, Done: []string{w.lessons[0].String(), w.lessons[2].String()}},
+	// Ordered by title: Allotment planning, Basics of bookkeeping, Cold
+	// chain, Coming soon (not the draft or the archived course).
+	want := myProgress{UserID: w.Learner.ID().String(), Courses: []courseDone{
+		{CourseID: w.OtherCourse.ID.String(), Total: 2, Completed: 0, Done: []string{}},
+		{CourseID: w.Course.ID.String(), Total: 3, Completed: 2, Done: []string{w.Course.Lessons[0].String(), w.Course.Lessons[2].String()}},
+		{CourseID: w.QuizCourse.ID.String(), Total: 2, Completed: 0, Done: []string{}},
 		{CourseID: empty.String(), Total: 0, Completed: 0, Done: []string{}},
 	}}
 	checkProgress(t, got, want)
-	if strings.Contains(c.get("/api/me/progress", nil).Body, `"done":null`) {
+	if strings.Contains(c.GET("/api/me/progress").Send().Body, `"done":null`) {
 		t.Error("a course with nothing done has done: null, want []")
 	}
 
 	// One course: the same shape, one entry.
-	c.getJSON("/api/me/progress?course="+w.course.String(), &got)
-	checkProgress(t, got, myProgress{UserID: w.learnerID.String(), Courses: want.Courses[1:2]})
-	c.getJSON("/api/me/progress?course="+w.otherCourse.String(), &got)
-	checkProgress(t, got, myProgress{UserID: w.learnerID.String(), Courses: want.Courses[0:1]})
+	c.getJSON("/api/me/progress?course="+w.Course.ID.String(), &got)
+	checkProgress(t, got, myProgress{UserID: w.Learner.ID().String(), Courses: want.Courses[1:2]})
+	c.getJSON("/api/me/progress?course="+w.OtherCourse.ID.String(), &got)
+	checkProgress(t, got, myProgress{UserID: w.Learner.ID().String(), Courses: want.Courses[0:1]})
 
-	for _, q := range []string{w.draftCourse.String(), uuid.NewString()} {
+	for _, q := range []string{w.DraftCourse.ID.String(), uuid.NewString()} {
 		checkAPIError(t, c.getJSON("/api/me/progress?course="+q, &got), http.StatusNotFound)
 	}
-	for _, q := range []string{"", "nope", uuid.Nil.String(), w.course.String() + "&course=" + w.course.String()} {
+	for _, q := range []string{"", "nope", uuid.Nil.String(), w.Course.ID.String() + "&course=" + w.Course.ID.String()} {
 		checkAPIError(t, c.getJSON("/api/me/progress?course="+q, &got), http.StatusBadRequest)
 	}
 
-	// Omar sees his own, never Lena's.
+	// Kwame sees his own, never Lena's.
 	o := a.newClient(t)
-	o.signIn("omar", "omar password 1")
+	o.signIn(storetest.OtherLearnerUser, storetest.OtherLearnerPass)
 	o.getJSON("/api/me/progress", &got)
 	checkProgress(t, got, myProgress{UserID: other.String(), Courses: []courseDone{
-		{CourseID: w.otherCourse.String(), Total: 2, Completed: 1, Done: []string{w.otherLessons[1].String()}},
-		{CourseID: w.course.String(), Total: 3, Completed: 1, Done: []string{w.lessons[1].String()}},
+		{CourseID: w.OtherCourse.ID.String(), Total: 2, Completed: 1, Done: []string{w.OtherCourse.Lessons[1].String()}},
+		{CourseID: w.Course.ID.String(), Total: 3, Completed: 1, Done: []string{w.Course.Lessons[1].String()}},
+		{CourseID: w.QuizCourse.ID.String(), Total: 2, Completed: 0, Done: []string{}},
 		{CourseID: empty.String(), Total: 0, Completed: 0, Done: []string{}},
 	}})
 
-	// Omar completes the other course: he has its certificate, Lena not.
-	a.complete(t, other, w.otherLessons[0], true)
-	o.getJSON("/api/me/progress?course="+w.otherCourse.String(), &got)
-	checkProgress(t, got, myProgress{UserID: other.String(), Courses: []courseDone{{CourseID: w.otherCourse.String(), Total: 2,
-		Completed: 2, Done: []string{w.otherLessons[0].String(), w.otherLessons[1].String()}, Certificate: true}}})
-	c.getJSON("/api/me/progress?course="+w.otherCourse.String(), &got)
+	// Kwame completes the other course: he has its certificate, Lena not.
+	a.complete(t, other, w.OtherCourse.Lessons[0], true)
+	o.getJSON("/api/me/progress?course="+w.OtherCourse.ID.String(), &got)
+	checkProgress(t, got, myProgress{UserID: other.String(), Courses: []courseDone{{CourseID: w.OtherCourse.ID.String(), Total: 2,
+		Completed: 2, Done: []string{w.OtherCourse.Lessons[0].String(), w.OtherCourse.Lessons[1].String()}, Certificate: true}}})
+	c.getJSON("/api/me/progress?course="+w.OtherCourse.ID.String(), &got)
 	if got.Courses[0].Certificate {
-		t.Error("Lena is told she has Omar's certificate")
+		t.Error("Lena is told she has Kwame's certificate")
 	}
 }
 

@@ -247,8 +247,8 @@ func TestUploadedImagesLoseMetadata(t *testing.T) {
 			if _, err := tt.decode(tt.data); err != nil {
 				t.Fatalf("the fixture does not decode: %v", err)
 			}
-			u, _ := uploaded(t, f.victor.upload(f.lessonEdit+"/media", nil, tt.name, tt.typ, tt.data, nil))
-			res := f.learner.get(u, nil)
+			u, _ := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, tt.name, tt.typ, tt.data).Send())
+			res := f.learner.GET(u).Send()
 			if res.Status != http.StatusOK || res.Header.Get("Content-Type") != tt.typ {
 				t.Fatalf("served: %d %q", res.Status, res.Header.Get("Content-Type"))
 			}
@@ -281,8 +281,8 @@ func TestUploadedImagesLoseMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	wide := append(append([]byte{0xFF, 0xD8}, jpegSegment(0xE1, "Exif\x00\x00"+string(exifTIFF(6)))...), jb.Bytes()[2:]...)
-	u, _ := uploaded(t, f.victor.upload(f.lessonEdit+"/media", nil, "wide.jpg", "image/jpeg", wide, nil))
-	stored := f.learner.get(u, nil).Body
+	u, _ := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, "wide.jpg", "image/jpeg", wide).Send())
+	stored := f.learner.GET(u).Send().Body
 	img, err := jpeg.Decode(strings.NewReader(stored))
 	if err != nil {
 		t.Fatal(err)

@@ -10,9 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math/rand/v2"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"regexp"
 	"strings"
@@ -102,39 +100,6 @@ func testWAV() []byte {
 	return b.Bytes()
 }
 
-// upload posts a multipart form with the lesson form's fields and a file
-// (its client-side type claimed as claimType).
-func (c *client) upload(path string, fields url.Values, fileName, claimType string, data []byte, header http.Header) response {
-	c.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, vs := range fields {
-		for _, v := range vs {
-			if err := mw.WriteField(k, v); err != nil {
-				c.t.Fatal(err)
-			}
-		}
-	}
-	if fileName != "" {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", `form-data; name="file"; filename="`+fileName+`"`)
-		h.Set("Content-Type", claimType)
-		w, err := mw.CreatePart(h)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		w.Write(data)
-	}
-	if err := mw.Close(); err != nil {
-		c.t.Fatal(err)
-	}
-	hdr := http.Header{"Content-Type": {mw.FormDataContentType()}}
-	for k, vs := range header {
-		hdr[k] = vs
-	}
-	return c.do(http.MethodPost, path, &body, hdr)
-}
-
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
@@ -149,9 +114,9 @@ func uploaded(t *testing.T, res response) (url, hash string) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("upload: status %d\n%s", res.Status, res.Body)
 	}
-	doc := parseDoc(t, res.Body)
-	body := text(mustFind(t, doc, "lesson text", and(tag("textarea"), hasAttr("name", "body"))))
-	snippet := text(mustFind(t, doc, "Markdown to copy", and(tag("code"), hasClass("media-markdown"))))
+	doc := res.Doc()
+	body := textOf(mustSelect(t, doc, "textarea[name=\"body\"]"))
+	snippet := textOf(mustSelect(t, doc, "code.media-markdown"))
 	if !strings.HasSuffix(strings.TrimSpace(body), snippet) {
 		t.Fatalf("lesson text %q does not end with the snippet %q", body, snippet)
 	}
@@ -176,28 +141,28 @@ func TestMediaUploadAndServe(t *testing.T) {
 	pic := testPNG(t, 40, 30)
 	typed := url.Values{"title": {"Typed title"}, "body": {"Typed text."}, "version": {"1"},
 		"duration_minutes": {"7"}, "content_url": {""}, "published": {"true"}}
-	res := f.victor.upload(f.lessonEdit+"/media", typed, `C:\Users\v\My Photo (1).PNG`, "image/png", pic, nil)
+	res := f.victor.POST(f.lessonEdit+"/media").File(typed, `C:\Users\v\My Photo (1).PNG`, "image/png", pic).Send()
 	u, hash := uploaded(t, res)
 	if hash != sha(pic) || u != "/media/"+hash+"/My-Photo-1.png" {
 		t.Fatalf("media URL %s, want the hash of the bytes and a clean name", u)
 	}
-	doc := parseDoc(t, res.Body)
-	if v, _ := inputValue(doc, "title"); v != "Typed title" {
+	doc := res.Doc()
+	if v, _ := formValue(doc, "title"); v != "Typed title" {
 		t.Errorf("typed title not kept: %q", v)
 	}
-	if body := find(doc, and(tag("textarea"), hasAttr("name", "body"))).FirstChild.Data; !strings.HasPrefix(body, "Typed text.\n\n![My Photo 1](") {
+	if body := doc.Find("textarea[name=\"body\"]").First().Text(); !strings.HasPrefix(body, "Typed text.\n\n![My Photo 1](") {
 		t.Errorf("lesson text %q", body)
 	}
 	if n := a.count(t, `SELECT count(*) FROM media WHERE sha256 = $1 AND course_id = $2 AND lesson_id = $3
 		AND content_type = 'image/png' AND width = 40 AND height = 30 AND size = $4 AND created_by = $5`,
-		hash, f.w.course, f.w.lessons[0], len(pic), f.victorID); n != 1 {
+		hash, f.w.Course.ID, f.w.Course.Lessons[0], len(pic), f.victorID); n != 1 {
 		t.Fatalf("stored rows matching the upload: %d", n)
 	}
 
 	for name, c := range map[string]*client{"anonymous": a.newClient(t), "learner": f.learner, "editor": f.victor} {
 		// Asked for gzip (explicitly, so the transport does not undo it):
 		// media are sent as stored.
-		res := c.get(u, http.Header{"Accept-Encoding": {"gzip"}})
+		res := c.GET(u).Headers(http.Header{"Accept-Encoding": {"gzip"}}).Send()
 		if res.Status != http.StatusOK || res.Body != string(pic) {
 			t.Fatalf("%s: GET %s: %d (%d bytes)", name, u, res.Status, len(res.Body))
 		}
@@ -217,29 +182,26 @@ func TestMediaUploadAndServe(t *testing.T) {
 			t.Errorf("%s: a publicly cacheable file sets cookies: %v", name, res.Cookies)
 		}
 	}
-	if res := a.newClient(t).get(u, http.Header{"If-None-Match": {`"` + hash + `"`}}); res.Status != http.StatusNotModified {
+	if res := a.GET(t, u).Headers(http.Header{"If-None-Match": {`"` + hash + `"`}}).Send(); res.Status != http.StatusNotModified {
 		t.Errorf("revalidation: %d, want 304", res.Status)
 	}
-	if res := a.newClient(t).get(u, http.Header{"Range": {"bytes=0-7"}}); res.Status != http.StatusPartialContent || res.Body != string(pic[:8]) {
+	if res := a.GET(t, u).Headers(http.Header{"Range": {"bytes=0-7"}}).Send(); res.Status != http.StatusPartialContent || res.Body != string(pic[:8]) {
 		t.Errorf("range: %d %q", res.Status, res.Body)
 	}
 	for _, p := range []string{"/media/" + sha([]byte("nothing")) + "/x.png", "/media/NOTAHASH/x.png", "/media/" + hash[:63] + "/x.png"} {
-		if res := f.learner.get(p, nil); res.Status != http.StatusNotFound {
+		if res := f.learner.GET(p).Send(); res.Status != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", p, res.Status)
 		}
 	}
 
 	// The same file again: the same row and address.
-	if _, h2 := uploaded(t, f.victor.upload(f.lessonEdit+"/media", typed, "again.png", "image/png", pic, nil)); h2 != hash || a.mediaRows(t) != 1 {
+	if _, h2 := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(typed, "again.png", "image/png", pic).Send()); h2 != hash || a.mediaRows(t) != 1 {
 		t.Errorf("re-upload: hash %s, %d rows", h2, a.mediaRows(t))
 	}
 
 	// With htmx: a status fragment, and the Markdown in HX-Trigger.
 	wav := testWAV()
-	res = f.victor.upload(f.lessonEdit+"/media", typed, "birdsong.wav", "audio/wav", wav, htmxHeader())
-	if res.Status != http.StatusOK {
-		t.Fatalf("htmx upload: %d %s", res.Status, res.Body)
-	}
+	res = f.victor.POST(f.lessonEdit+"/media").File(typed, "birdsong.wav", "audio/wav", wav).HTMX().Expect(http.StatusOK)
 	var trig map[string]map[string]string
 	if err := json.Unmarshal([]byte(res.Header.Get("HX-Trigger")), &trig); err != nil {
 		t.Fatalf("HX-Trigger %q: %v", res.Header.Get("HX-Trigger"), err)
@@ -248,26 +210,26 @@ func TestMediaUploadAndServe(t *testing.T) {
 	if got := trig["fieldbook:media"]["markdown"]; got != wantMD {
 		t.Errorf("markdown %q, want %q", got, wantMD)
 	}
-	if strings.Contains(res.Body, "<html") || !strings.Contains(res.Body, "birdsong.wav") {
+	if wholePage(res.Body) || !strings.Contains(res.Body, "birdsong.wav") {
 		t.Errorf("htmx answer is not the status fragment: %s", res.Body)
 	}
-	if res := f.learner.get("/media/"+sha(wav)+"/birdsong.wav", nil); res.Header.Get("Content-Type") != "audio/wav" ||
+	if res := f.learner.GET("/media/" + sha(wav) + "/birdsong.wav").Send(); res.Header.Get("Content-Type") != "audio/wav" ||
 		!strings.HasPrefix(res.Header.Get("Content-Disposition"), "inline") {
 		t.Errorf("audio served as %q, %q", res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"))
 	}
 
 	// The edit page offers the upload inside the lesson form, after Save.
-	page := parseDoc(t, f.victor.get(f.lessonEdit+"/edit", nil).Body)
-	form := mustFind(t, page, "lesson form", and(tag("form"), hasAttr("id", "lesson-form")))
-	btns := findAll(form, tag("button"))
-	if len(btns) < 3 || text(btns[0]) != "Save lesson" {
+	page := f.victor.GET(f.lessonEdit + "/edit").Send().Doc()
+	form := mustSelect(t, page, "form[id=\"lesson-form\"]")
+	btns := form.Find("button")
+	if btns.Length() < 3 || textOf(btns.Eq(0)) != "Save lesson" {
 		t.Fatalf("the form's first (default) button must be Save")
 	}
-	up := mustFind(t, form, "upload button", and(tag("button"), hasAttr("formaction", f.lessonEdit+"/media")))
-	if v, _ := attr(up, "formenctype"); v != "multipart/form-data" {
+	up := mustSelect(t, form, "button"+attrIs("formaction", f.lessonEdit+"/media"))
+	if v, _ := up.Attr("formenctype"); v != "multipart/form-data" {
 		t.Errorf("upload button formenctype %q", v)
 	}
-	mustFind(t, form, "file input", and(tag("input"), hasAttr("type", "file"), hasAttr("name", "file")))
+	mustSelect(t, form, "input[type=\"file\"][name=\"file\"]")
 }
 
 // TestMediaRefused: files by their bytes, not their names or claimed types;
@@ -295,34 +257,34 @@ func TestMediaRefused(t *testing.T) {
 	}
 	fields := url.Values{"title": {"Kept"}, "body": {"Kept text"}, "version": {"1"}}
 	for _, tt := range tests {
-		res := f.victor.upload(f.lessonEdit+"/media", fields, tt.file, tt.claim, tt.data, nil)
+		res := f.victor.POST(f.lessonEdit+"/media").File(fields, tt.file, tt.claim, tt.data).Send()
 		if res.Status != tt.status {
 			t.Errorf("%s: status %d, want %d", tt.name, res.Status, tt.status)
 			continue
 		}
-		doc := parseDoc(t, res.Body)
-		msg := text(mustFind(t, doc, "error", and(tag("div"), hasAttr("id", "media-status"))))
+		doc := res.Doc()
+		msg := textOf(mustSelect(t, doc, "div[id=\"media-status\"]"))
 		if msg == "" {
 			t.Errorf("%s: no message", tt.name)
 		}
-		if v, _ := inputValue(doc, "title"); v != "Kept" {
+		if v, _ := formValue(doc, "title"); v != "Kept" {
 			t.Errorf("%s: typed title lost: %q", tt.name, v)
 		}
 		// With htmx the message comes as a 422 fragment (the layout's htmx
 		// config swaps 422s).
 		if tt.status != 413 {
-			res := f.victor.upload(f.lessonEdit+"/media", fields, tt.file, tt.claim, tt.data, htmxHeader())
-			if res.Status != http.StatusUnprocessableEntity || res.Header.Get("HX-Trigger") != "" || !strings.Contains(res.Body, "field-error") {
+			res := f.victor.POST(f.lessonEdit+"/media").File(fields, tt.file, tt.claim, tt.data).HTMX().Send()
+			if res.Status != http.StatusUnprocessableEntity || res.Header.Get("HX-Trigger") != "" || res.Doc().Find(".field-error").Length() == 0 {
 				t.Errorf("%s with htmx: %d %q", tt.name, res.Status, res.Body)
 			}
 		}
 	}
 	// A body far over the limit is refused from its Content-Length.
-	res := f.victor.upload(f.lessonEdit+"/media", nil, "huge.png", "image/png", make([]byte, 11<<20), nil)
+	res := f.victor.POST(f.lessonEdit+"/media").File(nil, "huge.png", "image/png", make([]byte, 11<<20)).Send()
 	if res.Status != http.StatusRequestEntityTooLarge || !strings.Contains(res.Body, "10 MB") {
 		t.Errorf("11 MB: %d\n%s", res.Status, res.Body)
 	}
-	if res := f.victor.upload(f.lessonEdit+"/media", fields, "", "", nil, nil); res.Status != http.StatusUnprocessableEntity {
+	if res := f.victor.POST(f.lessonEdit+"/media").File(fields, "", "", nil).Send(); res.Status != http.StatusUnprocessableEntity {
 		t.Errorf("no file: %d", res.Status)
 	}
 	if n := f.a.mediaRows(t); n != 0 {
@@ -346,11 +308,11 @@ func TestMediaKinds(t *testing.T) {
 		{"snd.wav", "audio/x-wav", "audio/wav", "snd.wav", "inline", testWAV()},
 	}
 	for _, tt := range tests {
-		u, hash := uploaded(t, f.victor.upload(f.lessonEdit+"/media", url.Values{}, tt.file, tt.claim, tt.data, nil))
+		u, hash := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(url.Values{}, tt.file, tt.claim, tt.data).Send())
 		if !strings.HasSuffix(u, "/"+tt.wantName) || hash != sha(tt.data) {
 			t.Errorf("%s: URL %s", tt.file, u)
 		}
-		res := f.learner.get(u, nil)
+		res := f.learner.GET(u).Send()
 		if res.Status != 200 || res.Header.Get("Content-Type") != tt.wantType ||
 			res.Header.Get("Content-Disposition") != tt.disposition+`; filename="`+tt.wantName+`"` {
 			t.Errorf("%s: %d %q %q", tt.file, res.Status, res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"))
@@ -373,8 +335,8 @@ func TestMediaDownscale(t *testing.T) {
 		{"wide.png", "image/png", testPNG(t, 2000, 1000), 1280, 640, func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }},
 		{"wide.jpg", "image/jpeg", testJPEG(t, 3000, 2000), 1280, 853, func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }},
 	} {
-		u, hash := uploaded(t, f.victor.upload(f.lessonEdit+"/media", nil, tt.name, tt.typ, tt.data, nil))
-		res := f.learner.get(u, nil)
+		u, hash := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, tt.name, tt.typ, tt.data).Send())
+		res := f.learner.GET(u).Send()
 		img, err := tt.decode([]byte(res.Body))
 		if err != nil {
 			t.Fatalf("%s: served bytes are not a valid image: %v", tt.name, err)
@@ -411,8 +373,8 @@ func TestMediaDownscale(t *testing.T) {
 	exif := []byte("Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00")
 	app1 := append([]byte{0xFF, 0xE1, 0, byte(len(exif) + 2)}, exif...)
 	turned := append(append(append([]byte{}, jb.Bytes()[:2]...), app1...), jb.Bytes()[2:]...)
-	u, _ := uploaded(t, f.victor.upload(f.lessonEdit+"/media", nil, "sideways.jpg", "image/jpeg", turned, nil))
-	img, err := jpeg.Decode(strings.NewReader(f.learner.get(u, nil).Body))
+	u, _ := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, "sideways.jpg", "image/jpeg", turned).Send())
+	img, err := jpeg.Decode(strings.NewReader(f.learner.GET(u).Send().Body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,12 +390,12 @@ func TestMediaDownscale(t *testing.T) {
 
 	// Downscaling that would take more bytes keeps the original.
 	noisy := makePNG(t, 2000, 1000, true)
-	if _, hash := uploaded(t, f.victor.upload(f.lessonEdit+"/media", nil, "pattern.png", "image/png", noisy, nil)); hash != sha(noisy) {
+	if _, hash := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, "pattern.png", "image/png", noisy).Send()); hash != sha(noisy) {
 		t.Error("a pattern that grows when scaled was re-encoded anyway")
 	}
 
 	small := testPNG(t, 1280, 10)
-	if _, hash := uploaded(t, f.victor.upload(f.lessonEdit+"/media", nil, "edge.png", "image/png", small, nil)); hash != sha(small) {
+	if _, hash := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, "edge.png", "image/png", small).Send()); hash != sha(small) {
 		t.Error("a 1280 px image was re-encoded")
 	}
 }
@@ -447,11 +409,11 @@ func TestMediaPermissions(t *testing.T) {
 	a := f.a
 	pic := testPNG(t, 16, 16)
 	for name, c := range map[string]*client{"learner": f.learner, "non-editor volunteer": f.nora} {
-		if res := c.upload(f.lessonEdit+"/media", nil, "p.png", "image/png", pic, nil); res.Status != http.StatusForbidden {
+		if res := c.POST(f.lessonEdit+"/media").File(nil, "p.png", "image/png", pic).Send(); res.Status != http.StatusForbidden {
 			t.Errorf("%s: upload %d, want 403", name, res.Status)
 		}
 	}
-	if res := a.newClient(t).upload(f.lessonEdit+"/media", nil, "p.png", "image/png", pic, nil); res.Status != http.StatusSeeOther ||
+	if res := a.POST(t, f.lessonEdit+"/media").File(nil, "p.png", "image/png", pic).Send(); res.Status != http.StatusSeeOther ||
 		!strings.HasPrefix(res.Header.Get("Location"), "/login") {
 		t.Errorf("anonymous: upload %d %q", res.Status, res.Header.Get("Location"))
 	}
@@ -462,30 +424,28 @@ func TestMediaPermissions(t *testing.T) {
 	// A file of the draft course: its editor sees it (privately cached);
 	// learners, strangers and anonymous get a 404.
 	draftPic := testPNG(t, 17, 17)
-	draftURL, _ := uploaded(t, f.victor.upload("/lessons/"+f.w.draftCourseLn.String()+"/media", nil, "d.png", "image/png", draftPic, nil))
-	if res := f.victor.get(draftURL, nil); res.Status != 200 || res.Header.Get("Cache-Control") != "private, max-age=31536000, immutable" {
+	draftURL, _ := uploaded(t, f.victor.POST("/lessons/"+f.w.DraftCourseLesson().String()+"/media").File(nil, "d.png", "image/png", draftPic).Send())
+	if res := f.victor.GET(draftURL).Send(); res.Status != 200 || res.Header.Get("Cache-Control") != "private, max-age=31536000, immutable" {
 		t.Errorf("editor: draft media %d %q", res.Status, res.Header.Get("Cache-Control"))
 	}
 	for name, c := range map[string]*client{"learner": f.learner, "stranger": f.nora, "anonymous": a.newClient(t)} {
-		if res := c.get(draftURL, nil); res.Status != http.StatusNotFound {
+		if res := c.GET(draftURL).Send(); res.Status != http.StatusNotFound {
 			t.Errorf("%s: draft course media %d, want 404", name, res.Status)
 		}
 	}
 	// A draft lesson's file in a published course is readable by hash
 	// (the course is public) but not listed for saving offline.
-	draftLessonURL, _ := uploaded(t, f.victor.upload(f.draftLessonEd+"/media", nil, "dl.png", "image/png", pic, nil))
-	if res := f.learner.get(draftLessonURL, nil); res.Status != 200 {
+	draftLessonURL, _ := uploaded(t, f.victor.POST(f.draftLessonEd+"/media").File(nil, "dl.png", "image/png", pic).Send())
+	if res := f.learner.GET(draftLessonURL).Send(); res.Status != 200 {
 		t.Errorf("learner: media of a published course %d", res.Status)
 	}
 
 	// Deleting the course deletes its media.
-	if res := f.victor.postForm(f.draftEdit+"/delete", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("delete course: %d", res.Status)
-	}
-	if n := a.count(t, `SELECT count(*) FROM media WHERE course_id = $1`, f.w.draftCourse); n != 0 {
+	f.victor.POST(f.draftEdit + "/delete").Expect(http.StatusSeeOther)
+	if n := a.count(t, `SELECT count(*) FROM media WHERE course_id = $1`, f.w.DraftCourse.ID); n != 0 {
 		t.Errorf("%d media rows outlive their course", n)
 	}
-	if res := f.victor.get(draftURL, nil); res.Status != http.StatusNotFound {
+	if res := f.victor.GET(draftURL).Send(); res.Status != http.StatusNotFound {
 		t.Errorf("deleted course's media: %d", res.Status)
 	}
 }
@@ -495,37 +455,37 @@ func TestMediaPermissions(t *testing.T) {
 func TestMediaSavedForOffline(t *testing.T) {
 	t.Parallel()
 	f := newAuthoringFixture(t)
-	shown, _ := uploaded(t, f.victor.upload(f.lessonEdit+"/media", nil, "shown.png", "image/png", testPNG(t, 20, 20), nil))
-	unused, _ := uploaded(t, f.victor.upload(f.lessonEdit+"/media", nil, "unused.png", "image/png", testPNG(t, 21, 21), nil))
-	inDraft, _ := uploaded(t, f.victor.upload(f.draftLessonEd+"/media", nil, "draft.png", "image/png", testPNG(t, 22, 22), nil))
-	pdf, _ := uploaded(t, f.victor.upload(f.lessonEdit+"/media", nil, "sheet.pdf", "application/pdf", testPDF, nil))
+	shown, _ := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, "shown.png", "image/png", testPNG(t, 20, 20)).Send())
+	unused, _ := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, "unused.png", "image/png", testPNG(t, 21, 21)).Send())
+	inDraft, _ := uploaded(t, f.victor.POST(f.draftLessonEd+"/media").File(nil, "draft.png", "image/png", testPNG(t, 22, 22)).Send())
+	pdf, _ := uploaded(t, f.victor.POST(f.lessonEdit+"/media").File(nil, "sheet.pdf", "application/pdf", testPDF).Send())
 	save := func(lesson uuid.UUID, body string) {
 		t.Helper()
-		page := parseDoc(t, f.victor.get("/lessons/"+lesson.String()+"/edit", nil).Body)
-		title, _ := inputValue(page, "title")
-		published := find(page, and(tag("input"), hasAttr("name", "published"), hasAttr("checked", ""))) != nil
-		res := f.victor.postForm("/lessons/"+lesson.String(), url.Values{
+		page := f.victor.GET("/lessons/" + lesson.String() + "/edit").Send().Doc()
+		title, _ := formValue(page, "title")
+		published := page.Find("input[name=\"published\"][checked=\"\"]").Length() > 0
+		res := f.victor.POST("/lessons/" + lesson.String()).Form(url.Values{
 			"title": {title}, "body": {body}, "version": {version(t, page)}, "published": {map[bool]string{true: "true"}[published]},
-		}, nil)
+		}).Send()
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("save lesson: %d %s", res.Status, res.Body)
 		}
 	}
-	save(f.w.lessons[0], "Look:\n\n![shown]("+shown+")\n\n[Worksheet]("+pdf+")")
-	save(f.w.draftLesson, "![draft]("+inDraft+")")
+	save(f.w.Course.Lessons[0], "Look:\n\n![shown]("+shown+")\n\n[Worksheet]("+pdf+")")
+	save(f.w.DraftLesson(), "![draft]("+inDraft+")")
 
-	doc := parseDoc(t, f.learner.get("/courses/"+f.w.course.String(), nil).Body)
-	urls, _ := attr(mustFind(t, doc, "offline save", hasAttr("id", "offline-save")), "data-urls")
+	doc := f.learner.GET("/courses/" + f.w.Course.ID.String()).Send().Doc()
+	urls, _ := mustSelect(t, doc, "[id=\"offline-save\"]").Attr("data-urls")
 	list := strings.Fields(urls)
 	has := func(u string) bool { return strings.Contains(" "+urls+" ", " "+u+" ") }
-	if !has(shown) || !has(pdf) || has(unused) || has(inDraft) || !has("/lessons/"+f.w.lessons[0].String()) {
+	if !has(shown) || !has(pdf) || has(unused) || has(inDraft) || !has("/lessons/"+f.w.Course.Lessons[0].String()) {
 		t.Errorf("save list %v: want %s and %s, not %s or %s", list, shown, pdf, unused, inDraft)
 	}
 
-	lesson := parseDoc(t, f.learner.get(f.lessonEdit, nil).Body)
-	img := mustFind(t, lesson, "image", and(tag("img"), hasAttr("src", shown)))
-	if alt, _ := attr(img, "alt"); alt != "shown" {
+	lesson := f.learner.GET(f.lessonEdit).Send().Doc()
+	img := mustSelect(t, lesson, "img"+attrIs("src", shown))
+	if alt, _ := img.Attr("alt"); alt != "shown" {
 		t.Errorf("img alt %q", alt)
 	}
-	mustFind(t, lesson, "PDF link", and(tag("a"), hasAttr("href", pdf)))
+	mustSelect(t, lesson, "a"+attrIs("href", pdf))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // phone is one learner's key on one phone, made the way WebCrypto makes it,
@@ -47,27 +48,10 @@ func (p *phone) jwk() map[string]any {
 	return map[string]any{"kty": "EC", "crv": "P-256", "x": enc(b[1:33]), "y": enc(b[33:]), "ext": true, "key_ops": []string{"verify"}}
 }
 
-// postJSON posts v as JSON.
-func (c *client) postJSON(path string, v any, header http.Header) response {
-	c.t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	h := jsonHeader()
-	for k, vs := range header {
-		h[k] = vs
-	}
-	return c.do(http.MethodPost, path, bytes.NewReader(b), h)
-}
-
 // registerPhone registers p for c's learner and keeps the key id.
 func (c *client) registerPhone(p *phone, label string) *phone {
 	c.t.Helper()
-	res := c.postJSON("/api/phones", map[string]any{"public_key": p.jwk(), "label": label}, nil)
-	if res.Status != http.StatusCreated {
-		c.t.Fatalf("register phone: status %d\n%s", res.Status, res.Body)
-	}
+	res := c.POST("/api/phones").JSON(map[string]any{"public_key": p.jwk(), "label": label}).Expect(http.StatusCreated)
 	var out map[string]string
 	if err := json.Unmarshal([]byte(res.Body), &out); err != nil || len(out) != 1 || out["key_id"] == "" {
 		c.t.Fatalf("register phone: answer %s", res.Body)
@@ -123,13 +107,13 @@ func TestRegisterPhone(t *testing.T) {
 	c := a.newClient(t)
 
 	p := newPhoneKey(t)
-	res := c.postJSON("/api/phones", map[string]any{"public_key": p.jwk()}, nil)
+	res := c.POST("/api/phones").JSON(map[string]any{"public_key": p.jwk()}).Send()
 	checkAPIError(t, res, http.StatusUnauthorized)
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control = %q, want no-store", cc)
 	}
 
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	c.registerPhone(p, "Shared phone at the clinic")
 	var owner uuid.UUID
 	var stored []byte
@@ -139,7 +123,7 @@ func TestRegisterPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := p.priv.PublicKey.Bytes()
-	if owner != w.learnerID || !bytes.Equal(stored, want) || label != "Shared phone at the clinic" {
+	if owner != w.Learner.ID() || !bytes.Equal(stored, want) || label != "Shared phone at the clinic" {
 		t.Errorf("stored %s %x %q, want the learner's key %x", owner, stored, label, want)
 	}
 	if n := a.count(t, `SELECT count(*) FROM phone_keys`); n != 1 {
@@ -152,20 +136,16 @@ func TestRegisterPhone(t *testing.T) {
 	}
 	// No label: the browser's name for itself.
 	q := newPhoneKey(t)
-	res = c.postJSON("/api/phones", map[string]any{"public_key": q.jwk()},
-		http.Header{"User-Agent": {"Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"}})
-	if res.Status != http.StatusCreated {
-		t.Fatalf("register without a label: %d %s", res.Status, res.Body)
-	}
+	res = c.POST("/api/phones").JSON(map[string]any{"public_key": q.jwk()}).Headers(http.Header{"User-Agent": {"Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"}}).Expect(http.StatusCreated)
 	if n := a.count(t, `SELECT count(*) FROM phone_keys WHERE label = 'Android, Chrome'`); n != 1 {
 		t.Error("a key without a label is not named after its browser")
 	}
 
 	// Another account cannot register the same key.
 	o := a.newClient(t)
-	a.createUser(t, store.RoleLearner, "omar", "Omar", "omar password 1")
+	a.seed.User(t, store.RoleLearner, "omar", "Omar", "omar password 1")
 	o.signIn("omar", "omar password 1")
-	checkAPIError(t, o.postJSON("/api/phones", map[string]any{"public_key": p.jwk()}, nil), http.StatusConflict)
+	checkAPIError(t, o.POST("/api/phones").JSON(map[string]any{"public_key": p.jwk()}).Send(), http.StatusConflict)
 }
 
 func TestRegisterPhoneRefusesBadInput(t *testing.T) {
@@ -173,7 +153,7 @@ func TestRegisterPhoneRefusesBadInput(t *testing.T) {
 	a := newTestApp(t)
 	a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	p := newPhoneKey(t)
 	key := func(k, v string) map[string]any {
 		j := p.jwk()
@@ -215,11 +195,7 @@ func TestRegisterPhoneRefusesBadInput(t *testing.T) {
 		{"label a number", mustJSON(t, map[string]any{"public_key": p.jwk(), "label": 7}), "application/json", http.StatusBadRequest},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
-			if tt.ctype != "" {
-				h.Set("Content-Type", tt.ctype)
-			}
-			msg := checkAPIError(t, c.do(http.MethodPost, "/api/phones", strings.NewReader(tt.body), h), tt.status)
+			msg := checkAPIError(t, c.POST("/api/phones").Stream(tt.ctype, strings.NewReader(tt.body)).Send(), tt.status)
 			if tt.status == http.StatusUnprocessableEntity && !strings.Contains(msg, "key") && !strings.Contains(msg, "label") {
 				t.Errorf("message %q names neither the key nor the label", msg)
 			}
@@ -229,19 +205,18 @@ func TestRegisterPhoneRefusesBadInput(t *testing.T) {
 		t.Fatalf("%d keys stored from bad requests", n)
 	}
 	// A label of exactly 60 characters is fine.
-	res := c.postJSON("/api/phones", map[string]any{"public_key": p.jwk(), "label": strings.Repeat("é", 60)}, nil)
+	res := c.POST("/api/phones").JSON(map[string]any{"public_key": p.jwk(), "label": strings.Repeat("é", 60)}).Send()
 	if res.Status != http.StatusCreated {
 		t.Errorf("60-character label: %d %s", res.Status, res.Body)
 	}
 	// From another site: refused, whatever the session.
-	checkAPIError(t, c.postJSON("/api/phones", map[string]any{"public_key": newPhoneKey(t).jwk()},
-		http.Header{"Sec-Fetch-Site": {"cross-site"}}), http.StatusForbidden)
+	checkAPIError(t, c.POST("/api/phones").JSON(map[string]any{"public_key": newPhoneKey(t).jwk()}).Headers(http.Header{"Sec-Fetch-Site": {"cross-site"}}).Send(), http.StatusForbidden)
 
 	// Twenty live phones at most.
 	for i := 2; i <= store.MaxPhones; i++ {
 		c.registerPhone(newPhoneKey(t), "")
 	}
-	msg := checkAPIError(t, c.postJSON("/api/phones", map[string]any{"public_key": newPhoneKey(t).jwk()}, nil), http.StatusConflict)
+	msg := checkAPIError(t, c.POST("/api/phones").JSON(map[string]any{"public_key": newPhoneKey(t).jwk()}).Send(), http.StatusConflict)
 	if !strings.Contains(msg, "20") {
 		t.Errorf("over the cap: %q does not say the limit", msg)
 	}
@@ -263,7 +238,7 @@ func mustJSON(t *testing.T, v any) string {
 // signed in on the same phone when the network comes back.
 type signedWorld struct {
 	a          *testApp
-	w          world
+	w          *storetest.World
 	omar       uuid.UUID
 	lena, om   *client
 	lenaPhone  *phone
@@ -275,9 +250,9 @@ func newSignedWorld(t *testing.T) *signedWorld {
 	t.Helper()
 	a := newTestApp(t)
 	sw := &signedWorld{a: a, w: a.seedWorld(t), base: time.Now().Add(-time.Hour).Truncate(time.Millisecond)}
-	sw.omar = a.createUser(t, store.RoleLearner, "omar", "Omar", "omar password 1")
+	sw.omar = a.seed.User(t, store.RoleLearner, "omar", "Omar", "omar password 1").ID()
 	sw.lena, sw.om = a.newClient(t), a.newClient(t)
-	sw.lena.signIn(learnerUser, learnerPass)
+	sw.lena.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	sw.om.signIn("omar", "omar password 1")
 	sw.lenaPhone = sw.lena.registerPhone(newPhoneKey(t), "")
 	sw.omarsPhone = sw.om.registerPhone(newPhoneKey(t), "")
@@ -291,10 +266,10 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 
 	// Offline, Lena picked herself and completed two lessons; the network
 	// comes back with Omar signed in.
-	l1 := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[0], true, s.base))
-	l2 := s.lenaPhone.sign(newItem(w.learnerID, w.otherLessons[0], true, s.base))
-	omars := newItem(s.omar, w.lessons[1], true, s.base)
-	got := results(t, s.om.postSync(syncBody(t, l1, omars, l2), nil))
+	l1 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base))
+	l2 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.OtherCourse.Lessons[0], true, s.base))
+	omars := newItem(s.omar, w.Course.Lessons[1], true, s.base)
+	got := results(t, s.om.POST(syncPath).JSON(syncBody(t, l1, omars, l2)).Send())
 	if st := statuses(got); st != "applied applied applied" {
 		t.Fatalf("statuses = %s", st)
 	}
@@ -302,37 +277,37 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 		who, lesson uuid.UUID
 		want        bool
 	}{
-		{w.learnerID, w.lessons[0], true}, {w.learnerID, w.otherLessons[0], true}, {s.omar, w.lessons[1], true},
-		{s.omar, w.lessons[0], false}, {s.omar, w.otherLessons[0], false}, {w.learnerID, w.lessons[1], false},
+		{w.Learner.ID(), w.Course.Lessons[0], true}, {w.Learner.ID(), w.OtherCourse.Lessons[0], true}, {s.omar, w.Course.Lessons[1], true},
+		{s.omar, w.Course.Lessons[0], false}, {s.omar, w.OtherCourse.Lessons[0], false}, {w.Learner.ID(), w.Course.Lessons[1], false},
 	} {
 		if d := a.completedInDB(t, c.who, c.lesson); (d != nil && *d) != c.want {
 			t.Errorf("user %s lesson %s: stored %v, want completed %v", c.who, c.lesson, d, c.want)
 		}
 	}
 	if n := a.count(t, `SELECT count(*) FROM progress_changes WHERE student_id = $1 AND id = ANY($2)`,
-		w.learnerID, []string{l1["id"].(string), l2["id"].(string)}); n != 2 {
+		w.Learner.ID(), []string{l1["id"].(string), l2["id"].(string)}); n != 2 {
 		t.Errorf("%d of Lena's change ids recorded for her, want 2", n)
 	}
 
 	// With nobody signed in at all.
 	anon := a.newClient(t)
-	l3 := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[2], true, s.base))
-	if st := statuses(results(t, anon.postSync(syncBody(t, l3), nil))); st != "applied" {
+	l3 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[2], true, s.base))
+	if st := statuses(results(t, anon.POST(syncPath).JSON(syncBody(t, l3)).Send())); st != "applied" {
 		t.Fatalf("signed change with no session: %s", st)
 	}
-	if d := a.completedInDB(t, w.learnerID, w.lessons[2]); d == nil || !*d {
+	if d := a.completedInDB(t, w.Learner.ID(), w.Course.Lessons[2]); d == nil || !*d {
 		t.Error("the signed change sent with no session did not reach Lena")
 	}
 	// Its own learner signed in: the key still decides, the same way.
-	l4 := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[2], false, s.base.Add(time.Minute)))
-	if st := statuses(results(t, s.lena.postSync(syncBody(t, l4), nil))); st != "applied" {
+	l4 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[2], false, s.base.Add(time.Minute)))
+	if st := statuses(results(t, s.lena.POST(syncPath).JSON(syncBody(t, l4)).Send())); st != "applied" {
 		t.Fatalf("signed change with its own learner's session: %s", st)
 	}
 
 	// A replay of any of them changes nothing.
 	before := a.syncSnapshot(t)
 	for _, c := range []*client{anon, s.om, s.lena} {
-		if st := statuses(results(t, c.postSync(syncBody(t, l1, l2, l3, l4), nil))); st != "duplicate duplicate duplicate duplicate" {
+		if st := statuses(results(t, c.POST(syncPath).JSON(syncBody(t, l1, l2, l3, l4)).Send())); st != "duplicate duplicate duplicate duplicate" {
 			t.Errorf("replay: %s", st)
 		}
 	}
@@ -342,14 +317,14 @@ func TestSignedChangesJudgedByKey(t *testing.T) {
 
 	// With nobody signed in, an unsigned change stays the phone's to keep;
 	// a batch of unsigned changes only is a 401, as before.
-	unsigned := newItem(w.learnerID, w.lessons[1], true, s.base)
-	l5 := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[1], false, s.base))
-	if st := statuses(results(t, anon.postSync(syncBody(t, unsigned, l5), nil))); st != "rejected:wrong_user applied" {
+	unsigned := newItem(w.Learner.ID(), w.Course.Lessons[1], true, s.base)
+	l5 := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[1], false, s.base))
+	if st := statuses(results(t, anon.POST(syncPath).JSON(syncBody(t, unsigned, l5)).Send())); st != "rejected:wrong_user applied" {
 		t.Errorf("no session, unsigned and signed: %s", st)
 	}
-	checkAPIError(t, anon.postSync(syncBody(t, newItem(w.learnerID, w.lessons[1], true, s.base)), nil), http.StatusUnauthorized)
+	checkAPIError(t, anon.POST(syncPath).JSON(syncBody(t, newItem(w.Learner.ID(), w.Course.Lessons[1], true, s.base))).Send(), http.StatusUnauthorized)
 	// A user id of all zeros is nobody's.
-	checkAPIError(t, anon.postSync(syncBody(t, newItem(uuid.Nil, w.lessons[1], true, s.base)), nil), http.StatusUnauthorized)
+	checkAPIError(t, anon.POST(syncPath).JSON(syncBody(t, newItem(uuid.Nil, w.Course.Lessons[1], true, s.base))).Send(), http.StatusUnauthorized)
 	if n := a.count(t, `SELECT count(*) FROM progress_changes WHERE id = $1`, unsigned["id"]); n != 0 {
 		t.Error("an unsigned change sent with no session was recorded")
 	}
@@ -359,14 +334,12 @@ func TestSignedChangesRejected(t *testing.T) {
 	t.Parallel()
 	s := newSignedWorld(t)
 	a, w := s.a, s.w
-	ok := func(lesson uuid.UUID) item { return newItem(w.learnerID, lesson, true, s.base) }
-	good := s.lenaPhone.sign(ok(w.lessons[0]))
-	other := s.lenaPhone.sign(ok(w.lessons[1]))
+	ok := func(lesson uuid.UUID) item { return newItem(w.Learner.ID(), lesson, true, s.base) }
+	good := s.lenaPhone.sign(ok(w.Course.Lessons[0]))
+	other := s.lenaPhone.sign(ok(w.Course.Lessons[1]))
 
 	revoked := s.lena.registerPhone(newPhoneKey(t), "")
-	if res := s.lena.postJSON("/api/phones/"+revoked.id+"/forget", nil, nil); res.Status != http.StatusNoContent {
-		t.Fatalf("forget: %d", res.Status)
-	}
+	s.lena.POST("/api/phones/" + revoked.id + "/forget").JSON(nil).Expect(http.StatusNoContent)
 	unknown := newPhoneKey(t)
 	unknown.id = uuid.NewString()
 	stranger := newPhoneKey(t) // never registered, claims Lena's key id
@@ -377,24 +350,24 @@ func TestSignedChangesRejected(t *testing.T) {
 		item   item
 		reason string
 	}{
-		{"random signature", ok(w.lessons[0]).with("key_id", s.lenaPhone.id).with("sig", base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{9}, 64))), "bad_signature"},
+		{"random signature", ok(w.Course.Lessons[0]).with("key_id", s.lenaPhone.id).with("sig", base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{9}, 64))), "bad_signature"},
 		{"completed altered", good.with("completed", false), "bad_signature"},
 		{"time altered", good.with("at", s.base.Add(time.Second).Format(time.RFC3339Nano)), "bad_signature"},
-		{"lesson altered", good.with("lesson_id", w.lessons[2].String()), "bad_signature"},
+		{"lesson altered", good.with("lesson_id", w.Course.Lessons[2].String()), "bad_signature"},
 		{"id altered", good.with("id", uuid.NewString()), "bad_signature"},
 		{"user altered to Omar", good.with("user_id", s.omar.String()), "bad_signature"},
 		{"signature moved to another change", good.with("sig", other["sig"]), "bad_signature"},
 		{"key id moved to Omar's key", good.with("key_id", s.omarsPhone.id), "bad_signature"},
-		{"signed by another key under Lena's key id", stranger.sign(ok(w.lessons[0])), "bad_signature"},
-		{"Lena's key signs a change for Omar", s.lenaPhone.sign(newItem(s.omar, w.lessons[0], true, s.base)), "wrong_key_user"},
-		{"Omar's key signs a change for Lena", s.omarsPhone.sign(ok(w.lessons[0])), "wrong_key_user"},
-		{"unknown key", unknown.sign(ok(w.lessons[0])), "revoked_key"},
-		{"forgotten key", revoked.sign(ok(w.lessons[0])), "revoked_key"},
+		{"signed by another key under Lena's key id", stranger.sign(ok(w.Course.Lessons[0])), "bad_signature"},
+		{"Lena's key signs a change for Omar", s.lenaPhone.sign(newItem(s.omar, w.Course.Lessons[0], true, s.base)), "wrong_key_user"},
+		{"Omar's key signs a change for Lena", s.omarsPhone.sign(ok(w.Course.Lessons[0])), "wrong_key_user"},
+		{"unknown key", unknown.sign(ok(w.Course.Lessons[0])), "revoked_key"},
+		{"forgotten key", revoked.sign(ok(w.Course.Lessons[0])), "revoked_key"},
 		{"malformed key id", good.with("key_id", "phone-1"), "revoked_key"},
 		{"signature padded", good.with("sig", good["sig"].(string)+"="), "bad_signature"},
 		{"signature in standard base64", good.with("sig", strings.NewReplacer("-", "+", "_", "/").Replace(good["sig"].(string))+"/+"), "bad_signature"},
 		{"signature short", good.with("sig", good["sig"].(string)[:80]), "bad_signature"},
-		{"signature ASN.1", good.with("sig", asn1Sig(t, s.lenaPhone, changeText(ok(w.lessons[0])))), "bad_signature"},
+		{"signature ASN.1", good.with("sig", asn1Sig(t, s.lenaPhone, changeText(ok(w.Course.Lessons[0])))), "bad_signature"},
 		{"signature missing", good.with("sig", nil), "bad_signature"},
 		{"key id missing", good.with("key_id", nil), "bad_signature"},
 		{"signature not a string", good.with("sig", 64), "bad_signature"},
@@ -405,7 +378,7 @@ func TestSignedChangesRejected(t *testing.T) {
 			before := a.syncSnapshot(t)
 			// Sent with each kind of session: the key alone decides.
 			for _, c := range []*client{a.newClient(t), s.om, s.lena} {
-				got := results(t, c.postSync(syncBody(t, tt.item), nil))
+				got := results(t, c.POST(syncPath).JSON(syncBody(t, tt.item)).Send())
 				if len(got) != 1 || got[0].Status != "rejected" || got[0].ID != tt.item["id"] {
 					t.Fatalf("results = %+v, want one rejected", got)
 				}
@@ -419,7 +392,7 @@ func TestSignedChangesRejected(t *testing.T) {
 		})
 	}
 	// The genuine change still goes through after all that.
-	if st := statuses(results(t, s.om.postSync(syncBody(t, good), nil))); st != "applied" {
+	if st := statuses(results(t, s.om.POST(syncPath).JSON(syncBody(t, good)).Send())); st != "applied" {
 		t.Errorf("the genuine change: %s", st)
 	}
 }
@@ -451,16 +424,16 @@ func TestSignedChangesTouchKeyOncePerDay(t *testing.T) {
 	batch := func(n int, from time.Time) []any {
 		var out []any
 		for i := range n {
-			out = append(out, s.lenaPhone.sign(newItem(w.learnerID, w.lessons[i%3], i%2 == 0, from.Add(time.Duration(i)*time.Second))))
+			out = append(out, s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[i%3], i%2 == 0, from.Add(time.Duration(i)*time.Second))))
 		}
 		return out
 	}
-	results(t, s.om.postSync(syncBody(t, batch(20, s.base)...), nil))
+	results(t, s.om.POST(syncPath).JSON(syncBody(t, batch(20, s.base)...)).Send())
 	first := lastUsed()
 	if first == nil {
 		t.Fatal("using the key did not note it")
 	}
-	results(t, s.om.postSync(syncBody(t, batch(5, s.base.Add(time.Hour))...), nil))
+	results(t, s.om.POST(syncPath).JSON(syncBody(t, batch(5, s.base.Add(time.Hour))...)).Send())
 	if again := lastUsed(); !again.Equal(*first) {
 		t.Errorf("a second batch the same day wrote last_used_at again: %v after %v", again, first)
 	}
@@ -469,11 +442,11 @@ func TestSignedChangesTouchKeyOncePerDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := lastUsed()
-	results(t, s.om.postSync(syncBody(t, s.lenaPhone.sign(newItem(w.learnerID, w.lessons[0], true, s.base)).with("completed", false)), nil))
+	results(t, s.om.POST(syncPath).JSON(syncBody(t, s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base)).with("completed", false))).Send())
 	if now := lastUsed(); !now.Equal(*old) {
 		t.Error("a rejected signed item noted a use")
 	}
-	results(t, s.om.postSync(syncBody(t, batch(1, s.base.Add(2*time.Hour))...), nil))
+	results(t, s.om.POST(syncPath).JSON(syncBody(t, batch(1, s.base.Add(2*time.Hour))...)).Send())
 	if now := lastUsed(); time.Since(*now) > time.Hour {
 		t.Errorf("two days later, a use left last_used_at at %v", now)
 	}
@@ -487,17 +460,17 @@ func TestSignedChangesOfStaff(t *testing.T) {
 	vol := s.a.newClient(t)
 	vol.signIn("victor", "volunteer password")
 	vp := vol.registerPhone(newPhoneKey(t), "")
-	victor := s.a.userID(t, "victor")
-	it := vp.sign(newItem(victor, s.w.lessons[0], true, s.base))
-	if st := statuses(results(t, s.lena.postSync(syncBody(t, it), nil))); st != "applied" {
+	victor := s.a.seed.UserID(t, "victor")
+	it := vp.sign(newItem(victor, s.w.Course.Lessons[0], true, s.base))
+	if st := statuses(results(t, s.lena.POST(syncPath).JSON(syncBody(t, it)).Send())); st != "applied" {
 		t.Fatalf("volunteer's signed change: %s", st)
 	}
-	if d := s.a.completedInDB(t, victor, s.w.lessons[0]); d == nil || !*d {
+	if d := s.a.completedInDB(t, victor, s.w.Course.Lessons[0]); d == nil || !*d {
 		t.Error("the volunteer's change did not reach the volunteer")
 	}
 	// A draft lesson stays out of reach of a signed change as of any other.
-	draft := vp.sign(newItem(victor, s.w.draftLesson, true, s.base))
-	if st := statuses(results(t, s.lena.postSync(syncBody(t, draft), nil))); st != "rejected:unknown or unpublished lesson" {
+	draft := vp.sign(newItem(victor, s.w.DraftLesson(), true, s.base))
+	if st := statuses(results(t, s.lena.POST(syncPath).JSON(syncBody(t, draft)).Send())); st != "rejected:unknown or unpublished lesson" {
 		t.Errorf("signed change of a draft lesson: %s", st)
 	}
 }
@@ -510,12 +483,12 @@ func TestForgetPhone(t *testing.T) {
 
 	// Signed out, or someone else's key: refused, nothing changes.
 	anon := a.newClient(t)
-	res := anon.postJSON("/api/phones/"+s.lenaPhone.id+"/forget", nil, nil)
+	res := anon.POST("/api/phones/" + s.lenaPhone.id + "/forget").JSON(nil).Send()
 	checkAPIError(t, res, http.StatusUnauthorized)
-	checkAPIError(t, s.om.postJSON("/api/phones/"+s.lenaPhone.id+"/forget", nil, nil), http.StatusNotFound)
-	checkAPIError(t, s.lena.postJSON("/api/phones/"+uuid.NewString()+"/forget", nil, nil), http.StatusNotFound)
-	checkAPIError(t, s.lena.postJSON("/api/phones/not-a-key/forget", nil, nil), http.StatusBadRequest)
-	checkAPIError(t, s.lena.postJSON("/api/phones/"+s.lenaPhone.id+"/forget", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}}), http.StatusForbidden)
+	checkAPIError(t, s.om.POST("/api/phones/"+s.lenaPhone.id+"/forget").JSON(nil).Send(), http.StatusNotFound)
+	checkAPIError(t, s.lena.POST("/api/phones/"+uuid.NewString()+"/forget").JSON(nil).Send(), http.StatusNotFound)
+	checkAPIError(t, s.lena.POST("/api/phones/not-a-key/forget").JSON(nil).Send(), http.StatusBadRequest)
+	checkAPIError(t, s.lena.POST("/api/phones/"+s.lenaPhone.id+"/forget").JSON(nil).Headers(http.Header{"Sec-Fetch-Site": {"cross-site"}}).Send(), http.StatusForbidden)
 	if a.keyRevoked(t, s.lenaPhone.id) {
 		t.Fatal("a refused forget revoked the key")
 	}
@@ -527,48 +500,48 @@ func TestForgetPhone(t *testing.T) {
 
 	// "Forget this phone" on the phone: 204, and twice is fine.
 	for range 2 {
-		res := s.lena.postJSON("/api/phones/"+s.lenaPhone.id+"/forget", nil, nil)
+		res := s.lena.POST("/api/phones/" + s.lenaPhone.id + "/forget").JSON(nil).Send()
 		if res.Status != http.StatusNoContent || res.Body != "" {
 			t.Fatalf("forget: %d %q", res.Status, res.Body)
 		}
 	}
 	checkPhoneList(t, s.lena, second.id)
-	it := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[0], true, s.base))
+	it := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base))
 	before := a.syncSnapshot(t)
-	if st := statuses(results(t, s.om.postSync(syncBody(t, it), nil))); st != "rejected:revoked_key" {
+	if st := statuses(results(t, s.om.POST(syncPath).JSON(syncBody(t, it)).Send())); st != "rejected:revoked_key" {
 		t.Errorf("after forget: %s", st)
 	}
 	if a.syncSnapshot(t) != before {
 		t.Error("a forgotten key's change changed the database")
 	}
 	// The phone then sends it unsigned under its learner's session.
-	if st := statuses(results(t, s.lena.postSync(syncBody(t, it.with("key_id", nil).with("sig", nil)), nil))); st != "applied" {
+	if st := statuses(results(t, s.lena.POST(syncPath).JSON(syncBody(t, it.with("key_id", nil).with("sig", nil))).Send())); st != "applied" {
 		t.Errorf("the same change unsigned, under Lena's session: %s", st)
 	}
 
 	// "Your account" lists the live phone with a plain form to forget it.
-	doc := parseDoc(t, s.lena.get("/account", nil).Body)
-	section := mustFind(t, doc, "phones section", and(tag("section"), hasAttr("id", "phones")))
-	items := findAll(section, tag("li"))
-	if len(items) != 1 || !strings.Contains(text(items[0]), "Kitchen tablet") || !strings.Contains(text(items[0]), "not used yet") {
-		t.Fatalf("phones listed: %q", text(section))
+	doc := s.lena.GET("/account").Send().Doc()
+	section := mustSelect(t, doc, "section[id=\"phones\"]")
+	items := section.Find("li")
+	if items.Length() != 1 || !strings.Contains(textOf(items.Eq(0)), "Kitchen tablet") || !strings.Contains(textOf(items.Eq(0)), "not used yet") {
+		t.Fatalf("phones listed: %q", textOf(section))
 	}
-	form := mustFind(t, items[0], "forget form", tag("form"))
-	action, _ := attr(form, "action")
-	if m, _ := attr(form, "method"); m != "post" || action != "/account/phones/"+second.id+"/forget" {
+	form := mustSelect(t, items.Eq(0), "form")
+	action, _ := form.Attr("action")
+	if m, _ := form.Attr("method"); m != "post" || action != "/account/phones/"+second.id+"/forget" {
 		t.Fatalf("forget form: method %q action %q", m, action)
 	}
-	checkAPIErrorPage(t, s.om.postForm(action, nil, nil), http.StatusNotFound)
-	res = s.lena.postForm(action, nil, nil)
+	checkAPIErrorPage(t, s.om.POST(action).Send(), http.StatusNotFound)
+	res = s.lena.POST(action).Send()
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/account?done=phone" {
 		t.Fatalf("forget from the account page: %d %q", res.Status, res.Header.Get("Location"))
 	}
 	if !a.keyRevoked(t, second.id) || a.keyRevoked(t, s.omarsPhone.id) {
 		t.Error("the form forgot the wrong keys")
 	}
-	doc = parseDoc(t, s.lena.get("/account?done=phone", nil).Body)
-	if items := findAll(find(doc, and(tag("section"), hasAttr("id", "phones"))), tag("li")); len(items) != 0 {
-		t.Errorf("%d phones still listed after forgetting both", len(items))
+	doc = s.lena.GET("/account?done=phone").Send().Doc()
+	if items := doc.Find("section[id=\"phones\"]").First().Find("li"); items.Length() != 0 {
+		t.Errorf("%d phones still listed after forgetting both", items.Length())
 	}
 }
 
@@ -614,7 +587,7 @@ func TestPhoneKeysRevokedWithAccount(t *testing.T) {
 	t.Parallel()
 	s := newSignedWorld(t)
 	a := s.a
-	a.createUser(t, store.RoleAdmin, "ada", "Ada", "admin password 1")
+	a.seed.User(t, store.RoleAdmin, "ada", "Ada", "admin password 1")
 	admin := a.newClient(t)
 	admin.signIn("ada", "admin password 1")
 
@@ -623,25 +596,25 @@ func TestPhoneKeysRevokedWithAccount(t *testing.T) {
 		change func(t *testing.T, user uuid.UUID, c *client)
 	}{
 		{"password change", func(t *testing.T, _ uuid.UUID, c *client) {
-			r := c.postForm("/account/password", url.Values{"current_password": {"first long password"}, "new_password": {"second long password"}}, nil)
+			r := c.POST("/account/password").Form(url.Values{"current_password": {"first long password"}, "new_password": {"second long password"}}).Send()
 			if r.Status != http.StatusSeeOther {
 				t.Fatalf("change password: %d", r.Status)
 			}
 		}},
 		{"role change", func(t *testing.T, user uuid.UUID, _ *client) {
-			if r := admin.postForm("/admin/users/"+user.String()+"/role", url.Values{"role": {"volunteer"}}, nil); r.Status != http.StatusSeeOther {
+			if r := admin.POST("/admin/users/" + user.String() + "/role").Form(url.Values{"role": {"volunteer"}}).Send(); r.Status != http.StatusSeeOther {
 				t.Fatalf("role change: %d", r.Status)
 			}
 		}},
 		{"disable", func(t *testing.T, user uuid.UUID, _ *client) {
-			if r := admin.postForm("/admin/users/"+user.String()+"/disable", nil, nil); r.Status != http.StatusSeeOther {
+			if r := admin.POST("/admin/users/" + user.String() + "/disable").Send(); r.Status != http.StatusSeeOther {
 				t.Fatalf("disable: %d", r.Status)
 			}
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			username := strings.ReplaceAll(strings.ToLower(tt.name), " ", "-")
-			user := a.createUser(t, store.RoleLearner, username, "U", "first long password")
+			user := a.seed.User(t, store.RoleLearner, username, "U", "first long password").ID()
 			c := a.newClient(t)
 			c.signIn(username, "first long password")
 			k1, k2 := c.registerPhone(newPhoneKey(t), ""), c.registerPhone(newPhoneKey(t), "")
@@ -652,8 +625,8 @@ func TestPhoneKeysRevokedWithAccount(t *testing.T) {
 			if a.keyRevoked(t, s.lenaPhone.id) || a.keyRevoked(t, s.omarsPhone.id) {
 				t.Error("other users' keys were revoked")
 			}
-			it := k1.sign(newItem(user, s.w.lessons[0], true, s.base))
-			if st := statuses(results(t, s.om.postSync(syncBody(t, it), nil))); st != "rejected:revoked_key" {
+			it := k1.sign(newItem(user, s.w.Course.Lessons[0], true, s.base))
+			if st := statuses(results(t, s.om.POST(syncPath).JSON(syncBody(t, it)).Send())); st != "rejected:revoked_key" {
 				t.Errorf("a change signed with the revoked key: %s", st)
 			}
 		})
@@ -669,37 +642,32 @@ func TestEndOtherSessionsForgetsOtherPhones(t *testing.T) {
 	a := s.a
 	here := s.lenaPhone // registered by this session
 	elsewhere := a.newClient(t)
-	elsewhere.signIn(learnerUser, learnerPass)
+	elsewhere.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	there := elsewhere.registerPhone(newPhoneKey(t), "")
 	// This phone's key from an earlier session of Lena's, long signed out:
 	// only the page knows it is this phone's.
 	earlier := a.newClient(t)
-	earlier.signIn(learnerUser, learnerPass)
+	earlier.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	named := earlier.registerPhone(newPhoneKey(t), "")
-	if r := earlier.postForm("/logout", nil, nil); r.Status != http.StatusSeeOther {
-		t.Fatal("sign out")
-	}
+	earlier.POST("/logout").Expect(http.StatusSeeOther)
 
 	// The page carries the field for the phone to fill in.
-	doc := parseDoc(t, s.lena.get("/account", nil).Body)
-	form := mustFind(t, doc, "end-others form", and(tag("form"), hasAttr("action", "/account/sessions/end-others")))
-	mustFind(t, form, "keep_key field", and(tag("input"), hasAttr("name", "keep_key"), hasAttr("type", "hidden")))
-	mark := find(doc, and(tag("li"), hasAttr("data-key-id", here.id)))
-	if !strings.Contains(text(mark), "This phone") {
-		t.Errorf("the phone this session set up is not marked: %q", text(mark))
+	doc := s.lena.GET("/account").Send().Doc()
+	form := mustSelect(t, doc, "form[action=\"/account/sessions/end-others\"]")
+	mustSelect(t, form, "input[name=\"keep_key\"][type=\"hidden\"]")
+	mark := doc.Find("li" + attrIs("data-key-id", here.id)).First()
+	if !strings.Contains(textOf(mark), "This phone") {
+		t.Errorf("the phone this session set up is not marked: %q", textOf(mark))
 	}
 
 	before := a.count(t, `SELECT count(*) FROM phone_keys WHERE revoked_at IS NOT NULL`)
-	res := s.lena.postForm("/account/sessions/end-others", url.Values{"keep_key": {"not-a-key"}}, nil)
+	res := s.lena.POST("/account/sessions/end-others").Form(url.Values{"keep_key": {"not-a-key"}}).Send()
 	checkAPIErrorPage(t, res, http.StatusBadRequest)
 	if a.count(t, `SELECT count(*) FROM phone_keys WHERE revoked_at IS NOT NULL`) != before || !a.sessionExists(t, elsewhere.sessionToken()) {
 		t.Fatal("a refused request changed keys or sessions")
 	}
 
-	res = s.lena.postForm("/account/sessions/end-others", url.Values{"keep_key": {named.id}}, nil)
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("end others: %d", res.Status)
-	}
+	res = s.lena.POST("/account/sessions/end-others").Form(url.Values{"keep_key": {named.id}}).Expect(http.StatusSeeOther)
 	for k, want := range map[*phone]bool{here: false, named: false, there: true, s.omarsPhone: false} {
 		if got := a.keyRevoked(t, k.id); got != want {
 			t.Errorf("key %s revoked = %v, want %v", k.id, got, want)
@@ -709,7 +677,7 @@ func TestEndOtherSessionsForgetsOtherPhones(t *testing.T) {
 		t.Error("the other session survived")
 	}
 	// Without JavaScript (no keep_key), the key this session registered stays.
-	res = s.lena.postForm("/account/sessions/end-others", nil, nil)
+	res = s.lena.POST("/account/sessions/end-others").Send()
 	if res.Status != http.StatusSeeOther || a.keyRevoked(t, here.id) || !a.keyRevoked(t, named.id) {
 		t.Errorf("end others without keep_key: %d; this session's key revoked %v, the named one %v",
 			res.Status, a.keyRevoked(t, here.id), a.keyRevoked(t, named.id))
@@ -722,7 +690,7 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 	t.Parallel()
 	s := newSignedWorld(t)
 	a, w := s.a, s.w
-	it := s.lenaPhone.sign(newItem(w.learnerID, w.lessons[0], true, s.base))
+	it := s.lenaPhone.sign(newItem(w.Learner.ID(), w.Course.Lessons[0], true, s.base))
 	key, sig := it["key_id"].(string), it["sig"].(string)
 	headers := http.Header{
 		"Authorization":   {"Bearer " + sig},
@@ -731,7 +699,7 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 		"X-Signature":     {sig},
 		"Cookie":          {"key_id=" + key + "; sig=" + sig},
 	}
-	form := url.Values{"key_id": {key}, "sig": {sig}, "user_id": {w.learnerID.String()}, "completed": {"true"}}
+	form := url.Values{"key_id": {key}, "sig": {sig}, "user_id": {w.Learner.ID().String()}, "completed": {"true"}}
 	anon := a.newClient(t)
 	before := a.syncSnapshot(t)
 	for _, r := range []struct {
@@ -741,10 +709,10 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 		{http.MethodGet, "/api/me", false},
 		{http.MethodGet, "/api/phones", false},
 		{http.MethodGet, "/api/me/progress?key_id=" + key + "&sig=" + sig, false},
-		{http.MethodGet, "/api/courses/" + w.course.String() + "/progress", false},
+		{http.MethodGet, "/api/courses/" + w.Course.ID.String() + "/progress", false},
 		{http.MethodPost, "/api/phones", true},
 		{http.MethodPost, "/api/phones/" + key + "/forget", true},
-		{http.MethodPost, "/lessons/" + w.lessons[0].String() + "/complete", false},
+		{http.MethodPost, "/lessons/" + w.Course.Lessons[0].String() + "/complete", false},
 		{http.MethodGet, "/account", false},
 		{http.MethodPost, "/account/phones/" + key + "/forget", false},
 		{http.MethodPost, "/account/sessions/end-others", false},
@@ -757,11 +725,11 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 			var res response
 			switch {
 			case r.method == http.MethodGet:
-				res = anon.get(r.path, h)
+				res = anon.GET(r.path).Headers(h).Send()
 			case r.json:
-				res = anon.postJSON(r.path, map[string]any{"key_id": key, "sig": sig, "public_key": s.lenaPhone.jwk()}, h)
+				res = anon.POST(r.path).JSON(map[string]any{"key_id": key, "sig": sig, "public_key": s.lenaPhone.jwk()}).Headers(h).Send()
 			default:
-				res = anon.postForm(r.path, form, h)
+				res = anon.POST(r.path).Form(form).Headers(h).Send()
 			}
 			switch {
 			case strings.HasPrefix(r.path, "/api/"):
@@ -769,7 +737,7 @@ func TestPhoneKeyIsNoSignIn(t *testing.T) {
 			case res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login"):
 				t.Errorf("status %d Location %q, want a redirect to sign in", res.Status, res.Header.Get("Location"))
 			}
-			if strings.Contains(res.Body, learnerName) {
+			if strings.Contains(res.Body, storetest.LearnerName) {
 				t.Error("the answer names the key's owner")
 			}
 		})

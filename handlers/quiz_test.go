@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // quizWorld: a volunteer's published course of two published lessons, the
@@ -29,29 +30,24 @@ func newQuizWorld(t *testing.T) *quizWorld {
 	t.Helper()
 	a := newTestApp(t)
 	w := &quizWorld{a: a}
-	volID := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	a.createUser(t, store.RoleVolunteer, "olga", "Olga Other", "volunteer password")
-	w.learnerID = a.createUser(t, store.RoleLearner, learnerUser, learnerName, learnerPass)
-	var ids []uuid.UUID
-	w.course, ids = a.createCourse(t, volID, "Safe water", true, lessonSpec{"Boiling", true}, lessonSpec{"Storage", true})
-	w.lesson, w.second = ids[0], ids[1]
+	vol := a.seed.User(t, store.RoleVolunteer, storetest.VolunteerUser, storetest.VolunteerName, storetest.VolunteerPass)
+	a.seed.User(t, store.RoleVolunteer, "olga", "Olga Other", "volunteer password")
+	w.learnerID = a.seed.User(t, store.RoleLearner, storetest.LearnerUser, storetest.LearnerName, storetest.LearnerPass).ID()
+	course := a.seed.Course(t, vol.Caller, "Safe water", true, storetest.Published("Boiling"), storetest.Published("Storage"))
+	w.course, w.lesson, w.second = course.ID, course.All[0], course.All[1]
 	w.vol, w.other, w.learner = a.newClient(t), a.newClient(t), a.newClient(t)
 	w.vol.signIn("victor", "volunteer password")
 	w.other.signIn("olga", "volunteer password")
-	w.learner.signIn(learnerUser, learnerPass)
+	w.learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	return w
 }
 
 func lessonPath(id uuid.UUID, rest string) string { return "/lessons/" + id.String() + rest }
 
 // formError is the message at a question form's field ("" when none).
-func formError(body, formID, field string) string {
-	re := regexp.MustCompile(`id="` + regexp.QuoteMeta(formID+"-"+field) + `-error">([^<]*)<`)
-	m := re.FindStringSubmatch(body)
-	if m == nil {
-		return ""
-	}
-	return m[1]
+func formError(t *testing.T, body, formID, field string) string {
+	t.Helper()
+	return textOf(byID(htmlDoc(t, body), formID+"-"+field+"-error").First())
 }
 
 func questionForm(kind, prompt, choices, answer, tolerance string) url.Values {
@@ -62,7 +58,7 @@ func questionForm(kind, prompt, choices, answer, tolerance string) url.Values {
 // apiQuiz fetches GET /api/lessons/{id}/quiz as c.
 func apiQuiz(t *testing.T, c *client, lesson uuid.UUID) (int, map[string]any, string) {
 	t.Helper()
-	r := c.get("/api/lessons/"+lesson.String()+"/quiz", nil)
+	r := c.GET("/api/lessons/" + lesson.String() + "/quiz").Send()
 	var m map[string]any
 	if r.Status == http.StatusOK {
 		if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
@@ -90,25 +86,25 @@ func TestQuestionForms(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := w.a.snapshot(t)
-			r := w.vol.postForm(add, tt.form, nil)
+			r := w.vol.POST(add).Form(tt.form).Send()
 			if r.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d, want 422", r.Status)
 			}
-			if msg := formError(r.Body, "new", tt.field); msg == "" {
+			if msg := formError(t, r.Body, "new", tt.field); msg == "" {
 				t.Errorf("no message at %s", tt.field)
 			}
-			doc := parseDoc(t, r.Body)
-			prompt := find(doc, and(tag("textarea"), hasAttr("name", "prompt")))
-			if prompt == nil || text(prompt) != strings.TrimSpace(tt.form.Get("prompt")) && strings.TrimSpace(tt.form.Get("prompt")) != "" {
+			doc := r.Doc()
+			prompt := doc.Find("textarea[name=\"prompt\"]").First()
+			if prompt.Length() == 0 || textOf(prompt) != strings.TrimSpace(tt.form.Get("prompt")) && strings.TrimSpace(tt.form.Get("prompt")) != "" {
 				t.Errorf("the prompt typed is not kept")
 			}
 			if after := w.a.snapshot(t); after != before {
 				t.Error("a refused form changed the database")
 			}
 			// htmx gets the form alone.
-			r = w.vol.postForm(add, tt.form, htmxHeader())
-			if r.Status != http.StatusUnprocessableEntity || strings.Contains(r.Body, "<html") || !strings.Contains(r.Body, `id="question-editor-new"`) {
-				t.Errorf("htmx: %d, fragment? %v", r.Status, !strings.Contains(r.Body, "<html"))
+			r = w.vol.POST(add).Form(tt.form).HTMX().Send()
+			if r.Status != http.StatusUnprocessableEntity || wholePage(r.Body) || r.Fragment().Filter(attrIs("id", "question-editor-new")).Length() != 1 {
+				t.Errorf("htmx: %d, fragment? %v", r.Status, !wholePage(r.Body))
 			}
 		})
 	}
@@ -121,14 +117,14 @@ func TestQuestionForms(t *testing.T) {
 		questionForm("number", "Minutes of rolling boil?", "", "١", "٠٫٥"),
 		questionForm("text", "Name the salts.", "", "ORS\nOral rehydration salts", ""),
 	} {
-		if r := w.vol.postForm(add, f, nil); r.Status != http.StatusSeeOther || r.Header.Get("Location") != lessonPath(w.lesson, "/edit#quiz") {
+		if r := w.vol.POST(add).Form(f).Send(); r.Status != http.StatusSeeOther || r.Header.Get("Location") != lessonPath(w.lesson, "/edit#quiz") {
 			t.Fatalf("add %s: %d %s", f.Get("kind"), r.Status, r.Header.Get("Location"))
 		}
 	}
-	edit := w.vol.get(lessonPath(w.lesson, "/edit"), nil)
-	doc := parseDoc(t, edit.Body)
-	list := find(doc, hasAttr("id", "quiz-questions"))
-	if list == nil || len(findAll(list, tag("li"))) != 5 || !strings.Contains(edit.Body, "<strong>safe</strong>") {
+	edit := w.vol.GET(lessonPath(w.lesson, "/edit")).Send()
+	doc := edit.Doc()
+	list := doc.Find("[id=\"quiz-questions\"]").First()
+	if list.Length() == 0 || list.Find("li").Length() != 5 || !hasText(doc, "strong", "safe") {
 		t.Fatalf("the lesson edit page does not list 5 questions with their Markdown rendered")
 	}
 
@@ -154,59 +150,55 @@ func TestQuestionForms(t *testing.T) {
 
 	// Settings: check mode, pass mark in Eastern Arabic digits; the API
 	// then never carries an answer or an explanation.
-	if r := w.vol.postForm(lessonPath(w.lesson, "/quiz"), url.Values{"mode": {"check"}, "pass_mark": {"٩٠"}}, nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("settings: %d", r.Status)
-	}
+	w.vol.POST(lessonPath(w.lesson, "/quiz")).Form(url.Values{"mode": {"check"}, "pass_mark": {"٩٠"}}).Expect(http.StatusSeeOther)
 	status, q, body := apiQuiz(t, w.learner, w.lesson)
 	if status != http.StatusOK || q["mode"] != "check" || q["pass_mark"] != float64(90) ||
 		strings.Contains(body, `"answer"`) || strings.Contains(body, "explanation_html") {
 		t.Fatalf("check-mode API: %d %s", status, body)
 	}
 	for _, bad := range []url.Values{{"mode": {"check"}, "pass_mark": {"0"}}, {"pass_mark": {"101"}}, {"pass_mark": {"8,5"}}} {
-		if r := w.vol.postForm(lessonPath(w.lesson, "/quiz"), bad, nil); r.Status != http.StatusUnprocessableEntity ||
+		if r := w.vol.POST(lessonPath(w.lesson, "/quiz")).Form(bad).Send(); r.Status != http.StatusUnprocessableEntity ||
 			!strings.Contains(r.Body, "whole number from 1 to 100") {
 			t.Errorf("pass mark %v: %d", bad, r.Status)
 		}
 	}
-	if r := w.vol.postForm(lessonPath(w.lesson, "/quiz"), url.Values{"mode": {"exam"}}, nil); r.Status != http.StatusBadRequest {
+	if r := w.vol.POST(lessonPath(w.lesson, "/quiz")).Form(url.Values{"mode": {"exam"}}).Send(); r.Status != http.StatusBadRequest {
 		t.Errorf("mode exam: %d", r.Status)
 	}
 
 	// Edit one question: the form carries its version; a stale one is 409.
-	page := w.vol.get("/questions/"+firstID+"/edit", nil)
-	v, ok := inputValue(parseDoc(t, page.Body), "version")
+	page := w.vol.GET("/questions/" + firstID + "/edit").Send()
+	v, ok := formValue(page.Doc(), "version")
 	if page.Status != http.StatusOK || !ok || v == "" {
 		t.Fatalf("edit page: %d, version %q", page.Status, v)
 	}
 	changed := questionForm("single", "Which pot is safest?", "Clay\nSteel\nGlass", "3", "")
 	changed.Set("version", v)
-	if r := w.vol.postForm("/questions/"+firstID, changed, nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("update: %d %s", r.Status, r.Body)
-	}
-	if r := w.vol.postForm("/questions/"+firstID, changed, nil); r.Status != http.StatusConflict ||
+	w.vol.POST("/questions/" + firstID).Form(changed).Expect(http.StatusSeeOther)
+	if r := w.vol.POST("/questions/" + firstID).Form(changed).Send(); r.Status != http.StatusConflict ||
 		!strings.Contains(r.Body, "Someone saved this question") || !strings.Contains(r.Body, "Which pot is safest?") {
 		t.Errorf("stale update: %d", r.Status)
 	}
 	changed.Set("version", strconv.Itoa(mustAtoi(t, v)+1))
 	changed.Set("answer", "")
-	if r := w.vol.postForm("/questions/"+firstID, changed, nil); r.Status != http.StatusUnprocessableEntity || formError(r.Body, "q"+firstID[:8], "answer") == "" {
+	if r := w.vol.POST("/questions/" + firstID).Form(changed).Send(); r.Status != http.StatusUnprocessableEntity || formError(t, r.Body, "q"+firstID[:8], "answer") == "" {
 		t.Errorf("update without an answer: %d", r.Status)
 	}
-	if r := w.vol.postForm("/questions/"+firstID, url.Values{"kind": {"single"}}, nil); r.Status != http.StatusBadRequest {
+	if r := w.vol.POST("/questions/" + firstID).Form(url.Values{"kind": {"single"}}).Send(); r.Status != http.StatusBadRequest {
 		t.Errorf("update without a version: %d", r.Status)
 	}
 
 	// Move and delete.
-	if r := w.vol.postForm("/questions/"+firstID+"/move", url.Values{"direction": {"down"}}, nil); r.Status != http.StatusSeeOther {
+	if r := w.vol.POST("/questions/" + firstID + "/move").Form(url.Values{"direction": {"down"}}).Send(); r.Status != http.StatusSeeOther {
 		t.Errorf("move: %d", r.Status)
 	}
-	if r := w.vol.postForm("/questions/"+firstID+"/move", url.Values{"direction": {"sideways"}}, nil); r.Status != http.StatusBadRequest {
+	if r := w.vol.POST("/questions/" + firstID + "/move").Form(url.Values{"direction": {"sideways"}}).Send(); r.Status != http.StatusBadRequest {
 		t.Errorf("move sideways: %d", r.Status)
 	}
 	if _, q, _ = apiQuiz(t, w.learner, w.lesson); q["questions"].([]any)[1].(map[string]any)["id"] != firstID {
 		t.Errorf("after moving down, the question is not second")
 	}
-	if r := w.vol.postForm("/questions/"+firstID+"/delete", nil, nil); r.Status != http.StatusSeeOther {
+	if r := w.vol.POST("/questions/" + firstID + "/delete").Send(); r.Status != http.StatusSeeOther {
 		t.Errorf("delete: %d", r.Status)
 	}
 	if _, q, _ = apiQuiz(t, w.learner, w.lesson); len(q["questions"].([]any)) != 4 {
@@ -221,7 +213,7 @@ func TestQuestionForms(t *testing.T) {
 			add: questionForm("truefalse", "x", "", "true", ""), lessonPath(w.lesson, "/quiz"): {"mode": {"practice"}},
 			"/questions/" + qs[2].(map[string]any)["id"].(string) + "/delete": nil,
 		} {
-			if r := c.postForm(path, form, nil); r.Status != http.StatusForbidden {
+			if r := c.POST(path).Form(form).Send(); r.Status != http.StatusForbidden {
 				t.Errorf("%s POST %s: %d, want 403", name, path, r.Status)
 			}
 		}
@@ -244,21 +236,21 @@ func TestQuestionPreview(t *testing.T) {
 	w := newQuizWorld(t)
 	form := questionForm("multiple", "Pick *two*", "Boil\nFilter\nShake", "1,2", "")
 	form.Set("lesson_id", w.lesson.String())
-	r := w.vol.postForm("/questions/preview", form, htmxHeader())
-	if r.Status != http.StatusOK || strings.Contains(r.Body, "<html") || !strings.Contains(r.Body, "<em>two</em>") ||
+	r := w.vol.POST("/questions/preview").Form(form).HTMX().Send()
+	if r.Status != http.StatusOK || wholePage(r.Body) || !hasText(r.Fragment().Parent(), "em", "two") ||
 		strings.Count(r.Body, "✓ right") != 2 {
 		t.Fatalf("htmx preview: %d %s", r.Status, r.Body)
 	}
-	r = w.vol.postForm("/questions/preview", form, nil)
-	doc := parseDoc(t, r.Body)
-	if r.Status != http.StatusOK || find(doc, hasAttr("id", "quiz")) == nil || !strings.Contains(r.Body, "<em>two</em>") ||
-		text(find(doc, and(tag("textarea"), hasAttr("name", "choices")))) != "Boil Filter Shake" {
+	r = w.vol.POST("/questions/preview").Form(form).Send()
+	doc := r.Doc()
+	if r.Status != http.StatusOK || doc.Find("[id=\"quiz\"]").Length() == 0 || !hasText(doc, "em", "two") ||
+		textOf(doc.Find("textarea[name=\"choices\"]").First()) != "Boil Filter Shake" {
 		t.Fatalf("no-JS preview: %d", r.Status)
 	}
 	if n := w.a.count(t, `SELECT count(*) FROM quiz_questions`); n != 0 {
 		t.Errorf("a preview saved %d questions", n)
 	}
-	if r := w.vol.postForm("/questions/preview", questionForm("truefalse", "x", "", "true", ""), nil); r.Status != http.StatusBadRequest {
+	if r := w.vol.POST("/questions/preview").Form(questionForm("truefalse", "x", "", "true", "")).Send(); r.Status != http.StatusBadRequest {
 		t.Errorf("preview for nothing: %d", r.Status)
 	}
 }
@@ -268,18 +260,16 @@ func TestQuizLessonCompletionAndAPI(t *testing.T) {
 	if status, _, _ := apiQuiz(t, w.learner, w.lesson); status != http.StatusNotFound {
 		t.Errorf("API for a lesson without a quiz: %d", status)
 	}
-	if r := w.vol.postForm(lessonPath(w.lesson, "/questions"), questionForm("truefalse", "Boil first?", "", "true", ""), nil); r.Status != http.StatusSeeOther {
-		t.Fatal(r.Status)
-	}
+	w.vol.POST(lessonPath(w.lesson, "/questions")).Form(questionForm("truefalse", "Boil first?", "", "true", "")).Expect(http.StatusSeeOther)
 	// The manual completion of a quiz lesson is refused: 409 online…
-	r := w.learner.postForm(lessonPath(w.lesson, "/complete"), url.Values{"completed": {"true"}}, nil)
+	r := w.learner.POST(lessonPath(w.lesson, "/complete")).Form(url.Values{"completed": {"true"}}).Send()
 	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "pass it to complete the lesson") {
 		t.Errorf("complete a quiz lesson: %d", r.Status)
 	}
 	// …and rejected with reason quiz_lesson in a sync batch.
 	body := syncBody(t, map[string]any{"id": uuid.NewString(), "user_id": w.learnerID.String(), "lesson_id": w.lesson.String(),
 		"completed": true, "at": "2026-01-02T03:04:05Z"})
-	r = w.learner.postSync(body, nil)
+	r = w.learner.POST(syncPath).JSON(body).Send()
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, `"status":"rejected","reason":"quiz_lesson"`) {
 		t.Errorf("sync a quiz lesson: %d %s", r.Status, r.Body)
 	}
@@ -290,7 +280,7 @@ func TestQuizLessonCompletionAndAPI(t *testing.T) {
 	if status, _, _ := apiQuiz(t, w.learner, uuid.New()); status != http.StatusNotFound {
 		t.Errorf("API for no lesson: %d", status)
 	}
-	if r := w.learner.get("/api/lessons/nope/quiz", nil); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `"error"`) {
+	if r := w.learner.GET("/api/lessons/nope/quiz").Send(); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `"error"`) {
 		t.Errorf("API with a bad id: %d %s", r.Status, r.Body)
 	}
 }
@@ -298,44 +288,42 @@ func TestQuizLessonCompletionAndAPI(t *testing.T) {
 func TestCertificateAndVerify(t *testing.T) {
 	w := newQuizWorld(t)
 	for _, l := range []uuid.UUID{w.lesson, w.second} {
-		if r := w.learner.postForm(lessonPath(l, "/complete"), url.Values{"completed": {"true"}}, nil); r.Status != http.StatusSeeOther {
+		if r := w.learner.POST(lessonPath(l, "/complete")).Form(url.Values{"completed": {"true"}}).Send(); r.Status != http.StatusSeeOther {
 			t.Fatalf("complete: %d", r.Status)
 		}
 	}
-	r := w.learner.get("/courses/"+w.course.String()+"/certificate", nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("certificate: %d", r.Status)
-	}
-	doc := parseDoc(t, r.Body)
-	m := regexp.MustCompile(`href="/verify/([A-Z2-7]{13})"`).FindStringSubmatch(r.Body)
-	if m == nil || !strings.Contains(text(doc), learnerName) || !strings.Contains(text(doc), "Safe water") ||
-		!strings.Contains(r.Body, "certificate.css") {
+	r := w.learner.GET("/courses/" + w.course.String() + "/certificate").Expect(http.StatusOK)
+	doc := r.Doc()
+	verify, _ := doc.Find(`a[href^="/verify/"]`).First().Attr("href")
+	m := regexp.MustCompile(`^/verify/([A-Z2-7]{13})$`).FindStringSubmatch(verify)
+	if m == nil || !strings.Contains(textOf(doc), storetest.LearnerName) || !strings.Contains(textOf(doc), "Safe water") ||
+		doc.Find(`link[rel="stylesheet"][href*="certificate"]`).Length() == 0 {
 		t.Fatalf("certificate page lacks the name, course, stylesheet or verify link:\n%s", r.Body)
 	}
 	code := m[1]
-	if r := w.other.get("/courses/"+w.course.String()+"/certificate", nil); r.Status != http.StatusNotFound {
+	if r := w.other.GET("/courses/" + w.course.String() + "/certificate").Send(); r.Status != http.StatusNotFound {
 		t.Errorf("another user's view: %d", r.Status)
 	}
-	if r := w.a.newClient(t).get("/courses/"+w.course.String()+"/certificate", nil); r.Status != http.StatusSeeOther {
+	if r := w.a.GET(t, "/courses/"+w.course.String()+"/certificate").Send(); r.Status != http.StatusSeeOther {
 		t.Errorf("signed out: %d", r.Status)
 	}
 
 	anon := w.a.newClient(t)
 	for _, c := range []string{code, strings.ToLower(code[:4]) + "-" + code[4:]} {
-		r := anon.get("/verify/"+c, nil)
-		if r.Status != http.StatusOK || !strings.Contains(r.Body, learnerName) || !strings.Contains(r.Body, "Safe water") ||
-			strings.Contains(r.Body, learnerUser) {
+		r := anon.GET("/verify/" + c).Send()
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, storetest.LearnerName) || !strings.Contains(r.Body, "Safe water") ||
+			strings.Contains(r.Body, storetest.LearnerUser) {
 			t.Errorf("verify %s: %d", c, r.Status)
 		}
 	}
-	r = anon.get("/verify/AAAAAAAAAAAAA", nil)
+	r = anon.GET("/verify/AAAAAAAAAAAAA").Send()
 	if r.Status != http.StatusNotFound || !strings.Contains(r.Body, "no such certificate") {
 		t.Errorf("unknown code: %d", r.Status)
 	}
 	// Guessing codes from one address is throttled: 429 with Retry-After.
 	throttled := 0
 	for i := range 40 {
-		r := anon.get("/verify/BBBBBBBBBBB"+strconv.Itoa(10+i), nil)
+		r := anon.GET("/verify/BBBBBBBBBBB" + strconv.Itoa(10+i)).Send()
 		switch r.Status {
 		case http.StatusTooManyRequests:
 			throttled++

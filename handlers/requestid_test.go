@@ -34,13 +34,13 @@ func TestRequestLogHasRequestID(t *testing.T) {
 	var logs syncBuffer
 	a, _ := newAppWith(t, handlers.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	c := a.newClient(t)
-	r1 := c.get("/", nil)
-	r2 := c.get("/login?next=/x", nil)
+	r1 := c.GET("/").Send()
+	r2 := c.GET("/login?next=/x").Send()
 	id1, id2 := r1.Header.Get("X-Request-Id"), r2.Header.Get("X-Request-Id")
 	if id1 == "" || id2 == "" || id1 == id2 {
 		t.Fatalf("request ids %q and %q", id1, id2)
 	}
-	c.postForm("/login", map[string][]string{"username": {"nobody"}, "password": {"secret-in-form"}}, nil)
+	c.POST("/login").Form(map[string][]string{"username": {"nobody"}, "password": {"secret-in-form"}}).Send()
 	found := false
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		var rec map[string]any
@@ -62,7 +62,7 @@ func TestRequestLogHasRequestID(t *testing.T) {
 // Permissions-Policy turns off device features no page of ours uses.
 func TestPermissionsPolicy(t *testing.T) {
 	a := newTestApp(t)
-	r := a.newClient(t).get("/", nil)
+	r := a.GET(t, "/").Send()
 	pp := r.Header.Get("Permissions-Policy")
 	for _, feature := range []string{"camera=()", "microphone=()", "geolocation=()", "payment=()"} {
 		if !strings.Contains(pp, feature) {

@@ -76,9 +76,9 @@ func TestPageViewIsOneRoundTrip(t *testing.T) {
 			a := startAppOn(t, db, pool, handlers.Options{})
 			w := a.seedWorld(t)
 			learner := a.newClient(t)
-			learner.signIn(learnerUser, learnerPass)
-			pages := []string{"/", "/courses/" + w.course.String(), "/lessons/" + w.lessons[1].String(),
-				"/api/courses/" + w.course.String() + "/progress", "/api/me/progress?course=" + w.course.String(),
+			learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+			pages := []string{"/", "/courses/" + w.Course.ID.String(), "/lessons/" + w.Course.Lessons[1].String(),
+				"/api/courses/" + w.Course.ID.String() + "/progress", "/api/me/progress?course=" + w.Course.ID.String(),
 				"/api/me/progress"}
 			for _, who := range []struct {
 				name string
@@ -89,12 +89,12 @@ func TestPageViewIsOneRoundTrip(t *testing.T) {
 						continue // the progress JSON is for signed-in callers
 					}
 					for range 2 { // prepare the statements, cache the session
-						if r := who.c.get(path, nil); r.Status != http.StatusOK {
+						if r := who.c.GET(path).Send(); r.Status != http.StatusOK {
 							t.Fatalf("%s %s: %d", who.name, path, r.Status)
 						}
 					}
 					before := trips.n.Load()
-					if r := who.c.get(path, nil); r.Status != http.StatusOK {
+					if r := who.c.GET(path).Send(); r.Status != http.StatusOK {
 						t.Fatalf("%s %s: %d", who.name, path, r.Status)
 					}
 					if n := trips.n.Load() - before; n != 1 {

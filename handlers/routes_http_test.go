@@ -16,7 +16,7 @@ func TestHeadLikeGet(t *testing.T) {
 	a := newTestApp(t)
 	c := a.newClient(t)
 	for _, path := range []string{"/", "/login", "/courses/x", "/no/such/page", "/healthz"} {
-		get, head := c.get(path, nil), c.do(http.MethodHead, path, nil, nil)
+		get, head := c.GET(path).Send(), c.Request(http.MethodHead, path).Send()
 		if head.Status != get.Status || head.Body != "" {
 			t.Errorf("HEAD %s: %d with %d bytes; GET: %d", path, head.Status, len(head.Body), get.Status)
 		}
@@ -33,9 +33,9 @@ func TestSecretPathsStayOutOfTheLog(t *testing.T) {
 	a, _ := newAppWith(t, handlers.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	c := a.newClient(t)
 	const token = "sEcReTtOkEn-that-must-not-be-logged"
-	c.get("/invite/"+token, nil)
-	c.get("/reset/"+token, nil)
-	c.get("/courses/x", nil)
+	c.GET("/invite/" + token).Send()
+	c.GET("/reset/" + token).Send()
+	c.GET("/courses/x").Send()
 	if strings.Contains(logs.String(), token) {
 		t.Fatalf("a token reached the log:\n%s", logs.String())
 	}

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/net/html"
+	"fieldbook/store/storetest"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 // parseCSP splits a Content-Security-Policy into directive → sources.
@@ -30,8 +32,8 @@ func TestSecurityHeaders(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
-	css := stylesheetURL(t, parseDoc(t, a.newClient(t).get("/", nil).Body))
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	css := stylesheetURL(t, a.GET(t, "/").Send().Doc())
 
 	tests := []struct {
 		name   string
@@ -42,15 +44,15 @@ func TestSecurityHeaders(t *testing.T) {
 		{"home, anonymous", a.newClient(t), "/", 200},
 		{"home, learner", learner, "/", 200},
 		{"sign-in page", a.newClient(t), "/login", 200},
-		{"lesson page", learner, "/lessons/" + w.lessons[0].String(), 200},
+		{"lesson page", learner, "/lessons/" + w.Course.Lessons[0].String(), 200},
 		{"error page", a.newClient(t), "/no/such/page", 404},
-		{"JSON", learner, "/api/courses/" + w.course.String() + "/progress", 200},
+		{"JSON", learner, "/api/courses/" + w.Course.ID.String() + "/progress", 200},
 		{"JSON error", a.newClient(t), "/api/courses/x/progress", 401},
 		{"static file", a.newClient(t), css, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := tt.client.get(tt.path, nil)
+			res := tt.client.GET(tt.path).Send()
 			if res.Status != tt.status {
 				t.Fatalf("status %d, want %d", res.Status, tt.status)
 			}
@@ -97,7 +99,7 @@ func TestPagesNeedNoInlineCode(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	learner := a.newClient(t)
-	learner.signIn(learnerUser, learnerPass)
+	learner.signIn(storetest.LearnerUser, storetest.LearnerPass)
 
 	volunteer := a.newClient(t)
 	volunteer.signIn("victor", "volunteer password")
@@ -111,45 +113,45 @@ func TestPagesNeedNoInlineCode(t *testing.T) {
 		{"home", learner, "/", false},
 		{"sign-in", a.newClient(t), "/login", false},
 		{"sign-up", a.newClient(t), "/signup", false},
-		{"course", learner, "/courses/" + w.course.String(), false},
-		{"lesson", learner, "/lessons/" + w.lessons[0].String(), false},
+		{"course", learner, "/courses/" + w.Course.ID.String(), false},
+		{"lesson", learner, "/lessons/" + w.Course.Lessons[0].String(), false},
 		{"who is learning", a.newClient(t), "/phone", false},
 		{"error", a.newClient(t), "/courses/x", false},
 		{"studio", volunteer, "/studio", true},
-		{"course editor", volunteer, "/courses/" + w.course.String() + "/edit", true},
+		{"course editor", volunteer, "/courses/" + w.Course.ID.String() + "/edit", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := parseDoc(t, tt.client.get(tt.path, nil).Body)
-			checkLayout(t, doc)
-			for _, s := range findAll(doc, tag("script")) {
-				src, ok := attr(s, "src")
+			doc := tt.client.GET(tt.path).Send().Doc()
+			checkPage(t, doc)
+			for _, s := range doc.Find("script").EachIter() {
+				src, ok := s.Attr("src")
 				if !ok || !strings.HasPrefix(src, "/static/") {
 					t.Errorf("<script src=%q>: want a same-origin /static/ file, no inline script", src)
 				}
 			}
-			if find(doc, tag("style")) != nil {
+			if doc.Find("style").Length() > 0 {
 				t.Error("page has a <style> element")
 			}
-			for _, n := range findAll(doc, func(n *html.Node) bool { return n.Type == html.ElementNode }) {
-				for _, at := range n.Attr {
+			for _, n := range within(doc, "*").EachIter() {
+				for _, at := range n.Nodes[0].Attr {
 					if at.Key == "style" || strings.HasPrefix(at.Key, "on") ||
 						strings.HasPrefix(strings.ToLower(strings.TrimSpace(at.Val)), "javascript:") {
-						t.Errorf("<%s %s=%q> needs inline code", n.Data, at.Key, at.Val)
+						t.Errorf("<%s %s=%q> needs inline code", goquery.NodeName(n), at.Key, at.Val)
 					}
 				}
 			}
 			// htmx (staff pages only) would otherwise add an inline <style>
 			// and allow eval.
-			htmx := find(doc, and(tag("script"), func(n *html.Node) bool { src, _ := attr(n, "src"); return strings.Contains(src, "/htmx-") }))
-			if (htmx != nil) != tt.htmx {
-				t.Fatalf("page loads htmx: %v, want %v", htmx != nil, tt.htmx)
+			htmx := doc.Find(`script[src*="/htmx-"]`).Length() > 0
+			if htmx != tt.htmx {
+				t.Fatalf("page loads htmx: %v, want %v", htmx, tt.htmx)
 			}
 			if !tt.htmx {
 				return
 			}
-			meta := mustFind(t, doc, "htmx-config", and(tag("meta"), hasAttr("name", "htmx-config")))
-			content, _ := attr(meta, "content")
+			meta := mustSelect(t, doc, "meta[name=\"htmx-config\"]")
+			content, _ := meta.Attr("content")
 			var cfg map[string]any
 			if err := json.Unmarshal([]byte(content), &cfg); err != nil {
 				t.Fatalf("htmx-config %q: %v", content, err)
@@ -168,9 +170,9 @@ func TestCrossOriginProtection(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	const refused = "This request came from another site and was refused."
-	login := url.Values{"username": {learnerUser}, "password": {learnerPass}}
+	login := url.Values{"username": {storetest.LearnerUser}, "password": {storetest.LearnerPass}}
 	complete := url.Values{"completed": {"true"}}
-	completePath := "/lessons/" + w.lessons[0].String() + "/complete"
+	completePath := "/lessons/" + w.Course.Lessons[0].String() + "/complete"
 
 	tests := []struct {
 		name       string
@@ -198,11 +200,11 @@ func TestCrossOriginProtection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := a.newClient(t)
 			if tt.signedIn {
-				c.signIn(learnerUser, learnerPass)
+				c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 			}
 			token := c.sessionToken()
 			before := a.snapshot(t)
-			res := c.postForm(tt.path, tt.form, tt.header)
+			res := c.POST(tt.path).Form(tt.form).Headers(tt.header).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", res.Status, tt.wantStatus, res.Body)
 			}
@@ -226,7 +228,7 @@ func TestCrossOriginProtection(t *testing.T) {
 	}
 	// GETs are safe and pass from anywhere (links from other sites work).
 	t.Run("GET cross-site", func(t *testing.T) {
-		res := a.newClient(t).get("/", http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
+		res := a.GET(t, "/").Headers(http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}).Send()
 		if res.Status != http.StatusOK {
 			t.Errorf("status %d, want 200", res.Status)
 		}
@@ -234,10 +236,10 @@ func TestCrossOriginProtection(t *testing.T) {
 }
 
 // stylesheetURL is the href of the page's <link rel=stylesheet>.
-func stylesheetURL(t *testing.T, doc *html.Node) string {
+func stylesheetURL(t *testing.T, doc *goquery.Selection) string {
 	t.Helper()
-	link := mustFind(t, doc, "<link rel=stylesheet>", and(tag("link"), hasAttr("rel", "stylesheet")))
-	href, _ := attr(link, "href")
+	link := mustSelect(t, doc, "link[rel=\"stylesheet\"]")
+	href, _ := link.Attr("href")
 	return href
 }
 
@@ -245,10 +247,10 @@ func TestStaticFiles(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.newClient(t)
-	doc := parseDoc(t, c.get("/", nil).Body)
+	doc := c.GET("/").Send().Doc()
 	css := stylesheetURL(t, doc)
-	js, _ := attr(mustFind(t, doc, "<script src>", tag("script")), "src")
-	icon, _ := attr(mustFind(t, doc, "<link rel=icon>", and(tag("link"), hasAttr("rel", "icon"))), "href")
+	js, _ := mustSelect(t, doc, "script").Attr("src")
+	icon, _ := mustSelect(t, doc, "link[rel=\"icon\"]").Attr("href")
 	hashOf := func(u string) string { return path.Base(path.Dir(u)) }
 
 	const immutable = "public, max-age=31536000, immutable"
@@ -272,7 +274,7 @@ func TestStaticFiles(t *testing.T) {
 			if !strings.HasPrefix(tt.path, "/static/") {
 				t.Fatalf("asset URL %q is not under /static/", tt.path)
 			}
-			res := c.get(tt.path, nil)
+			res := c.GET(tt.path).Send()
 			if res.Status != tt.wantStatus {
 				t.Fatalf("GET %s: status %d, want %d", tt.path, res.Status, tt.wantStatus)
 			}

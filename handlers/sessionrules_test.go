@@ -11,6 +11,7 @@ import (
 
 	"fieldbook/handlers"
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // The session cookie is Secure on HTTPS requests (via a trusted proxy's
@@ -30,12 +31,12 @@ func TestSecureCookieOverHTTPS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, _ := newAppWith(t, handlers.Options{TrustedProxies: tc.proxies})
-			a.createUser(t, store.RoleLearner, "imani", "Imani", "a long enough pass")
+			a.seed.User(t, store.RoleLearner, "imani", "Imani", "a long enough pass")
 			h := http.Header{}
 			if tc.proto != "" {
 				h.Set("X-Forwarded-Proto", tc.proto)
 			}
-			r := a.newClient(t).postForm("/login", url.Values{"username": {"imani"}, "password": {"a long enough pass"}}, h)
+			r := a.POST(t, "/login").Form(url.Values{"username": {"imani"}, "password": {"a long enough pass"}}).Headers(h).Send()
 			c := r.cookie("fieldbook_session")
 			if r.Status != http.StatusSeeOther || c == nil {
 				t.Fatalf("sign-in: %d, cookie %v", r.Status, c)
@@ -51,31 +52,27 @@ func TestSecureCookieOverHTTPS(t *testing.T) {
 // their long sessions.
 func TestAdminSessionsAreShorter(t *testing.T) {
 	a, _ := newAppWith(t, handlers.Options{AdminSessionIdle: 2 * time.Second, AdminSessionLifetime: 3 * time.Hour})
-	a.createUser(t, store.RoleAdmin, "root", "Admin", "admin long password")
-	a.createUser(t, store.RoleLearner, "lea", "Lea", "learner long password")
+	a.seed.User(t, store.RoleAdmin, "root", "Admin", "admin long password")
+	a.seed.User(t, store.RoleLearner, "lea", "Lea", "learner long password")
 
 	adm := a.newClient(t)
-	r := adm.postForm("/login", url.Values{"username": {"root"}, "password": {"admin long password"}}, nil)
+	r := adm.POST("/login").Form(url.Values{"username": {"root"}, "password": {"admin long password"}}).Send()
 	c := r.cookie("fieldbook_session")
 	if c == nil || c.Expires.After(time.Now().Add(3*time.Hour+time.Minute)) || c.Expires.Before(time.Now().Add(2*time.Hour)) {
 		t.Fatalf("admin cookie expires %v, want about 3 hours from now", c)
 	}
 	lrn := a.newClient(t)
-	r = lrn.postForm("/login", url.Values{"username": {"lea"}, "password": {"learner long password"}}, nil)
+	r = lrn.POST("/login").Form(url.Values{"username": {"lea"}, "password": {"learner long password"}}).Send()
 	if c := r.cookie("fieldbook_session"); c == nil || c.Expires.Before(time.Now().Add(29*24*time.Hour)) {
 		t.Fatalf("learner cookie expires %v, want weeks away", c)
 	}
 
-	if r := adm.get("/account", nil); r.Status != http.StatusOK {
-		t.Fatalf("admin right after sign-in: %d", r.Status)
-	}
+	adm.GET("/account").Expect(http.StatusOK)
 	time.Sleep(2500 * time.Millisecond) // longer than the admin idle timeout
-	if r := adm.get("/account", nil); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+	if r := adm.GET("/account").Send(); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
 		t.Fatalf("an idle admin session still works: %d", r.Status)
 	}
-	if r := lrn.get("/account", nil); r.Status != http.StatusOK {
-		t.Fatalf("the learner's session ended with the admin's: %d", r.Status)
-	}
+	lrn.GET("/account").Expect(http.StatusOK)
 }
 
 // sessionRow is the stored session of a cookie: its row version (xmin,
@@ -96,14 +93,14 @@ func (a *testApp) sessionRow(t *testing.T, token string) (version string, expiry
 func TestPageViewsDoNotWriteTheSession(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	for _, who := range []struct{ user, pass string }{{learnerUser, learnerPass}, {"victor", "volunteer password"}} {
+	for _, who := range []struct{ user, pass string }{{storetest.LearnerUser, storetest.LearnerPass}, {"victor", "volunteer password"}} {
 		c := a.newClient(t)
 		c.signIn(who.user, who.pass)
 		before, _ := a.sessionRow(t, c.sessionToken())
-		for _, path := range []string{"/", "/courses/" + w.course.String(), "/lessons/" + w.lessons[0].String(),
-			"/api/courses/" + w.course.String() + "/progress", "/account"} {
+		for _, path := range []string{"/", "/courses/" + w.Course.ID.String(), "/lessons/" + w.Course.Lessons[0].String(),
+			"/api/courses/" + w.Course.ID.String() + "/progress", "/account"} {
 			for range 3 {
-				if r := c.get(path, nil); r.Status != http.StatusOK {
+				if r := c.GET(path).Send(); r.Status != http.StatusOK {
 					t.Fatalf("%s %s: %d", who.user, path, r.Status)
 				}
 			}
@@ -119,15 +116,15 @@ func TestPageViewsDoNotWriteTheSession(t *testing.T) {
 // RenewToken alone would give 90 days) and the 1-hour idle timeout.
 func TestAdminBoundsHoldAcrossTokenRenewal(t *testing.T) {
 	a, _ := newAppWith(t, handlers.Options{AdminSessionIdle: time.Hour, AdminSessionLifetime: 12 * time.Hour})
-	a.createUser(t, store.RoleAdmin, "root", "Admin", "admin long password")
+	a.seed.User(t, store.RoleAdmin, "root", "Admin", "admin long password")
 	adm := a.newClient(t)
-	r := adm.postForm("/login", url.Values{"username": {"root"}, "password": {"admin long password"}}, nil)
+	r := adm.POST("/login").Form(url.Values{"username": {"root"}, "password": {"admin long password"}}).Send()
 	first := r.cookie("fieldbook_session")
 	if first == nil {
 		t.Fatal("no cookie")
 	}
-	r = adm.postForm("/account/password", url.Values{"current_password": {"admin long password"},
-		"new_password": {"another admin password"}}, nil)
+	r = adm.POST("/account/password").Form(url.Values{"current_password": {"admin long password"},
+		"new_password": {"another admin password"}}).Send()
 	renewed := r.cookie("fieldbook_session")
 	if r.Status != http.StatusSeeOther || renewed == nil || renewed.Value == first.Value {
 		t.Fatalf("password change: %d, cookie %v", r.Status, renewed)
@@ -141,21 +138,19 @@ func TestAdminBoundsHoldAcrossTokenRenewal(t *testing.T) {
 	}
 	// The stored data carries the bound too: even a later renewal that
 	// restarted scs's deadline could not outlive the sign-in's 12 hours.
-	if r := adm.get("/account", nil); r.Status != http.StatusOK {
-		t.Fatalf("admin after the password change: %d", r.Status)
-	}
+	adm.GET("/account").Expect(http.StatusOK)
 }
 
 // Using an admin session keeps it alive past its idle timeout: the stored
 // expiry is extended (at most every quarter of the timeout).
 func TestAdminSessionExtendedByUse(t *testing.T) {
 	a, _ := newAppWith(t, handlers.Options{AdminSessionIdle: 2 * time.Second, AdminSessionLifetime: time.Hour})
-	a.createUser(t, store.RoleAdmin, "root", "Admin", "admin long password")
+	a.seed.User(t, store.RoleAdmin, "root", "Admin", "admin long password")
 	adm := a.newClient(t)
 	adm.signIn("root", "admin long password")
 	for range 8 {
 		time.Sleep(500 * time.Millisecond)
-		if r := adm.get("/account", nil); r.Status != http.StatusOK {
+		if r := adm.GET("/account").Send(); r.Status != http.StatusOK {
 			t.Fatalf("an admin session in use ended: %d", r.Status)
 		}
 	}
@@ -169,11 +164,9 @@ func TestWritesReadTheirSessionFresh(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
-	progress := "/api/courses/" + w.course.String() + "/progress"
-	if r := c.get(progress, nil); r.Status != http.StatusOK {
-		t.Fatalf("before: %d", r.Status)
-	}
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	progress := "/api/courses/" + w.Course.ID.String() + "/progress"
+	c.GET(progress).Expect(http.StatusOK)
 	ctx := context.Background()
 	for _, q := range []string{`ALTER TABLE sessions DISABLE TRIGGER sessions_changed`, `DELETE FROM sessions`,
 		`ALTER TABLE sessions ENABLE TRIGGER sessions_changed`} {
@@ -181,14 +174,12 @@ func TestWritesReadTheirSessionFresh(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if r := c.get(progress, nil); r.Status != http.StatusOK {
-		t.Fatalf("a page view with the cached session: %d (the cache should still serve it)", r.Status)
-	}
-	r := c.postForm("/lessons/"+w.lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, nil)
+	c.GET(progress).Expect(http.StatusOK)
+	r := c.POST("/lessons/" + w.Course.Lessons[0].String() + "/complete").Form(url.Values{"completed": {"true"}}).Send()
 	if r.Status == http.StatusSeeOther && !strings.HasPrefix(r.Header.Get("Location"), "/login") || r.Status == http.StatusOK {
 		t.Fatalf("a completion with a deleted session: %d %s", r.Status, r.Header.Get("Location"))
 	}
-	if done := a.completedInDB(t, w.learnerID, w.lessons[0]); done != nil {
+	if done := a.completedInDB(t, w.Learner.ID(), w.Course.Lessons[0]); done != nil {
 		t.Fatalf("a deleted session completed a lesson: %v", *done)
 	}
 }

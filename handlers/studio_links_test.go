@@ -6,44 +6,43 @@ import (
 	"testing"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // A course's editor reaches its dashboard from "Your courses" and from the
 // course's edit page.
 func TestStudioLinksToDashboard(t *testing.T) {
 	a := newTestApp(t)
-	vol := a.createUser(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
-	course, _ := a.createCourse(t, vol, "Cooking safely", true, lessonSpec{"Fire", true})
+	vol := a.seed.User(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
+	course := a.seed.Course(t, vol.Caller, "Cooking safely", true, storetest.Published("Fire")).ID
 	c := a.newClient(t)
 	c.signIn("vera", "volunteer long password")
 	want := "/courses/" + course.String() + "/dashboard"
 	for _, page := range []string{"/studio", "/courses/" + course.String() + "/edit"} {
-		r := c.get(page, nil)
+		r := c.GET(page).Send()
 		if r.Status != http.StatusOK {
 			t.Fatalf("%s: %d", page, r.Status)
 		}
-		doc := parseDoc(t, r.Body)
-		mustFind(t, doc, "dashboard link on "+page, and(tag("a"), hasAttr("href", want)))
+		doc := r.Doc()
+		mustSelect(t, doc, "a"+attrIs("href", want))
 	}
-	if r := c.get(want, nil); r.Status != http.StatusOK {
-		t.Fatalf("the dashboard link answers %d", r.Status)
-	}
+	c.GET(want).Expect(http.StatusOK)
 }
 
 // The staff stylesheet is linked for volunteers and admins only: learners
 // never download the authoring and dashboard styles.
 func TestStudioStylesOnlyForStaff(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
-	a.createUser(t, store.RoleLearner, "lulu", "Lulu", "learner long password")
+	a.seed.User(t, store.RoleVolunteer, "vera", "Vera", "volunteer long password")
+	a.seed.User(t, store.RoleLearner, "lulu", "Lulu", "learner long password")
 	stylesheets := func(c *client) []string {
-		r := c.get(personalPage, nil)
+		r := c.GET(personalPage).Send()
 		if r.Status != http.StatusOK {
-			r = c.get("/login", nil)
+			r = c.GET("/login").Send()
 		}
 		var hrefs []string
-		for _, n := range findAll(parseDoc(t, r.Body), and(tag("link"), hasAttr("rel", "stylesheet"))) {
-			href, _ := attr(n, "href")
+		for _, n := range r.Doc().Find("link[rel=\"stylesheet\"]").EachIter() {
+			href, _ := n.Attr("href")
 			hrefs = append(hrefs, href)
 		}
 		return hrefs

@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // attemptWorld: a published course with a practice quiz (lesson pq: a
@@ -44,38 +46,34 @@ func newAttemptWorld(t *testing.T) *attemptWorld {
 func newAttemptWorldOn(t *testing.T, a *testApp) *attemptWorld {
 	t.Helper()
 	w := &attemptWorld{a: a, base: time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)}
-	volID := a.createUser(t, store.RoleVolunteer, "victor", "Victor Volunteer", "volunteer password")
-	w.lenaID = a.createUser(t, store.RoleLearner, learnerUser, learnerName, learnerPass)
-	w.omarID = a.createUser(t, store.RoleLearner, "omar", "Omar", "omar password 1")
-	var ids []uuid.UUID
-	w.course, ids = a.createCourse(t, volID, "Safe water", true, lessonSpec{"Boiling", true},
-		lessonSpec{"Salts", true}, lessonSpec{"Storage", true}, lessonSpec{"Draft", false})
-	w.pq, w.cq, w.plain, w.draft = ids[0], ids[1], ids[2], ids[3]
+	vol := a.seed.User(t, store.RoleVolunteer, storetest.VolunteerUser, storetest.VolunteerName, storetest.VolunteerPass)
+	w.lenaID = a.seed.User(t, store.RoleLearner, storetest.LearnerUser, storetest.LearnerName, storetest.LearnerPass).ID()
+	w.omarID = a.seed.User(t, store.RoleLearner, "omar", "Omar", "omar password 1").ID()
+	course := a.seed.Course(t, vol.Caller, "Safe water", true, storetest.Published("Boiling"),
+		storetest.Published("Salts"), storetest.Published("Storage"), storetest.Draft("Draft"))
+	w.course = course.ID
+	w.pq, w.cq, w.plain, w.draft = course.All[0], course.All[1], course.All[2], course.All[3]
 	w.vol, w.lena, w.omar = a.newClient(t), a.newClient(t), a.newClient(t)
-	w.vol.signIn("victor", "volunteer password")
-	w.lena.signIn(learnerUser, learnerPass)
+	w.vol.signIn(storetest.VolunteerUser, storetest.VolunteerPass)
+	w.lena.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	w.omar.signIn("omar", "omar password 1")
 	w.lenaKey = w.lena.registerPhone(newPhoneKey(t), "")
 	w.omarKey = w.omar.registerPhone(newPhoneKey(t), "")
 	add := func(lesson uuid.UUID, f url.Values) {
-		if r := w.vol.postForm(lessonPath(lesson, "/questions"), f, nil); r.Status != http.StatusSeeOther {
-			t.Fatalf("add question: %d %s", r.Status, r.Body)
-		}
+		w.vol.POST(lessonPath(lesson, "/questions")).Form(f).Expect(http.StatusSeeOther)
 	}
 	add(w.pq, questionForm("single", "Which pot?", "Clay\nSteel\nPlastic", "2", ""))
 	add(w.pq, questionForm("truefalse", "Cloudy water is safe.", "", "false", ""))
 	add(w.cq, questionForm("number", "How many grams?", "", "5", "0.5"))
 	add(w.cq, questionForm("text", "Name the salts.", "", "ORS", ""))
-	if r := w.vol.postForm(lessonPath(w.cq, "/quiz"), url.Values{"mode": {"check"}, "pass_mark": {"100"}}, nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("check mode: %d", r.Status)
-	}
+	w.vol.POST(lessonPath(w.cq, "/quiz")).Form(url.Values{"mode": {"check"}, "pass_mark": {"100"}}).Expect(http.StatusSeeOther)
 	add(w.draft, questionForm("truefalse", "Draft?", "", "true", ""))
 	w.pqVersion, w.single, w.tf = quizIDs(t, w.lena, w.pq)
 	w.cqVer, w.num, w.txt = quizIDs(t, w.lena, w.cq)
 	if err := a.owner.QueryRow(t.Context(), `SELECT id::text FROM quiz_questions WHERE lesson_id = $1`, w.draft).Scan(&w.draftQ); err != nil {
 		t.Fatal(err)
 	}
-	_, w.otherCourseLessons = a.createCourse(t, volID, "Other", true, lessonSpec{"Elsewhere", true})
+	w.otherCourseLessons = a.seed.Course(t, vol.Caller, "Other", true, storetest.Published("Elsewhere")).All
 	return w
 }
 
@@ -216,7 +214,7 @@ func TestSyncAttempts(t *testing.T) {
 	// One batch: a completion, a manual completion of the quiz lesson
 	// (refused), a failed and a passed attempt, in input order.
 	body := attemptsBody(t, []any{plain, byHand}, fail, pass)
-	res, got := attemptResults(t, w.lena.postSync(body, nil))
+	res, got := attemptResults(t, w.lena.POST(syncPath).JSON(body).Send())
 	if st := statuses(res); st != "applied rejected:quiz_lesson" {
 		t.Errorf("changes: %s", st)
 	}
@@ -234,7 +232,7 @@ func TestSyncAttempts(t *testing.T) {
 
 	// A replay (a lost answer, a second tab): the stored grades, nothing new.
 	before := w.a.snapshot(t)
-	res, got = attemptResults(t, w.lena.postSync(body, nil))
+	res, got = attemptResults(t, w.lena.POST(syncPath).JSON(body).Send())
 	if j := joined(got); j != "duplicate 50 false, duplicate 100 true" || statuses(res) != "duplicate rejected:quiz_lesson" {
 		t.Errorf("replay: %s / %s", statuses(res), j)
 	}
@@ -243,16 +241,16 @@ func TestSyncAttempts(t *testing.T) {
 	}
 	// The same id twice in one batch counts once.
 	again := w.practice(w.lenaID, true)
-	if _, got = attemptResults(t, w.lena.postSync(attemptsBody(t, nil, again, again), nil)); joined(got) != "applied 100 true, duplicate 100 true" {
+	if _, got = attemptResults(t, w.lena.POST(syncPath).JSON(attemptsBody(t, nil, again, again)).Send()); joined(got) != "applied 100 true, duplicate 100 true" {
 		t.Errorf("an id twice in a batch: %s", joined(got))
 	}
 
 	// The check quiz: graded by the server alone, against a key the phone
 	// never had; attempts alone, without "changes".
-	r := w.lena.postSync(attemptsBody(t, nil,
+	r := w.lena.POST(syncPath).JSON(attemptsBody(t, nil,
 		w.attempt(w.lenaID, w.cq, w.cqVer, map[string]any{w.num: 5.4, w.txt: " ors "}),
 		w.attempt(w.lenaID, w.cq, w.cqVer, map[string]any{w.num: 5.6, w.txt: "Oral"}),
-		w.attempt(w.lenaID, w.cq, w.cqVer, map[string]any{w.num: 5})), nil)
+		w.attempt(w.lenaID, w.cq, w.cqVer, map[string]any{w.num: 5}))).Send()
 	if res, got = attemptResults(t, r); len(res) != 0 || joined(got) != "applied 100 true, applied 0 false, applied 50 false" {
 		t.Errorf("check quiz: %v / %s", res, joined(got))
 	}
@@ -278,7 +276,7 @@ func TestSyncAttemptsRejected(t *testing.T) {
 	w := newAttemptWorld(t)
 	// Omar's attempt, whose id Lena will try to reuse.
 	omars := w.practice(w.omarID, true)
-	if _, got := attemptResults(t, w.omar.postSync(attemptsBody(t, nil, omars), nil)); joined(got) != "applied 100 true" {
+	if _, got := attemptResults(t, w.omar.POST(syncPath).JSON(attemptsBody(t, nil, omars)).Send()); joined(got) != "applied 100 true" {
 		t.Fatalf("Omar's attempt: %s", joined(got))
 	}
 	good := w.practice(w.lenaID, true)
@@ -319,7 +317,7 @@ func TestSyncAttemptsRejected(t *testing.T) {
 	}
 	before := w.a.snapshot(t)
 	omarsBefore := w.a.count(t, `SELECT count(*) FROM quiz_attempts WHERE id = $1 AND student_id = $2 AND score = 100`, omars["id"], w.omarID)
-	r := w.lena.postSync(attemptsBody(t, nil, batch...), nil)
+	r := w.lena.POST(syncPath).JSON(attemptsBody(t, nil, batch...)).Send()
 	_, got := attemptResults(t, r)
 	for i, c := range cases {
 		if got[i].Status != "rejected" || got[i].Reason != c.want {
@@ -340,14 +338,14 @@ func TestSyncAttemptsRejected(t *testing.T) {
 
 	// Bad input is one item's problem: the good attempt in the same batch
 	// is applied.
-	if _, got := attemptResults(t, w.lena.postSync(attemptsBody(t, nil, good.with("version", 0), good), nil)); joined(got) != "rejected:bad_version, applied 100 true" {
+	if _, got := attemptResults(t, w.lena.POST(syncPath).JSON(attemptsBody(t, nil, good.with("version", 0), good)).Send()); joined(got) != "rejected:bad_version, applied 100 true" {
 		t.Errorf("mixed batch: %s", joined(got))
 	}
 	// Signed out, unsigned attempts: 401 (the phone keeps them).
-	checkAPIError(t, w.a.newClient(t).postSync(attemptsBody(t, nil, w.practice(w.lenaID, true)), nil), http.StatusUnauthorized)
+	checkAPIError(t, w.a.newClient(t).POST(syncPath).JSON(attemptsBody(t, nil, w.practice(w.lenaID, true))).Send(), http.StatusUnauthorized)
 	// Neither list, or not JSON: 400.
-	checkAPIError(t, w.lena.postSync([]byte(`{"answers": []}`), nil), http.StatusBadRequest)
-	checkAPIError(t, w.lena.postSync([]byte(`{"attempts": {}}`), nil), http.StatusBadRequest)
+	checkAPIError(t, w.lena.POST(syncPath).JSON([]byte(`{"answers": []}`)).Send(), http.StatusBadRequest)
+	checkAPIError(t, w.lena.POST(syncPath).JSON([]byte(`{"attempts": {}}`)).Send(), http.StatusBadRequest)
 }
 
 func TestSyncAttemptLimits(t *testing.T) {
@@ -361,17 +359,17 @@ func TestSyncAttemptLimits(t *testing.T) {
 		return out
 	}
 	before := w.a.snapshot(t)
-	checkAPIError(t, w.lena.postSync(attemptsBody(t, nil, many(201)...), nil), http.StatusRequestEntityTooLarge)
+	checkAPIError(t, w.lena.POST(syncPath).JSON(attemptsBody(t, nil, many(201)...)).Send(), http.StatusRequestEntityTooLarge)
 	if w.attempts(t, w.lenaID) != 0 || w.a.snapshot(t) != before {
 		t.Error("a refused batch of 201 attempts changed the database")
 	}
 	// Over 1 MB: a long text answer.
 	big := w.practice(w.lenaID, true).with("answers", map[string]any{w.single: 1, w.tf: false, "x": strings.Repeat("a", 1_000_001)})
-	checkAPIError(t, w.lena.postSync(attemptsBody(t, nil, big), nil), http.StatusRequestEntityTooLarge)
+	checkAPIError(t, w.lena.POST(syncPath).JSON(attemptsBody(t, nil, big)).Send(), http.StatusRequestEntityTooLarge)
 	if w.attempts(t, w.lenaID) != 0 {
 		t.Error("a refused batch over 1 MB changed the database")
 	}
-	_, got := attemptResults(t, w.lena.postSync(attemptsBody(t, nil, many(200)...), nil))
+	_, got := attemptResults(t, w.lena.POST(syncPath).JSON(attemptsBody(t, nil, many(200)...)).Send())
 	if len(got) != 200 || got[0].String() != "applied 100 true" || got[199].String() != "applied 50 false" {
 		t.Fatalf("200 attempts: %d answers, first %s, last %s", len(got), got[0], got[199])
 	}
@@ -388,7 +386,7 @@ func TestSignedAttempts(t *testing.T) {
 	lp := w.lenaKey.signAttempt(w.practice(w.lenaID, true))
 	lc := w.lenaKey.signAttempt(w.attempt(w.lenaID, w.cq, w.cqVer, map[string]any{w.num: 4.5, w.txt: "ors"}))
 	om := w.practice(w.omarID, false)
-	res, got := attemptResults(t, w.omar.postSync(attemptsBody(t, []any{}, lp, om, lc), nil))
+	res, got := attemptResults(t, w.omar.POST(syncPath).JSON(attemptsBody(t, []any{}, lp, om, lc)).Send())
 	if len(res) != 0 || joined(got) != "applied 100 true, applied 50 false, applied 100 true" {
 		t.Fatalf("signed attempts with Omar's session: %s", joined(got))
 	}
@@ -407,10 +405,10 @@ func TestSignedAttempts(t *testing.T) {
 	// With nobody signed in; then replayed: the stored grade.
 	anon := w.a.newClient(t)
 	l2 := w.lenaKey.signAttempt(w.practice(w.lenaID, false))
-	if _, got = attemptResults(t, anon.postSync(attemptsBody(t, nil, l2), nil)); joined(got) != "applied 50 false" {
+	if _, got = attemptResults(t, anon.POST(syncPath).JSON(attemptsBody(t, nil, l2)).Send()); joined(got) != "applied 50 false" {
 		t.Fatalf("signed attempt, no session: %s", joined(got))
 	}
-	if _, got = attemptResults(t, anon.postSync(attemptsBody(t, nil, l2, lp), nil)); joined(got) != "duplicate 50 false, duplicate 100 true" {
+	if _, got = attemptResults(t, anon.POST(syncPath).JSON(attemptsBody(t, nil, l2, lp)).Send()); joined(got) != "duplicate 50 false, duplicate 100 true" {
 		t.Errorf("signed replay: %s", joined(got))
 	}
 
@@ -425,7 +423,7 @@ func TestSignedAttempts(t *testing.T) {
 	badSig := w.practice(w.lenaID, true).with("key_id", w.lenaKey.id).with("sig", "AAAA")
 	before := w.a.snapshot(t)
 	n := w.attempts(t, w.lenaID)
-	_, got = attemptResults(t, anon.postSync(attemptsBody(t, nil, tampered, moved, omarsKey, unknown, badSig, w.practice(w.lenaID, true)), nil))
+	_, got = attemptResults(t, anon.POST(syncPath).JSON(attemptsBody(t, nil, tampered, moved, omarsKey, unknown, badSig, w.practice(w.lenaID, true))).Send())
 	if j := joined(got); j != "rejected:bad_signature, rejected:bad_signature, rejected:wrong_key_user, rejected:revoked_key, rejected:bad_signature, rejected:wrong_user" {
 		t.Errorf("refused signed attempts: %s", j)
 	}
@@ -435,15 +433,13 @@ func TestSignedAttempts(t *testing.T) {
 
 	// A forgotten key: revoked_key, and the same attempt goes through
 	// unsigned under Lena's session.
-	if r := w.lena.do(http.MethodPost, "/api/phones/"+w.lenaKey.id+"/forget", nil, nil); r.Status != http.StatusNoContent {
-		t.Fatalf("forget: %d", r.Status)
-	}
+	w.lena.POST("/api/phones/" + w.lenaKey.id + "/forget").JSON(nil).Expect(http.StatusNoContent)
 	late := w.lenaKey.signAttempt(w.practice(w.lenaID, true))
-	if _, got = attemptResults(t, anon.postSync(attemptsBody(t, nil, late), nil)); joined(got) != "rejected:revoked_key" {
+	if _, got = attemptResults(t, anon.POST(syncPath).JSON(attemptsBody(t, nil, late)).Send()); joined(got) != "rejected:revoked_key" {
 		t.Errorf("revoked key: %s", joined(got))
 	}
 	unsigned := late.with("key_id", nil).with("sig", nil)
-	if _, got = attemptResults(t, w.lena.postSync(attemptsBody(t, nil, unsigned), nil)); joined(got) != "applied 100 true" {
+	if _, got = attemptResults(t, w.lena.POST(syncPath).JSON(attemptsBody(t, nil, unsigned)).Send()); joined(got) != "applied 100 true" {
 		t.Errorf("the same attempt unsigned under Lena's session: %s", joined(got))
 	}
 }
@@ -457,7 +453,7 @@ func TestLessonPageQuiz(t *testing.T) {
 	t.Parallel()
 	w := newAttemptWorld(t)
 	// Lena has attempts and a completion; nothing of it may show.
-	if _, got := attemptResults(t, w.lena.postSync(attemptsBody(t, nil, w.practice(w.lenaID, true)), nil)); joined(got) != "applied 100 true" {
+	if _, got := attemptResults(t, w.lena.POST(syncPath).JSON(attemptsBody(t, nil, w.practice(w.lenaID, true))).Send()); joined(got) != "applied 100 true" {
 		t.Fatal(joined(got))
 	}
 	callers := []*client{w.a.newClient(t), w.lena, w.omar, w.vol}
@@ -470,19 +466,19 @@ func TestLessonPageQuiz(t *testing.T) {
 	}{{"practice", w.pq, "practice", true}, {"check", w.cq, "check", false}} {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := neutralBodies(t, w.a, callers, lessonPath(tt.lesson, ""))
-			body := w.lena.get(lessonPath(tt.lesson, ""), nil).Body
+			body := w.lena.GET(lessonPath(tt.lesson, "")).Send().Body
 			if !quizJS.MatchString(body) {
 				t.Error("the quiz lesson does not load quiz.js")
 			}
-			sec := mustFind(t, doc, "section#quiz", and(tag("section"), hasAttr("id", "quiz")))
-			if m, _ := attr(sec, "data-mode"); m != tt.mode {
+			sec := mustSelect(t, doc, "section"+attrIs("id", "quiz"))
+			if m, _ := sec.Attr("data-mode"); m != tt.mode {
 				t.Errorf("data-mode %q", m)
 			}
-			if n := len(findAll(doc, and(tag("button"), hasAttr("name", "completed")))); n != 0 {
+			if n := doc.Find(`button[name="completed"]`).Length(); n != 0 {
 				t.Errorf("%d completion buttons on a quiz lesson", n)
 			}
-			script := mustFind(t, doc, "the quiz data", and(tag("script"), hasAttr("id", "quiz-data")))
-			if typ, _ := attr(script, "type"); typ != "application/json" {
+			script := mustSelect(t, doc, "script"+attrIs("id", "quiz-data"))
+			if typ, _ := script.Attr("type"); typ != "application/json" {
 				t.Errorf("quiz data type %q", typ)
 			}
 			var data struct {
@@ -491,7 +487,7 @@ func TestLessonPageQuiz(t *testing.T) {
 				Version   int    `json:"version"`
 				Questions []map[string]json.RawMessage
 			}
-			if err := json.Unmarshal([]byte(text(script)), &data); err != nil || data.LessonID != tt.lesson.String() ||
+			if err := json.Unmarshal([]byte(script.Text()), &data); err != nil || data.LessonID != tt.lesson.String() ||
 				data.Mode != tt.mode || len(data.Questions) != 2 {
 				t.Fatalf("quiz data %v: %+v", err, data)
 			}
@@ -502,29 +498,29 @@ func TestLessonPageQuiz(t *testing.T) {
 			}
 			// The world's questions have explanations ("Because so."):
 			// in the page of a practice quiz only.
-			if n := len(findAll(sec, hasClass("q-expl"))); tt.keys && n != 2 || !tt.keys && n != 0 {
+			if n := sec.Find(".q-expl").Length(); tt.keys && n != 2 || !tt.keys && n != 0 {
 				t.Errorf("%d explanations in the page", n)
 			}
 			if strings.Contains(body, "Because") != tt.keys {
 				t.Errorf("explanations in the page: %v, want %v", strings.Contains(body, "Because"), tt.keys)
 			}
 			// Every control has a label.
-			for _, in := range findAll(sec, tag("input")) {
-				if typ, _ := attr(in, "type"); typ == "radio" || typ == "checkbox" {
-					if in.Parent == nil || in.Parent.Data != "label" {
+			sec.Find("input").Each(func(_ int, in *goquery.Selection) {
+				if typ, _ := in.Attr("type"); typ == "radio" || typ == "checkbox" {
+					if !in.Parent().Is("label") {
 						t.Errorf("a %s outside a label", typ)
 					}
-					continue
+					return
 				}
-				id, _ := attr(in, "id")
-				if find(sec, and(tag("label"), hasAttr("for", id))) == nil {
+				id, _ := in.Attr("id")
+				if sec.Find("label"+attrIs("for", id)).Length() == 0 {
 					t.Errorf("input %q has no label", id)
 				}
-			}
+			})
 		})
 	}
 	// A lesson without a quiz: no quiz, no quiz.js, the buttons.
-	plain := w.lena.get(lessonPath(w.plain, ""), nil).Body
+	plain := w.lena.GET(lessonPath(w.plain, "")).Send().Body
 	if quizJS.MatchString(plain) || strings.Contains(plain, `id="quiz"`) || !strings.Contains(plain, `name="completed"`) {
 		t.Error("a lesson without a quiz shows quiz parts or lacks its buttons")
 	}

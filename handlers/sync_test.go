@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 
 	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 const syncPath = "/api/progress"
@@ -56,18 +56,6 @@ func syncBody(t testing.TB, changes ...any) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }
-
-// postSync sends body to the sync endpoint as the service worker does.
-func (c *client) postSync(body []byte, header http.Header) response {
-	c.t.Helper()
-	h := jsonHeader()
-	for k, vs := range header {
-		h[k] = vs
-	}
-	return c.do(http.MethodPost, syncPath, bytes.NewReader(body), h)
 }
 
 // syncResult is one entry of the answer; Reason is nil when the key is absent.
@@ -167,10 +155,7 @@ func (a *testApp) syncSnapshot(t testing.TB) string {
 // progressJSON is GET /api/courses/{id}/progress for c.
 func (c *client) progressJSON(course uuid.UUID) (done, total int) {
 	c.t.Helper()
-	res := c.get("/api/courses/"+course.String()+"/progress", nil)
-	if res.Status != http.StatusOK {
-		c.t.Fatalf("course progress: status %d\n%s", res.Status, res.Body)
-	}
+	res := c.GET("/api/courses/" + course.String() + "/progress").Expect(http.StatusOK)
 	var p struct {
 		Total     int `json:"total"`
 		Completed int `json:"completed"`
@@ -186,16 +171,16 @@ func TestSyncProgress(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 
 	items := []item{
-		newItem(w.learnerID, w.lessons[0], true, base),
-		newItem(w.learnerID, w.lessons[1], true, base.Add(time.Minute)),
+		newItem(w.Learner.ID(), w.Course.Lessons[0], true, base),
+		newItem(w.Learner.ID(), w.Course.Lessons[1], true, base.Add(time.Minute)),
 		// An offset other than Z is still RFC 3339.
-		newItem(w.learnerID, w.otherLessons[0], true, base).with("at", base.In(time.FixedZone("", 3*3600)).Format(time.RFC3339)),
+		newItem(w.Learner.ID(), w.OtherCourse.Lessons[0], true, base).with("at", base.In(time.FixedZone("", 3*3600)).Format(time.RFC3339)),
 	}
-	got := results(t, c.postSync(syncBody(t, items[0], items[1], items[2]), nil))
+	got := results(t, c.POST(syncPath).JSON(syncBody(t, items[0], items[1], items[2])).Send())
 	if len(got) != len(items) {
 		t.Fatalf("%d results for %d changes", len(got), len(items))
 	}
@@ -204,17 +189,17 @@ func TestSyncProgress(t *testing.T) {
 			t.Errorf("result %d = %+v, want id %s applied", i, r, items[i]["id"])
 		}
 	}
-	for _, l := range []uuid.UUID{w.lessons[0], w.lessons[1], w.otherLessons[0]} {
-		if d := a.completedInDB(t, w.learnerID, l); d == nil || !*d {
+	for _, l := range []uuid.UUID{w.Course.Lessons[0], w.Course.Lessons[1], w.OtherCourse.Lessons[0]} {
+		if d := a.completedInDB(t, w.Learner.ID(), l); d == nil || !*d {
 			t.Errorf("lesson %s: stored mark %v, want completed", l, d)
 		}
 	}
-	if n := a.count(t, `SELECT count(*) FROM progress_changes WHERE student_id = $1`, w.learnerID); n != 3 {
+	if n := a.count(t, `SELECT count(*) FROM progress_changes WHERE student_id = $1`, w.Learner.ID()); n != 3 {
 		t.Errorf("%d changes recorded, want 3", n)
 	}
 
 	t.Run("empty list", func(t *testing.T) {
-		res := c.postSync([]byte(`{"changes": []}`), nil)
+		res := c.POST(syncPath).JSON([]byte(`{"changes": []}`)).Send()
 		if got := results(t, res); len(got) != 0 {
 			t.Errorf("results = %+v, want none", got)
 		}
@@ -224,8 +209,8 @@ func TestSyncProgress(t *testing.T) {
 	})
 	for i, ct := range []string{"application/json; charset=utf-8", "Application/JSON; charset=UTF-8"} {
 		t.Run("content type "+ct, func(t *testing.T) {
-			it := newItem(w.learnerID, w.lessons[2], i%2 == 0, base.Add(time.Duration(i)*time.Second))
-			res := c.postSync(syncBody(t, it), http.Header{"Content-Type": {ct}})
+			it := newItem(w.Learner.ID(), w.Course.Lessons[2], i%2 == 0, base.Add(time.Duration(i)*time.Second))
+			res := c.POST(syncPath).JSON(syncBody(t, it)).Headers(http.Header{"Content-Type": {ct}}).Send()
 			if got := results(t, res); len(got) != 1 || got[0].Status != "applied" {
 				t.Errorf("results = %+v, want one applied", got)
 			}
@@ -234,9 +219,9 @@ func TestSyncProgress(t *testing.T) {
 	t.Run("exactly the limit", func(t *testing.T) {
 		var batch []any
 		for i := range handlersMax {
-			batch = append(batch, newItem(w.learnerID, w.lessons[i%3], i%2 == 0, base.Add(time.Duration(i)*time.Second)))
+			batch = append(batch, newItem(w.Learner.ID(), w.Course.Lessons[i%3], i%2 == 0, base.Add(time.Duration(i)*time.Second)))
 		}
-		got := results(t, c.postSync(syncBody(t, batch...), nil))
+		got := results(t, c.POST(syncPath).JSON(syncBody(t, batch...)).Send())
 		n := map[string]int{}
 		for _, r := range got {
 			n[r.Status]++
@@ -254,11 +239,11 @@ func TestSyncProgressRejectsBadItems(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	other := a.createUser(t, store.RoleLearner, "ravi", "Ravi", "ravi's password")
+	other := a.seed.User(t, store.RoleLearner, "ravi", "Ravi", "ravi's password").ID()
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
-	ok := func(lesson uuid.UUID) item { return newItem(w.learnerID, lesson, true, base) }
+	ok := func(lesson uuid.UUID) item { return newItem(w.Learner.ID(), lesson, true, base) }
 
 	tests := []struct {
 		name   string
@@ -266,24 +251,24 @@ func TestSyncProgressRejectsBadItems(t *testing.T) {
 		wantID string // "" when the id cannot be echoed
 		reason string // the reason, or a word it must contain
 	}{
-		{"missing id", ok(w.lessons[2]).with("id", nil), "", "missing id"},
-		{"id not a UUID", ok(w.lessons[2]).with("id", "change-1"), "change-1", "UUID"},
-		{"id the nil UUID", ok(w.lessons[2]).with("id", uuid.Nil.String()), uuid.Nil.String(), "UUID"},
-		{"id a number", ok(w.lessons[2]).with("id", 7), "", "change"},
-		{"another learner's change", newItem(other, w.lessons[2], true, base), "*", "wrong_user"},
-		{"an unknown user's change", newItem(uuid.New(), w.lessons[2], true, base), "*", "wrong_user"},
-		{"missing user_id", ok(w.lessons[2]).with("user_id", nil), "*", "user_id"},
-		{"user_id not a UUID", ok(w.lessons[2]).with("user_id", "lena"), "*", "user_id"},
-		{"missing lesson_id", ok(w.lessons[2]).with("lesson_id", nil), "*", "lesson_id"},
-		{"lesson_id not a UUID", ok(w.lessons[2]).with("lesson_id", "lesson-3"), "*", "lesson_id"},
-		{"missing completed", ok(w.lessons[2]).with("completed", nil), "*", "missing completed"},
-		{"completed a string", ok(w.lessons[2]).with("completed", "yes"), "", "change"},
-		{"missing at", ok(w.lessons[2]).with("at", nil), "*", "at"},
-		{"at not a time", ok(w.lessons[2]).with("at", "yesterday"), "*", "RFC 3339"},
-		{"at without a zone", ok(w.lessons[2]).with("at", base.Format("2006-01-02T15:04:05")), "*", "RFC 3339"},
+		{"missing id", ok(w.Course.Lessons[2]).with("id", nil), "", "missing id"},
+		{"id not a UUID", ok(w.Course.Lessons[2]).with("id", "change-1"), "change-1", "UUID"},
+		{"id the nil UUID", ok(w.Course.Lessons[2]).with("id", uuid.Nil.String()), uuid.Nil.String(), "UUID"},
+		{"id a number", ok(w.Course.Lessons[2]).with("id", 7), "", "change"},
+		{"another learner's change", newItem(other, w.Course.Lessons[2], true, base), "*", "wrong_user"},
+		{"an unknown user's change", newItem(uuid.New(), w.Course.Lessons[2], true, base), "*", "wrong_user"},
+		{"missing user_id", ok(w.Course.Lessons[2]).with("user_id", nil), "*", "user_id"},
+		{"user_id not a UUID", ok(w.Course.Lessons[2]).with("user_id", "lena"), "*", "user_id"},
+		{"missing lesson_id", ok(w.Course.Lessons[2]).with("lesson_id", nil), "*", "lesson_id"},
+		{"lesson_id not a UUID", ok(w.Course.Lessons[2]).with("lesson_id", "lesson-3"), "*", "lesson_id"},
+		{"missing completed", ok(w.Course.Lessons[2]).with("completed", nil), "*", "missing completed"},
+		{"completed a string", ok(w.Course.Lessons[2]).with("completed", "yes"), "", "change"},
+		{"missing at", ok(w.Course.Lessons[2]).with("at", nil), "*", "at"},
+		{"at not a time", ok(w.Course.Lessons[2]).with("at", "yesterday"), "*", "RFC 3339"},
+		{"at without a zone", ok(w.Course.Lessons[2]).with("at", base.Format("2006-01-02T15:04:05")), "*", "RFC 3339"},
 		{"unknown lesson", ok(uuid.New()), "*", "lesson"},
-		{"draft lesson", ok(w.draftLesson), "*", "lesson"},
-		{"lesson of a draft course", ok(w.draftCourseLn), "*", "lesson"},
+		{"draft lesson", ok(w.DraftLesson()), "*", "lesson"},
+		{"lesson of a draft course", ok(w.DraftCourseLesson()), "*", "lesson"},
 		{"not an object", "complete lesson 3", "", "change"},
 		{"null", nil, "", "id"},
 	}
@@ -291,9 +276,9 @@ func TestSyncProgressRejectsBadItems(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// A bad change between two good ones spoils neither.
 			before := a.count(t, `SELECT count(*) FROM progress_changes`)
-			good1 := newItem(w.learnerID, w.lessons[0], true, base.Add(time.Duration(before)*time.Second))
-			good2 := newItem(w.learnerID, w.lessons[1], true, base.Add(time.Duration(before)*time.Second))
-			got := results(t, c.postSync(syncBody(t, good1, tt.item, good2), nil))
+			good1 := newItem(w.Learner.ID(), w.Course.Lessons[0], true, base.Add(time.Duration(before)*time.Second))
+			good2 := newItem(w.Learner.ID(), w.Course.Lessons[1], true, base.Add(time.Duration(before)*time.Second))
+			got := results(t, c.POST(syncPath).JSON(syncBody(t, good1, tt.item, good2)).Send())
 			if len(got) != 3 {
 				t.Fatalf("%d results, want 3", len(got))
 			}
@@ -326,15 +311,15 @@ func TestSyncProgressRejectsBadItems(t *testing.T) {
 			}
 		})
 	}
-	for _, l := range []uuid.UUID{w.lessons[2], w.draftLesson, w.draftCourseLn} {
-		if d := a.completedInDB(t, w.learnerID, l); d != nil {
+	for _, l := range []uuid.UUID{w.Course.Lessons[2], w.DraftLesson(), w.DraftCourseLesson()} {
+		if d := a.completedInDB(t, w.Learner.ID(), l); d != nil {
 			t.Errorf("lesson %s has a mark from a rejected change", l)
 		}
 	}
-	if n := a.count(t, `SELECT count(*) FROM student_progress WHERE student_id <> $1`, w.learnerID); n != 0 {
+	if n := a.count(t, `SELECT count(*) FROM student_progress WHERE student_id <> $1`, w.Learner.ID()); n != 0 {
 		t.Errorf("%d progress rows of other users, want 0", n)
 	}
-	if n := a.count(t, `SELECT count(*) FROM progress_changes WHERE student_id <> $1`, w.learnerID); n != 0 {
+	if n := a.count(t, `SELECT count(*) FROM progress_changes WHERE student_id <> $1`, w.Learner.ID()); n != 0 {
 		t.Errorf("%d changes recorded for other users, want 0", n)
 	}
 }
@@ -346,45 +331,45 @@ func TestSyncProgressSharedPhone(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	ravi := a.createUser(t, store.RoleLearner, "ravi", "Ravi", "ravi's password")
+	ravi := a.seed.User(t, store.RoleLearner, "ravi", "Ravi", "ravi's password").ID()
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	queue := []any{
-		newItem(w.learnerID, w.lessons[0], true, base),
-		newItem(ravi, w.lessons[0], true, base),
-		newItem(ravi, w.lessons[1], true, base),
-		newItem(w.learnerID, w.lessons[2], true, base),
+		newItem(w.Learner.ID(), w.Course.Lessons[0], true, base),
+		newItem(ravi, w.Course.Lessons[0], true, base),
+		newItem(ravi, w.Course.Lessons[1], true, base),
+		newItem(w.Learner.ID(), w.Course.Lessons[2], true, base),
 	}
 	body := syncBody(t, queue...)
 
 	lena := a.newClient(t)
-	lena.signIn(learnerUser, learnerPass)
-	got := results(t, lena.postSync(body, nil))
+	lena.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	got := results(t, lena.POST(syncPath).JSON(body).Send())
 	want := []string{"applied", "rejected", "rejected", "applied"}
 	for i, r := range got {
 		if r.Status != want[i] {
 			t.Errorf("as lena, change %d: %s, want %s", i, r.Status, want[i])
 		}
 	}
-	if d, n := lena.progressJSON(w.course); d != 2 || n != 3 {
+	if d, n := lena.progressJSON(w.Course.ID); d != 2 || n != 3 {
 		t.Errorf("lena's progress = %d/%d, want 2/3", d, n)
 	}
 
 	r := a.newClient(t)
 	r.signIn("ravi", "ravi's password")
-	got = results(t, r.postSync(body, nil))
+	got = results(t, r.POST(syncPath).JSON(body).Send())
 	want = []string{"rejected", "applied", "applied", "rejected"}
 	for i, res := range got {
 		if res.Status != want[i] {
 			t.Errorf("as ravi, change %d: %s, want %s", i, res.Status, want[i])
 		}
 	}
-	if d, n := r.progressJSON(w.course); d != 2 || n != 3 {
+	if d, n := r.progressJSON(w.Course.ID); d != 2 || n != 3 {
 		t.Errorf("ravi's progress = %d/%d, want 2/3", d, n)
 	}
-	if d := a.completedInDB(t, ravi, w.lessons[2]); d != nil {
+	if d := a.completedInDB(t, ravi, w.Course.Lessons[2]); d != nil {
 		t.Error("lena's change reached ravi's progress")
 	}
-	if d := a.completedInDB(t, w.learnerID, w.lessons[1]); d != nil {
+	if d := a.completedInDB(t, w.Learner.ID(), w.Course.Lessons[1]); d != nil {
 		t.Error("ravi's change reached lena's progress")
 	}
 }
@@ -398,13 +383,13 @@ func TestSyncProgressBadRequests(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	base := time.Now().Add(-time.Hour)
-	one := newItem(w.learnerID, w.lessons[0], true, base)
+	one := newItem(w.Learner.ID(), w.Course.Lessons[0], true, base)
 
 	var tooMany []any
 	for i := range handlersMax + 1 {
-		tooMany = append(tooMany, newItem(w.learnerID, w.lessons[i%3], true, base))
+		tooMany = append(tooMany, newItem(w.Learner.ID(), w.Course.Lessons[i%3], true, base))
 	}
 	// A valid request made larger than 1 MB by a field the server ignores:
 	// only its size can refuse it.
@@ -442,7 +427,7 @@ func TestSyncProgressBadRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := a.syncSnapshot(t)
-			res := c.do(http.MethodPost, syncPath, tt.body, http.Header{"Content-Type": {tt.ctype}})
+			res := c.POST(syncPath).Stream(tt.ctype, tt.body).Send()
 			checkAPIError(t, res, tt.status)
 			if a.syncSnapshot(t) != before {
 				t.Error("a refused request changed the database")
@@ -458,7 +443,7 @@ func TestSyncProgressBadRequests(t *testing.T) {
 			if stream {
 				body = chunked{body}
 			}
-			got := results(t, c.do(http.MethodPost, syncPath, body, jsonHeader()))
+			got := results(t, c.POST(syncPath).Stream("application/json", body).Send())
 			if len(got) != 1 || got[0].Status != "applied" {
 				t.Errorf("results = %+v, want one applied", got)
 			}
@@ -470,13 +455,11 @@ func TestSyncProgressNotSignedIn(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	body := syncBody(t, newItem(w.learnerID, w.lessons[0], true, time.Now().Add(-time.Minute)))
+	body := syncBody(t, newItem(w.Learner.ID(), w.Course.Lessons[0], true, time.Now().Add(-time.Minute)))
 
 	signedOut := a.newClient(t)
-	signedOut.signIn(learnerUser, learnerPass)
-	if res := signedOut.postForm("/logout", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("sign out: status %d", res.Status)
-	}
+	signedOut.signIn(storetest.LearnerUser, storetest.LearnerPass)
+	signedOut.POST("/logout").Expect(http.StatusSeeOther)
 	stale, h := a.withCookie(t, "no-such-session-token")
 
 	for _, tt := range []struct {
@@ -490,7 +473,7 @@ func TestSyncProgressNotSignedIn(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := a.syncSnapshot(t)
-			res := tt.c.postSync(body, tt.header)
+			res := tt.c.POST(syncPath).JSON(body).Headers(tt.header).Send()
 			checkAPIError(t, res, http.StatusUnauthorized)
 			if loc := res.Header.Get("Location"); loc != "" {
 				t.Errorf("Location = %q: an API answer is not a redirect", loc)
@@ -510,7 +493,7 @@ func TestSyncProgressCrossOrigin(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	base := time.Now().Add(-time.Hour)
 
 	for i, tt := range []struct {
@@ -525,9 +508,9 @@ func TestSyncProgressCrossOrigin(t *testing.T) {
 		{"own Origin", http.Header{"Origin": {a.URL}}, http.StatusOK},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			it := newItem(w.learnerID, w.lessons[i%3], true, base.Add(time.Duration(i)*time.Minute))
+			it := newItem(w.Learner.ID(), w.Course.Lessons[i%3], true, base.Add(time.Duration(i)*time.Minute))
 			before := a.syncSnapshot(t)
-			res := c.postSync(syncBody(t, it), tt.header)
+			res := c.POST(syncPath).JSON(syncBody(t, it)).Headers(tt.header).Send()
 			if tt.status == http.StatusForbidden {
 				checkAPIError(t, res, http.StatusForbidden)
 				if a.syncSnapshot(t) != before {
@@ -547,16 +530,16 @@ func TestSyncProgressReplay(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	body := syncBody(t,
-		newItem(w.learnerID, w.lessons[0], true, base.Add(2*time.Minute)),
-		newItem(w.learnerID, w.lessons[0], false, base.Add(time.Minute)),
-		newItem(w.learnerID, w.lessons[1], true, base),
-		newItem(w.learnerID, uuid.New(), true, base),
-		newItem(uuid.New(), w.lessons[2], true, base),
+		newItem(w.Learner.ID(), w.Course.Lessons[0], true, base.Add(2*time.Minute)),
+		newItem(w.Learner.ID(), w.Course.Lessons[0], false, base.Add(time.Minute)),
+		newItem(w.Learner.ID(), w.Course.Lessons[1], true, base),
+		newItem(w.Learner.ID(), uuid.New(), true, base),
+		newItem(uuid.New(), w.Course.Lessons[2], true, base),
 	)
-	first := results(t, c.postSync(body, nil))
+	first := results(t, c.POST(syncPath).JSON(body).Send())
 	want := []string{"applied", "stale", "applied", "rejected", "rejected"}
 	for i, r := range first {
 		if r.Status != want[i] {
@@ -566,7 +549,7 @@ func TestSyncProgressReplay(t *testing.T) {
 	before := a.syncSnapshot(t)
 
 	// The answer to the first request was lost; the device sends it again.
-	again := results(t, c.postSync(body, nil))
+	again := results(t, c.POST(syncPath).JSON(body).Send())
 	want = []string{"duplicate", "duplicate", "duplicate", "rejected", "rejected"}
 	for i, r := range again {
 		if r.ID != first[i].ID || r.Status != want[i] {
@@ -583,10 +566,10 @@ func TestSyncProgressShowsInCourseProgress(t *testing.T) {
 	a := newTestApp(t)
 	w := a.seedWorld(t)
 	c := a.newClient(t)
-	c.signIn(learnerUser, learnerPass)
+	c.signIn(storetest.LearnerUser, storetest.LearnerPass)
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 
-	if d, n := c.progressJSON(w.course); d != 0 || n != 3 {
+	if d, n := c.progressJSON(w.Course.ID); d != 0 || n != 3 {
 		t.Fatalf("progress before = %d/%d, want 0/3", d, n)
 	}
 	steps := []struct {
@@ -597,17 +580,17 @@ func TestSyncProgressShowsInCourseProgress(t *testing.T) {
 		statuses string
 	}{
 		{"two completions offline", []any{
-			newItem(w.learnerID, w.lessons[0], true, base),
-			newItem(w.learnerID, w.lessons[2], true, base),
-			newItem(w.learnerID, w.otherLessons[1], true, base),
+			newItem(w.Learner.ID(), w.Course.Lessons[0], true, base),
+			newItem(w.Learner.ID(), w.Course.Lessons[2], true, base),
+			newItem(w.Learner.ID(), w.OtherCourse.Lessons[1], true, base),
 		}, 2, 1, "applied applied applied"},
-		{"an older undo loses", []any{newItem(w.learnerID, w.lessons[0], false, base.Add(-time.Minute))}, 2, 1, "stale"},
-		{"a newer undo wins", []any{newItem(w.learnerID, w.lessons[0], false, base.Add(time.Minute))}, 1, 1, "applied"},
-		{"draft lesson never counts", []any{newItem(w.learnerID, w.draftLesson, true, base)}, 1, 1, "rejected"},
+		{"an older undo loses", []any{newItem(w.Learner.ID(), w.Course.Lessons[0], false, base.Add(-time.Minute))}, 2, 1, "stale"},
+		{"a newer undo wins", []any{newItem(w.Learner.ID(), w.Course.Lessons[0], false, base.Add(time.Minute))}, 1, 1, "applied"},
+		{"draft lesson never counts", []any{newItem(w.Learner.ID(), w.DraftLesson(), true, base)}, 1, 1, "rejected"},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			got := results(t, c.postSync(syncBody(t, st.items...), nil))
+			got := results(t, c.POST(syncPath).JSON(syncBody(t, st.items...)).Send())
 			var statuses []string
 			for _, r := range got {
 				statuses = append(statuses, r.Status)
@@ -615,21 +598,19 @@ func TestSyncProgressShowsInCourseProgress(t *testing.T) {
 			if s := strings.Join(statuses, " "); s != st.statuses {
 				t.Errorf("statuses = %q, want %q", s, st.statuses)
 			}
-			if d, n := c.progressJSON(w.course); d != st.course || n != 3 {
+			if d, n := c.progressJSON(w.Course.ID); d != st.course || n != 3 {
 				t.Errorf("course progress = %d/%d, want %d/3", d, n, st.course)
 			}
-			if d, n := c.progressJSON(w.otherCourse); d != st.other || n != 2 {
+			if d, n := c.progressJSON(w.OtherCourse.ID); d != st.other || n != 2 {
 				t.Errorf("other course progress = %d/%d, want %d/2", d, n, st.other)
 			}
 			// "My progress" agrees with the JSON.
-			res := c.get("/me/progress", nil)
+			res := c.GET("/me/progress").Send()
 			if res.Status != http.StatusOK {
 				t.Fatalf("my progress page: status %d", res.Status)
 			}
-			card := find(parseDoc(t, res.Body), and(tag("li"), hasClass("card"), func(n *html.Node) bool {
-				return find(n, hasAttr("href", "/courses/"+w.course.String())) != nil
-			}))
-			if v, _ := attr(progressBar(card), "value"); v != fmt.Sprint(st.course) {
+			card := res.Doc().Find("li.card").Has(attrIs("href", "/courses/"+w.Course.ID.String())).First()
+			if v, _ := progressOf(card).Attr("value"); v != fmt.Sprint(st.course) {
 				t.Errorf("my progress value = %q, want %d", v, st.course)
 			}
 		})

@@ -21,14 +21,14 @@ func newAppWith(t *testing.T, opts handlers.Options) (*testApp, *store.Store) {
 }
 
 func login(c *client, user, pw string, header http.Header) response {
-	return c.postForm("/login", url.Values{"username": {user}, "password": {pw}}, header)
+	return c.POST("/login").Form(url.Values{"username": {user}, "password": {pw}}).Headers(header).Send()
 }
 
 // 1,000 bad sign-ins from one address: at least 98 % are answered 429 with
 // Retry-After, and the throttle lives in PostgreSQL.
 func TestLoginThrottlePerIP(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
+	a.seed.User(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
 	c := a.newClient(t)
 	throttled := 0
 	for i := 0; i < 1000; i++ {
@@ -62,8 +62,8 @@ func TestLoginThrottlePerIP(t *testing.T) {
 // lockout), and a good sign-in clears the count.
 func TestLoginThrottlePerAccount(t *testing.T) {
 	a := newTestApp(t)
-	a.createUser(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
-	a.createUser(t, store.RoleLearner, "otieno", "Otieno", "another long password")
+	a.seed.User(t, store.RoleLearner, "wanjiru", "Wanjiru", "a good long password")
+	a.seed.User(t, store.RoleLearner, "otieno", "Otieno", "another long password")
 	c := a.newClient(t)
 	for i := 0; i < 5; i++ {
 		if r := login(c, "wanjiru", "wrong password!", nil); r.Status != http.StatusUnauthorized {
@@ -119,8 +119,8 @@ func TestTrustedProxies(t *testing.T) {
 func TestCORS(t *testing.T) {
 	a, _ := newAppWith(t, handlers.Options{CORSOrigins: []string{"https://partner.example"}})
 	c := a.newClient(t)
-	pre := http.Header{"Origin": {"https://partner.example"}, "Access-Control-Request-Method": {"POST"}}
-	r := c.do(http.MethodOptions, "/api/progress", nil, pre)
+	r := c.Request(http.MethodOptions, "/api/progress").Origin("https://partner.example").
+		Header("Access-Control-Request-Method", "POST").Send()
 	if got := r.Header.Get("Access-Control-Allow-Origin"); got != "https://partner.example" {
 		t.Fatalf("preflight from an allowed origin: Allow-Origin %q (status %d)", got, r.Status)
 	}
@@ -128,14 +128,14 @@ func TestCORS(t *testing.T) {
 		t.Fatalf("preflight headers: %v", r.Header)
 	}
 	for _, origin := range []string{"https://evil.example", "https://partner.example.evil", "null"} {
-		r := c.do(http.MethodGet, "/api/courses/00000000-0000-0000-0000-000000000001/progress", nil, http.Header{"Origin": {origin}})
+		r := c.GET("/api/courses/00000000-0000-0000-0000-000000000001/progress").Origin(origin).Send()
 		for k := range r.Header {
 			if strings.HasPrefix(k, "Access-Control-Allow") {
 				t.Fatalf("origin %s got %s", origin, k)
 			}
 		}
 	}
-	r = c.do(http.MethodGet, "/", nil, http.Header{"Origin": {"https://partner.example"}})
+	r = c.GET("/").Origin("https://partner.example").Send()
 	for k := range r.Header {
 		if strings.HasPrefix(k, "Access-Control-") {
 			t.Fatalf("a page got CORS header %s", k)

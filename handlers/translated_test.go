@@ -7,16 +7,16 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/net/html"
 
 	"fieldbook/internal/i18n"
 	"fieldbook/internal/i18n/i18ntest"
-	"fieldbook/store"
+	"fieldbook/store/storetest"
 )
 
 // The roles TestPagesTranslated renders pages as ("" is signed out).
@@ -41,22 +41,25 @@ type translatedPage struct {
 var seededContent = []string{
 	"Basics of bookkeeping", "About Basics of bookkeeping", "Receipts", "Draft: ledgers", "Cash book",
 	"Month end", "Allotment planning", "About Allotment planning", "Soil", "Seeds", "Unreleased course",
-	"About Unreleased course", "Hidden lesson", "First paragraph.", "one", "two", "Old course", "Text", "notes.txt", "empty.png",
-	"Which pot?", "Clay pot", "Steel pot",
-	learnerName, learnerUser, "Victor Volunteer", "victor", "Ada Admin", "ada",
+	"About Unreleased course", "Hidden lesson", "Retired course", "About Retired course", "Old lesson",
+	"Cold chain", "About Cold chain", "Thermometers", "Ice packs", "Draft: generators", "Read it twice a day?",
+	"Refreeze a thawed pack?", "Fuel kept dry?", "First paragraph.", "one", "two", "Empty course", "Text",
+	"notes.txt", "empty.png", "Which pot?", "Clay pot", "Steel pot",
+	storetest.LearnerName, storetest.LearnerUser, storetest.OtherLearnerName, storetest.OtherLearnerUser,
+	storetest.VolunteerName, storetest.VolunteerUser, storetest.OtherVolunteerName, storetest.OtherVolunteerUser,
+	storetest.AdminName, storetest.AdminUser,
 }
 
 // translationWorld is what the pages of TestPagesTranslated need besides
 // the usual world.
 type translationWorld struct {
-	world
-	adminID     uuid.UUID
+	*storetest.World
 	inviteToken string
 	resetToken  string
-	// archived is an archived course of the volunteer's; the first
-	// lesson of course was saved once more, so a form of its version 1
+	// empty is a course of the volunteer's without lessons; the first
+	// lesson of Course was saved once more, so a form of its version 1
 	// meets a conflict.
-	archived uuid.UUID
+	empty uuid.UUID
 	// question is a question of the second lesson's quiz, saved twice.
 	question uuid.UUID
 	// certCode is the learner's certificate of otherCourse; content
@@ -66,25 +69,24 @@ type translationWorld struct {
 }
 
 func get(path string) func(c *client) response {
-	return func(c *client) response { return c.get(path, nil) }
+	return func(c *client) response { return c.GET(path).Send() }
 }
 
 func getHTMX(path string) func(c *client) response {
-	return func(c *client) response { return c.get(path, htmxHeader()) }
+	return func(c *client) response { return c.GET(path).HTMX().Send() }
 }
 
 func post(path string, form url.Values) func(c *client) response {
-	return func(c *client) response { return c.postForm(path, form, nil) }
+	return func(c *client) response { return c.POST(path).Form(form).Send() }
 }
 
 func postHTMX(path string, form url.Values) func(c *client) response {
-	return func(c *client) response { return c.postForm(path, form, htmxHeader()) }
+	return func(c *client) response { return c.POST(path).Form(form).HTMX().Send() }
 }
 
 func postJSON(path, contentType, body string) func(c *client) response {
 	return func(c *client) response {
-		return c.do(http.MethodPost, path, strings.NewReader(body), http.Header{
-			"Content-Type": {contentType}, "Accept": {"application/json"}})
+		return c.POST(path).Bytes(contentType, []byte(body)).Header("Accept", "application/json").Send()
 	}
 }
 
@@ -104,7 +106,7 @@ func translatedPages(w translationWorld) []translatedPage {
 // learnerPages are what learners read: the course list, a course, its
 // lessons, their progress, and the refusals of marking and syncing.
 func learnerPages(w translationWorld) []translatedPage {
-	course, first, quiz, last := w.course.String(), w.lessons[0].String(), w.lessons[1].String(), w.lessons[2].String()
+	course, first, quiz, last := w.Course.ID.String(), w.Course.Lessons[0].String(), w.Course.Lessons[1].String(), w.Course.Lessons[2].String()
 	return []translatedPage{
 		{"home", asNobody, 200, get("/")},
 		{"home, learner", asLearner, 200, get("/")},
@@ -126,26 +128,27 @@ func learnerPages(w translationWorld) []translatedPage {
 // dashboardPages are a course's dashboard (with and without quizzes), its
 // live block as htmx re-reads it, a learner's page, and their refusals.
 func dashboardPages(w translationWorld) []translatedPage {
-	course, other := "/courses/"+w.course.String()+"/dashboard", "/courses/"+w.otherCourse.String()+"/dashboard"
+	course, other := "/courses/"+w.Course.ID.String()+"/dashboard", "/courses/"+w.OtherCourse.ID.String()+"/dashboard"
 	live := func(c *client) response {
-		return c.get(other, http.Header{"HX-Request": {"true"}, "HX-Target": {"dash-live"}})
+		return c.GET(other).HTMX().Header("HX-Target", "dash-live").Send()
 	}
 	return []translatedPage{
 		{"dashboard", asVolunteer, 200, get(other)},
 		{"dashboard with a quiz", asVolunteer, 200, get(course)},
+		{"dashboard, second page", asVolunteer, 200, get(course + "?page=2")},
 		{"dashboard, live block", asVolunteer, 200, live},
 		{"dashboard, search", asVolunteer, 200, get(other + "?q=Lena&sort=progress")},
 		{"dashboard, no match", asVolunteer, 200, get(other + "?q=nobody")},
-		{"dashboard, empty course", asVolunteer, 200, get("/courses/" + w.archived.String() + "/dashboard")},
+		{"dashboard, empty course", asVolunteer, 200, get("/courses/" + w.empty.String() + "/dashboard")},
 		{"dashboard, learner", asLearner, 403, get(other)},
 		{"dashboard, no course", asVolunteer, 404, get("/courses/" + uuid.NewString() + "/dashboard")},
 		{"dashboard, sort", asVolunteer, 400, get(other + "?sort=age")},
 		{"dashboard, dir", asVolunteer, 400, get(other + "?dir=up")},
 		{"dashboard, page", asVolunteer, 400, get(other + "?page=0")},
 		{"dashboard, long search", asVolunteer, 400, get(other + "?q=" + strings.Repeat("x", 101))},
-		{"learner's page", asVolunteer, 200, get(other + "/learners/" + w.learnerID.String())},
-		{"learner's page, quiz", asVolunteer, 200, get(course + "/learners/" + w.learnerID.String())},
-		{"learner's page, not started", asVolunteer, 404, get(other + "/learners/" + w.adminID.String())},
+		{"learner's page", asVolunteer, 200, get(other + "/learners/" + w.Learner.ID().String())},
+		{"learner's page, quiz", asVolunteer, 200, get(course + "/learners/" + w.Learner.ID().String())},
+		{"learner's page, not started", asVolunteer, 404, get(other + "/learners/" + w.Admin.ID().String())},
 	}
 }
 
@@ -182,12 +185,12 @@ func accountPages(w translationWorld) []translatedPage {
 		{"forget an unknown phone", asLearner, 404, postJSON("/api/phones/"+uuid.NewString()+"/forget", "application/json", "")},
 		{"admin only", asVolunteer, 403, get("/admin/users")},
 		{"users", asAdmin, 200, get("/admin/users")},
-		{"own role", asAdmin, 400, post("/admin/users/"+w.adminID.String()+"/role", url.Values{"role": {"learner"}})},
-		{"no such role", asAdmin, 400, post("/admin/users/"+w.learnerID.String()+"/role", url.Values{"role": {"king"}})},
+		{"own role", asAdmin, 400, post("/admin/users/"+w.Admin.ID().String()+"/role", url.Values{"role": {"learner"}})},
+		{"no such role", asAdmin, 400, post("/admin/users/"+w.Learner.ID().String()+"/role", url.Values{"role": {"king"}})},
 		{"invites", asAdmin, 200, get("/admin/invites")},
 		{"invite days wrong", asAdmin, 422, post("/admin/invites", url.Values{"days": {"99"}})},
 		{"invite made", asAdmin, 200, post("/admin/invites", url.Values{"days": {"3"}})},
-		{"reset link made", asAdmin, 200, post("/admin/users/"+w.learnerID.String()+"/reset", nil)},
+		{"reset link made", asAdmin, 200, post("/admin/users/"+w.Learner.ID().String()+"/reset", nil)},
 		{"accept invite", asNobody, 200, get("/invite/" + w.inviteToken)},
 		{"accept invite, errors", asNobody, 422, post("/invite/"+w.inviteToken, url.Values{"username": {"x"}})},
 		{"unknown invite", asNobody, 404, get("/invite/no-such-token")},
@@ -205,13 +208,13 @@ func accountPages(w translationWorld) []translatedPage {
 }
 
 func authoringPages(w translationWorld) []translatedPage {
-	course, lesson := w.course.String(), w.lessons[0].String()
+	course, lesson := w.Course.ID.String(), w.Course.Lessons[0].String()
 	lessonForm := func(version string) url.Values {
 		return url.Values{"version": {version}, "title": {"Receipts"}, "body": {"Text"}, "duration_minutes": {"5"}}
 	}
 	upload := func(name string, data []byte, header http.Header) func(c *client) response {
 		return func(c *client) response {
-			return c.upload("/lessons/"+lesson+"/media", lessonForm("2"), name, "application/octet-stream", data, header)
+			return c.POST("/lessons/"+lesson+"/media").File(lessonForm("2"), name, "application/octet-stream", data).Headers(header).Send()
 		}
 	}
 	return []translatedPage{
@@ -221,8 +224,8 @@ func authoringPages(w translationWorld) []translatedPage {
 		{"new course, errors", asVolunteer, 422, post("/courses", url.Values{"title": {""}})},
 		{"new course, errors, htmx", asVolunteer, 422, postHTMX("/courses", url.Values{"title": {strings.Repeat("x", 201)}})},
 		{"edit course", asVolunteer, 200, get("/courses/" + course + "/edit")},
-		{"edit archived course", asVolunteer, 200, get("/courses/" + w.archived.String() + "/edit")},
-		{"change archived course", asVolunteer, 409, post("/courses/"+w.archived.String(), url.Values{"version": {"1"}, "title": {"x"}})},
+		{"edit archived course", asVolunteer, 200, get("/courses/" + w.ArchivedCourse.ID.String() + "/edit")},
+		{"change archived course", asVolunteer, 409, post("/courses/"+w.ArchivedCourse.ID.String(), url.Values{"version": {"1"}, "title": {"x"}})},
 		{"edit course, no version", asVolunteer, 400, post("/courses/"+course, url.Values{"title": {"x"}})},
 		{"edit course, errors, htmx", asVolunteer, 422, postHTMX("/courses/"+course, url.Values{"version": {"1"}, "title": {""}})},
 		{"add editor, errors", asVolunteer, 422, post("/courses/"+course+"/editors", url.Values{"username": {"nobody"}})},
@@ -247,7 +250,7 @@ func authoringPages(w translationWorld) []translatedPage {
 }
 
 func quizPages(w translationWorld) []translatedPage {
-	lesson, q := w.lessons[1].String(), w.question.String()
+	lesson, q := w.Course.Lessons[1].String(), w.question.String()
 	question := func(kind, version, answer string) url.Values {
 		return url.Values{"version": {version}, "kind": {kind}, "prompt": {"Which pot?"}, "choices": {"Clay pot\nSteel pot"},
 			"answer": {answer}, "tolerance": {"-1"}, "lesson_id": {lesson}, "question_id": {q}}
@@ -266,82 +269,74 @@ func quizPages(w translationWorld) []translatedPage {
 		{"move question, no way", asVolunteer, 400, post("/questions/"+q+"/move", nil)},
 		{"complete a quiz lesson", asLearner, 409, post("/lessons/"+lesson+"/complete", url.Values{"completed": {"true"}})},
 		{"quiz of a lesson without one", asNobody, 404, func(c *client) response {
-			return c.get("/api/lessons/"+w.lessons[0].String()+"/quiz", http.Header{"Accept": {"application/json"}})
+			return c.GET("/api/lessons/"+w.Course.Lessons[0].String()+"/quiz").Header("Accept", "application/json").Send()
 		}},
-		{"certificate", asLearner, 200, get("/courses/" + w.otherCourse.String() + "/certificate")},
-		{"no certificate yet", asLearner, 404, get("/courses/" + w.course.String() + "/certificate")},
+		{"certificate", asLearner, 200, get("/courses/" + w.OtherCourse.ID.String() + "/certificate")},
+		{"no certificate yet", asLearner, 404, get("/courses/" + w.Course.ID.String() + "/certificate")},
 		{"verify", asNobody, 200, get("/verify/" + w.certCode)},
 		{"verify, unknown", asNobody, 404, get("/verify/AAAABBBBCCCCD")},
 	}
 }
 
 // setupQuizWorld gives the second lesson a quiz question, saved twice, and
-// the learner a certificate of otherCourse.
+// the learner a certificate of OtherCourse and a start in Course.
 func setupQuizWorld(t *testing.T, w *translationWorld, volunteer, learner *client) {
 	t.Helper()
-	lesson := w.lessons[1].String()
+	lesson := w.Course.Lessons[1].String()
 	form := url.Values{"kind": {"single"}, "prompt": {"Which pot?"}, "choices": {"Clay pot\nSteel pot"}, "answer": {"1"}}
-	if res := volunteer.postForm("/lessons/"+lesson+"/questions", form, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("add question: %d", res.Status)
-	}
-	edit := find(parseDoc(t, volunteer.get("/lessons/"+lesson+"/edit", nil).Body), hasAttrPrefix("href", "/questions/"))
-	href, _ := attr(edit, "href")
+	volunteer.POST("/lessons/" + lesson + "/questions").Form(form).Expect(http.StatusSeeOther)
+	href, _ := mustSelect(t, volunteer.GET("/lessons/"+lesson+"/edit").Send().Doc(), `a[href^="/questions/"]`).Attr("href")
 	id, err := uuid.Parse(strings.TrimSuffix(strings.TrimPrefix(href, "/questions/"), "/edit"))
 	if err != nil {
 		t.Fatalf("question link %q", href)
 	}
 	w.question = id
 	form.Set("version", "1")
-	if res := volunteer.postForm("/questions/"+id.String(), form, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("save question: %d", res.Status)
+	volunteer.POST("/questions/" + id.String()).Form(form).Expect(http.StatusSeeOther)
+	learner.signIn(w.Learner.Username, w.Learner.Password)
+	for _, l := range append(slices.Clone(w.OtherCourse.Lessons), w.Course.Lessons[0]) {
+		learner.POST("/lessons/" + l.String() + "/complete").Form(url.Values{"completed": {"true"}}).Expect(http.StatusSeeOther)
 	}
-	learner.signIn(learnerUser, learnerPass)
-	for _, l := range w.otherLessons {
-		if res := learner.postForm("/lessons/"+l.String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
-			t.Fatalf("complete: %d", res.Status)
-		}
-	}
-	if res := learner.postForm("/lessons/"+w.lessons[0].String()+"/complete", url.Values{"completed": {"true"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("complete: %d", res.Status)
-	}
-	cert := parseDoc(t, learner.get("/courses/"+w.otherCourse.String()+"/certificate", nil).Body)
-	link := mustFind(t, cert, "the verification link", hasAttrPrefix("href", "/verify/"))
-	href, _ = attr(link, "href")
+	cert := learner.GET("/courses/" + w.OtherCourse.ID.String() + "/certificate").Expect(http.StatusOK).Doc()
+	link := mustSelect(t, cert, `a[href^="/verify/"]`)
+	href, _ = link.Attr("href")
 	w.certCode = strings.TrimPrefix(href, "/verify/")
-	w.content = append(w.content, text(link), text(find(cert, tag("strong"))), w.certCode)
+	w.content = append(w.content, textOf(link), textOf(cert.Find("strong").First()), w.certCode)
 }
 
-// setupTranslationWorld seeds the usual world, an admin, the one-time links
-// the pages follow, an archived course, and a lesson saved once more.
+// setupTranslationWorld seeds the usual world, the one-time links the
+// pages follow, a course without lessons, and a lesson saved once more.
 func setupTranslationWorld(t *testing.T, a *testApp, admin, volunteer *client) translationWorld {
 	t.Helper()
-	w := translationWorld{world: a.seedWorld(t)}
-	w.adminID = a.createUser(t, store.RoleAdmin, "ada", "Ada Admin", "admin password long")
-	admin.signIn("ada", "admin password long")
-	volunteer.signIn("victor", "volunteer password")
-	res := volunteer.postForm("/courses", url.Values{"title": {"Old course"}}, nil)
-	id, err := uuid.Parse(strings.TrimSuffix(strings.TrimPrefix(res.Header.Get("Location"), "/courses/"), "/edit"))
+	w := translationWorld{World: a.seedWorld(t)}
+	admin.signIn(w.Admin.Username, w.Admin.Password)
+	volunteer.signIn(w.Volunteer.Username, w.Volunteer.Password)
+	res := volunteer.POST("/courses").Form(url.Values{"title": {"Empty course"}}).Expect(http.StatusSeeOther)
+	id, err := uuid.Parse(strings.TrimSuffix(strings.TrimPrefix(res.Location(), "/courses/"), "/edit"))
 	if err != nil {
-		t.Fatalf("new course: %d %q", res.Status, res.Header.Get("Location"))
+		t.Fatalf("new course: %q", res.Location())
 	}
-	w.archived = id
-	if res := volunteer.postForm("/courses/"+id.String()+"/archive", nil, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("archive: %d", res.Status)
+	w.empty = id
+	// Enough learners in Course for the dashboard's pager (50 a page).
+	w.Exec(t, `INSERT INTO users (username, display_name, password_hash)
+		SELECT 'pupil' || i, 'Pupil ' || i, '!' FROM generate_series(1, 50) i`)
+	w.Exec(t, `INSERT INTO student_progress (id, student_id, lesson_id, completed, completed_at)
+		SELECT gen_random_uuid(), id, $1, true, now() FROM users WHERE username LIKE 'pupil%'`, w.Course.Lessons[0])
+	for i := 1; i <= 50; i++ {
+		w.content = append(w.content, "Pupil "+strconv.Itoa(i), "pupil"+strconv.Itoa(i))
 	}
-	if res := volunteer.postForm("/lessons/"+w.lessons[0].String(), url.Values{"version": {"1"}, "title": {"Receipts"},
-		"body": {"First paragraph."}, "duration_minutes": {"5"}, "published": {"true"}}, nil); res.Status != http.StatusSeeOther {
-		t.Fatalf("save lesson: %d", res.Status)
-	}
+	volunteer.POST("/lessons/" + w.Course.Lessons[0].String()).Form(url.Values{"version": {"1"}, "title": {"Receipts"},
+		"body": {"First paragraph."}, "duration_minutes": {"5"}, "published": {"true"}}).Expect(http.StatusSeeOther)
 	link := func(res response, id string) string {
-		v, _ := attr(mustFind(t, parseDoc(t, res.Body), id, hasAttr("id", id)), "value")
+		v, _ := mustSelect(t, res.Doc(), attrIs("id", id)).Attr("value")
 		u, err := url.Parse(v)
 		if err != nil || v == "" {
 			t.Fatalf("no %s on the page: %q", id, v)
 		}
 		return u.Path[strings.LastIndex(u.Path, "/")+1:]
 	}
-	w.inviteToken = link(admin.postForm("/admin/invites", url.Values{"days": {"7"}}, nil), "invite-link")
-	w.resetToken = link(admin.postForm("/admin/users/"+w.learnerID.String()+"/reset", nil, nil), "reset-link")
+	w.inviteToken = link(admin.POST("/admin/invites").Form(url.Values{"days": {"7"}}).Send(), "invite-link")
+	w.resetToken = link(admin.POST("/admin/users/"+w.Learner.ID().String()+"/reset").Send(), "reset-link")
 	return w
 }
 
@@ -364,7 +359,7 @@ func TestPagesTranslated(t *testing.T) {
 		for as, c := range clients {
 			if as == asNobody {
 				c.setLang(l.Tag)
-			} else if res := c.postForm("/language", url.Values{"lang": {l.Tag}, "next": {"/"}}, nil); res.Status != http.StatusSeeOther {
+			} else if res := c.POST("/language").Form(url.Values{"lang": {l.Tag}, "next": {"/"}}).Send(); res.Status != http.StatusSeeOther {
 				t.Fatalf("%s: choosing %s: status %d", as, l.Tag, res.Status)
 			}
 		}
@@ -463,10 +458,8 @@ func TestScriptTextsPerLanguage(t *testing.T) {
 	scripts := map[string]map[string]any{}
 	for _, l := range i18n.Languages() {
 		c.setLang(l.Tag)
-		doc := parseDoc(t, c.get("/", nil).Body)
-		src, _ := attr(mustFind(t, doc, "the page script", and(tag("script"), hasAttrPrefix("src", "/static/"),
-			func(n *html.Node) bool { s, _ := attr(n, "src"); return strings.HasSuffix(s, "/app."+l.Tag+".js") })), "src")
-		script := c.get(src, nil)
+		src, _ := mustSelect(t, c.GET("/").Send().Doc(), `script[src^="/static/"][src$="/app.`+l.Tag+`.js"]`).Attr("src")
+		script := c.GET(src).Send()
 		if script.Status != http.StatusOK {
 			t.Fatalf("%s: GET %s: %d", l.Tag, src, script.Status)
 		}
@@ -490,7 +483,7 @@ func TestScriptTextsPerLanguage(t *testing.T) {
 		}
 	}
 	var texts map[string]map[string]string
-	if err := json.Unmarshal(scriptConst(t, c.get("/sw.js", nil).Body, "TEXTS"), &texts); err != nil {
+	if err := json.Unmarshal(scriptConst(t, c.GET("/sw.js").Send().Body, "TEXTS"), &texts); err != nil {
 		t.Fatal(err)
 	}
 	for _, l := range i18n.Languages() {
@@ -509,14 +502,12 @@ func TestDashboardCSVInTheLanguage(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	w := a.seedWorld(t)
-	a.complete(t, w.learnerID, w.otherLessons[0], true)
+	a.complete(t, w.Learner.ID(), w.OtherCourse.Lessons[0], true)
 	editor := a.newClient(t)
-	editor.signIn("victor", "volunteer password")
+	editor.signIn(w.Volunteer.Username, w.Volunteer.Password)
 	for _, lang := range []string{"fr", "ar"} {
-		if res := editor.postForm("/language", url.Values{"lang": {lang}, "next": {"/"}}, nil); res.Status != http.StatusSeeOther {
-			t.Fatalf("choosing %s: %d", lang, res.Status)
-		}
-		res := editor.get("/courses/"+w.otherCourse.String()+"/dashboard.csv", nil)
+		editor.POST("/language").Form(url.Values{"lang": {lang}, "next": {"/"}}).Expect(http.StatusSeeOther)
+		res := editor.GET("/courses/" + w.OtherCourse.ID.String() + "/dashboard.csv").Send()
 		if res.Status != http.StatusOK {
 			t.Fatalf("%s: status %d", lang, res.Status)
 		}
@@ -534,7 +525,7 @@ func TestDashboardCSVInTheLanguage(t *testing.T) {
 			t.Errorf("%s: the header is the English one", lang)
 		}
 		row := recs[1]
-		if row[0] != learnerName || row[1] != "1" || row[2] != "2" || row[3] != "50" {
+		if row[0] != w.Learner.Name || row[1] != "1" || row[2] != "2" || row[3] != "50" {
 			t.Errorf("%s: learner row %q", lang, row)
 		}
 		for _, cell := range []string{row[4], row[5]} {

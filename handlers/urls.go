@@ -132,3 +132,35 @@ func manifestURL(lang string) string {
 
 // ReadyPath is the readiness probe's path, for `fieldbook health`.
 func ReadyPath() string { return pathTo(routeReadyz) }
+
+// Paths for programs that call the server from outside this package, the
+// benchmark client (cmd/fieldbook-bench) above all: they take every path
+// from the route table too, so a route that moves moves for them as well.
+
+// HomePath is the course list, the home page.
+func HomePath() string { return homeURL() }
+
+// CoursePath is a course's page.
+func CoursePath(id uuid.UUID) string { return courseURL(id) }
+
+// LessonPath is a lesson's page.
+func LessonPath(id uuid.UUID) string { return lessonURL(id) }
+
+// DashboardPath is a course's progress dashboard.
+func DashboardPath(id uuid.UUID) string { return dashboardURL(id) }
+
+// LoginPath is where the sign-in form posts.
+func LoginPath() string { return pathTo(routeLoginSubmit) }
+
+// LogoutPath is where signing out posts.
+func LogoutPath() string { return pathTo(routeLogout) }
+
+// SyncPath is the API the service worker posts offline progress to.
+func SyncPath() string { return pathTo(routeSync) }
+
+// CourseProgressAPIPath is a course's progress as JSON for the caller.
+func CourseProgressAPIPath(id uuid.UUID) string { return pathTo(routeCourseProgress, id.String()) }
+
+// MyProgressAPIPath is the caller's progress in every course (one with
+// ?course=).
+func MyProgressAPIPath() string { return pathTo(routeMeProgress) }

@@ -201,7 +201,7 @@ func (t *Tx) ApplyAttempts(ctx context.Context, attempts []quiz.Attempt) ([]Atte
 // found on insert and for the completions.
 func (t *Tx) gradeAndRecord(ctx context.Context, attempts []quiz.Attempt, infos []attemptInfo,
 	toGrade map[versionKey]*quiz.Version, results []AttemptResult) error {
-	if err := t.switchRole(ctx, "fieldbook_grader"); err != nil {
+	if err := t.switchRole(ctx, DBRoleGrader); err != nil {
 		return err
 	}
 	if err := t.loadKeys(ctx, toGrade); err != nil {

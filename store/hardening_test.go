@@ -30,7 +30,7 @@ func TestRLSHardeningTables(t *testing.T) {
 	for _, r := range []struct {
 		role string
 		user uuid.UUID
-	}{{roleAnon, uuid.Nil}, {roleLearner, w.a}, {roleVolunteer, w.vol}, {roleAdmin, w.admin}} {
+	}{{store.DBRoleAnonymous, uuid.Nil}, {store.DBRoleLearner, w.a}, {store.DBRoleVolunteer, w.vol}, {store.DBRoleAdmin, w.admin}} {
 		for _, table := range []string{"login_devices", "sync_budget", "login_throttle"} {
 			cases = append(cases,
 				rlsCase{r.role + " reads " + table, r.role, r.user, `SELECT * FROM ` + table, nil, refused},
@@ -45,10 +45,10 @@ func TestRLSHardeningTables(t *testing.T) {
 		)
 	}
 	cases = append(cases,
-		rlsCase{"anonymous spends a budget", roleAnon, uuid.Nil, `SELECT sync_take(1, 10, 10, now())`, nil, refused},
-		rlsCase{"anonymous remembers a device", roleAnon, uuid.Nil, `SELECT auth_remember_device(sha256('y'), now())`, nil, refused},
-		rlsCase{"learner asks about known devices", roleLearner, w.a, `SELECT auth_device_known(sha256('d'), 'a')`, nil, refused},
-		rlsCase{"learner spends own budget", roleLearner, w.a, `SELECT sync_take(1, 10, 10, now())`, nil, rows(1)},
+		rlsCase{"anonymous spends a budget", store.DBRoleAnonymous, uuid.Nil, `SELECT sync_take(1, 10, 10, now())`, nil, refused},
+		rlsCase{"anonymous remembers a device", store.DBRoleAnonymous, uuid.Nil, `SELECT auth_remember_device(sha256('y'), now())`, nil, refused},
+		rlsCase{"learner asks about known devices", store.DBRoleLearner, w.a, `SELECT auth_device_known(sha256('d'), 'a')`, nil, refused},
+		rlsCase{"learner spends own budget", store.DBRoleLearner, w.a, `SELECT sync_take(1, 10, 10, now())`, nil, rows(1)},
 	)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

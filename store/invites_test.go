@@ -65,7 +65,7 @@ func TestInvitesAndAdminRLS(t *testing.T) {
 	for _, c := range []store.Caller{store.Anonymous, learner, vol} {
 		for _, table := range []string{"invites", "password_resets"} {
 			t.Run(fmt.Sprintf("%s/select %s", c.Role, table), func(t *testing.T) {
-				role := map[store.Role]string{store.RoleAnonymous: roleAnon, store.RoleLearner: roleLearner, store.RoleVolunteer: roleVolunteer}[c.Role]
+				role := map[store.Role]string{store.RoleAnonymous: store.DBRoleAnonymous, store.RoleLearner: store.DBRoleLearner, store.RoleVolunteer: store.DBRoleVolunteer}[c.Role]
 				conn, err := pgx.Connect(ctx, e.db.AppURL)
 				if err != nil {
 					t.Fatal(err)
@@ -110,7 +110,7 @@ func TestInvitesAndAdminRLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(context.Background()) //nolint:errcheck
-	if _, err := tx.Exec(ctx, switchSQL, roleAnon, ""); err != nil {
+	if _, err := tx.Exec(ctx, store.SwitchRoleSQL, store.DBRoleAnonymous, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.QueryRow(ctx, `SELECT auth_sign_up('newbie', 'N', 'h')`).Scan(&id); err != nil || id == nil {

@@ -276,7 +276,7 @@ func TestSessionLang(t *testing.T) {
 	if owner != "fieldbook_auth" || !definer || !slices.Contains(config, "search_path=public, pg_temp") {
 		t.Errorf("session_lang: owner %s, definer %v, settings %q", owner, definer, config)
 	}
-	for _, role := range []string{roleAnon, roleLearner, roleVolunteer, roleAdmin} {
+	for _, role := range []string{store.DBRoleAnonymous, store.DBRoleLearner, store.DBRoleVolunteer, store.DBRoleAdmin} {
 		_, err := runAs(t, w.app, role, w.a, `SELECT session_lang($1)`, store.SessionKey(token))
 		if sqlState(err) != "42501" {
 			t.Errorf("%s called session_lang: %v, want permission denied", role, err)

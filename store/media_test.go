@@ -108,12 +108,12 @@ func TestMediaUnderRLS(t *testing.T) {
 		sql  string
 		want outcome
 	}{
-		{"stranger deletes", roleVolunteer, w.other.UserID, `DELETE FROM media`, rows(0)},
-		{"learner deletes", roleLearner, w.learner.UserID, `DELETE FROM media`, refused},
-		{"editor deletes (edits both courses)", roleVolunteer, w.editor.UserID, `DELETE FROM media`, rows(2)},
-		{"admin deletes", roleAdmin, w.admin.UserID, `DELETE FROM media`, rows(2)},
-		{"editor rewrites a file", roleVolunteer, w.editor.UserID, `UPDATE media SET data = 'x', size = 1`, refused},
-		{"learner reads", roleLearner, w.learner.UserID, `SELECT 1 FROM media`, rows(1)},
+		{"stranger deletes", store.DBRoleVolunteer, w.other.UserID, `DELETE FROM media`, rows(0)},
+		{"learner deletes", store.DBRoleLearner, w.learner.UserID, `DELETE FROM media`, refused},
+		{"editor deletes (edits both courses)", store.DBRoleVolunteer, w.editor.UserID, `DELETE FROM media`, rows(2)},
+		{"admin deletes", store.DBRoleAdmin, w.admin.UserID, `DELETE FROM media`, rows(2)},
+		{"editor rewrites a file", store.DBRoleVolunteer, w.editor.UserID, `UPDATE media SET data = 'x', size = 1`, refused},
+		{"learner reads", store.DBRoleLearner, w.learner.UserID, `SELECT 1 FROM media`, rows(1)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tag, err := runAs(t, w.owner, tt.role, tt.user, tt.sql)

@@ -19,82 +19,40 @@ import (
 	"fieldbook/store/storetest"
 )
 
-// env is one test's database reached two ways: the store over the
-// production-like login role, and a superuser connection for setting up what
-// the store cannot (unpublishing) and for reading rows behind RLS's back.
+// env is one test's database reached two ways (storetest.Seed): the store
+// over the production-like login role, and a superuser pool for setting up
+// what the store cannot (unpublishing) and for reading rows behind RLS's
+// back. Its accounts, courses and lessons are made by the Seed.
 type env struct {
+	seed  *storetest.Seed
 	db    storetest.DB
 	s     *store.Store
-	owner *pgx.Conn
+	owner *pgxpool.Pool
 	n     int
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db := storetest.NewDB(t)
-	pool, err := store.Open(t.Context(), db.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	owner, err := pgx.Connect(t.Context(), db.OwnerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { owner.Close(context.Background()) })
-	return &env{db: db, s: store.New(pool), owner: owner}
+	seed := storetest.NewSeedDB(t)
+	return &env{seed: seed, db: seed.DB, s: seed.Store, owner: seed.Owner}
 }
 
-// user creates an account with role and returns it as a caller.
+// user creates an account with role (a year old, see storetest.Seed.User)
+// and returns it as a caller.
 func (e *env) user(t *testing.T, role store.Role) store.Caller {
 	t.Helper()
 	e.n++
-	var id uuid.UUID
-	err := e.s.InTx(t.Context(), store.Operator, func(tx *store.Tx) error {
-		var err error
-		id, err = tx.CreateUser(t.Context(), store.NewUser{
-			Username:     fmt.Sprintf("%s%03d", role, e.n),
-			DisplayName:  fmt.Sprintf("%s %d", role, e.n),
-			PasswordHash: "not-a-real-hash",
-			Role:         role,
-		})
-		return err
-	})
-	if err != nil {
-		t.Fatalf("create %s: %v", role, err)
-	}
-	// The accounts are a year old: the tests send changes made hours
-	// before, which a new account's would be clamped to its creation.
-	e.ownerExec(t, `UPDATE users SET created_at = now() - interval '1 year' WHERE id = $1`, id)
-	return store.Caller{UserID: id, Role: role}
+	return e.seed.User(t, role, fmt.Sprintf("%s%03d", role, e.n), fmt.Sprintf("%s %d", role, e.n), "env password").Caller
 }
 
 func (e *env) course(t *testing.T, by store.Caller, title string, published bool) uuid.UUID {
 	t.Helper()
-	var id uuid.UUID
-	err := e.s.InTx(t.Context(), by, func(tx *store.Tx) error {
-		var err error
-		id, _, err = tx.CreateCourse(t.Context(), store.NewCourse{Title: title, Published: published})
-		return err
-	})
-	if err != nil {
-		t.Fatalf("create course %q: %v", title, err)
-	}
-	return id
+	return e.seed.Course(t, by, title, published).ID
 }
 
 func (e *env) lesson(t *testing.T, by store.Caller, courseID uuid.UUID, title string, published bool) uuid.UUID {
 	t.Helper()
-	var id uuid.UUID
-	err := e.s.InTx(t.Context(), by, func(tx *store.Tx) error {
-		var err error
-		id, err = tx.CreateLesson(t.Context(), store.NewLesson{CourseID: courseID, Title: title, Published: published})
-		return err
-	})
-	if err != nil {
-		t.Fatalf("create lesson %q: %v", title, err)
-	}
-	return id
+	return e.seed.Lesson(t, by, courseID, storetest.LessonSpec{Title: title, Published: published})
 }
 
 func (e *env) setCompleted(c store.Caller, lessonID uuid.UUID, done bool, at time.Time) (bool, error) {
@@ -121,9 +79,7 @@ func (e *env) mustSetCompleted(t *testing.T, c store.Caller, lessonID uuid.UUID,
 // ownerExec runs SQL as the superuser, bypassing RLS.
 func (e *env) ownerExec(t *testing.T, sql string, args ...any) {
 	t.Helper()
-	if _, err := e.owner.Exec(t.Context(), sql, args...); err != nil {
-		t.Fatalf("owner: %s: %v", sql, err)
-	}
+	e.seed.Exec(t, sql, args...)
 }
 
 func (e *env) courseProgress(c store.Caller, courseID uuid.UUID) (store.Progress, error) {
@@ -381,7 +337,7 @@ func TestListCoursesWithProgress(t *testing.T) {
 	expect := func(anonymous bool) []store.CourseSummary {
 		var want []store.CourseSummary
 		for _, c := range published {
-			s := store.CourseSummary{ID: c.id, Title: c.title, Lang: "en"}
+			s := store.CourseSummary{ID: c.id, Title: c.title, Description: "About " + c.title, Lang: "en"}
 			for _, l := range c.lessons {
 				if l.published {
 					s.Total++

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -16,19 +17,6 @@ import (
 	"fieldbook/store"
 	"fieldbook/store/storetest"
 )
-
-// The database roles a request's transaction switches to.
-const (
-	roleAnon      = "fieldbook_anon"
-	roleLearner   = "fieldbook_learner"
-	roleVolunteer = "fieldbook_volunteer"
-	roleAdmin     = "fieldbook_admin"
-	roleAuth      = "fieldbook_auth"
-)
-
-// switchSQL is the first statement of every request's transaction, exactly
-// as store.InTx sends it.
-const switchSQL = `SELECT set_config('role', $1, true), set_config('fieldbook.user_id', $2, true)`
 
 // outcome is what a statement must do: be refused with SQLSTATE 42501, or
 // succeed touching exactly rows rows (returned, inserted, updated, deleted).
@@ -52,12 +40,15 @@ func (o outcome) String() string {
 	return fmt.Sprintf("%d rows", o.rows)
 }
 
-// rlsWorld is a small fixture written by the superuser: two learners, a
-// volunteer and an admin; a published course with published and draft
-// lessons, and a draft course with a published lesson; progress for both
-// learners, and for learner A on the draft lesson (as if it had been
-// unpublished after A completed it).
+// rlsWorld is storetest's World with its progress, reached over two raw
+// connections: app (the production-like login role, switched by hand as
+// InTx does) and owner. The short names are the ones the cases read best
+// with: learners a and b, the volunteer who wrote every course, the admin;
+// course (published) with published lessons l1 and l3 and draft lesson l2,
+// which a completed before it was unpublished; draftCourse (unpublished)
+// with published lesson l4.
 type rlsWorld struct {
+	*storetest.World
 	app, owner *pgx.Conn
 	db         storetest.DB
 
@@ -73,52 +64,43 @@ type rlsWorld struct {
 
 func newRLSWorld(t *testing.T) *rlsWorld {
 	t.Helper()
-	db := storetest.NewDB(t)
-	w := &rlsWorld{db: db}
+	world := storetest.NewWorld(t).SeedProgress(t)
+	w := &rlsWorld{World: world, db: world.DB,
+		a: world.Learner.ID(), b: world.OtherLearner.ID(), vol: world.Volunteer.ID(), admin: world.Admin.ID(),
+		course: world.Course.ID, draftCourse: world.DraftCourse.ID,
+		l1: world.Course.Lessons[0], l2: world.DraftLesson(), l3: world.Course.Lessons[1], l4: world.DraftCourseLesson(),
+		progA: world.Progress.LearnerDone, progB: world.Progress.OtherDone, progA2: world.Progress.LearnerDraftDone}
 	var err error
-	if w.owner, err = pgx.Connect(t.Context(), db.OwnerURL); err != nil {
+	if w.owner, err = pgx.Connect(t.Context(), w.db.OwnerURL); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.owner.Close(context.Background()) })
-	if w.app, err = pgx.Connect(t.Context(), db.AppURL); err != nil {
+	if w.app, err = pgx.Connect(t.Context(), w.db.AppURL); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.app.Close(context.Background()) })
-
-	for _, id := range []*uuid.UUID{&w.a, &w.b, &w.vol, &w.admin, &w.course, &w.draftCourse,
-		&w.l1, &w.l2, &w.l3, &w.l4, &w.progA, &w.progB, &w.progA2} {
-		*id = uuid.New()
-	}
-	seed := []struct {
-		sql  string
-		args []any
-	}{
-		{`INSERT INTO users (id, username, display_name, password_hash, role) VALUES
-			($1, 'learner-a', 'A', 'hash-a', 'learner'),
-			($2, 'learner-b', 'B', 'hash-b', 'learner'),
-			($3, 'volunteer', 'V', 'hash-v', 'volunteer'),
-			($4, 'admin', 'X', 'hash-x', 'admin')`, []any{w.a, w.b, w.vol, w.admin}},
-		{`INSERT INTO courses (id, title, published, created_by) VALUES
-			($1, 'Published', true, $3), ($2, 'Draft', false, $3)`, []any{w.course, w.draftCourse, w.vol}},
-		{`INSERT INTO lessons (id, course_id, position, title, published) VALUES
-			($1, $5, 1, 'L1', true), ($2, $5, 2, 'L2', false), ($3, $5, 3, 'L3', true),
-			($4, $6, 1, 'L4', true)`, []any{w.l1, w.l2, w.l3, w.l4, w.course, w.draftCourse}},
-		{`INSERT INTO student_progress (id, student_id, lesson_id, completed, completed_at) VALUES
-			($1, $3, $5, true, now()), ($2, $4, $5, true, now()), ($6, $3, $7, true, now())`,
-			[]any{w.progA, w.progB, w.a, w.b, w.l1, w.progA2, w.l2}},
-	}
-	for _, s := range seed {
-		if _, err := w.owner.Exec(t.Context(), s.sql, s.args...); err != nil {
-			t.Fatalf("seed: %v\n%s", err, s.sql)
-		}
-	}
 	return w
+}
+
+// hashOf is the stored password hash of a user, as the owner reads it.
+func (w *rlsWorld) hashOf(t *testing.T, id uuid.UUID) string {
+	t.Helper()
+	var h string
+	if err := w.owner.QueryRow(t.Context(), `SELECT password_hash FROM users WHERE id = $1`, id).Scan(&h); err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 // runAs runs one statement in its own transaction on conn, switched to role
 // and user exactly as a request is, and rolls it back. A failed switch is
 // fatal; the statement's own error is returned.
-func runAs(t *testing.T, conn *pgx.Conn, role string, user uuid.UUID, sql string, args ...any) (pgconn.CommandTag, error) {
+// beginner is a connection or a pool.
+type beginner interface {
+	Begin(context.Context) (pgx.Tx, error)
+}
+
+func runAs(t *testing.T, conn beginner, role string, user uuid.UUID, sql string, args ...any) (pgconn.CommandTag, error) {
 	t.Helper()
 	ctx := t.Context()
 	tx, err := conn.Begin(ctx)
@@ -130,7 +112,7 @@ func runAs(t *testing.T, conn *pgx.Conn, role string, user uuid.UUID, sql string
 	if user != uuid.Nil {
 		userID = user.String()
 	}
-	if _, err := tx.Exec(ctx, switchSQL, role, userID); err != nil {
+	if _, err := tx.Exec(ctx, store.SwitchRoleSQL, role, userID); err != nil {
 		t.Fatalf("switch to %s: %v", role, err)
 	}
 	return tx.Exec(ctx, sql, args...)
@@ -186,77 +168,79 @@ func TestRLSPolicies(t *testing.T) {
 
 	// student_progress: a learner reads and writes only their own rows.
 	add(
-		rlsCase{"learner A reads B's progress", roleLearner, w.a, `SELECT * FROM student_progress WHERE student_id = $1`, []any{w.b}, rows(0)},
-		rlsCase{"learner A reads B's progress row by id", roleLearner, w.a, `SELECT * FROM student_progress WHERE id = $1`, []any{w.progB}, rows(0)},
-		rlsCase{"learner A reads all progress", roleLearner, w.a, `SELECT * FROM student_progress`, nil, rows(2)},
-		rlsCase{"learner A reads own progress", roleLearner, w.a, `SELECT * FROM student_progress WHERE id = $1`, []any{w.progA}, rows(1)},
-		rlsCase{"learner A inserts progress for B", roleLearner, w.a,
+		rlsCase{"learner A reads B's progress", store.DBRoleLearner, w.a, `SELECT * FROM student_progress WHERE student_id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A reads B's progress row by id", store.DBRoleLearner, w.a, `SELECT * FROM student_progress WHERE id = $1`, []any{w.progB}, rows(0)},
+		rlsCase{"learner A reads all progress", store.DBRoleLearner, w.a, `SELECT * FROM student_progress`, nil, rows(2)},
+		rlsCase{"learner A reads own progress", store.DBRoleLearner, w.a, `SELECT * FROM student_progress WHERE id = $1`, []any{w.progA}, rows(1)},
+		rlsCase{"learner A inserts progress for B", store.DBRoleLearner, w.a,
 			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.b, w.l3}, refused},
-		rlsCase{"learner A inserts own progress", roleLearner, w.a,
+		rlsCase{"learner A inserts own progress", store.DBRoleLearner, w.a,
 			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l3}, rows(1)},
-		rlsCase{"learner A inserts progress without a student", roleLearner, w.a,
+		rlsCase{"learner A inserts progress without a student", store.DBRoleLearner, w.a,
 			`INSERT INTO student_progress (student_id, lesson_id) VALUES (NULL, $1)`, []any{w.l3}, refused},
-		rlsCase{"learner A updates B's progress", roleLearner, w.a,
+		rlsCase{"learner A updates B's progress", store.DBRoleLearner, w.a,
 			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progB}, rows(0)},
-		rlsCase{"learner A updates everyone's progress on a lesson", roleLearner, w.a,
+		rlsCase{"learner A updates everyone's progress on a lesson", store.DBRoleLearner, w.a,
 			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE lesson_id = $1`, []any{w.l1}, rows(1)},
-		rlsCase{"learner A updates own progress", roleLearner, w.a,
+		rlsCase{"learner A updates own progress", store.DBRoleLearner, w.a,
 			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progA}, rows(1)},
-		rlsCase{"learner A gives own progress row to B", roleLearner, w.a,
+		rlsCase{"learner A gives own progress row to B", store.DBRoleLearner, w.a,
 			`UPDATE student_progress SET student_id = $2 WHERE id = $1`, []any{w.progA, w.b}, refused},
-		rlsCase{"learner A deletes B's progress", roleLearner, w.a, `DELETE FROM student_progress WHERE id = $1`, []any{w.progB}, rows(0)},
-		rlsCase{"learner A deletes all progress", roleLearner, w.a, `DELETE FROM student_progress`, nil, rows(2)},
-		rlsCase{"learner A deletes own progress", roleLearner, w.a, `DELETE FROM student_progress WHERE id = $1`, []any{w.progA}, rows(1)},
-		rlsCase{"learner B reads all progress", roleLearner, w.b, `SELECT * FROM student_progress`, nil, rows(1)},
-		rlsCase{"learner without a user id reads progress", roleLearner, uuid.Nil, `SELECT * FROM student_progress`, nil, rows(0)},
+		rlsCase{"learner A deletes B's progress", store.DBRoleLearner, w.a, `DELETE FROM student_progress WHERE id = $1`, []any{w.progB}, rows(0)},
+		rlsCase{"learner A deletes all progress", store.DBRoleLearner, w.a, `DELETE FROM student_progress`, nil, rows(2)},
+		rlsCase{"learner A deletes own progress", store.DBRoleLearner, w.a, `DELETE FROM student_progress WHERE id = $1`, []any{w.progA}, rows(1)},
+		rlsCase{"learner B reads all progress", store.DBRoleLearner, w.b, `SELECT * FROM student_progress`, nil, rows(1)},
+		rlsCase{"learner without a user id reads progress", store.DBRoleLearner, uuid.Nil, `SELECT * FROM student_progress`, nil, rows(0)},
 
 		// Progress only for lessons the learner can see.
-		rlsCase{"learner inserts progress for a draft lesson", roleLearner, w.a,
+		rlsCase{"learner inserts progress for a draft lesson", store.DBRoleLearner, w.a,
 			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l2}, refused},
-		rlsCase{"learner inserts progress for a lesson of a draft course", roleLearner, w.a,
+		rlsCase{"learner inserts progress for a lesson of a draft course", store.DBRoleLearner, w.a,
 			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l4}, refused},
-		rlsCase{"learner moves own progress to a draft lesson", roleLearner, w.a,
+		rlsCase{"learner moves own progress to a draft lesson", store.DBRoleLearner, w.a,
 			`UPDATE student_progress SET lesson_id = $2 WHERE id = $1`, []any{w.progA, w.l2}, refused},
-		rlsCase{"learner updates own progress on a lesson since unpublished", roleLearner, w.a,
+		rlsCase{"learner updates own progress on a lesson since unpublished", store.DBRoleLearner, w.a,
 			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progA2}, refused},
-		rlsCase{"learner deletes own progress on a lesson since unpublished", roleLearner, w.a,
+		rlsCase{"learner deletes own progress on a lesson since unpublished", store.DBRoleLearner, w.a,
 			`DELETE FROM student_progress WHERE id = $1`, []any{w.progA2}, rows(1)},
-		rlsCase{"learner moves own progress to another published lesson", roleLearner, w.a,
+		rlsCase{"learner moves own progress to another published lesson", store.DBRoleLearner, w.a,
 			`UPDATE student_progress SET lesson_id = $2 WHERE id = $1`, []any{w.progA, w.l3}, rows(1)},
 
 		// Anonymous sees no progress and writes none.
-		rlsCase{"anonymous reads progress", roleAnon, uuid.Nil, `SELECT * FROM student_progress`, nil, rows(0)},
-		rlsCase{"anonymous claiming a user id reads progress", roleAnon, w.a, `SELECT * FROM student_progress`, nil, rows(0)},
-		rlsCase{"anonymous inserts progress", roleAnon, uuid.Nil,
+		rlsCase{"anonymous reads progress", store.DBRoleAnonymous, uuid.Nil, `SELECT * FROM student_progress`, nil, rows(0)},
+		rlsCase{"anonymous claiming a user id reads progress", store.DBRoleAnonymous, w.a, `SELECT * FROM student_progress`, nil, rows(0)},
+		rlsCase{"anonymous inserts progress", store.DBRoleAnonymous, uuid.Nil,
 			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l3}, refused},
-		rlsCase{"anonymous updates progress", roleAnon, uuid.Nil, `UPDATE student_progress SET completed = completed`, nil, refused},
-		rlsCase{"anonymous deletes progress", roleAnon, uuid.Nil, `DELETE FROM student_progress`, nil, refused},
+		rlsCase{"anonymous updates progress", store.DBRoleAnonymous, uuid.Nil, `UPDATE student_progress SET completed = completed`, nil, refused},
+		rlsCase{"anonymous deletes progress", store.DBRoleAnonymous, uuid.Nil, `DELETE FROM student_progress`, nil, refused},
 
-		rlsCase{"volunteer reads own progress (none)", roleVolunteer, w.vol, `SELECT * FROM student_progress WHERE student_id = $1`, []any{w.vol}, rows(0)},
-		rlsCase{"volunteer inserts progress for a learner", roleVolunteer, w.vol,
+		rlsCase{"volunteer reads own progress (none)", store.DBRoleVolunteer, w.vol, `SELECT * FROM student_progress WHERE student_id = $1`, []any{w.vol}, rows(0)},
+		rlsCase{"volunteer inserts progress for a learner", store.DBRoleVolunteer, w.vol,
 			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.a, w.l3}, refused},
-		rlsCase{"volunteer updates a learner's progress", roleVolunteer, w.vol,
+		rlsCase{"volunteer updates a learner's progress", store.DBRoleVolunteer, w.vol,
 			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progA}, rows(0)},
-		rlsCase{"admin reads all progress", roleAdmin, w.admin, `SELECT * FROM student_progress`, nil, rows(3)},
-		rlsCase{"admin updates a learner's progress", roleAdmin, w.admin,
+		rlsCase{"admin reads all progress", store.DBRoleAdmin, w.admin, `SELECT * FROM student_progress`, nil, rows(3)},
+		rlsCase{"admin updates a learner's progress", store.DBRoleAdmin, w.admin,
 			`UPDATE student_progress SET completed = false, completed_at = NULL WHERE id = $1`, []any{w.progA}, rows(0)},
-		rlsCase{"admin deletes a learner's progress", roleAdmin, w.admin, `DELETE FROM student_progress WHERE id = $1`, []any{w.progA}, rows(0)},
+		rlsCase{"admin deletes a learner's progress", store.DBRoleAdmin, w.admin, `DELETE FROM student_progress WHERE id = $1`, []any{w.progA}, rows(0)},
 	)
 
 	// course_histogram: a course's learners by lessons completed, for its
 	// dashboard: its editors and admins read it; nobody writes it (the
-	// triggers do, as fieldbook_stats).
+	// triggers do, as fieldbook_stats). Two courses have learners: course
+	// (progress) and the world's quiz course (a's attempt makes a one of
+	// its learners); the volunteer edits both.
 	const histogram = `SELECT DISTINCT course_id FROM course_histogram`
 	add(
-		rlsCase{"editor reads the histogram of their course", roleVolunteer, w.vol, histogram, nil, rows(1)},
-		rlsCase{"non-editor volunteer reads histograms", roleVolunteer, w.a, histogram, nil, rows(0)},
-		rlsCase{"admin reads histograms", roleAdmin, w.admin, histogram, nil, rows(1)},
-		rlsCase{"learner reads histograms", roleLearner, w.a, histogram, nil, refused},
-		rlsCase{"anonymous reads histograms", roleAnon, uuid.Nil, histogram, nil, refused},
-		rlsCase{"editor changes the histogram", roleVolunteer, w.vol, `UPDATE course_histogram SET learners = 0`, nil, refused},
-		rlsCase{"admin adds to the histogram", roleAdmin, w.admin,
+		rlsCase{"editor reads the histograms of their courses", store.DBRoleVolunteer, w.vol, histogram, nil, rows(2)},
+		rlsCase{"non-editor volunteer reads histograms", store.DBRoleVolunteer, w.a, histogram, nil, rows(0)},
+		rlsCase{"admin reads histograms", store.DBRoleAdmin, w.admin, histogram, nil, rows(2)},
+		rlsCase{"learner reads histograms", store.DBRoleLearner, w.a, histogram, nil, refused},
+		rlsCase{"anonymous reads histograms", store.DBRoleAnonymous, uuid.Nil, histogram, nil, refused},
+		rlsCase{"editor changes the histogram", store.DBRoleVolunteer, w.vol, `UPDATE course_histogram SET learners = 0`, nil, refused},
+		rlsCase{"admin adds to the histogram", store.DBRoleAdmin, w.admin,
 			`INSERT INTO course_histogram (course_id, shard, completed, learners) VALUES ($1, 0, 0, 1)`, []any{w.course}, refused},
-		rlsCase{"admin deletes the histogram", roleAdmin, w.admin, `DELETE FROM course_histogram`, nil, refused},
+		rlsCase{"admin deletes the histogram", store.DBRoleAdmin, w.admin, `DELETE FROM course_histogram`, nil, refused},
 	)
 
 	// progress_changes: the record of synced change ids. A learner adds only
@@ -267,39 +251,39 @@ func TestRLSPolicies(t *testing.T) {
 	const insertChange = `INSERT INTO progress_changes (id, student_id, lesson_id, completed, client_at, outcome)
 		VALUES (gen_random_uuid(), $1, $2, true, now(), 'applied')`
 	add(
-		rlsCase{"learner A records own change", roleLearner, w.a, insertChange, []any{w.a, w.l1}, rows(1)},
-		rlsCase{"learner A records a change for B", roleLearner, w.a, insertChange, []any{w.b, w.l1}, refused},
-		rlsCase{"learner A records a change without a student", roleLearner, w.a, insertChange, []any{nil, w.l1}, refused},
-		rlsCase{"learner A records own change for a draft lesson", roleLearner, w.a, insertChange, []any{w.a, w.l2}, refused},
-		rlsCase{"learner A records own change for a lesson of a draft course", roleLearner, w.a, insertChange, []any{w.a, w.l4}, refused},
-		rlsCase{"learner without a user id records a change", roleLearner, uuid.Nil, insertChange, []any{w.a, w.l1}, refused},
-		rlsCase{"learner reads change records (none)", roleLearner, w.a, `SELECT * FROM progress_changes`, nil, rows(0)},
-		rlsCase{"volunteer records own change for a draft lesson it can see", roleVolunteer, w.vol, insertChange, []any{w.vol, w.l2}, rows(1)},
-		rlsCase{"volunteer records a change for a learner", roleVolunteer, w.vol, insertChange, []any{w.a, w.l1}, refused},
-		rlsCase{"admin records a change for a learner", roleAdmin, w.admin, insertChange, []any{w.a, w.l1}, refused},
-		rlsCase{"anonymous reads change records", roleAnon, uuid.Nil, `SELECT * FROM progress_changes`, nil, refused},
-		rlsCase{"anonymous records a change", roleAnon, uuid.Nil, insertChange, []any{w.a, w.l1}, refused},
+		rlsCase{"learner A records own change", store.DBRoleLearner, w.a, insertChange, []any{w.a, w.l1}, rows(1)},
+		rlsCase{"learner A records a change for B", store.DBRoleLearner, w.a, insertChange, []any{w.b, w.l1}, refused},
+		rlsCase{"learner A records a change without a student", store.DBRoleLearner, w.a, insertChange, []any{nil, w.l1}, refused},
+		rlsCase{"learner A records own change for a draft lesson", store.DBRoleLearner, w.a, insertChange, []any{w.a, w.l2}, refused},
+		rlsCase{"learner A records own change for a lesson of a draft course", store.DBRoleLearner, w.a, insertChange, []any{w.a, w.l4}, refused},
+		rlsCase{"learner without a user id records a change", store.DBRoleLearner, uuid.Nil, insertChange, []any{w.a, w.l1}, refused},
+		rlsCase{"learner reads change records (none)", store.DBRoleLearner, w.a, `SELECT * FROM progress_changes`, nil, rows(0)},
+		rlsCase{"volunteer records own change for a draft lesson it can see", store.DBRoleVolunteer, w.vol, insertChange, []any{w.vol, w.l2}, rows(1)},
+		rlsCase{"volunteer records a change for a learner", store.DBRoleVolunteer, w.vol, insertChange, []any{w.a, w.l1}, refused},
+		rlsCase{"admin records a change for a learner", store.DBRoleAdmin, w.admin, insertChange, []any{w.a, w.l1}, refused},
+		rlsCase{"anonymous reads change records", store.DBRoleAnonymous, uuid.Nil, `SELECT * FROM progress_changes`, nil, refused},
+		rlsCase{"anonymous records a change", store.DBRoleAnonymous, uuid.Nil, insertChange, []any{w.a, w.l1}, refused},
 	)
 	for _, r := range []struct {
 		role string
 		user uuid.UUID
-	}{{roleAnon, uuid.Nil}, {roleLearner, w.a}, {roleVolunteer, w.vol}, {roleAdmin, w.admin}} {
+	}{{store.DBRoleAnonymous, uuid.Nil}, {store.DBRoleLearner, w.a}, {store.DBRoleVolunteer, w.vol}, {store.DBRoleAdmin, w.admin}} {
 		add(
 			rlsCase{r.role + " updates change records", r.role, r.user, `UPDATE progress_changes SET outcome = 'stale'`, nil, refused},
 			rlsCase{r.role + " deletes change records", r.role, r.user, `DELETE FROM progress_changes`, nil, refused},
 		)
 	}
 	add(
-		rlsCase{"no role may update or delete change records", roleLearner, w.a, `
+		rlsCase{"no role may update or delete change records", store.DBRoleLearner, w.a, `
 			SELECT r FROM unnest(ARRAY['fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer',
 			                           'fieldbook_admin', 'fieldbook_auth', 'fieldbook_app']) r
 			WHERE has_table_privilege(r, 'progress_changes', 'UPDATE')
 			   OR (has_table_privilege(r, 'progress_changes', 'DELETE') AND r <> 'fieldbook_auth')
 			   OR has_table_privilege(r, 'progress_changes', 'TRUNCATE')`, nil, rows(0)},
-		rlsCase{"change records have RLS enabled and forced", roleLearner, w.a, `
+		rlsCase{"change records have RLS enabled and forced", store.DBRoleLearner, w.a, `
 			SELECT 1 FROM pg_class
 			WHERE oid = 'progress_changes'::regclass AND relrowsecurity AND relforcerowsecurity`, nil, rows(1)},
-		rlsCase{"change records are indexed on student_id", roleLearner, w.a, `
+		rlsCase{"change records are indexed on student_id", store.DBRoleLearner, w.a, `
 			SELECT 1 FROM pg_index i
 			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
 			WHERE i.indrelid = 'progress_changes'::regclass AND a.attname = 'student_id'`, nil, rows(1)},
@@ -312,12 +296,16 @@ func TestRLSPolicies(t *testing.T) {
 	for _, r := range []struct {
 		role string
 		user uuid.UUID
-	}{{roleAnon, uuid.Nil}, {roleLearner, w.a}} {
+	}{{store.DBRoleAnonymous, uuid.Nil}, {store.DBRoleLearner, w.a}} {
 		add(
-			rlsCase{r.role + " reads courses", r.role, r.user, `SELECT * FROM courses`, nil, rows(1)},
+			// The world's live published courses: not the draft, not the archived one.
+			rlsCase{r.role + " reads courses", r.role, r.user, `SELECT * FROM courses`, nil, rows(3)},
 			rlsCase{r.role + " reads the draft course", r.role, r.user, `SELECT * FROM courses WHERE id = $1`, []any{w.draftCourse}, rows(0)},
+			rlsCase{r.role + " reads the archived course", r.role, r.user, `SELECT * FROM courses WHERE id = $1`, []any{w.ArchivedCourse.ID}, rows(0)},
+			rlsCase{r.role + " reads the archived course's lesson", r.role, r.user, `SELECT * FROM lessons WHERE id = $1`, []any{w.ArchivedCourse.Lessons[0]}, rows(0)},
 			rlsCase{r.role + " reads unpublished courses", r.role, r.user, `SELECT * FROM courses WHERE NOT published`, nil, rows(0)},
-			rlsCase{r.role + " reads lessons", r.role, r.user, `SELECT * FROM lessons`, nil, rows(2)},
+			// Their published lessons: 3 + 2 + 2.
+			rlsCase{r.role + " reads lessons", r.role, r.user, `SELECT * FROM lessons`, nil, rows(7)},
 			rlsCase{r.role + " reads the draft lesson", r.role, r.user, `SELECT * FROM lessons WHERE id = $1`, []any{w.l2}, rows(0)},
 			rlsCase{r.role + " reads a lesson of the draft course", r.role, r.user, `SELECT * FROM lessons WHERE id = $1`, []any{w.l4}, rows(0)},
 			rlsCase{r.role + " inserts a course", r.role, r.user, `INSERT INTO courses (title, published) VALUES ('x', true)`, nil, refused},
@@ -333,11 +321,11 @@ func TestRLSPolicies(t *testing.T) {
 	for _, r := range []struct {
 		role string
 		user uuid.UUID
-	}{{roleVolunteer, w.vol}, {roleAdmin, w.admin}} {
+	}{{store.DBRoleVolunteer, w.vol}, {store.DBRoleAdmin, w.admin}} {
 		add(
-			rlsCase{r.role + " reads courses", r.role, r.user, `SELECT * FROM courses`, nil, rows(2)},
+			rlsCase{r.role + " reads courses", r.role, r.user, `SELECT * FROM courses`, nil, rows(5)},
 			rlsCase{r.role + " reads the draft course", r.role, r.user, `SELECT * FROM courses WHERE id = $1`, []any{w.draftCourse}, rows(1)},
-			rlsCase{r.role + " reads lessons", r.role, r.user, `SELECT * FROM lessons`, nil, rows(4)},
+			rlsCase{r.role + " reads lessons", r.role, r.user, `SELECT * FROM lessons`, nil, rows(11)},
 			rlsCase{r.role + " reads the draft lesson", r.role, r.user, `SELECT * FROM lessons WHERE id = $1`, []any{w.l2}, rows(1)},
 			rlsCase{r.role + " inserts a course", r.role, r.user,
 				`INSERT INTO courses (id, title, created_by) VALUES ($1, 'x', $2)`, []any{newID, r.user}, rows(1)},
@@ -354,72 +342,72 @@ func TestRLSPolicies(t *testing.T) {
 	for _, r := range []struct {
 		role string
 		user uuid.UUID
-	}{{roleAnon, uuid.Nil}, {roleLearner, w.a}, {roleVolunteer, w.vol}, {roleAdmin, w.admin}} {
+	}{{store.DBRoleAnonymous, uuid.Nil}, {store.DBRoleLearner, w.a}, {store.DBRoleVolunteer, w.vol}, {store.DBRoleAdmin, w.admin}} {
 		add(
 			rlsCase{r.role + " reads own password_hash", r.role, r.user, `SELECT password_hash FROM users WHERE id = $1`, []any{r.user}, refused},
 			rlsCase{r.role + " reads users with *", r.role, r.user, `SELECT * FROM users`, nil, refused},
-			rlsCase{r.role + " finds users by password_hash", r.role, r.user, `SELECT id FROM users WHERE password_hash = 'hash-a'`, nil, refused},
+			rlsCase{r.role + " finds users by password_hash", r.role, r.user, `SELECT id FROM users WHERE password_hash = $1`, []any{w.hashOf(t, w.a)}, refused},
 		)
 	}
 	add(
-		rlsCase{"anonymous reads users", roleAnon, uuid.Nil, `SELECT id FROM users`, nil, refused},
-		rlsCase{"anonymous inserts a user", roleAnon, uuid.Nil,
+		rlsCase{"anonymous reads users", store.DBRoleAnonymous, uuid.Nil, `SELECT id FROM users`, nil, refused},
+		rlsCase{"anonymous inserts a user", store.DBRoleAnonymous, uuid.Nil,
 			`INSERT INTO users (username, display_name, password_hash) VALUES ('mallory', 'M', 'h')`, nil, refused},
-		rlsCase{"anonymous updates users", roleAnon, uuid.Nil, `UPDATE users SET display_name = 'x'`, nil, refused},
-		rlsCase{"anonymous deletes users", roleAnon, uuid.Nil, `DELETE FROM users`, nil, refused},
+		rlsCase{"anonymous updates users", store.DBRoleAnonymous, uuid.Nil, `UPDATE users SET display_name = 'x'`, nil, refused},
+		rlsCase{"anonymous deletes users", store.DBRoleAnonymous, uuid.Nil, `DELETE FROM users`, nil, refused},
 
-		rlsCase{"learner A reads users", roleLearner, w.a, `SELECT id, username, role FROM users`, nil, rows(1)},
-		rlsCase{"learner A reads own user row", roleLearner, w.a, `SELECT id, username FROM users WHERE id = $1`, []any{w.a}, rows(1)},
-		rlsCase{"learner A reads B's user row", roleLearner, w.a, `SELECT id, username FROM users WHERE id = $1`, []any{w.b}, rows(0)},
-		rlsCase{"learner A renames self", roleLearner, w.a, `UPDATE users SET display_name = 'Ada' WHERE id = $1`, []any{w.a}, rows(1)},
-		rlsCase{"learner A renames B", roleLearner, w.a, `UPDATE users SET display_name = 'x' WHERE id = $1`, []any{w.b}, rows(0)},
-		rlsCase{"learner A makes self admin", roleLearner, w.a, `UPDATE users SET role = 'admin' WHERE id = $1`, []any{w.a}, refused},
-		rlsCase{"learner inserts a user", roleLearner, w.a,
+		rlsCase{"learner A reads users", store.DBRoleLearner, w.a, `SELECT id, username, role FROM users`, nil, rows(1)},
+		rlsCase{"learner A reads own user row", store.DBRoleLearner, w.a, `SELECT id, username FROM users WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"learner A reads B's user row", store.DBRoleLearner, w.a, `SELECT id, username FROM users WHERE id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A renames self", store.DBRoleLearner, w.a, `UPDATE users SET display_name = 'Ada' WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"learner A renames B", store.DBRoleLearner, w.a, `UPDATE users SET display_name = 'x' WHERE id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A makes self admin", store.DBRoleLearner, w.a, `UPDATE users SET role = 'admin' WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner inserts a user", store.DBRoleLearner, w.a,
 			`INSERT INTO users (username, display_name, password_hash) VALUES ('mallory', 'M', 'h')`, nil, refused},
-		rlsCase{"learner deletes own user row", roleLearner, w.a, `DELETE FROM users WHERE id = $1`, []any{w.a}, refused},
-		rlsCase{"volunteer reads users", roleVolunteer, w.vol, `SELECT id FROM users`, nil, rows(1)},
-		rlsCase{"volunteer makes self admin", roleVolunteer, w.vol, `UPDATE users SET role = 'admin' WHERE id = $1`, []any{w.vol}, refused},
-		rlsCase{"volunteer inserts a user", roleVolunteer, w.vol,
+		rlsCase{"learner deletes own user row", store.DBRoleLearner, w.a, `DELETE FROM users WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"volunteer reads users", store.DBRoleVolunteer, w.vol, `SELECT id FROM users`, nil, rows(1)},
+		rlsCase{"volunteer makes self admin", store.DBRoleVolunteer, w.vol, `UPDATE users SET role = 'admin' WHERE id = $1`, []any{w.vol}, refused},
+		rlsCase{"volunteer inserts a user", store.DBRoleVolunteer, w.vol,
 			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('mallory', 'M', 'h', 'admin')`, nil, refused},
-		rlsCase{"admin reads users", roleAdmin, w.admin, `SELECT id, username, role FROM users`, nil, rows(4)},
-		rlsCase{"admin inserts a volunteer", roleAdmin, w.admin,
+		rlsCase{"admin reads users", store.DBRoleAdmin, w.admin, `SELECT id, username, role FROM users`, nil, rows(5)},
+		rlsCase{"admin inserts a volunteer", store.DBRoleAdmin, w.admin,
 			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('newvol', 'N', 'h', 'volunteer')`, nil, rows(1)},
-		rlsCase{"admin changes a role", roleAdmin, w.admin, `UPDATE users SET role = 'volunteer' WHERE id = $1`, []any{w.a}, rows(1)},
-		rlsCase{"admin deletes a user", roleAdmin, w.admin, `DELETE FROM users WHERE id = $1`, []any{w.b}, rows(1)},
-		rlsCase{"admin updates a user's created_at", roleAdmin, w.admin, `UPDATE users SET created_at = now()`, nil, refused},
+		rlsCase{"admin changes a role", store.DBRoleAdmin, w.admin, `UPDATE users SET role = 'volunteer' WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"admin deletes a user", store.DBRoleAdmin, w.admin, `DELETE FROM users WHERE id = $1`, []any{w.b}, rows(1)},
+		rlsCase{"admin updates a user's created_at", store.DBRoleAdmin, w.admin, `UPDATE users SET created_at = now()`, nil, refused},
 
 		// users.lang (issue 13): learners and volunteers set their own
 		// interface language, and that changes nothing else they may not.
-		rlsCase{"learner A sets own language", roleLearner, w.a, `UPDATE users SET lang = 'sw' WHERE id = $1`, []any{w.a}, rows(1)},
-		rlsCase{"learner A reads own language", roleLearner, w.a, `SELECT lang FROM users WHERE id = $1`, []any{w.a}, rows(1)},
-		rlsCase{"learner A sets B's language", roleLearner, w.a, `UPDATE users SET lang = 'sw' WHERE id = $1`, []any{w.b}, rows(0)},
-		rlsCase{"learner A sets everyone's language", roleLearner, w.a, `UPDATE users SET lang = 'ar'`, nil, rows(1)},
-		rlsCase{"learner A reads B's language", roleLearner, w.a, `SELECT lang FROM users WHERE id = $1`, []any{w.b}, rows(0)},
-		rlsCase{"learner A sets own language and role", roleLearner, w.a,
+		rlsCase{"learner A sets own language", store.DBRoleLearner, w.a, `UPDATE users SET lang = 'sw' WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"learner A reads own language", store.DBRoleLearner, w.a, `SELECT lang FROM users WHERE id = $1`, []any{w.a}, rows(1)},
+		rlsCase{"learner A sets B's language", store.DBRoleLearner, w.a, `UPDATE users SET lang = 'sw' WHERE id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A sets everyone's language", store.DBRoleLearner, w.a, `UPDATE users SET lang = 'ar'`, nil, rows(1)},
+		rlsCase{"learner A reads B's language", store.DBRoleLearner, w.a, `SELECT lang FROM users WHERE id = $1`, []any{w.b}, rows(0)},
+		rlsCase{"learner A sets own language and role", store.DBRoleLearner, w.a,
 			`UPDATE users SET lang = 'sw', role = 'admin' WHERE id = $1`, []any{w.a}, refused},
-		rlsCase{"learner A sets own language and password_hash", roleLearner, w.a,
+		rlsCase{"learner A sets own language and password_hash", store.DBRoleLearner, w.a,
 			`UPDATE users SET lang = 'sw', password_hash = 'x' WHERE id = $1`, []any{w.a}, refused},
-		rlsCase{"learner A changes own username", roleLearner, w.a, `UPDATE users SET username = 'mallory' WHERE id = $1`, []any{w.a}, refused},
-		rlsCase{"learner A changes own disabled_at", roleLearner, w.a, `UPDATE users SET disabled_at = NULL WHERE id = $1`, []any{w.a}, refused},
-		rlsCase{"learner A changes own created_at", roleLearner, w.a, `UPDATE users SET created_at = now() WHERE id = $1`, []any{w.a}, refused},
-		rlsCase{"learner A changes own id", roleLearner, w.a, `UPDATE users SET id = gen_random_uuid() WHERE id = $1`, []any{w.a}, refused},
-		rlsCase{"learners and volunteers update only display_name, email and lang", roleLearner, w.a, `
+		rlsCase{"learner A changes own username", store.DBRoleLearner, w.a, `UPDATE users SET username = 'mallory' WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner A changes own disabled_at", store.DBRoleLearner, w.a, `UPDATE users SET disabled_at = NULL WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner A changes own created_at", store.DBRoleLearner, w.a, `UPDATE users SET created_at = now() WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learner A changes own id", store.DBRoleLearner, w.a, `UPDATE users SET id = gen_random_uuid() WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"learners and volunteers update only display_name, email and lang", store.DBRoleLearner, w.a, `
 			SELECT r, a.attname FROM unnest(ARRAY['fieldbook_learner', 'fieldbook_volunteer']) r
 			CROSS JOIN pg_attribute a
 			WHERE a.attrelid = 'users'::regclass AND a.attnum > 0 AND NOT a.attisdropped
 			  AND has_column_privilege(r, 'users', a.attname, 'UPDATE')
 			  AND a.attname NOT IN ('display_name', 'email', 'lang')`, nil, rows(0)},
-		rlsCase{"volunteer sets own language", roleVolunteer, w.vol, `UPDATE users SET lang = 'fr' WHERE id = $1`, []any{w.vol}, rows(1)},
-		rlsCase{"volunteer sets a learner's language", roleVolunteer, w.vol, `UPDATE users SET lang = 'fr' WHERE id = $1`, []any{w.a}, rows(0)},
-		rlsCase{"volunteer sets own language and role", roleVolunteer, w.vol,
+		rlsCase{"volunteer sets own language", store.DBRoleVolunteer, w.vol, `UPDATE users SET lang = 'fr' WHERE id = $1`, []any{w.vol}, rows(1)},
+		rlsCase{"volunteer sets a learner's language", store.DBRoleVolunteer, w.vol, `UPDATE users SET lang = 'fr' WHERE id = $1`, []any{w.a}, rows(0)},
+		rlsCase{"volunteer sets own language and role", store.DBRoleVolunteer, w.vol,
 			`UPDATE users SET lang = 'fr', role = 'admin' WHERE id = $1`, []any{w.vol}, refused},
-		rlsCase{"admin sets own language", roleAdmin, w.admin, `UPDATE users SET lang = 'pt' WHERE id = $1`, []any{w.admin}, rows(1)},
-		rlsCase{"anonymous sets a language", roleAnon, uuid.Nil, `UPDATE users SET lang = 'fr'`, nil, refused},
-		rlsCase{"anonymous claiming a user id sets their language", roleAnon, w.a, `UPDATE users SET lang = 'fr' WHERE id = $1`, []any{w.a}, refused},
+		rlsCase{"admin sets own language", store.DBRoleAdmin, w.admin, `UPDATE users SET lang = 'pt' WHERE id = $1`, []any{w.admin}, rows(1)},
+		rlsCase{"anonymous sets a language", store.DBRoleAnonymous, uuid.Nil, `UPDATE users SET lang = 'fr'`, nil, refused},
+		rlsCase{"anonymous claiming a user id sets their language", store.DBRoleAnonymous, w.a, `UPDATE users SET lang = 'fr' WHERE id = $1`, []any{w.a}, refused},
 
 		// sessions belong to the login role alone.
-		rlsCase{"learner reads sessions", roleLearner, w.a, `SELECT * FROM sessions`, nil, refused},
-		rlsCase{"admin reads sessions", roleAdmin, w.admin, `SELECT * FROM sessions`, nil, refused},
+		rlsCase{"learner reads sessions", store.DBRoleLearner, w.a, `SELECT * FROM sessions`, nil, refused},
+		rlsCase{"admin reads sessions", store.DBRoleAdmin, w.admin, `SELECT * FROM sessions`, nil, refused},
 	)
 
 	for _, c := range cases {
@@ -479,7 +467,7 @@ func TestRLSLoginRoleReachesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tx.Exec(ctx, switchSQL, roleAdmin, w.admin.String()); err != nil {
+		if _, err := tx.Exec(ctx, store.SwitchRoleSQL, store.DBRoleAdmin, w.admin.String()); err != nil {
 			t.Fatal(err)
 		}
 		var n int
@@ -580,16 +568,16 @@ func TestRLSSuperuserSwitch(t *testing.T) {
 		t.Fatalf("superuser without switch: %d rows, %v; want 3 (bypasses RLS)", n, err)
 	}
 	tests := []rlsCase{
-		{"learner A reads progress", roleLearner, w.a, `SELECT * FROM student_progress`, nil, rows(2)},
-		{"learner A reads B's progress", roleLearner, w.a, `SELECT * FROM student_progress WHERE student_id = $1`, []any{w.b}, rows(0)},
-		{"learner A inserts for B", roleLearner, w.a,
+		{"learner A reads progress", store.DBRoleLearner, w.a, `SELECT * FROM student_progress`, nil, rows(2)},
+		{"learner A reads B's progress", store.DBRoleLearner, w.a, `SELECT * FROM student_progress WHERE student_id = $1`, []any{w.b}, rows(0)},
+		{"learner A inserts for B", store.DBRoleLearner, w.a,
 			`INSERT INTO student_progress (student_id, lesson_id) VALUES ($1, $2)`, []any{w.b, w.l3}, refused},
-		{"learner A deletes B's progress", roleLearner, w.a, `DELETE FROM student_progress WHERE student_id = $1`, []any{w.b}, rows(0)},
-		{"learner reads the draft course", roleLearner, w.a, `SELECT * FROM courses WHERE id = $1`, []any{w.draftCourse}, rows(0)},
-		{"learner reads password hashes", roleLearner, w.a, `SELECT password_hash FROM users`, nil, refused},
-		{"learner is no longer superuser", roleLearner, w.a, `SELECT 1 WHERE current_setting('is_superuser') = 'off' AND current_user = 'fieldbook_learner'`, nil, rows(1)},
-		{"anonymous reads progress", roleAnon, uuid.Nil, `SELECT * FROM student_progress`, nil, rows(0)},
-		{"anonymous deletes users", roleAnon, uuid.Nil, `DELETE FROM users`, nil, refused},
+		{"learner A deletes B's progress", store.DBRoleLearner, w.a, `DELETE FROM student_progress WHERE student_id = $1`, []any{w.b}, rows(0)},
+		{"learner reads the draft course", store.DBRoleLearner, w.a, `SELECT * FROM courses WHERE id = $1`, []any{w.draftCourse}, rows(0)},
+		{"learner reads password hashes", store.DBRoleLearner, w.a, `SELECT password_hash FROM users`, nil, refused},
+		{"learner is no longer superuser", store.DBRoleLearner, w.a, `SELECT 1 WHERE current_setting('is_superuser') = 'off' AND current_user = 'fieldbook_learner'`, nil, rows(1)},
+		{"anonymous reads progress", store.DBRoleAnonymous, uuid.Nil, `SELECT * FROM student_progress`, nil, rows(0)},
+		{"anonymous deletes users", store.DBRoleAnonymous, uuid.Nil, `DELETE FROM users`, nil, refused},
 	}
 	for _, c := range tests {
 		t.Run(c.name, func(t *testing.T) {
@@ -700,7 +688,7 @@ func TestRLSAuthFunctions(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tx.Rollback(context.Background()) //nolint:errcheck
-		if _, err := tx.Exec(ctx, switchSQL, roleAnon, ""); err != nil {
+		if _, err := tx.Exec(ctx, store.SwitchRoleSQL, store.DBRoleAnonymous, ""); err != nil {
 			t.Fatal(err)
 		}
 		fn(tx)
@@ -715,9 +703,9 @@ func TestRLSAuthFunctions(t *testing.T) {
 			wantID         uuid.UUID
 			wantHash       string
 		}{
-			{"exact", "learner-a", w.a, "hash-a"},
-			{"case-insensitive", "Learner-A", w.a, "hash-a"},
-			{"admin", "admin", w.admin, "hash-x"},
+			{"exact", w.Learner.Username, w.a, w.hashOf(t, w.a)},
+			{"case-insensitive", strings.ToUpper(w.Learner.Username), w.a, w.hashOf(t, w.a)},
+			{"admin", w.Admin.Username, w.admin, w.hashOf(t, w.admin)},
 			{"unknown", "nobody", uuid.Nil, ""},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
@@ -769,7 +757,7 @@ func TestRLSAuthFunctions(t *testing.T) {
 
 		var again *uuid.UUID
 		inAnonTx(t, func(tx pgx.Tx) {
-			if err := tx.QueryRow(ctx, `SELECT auth_sign_up('admin', 'Impostor', 'h')`).Scan(&again); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT auth_sign_up($1, 'Impostor', 'h')`, w.Admin.Username).Scan(&again); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -790,13 +778,13 @@ func TestRLSAuthFunctions(t *testing.T) {
 	// policy its owner runs under admits learners only. fieldbook_auth is
 	// not granted to the login role, so this runs on the owner connection.
 	tests := []rlsCase{
-		{"auth role inserts a learner", roleAuth, uuid.Nil,
+		{"auth role inserts a learner", store.DBRoleAuth, uuid.Nil,
 			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('l-new', 'L', 'h', 'learner')`, nil, rows(1)},
-		{"auth role inserts a volunteer", roleAuth, uuid.Nil,
+		{"auth role inserts a volunteer", store.DBRoleAuth, uuid.Nil,
 			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('v-new', 'V', 'h', 'volunteer')`, nil, refused},
-		{"auth role inserts an admin", roleAuth, uuid.Nil,
+		{"auth role inserts an admin", store.DBRoleAuth, uuid.Nil,
 			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('a-new', 'A', 'h', 'admin')`, nil, refused},
-		{"auth role updates a role", roleAuth, uuid.Nil, `UPDATE users SET role = 'admin'`, nil, refused},
+		{"auth role updates a role", store.DBRoleAuth, uuid.Nil, `UPDATE users SET role = 'admin'`, nil, refused},
 	}
 	for _, c := range tests {
 		t.Run(c.name, func(t *testing.T) {
@@ -806,9 +794,9 @@ func TestRLSAuthFunctions(t *testing.T) {
 	}
 
 	for _, c := range []rlsCase{
-		{"anonymous inserts a user directly", roleAnon, uuid.Nil,
+		{"anonymous inserts a user directly", store.DBRoleAnonymous, uuid.Nil,
 			`INSERT INTO users (username, display_name, password_hash, role) VALUES ('mallory', 'M', 'h', 'learner')`, nil, refused},
-		{"anonymous reads password_hash directly", roleAnon, uuid.Nil, `SELECT password_hash FROM users`, nil, refused},
+		{"anonymous reads password_hash directly", store.DBRoleAnonymous, uuid.Nil, `SELECT password_hash FROM users`, nil, refused},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tag, err := runAs(t, w.app, c.role, c.user, c.sql, c.args...)
@@ -821,7 +809,7 @@ func TestRLSAuthFunctions(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tx.Rollback(context.Background()) //nolint:errcheck
-		_, err = tx.Exec(ctx, switchSQL, roleAuth, "")
+		_, err = tx.Exec(ctx, store.SwitchRoleSQL, store.DBRoleAuth, "")
 		if sqlState(err) != "42501" {
 			t.Errorf("switch to fieldbook_auth: %v (SQLSTATE %q), want 42501", err, sqlState(err))
 		}
@@ -862,7 +850,7 @@ func TestRLSConcurrentLearners(t *testing.T) {
 
 	inTx := func(ctx context.Context, learner uuid.UUID, fn func(pgx.Tx) error) error {
 		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, switchSQL, roleLearner, learner.String()); err != nil {
+			if _, err := tx.Exec(ctx, store.SwitchRoleSQL, store.DBRoleLearner, learner.String()); err != nil {
 				return err
 			}
 			return fn(tx)
@@ -974,7 +962,7 @@ func TestRLSPhoneKeys(t *testing.T) {
 		role      string
 		user, own uuid.UUID // own: a live key of that user
 		owned     int64     // how many keys (live or not) that user has
-	}{{roleLearner, w.a, keyA, 3}, {roleVolunteer, w.vol, keyVol, 1}, {roleAdmin, w.admin, keyAdmin, 1}}
+	}{{store.DBRoleLearner, w.a, keyA, 3}, {store.DBRoleVolunteer, w.vol, keyVol, 1}, {store.DBRoleAdmin, w.admin, keyAdmin, 1}}
 
 	var cases []rlsCase
 	add := func(c ...rlsCase) { cases = append(cases, c...) }
@@ -1006,53 +994,53 @@ func TestRLSPhoneKeys(t *testing.T) {
 	}
 	add(
 		// A revoked key stays revoked: nobody brings it back or touches it.
-		rlsCase{"learner A un-revokes own key", roleLearner, w.a, `UPDATE phone_keys SET revoked_at = NULL WHERE id = $1`, []any{keyArev}, rows(0)},
-		rlsCase{"learner A touches own revoked key", roleLearner, w.a, `UPDATE phone_keys SET last_used_at = now() WHERE id = $1`, []any{keyArev}, rows(0)},
-		rlsCase{"learner A reads own keys", roleLearner, w.a, `SELECT * FROM phone_keys WHERE user_id = $1`, []any{w.a}, rows(3)},
-		rlsCase{"learner A registers own key under own session", roleLearner, w.a, insertKey, []any{w.a, pk(9), sessA}, rows(1)},
-		rlsCase{"learner A registers B's public key", roleLearner, w.a, insertKey, []any{w.a, pk(4), nil}, refusedUnique},
-		rlsCase{"learner without a user id reads keys", roleLearner, uuid.Nil, `SELECT * FROM phone_keys`, nil, rows(0)},
-		rlsCase{"learner without a user id registers a key", roleLearner, uuid.Nil, insertKey, []any{w.a, pk(9), nil}, refused},
+		rlsCase{"learner A un-revokes own key", store.DBRoleLearner, w.a, `UPDATE phone_keys SET revoked_at = NULL WHERE id = $1`, []any{keyArev}, rows(0)},
+		rlsCase{"learner A touches own revoked key", store.DBRoleLearner, w.a, `UPDATE phone_keys SET last_used_at = now() WHERE id = $1`, []any{keyArev}, rows(0)},
+		rlsCase{"learner A reads own keys", store.DBRoleLearner, w.a, `SELECT * FROM phone_keys WHERE user_id = $1`, []any{w.a}, rows(3)},
+		rlsCase{"learner A registers own key under own session", store.DBRoleLearner, w.a, insertKey, []any{w.a, pk(9), sessA}, rows(1)},
+		rlsCase{"learner A registers B's public key", store.DBRoleLearner, w.a, insertKey, []any{w.a, pk(4), nil}, refusedUnique},
+		rlsCase{"learner without a user id reads keys", store.DBRoleLearner, uuid.Nil, `SELECT * FROM phone_keys`, nil, rows(0)},
+		rlsCase{"learner without a user id registers a key", store.DBRoleLearner, uuid.Nil, insertKey, []any{w.a, pk(9), nil}, refused},
 
-		rlsCase{"anonymous reads keys", roleAnon, uuid.Nil, `SELECT * FROM phone_keys`, nil, refused},
-		rlsCase{"anonymous reads public keys", roleAnon, uuid.Nil, `SELECT public_key FROM phone_keys WHERE id = $1`, []any{keyA}, refused},
-		rlsCase{"anonymous registers a key", roleAnon, uuid.Nil, insertKey, []any{w.a, pk(9), nil}, refused},
-		rlsCase{"anonymous revokes keys", roleAnon, uuid.Nil, `UPDATE phone_keys SET revoked_at = now()`, nil, refused},
-		rlsCase{"anonymous deletes keys", roleAnon, uuid.Nil, `DELETE FROM phone_keys`, nil, refused},
-		rlsCase{"anonymous looks keys up", roleAnon, uuid.Nil,
+		rlsCase{"anonymous reads keys", store.DBRoleAnonymous, uuid.Nil, `SELECT * FROM phone_keys`, nil, refused},
+		rlsCase{"anonymous reads public keys", store.DBRoleAnonymous, uuid.Nil, `SELECT public_key FROM phone_keys WHERE id = $1`, []any{keyA}, refused},
+		rlsCase{"anonymous registers a key", store.DBRoleAnonymous, uuid.Nil, insertKey, []any{w.a, pk(9), nil}, refused},
+		rlsCase{"anonymous revokes keys", store.DBRoleAnonymous, uuid.Nil, `UPDATE phone_keys SET revoked_at = now()`, nil, refused},
+		rlsCase{"anonymous deletes keys", store.DBRoleAnonymous, uuid.Nil, `DELETE FROM phone_keys`, nil, refused},
+		rlsCase{"anonymous looks keys up", store.DBRoleAnonymous, uuid.Nil,
 			`SELECT * FROM phone_keys_live($1)`, []any{[]uuid.UUID{keyA, keyA2, keyArev, keyB, keyVol, keyAdmin}}, rows(5)},
-		rlsCase{"anonymous looks up a revoked key", roleAnon, uuid.Nil,
+		rlsCase{"anonymous looks up a revoked key", store.DBRoleAnonymous, uuid.Nil,
 			`SELECT * FROM phone_keys_live($1)`, []any{[]uuid.UUID{keyArev}}, rows(0)},
-		rlsCase{"anonymous looks up no keys", roleAnon, uuid.Nil, `SELECT * FROM phone_keys_live('{}')`, nil, rows(0)},
-		rlsCase{"anonymous upgrades a password hash", roleAnon, uuid.Nil, `SELECT auth_upgrade_own_password_hash('h')`, nil, refused},
+		rlsCase{"anonymous looks up no keys", store.DBRoleAnonymous, uuid.Nil, `SELECT * FROM phone_keys_live('{}')`, nil, rows(0)},
+		rlsCase{"anonymous upgrades a password hash", store.DBRoleAnonymous, uuid.Nil, `SELECT auth_upgrade_own_password_hash('h')`, nil, refused},
 
 		// The function hands out these columns and nothing else (no label,
 		// no session, no revocation time).
-		rlsCase{"the lookup returns only owner, role, key and last use", roleAnon, uuid.Nil, `
+		rlsCase{"the lookup returns only owner, role, key and last use", store.DBRoleAnonymous, uuid.Nil, `
 			SELECT 1 FROM pg_proc
 			WHERE proname = 'phone_keys_live'
 			  AND proargnames = ARRAY['p_ids', 'key_id', 'user_id', 'user_role', 'public_key', 'last_used_at']`, nil, rows(1)},
-		rlsCase{"the lookup is a definer function owned by fieldbook_keys with a pinned search_path", roleAnon, uuid.Nil, `
+		rlsCase{"the lookup is a definer function owned by fieldbook_keys with a pinned search_path", store.DBRoleAnonymous, uuid.Nil, `
 			SELECT 1 FROM pg_proc
 			WHERE proname = 'phone_keys_live' AND prosecdef AND proowner = 'fieldbook_keys'::regrole
 			  AND proconfig = ARRAY['search_path=public, pg_temp']`, nil, rows(1)},
-		rlsCase{"exactly the caller roles may run the lookup", roleAnon, uuid.Nil, `
+		rlsCase{"exactly the caller roles may run the lookup", store.DBRoleAnonymous, uuid.Nil, `
 			SELECT r FROM unnest(ARRAY['fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer', 'fieldbook_admin',
 			                           'fieldbook_auth', 'fieldbook_app', 'fieldbook_stats']) r
 			WHERE (r IN ('fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer', 'fieldbook_admin'))
 			   <> has_function_privilege(r, 'phone_keys_live(uuid[])', 'EXECUTE')`, nil, rows(0)},
-		rlsCase{"PUBLIC may run none of the key functions", roleAnon, uuid.Nil, `
+		rlsCase{"PUBLIC may run none of the key functions", store.DBRoleAnonymous, uuid.Nil, `
 			SELECT 1 FROM pg_proc p LEFT JOIN LATERAL aclexplode(p.proacl) a ON true
 			WHERE p.proname IN ('phone_keys_live', 'phone_keys_revoke_on_user_change', 'auth_upgrade_own_password_hash')
 			  AND (p.proacl IS NULL OR a.grantee = 0)`, nil, rows(0)},
-		rlsCase{"no role may change a key's material or owner, or delete a key", roleAnon, uuid.Nil, `
+		rlsCase{"no role may change a key's material or owner, or delete a key", store.DBRoleAnonymous, uuid.Nil, `
 			SELECT r FROM unnest(ARRAY['fieldbook_anon', 'fieldbook_learner', 'fieldbook_volunteer',
 			                           'fieldbook_admin', 'fieldbook_auth', 'fieldbook_keys', 'fieldbook_app']) r
 			WHERE has_column_privilege(r, 'phone_keys', 'public_key', 'UPDATE')
 			   OR has_column_privilege(r, 'phone_keys', 'user_id', 'UPDATE')
 			   OR has_table_privilege(r, 'phone_keys', 'DELETE')
 			   OR has_table_privilege(r, 'phone_keys', 'TRUNCATE')`, nil, rows(0)},
-		rlsCase{"the anonymous role has no privilege on the keys table", roleAnon, uuid.Nil, `
+		rlsCase{"the anonymous role has no privilege on the keys table", store.DBRoleAnonymous, uuid.Nil, `
 			SELECT 1 WHERE has_table_privilege('fieldbook_anon', 'phone_keys', 'SELECT, INSERT, UPDATE, DELETE')
 			            OR has_any_column_privilege('fieldbook_anon', 'phone_keys', 'SELECT, INSERT, UPDATE')`, nil, rows(0)},
 	)
@@ -1069,7 +1057,7 @@ func TestRLSPhoneKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tx.Rollback(context.Background()) //nolint:errcheck
-		if _, err := tx.Exec(t.Context(), switchSQL, roleAnon, ""); err != nil {
+		if _, err := tx.Exec(t.Context(), store.SwitchRoleSQL, store.DBRoleAnonymous, ""); err != nil {
 			t.Fatal(err)
 		}
 		var user uuid.UUID
@@ -1089,7 +1077,7 @@ func TestRLSPhoneKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tx.Rollback(context.Background()) //nolint:errcheck
-		if _, err := tx.Exec(t.Context(), switchSQL, "fieldbook_keys", ""); sqlState(err) != "42501" {
+		if _, err := tx.Exec(t.Context(), store.SwitchRoleSQL, "fieldbook_keys", ""); sqlState(err) != "42501" {
 			t.Errorf("switch to fieldbook_keys: %v (SQLSTATE %q), want 42501", err, sqlState(err))
 		}
 	})

@@ -60,13 +60,13 @@ func (r Role) Valid() bool {
 func (r Role) dbRole() (string, error) {
 	switch r {
 	case RoleAnonymous, "":
-		return "fieldbook_anon", nil
+		return DBRoleAnonymous, nil
 	case RoleLearner:
-		return "fieldbook_learner", nil
+		return DBRoleLearner, nil
 	case RoleVolunteer:
-		return "fieldbook_volunteer", nil
+		return DBRoleVolunteer, nil
 	case RoleAdmin:
-		return "fieldbook_admin", nil
+		return DBRoleAdmin, nil
 	}
 	return "", fmt.Errorf("store: unknown role %q", r)
 }
@@ -240,7 +240,7 @@ func (caller Caller) settings() (role, userID string, err error) {
 	if caller.UserID != uuid.Nil {
 		userID = caller.UserID.String()
 	}
-	if userID == "" && role != "fieldbook_anon" && caller != Operator {
+	if userID == "" && role != DBRoleAnonymous && caller != Operator {
 		return "", "", fmt.Errorf("store: role %s needs a user id", caller.Role)
 	}
 	return role, userID, nil
@@ -256,9 +256,7 @@ func (s *Store) inTx(ctx context.Context, caller Caller, opts pgx.TxOptions, fn 
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
-	if _, err := tx.Exec(ctx,
-		`SELECT set_config('role', $1, true), set_config('fieldbook.user_id', $2, true)`,
-		role, userID); err != nil {
+	if _, err := tx.Exec(ctx, SwitchRoleSQL, role, userID); err != nil {
 		return fmt.Errorf("store: switch role: %w", err)
 	}
 	if err := fn(&Tx{tx: tx, caller: caller, store: s}); err != nil {

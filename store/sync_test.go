@@ -925,7 +925,7 @@ func visibleChanges(t *testing.T, e *env, learner uuid.UUID) []uuid.UUID {
 	defer conn.Close(context.Background())
 	var ids []uuid.UUID
 	err = pgx.BeginFunc(t.Context(), conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(t.Context(), switchSQL, roleLearner, learner.String()); err != nil {
+		if _, err := tx.Exec(t.Context(), store.SwitchRoleSQL, store.DBRoleLearner, learner.String()); err != nil {
 			return err
 		}
 		rows, err := tx.Query(t.Context(), `SELECT id FROM progress_changes`)
@@ -1039,18 +1039,9 @@ func TestApplyChangesLearnersAreIsolated(t *testing.T) {
 // a later time than the last op's) per op, in one transaction each.
 func BenchmarkApplyChanges50(b *testing.B) {
 	ctx := context.Background()
-	db := storetest.NewDB(b)
-	pool, err := store.Open(ctx, db.AppURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	owner, err := pgx.Connect(ctx, db.OwnerURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { owner.Close(context.Background()) })
-	e := &env{db: db, s: store.New(pool), owner: owner}
+	seed := storetest.NewSeedDB(b)
+	owner := seed.Owner
+	e := &env{seed: seed, db: seed.DB, s: seed.Store, owner: owner}
 
 	learner := store.Caller{UserID: uuid.New(), Role: store.RoleLearner}
 	var course uuid.UUID
@@ -1096,21 +1087,21 @@ func TestRLSProgressChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []rlsCase{
-		{"learner A reads all change records", roleLearner, w.a, `SELECT * FROM progress_changes`, nil, rows(2)},
-		{"learner A reads own record by id", roleLearner, w.a, `SELECT * FROM progress_changes WHERE id = $1`, []any{recA}, rows(1)},
-		{"learner A reads B's record by id", roleLearner, w.a, `SELECT * FROM progress_changes WHERE id = $1`, []any{recB}, rows(0)},
-		{"learner A reads B's records by student", roleLearner, w.a, `SELECT * FROM progress_changes WHERE student_id = $1`, []any{w.b}, rows(0)},
-		{"learner B reads all change records", roleLearner, w.b, `SELECT * FROM progress_changes`, nil, rows(1)},
-		{"learner without a user id reads change records", roleLearner, uuid.Nil, `SELECT * FROM progress_changes`, nil, rows(0)},
-		{"volunteer reads change records", roleVolunteer, w.vol, `SELECT * FROM progress_changes`, nil, rows(0)},
-		{"admin reads change records", roleAdmin, w.admin, `SELECT * FROM progress_changes`, nil, rows(0)},
-		{"anonymous reads change records", roleAnon, uuid.Nil, `SELECT * FROM progress_changes`, nil, refused},
-		{"anonymous claiming A's id reads change records", roleAnon, w.a, `SELECT * FROM progress_changes`, nil, refused},
-		{"learner A rewrites own record", roleLearner, w.a, `UPDATE progress_changes SET outcome = 'stale' WHERE id = $1`, []any{recA}, refused},
-		{"learner A deletes own record", roleLearner, w.a, `DELETE FROM progress_changes WHERE id = $1`, []any{recA}, refused},
-		{"learner A deletes B's record", roleLearner, w.a, `DELETE FROM progress_changes WHERE id = $1`, []any{recB}, refused},
-		{"admin deletes a learner's record", roleAdmin, w.admin, `DELETE FROM progress_changes WHERE id = $1`, []any{recA}, refused},
-		{"learner A replays own id with DO NOTHING", roleLearner, w.a, `
+		{"learner A reads all change records", store.DBRoleLearner, w.a, `SELECT * FROM progress_changes`, nil, rows(2)},
+		{"learner A reads own record by id", store.DBRoleLearner, w.a, `SELECT * FROM progress_changes WHERE id = $1`, []any{recA}, rows(1)},
+		{"learner A reads B's record by id", store.DBRoleLearner, w.a, `SELECT * FROM progress_changes WHERE id = $1`, []any{recB}, rows(0)},
+		{"learner A reads B's records by student", store.DBRoleLearner, w.a, `SELECT * FROM progress_changes WHERE student_id = $1`, []any{w.b}, rows(0)},
+		{"learner B reads all change records", store.DBRoleLearner, w.b, `SELECT * FROM progress_changes`, nil, rows(1)},
+		{"learner without a user id reads change records", store.DBRoleLearner, uuid.Nil, `SELECT * FROM progress_changes`, nil, rows(0)},
+		{"volunteer reads change records", store.DBRoleVolunteer, w.vol, `SELECT * FROM progress_changes`, nil, rows(0)},
+		{"admin reads change records", store.DBRoleAdmin, w.admin, `SELECT * FROM progress_changes`, nil, rows(0)},
+		{"anonymous reads change records", store.DBRoleAnonymous, uuid.Nil, `SELECT * FROM progress_changes`, nil, refused},
+		{"anonymous claiming A's id reads change records", store.DBRoleAnonymous, w.a, `SELECT * FROM progress_changes`, nil, refused},
+		{"learner A rewrites own record", store.DBRoleLearner, w.a, `UPDATE progress_changes SET outcome = 'stale' WHERE id = $1`, []any{recA}, refused},
+		{"learner A deletes own record", store.DBRoleLearner, w.a, `DELETE FROM progress_changes WHERE id = $1`, []any{recA}, refused},
+		{"learner A deletes B's record", store.DBRoleLearner, w.a, `DELETE FROM progress_changes WHERE id = $1`, []any{recB}, refused},
+		{"admin deletes a learner's record", store.DBRoleAdmin, w.admin, `DELETE FROM progress_changes WHERE id = $1`, []any{recA}, refused},
+		{"learner A replays own id with DO NOTHING", store.DBRoleLearner, w.a, `
 			INSERT INTO progress_changes (id, student_id, lesson_id, completed, client_at, outcome)
 			VALUES ($1, $2, $3, true, now(), 'applied') ON CONFLICT (student_id, id) DO NOTHING`, []any{recA, w.a, w.l1}, rows(0)},
 	} {

@@ -15,16 +15,18 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+
+	"fieldbook/handlers"
 )
 
 // barePage is the reference every route is measured against: what the
 // stack (Echo, a pgx pool, html/template) costs with one query and nothing
 // of the product — no session, no role switch, no transaction, no gzip, no
 // security headers. Deliberately not the product's layering: the SQL sits
-// here.
-var barePage = template.Must(template.New("bare").Parse(`<!doctype html>
+// here. Its links are the product's lesson pages, from the route table.
+var barePage = template.Must(template.New("bare").Funcs(template.FuncMap{"lessonPath": handlers.LessonPath}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
-<body><h1>{{.Title}}</h1><ol>{{range .Rows}}<li><a href="/lessons/{{.ID}}">{{.Title}}</a></li>{{end}}</ol></body></html>
+<body><h1>{{.Title}}</h1><ol>{{range .Rows}}<li><a href="{{lessonPath .ID}}">{{.Title}}</a></li>{{end}}</ol></body></html>
 `))
 
 type bareRow struct {

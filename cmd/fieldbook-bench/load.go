@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"fieldbook/handlers"
 	"fieldbook/store/benchdata"
 )
 
@@ -160,7 +161,7 @@ func newBench(ctx context.Context, o loadOpts, stderr io.Writer) (*bench, error)
 	case "on", "off":
 		b.personal = o.personal == "on"
 	default:
-		status, _ := b.get(b.learners[0], o.base+"/api/me/progress?course="+b.world.Course.String())
+		status, _ := b.get(b.learners[0], o.base+handlers.MyProgressAPIPath()+"?course="+b.world.Course.String())
 		b.personal = status == http.StatusOK
 	}
 	return b, nil
@@ -174,7 +175,7 @@ func (b *bench) client() *http.Client {
 }
 
 func (b *bench) signIn(c *http.Client, base, user string) error {
-	resp, err := c.PostForm(base+"/login", url.Values{"username": {user}, "password": {b.opts.password}})
+	resp, err := c.PostForm(base+handlers.LoginPath(), url.Values{"username": {user}, "password": {b.opts.password}})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"fieldbook/handlers"
 )
 
 // report is one run's results.
@@ -82,7 +84,7 @@ func (b *bench) run() (*report, error) {
 // time a revocation takes to reach another instance (PostgreSQL reads on
 // every request: about zero; a session cache: its invalidation's delay).
 func (b *bench) propagation() ([]time.Duration, error) {
-	probe := "/api/courses/" + b.world.Course.String() + "/progress"
+	probe := handlers.CourseProgressAPIPath(b.world.Course)
 	noJar := &http.Client{Transport: b.tr, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	send := func(method, u string, cookie *http.Cookie) (int, error) {
@@ -114,7 +116,7 @@ func (b *bench) propagation() ([]time.Duration, error) {
 				return out, fmt.Errorf("instance B does not take the session: %d %v", st, err)
 			}
 		}
-		if st, err := send(http.MethodPost, b.opts.base+"/logout", cookie); err != nil || st != http.StatusSeeOther {
+		if st, err := send(http.MethodPost, b.opts.base+handlers.LogoutPath(), cookie); err != nil || st != http.StatusSeeOther {
 			return out, fmt.Errorf("sign-out on A: %d %v", st, err)
 		}
 		signedOut := time.Now()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"fieldbook/handlers"
 	"fieldbook/store/benchdata"
 )
 
@@ -58,21 +59,22 @@ func (b *bench) changes(start time.Time, w, i int) (lessons []uuid.UUID, complet
 // run's noise.
 func (b *bench) routes() []route {
 	o := b.opts
-	course := "/courses/" + b.world.Course.String()
-	me, meCourse := "/api/me/progress", "/api/me/progress?course="+b.world.Course.String()
-	lesson := func(i int) string { return "/lessons/" + b.world.Lessons[i%len(b.world.Lessons)].String() }
+	course := handlers.CoursePath(b.world.Course)
+	me := handlers.MyProgressAPIPath()
+	meCourse := me + "?course=" + b.world.Course.String()
+	lesson := func(i int) string { return handlers.LessonPath(b.world.Lessons[i%len(b.world.Lessons)]) }
 	anon := b.client()
 	start := time.Now().Add(-time.Hour)
 	bare := route{name: "bare page (reference)", do: func(w, i int) error { return b.getOK(anon, o.bare+"/") }}
 	return []route{
 		bare,
-		{name: "anonymous course list", goal: 0.8, do: func(w, i int) error { return b.getOK(anon, o.base+"/") }},
+		{name: "anonymous course list", goal: 0.8, do: func(w, i int) error { return b.getOK(anon, o.base+handlers.HomePath()) }},
 		{name: "anonymous lesson page", goal: 0.8, do: func(w, i int) error { return b.getOK(anon, o.base+lesson(i)) }},
-		{name: "signed-in course list", goal: 0.5, do: func(w, i int) error { return b.pageView(b.learners[w], "/", me) }},
+		{name: "signed-in course list", goal: 0.5, do: func(w, i int) error { return b.pageView(b.learners[w], handlers.HomePath(), me) }},
 		{name: "signed-in course page", do: func(w, i int) error { return b.pageView(b.learners[w], course, meCourse) }},
 		{name: "signed-in lesson page", goal: 0.6, do: func(w, i int) error { return b.pageView(b.learners[w], lesson(i), meCourse) }},
 		{name: "progress JSON", do: func(w, i int) error {
-			return b.getOK(b.learners[w], o.base+"/api"+course+"/progress")
+			return b.getOK(b.learners[w], o.base+handlers.CourseProgressAPIPath(b.world.Course))
 		}},
 		{name: fmt.Sprintf("POST /api/progress (%d changes)", syncBatch), do: func(w, i int) error {
 			return b.sync(w, i, start)
@@ -82,11 +84,11 @@ func (b *bench) routes() []route {
 			return benchdata.BareUpsert(b.ctx, b.pool, b.ids[w], l, c, at)
 		}},
 		{name: "dashboard, largest course, sequential", conns: 1, dur: o.dashDur, do: func(w, i int) error {
-			return b.getOK(b.editor, o.base+course+"/dashboard")
+			return b.getOK(b.editor, o.base+handlers.DashboardPath(b.world.Course))
 		}},
 		{name: "sign-in (Argon2id)", conns: min(o.conns, 8), do: func(w, i int) error {
 			c := b.client()
-			req, _ := http.NewRequestWithContext(b.ctx, http.MethodPost, o.base+"/login",
+			req, _ := http.NewRequestWithContext(b.ctx, http.MethodPost, o.base+handlers.LoginPath(),
 				bytes.NewBufferString(url.Values{"username": {fmt.Sprintf(o.learnerFmt, w+1)}, "password": {o.password}}.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			return b.expect(c, req, http.StatusSeeOther)
@@ -104,7 +106,7 @@ func (b *bench) sync(w, i int, start time.Time) error {
 			"completed": completed[j], "at": at[j].Format(time.RFC3339Nano)}
 	}
 	body, _ := json.Marshal(map[string]any{"changes": changes})
-	req, err := http.NewRequestWithContext(b.ctx, http.MethodPost, b.opts.base+"/api/progress", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(b.ctx, http.MethodPost, b.opts.base+handlers.SyncPath(), bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
