@@ -28,8 +28,9 @@ func authorSignIn(t *testing.T, b *browser, srv *server, username, password stri
 func authorSignOut(t *testing.T, b *browser) {
 	t.Helper()
 	b.do(t,
+		openMenu,
 		chromedp.Click(chromedp.CSS("#logout-form button")),
-		chromedp.WaitVisible(chromedp.CSS(`header a[href="/signup"]`)),
+		chromedp.WaitVisible(chromedp.CSS(signedOutHeader)),
 	)
 }
 
@@ -56,6 +57,7 @@ func TestVolunteerAuthorsCourse(t *testing.T) {
 
 	// "Your courses" → "New course"; the form posts through htmx.
 	b.do(t,
+		openMenu,
 		chromedp.Click(chromedp.CSS(`header a[href="/studio"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/courses/new"]`)),
 		chromedp.Click(chromedp.CSS(`a[href="/courses/new"]`)),
@@ -157,7 +159,7 @@ func TestVolunteerAuthorsCourse(t *testing.T) {
 	if got := b.text(t, "article .body strong"); got != "soap" {
 		t.Errorf("the lesson body shows %q in bold, want soap", got)
 	}
-	b.do(t, chromedp.WaitVisible(chromedp.CSS("header .who")))
+	b.do(t, chromedp.WaitVisible(chromedp.CSS("header .who")), openMenu, chromedp.WaitVisible(chromedp.CSS("#logout-form button")))
 	if visible(t, b, `header a[href="/studio"]`) != 0 {
 		t.Error("the learner's header links to the authoring pages")
 	}

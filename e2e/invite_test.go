@@ -21,6 +21,7 @@ func TestInviteBecomesVolunteer(t *testing.T) {
 	admin := newBrowser(t, "")
 	authorSignIn(t, admin, srv, "ada", "ada has a long admin password")
 	admin.do(t,
+		openMenu,
 		chromedp.Click(chromedp.CSS(`header a[href="/admin/users"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#users tr[data-user="ada"]`)),
 		chromedp.Click(chromedp.CSS(`a[href="/admin/invites"]`)),

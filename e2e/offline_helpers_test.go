@@ -41,6 +41,14 @@ func signUp(t *testing.T, b *browser, srv *server, username, name, password stri
 	)
 }
 
+// openMenu opens the header's menu (a <details>), where the header keeps
+// its links on a phone's width.
+var openMenu = chromedp.Evaluate[chromedp.Void](`document.querySelector("header details.menu").open = true`)
+
+// signedOutHeader is the header's "Sign in", shown only when nobody is
+// signed in.
+const signedOutHeader = `header > a.signin`
+
 // waitText waits until the first element matching css shows want: the
 // personal part of a page is drawn by app.js after it loads.
 func waitText(t *testing.T, b *browser, css, want string) {

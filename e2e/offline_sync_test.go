@@ -173,6 +173,7 @@ func TestOfflineExpiredSessionKeepsQueue(t *testing.T) {
 	)
 	// Sign out with a change pending: a warning first, nothing lost.
 	b.do(t,
+		openMenu,
 		chromedp.Click(chromedp.CSS("#logout-form button")),
 		chromedp.WaitVisible(chromedp.CSS("#logout-warning")),
 	)
@@ -256,8 +257,8 @@ func TestOfflineSharedPhone(t *testing.T) {
 	if n := queued(t, b); n != 2 {
 		t.Fatalf("A's changes: %d still queued, want 2 kept", n)
 	}
-	b.do(t, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#logout-form")),
-		chromedp.Click(chromedp.CSS("#logout-form button")), chromedp.WaitVisible(chromedp.CSS(`a[href="/signup"]`)))
+	b.do(t, chromedp.Navigate(srv.URL+"/"), openMenu, chromedp.WaitVisible(chromedp.CSS("#logout-form")),
+		chromedp.Click(chromedp.CSS("#logout-form button")), chromedp.WaitVisible(chromedp.CSS(signedOutHeader)))
 
 	signIn(t, b, srv, "amani", "first learner pw")
 	poll(t, 20*time.Second, "A's changes to sync", func() bool { return queued(t, b) == 0 })
@@ -288,7 +289,7 @@ func TestSaveCourseForOffline(t *testing.T) {
 
 	// Take two lessons out of the cache: the course is half saved.
 	eval[bool](t, b, fmt.Sprintf(`caches.open("fieldbook-pages").then(c =>
-		Promise.all([c.delete("/lessons/%s"), c.delete("/lessons/%s")])).then(() => true)`, lessons[1].ID, lessons[4].ID))
+		Promise.all([c.delete("/lessons/%s?copy=en"), c.delete("/lessons/%s?copy=en")])).then(() => true)`, lessons[1].ID, lessons[4].ID))
 	b.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#save-course")))
 	poll(t, 5*time.Second, "the half-saved state", func() bool {
 		return strings.HasPrefix(b.text(t, "#offline-save .save-text"), "5 of 7 pages are on this phone")

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"fieldbook/internal/i18n"
 )
 
 // wireSize fetches path as a browser would (gzip accepted) and returns the
@@ -34,18 +36,19 @@ func wireSize(t *testing.T, srv *server, path string, cookie *http.Cookie) (int,
 var assetRE = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
 
 // TestPageWeight enforces the byte budgets of demo lesson pages, a plain
-// one and one with a quiz, gzip on the wire: first visit everything (HTML,
-// CSS, scripts, icon, manifest, the service worker and what it precaches,
-// the learner's personal part) ≤ 40 KB; HTML + CSS ≤ 14 KB (the first TCP
-// round trip); a repeat visit, where the hashed files come from the cache
-// (the HTML and the learner's progress in the course), ≤ 5 KB. Bytes are
-// deterministic, so this is a real test.
+// one and one with a quiz, gzip on the wire, in every interface language:
+// first visit everything (HTML, CSS, scripts, icon, manifest, the service
+// worker and what it keeps for the phone's language, the learner's personal
+// part) ≤ 40 KB; HTML + CSS ≤ 14 KB (the first TCP round trip); a repeat
+// visit, where the hashed files come from the cache (the HTML and the
+// learner's progress in the course), ≤ 5 KB. Bytes are deterministic, so
+// this is a real test. It logs what each language adds to English's.
 func TestPageWeight(t *testing.T) {
 	srv := startServer(t)
 	_, lessons := lessonsOf(t, srv, "Basic first aid")
 	_, water := lessonsOf(t, srv, "Safe drinking water")
-	lessonWeight(t, srv, "/lessons/"+lessons[0].ID)
-	quiz := lessonWeight(t, srv, "/lessons/"+water[4].ID)
+	lessonWeight(t, srv, "lesson", "/lessons/"+lessons[0].ID)
+	quiz := lessonWeight(t, srv, "quiz lesson", "/lessons/"+water[4].ID)
 	if quiz.quizJS == 0 {
 		t.Error("the quiz lesson loads no quiz.js")
 	}
@@ -74,11 +77,12 @@ func gzipLen(t *testing.T, s string) int {
 	return b.Len()
 }
 
-// weight is what lessonWeight measured of a page.
-type weight struct{ html, quizJS int }
+// weight is what pageWeight measured of a page in one language.
+type weight struct{ first, repeat, quizJS int }
 
-// lessonWeight measures one lesson page against the budgets.
-func lessonWeight(t *testing.T, srv *server, page string) weight {
+// lessonWeight measures one lesson page against the budgets in every
+// language, logs what each adds to English and returns English's weight.
+func lessonWeight(t *testing.T, srv *server, name, page string) weight {
 	t.Helper()
 
 	// Signed in, as learners are.
@@ -99,15 +103,47 @@ func lessonWeight(t *testing.T, srv *server, page string) weight {
 	if session == nil {
 		t.Fatal("sign-in gave no session cookie")
 	}
+	weights := map[string]weight{}
+	for _, l := range i18n.Languages() {
+		t.Run(name+"/"+l.Tag, func(t *testing.T) {
+			// The learner's language: stored, as the picker does.
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/language", strings.NewReader("lang="+l.Tag+"&next=/"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(session)
+			resp, err := (&http.Transport{}).RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("POST /language: %d", resp.StatusCode)
+			}
+			weights[l.Tag] = pageWeight(t, srv, page, session, l.Tag)
+		})
+	}
+	en := weights[i18n.Source]
+	for _, l := range i18n.Languages()[1:] {
+		t.Logf("%s (%s): %s adds %+d bytes to a first visit and %+d to a repeat visit (gzip, against English)",
+			name, page, l.Tag, weights[l.Tag].first-en.first, weights[l.Tag].repeat-en.repeat)
+	}
+	return en
+}
 
-	req, _ = http.NewRequest(http.MethodGet, srv.URL+page, nil)
+// pageWeight measures a first and a repeat visit of page in lang and checks
+// the budgets.
+func pageWeight(t *testing.T, srv *server, page string, session *http.Cookie, lang string) weight {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+page, nil)
 	req.AddCookie(session)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if got := resp.Header.Get("Content-Language"); got != lang {
+		t.Fatalf("the lesson page is in %q, want %q", got, lang)
+	}
 	assets := map[string]bool{}
 	for _, m := range assetRE.FindAllStringSubmatch(string(body), -1) {
 		assets[m[1]] = true
@@ -129,10 +165,11 @@ func lessonWeight(t *testing.T, srv *server, page string) weight {
 			css += n
 		}
 	}
-	// The browser also fetches the manifest and the worker, and the worker
-	// precaches the offline page, "Who is learning?" and the install icon.
-	for _, extra := range []string{"/manifest.webmanifest", "/sw.js", "/offline", "/phone"} {
-		n, _ := wireSize(t, srv, extra, nil)
+	// The browser also fetches the manifest and the worker; the worker keeps
+	// the offline page (fetched in the phone's language), "Who is learning?"
+	// in it and the install icon.
+	for _, extra := range []string{"/manifest.webmanifest?lang=" + lang, "/sw.js", "/offline?lang=" + lang, "/phone?lang=" + lang} {
+		n, _ := wireSize(t, srv, extra, session)
 		sizes[extra] = n
 	}
 	worker := string(mustGet(t, srv.URL+"/sw.js"))
@@ -163,8 +200,8 @@ func lessonWeight(t *testing.T, srv *server, page string) weight {
 	for _, n := range sizes {
 		total += n
 	}
-	t.Logf("%s wire bytes: HTML %d, HTML+CSS %d, first visit total %d (the personal part: %d); repeat visit HTML %d + personal %d; each: %v",
-		page, html, html+css, total, personal+me+all, html, personal, sizes)
+	t.Logf("%s %s wire bytes: HTML %d, HTML+CSS %d, first visit total %d (the personal part: %d); repeat visit HTML %d + personal %d; each: %v",
+		page, lang, html, html+css, total, personal+me+all, html, personal, sizes)
 	if total > 40*1024 {
 		t.Errorf("lesson page first visit is %d bytes gzip, budget 40960: %v", total, sizes)
 	}
@@ -174,7 +211,7 @@ func lessonWeight(t *testing.T, srv *server, page string) weight {
 	if html+personal > 5*1024 {
 		t.Errorf("lesson page repeat visit (HTML %d and the learner's progress %d) is %d bytes gzip, budget 5120", html, personal, html+personal)
 	}
-	w := weight{html: html}
+	w := weight{first: total, repeat: html + personal}
 	if assets[quizJS] {
 		w.quizJS = sizes[quizJS]
 	}

@@ -88,7 +88,7 @@ func TestInstallableAndWorkerUpdates(t *testing.T) {
 	// The new worker controls the page, and the offline page is in its cache.
 	poll(t, 10*time.Second, "the new worker to control the page", func() bool {
 		b.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main h1")))
-		return eval[bool](t, b, `caches.open("`+shellCaches(t, b)[0]+`").then(c => c.match("/offline")).then(r => !!r)`) &&
+		return eval[bool](t, b, `caches.open("`+shellCaches(t, b)[0]+`").then(c => c.match("/offline?lang=en")).then(r => !!r)`) &&
 			eval[bool](t, b, `!!navigator.serviceWorker.controller`)
 	})
 	sw, err := http.Get(srv.URL + "/sw.js")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/internal/password"
 	"fieldbook/store"
 	"fieldbook/views"
@@ -23,9 +24,11 @@ const sessSeen = "seen"
 // touchEvery is how often a session's "last seen" is written.
 const touchEvery = 10 * time.Minute
 
-// deviceHint names a device from its User-Agent, for the sessions list.
+// deviceHint names a device from its User-Agent, for the sessions list:
+// its system and browser, proper names the same in every language, or ""
+// when neither is known (deviceName says so in the reader's language).
 func deviceHint(ua string) string {
-	os := "Unknown device"
+	os := ""
 	switch {
 	case strings.Contains(ua, "Android"):
 		os = "Android"
@@ -50,13 +53,23 @@ func deviceHint(ua string) string {
 		browser = "Chrome"
 	case strings.Contains(ua, "Safari/"):
 		browser = "Safari"
-	case ua != "":
-		browser = "other browser"
 	}
-	if browser == "" {
-		return os
+	if browser == "" || os == "" {
+		return os + browser
 	}
 	return os + ", " + browser
+}
+
+// deviceName is a stored device hint as the reader sees it. Hints stored
+// before they were language-neutral said "Unknown device" and "other
+// browser" in English; those words are left out or translated.
+func deviceName(loc *i18n.Localizer, hint string) string {
+	hint = strings.TrimSuffix(strings.TrimSuffix(hint, ", other browser"), "Unknown device")
+	hint = strings.TrimPrefix(hint, ", ")
+	if hint == "" {
+		return loc.T("account.device_unknown")
+	}
+	return hint
 }
 
 // recordSession notes the new session of a user who just signed in.
@@ -107,20 +120,22 @@ func (h *accountHandlers) page(c echo.Context, status int, form views.PasswordFo
 	if err != nil {
 		return err
 	}
-	vm := views.Account{Username: user.Username, Password: form, Notice: notice,
+	loc := h.localizer(c)
+	vm := views.Account{Username: user.Username, Password: form, Notice: notice, MinPassword: password.MinLen,
 		PasswordURL: pathTo(routeAccountPassword), EndSessionsURL: pathTo(routeAccountEndSessions)}
 	for _, s := range list {
 		vm.Sessions = append(vm.Sessions, views.SessionRow{
-			Device: s.Device, Since: sessionAgo(s.CreatedAt), LastSeen: sessionAgo(s.LastSeen), Current: s.Key == store.SessionKey(current),
+			Device: deviceName(loc, s.Device), Since: sessionAgo(loc, s.CreatedAt), LastSeen: sessionAgo(loc, s.LastSeen),
+			Current: s.Key == store.SessionKey(current),
 		})
 	}
 	for _, k := range phones {
 		vm.Phones = append(vm.Phones, views.PhoneRow{
-			KeyID: k.ID.String(), Label: k.Label, Since: showTime(k.CreatedAt, dayStyle),
-			LastUsed: phoneLastUsed(k), ForgetURL: accountPhoneForgetURL(k.ID), ThisSession: k.ThisSession,
+			KeyID: k.ID.String(), Label: deviceName(loc, k.Label), Since: showTime(loc, k.CreatedAt, dayStyle),
+			LastUsed: phoneLastUsed(loc, k), ForgetURL: accountPhoneForgetURL(k.ID), ThisSession: k.ThisSession,
 		})
 	}
-	return h.render(c, status, "Your account", views.AccountPage(vm))
+	return h.render(c, status, loc.T("account.title"), views.AccountPage(vm))
 }
 
 // showAccount is GET /account.
@@ -128,11 +143,11 @@ func (h *accountHandlers) showAccount(c echo.Context) error {
 	notice := ""
 	switch c.QueryParam("done") {
 	case "password":
-		notice = "Your password is changed. Other devices are signed out, and phones set up for offline use need setting up again."
+		notice = "account.done_password"
 	case "sessions":
-		notice = "Signed out everywhere else."
+		notice = "account.done_sessions"
 	case "phone":
-		notice = "That phone is forgotten: it can no longer send changes for you."
+		notice = "account.done_phone"
 	}
 	return h.page(c, http.StatusOK, views.PasswordForm{}, notice)
 }
@@ -147,12 +162,12 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 	var form views.PasswordForm
 	current, next := c.FormValue("current_password"), c.FormValue("new_password")
 	if current == "" {
-		form.Fail("current_password", "Enter your current password.")
+		form.Fail("current_password", "account.error.current_missing")
 	}
 	if msg := password.Validate(h.localizer(c), next); msg != "" {
 		form.Fail("new_password", msg)
 	} else if next == current {
-		form.Fail("new_password", "Choose a password different from the current one.")
+		form.Fail("new_password", "account.error.password_same")
 	}
 	if !form.Valid() {
 		return h.page(c, http.StatusUnprocessableEntity, form, "")
@@ -168,7 +183,7 @@ func (h *accountHandlers) changePassword(c echo.Context) error {
 		return h.page(c, http.StatusTooManyRequests, form, "")
 	}
 	if !ok {
-		form.Fail("current_password", "That is not your current password.")
+		form.Fail("current_password", "account.error.current_wrong")
 		return h.page(c, http.StatusUnprocessableEntity, form, "")
 	}
 	hash, err := password.Hash(ctx, next)

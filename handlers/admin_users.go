@@ -24,7 +24,7 @@ const resetLinkLifetime = 24 * time.Hour
 func (a *App) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return a.requireUser(func(c echo.Context) error {
 		if callerOf(c).Role != store.RoleAdmin {
-			return forbidden("Only admins can manage accounts.")
+			return forbidden("admin.error.only_admins")
 		}
 		return next(c)
 	})
@@ -47,31 +47,32 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	loc := h.localizer(c)
 	m := views.AdminUsers{Nav: adminNav()}
 	for _, r := range store.Roles {
 		m.Roles = append(m.Roles, string(r))
 	}
 	switch c.QueryParam("done") {
 	case "role":
-		m.Notice = "Role changed. That person is signed out and signs in again with the new role."
+		m.Notice = "admin.done_role"
 	case "disable":
-		m.Notice = "Account disabled and signed out everywhere."
+		m.Notice = "admin.done_disable"
 	case "enable":
-		m.Notice = "Account enabled."
+		m.Notice = "admin.done_enable"
 	}
 	for _, u := range users {
 		row := views.AdminUserRow{
 			ID: u.ID.String(), Username: u.Username, DisplayName: u.DisplayName,
-			Role: string(u.Role), Created: showTime(u.CreatedAt, dayStyle), Self: u.ID == caller.UserID,
+			Role: string(u.Role), Created: showTime(loc, u.CreatedAt, dayStyle), Self: u.ID == caller.UserID,
 			RoleURL: pathTo(routeAdminUserRole, u.ID.String()), DisableURL: pathTo(routeAdminUserDisable, u.ID.String()),
 			EnableURL: pathTo(routeAdminUserEnable, u.ID.String()), ResetURL: pathTo(routeAdminUserReset, u.ID.String()),
 		}
 		if u.DisabledAt != nil {
-			row.Disabled = showTime(*u.DisabledAt, dayStyle)
+			row.Disabled = showTime(loc, *u.DisabledAt, dayStyle)
 		}
 		m.Users = append(m.Users, row)
 	}
-	return h.render(c, http.StatusOK, "Users", views.AdminUsersPage(m))
+	return h.render(c, http.StatusOK, loc.T("admin.users.title"), views.AdminUsersPage(m))
 }
 
 // targetUser is the :id of an admin action; never the admin themselves for
@@ -79,10 +80,10 @@ func (h *adminUserHandlers) listUsers(c echo.Context) error {
 func (h *adminUserHandlers) targetUser(c echo.Context, allowSelf bool) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		return uuid.Nil, notFound("There is no such user.")
+		return uuid.Nil, notFound("admin.error.no_user")
 	}
 	if !allowSelf && id == callerOf(c).UserID {
-		return uuid.Nil, badRequest("You cannot change your own role or disable your own account; ask another admin.")
+		return uuid.Nil, badRequest("admin.error.self")
 	}
 	return id, nil
 }
@@ -99,7 +100,7 @@ func (h *adminUserHandlers) setRole(c echo.Context) error {
 	}
 	role := store.Role(c.FormValue("role"))
 	if !role.Valid() {
-		return badRequest("Choose learner, volunteer or admin.")
+		return badRequest("admin.error.role")
 	}
 	ctx := c.Request().Context()
 	if err := h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
@@ -157,8 +158,9 @@ func (h *adminUserHandlers) createReset(c echo.Context) error {
 	}
 	// The link is a secret: keep it out of shared caches and history.
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.render(c, http.StatusOK, "Password reset link", views.ResetLinkPage(views.ResetLink{
-		Nav: adminNav(), Username: user.Username, Link: absoluteURL(c, resetURL(token)), Expires: showTime(expires, minuteStyle),
+	loc := h.localizer(c)
+	return h.render(c, http.StatusOK, loc.T("admin.reset.title"), views.ResetLinkPage(views.ResetLink{
+		Nav: adminNav(), Username: user.Username, Link: absoluteURL(c, resetURL(token)), Expires: showTime(loc, expires, minuteStyle),
 	}))
 }
 

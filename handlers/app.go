@@ -140,12 +140,9 @@ func New(st *store.Store, opts Options) (*echo.Echo, *App, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	// app.js starts with what it shares with the service worker (pwa.go).
-	prelude, err := scriptPrelude(nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := assets.Prepend("app.js", prelude); err != nil {
+	// app.js starts with what it shares with the service worker and its
+	// language's texts: one per language (pwa.go).
+	if err := pageScripts(assets, i18n.Default()); err != nil {
 		return nil, nil, err
 	}
 	a := &App{store: st, sessionStore: opts.Sessions, assets: assets, log: opts.Logger, catalog: i18n.Default(),

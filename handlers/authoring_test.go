@@ -482,7 +482,7 @@ func TestCourseFormValidation(t *testing.T) {
 	}{
 		{"new, no title", "/courses", url.Values{"title": {"   "}, "description": {"kept"}}, "title", "Enter a title."},
 		{"new, title too long", "/courses", url.Values{"title": {long}}, "title", "Use at most 200 characters (this has 201)."},
-		{"new, description too long", "/courses", url.Values{"title": {"ok"}, "description": {strings.Repeat("d", 2001)}}, "description", "Use at most 2000 characters (this has 2001)."},
+		{"new, description too long", "/courses", url.Values{"title": {"ok"}, "description": {strings.Repeat("d", 2001)}}, "description", "Use at most 2,000 characters (this has 2,001)."},
 		{"edit, no title", f.courseEdit, url.Values{"title": {""}, "description": {"kept"}, "version": {"1"}}, "title", "Enter a title."},
 		{"edit, title too long", f.courseEdit, url.Values{"title": {long}, "version": {"1"}}, "title", "Use at most 200 characters (this has 201)."},
 	}
@@ -555,7 +555,7 @@ func TestLessonFormValidation(t *testing.T) {
 		{"duration 1441", valid(func(v url.Values) { v.Set("duration_minutes", "1441") }), "duration_minutes", "Use 0 to 1440 minutes (one day)."},
 		{"duration words", valid(func(v url.Values) { v.Set("duration_minutes", "ten") }), "duration_minutes", "Enter a whole number of minutes, from 0 to 1440."},
 		{"duration fraction", valid(func(v url.Values) { v.Set("duration_minutes", "1.5") }), "duration_minutes", "Enter a whole number of minutes, from 0 to 1440."},
-		{"body too long", valid(func(v url.Values) { v.Set("body", strings.Repeat("b", 30001)) }), "body", "Use at most 30000 characters (this has 30001). Split the lesson in two."},
+		{"body too long", valid(func(v url.Values) { v.Set("body", strings.Repeat("b", 30001)) }), "body", "Use at most 30,000 characters (this has 30,001). Split the lesson in two."},
 	}
 	for _, tt := range tests {
 		for _, target := range []string{f.lessonEdit, f.courseEdit + "/lessons"} {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -50,10 +49,10 @@ func (h *certificateHandlers) showCertificate(c echo.Context) error {
 	path := pathTo(routeVerify, cert.Code)
 	vm := views.Certificate{
 		DisplayName: cert.DisplayName, CourseTitle: cert.CourseTitle, CourseURL: courseURL(courseID),
-		Date: showTime(cert.CompletedAt, longDayStyle), Code: cert.Code, CodeGroups: codeGroups(cert.Code),
+		Date: showTime(h.localizer(c), cert.CompletedAt, longDayStyle), Code: cert.Code, CodeGroups: codeGroups(cert.Code),
 		VerifyPath: path, VerifyURL: scheme + "://" + c.Request().Host + path,
 	}
-	p := h.page(c, "Certificate: "+cert.CourseTitle)
+	p := h.page(c, h.localizer(c).T("certificate.title", "course", cert.CourseTitle))
 	p.Styles = []string{h.assets.URL("certificate.css")}
 	return h.renderPage(c, http.StatusOK, p, views.CertificatePage(vm))
 }
@@ -96,12 +95,12 @@ func (h *certificateHandlers) verifyCertificate(c echo.Context) error {
 	status := http.StatusNotFound
 	if found {
 		status = http.StatusOK
-		vm.DisplayName, vm.CourseTitle, vm.Date = proof.DisplayName, proof.CourseTitle, showTime(proof.CompletedAt, longDayStyle)
+		vm.DisplayName, vm.CourseTitle, vm.Date = proof.DisplayName, proof.CourseTitle, showTime(h.localizer(c), proof.CompletedAt, longDayStyle)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	title := "Certificate check"
+	title := h.localizer(c).T("certificate.verify_title")
 	if !found {
-		title = strings.TrimSuffix(msgNoSuchCert, ".")
+		title = h.localizer(c).T("certificate.verify_missing_title")
 	}
 	return h.render(c, status, title, views.VerifyPage(vm))
 }

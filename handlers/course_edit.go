@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -32,25 +33,31 @@ const (
 func checkTitle(f *views.Form, title string) {
 	switch n := utf8.RuneCountInString(title); {
 	case !utf8.ValidString(title):
-		f.Fail("title", "The title is not valid text.")
+		f.Fail("title", "authoring.error.title_invalid")
 	case n == 0:
-		f.Fail("title", "Enter a title.")
+		f.Fail("title", "authoring.error.title_missing")
 	case n > maxTitleLen:
-		f.Fail("title", "Use at most %d characters (this has %d).", maxTitleLen, n)
+		f.Fail("title", "authoring.error.too_long", "count", maxTitleLen, "length", n)
 	}
 }
 
-// readCourseForm reads and checks the course form.
+// readCourseForm reads and checks the course form. A form without a
+// language (sent by a page from before courses had one) leaves it as it
+// is: the stored one, or for a new course the author's.
 func readCourseForm(c echo.Context) views.CourseForm {
 	f := views.CourseForm{Fields: views.CourseFields{
 		Title:       strings.TrimSpace(c.FormValue("title")),
 		Description: strings.TrimSpace(strings.ReplaceAll(c.FormValue("description"), "\r\n", "\n")),
+		Lang:        c.FormValue("lang"),
 	}}
+	if f.Fields.Lang != "" && !i18n.Supported(f.Fields.Lang) {
+		f.Fail("lang", "course.lang.invalid")
+	}
 	checkTitle(&f.Form, f.Fields.Title)
 	if d := f.Fields.Description; !utf8.ValidString(d) {
-		f.Fail("description", "The description is not valid text.")
+		f.Fail("description", "authoring.error.description_invalid")
 	} else if n := utf8.RuneCountInString(d); n > maxDescriptionLen {
-		f.Fail("description", "Use at most %d characters (this has %d).", maxDescriptionLen, n)
+		f.Fail("description", "authoring.error.too_long", "count", maxDescriptionLen, "length", n)
 	}
 	return f
 }
@@ -59,19 +66,19 @@ func readCourseForm(c echo.Context) views.CourseForm {
 func formVersion(c echo.Context) (int, error) {
 	v, err := strconv.Atoi(c.FormValue("version"))
 	if err != nil || v < 1 {
-		return 0, badRequest("The form has no version. Reload the page and make your change again.")
+		return 0, badRequest("authoring.error.no_version")
 	}
 	return v, nil
 }
 
 // notEditorMessage refuses a change of a course one does not edit.
-const notEditorMessage = "Only the editors of this course can change it. Ask one of them to add you."
+const notEditorMessage = "authoring.error.not_editor"
 
 // authoringMessages say what a store refusal means to an editor.
 var authoringMessages = explanations{
-	store.ErrNotFound:  "There is no course or lesson at this address.",
+	store.ErrNotFound:  "authoring.error.not_found",
 	store.ErrForbidden: notEditorMessage,
-	store.ErrArchived:  "This course is archived, so it cannot be changed. Restore it first.",
+	store.ErrArchived:  "error.archived",
 }
 
 // authoringError explains a store refusal to an editor. Row-level security
@@ -84,6 +91,11 @@ func authoringError(c echo.Context, err error) error {
 	return explain(err, authoringMessages)
 }
 
+// editTitle is the page title of an edit page of what is called title.
+func editTitle(loc *i18n.Localizer, title string) string {
+	return loc.T("authoring.edit_title", "title", title)
+}
+
 // saved ends a successful form post: a 303 to the next page, or for htmx an
 // HX-Redirect, since a swapped-in page would nest inside the form.
 func saved(c echo.Context, next string) error {
@@ -94,9 +106,10 @@ func saved(c echo.Context, next string) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-func nameOr(name *string) string {
+// nameOr is who made a change, or "someone" when their account is gone.
+func nameOr(loc *i18n.Localizer, name *string) string {
 	if name == nil || *name == "" {
-		return "someone"
+		return loc.T("authoring.someone")
 	}
 	return *name
 }
@@ -116,19 +129,20 @@ func (h *courseEditHandlers) studio(c echo.Context) error {
 	for _, sc := range list {
 		row := views.StudioCourse{
 			Title: sc.Title, EditURL: courseEditURL(sc.ID), DashboardURL: dashboardURL(sc.ID), Published: sc.Published,
-			Archived: sc.ArchivedAt != nil, Lessons: sc.Lessons, Drafts: sc.Drafts, Updated: showTime(sc.UpdatedAt, auditStyle),
+			Archived: sc.ArchivedAt != nil, Lessons: sc.Lessons, Drafts: sc.Drafts, Updated: showTime(h.localizer(c), sc.UpdatedAt, auditStyle),
 		}
 		if sc.Published && sc.ArchivedAt == nil {
 			row.ViewURL = courseURL(sc.ID)
 		}
 		vm.Courses = append(vm.Courses, row)
 	}
-	return h.render(c, http.StatusOK, "Your courses", views.StudioPage(vm))
+	return h.render(c, http.StatusOK, h.localizer(c).T("nav.your_courses"), views.StudioPage(vm))
 }
 
-// newCourse shows the empty course form.
+// newCourse shows the empty course form, its language the author's.
 func (h *courseEditHandlers) newCourse(c echo.Context) error {
-	return h.render(c, http.StatusOK, "New course", views.CourseNewPage(newCoursePage(views.CourseForm{})))
+	f := views.CourseForm{Fields: views.CourseFields{Lang: h.localizer(c).Lang()}}
+	return h.render(c, http.StatusOK, h.localizer(c).T("course_new.title"), views.CourseNewPage(newCoursePage(f)))
 }
 
 // createCourse creates a draft course; its creator becomes its first editor
@@ -138,12 +152,16 @@ func (h *courseEditHandlers) createCourse(c echo.Context) error {
 		return err
 	}
 	form := readCourseForm(c)
+	if form.Fields.Lang == "" {
+		form.Fields.Lang = h.localizer(c).Lang()
+	}
 	if !form.Valid() {
 		p := newCoursePage(form)
-		return h.renderPart(c, http.StatusUnprocessableEntity, "New course", views.CourseNewPage(p), views.CourseEditor(p.Form))
+		return h.renderPart(c, http.StatusUnprocessableEntity, h.localizer(c).T("course_new.title"), views.CourseNewPage(p), views.CourseEditor(p.Form))
 	}
 	id, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (uuid.UUID, error) {
-		id, _, err := tx.CreateCourse(ctx, store.NewCourse{Title: form.Fields.Title, Description: form.Fields.Description})
+		id, _, err := tx.CreateCourse(ctx, store.NewCourse{Title: form.Fields.Title, Description: form.Fields.Description,
+			Lang: form.Fields.Lang})
 		return id, err
 	})
 	if err != nil {
@@ -160,7 +178,7 @@ func newCoursePage(f views.CourseForm) views.CourseNew {
 
 // coursePage loads everything a course's edit page shows, with the form
 // filled from the stored course.
-func coursePage(ctx context.Context, tx *store.Tx, course store.EditCourse) (views.CourseEdit, error) {
+func coursePage(ctx context.Context, tx *store.Tx, loc *i18n.Localizer, course store.EditCourse) (views.CourseEdit, error) {
 	lessons, err := tx.LessonsForEdit(ctx, course.ID)
 	if err != nil {
 		return views.CourseEdit{}, err
@@ -178,12 +196,12 @@ func coursePage(ctx context.Context, tx *store.Tx, course store.EditCourse) (vie
 		ConfirmDeleteURL: pathTo(routeCourseConfirmDelete, id),
 		Published:        course.Published, Archived: course.ArchivedAt != nil,
 		Audit: views.Audit{
-			CreatedBy: nameOr(course.CreatedBy), CreatedAt: showTime(course.CreatedAt, auditStyle),
-			UpdatedBy: nameOr(course.UpdatedBy), UpdatedAt: showTime(course.UpdatedAt, auditStyle),
+			CreatedBy: nameOr(loc, course.CreatedBy), CreatedAt: showTime(loc, course.CreatedAt, auditStyle),
+			UpdatedBy: nameOr(loc, course.UpdatedBy), UpdatedAt: showTime(loc, course.UpdatedAt, auditStyle),
 		},
 		Form: views.CourseForm{
 			Action: courseUpdateURL(course.ID), Version: course.Version,
-			Fields: views.CourseFields{Title: course.Title, Description: course.Description},
+			Fields: views.CourseFields{Title: course.Title, Description: course.Description, Lang: course.Lang},
 		},
 	}
 	if course.Published && course.ArchivedAt == nil {
@@ -213,12 +231,12 @@ func (h *courseEditHandlers) editCourse(c echo.Context) error {
 		if err != nil {
 			return views.CourseEdit{}, err
 		}
-		return coursePage(ctx, tx, course)
+		return coursePage(ctx, tx, h.localizer(c), course)
 	})
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return h.render(c, http.StatusOK, "Edit "+vm.Title, views.CourseEditPage(vm))
+	return h.render(c, http.StatusOK, editTitle(h.localizer(c), vm.Title), views.CourseEditPage(vm))
 }
 
 // updateCourse saves the course form unless someone saved the course since
@@ -236,24 +254,31 @@ func (h *courseEditHandlers) updateCourse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	loc := h.localizer(c)
 	out, err := saveVersioned(h.App, c, versionedForm[store.EditCourse, views.CourseEdit]{
 		load:     func(ctx context.Context, tx *store.Tx) (store.EditCourse, error) { return tx.CourseForEdit(ctx, id) },
 		archived: func(course store.EditCourse) bool { return course.ArchivedAt != nil },
 		valid:    form.Valid(),
 		save: func(ctx context.Context, tx *store.Tx) error {
-			_, err := tx.UpdateCourse(ctx, id, store.CourseChange{Title: form.Fields.Title, Description: form.Fields.Description, Version: version})
+			_, err := tx.UpdateCourse(ctx, id, store.CourseChange{Title: form.Fields.Title, Description: form.Fields.Description,
+				Lang: form.Fields.Lang, Version: version})
 			return err
 		},
-		page: coursePage,
+		page: func(ctx context.Context, tx *store.Tx, course store.EditCourse) (views.CourseEdit, error) {
+			return coursePage(ctx, tx, loc, course)
+		},
 		retype: func(p *views.CourseEdit, stored store.EditCourse, conflict bool) {
+			if form.Fields.Lang == "" {
+				form.Fields.Lang = stored.Lang
+			}
 			p.Form.Fields = form.Fields
 			if !conflict {
 				p.Form.Form, p.Form.Version = form.Form, version
 				return
 			}
 			p.Form.Conflict = &views.CourseConflict{
-				Fields:    views.CourseFields{Title: stored.Title, Description: stored.Description},
-				UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: showTime(stored.UpdatedAt, auditStyle),
+				Fields:    views.CourseFields{Title: stored.Title, Description: stored.Description, Lang: stored.Lang},
+				UpdatedBy: nameOr(loc, stored.UpdatedBy), UpdatedAt: showTime(loc, stored.UpdatedAt, auditStyle),
 			}
 		},
 	})
@@ -263,7 +288,7 @@ func (h *courseEditHandlers) updateCourse(c echo.Context) error {
 	if out.status == 0 {
 		return saved(c, courseEditURL(id))
 	}
-	return h.renderPart(c, out.status, "Edit "+out.page.Title, views.CourseEditPage(out.page), views.CourseEditor(out.page.Form))
+	return h.renderPart(c, out.status, editTitle(loc, out.page.Title), views.CourseEditPage(out.page), views.CourseEditor(out.page.Form))
 }
 
 // setPublished publishes or unpublishes a course.
@@ -325,7 +350,7 @@ func (h *courseEditHandlers) confirmDeleteCourse(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return h.render(c, http.StatusOK, "Delete "+vm.Title, views.CourseDeletePage(vm))
+	return h.render(c, http.StatusOK, h.localizer(c).T("course_delete.title", "title", vm.Title), views.CourseDeletePage(vm))
 }
 
 // deleteCourse deletes a course with its lessons and their progress.
@@ -371,7 +396,7 @@ func (h *courseEditHandlers) addLesson(c echo.Context) error {
 			return out, store.ErrArchived
 		}
 		if !form.Valid() {
-			out.page = newLessonPage(course, form)
+			out.page = newLessonPage(h.localizer(c), course, form)
 			return out, nil
 		}
 		out.lessonID, err = tx.CreateLesson(ctx, store.NewLesson{
@@ -391,10 +416,10 @@ func (h *courseEditHandlers) addLesson(c echo.Context) error {
 
 // newLessonPage is the full lesson form for a new lesson of course, holding
 // what was typed in f.
-func newLessonPage(course store.EditCourse, f views.LessonForm) views.LessonEdit {
+func newLessonPage(loc *i18n.Localizer, course store.EditCourse, f views.LessonForm) views.LessonEdit {
 	f.Action, f.PreviewURL, f.CourseID = courseAddLessonURL(course.ID), pathTo(routeLessonPreview), course.ID.String()
 	return views.LessonEdit{
-		New: true, Title: "New lesson", StudioURL: studioURL(), CourseTitle: course.Title,
+		New: true, Title: loc.T("lesson_new.title"), StudioURL: studioURL(), CourseTitle: course.Title,
 		CourseEditURL: courseEditURL(course.ID), Form: f,
 	}
 }
@@ -410,6 +435,7 @@ func (h *courseEditHandlers) addEditor(c echo.Context) error {
 	}
 	username := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
 	ctx := c.Request().Context()
+	loc := h.localizer(c)
 	var vm views.CourseEdit
 	msg := ""
 	err = h.store.InTx(ctx, callerOf(c), func(tx *store.Tx) error {
@@ -418,22 +444,22 @@ func (h *courseEditHandlers) addEditor(c echo.Context) error {
 			return err
 		}
 		if username == "" {
-			msg = "Enter the username of a volunteer."
+			msg = loc.T("course_edit.error.editor_missing")
 		} else {
 			err = tx.AddCourseEditor(ctx, id, username)
 		}
 		switch {
 		case msg != "":
 		case errors.Is(err, store.ErrNotStaff):
-			msg = "No volunteer or admin has that username."
+			msg = loc.T("course_edit.error.editor_unknown")
 		case errors.Is(err, store.ErrConflict):
-			msg = username + " is already an editor of this course."
+			msg = loc.T("course_edit.error.editor_already", "username", username)
 		case err != nil:
 			return err
 		default:
 			return nil
 		}
-		vm, err = coursePage(ctx, tx, course)
+		vm, err = coursePage(ctx, tx, loc, course)
 		return err
 	})
 	if err != nil {
@@ -441,7 +467,7 @@ func (h *courseEditHandlers) addEditor(c echo.Context) error {
 	}
 	if msg != "" {
 		vm.EditorUsername, vm.EditorError = username, msg
-		return h.render(c, http.StatusUnprocessableEntity, "Edit "+vm.Title, views.CourseEditPage(vm))
+		return h.render(c, http.StatusUnprocessableEntity, editTitle(loc, vm.Title), views.CourseEditPage(vm))
 	}
 	return saved(c, at(courseEditURL(id), "editors"))
 }

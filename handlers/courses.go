@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -22,25 +23,33 @@ type courseHandlers struct{ *App }
 func parseID(c echo.Context, name string) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param(name))
 	if err != nil || id == uuid.Nil {
-		return uuid.Nil, badRequest("That address has a malformed id.")
+		return uuid.Nil, badRequest("error.malformed_id")
 	}
 	return id, nil
 }
 
 // listCourses shows a page of the published courses with their lesson
-// counts, coursesPerPage at a time (?page=, from 1), with links to the
-// pages before and after. The page is neutral (the worker caches it for
-// everyone): it is read as the anonymous role, so no caller's progress can
-// reach it.
+// counts, coursesPerPage at a time (?page=, from 1), those in the reader's
+// language first, with links to the pages before and after;
+// ?lang=<tag> shows only the courses in that language. The page is neutral
+// (the worker caches it for everyone): it is read as the anonymous role,
+// so no caller's progress can reach it.
 func (h *courseHandlers) listCourses(c echo.Context) error {
+	filter, err := courseLangFilter(c)
+	if err != nil {
+		return err
+	}
 	page, err := listPage(c)
 	if err != nil {
 		return err
 	}
 	var list []store.CourseListing
+	var langs []string
 	err = h.store.Read(c.Request().Context(), store.Anonymous, func(b *store.Batch) {
 		// One course more than a page says whether there is a next page.
-		b.PublishedCoursePage((page-1)*coursesPerPage, coursesPerPage+1, &list)
+		b.PublishedCoursePage(store.CoursePage{First: h.localizer(c).Lang(), Only: filter,
+			Offset: (page - 1) * coursesPerPage, Limit: coursesPerPage + 1}, &list)
+		b.PublishedCourseLanguages(&langs)
 	})
 	if err != nil {
 		return err
@@ -51,19 +60,53 @@ func (h *courseHandlers) listCourses(c echo.Context) error {
 	vm := views.Home{Courses: make([]views.CourseCard, 0, len(list)),
 		SignupURL: pathTo(routeSignup), LoginURL: pathTo(routeLogin)}
 	if page > 1 {
-		vm.PrevURL = homePageURL(page - 1)
+		vm.PrevURL = coursesPageURL(filter, page-1)
 	}
 	if len(list) > coursesPerPage {
 		list = list[:coursesPerPage]
-		vm.NextURL = homePageURL(page + 1)
+		vm.NextURL = coursesPageURL(filter, page+1)
 	}
 	for _, cs := range list {
 		vm.Courses = append(vm.Courses, views.CourseCard{
-			ID: cs.ID.String(), URL: courseURL(cs.ID), Title: cs.Title, Description: cs.Description,
+			ID: cs.ID.String(), URL: courseURL(cs.ID), Title: cs.Title, Description: cs.Description, Lang: cs.Lang,
 			Progress: views.ProgressBar{Total: cs.Lessons, Unknown: true},
 		})
 	}
-	return h.renderNeutral(c, http.StatusOK, "Courses", views.HomePage(vm))
+	present := map[string]bool{}
+	for _, l := range langs {
+		present[l] = true
+	}
+	vm.Languages = courseLanguages(present, filter)
+	return h.renderNeutral(c, http.StatusOK, h.localizer(c).T("courses.title"), views.HomePage(vm))
+}
+
+// courseLangFilter is the ?lang= of the course list: "" for none, else one
+// of the languages (a 400 naming them for anything else).
+func courseLangFilter(c echo.Context) (string, error) {
+	langs, ok := c.QueryParams()["lang"]
+	if !ok {
+		return "", nil
+	}
+	if len(langs) != 1 || !i18n.Supported(langs[0]) {
+		return "", badRequest("language.unknown", "list", languageList())
+	}
+	return langs[0], nil
+}
+
+// courseLanguages are the course list's language links: every language
+// some course is in, in the picker's order, then "all". None when the
+// courses are all in one language (nothing to choose).
+func courseLanguages(present map[string]bool, filter string) []views.LanguageLink {
+	if len(present) < 2 && filter == "" {
+		return nil
+	}
+	var links []views.LanguageLink
+	for _, l := range i18n.Languages() {
+		if present[l.Tag] || l.Tag == filter {
+			links = append(links, views.LanguageLink{Tag: l.Tag, Name: l.Name, URL: coursesInURL(l.Tag), Current: l.Tag == filter})
+		}
+	}
+	return append(links, views.LanguageLink{URL: coursesInURL(""), Current: filter == ""})
 }
 
 // coursesPerPage is the length of a course list page: rendering and
@@ -110,7 +153,7 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := views.Course{HomeURL: homeURL(), ID: id.String(), Title: course.Title, Description: course.Description,
+	vm := views.Course{HomeURL: homeURL(), ID: id.String(), Title: course.Title, Description: course.Description, Lang: course.Lang,
 		Progress: views.ProgressBar{Total: len(lessons), Unknown: true}, CertificateURL: certificateURL(id)}
 	save := []string{courseURL(id)}
 	for i, l := range lessons {
@@ -129,7 +172,7 @@ func (h *courseHandlers) showCourse(c echo.Context) error {
 }
 
 // noPublishedCourse answers the API for a course it cannot show.
-const noPublishedCourse = "No published course has that id."
+const noPublishedCourse = "error.no_course"
 
 // progressJSON is the body of GET /api/courses/{id}/progress.
 type progressJSON struct {
@@ -176,9 +219,9 @@ func (h *courseHandlers) myProgress(c echo.Context) error {
 		item := views.MyCourseItem{Title: m.Title, URL: courseURL(m.ID),
 			Progress: views.ProgressBar{Completed: m.Completed, Total: m.Total}}
 		if m.LastActivity != nil {
-			item.LastActivity = ago(*m.LastActivity, now)
+			item.LastActivity = ago(h.localizer(c), *m.LastActivity, now)
 		}
 		vm.Courses = append(vm.Courses, item)
 	}
-	return h.render(c, http.StatusOK, "My progress", views.MyProgressPage(vm))
+	return h.render(c, http.StatusOK, h.localizer(c).T("nav.my_progress"), views.MyProgressPage(vm))
 }

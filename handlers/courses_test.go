@@ -261,6 +261,15 @@ func TestCourseListPages(t *testing.T) {
 	if prev, next := pager(second); prev != "/" || next != "" {
 		t.Errorf("page 2 links prev %q next %q, want / and none", prev, next)
 	}
+	// A language filter carries over to the neighbouring pages (every
+	// course here is in English, the default).
+	en := neutralBodies(t, a, []*client{a.newClient(t)}, "/?lang=en")
+	if prev, next := pager(en); prev != "" || next != "/?lang=en&page=2" {
+		t.Errorf("English page 1 links prev %q next %q, want none and /?lang=en&page=2", prev, next)
+	}
+	if prev, _ := pager(neutralBodies(t, a, []*client{a.newClient(t)}, "/?lang=en&page=2")); prev != "/?lang=en" {
+		t.Errorf("English page 2 links prev %q, want /?lang=en", prev)
+	}
 	anon := a.newClient(t)
 	for path, status := range map[string]int{
 		"/?page=1": http.StatusOK, "/?page=3": http.StatusNotFound, "/?page=0": http.StatusBadRequest,

@@ -3,7 +3,6 @@ package handlers
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/static"
 	"fieldbook/store"
 	"fieldbook/views"
@@ -36,7 +36,7 @@ type dashboardHandlers struct {
 	recheck time.Duration
 }
 
-var errNotStaff = forbidden("Only a course's editors and admins can see its dashboard.")
+var errNotStaff = forbidden("dashboard.error.not_staff")
 
 // dashboardCourse loads a course for its dashboard and checks that the
 // caller may see it: 404 for a course they cannot read at all, 403 for
@@ -53,7 +53,7 @@ func dashboardCourse(c echo.Context, tx *store.Tx, id uuid.UUID) (store.Dashboar
 // (404) or that the caller does not edit (403).
 func dashboardAllowed(course store.DashboardCourse, err error) error {
 	if err != nil {
-		return explain(err, explanations{store.ErrNotFound: "No course has that id."})
+		return explain(err, explanations{store.ErrNotFound: "dashboard.error.no_course"})
 	}
 	if !course.CanView {
 		return errNotStaff
@@ -82,7 +82,7 @@ func parseDashQuery(c echo.Context) (dashQuery, error) {
 	case store.SortName, store.SortProgress, store.SortActivity:
 		q.sort = s
 	default:
-		return q, badRequest("sort must be name, progress or activity.")
+		return q, badRequest("dashboard.error.sort")
 	}
 	q.desc = defaultDesc(q.sort)
 	switch c.QueryParam("dir") {
@@ -92,18 +92,18 @@ func parseDashQuery(c echo.Context) (dashQuery, error) {
 	case "desc":
 		q.desc = true
 	default:
-		return q, badRequest("dir must be asc or desc.")
+		return q, badRequest("dashboard.error.dir")
 	}
 	if p := c.QueryParam("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 {
-			return q, badRequest("page must be a whole number, 1 or more.")
+			return q, badRequest("dashboard.error.page")
 		}
 		q.page = n
 	}
 	q.search = strings.TrimSpace(c.QueryParam("q"))
 	if utf8.RuneCountInString(q.search) > maxSearch || !utf8.ValidString(q.search) {
-		return q, badRequest(fmt.Sprintf("Search for at most %d characters.", maxSearch))
+		return q, badRequest("dashboard.error.search_long", "count", maxSearch)
 	}
 	return q, nil
 }
@@ -157,7 +157,7 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		return err
 	}
 	course, quizzes := d.course, d.quizzes
-	live := h.liveModel(id, course, d.totals, d.lessons, d.learners, d.matched, q, now)
+	live := h.liveModel(h.localizer(c), id, course, d.totals, d.lessons, d.learners, d.matched, q, now)
 	if len(quizzes) > 0 {
 		live.HasQuizzes, live.Quizzes = true, quizInsights(h.localizer(c), quizzes)
 		learnerQuizzes(live.Learners, d.learners, d.sums)
@@ -177,7 +177,7 @@ func (h *dashboardHandlers) showDashboard(c echo.Context) error {
 		// The re-read an event triggers: the live block alone.
 		part = views.DashboardLiveBlock(live)
 	}
-	return h.respond(c, http.StatusOK, "Dashboard: "+course.Title, part, whole(page), h.assets.URL(static.SSE))
+	return h.respond(c, http.StatusOK, h.localizer(c).T("dashboard.heading", "title", course.Title), part, whole(page), h.assets.URL(static.SSE))
 }
 
 // dashboardData is what a dashboard page reads.
@@ -240,13 +240,13 @@ func (h *dashboardHandlers) readDashboard(c echo.Context, id uuid.UUID, q *dashQ
 	return d, err
 }
 
-func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse, totals store.DashboardTotals,
+func (h *dashboardHandlers) liveModel(loc *i18n.Localizer, id uuid.UUID, course store.DashboardCourse, totals store.DashboardTotals,
 	lessons []store.LessonStat, learners []store.LearnerRow, matched int, q dashQuery, now time.Time) views.DashboardLive {
 	l := views.DashboardLive{
 		Lessons: course.Lessons, Started: totals.Started, Finished: totals.Finished,
 		Matched: matched, Search: q.search, Page: q.page,
 		Pages:  max(1, (matched+LearnersPerPage-1)/LearnersPerPage),
-		ReadAt: showTime(now, clockStyle), ReadAtTS: machineTime(now),
+		ReadAt: showTime(loc, now, clockStyle), ReadAtTS: machineTime(now),
 	}
 	if course.Lessons > 0 {
 		l.MedianPercent = int(math.Round(totals.MedianCompleted * 100 / float64(course.Lessons)))
@@ -261,7 +261,7 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 	cols := []struct {
 		label string
 		sort  store.LearnerSort
-	}{{"Name", store.SortName}, {"Progress", store.SortProgress}, {"Last activity", store.SortActivity}}
+	}{{"dashboard.col.name", store.SortName}, {"dashboard.col.progress", store.SortProgress}, {"dashboard.col.activity", store.SortActivity}}
 	for _, col := range cols {
 		next := dashQuery{sort: col.sort, desc: defaultDesc(col.sort), search: q.search}
 		aria := "none"
@@ -272,14 +272,14 @@ func (h *dashboardHandlers) liveModel(id uuid.UUID, course store.DashboardCourse
 				aria = "descending"
 			}
 		}
-		l.Columns = append(l.Columns, views.SortColumn{Label: col.label, URL: next.url(id, 1), AriaSort: aria})
+		l.Columns = append(l.Columns, views.SortColumn{Label: loc.T(col.label), URL: next.url(id, 1), AriaSort: aria})
 	}
 	for _, r := range learners {
 		l.Learners = append(l.Learners, views.LearnerItem{
 			Name:           r.DisplayName,
 			DetailURL:      dashboardLearnerURL(id, r.StudentID),
 			Progress:       views.ProgressBar{Completed: min(r.Completed, course.Lessons), Total: course.Lessons},
-			LastActivity:   ago(r.LastActivityAt, now),
+			LastActivity:   ago(loc, r.LastActivityAt, now),
 			LastActivityTS: machineTime(r.LastActivityAt),
 		})
 	}
@@ -314,7 +314,7 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 			return err
 		}
 		if learner, err = tx.DashboardLearner(ctx, id, learnerID); err != nil {
-			return explain(err, explanations{store.ErrNotFound: "That learner has not started this course."})
+			return explain(err, explanations{store.ErrNotFound: "dashboard.error.no_learner"})
 		}
 		if lessons, err = tx.LearnerLessons(ctx, id, learnerID); err != nil {
 			return err
@@ -325,10 +325,11 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	loc := h.localizer(c)
 	vm := views.LearnerDetail{
 		CourseTitle: course.Title, DashboardURL: dashboardURL(id), Name: learner.DisplayName,
-		Started: showTime(learner.StartedAt, minuteStyle), LastActivity: showTime(learner.LastActivityAt, minuteStyle),
-		Attempts: attemptViews(h.localizer(c), attempts),
+		Started: showTime(loc, learner.StartedAt, minuteStyle), LastActivity: showTime(loc, learner.LastActivityAt, minuteStyle),
+		Attempts: attemptViews(loc, attempts),
 	}
 	for _, l := range lessons {
 		ld := views.LessonDone{Number: l.Number, Title: l.Title, Quiz: l.Quiz, BeforeQuiz: l.BeforeQuiz}
@@ -337,7 +338,7 @@ func (h *dashboardHandlers) showLearner(c echo.Context) error {
 			ld.Best = h.localizer(c).Percent(*l.BestScore)
 		}
 		if l.CompletedAt != nil {
-			ld.CompletedAt, ld.CompletedTS = showTime(*l.CompletedAt, minuteStyle), machineTime(*l.CompletedAt)
+			ld.CompletedAt, ld.CompletedTS = showTime(loc, *l.CompletedAt, minuteStyle), machineTime(*l.CompletedAt)
 			vm.Progress.Completed++
 		}
 		vm.Lessons = append(vm.Lessons, ld)

@@ -88,8 +88,9 @@ type csvExport struct {
 // byte-order mark, and prepares the header and totals rows.
 func startCSV(c echo.Context, loc *i18n.Localizer, title string, lessons []store.LessonStat) *csvExport {
 	x := &csvExport{
-		header:     []string{"Learner", "Lessons completed", "Lessons", "Percent", "Last activity"},
-		totals:     []string{"Completions per lesson", "", strconv.Itoa(len(lessons)), "", ""},
+		header: []string{loc.T("dashboard.csv.learner"), loc.T("dashboard.csv.completed"), loc.T("dashboard.csv.lessons"),
+			loc.T("dashboard.csv.percent"), loc.T("dashboard.csv.last_activity")},
+		totals:     []string{loc.T("dashboard.csv.per_lesson"), "", strconv.Itoa(len(lessons)), "", ""},
 		lessonIDs:  make([]uuid.UUID, 0, len(lessons)),
 		numLessons: len(lessons),
 	}

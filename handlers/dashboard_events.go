@@ -60,7 +60,7 @@ func (h *dashboardHandlers) streamEvents(c echo.Context) error {
 	if s := c.QueryParam("since"); s != "" {
 		ms, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || ms < 0 {
-			return badRequest("since must be a time in Unix milliseconds.")
+			return badRequest("dashboard.error.since")
 		}
 		since = time.UnixMilli(ms)
 	}
@@ -102,13 +102,13 @@ func (h *dashboardHandlers) subscribe(c echo.Context, course uuid.UUID) (*stream
 	s, err := h.hub.subscribe(course, callerOf(c).UserID)
 	switch {
 	case errors.Is(err, errTooManyStreams):
-		return nil, newError(http.StatusTooManyRequests, err, "Too many dashboards are open for your account. Close one and reload.")
+		return nil, newError(http.StatusTooManyRequests, err, "dashboard.error.too_many")
 	case errors.Is(err, errServerFull):
-		e := newError(http.StatusServiceUnavailable, err, "This server has too many live dashboards open. The dashboard retries by itself.")
+		e := newError(http.StatusServiceUnavailable, err, "dashboard.error.server_full")
 		e.RetryAfter = 30
 		return nil, e
 	case errors.Is(err, errHubClosed):
-		return nil, newError(http.StatusServiceUnavailable, err, "The server is restarting. The dashboard reconnects by itself.")
+		return nil, newError(http.StatusServiceUnavailable, err, "dashboard.error.restarting")
 	}
 	return s, err
 }

@@ -111,7 +111,7 @@ func attemptViews(loc *i18n.Localizer, list []store.AttemptDetail) []views.Attem
 	out := make([]views.AttemptView, 0, len(list))
 	for _, a := range list {
 		v := views.AttemptView{Lesson: strconv.Itoa(a.LessonNumber) + ". " + a.LessonTitle,
-			At: showTime(a.At, minuteStyle), AtTS: machineTime(a.At),
+			At: showTime(loc, a.At, minuteStyle), AtTS: machineTime(a.At),
 			Score: a.Score, Passed: a.Passed}
 		for _, ans := range a.Answers {
 			v.Answers = append(v.Answers, views.AnswerView{Prompt: promptText(ans.Prompt),

@@ -93,13 +93,13 @@ var storeErrors = []struct {
 }{
 	{store.ErrNotFound, http.StatusNotFound, nothingHereMessage},
 	{store.ErrForbidden, http.StatusForbidden, "error.forbidden"},
-	{store.ErrArchived, http.StatusConflict, "This course is archived, so it cannot be changed. Restore it first."},
+	{store.ErrArchived, http.StatusConflict, "error.archived"},
 	{store.ErrQuizLesson, http.StatusConflict, quizLessonMessage},
 	{store.ErrTooManyPhones, http.StatusConflict, msgTooManyPhones},
-	{store.ErrConflict, http.StatusConflict, "This was changed at the same moment by another request. Reload the page and try again."},
-	{store.ErrLinkUsed, http.StatusGone, "This link has already been used."},
-	{store.ErrLinkExpired, http.StatusGone, "This link has expired."},
-	{store.ErrLinkUnknown, http.StatusNotFound, "This link is not valid."},
+	{store.ErrConflict, http.StatusConflict, "error.conflict"},
+	{store.ErrLinkUsed, http.StatusGone, "error.link_used"},
+	{store.ErrLinkExpired, http.StatusGone, "error.link_expired"},
+	{store.ErrLinkUnknown, http.StatusNotFound, "error.link_unknown"},
 }
 
 // explanations say what store errors mean to the person in one context:
@@ -226,7 +226,9 @@ var statusTitles = map[int]string{
 	http.StatusNotFound:              "error.title.404",
 	http.StatusMethodNotAllowed:      "error.title.405",
 	http.StatusConflict:              "error.title.409",
+	http.StatusGone:                  "error.title.410",
 	http.StatusRequestEntityTooLarge: "error.title.413",
+	http.StatusUnsupportedMediaType:  "error.title.415",
 	http.StatusUnprocessableEntity:   "error.title.422",
 	http.StatusTooManyRequests:       "error.title.429",
 	http.StatusInternalServerError:   "error.title.500",

@@ -32,15 +32,23 @@ const (
 var linkThrottle = store.Throttle{Threshold: 20, Max: 10 * time.Minute}
 
 // linkMessages explain a link that cannot be used (410 for a used or
-// expired one, 404 for one that never existed); %s is its kind.
-var linkMessages = explanations{
-	store.ErrLinkUsed:    "This %s link has already been used. Each link works once; ask an admin for a new one.",
-	store.ErrLinkExpired: "This %s link has expired. Ask an admin for a new one.",
-	store.ErrLinkUnknown: "This %s link is not valid. Check that you have all of it, or ask an admin for a new one.",
+// expired one, 404 for one that never existed), by its kind.
+var linkMessages = map[string]explanations{
+	"invite": {
+		store.ErrLinkUsed:    "link.invite_used",
+		store.ErrLinkExpired: "link.invite_expired",
+		store.ErrLinkUnknown: "link.invite_unknown",
+	},
+	"reset": {
+		store.ErrLinkUsed:    "link.reset_used",
+		store.ErrLinkExpired: "link.reset_expired",
+		store.ErrLinkUnknown: "link.reset_unknown",
+	},
 }
 
-// linkGone is the clear page for a link of kind what that cannot be used.
-func linkGone(err error, what string) error { return explain(err, linkMessages, what) }
+// linkGone is the clear page for a link of kind ("invite" or "reset") that
+// cannot be used.
+func linkGone(err error, kind string) error { return explain(err, linkMessages[kind]) }
 
 func isLinkErr(err error) bool {
 	return errors.Is(err, store.ErrLinkUsed) || errors.Is(err, store.ErrLinkExpired) || errors.Is(err, store.ErrLinkUnknown)
@@ -55,15 +63,17 @@ func (h *inviteHandlers) invitesPage(c echo.Context, status int, m views.AdminIn
 	}); err != nil {
 		return err
 	}
+	loc := h.localizer(c)
 	for _, i := range open {
-		by := "the command line"
+		by := loc.T("admin.invites.by_cli")
 		if i.CreatedBy != nil {
 			by = *i.CreatedBy
 		}
-		m.Open = append(m.Open, views.InviteRow{CreatedBy: by, Created: showTime(i.CreatedAt, minuteStyle), Expires: showTime(i.ExpiresAt, minuteStyle)})
+		m.Open = append(m.Open, views.InviteRow{CreatedBy: by, Created: showTime(loc, i.CreatedAt, minuteStyle),
+			Expires: showTime(loc, i.ExpiresAt, minuteStyle)})
 	}
 	m.Nav, m.CreateURL = adminNav(), pathTo(routeAdminInviteCreate)
-	return h.render(c, status, "Invite volunteers", views.AdminInvitesPage(m))
+	return h.render(c, status, loc.T("admin.invites.title"), views.AdminInvitesPage(m))
 }
 
 // listInvites is GET /admin/invites.
@@ -79,7 +89,7 @@ func (h *inviteHandlers) createInvite(c echo.Context) error {
 	form := views.InviteForm{Days: strings.TrimSpace(c.FormValue("days"))}
 	days, err := strconv.Atoi(form.Days)
 	if err != nil || days < 1 || days > maxInviteDays {
-		form.Fail("days", "Enter a whole number of days from 1 to %d.", maxInviteDays)
+		form.Fail("days", "admin.invites.error_days", "max", maxInviteDays)
 		return h.invitesPage(c, http.StatusUnprocessableEntity, views.AdminInvites{Form: form})
 	}
 	ctx := c.Request().Context()
@@ -94,12 +104,9 @@ func (h *inviteHandlers) createInvite(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.invitesPage(c, http.StatusOK, views.AdminInvites{
 		Form:    views.InviteForm{Days: strconv.Itoa(defaultInviteDays)},
-		NewLink: absoluteURL(c, inviteURL(token)), NewExpires: showTime(expires, minuteStyle),
+		NewLink: absoluteURL(c, inviteURL(token)), NewExpires: showTime(h.localizer(c), expires, minuteStyle),
 	})
 }
-
-// linkKinds name the one-time links in messages, by their throttle key.
-var linkKinds = map[string]string{"invite": "invite", "reset": "password reset"}
 
 // openLink counts one attempt from this address at a link of kind
 // ("invite" or "reset", each throttled apart) and checks, with status, that
@@ -131,7 +138,7 @@ func (h *inviteHandlers) openLink(c echo.Context, kind string, f *views.Form, pa
 		h.setRetryAfter(c, o.locked)
 		return true, page(http.StatusTooManyRequests)
 	case o.linkErr != nil:
-		return true, linkGone(o.linkErr, linkKinds[kind])
+		return true, linkGone(o.linkErr, kind)
 	}
 	return false, nil
 }
@@ -143,10 +150,11 @@ func (h *inviteHandlers) showInvite(c echo.Context) error {
 	if err := h.store.ReadTx(ctx, store.Anonymous, func(tx *store.Tx) error {
 		return tx.InviteStatus(ctx, hash)
 	}); err != nil {
-		return linkGone(err, linkKinds["invite"])
+		return linkGone(err, "invite")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.render(c, http.StatusOK, "Join as a volunteer", views.AcceptInvitePage(views.AcceptInvite{Action: pathTo(routeInviteAccept, c.Param("token"))}))
+	return h.render(c, http.StatusOK, h.localizer(c).T("invite.title"), views.AcceptInvitePage(views.AcceptInvite{
+		Action: pathTo(routeInviteAccept, c.Param("token")), MinPassword: password.MinLen}))
 }
 
 // acceptInvite is POST /invite/:token: creates the volunteer account (the
@@ -159,13 +167,14 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 	ctx := c.Request().Context()
 	hash := store.TokenHash(c.Param("token"))
 	form := views.AcceptInvite{
-		Action:   pathTo(routeInviteAccept, c.Param("token")),
-		Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
-		Name:     strings.TrimSpace(c.FormValue("name")),
+		Action:      pathTo(routeInviteAccept, c.Param("token")),
+		Username:    strings.ToLower(strings.TrimSpace(c.FormValue("username"))),
+		Name:        strings.TrimSpace(c.FormValue("name")),
+		MinPassword: password.MinLen,
 	}
 	page := func(status int) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return h.render(c, status, "Join as a volunteer", views.AcceptInvitePage(form))
+		return h.render(c, status, h.localizer(c).T("invite.title"), views.AcceptInvitePage(form))
 	}
 	if done, err := h.openLink(c, "invite", &form.Form, page, func(tx *store.Tx) error { return tx.InviteStatus(ctx, hash) }); done {
 		return err
@@ -187,7 +196,7 @@ func (h *inviteHandlers) acceptInvite(c echo.Context) error {
 		form.Fail("username", usernameTaken)
 		return page(http.StatusUnprocessableEntity)
 	case isLinkErr(err):
-		return linkGone(err, linkKinds["invite"])
+		return linkGone(err, "invite")
 	case err != nil:
 		return err
 	}
@@ -207,10 +216,11 @@ func (h *inviteHandlers) showReset(c echo.Context) error {
 		username, err = tx.PasswordResetStatus(ctx, hash)
 		return err
 	}); err != nil {
-		return linkGone(err, linkKinds["reset"])
+		return linkGone(err, "reset")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.render(c, http.StatusOK, "New password", views.AcceptResetPage(views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), Username: username}))
+	return h.render(c, http.StatusOK, h.localizer(c).T("reset.title"), views.AcceptResetPage(views.AcceptReset{
+		Action: pathTo(routeResetAccept, c.Param("token")), Username: username, MinPassword: password.MinLen}))
 }
 
 // acceptReset is POST /reset/:token: sets the new password once and ends
@@ -221,10 +231,10 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	hash := store.TokenHash(c.Param("token"))
-	form := views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), LoginURL: pathTo(routeLogin)}
+	form := views.AcceptReset{Action: pathTo(routeResetAccept, c.Param("token")), LoginURL: pathTo(routeLogin), MinPassword: password.MinLen}
 	page := func(status int) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return h.render(c, status, "New password", views.AcceptResetPage(form))
+		return h.render(c, status, h.localizer(c).T("reset.title"), views.AcceptResetPage(form))
 	}
 	if done, err := h.openLink(c, "reset", &form.Form, page, func(tx *store.Tx) (err error) {
 		form.Username, err = tx.PasswordResetStatus(ctx, hash)
@@ -245,7 +255,7 @@ func (h *inviteHandlers) acceptReset(c echo.Context) error {
 		return tx.AcceptPasswordReset(ctx, hash, pwHash)
 	})
 	if isLinkErr(err) {
-		return linkGone(err, linkKinds["reset"])
+		return linkGone(err, "reset")
 	} else if err != nil {
 		return err
 	}

@@ -41,6 +41,19 @@ func (a *App) localizer(c echo.Context) *i18n.Localizer {
 	return l
 }
 
+// userLang is the signed-in user's stored language as it is now: a change
+// on another phone reaches this one (store.SessionStore.UserLang), else the
+// one this session was given at sign-in or by the picker.
+func (a *App) userLang(c echo.Context) string {
+	ctx := c.Request().Context()
+	if lang, err := a.sessionStore.UserLang(ctx, a.sessions.Token(ctx)); err == nil && lang != "" {
+		return lang
+	} else if err != nil {
+		a.log.Warn("session language", "err", err)
+	}
+	return a.sessions.GetString(ctx, sessLang)
+}
+
 // negotiate picks the language of r given the user's stored one ("" when
 // signed out or never chosen).
 func negotiate(r *http.Request, stored string) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/internal/markdown"
 	"fieldbook/store"
 	"fieldbook/views"
@@ -35,9 +36,9 @@ func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
 	in := f.Fields
 	checkTitle(&f.Form, in.Title)
 	if !utf8.ValidString(in.Body) {
-		f.Fail("body", "The lesson text is not valid text.")
+		f.Fail("body", "lesson_edit.error.body_invalid")
 	} else if n := utf8.RuneCountInString(in.Body); n > maxBodyLen {
-		f.Fail("body", "Use at most %d characters (this has %d). Split the lesson in two.", maxBodyLen, n)
+		f.Fail("body", "lesson_edit.error.body_long", "count", maxBodyLen, "length", n)
 	}
 	if msg := validateContentURL(in.ContentURL); msg != "" {
 		f.Fail("content_url", msg)
@@ -47,9 +48,10 @@ func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
 		n, err := strconv.Atoi(in.DurationMinutes)
 		switch {
 		case err != nil:
-			f.Fail("duration_minutes", "Enter a whole number of minutes, from 0 to %d.", maxDurationMin)
+			// As typed in the field, without digit grouping.
+			f.Fail("duration_minutes", "lesson_edit.error.duration", "max", strconv.Itoa(maxDurationMin))
 		case n < 0 || n > maxDurationMin:
-			f.Fail("duration_minutes", "Use 0 to %d minutes (one day).", maxDurationMin)
+			f.Fail("duration_minutes", "lesson_edit.error.duration_range", "max", strconv.Itoa(maxDurationMin))
 		default:
 			minutes = n
 		}
@@ -61,7 +63,7 @@ func readLessonForm(c echo.Context) (views.LessonForm, store.LessonChange) {
 	if f.Valid() {
 		html, err := markdown.Render(in.Body)
 		if err != nil {
-			f.Fail("body", "This text could not be read as Markdown.")
+			f.Fail("body", "lesson_edit.error.markdown")
 		}
 		ch.BodyHTML = html
 	}
@@ -80,14 +82,15 @@ func typedLessonFields(get func(string) string) views.LessonFields {
 	}
 }
 
-// validateContentURL accepts "" or an absolute http(s) link.
+// validateContentURL accepts "" or an absolute http(s) link; it returns
+// the catalogue key of what is wrong, or "".
 func validateContentURL(s string) string {
 	if s == "" {
 		return ""
 	}
-	const msg = "Use a web link that starts with http:// or https://."
+	const msg = "lesson_edit.error.url"
 	if len(s) > maxURLLen {
-		return "Use a link of at most 2000 characters."
+		return "lesson_edit.error.url_long"
 	}
 	u, err := url.Parse(s)
 	if err != nil || (!strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https")) || u.Host == "" ||
@@ -105,13 +108,13 @@ func lessonFields(l store.EditLesson) views.LessonFields {
 }
 
 // lessonPage is a lesson's edit page with the form filled from the store.
-func lessonPage(l store.EditLesson) views.LessonEdit {
+func lessonPage(loc *i18n.Localizer, l store.EditLesson) views.LessonEdit {
 	return views.LessonEdit{
 		Title: l.Title, StudioURL: studioURL(), CourseTitle: l.CourseTitle, CourseEditURL: courseEditURL(l.CourseID),
 		DeleteURL: pathTo(routeLessonDelete, l.ID.String()), Published: l.Published,
 		Audit: views.Audit{
-			CreatedBy: nameOr(l.CreatedBy), CreatedAt: showTime(l.CreatedAt, auditStyle),
-			UpdatedBy: nameOr(l.UpdatedBy), UpdatedAt: showTime(l.UpdatedAt, auditStyle),
+			CreatedBy: nameOr(loc, l.CreatedBy), CreatedAt: showTime(loc, l.CreatedAt, auditStyle),
+			UpdatedBy: nameOr(loc, l.UpdatedBy), UpdatedAt: showTime(loc, l.UpdatedAt, auditStyle),
 		},
 		Form: views.LessonForm{
 			Action: lessonUpdateURL(l.ID), PreviewURL: pathTo(routeLessonPreview),
@@ -129,12 +132,12 @@ func (h *lessonEditHandlers) editLesson(c echo.Context) error {
 		return err
 	}
 	page, err := readTx(h.App, c, func(ctx context.Context, tx *store.Tx) (views.LessonEdit, error) {
-		return lessonWithQuiz(ctx, tx, id)
+		return lessonWithQuiz(ctx, tx, h.localizer(c), id)
 	})
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return h.render(c, http.StatusOK, "Edit "+page.Title, views.LessonEditPage(page))
+	return h.render(c, http.StatusOK, editTitle(h.localizer(c), page.Title), views.LessonEditPage(page))
 }
 
 // updateLesson saves the lesson form, rendering its Markdown once, here,
@@ -152,6 +155,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 	if change.Version, err = formVersion(c); err != nil {
 		return err
 	}
+	loc := h.localizer(c)
 	out, err := saveVersioned(h.App, c, versionedForm[store.EditLesson, views.LessonEdit]{
 		load:     func(ctx context.Context, tx *store.Tx) (store.EditLesson, error) { return tx.LessonForEdit(ctx, id) },
 		archived: func(l store.EditLesson) bool { return l.CourseArchived },
@@ -161,7 +165,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 			return err
 		},
 		page: func(_ context.Context, _ *store.Tx, l store.EditLesson) (views.LessonEdit, error) {
-			return lessonPage(l), nil
+			return lessonPage(loc, l), nil
 		},
 		retype: func(p *views.LessonEdit, stored store.EditLesson, conflict bool) {
 			p.Form.Fields = form.Fields
@@ -170,7 +174,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 				return
 			}
 			p.Form.Conflict = &views.LessonConflict{
-				Fields: lessonFields(stored), UpdatedBy: nameOr(stored.UpdatedBy), UpdatedAt: showTime(stored.UpdatedAt, auditStyle),
+				Fields: lessonFields(stored), UpdatedBy: nameOr(loc, stored.UpdatedBy), UpdatedAt: showTime(loc, stored.UpdatedAt, auditStyle),
 			}
 		},
 	})
@@ -180,7 +184,7 @@ func (h *lessonEditHandlers) updateLesson(c echo.Context) error {
 	if out.status == 0 {
 		return saved(c, at(courseEditURL(out.stored.CourseID), "lessons"))
 	}
-	return h.renderPart(c, out.status, "Edit "+out.page.Title, views.LessonEditPage(out.page), views.LessonEditor(out.page.Form))
+	return h.renderPart(c, out.status, editTitle(loc, out.page.Title), views.LessonEditPage(out.page), views.LessonEditor(out.page.Form))
 }
 
 // deleteLesson deletes a lesson and closes the gap in the order.
@@ -212,7 +216,7 @@ func (h *lessonEditHandlers) moveLesson(c echo.Context) error {
 	if err := readForm(c); err != nil {
 		return err
 	}
-	up, err := readDirection(c, "Say which way to move the lesson: direction=up or direction=down.")
+	up, err := readDirection(c, "lesson_edit.error.direction")
 	if err != nil {
 		return err
 	}
@@ -248,13 +252,13 @@ func (h *lessonEditHandlers) previewLesson(c echo.Context) error {
 	}
 	body := strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n")
 	if utf8.RuneCountInString(body) > maxBodyLen || !utf8.ValidString(body) {
-		return newError(http.StatusUnprocessableEntity, nil, "The lesson text is too long (or not text) to preview.")
+		return newError(http.StatusUnprocessableEntity, nil, "lesson_edit.error.preview")
 	}
 	html, err := markdown.Render(body)
 	if err != nil {
 		return err
 	}
-	return h.respond(c, http.StatusOK, "Preview", views.LessonPreview(html), func() (templ.Component, error) {
+	return h.respond(c, http.StatusOK, h.localizer(c).T("authoring.preview_heading"), views.LessonPreview(html), func() (templ.Component, error) {
 		page, err := h.previewPage(c)
 		if err != nil {
 			return nil, authoringError(c, err)
@@ -278,7 +282,7 @@ func (h *lessonEditHandlers) previewPage(c echo.Context) (views.LessonEdit, erro
 			if err != nil {
 				return views.LessonEdit{}, err
 			}
-			page := lessonPage(l)
+			page := lessonPage(h.localizer(c), l)
 			if v, err := formVersion(c); err == nil {
 				page.Form.Version = v
 			}
@@ -289,8 +293,8 @@ func (h *lessonEditHandlers) previewPage(c echo.Context) (views.LessonEdit, erro
 			if err != nil {
 				return views.LessonEdit{}, err
 			}
-			return newLessonPage(course, form), nil
+			return newLessonPage(h.localizer(c), course, form), nil
 		}
-		return views.LessonEdit{}, badRequest("The preview does not say which lesson it is for.")
+		return views.LessonEdit{}, badRequest("lesson_edit.error.preview_where")
 	})
 }

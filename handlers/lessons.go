@@ -43,7 +43,7 @@ func (h *lessonHandlers) showLesson(c echo.Context) error {
 	}
 	vm := views.Lesson{
 		HomeURL:     homeURL(),
-		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID),
+		CourseTitle: l.CourseTitle, CourseURL: courseURL(l.CourseID), Lang: l.CourseLang,
 		Number: l.Number, Title: l.Title, BodyHTML: body,
 		DurationMinutes: l.DurationMinutes, ContentURL: l.ContentURL,
 		Status: views.LessonStatus{
@@ -141,9 +141,9 @@ func (h *lessonHandlers) completeLesson(c echo.Context) error {
 	case "false":
 		completed = false
 	case "":
-		return badRequest("Say whether the lesson is complete: completed=true or completed=false.")
+		return badRequest("lesson.error.say_completed")
 	default:
-		return badRequest("completed must be true or false.")
+		return badRequest("lesson.error.completed")
 	}
 	ctx := c.Request().Context()
 	var l store.Lesson

@@ -72,7 +72,7 @@ func (h *meHandlers) myProgress(c echo.Context) error {
 	if q, ok := c.QueryParams()["course"]; ok {
 		id, perr := uuid.Parse(q[0])
 		if perr != nil || id == uuid.Nil || len(q) > 1 {
-			return badRequest("The course parameter must be one course id.")
+			return badRequest("me.error.course_param")
 		}
 		list = make([]store.CourseDone, 1)
 		err = h.store.Read(ctx, caller, func(b *store.Batch) { b.MyCourseProgress(id, &list[0]) })

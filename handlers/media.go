@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 	"fieldbook/views"
 )
@@ -61,8 +62,10 @@ func (h *mediaHandlers) upload(c echo.Context) error {
 	if req.ContentLength > limit {
 		// Refused unread. The error handler would say only "too large".
 		const status = http.StatusRequestEntityTooLarge
-		return h.render(c, status, "File too large", views.ErrorPage(views.Error{
-			Status: status, Title: "File too large", Message: h.tooLarge().Text(h.localizer(c)), HomeURL: homeURL()}))
+		loc := h.localizer(c)
+		title := loc.T("media.too_large_title")
+		return h.render(c, status, title, views.ErrorPage(views.Error{
+			Status: status, Title: title, Message: h.tooLarge().Text(loc), HomeURL: homeURL()}))
 	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 	form, fileName, data, uerr := h.readUpload(req)
@@ -120,7 +123,7 @@ func newMedia(l store.EditLesson, fileName string, file mediaFile) store.NewMedi
 // the layout's htmx config swaps (it does not swap 413 or 415).
 func (h *mediaHandlers) uploadStatus(c echo.Context, ref store.MediaRef, refused *Error) error {
 	if refused != nil {
-		return h.render(c, http.StatusUnprocessableEntity, "Upload", views.MediaStatus(views.MediaUpload{Error: refused.Text(h.localizer(c))}))
+		return h.render(c, http.StatusUnprocessableEntity, h.localizer(c).T("media.upload_title"), views.MediaStatus(views.MediaUpload{Error: refused.Text(h.localizer(c))}))
 	}
 	md := mediaMarkdown(mediaURL(ref), ref.Name, ref.ContentType)
 	trigger, err := json.Marshal(map[string]any{"fieldbook:media": map[string]string{"markdown": md}})
@@ -128,14 +131,14 @@ func (h *mediaHandlers) uploadStatus(c echo.Context, ref store.MediaRef, refused
 		return err
 	}
 	c.Response().Header().Set("HX-Trigger", string(trigger))
-	return h.render(c, http.StatusOK, "Upload", views.MediaStatus(views.MediaUpload{Name: ref.Name, Markdown: md}))
+	return h.render(c, http.StatusOK, h.localizer(c).T("media.upload_title"), views.MediaStatus(views.MediaUpload{Name: ref.Name, Markdown: md}))
 }
 
 // uploadPage is the answer without JavaScript: the lesson's edit page with
 // what was typed, the Markdown added to the end of the text, or the
 // refusal at the file field with its own status.
 func (h *mediaHandlers) uploadPage(c echo.Context, l store.EditLesson, form url.Values, ref store.MediaRef, refused *Error) error {
-	page := lessonPage(l)
+	page := lessonPage(h.localizer(c), l)
 	if version, err := strconv.Atoi(form.Get("version")); err == nil && form.Has("title") {
 		page.Form.Version = version
 		page.Form.Fields = typedLessonFields(form.Get)
@@ -153,13 +156,16 @@ func (h *mediaHandlers) uploadPage(c echo.Context, l store.EditLesson, form url.
 		}
 		page.Form.Fields.Body = body + md + "\n"
 	}
-	return h.render(c, status, "Edit "+page.Title, views.LessonEditPage(page))
+	return h.render(c, status, editTitle(h.localizer(c), page.Title), views.LessonEditPage(page))
 }
 
-// tooLarge refuses a file over the limit.
+// tooLarge refuses a file over the limit, said in megabytes when the limit
+// is a whole number of them, else in kilobytes.
 func (h *mediaHandlers) tooLarge() *Error {
-	return newError(http.StatusRequestEntityTooLarge, nil,
-		"The file is larger than %s. Make it smaller (a photo from a phone app's “share” often is) and try again.", sizeText(h.maxBytes))
+	if n := h.maxBytes; n >= 1<<20 && n%(1<<20) == 0 {
+		return newError(http.StatusRequestEntityTooLarge, nil, "media.error.too_large_mb", "size", int(n>>20))
+	}
+	return newError(http.StatusRequestEntityTooLarge, nil, "media.error.too_large_kb", "size", int((h.maxBytes+1023)>>10))
 }
 
 // readUpload reads the multipart form: the other fields into form, the part
@@ -168,7 +174,7 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 	form = url.Values{}
 	mr, err := req.MultipartReader()
 	if err != nil {
-		return form, "", nil, badRequest("Send the file as a form upload (multipart/form-data) in a field named file.")
+		return form, "", nil, badRequest("media.error.multipart")
 	}
 	found := false
 	for {
@@ -200,7 +206,7 @@ func (h *mediaHandlers) readUpload(req *http.Request) (form url.Values, name str
 		}
 	}
 	if !found {
-		return form, "", nil, newError(http.StatusUnprocessableEntity, nil, "Choose a file first (an image, a sound or a PDF).")
+		return form, "", nil, newError(http.StatusUnprocessableEntity, nil, "media.error.no_file")
 	}
 	return form, name, data, nil
 }
@@ -210,14 +216,14 @@ func readErr(err error, h *mediaHandlers) error {
 	if errors.As(err, &tooBig) {
 		return h.tooLarge()
 	}
-	return badRequest("The upload was cut off or is malformed. Please try again.")
+	return badRequest("media.error.cut_off")
 }
 
 // check sniffs the type from the bytes, strips image metadata and
 // downscales wide images, at most len(decodeSlots) uploads at a time.
 func (h *mediaHandlers) check(ctx context.Context, name string, data []byte) (mediaFile, error) {
 	if len(data) == 0 {
-		return mediaFile{}, newError(http.StatusUnprocessableEntity, nil, "The file %q is empty.", name)
+		return mediaFile{}, newError(http.StatusUnprocessableEntity, nil, "media.error.empty", "name", name)
 	}
 	var f mediaFile
 	var err error
@@ -225,21 +231,14 @@ func (h *mediaHandlers) check(ctx context.Context, name string, data []byte) (me
 		return mediaFile{}, serr
 	}
 	if errors.Is(err, errMediaType) {
-		return mediaFile{}, newError(http.StatusUnsupportedMediaType, err,
-			"This file cannot be used (%s). Upload a JPEG, PNG, GIF or WebP image, an MP3, Ogg or WAV sound, or a PDF. "+
-				"The file's contents decide, not its name.", strings.TrimPrefix(err.Error(), errMediaType.Error()+": "))
+		reason := i18n.M("media.reason.unknown")
+		var r mediaRefusal
+		if errors.As(err, &r) {
+			reason = r.Text
+		}
+		return mediaFile{}, newError(http.StatusUnsupportedMediaType, err, "media.error.type", "reason", reason)
 	}
 	return f, err
-}
-
-func sizeText(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
-		return strconv.FormatInt(n>>20, 10) + " MB"
-	}
-	if n >= 1<<10 {
-		return strconv.FormatInt(n>>10, 10) + " KB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 var mediaHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -251,7 +250,7 @@ var mediaHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func (h *mediaHandlers) serve(c echo.Context) error {
 	hash := c.Param("sha256")
 	if !mediaHashRE.MatchString(hash) {
-		return notFound("No such file.")
+		return notFound("media.error.no_such")
 	}
 	m, err := h.lookup(c, store.Anonymous, hash)
 	if err == nil {
@@ -261,7 +260,7 @@ func (h *mediaHandlers) serve(c echo.Context) error {
 		return err
 	}
 	if _, cerr := c.Cookie(h.sessions.Cookie.Name); cerr != nil {
-		return notFound("No such file.")
+		return notFound("media.error.no_such")
 	}
 	return h.forCaller(c)
 }
@@ -271,7 +270,7 @@ func (h *mediaHandlers) serve(c echo.Context) error {
 func (h *mediaHandlers) serveForCaller(c echo.Context) error {
 	m, err := h.lookup(c, callerOf(c), c.Param("sha256"))
 	if err != nil {
-		return explain(err, explanations{store.ErrNotFound: "No such file."})
+		return explain(err, explanations{store.ErrNotFound: "media.error.no_such"})
 	}
 	return serveMediaFile(c, m, m.Public)
 }

@@ -19,6 +19,8 @@ import (
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
+
+	"fieldbook/internal/i18n"
 )
 
 // Media limits. Learners pay for data: wide images are made 1280 px wide.
@@ -71,6 +73,16 @@ func bytesPerPixel(m color.Model) int64 {
 // errMediaType is a file whose bytes are none of the accepted kinds.
 var errMediaType = errors.New("not an accepted file type")
 
+// mediaRefusal is errMediaType with the reason said to the person: a
+// catalogue key and its values.
+type mediaRefusal struct{ i18n.Text }
+
+func (r mediaRefusal) Error() string        { return errMediaType.Error() + ": " + r.Key }
+func (r mediaRefusal) Is(target error) bool { return target == errMediaType }
+
+// refuseMedia is errMediaType for the reason key (with its values).
+func refuseMedia(key string, kv ...any) error { return mediaRefusal{i18n.M(key, kv...)} }
+
 // mediaExt is the extension a stored file's name gets from its sniffed type:
 // never the one the client sent.
 var mediaExt = map[string]string{
@@ -102,17 +114,17 @@ func inspectMedia(data []byte) (mediaFile, error) {
 		return inspectImage(data, ct)
 	case "application/pdf":
 		if !bytes.Contains(tail(data, 2048), []byte("%%EOF")) {
-			return mediaFile{}, fmt.Errorf("%w: the PDF is incomplete", errMediaType)
+			return mediaFile{}, refuseMedia("media.reason.pdf_incomplete")
 		}
 		return mediaFile{ContentType: ct, Data: data}, nil
 	case "audio/wave":
 		if len(data) < 20 || string(data[12:16]) != "fmt " {
-			return mediaFile{}, fmt.Errorf("%w: not a WAV sound", errMediaType)
+			return mediaFile{}, refuseMedia("media.reason.not_wav")
 		}
 		return mediaFile{ContentType: "audio/wav", Data: data}, nil
 	case "application/ogg":
 		if !oggAudio(data) {
-			return mediaFile{}, fmt.Errorf("%w: not Ogg Vorbis or Opus sound", errMediaType)
+			return mediaFile{}, refuseMedia("media.reason.not_ogg")
 		}
 		return mediaFile{ContentType: "audio/ogg", Data: data}, nil
 	case "audio/mpeg", "application/octet-stream":
@@ -147,13 +159,13 @@ func inspectImage(data []byte, ct string) (mediaFile, error) {
 	}
 	cfg, err := decodeConfig(bytes.NewReader(data))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
-		return mediaFile{}, fmt.Errorf("%w: the image cannot be read", errMediaType)
+		return mediaFile{}, refuseMedia("media.reason.image_unreadable")
 	}
 	// Location and camera details go; the orientation stays (or is applied
 	// below when the image is re-encoded).
 	data, orient, err := stripMetadata(ct, data)
 	if err != nil {
-		return mediaFile{}, fmt.Errorf("%w: %w", errMediaType, err)
+		return mediaFile{}, errors.Join(refuseMedia("media.reason.image_structure"), err)
 	}
 	// Phones store photos as the sensor saw them plus an EXIF orientation;
 	// width and height are as displayed.
@@ -169,12 +181,11 @@ func inspectImage(data []byte, ct string) (mediaFile, error) {
 		need += 2 * 4 * int64(tw) * int64(th) // the scaled image, and turned
 	}
 	if need > maxDecodedBytes {
-		return mediaFile{}, fmt.Errorf("%w: the image is too large to open (%d MB in memory, at most %d MB); save it smaller",
-			errMediaType, need>>20, maxDecodedBytes>>20)
+		return mediaFile{}, refuseMedia("media.reason.image_too_big", "need", int(need>>20), "max", int(maxDecodedBytes>>20))
 	}
 	img, err := decode(bytes.NewReader(data))
 	if err != nil {
-		return mediaFile{}, fmt.Errorf("%w: the image is damaged", errMediaType)
+		return mediaFile{}, refuseMedia("media.reason.image_damaged")
 	}
 	if !scale {
 		return f, nil

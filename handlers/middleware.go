@@ -37,7 +37,7 @@ func (a *App) loadCaller(next echo.HandlerFunc) echo.HandlerFunc {
 			if err == nil && role.Valid() {
 				caller = store.Caller{UserID: id, Role: role}
 				c.Set(ctxName, a.sessions.GetString(ctx, sessName))
-				c.Set(ctxLang, a.sessions.GetString(ctx, sessLang))
+				c.Set(ctxLang, a.userLang(c))
 				a.touchSession(c, caller)
 			}
 		}
@@ -85,7 +85,7 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // signInFirst refuses an API request that needs a signed-in caller.
-const signInFirst = "Sign in first."
+const signInFirst = "error.sign_in_first"
 
 // safeNext keeps a return address on this site: a local absolute path only.
 // Control characters are refused: browsers drop tabs and newlines from a
@@ -223,7 +223,7 @@ func toAttrs(kv []any) []slog.Attr {
 func (a *App) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return a.requireUser(func(c echo.Context) error {
 		if !callerOf(c).Role.Staff() {
-			return forbidden("Only volunteers and admins can write courses.")
+			return forbidden("authoring.error.staff_only")
 		}
 		return next(c)
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/store"
 )
 
@@ -24,21 +25,21 @@ type phoneHandlers struct{ *App }
 // maxPhoneLabel is the longest label a phone may give itself, in characters.
 const maxPhoneLabel = 60
 
-// The messages of this file, in one place for the catalogues.
+// The messages of this file: catalogue keys.
 const (
-	msgPhonesJSON       = "Send the key as application/json."
-	msgPhonesBody       = `The body is not valid JSON of the form {"public_key": {...}, "label": "..."}.`
-	msgKeyNotJWK        = "public_key must be a JWK object."
-	msgKeyPrivate       = "Send only the public key: this one holds its private part."
-	msgKeyNotP256       = `public_key must be an ECDSA P-256 key ("kty": "EC", "crv": "P-256").`
-	msgKeyCoordinates   = "public_key needs x and y, each 32 bytes in base64url without padding."
-	msgKeyNotOnCurve    = "public_key is not a point on the P-256 curve."
-	msgLabelTooLong     = "The label is too long: at most 60 characters."
-	msgLabelControl     = "The label may not hold control characters."
-	msgTooManyPhones    = "This account already has 20 phones set up for offline use. Forget one under Your account, then try again."
-	msgKeyTaken         = "This key cannot be registered again. Make a new key on the phone."
-	msgNoSuchPhone      = "No phone of yours has that key."
-	msgKeepKeyMalformed = "That phone key id is malformed."
+	msgPhonesJSON       = "phone.error.json"
+	msgPhonesBody       = "phone.error.body"
+	msgKeyNotJWK        = "phone.error.key_jwk"
+	msgKeyPrivate       = "phone.error.key_private"
+	msgKeyNotP256       = "phone.error.key_p256"
+	msgKeyCoordinates   = "phone.error.key_xy"
+	msgKeyNotOnCurve    = "phone.error.key_curve"
+	msgLabelTooLong     = "phone.error.label_long"
+	msgLabelControl     = "phone.error.label_control"
+	msgTooManyPhones    = "phone.error.too_many"
+	msgKeyTaken         = "phone.error.key_taken"
+	msgNoSuchPhone      = "phone.error.no_such"
+	msgKeepKeyMalformed = "phone.error.keep_key"
 )
 
 type registerPhoneRequest struct {
@@ -123,8 +124,9 @@ func (h *phoneHandlers) list(c echo.Context) error {
 	out := struct {
 		Phones []phoneJSON `json:"phones"`
 	}{Phones: make([]phoneJSON, len(keys))}
+	loc := h.localizer(c)
 	for i, k := range keys {
-		out.Phones[i] = phoneJSON{KeyID: k.ID.String(), Label: k.Label, CreatedAt: k.CreatedAt.UTC(), LastUsedAt: k.LastUsedAt}
+		out.Phones[i] = phoneJSON{KeyID: k.ID.String(), Label: deviceName(loc, k.Label), CreatedAt: k.CreatedAt.UTC(), LastUsedAt: k.LastUsedAt}
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -182,12 +184,12 @@ func keepKey(c echo.Context) (uuid.UUID, error) {
 
 // phoneLastUsed says when a phone last sent a signed change, to the day:
 // the server notes a key's use at most once a day.
-func phoneLastUsed(k store.PhoneKey) string {
+func phoneLastUsed(loc *i18n.Localizer, k store.PhoneKey) string {
 	switch {
 	case k.LastUsedAt == nil:
-		return "not used yet"
+		return loc.T("account.phone_unused")
 	case time.Since(*k.LastUsedAt) < store.PhoneKeyTouchEvery:
-		return "used in the last day"
+		return loc.T("account.phone_used_today")
 	}
-	return "last used " + showTime(*k.LastUsedAt, dayStyle)
+	return loc.T("account.phone_last_used", "date", showTime(loc, *k.LastUsedAt, dayStyle))
 }

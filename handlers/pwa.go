@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -27,11 +28,17 @@ type pwa struct {
 }
 
 func newPWA(a *App) (*pwa, error) {
-	// quiz.js too: a quiz lesson saved with its course must work offline
-	// even if it was never opened online.
-	precache := []string{pathTo(routeOffline), pathTo(routePhone),
-		a.assets.URL("app.css"), a.assets.URL("app.js"), a.assets.URL(static.QuizJS),
+	// The shell every phone gets; the offline page, "Who is learning?" and
+	// the page script come per language (SHELL_PAGES, SCRIPTS): the worker
+	// keeps them for the languages the phone uses. quiz.js too: a quiz
+	// lesson saved with its course must work offline even if it was never
+	// opened online.
+	precache := []string{a.assets.URL("app.css"), a.assets.URL(static.QuizJS),
 		a.assets.URL("icon.svg"), a.assets.URL("icon-192.png")}
+	scripts := map[string]string{}
+	for _, l := range i18n.Languages() {
+		scripts[l.Tag] = a.assets.URL(pageScript(l.Tag))
+	}
 	// app.js carries the route table's paths too, so the assets' version
 	// follows them.
 	sum := sha256.New()
@@ -39,13 +46,24 @@ func newPWA(a *App) (*pwa, error) {
 	sum.Write(sw.Source)
 	sum.Write([]byte(a.catalog.Version()))
 	version := hex.EncodeToString(sum.Sum(nil))[:12]
-	// The worker's language is the source language until it follows the
-	// learner's (issue 13); the page gets the same constants (app.js).
-	script, err := scriptPrelude(map[string]any{"VERSION": version, "PRECACHE": precache})
+	// One worker serves every language: the few texts it says itself are
+	// there in each (TEXTS), for the learner it knows, else in the phone's
+	// language.
+	texts, err := workerTexts(a.catalog)
 	if err != nil {
 		return nil, err
 	}
-	script = append(script, sw.Source...)
+	source, err := json.Marshal(texts[i18n.Source])
+	if err != nil {
+		return nil, err
+	}
+	script, err := sw.Prelude(a.catalog.Localizer(i18n.Source).Language().Locale(), source, workerRoutesOf(),
+		map[string]any{"VERSION": version, "PRECACHE": precache, "TEXTS": texts, "SOURCE": i18n.Source,
+			"LANGS": languagesJS(), "SCRIPTS": scripts, "SHELL_PAGES": []string{pathTo(routeOffline), pathTo(routePhone)}})
+	if err != nil {
+		return nil, err
+	}
+	script = append(script, sw.Compact(sw.Source)...)
 
 	manifests := map[string][]byte{}
 	for _, l := range i18n.Languages() {
@@ -96,11 +114,62 @@ func (a *App) requestedLanguage(c echo.Context) *i18n.Localizer {
 	return a.localizer(c)
 }
 
-// scriptPrelude is what the server puts in front of the worker and of
-// app.js (sw.Prelude): the shared constants, the route table's paths the
-// scripts use (FB.routes, FB.paths), and extra constants.
-func scriptPrelude(extra map[string]any) ([]byte, error) {
-	return sw.Prelude("en", workerRoutesOf(), extra)
+// pageScript is the name of app.js in a language: each carries that
+// language's texts, so a page loads only its own.
+func pageScript(lang string) string { return "app." + lang + ".js" }
+
+// pageScripts makes app.js into one script per language (pageScript), each
+// starting with what it shares with the service worker (sw.Prelude): that
+// language's texts and locale, its tag (TAG) and every language's locale
+// and direction (LANGS), the constants and the route table's paths the
+// scripts use (FB.routes, FB.paths).
+func pageScripts(assets *static.Set, cat *i18n.Catalog) error {
+	prefixes := map[string][]byte{}
+	for _, l := range i18n.Languages() {
+		prelude, err := sw.Prelude(l.Locale(), cat.JSTable(l.Tag), workerRoutesOf(),
+			map[string]any{"TAG": l.Tag, "LANGS": languagesJS()})
+		if err != nil {
+			return err
+		}
+		prefixes[pageScript(l.Tag)] = prelude
+	}
+	return assets.Variants("app.js", prefixes)
+}
+
+// languagesJS are the interface languages as the scripts know them: by
+// tag, the locale Intl formats with and the writing direction.
+func languagesJS() map[string]map[string]string {
+	langs := map[string]map[string]string{}
+	for _, l := range i18n.Languages() {
+		langs[l.Tag] = map[string]string{"locale": l.Locale(), "dir": l.Dir()}
+	}
+	return langs
+}
+
+// workerKeys are the texts the service worker says itself: the errors of
+// the completions it answers for the page.
+var workerKeys = []string{"js.failed_retry", "js.need_learner"}
+
+// workerTexts are workerKeys in every language, by tag and then by key
+// without its "js." prefix, as TEXT has them.
+func workerTexts(cat *i18n.Catalog) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for _, l := range i18n.Languages() {
+		var all map[string]any
+		if err := json.Unmarshal(cat.JSTable(l.Tag), &all); err != nil {
+			return nil, err
+		}
+		out[l.Tag] = map[string]string{}
+		for _, key := range workerKeys {
+			name := strings.TrimPrefix(key, i18n.JSPrefix)
+			s, ok := all[name].(string)
+			if !ok {
+				return nil, fmt.Errorf("handlers: the worker's text %s is missing or counts", key)
+			}
+			out[l.Tag][name] = s
+		}
+	}
+	return out, nil
 }
 
 // workerRoutesOf is what the scripts know of the route table: a regular

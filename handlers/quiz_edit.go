@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/internal/markdown"
 	"fieldbook/internal/quiz"
 	"fieldbook/store"
@@ -103,7 +103,7 @@ func quizURL(lessonID uuid.UUID) string { return at(lessonEditURL(lessonID), "qu
 
 // lessonWithQuiz loads a lesson's edit page with its quiz section, for an
 // editor of a live course.
-func lessonWithQuiz(ctx context.Context, tx *store.Tx, lessonID uuid.UUID) (views.LessonEdit, error) {
+func lessonWithQuiz(ctx context.Context, tx *store.Tx, loc *i18n.Localizer, lessonID uuid.UUID) (views.LessonEdit, error) {
 	l, err := tx.LessonForEdit(ctx, lessonID)
 	if err != nil {
 		return views.LessonEdit{}, err
@@ -115,7 +115,7 @@ func lessonWithQuiz(ctx context.Context, tx *store.Tx, lessonID uuid.UUID) (view
 	if err != nil {
 		return views.LessonEdit{}, err
 	}
-	page := lessonPage(l)
+	page := lessonPage(loc, l)
 	page.Quiz = quizSection(lessonID, eq)
 	return page, nil
 }
@@ -138,7 +138,7 @@ func (h *quizEditHandlers) addQuestion(c echo.Context) error {
 	}
 	out, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (out added, err error) {
 		// Permission first: a stranger learns nothing from a 422.
-		if out.page, err = lessonWithQuiz(ctx, tx, lessonID); err != nil || !form.Valid() {
+		if out.page, err = lessonWithQuiz(ctx, tx, h.localizer(c), lessonID); err != nil || !form.Valid() {
 			return out, err
 		}
 		_, err = tx.AddQuestion(ctx, lessonID, change)
@@ -161,7 +161,7 @@ func (h *quizEditHandlers) addQuestion(c echo.Context) error {
 	}
 	page := out.page
 	page.Quiz.New.Fields, page.Quiz.New.Form = fields, form
-	return h.renderPart(c, http.StatusUnprocessableEntity, "Edit "+page.Title, views.LessonEditPage(page), views.QuestionEditor(page.Quiz.New))
+	return h.renderPart(c, http.StatusUnprocessableEntity, editTitle(h.localizer(c), page.Title), views.LessonEditPage(page), views.QuestionEditor(page.Quiz.New))
 }
 
 // questionPage is the edit page of one question, its form filled from q.
@@ -211,7 +211,7 @@ func (h *quizEditHandlers) editQuestion(c echo.Context) error {
 	if err != nil {
 		return authoringError(c, err)
 	}
-	return h.render(c, http.StatusOK, "Edit question", views.QuestionEditPage(questionPage(ql.l, ql.q)))
+	return h.render(c, http.StatusOK, h.localizer(c).T("quiz_edit.edit_title"), views.QuestionEditPage(questionPage(ql.l, ql.q)))
 }
 
 // updateQuestion saves a question's form unless someone saved the question
@@ -265,7 +265,7 @@ func (h *quizEditHandlers) updateQuestion(c echo.Context) error {
 	if out.page.Conflict != nil {
 		part = views.QuestionEditPage(out.page)
 	}
-	return h.renderPart(c, out.status, "Edit question", views.QuestionEditPage(out.page), part)
+	return h.renderPart(c, out.status, h.localizer(c).T("quiz_edit.edit_title"), views.QuestionEditPage(out.page), part)
 }
 
 // questionAction runs a one-button change of a question (move, delete) and
@@ -330,7 +330,7 @@ func (h *quizEditHandlers) setQuiz(c echo.Context) error {
 		}
 	}
 	page, err := inTx(h.App, c, func(ctx context.Context, tx *store.Tx) (views.LessonEdit, error) {
-		page, err := lessonWithQuiz(ctx, tx, lessonID)
+		page, err := lessonWithQuiz(ctx, tx, h.localizer(c), lessonID)
 		if err != nil || !settings.Valid() {
 			return page, err
 		}
@@ -341,14 +341,14 @@ func (h *quizEditHandlers) setQuiz(c echo.Context) error {
 	}
 	if !settings.Valid() {
 		page.Quiz.Mode, page.Quiz.PassMark, page.Quiz.Settings = string(mode), passText, settings
-		return h.render(c, http.StatusUnprocessableEntity, "Edit "+page.Title, views.LessonEditPage(page))
+		return h.render(c, http.StatusUnprocessableEntity, editTitle(h.localizer(c), page.Title), views.LessonEditPage(page))
 	}
 	return saved(c, quizURL(lessonID))
 }
 
 // preview is the question as learners will see it, right answers marked;
 // as much as the form allows when it has problems.
-func preview(f views.QuestionFields) (views.QuestionPreview, error) {
+func preview(loc *i18n.Localizer, f views.QuestionFields) (views.QuestionPreview, error) {
 	q, probs := quiz.ParseForm(f)
 	p := views.QuestionPreview{Kind: string(q.Kind)}
 	var err error
@@ -367,17 +367,36 @@ func preview(f views.QuestionFields) (views.QuestionPreview, error) {
 	}
 	if ok && !q.Kind.HasChoices() {
 		switch q.Kind {
-		case quiz.TrueFalse, quiz.Number:
+		case quiz.TrueFalse:
+			p.Answer = loc.T("quiz_edit.false")
+			if q.Key.Bool {
+				p.Answer = loc.T("quiz_edit.true")
+			}
+		case quiz.Number:
 			p.Answer = quiz.FormOf(q).Answer
-			if q.Kind == quiz.Number && q.Key.Tolerance > 0 {
+			if q.Key.Tolerance > 0 {
 				p.Answer += " ± " + quiz.FormatNumber(q.Key.Tolerance)
 			}
 		case quiz.Text:
-			b, _ := json.Marshal(q.Key.Texts)
-			p.Answer = strings.Trim(strings.ReplaceAll(string(b), `","`, `" or "`), "[]")
+			p.Answer = orList(loc, q.Key.Texts)
 		}
 	}
 	return p, nil
+}
+
+// orList is the accepted answers of a text question, each quoted, joined
+// with "or" in loc's language.
+func orList(loc *i18n.Localizer, texts []string) string {
+	out := ""
+	for i, s := range texts {
+		q := loc.T("quiz_edit.quoted", "text", s)
+		if i == 0 {
+			out = q
+		} else {
+			out = loc.T("quiz_edit.or", "a", out, "b", q)
+		}
+	}
+	return out
 }
 
 // previewQuestion renders the typed question without saving: htmx gets the
@@ -388,11 +407,11 @@ func (h *quizEditHandlers) previewQuestion(c echo.Context) error {
 		return err
 	}
 	fields := questionFields(c)
-	p, err := preview(fields)
+	p, err := preview(h.localizer(c), fields)
 	if err != nil {
 		return err
 	}
-	return h.respond(c, http.StatusOK, "Preview", views.QuestionPreviewBlock(p), func() (templ.Component, error) {
+	return h.respond(c, http.StatusOK, h.localizer(c).T("authoring.preview_heading"), views.QuestionPreviewBlock(p), func() (templ.Component, error) {
 		page, err := h.previewPage(c, fields, p)
 		if err != nil {
 			return nil, authoringError(c, err)
@@ -420,7 +439,7 @@ func (h *quizEditHandlers) previewPage(c echo.Context, fields views.QuestionFiel
 			page.Form.Fields, page.Form.Preview = fields, &p
 			return views.QuestionEditPage(page), nil
 		case lerr == nil:
-			page, err := lessonWithQuiz(ctx, tx, lessonID)
+			page, err := lessonWithQuiz(ctx, tx, h.localizer(c), lessonID)
 			if err != nil {
 				return nil, err
 			}

@@ -26,7 +26,7 @@ func (a *App) page(c echo.Context, title string) views.Page {
 			CSS:       a.assets.URL("app.css"),
 			StudioCSS: a.assets.URL("studio.css"),
 			HTMX:      a.assets.URL(staticHTMX),
-			AppJS:     a.assets.URL("app.js"),
+			AppJS:     a.assets.URL(pageScript(a.localizer(c).Lang())),
 			Icon:      a.assets.URL("icon.svg"),
 		},
 	}

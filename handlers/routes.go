@@ -266,7 +266,7 @@ var paramPatterns = map[string]string{
 // call.
 var workerRoutes = []routeName{routeHome, routeCourse, routeLesson, routeLessonComplete,
 	routeMedia, routeStatic, routeSync, routeOffline, routePhone, routeLogout, routeWorker,
-	routeMe, routeMeProgress, routePhones, routePhoneForget}
+	routeMe, routeMeProgress, routePhones, routePhoneForget, routeLanguage}
 
 // routeIndex holds the table's paths and policies, by name and by path.
 // (Set in init: the handlers the table names use the URL builders, which

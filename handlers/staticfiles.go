@@ -19,7 +19,7 @@ const staticHTMX = static.HTMX
 func (a *App) serveStatic(c echo.Context) error {
 	f, ok := a.assets.Lookup(c.Param("hash"), c.Param("name"))
 	if !ok {
-		return notFound("No such file.")
+		return notFound("media.error.no_such")
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")

@@ -165,7 +165,7 @@ func readSyncRequest(c echo.Context) (syncRequest, error) {
 	// Media types are case-insensitive; ParseMediaType lower-cases them.
 	if ct := c.Request().Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return req, newError(http.StatusUnsupportedMediaType, err, "Send the changes as application/json.")
+			return req, newError(http.StatusUnsupportedMediaType, err, "sync.error.json")
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxSyncBytes+1))
@@ -175,24 +175,24 @@ func readSyncRequest(c echo.Context) (syncRequest, error) {
 		var mbe *http.MaxBytesError
 		var he *echo.HTTPError
 		if errors.As(err, &mbe) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
-			return req, newError(http.StatusRequestEntityTooLarge, err, "Too many bytes: send at most 1 MB at once.")
+			return req, newError(http.StatusRequestEntityTooLarge, err, "sync.error.too_big")
 		}
-		return req, badRequest("The request body could not be read.")
+		return req, badRequest("sync.error.unreadable")
 	}
 	if len(body) > maxSyncBytes {
-		return req, newError(http.StatusRequestEntityTooLarge, nil, "Too many bytes: send at most 1 MB at once.")
+		return req, newError(http.StatusRequestEntityTooLarge, nil, "sync.error.too_big")
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		return req, badRequest("The body is not valid JSON of the form {\"changes\": [...], \"attempts\": [...]}.")
+		return req, badRequest("sync.error.body")
 	}
 	if req.Changes == nil && req.Attempts == nil {
-		return req, badRequest("The body has neither a \"changes\" nor an \"attempts\" list.")
+		return req, badRequest("sync.error.empty")
 	}
 	if len(req.Changes) > MaxSyncChanges {
-		return req, newError(http.StatusRequestEntityTooLarge, nil, "Too many changes: send at most %d at once.", MaxSyncChanges)
+		return req, newError(http.StatusRequestEntityTooLarge, nil, "sync.error.too_many_changes", "max", MaxSyncChanges)
 	}
 	if len(req.Attempts) > MaxSyncAttempts {
-		return req, newError(http.StatusRequestEntityTooLarge, nil, "Too many quiz attempts: send at most %d at once.", MaxSyncAttempts)
+		return req, newError(http.StatusRequestEntityTooLarge, nil, "sync.error.too_many_attempts", "max", MaxSyncAttempts)
 	}
 	return req, nil
 }

@@ -54,7 +54,11 @@ func withQuery(path string, q url.Values) string {
 // at adds a fragment: the part of the page to show.
 func at(path, fragment string) string { return path + "#" + fragment }
 
-func homeURL() string                       { return pathTo(routeHome) }
+func homeURL() string { return pathTo(routeHome) }
+
+// coursesInURL is the course list showing only courses in a language; ""
+// is every course.
+func coursesInURL(lang string) string       { return coursesPageURL(lang, 1) }
 func courseURL(id uuid.UUID) string         { return pathTo(routeCourse, id.String()) }
 func lessonURL(id uuid.UUID) string         { return pathTo(routeLesson, id.String()) }
 func lessonCompleteURL(id uuid.UUID) string { return pathTo(routeLessonComplete, id.String()) }
@@ -62,12 +66,17 @@ func myProgressURL() string                 { return pathTo(routeMyProgress) }
 func mediaURL(ref store.MediaRef) string    { return pathTo(routeMedia, ref.SHA256, ref.Name) }
 func staticURL(hash, name string) string    { return pathTo(routeStatic, hash, name) }
 
-// homePageURL is a page of the course list; the first is the home page.
-func homePageURL(page int) string {
-	if page <= 1 {
-		return homeURL()
+// coursesPageURL is a page of the course list (the first has no number),
+// of the courses in one language or ("") of all.
+func coursesPageURL(lang string, page int) string {
+	q := url.Values{}
+	if lang != "" {
+		q.Set("lang", lang)
 	}
-	return withQuery(homeURL(), url.Values{"page": {strconv.Itoa(page)}})
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	return withQuery(homeURL(), q)
 }
 
 // loginURL is the sign-in page that returns to next afterwards.

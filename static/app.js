@@ -1,6 +1,7 @@
 // Fieldbook page script: plain JavaScript (ES2020), no build step. The server
-// serves it after LANG, FB, TEXT and shared.js (the constants, texts and
-// database code it shares with the service worker).
+// serves it after LANG, TAG, LANGS, FB, TEXT and shared.js (the constants,
+// texts and database code it shares with the service worker), one copy per
+// language: TAG is this copy's language, LANG its locale for Intl.
 //
 // Course, lesson and home pages are the same for everyone (the worker
 // caches them). This script draws their personal part for the learner the
@@ -10,7 +11,7 @@
 // attributes, numbers and texts from TEXT: every piece of markup is in the
 // page already. It also runs "Who is learning?", the offline and sync
 // banners, "Save this course for offline" and the install button.
-/* global LANG, FB, idb, text, rememberDone, progressKey */
+/* global LANG, TAG, LANGS, FB, idb, text, cacheKey, rememberDone, progressKey */
 "use strict";
 (() => {
   const $ = (s, root) => (root || document).querySelector(s);
@@ -23,6 +24,15 @@
   const lessonList = $("ol.lessons[data-course]");
   const courseId = status ? status.dataset.course : lessonList ? lessonList.dataset.course : "";
   const isHome = !!$(".cards li.card[data-course]");
+
+  // Offline, the worker may show a page saved in another language with this
+  // script in the learner's: what it writes is marked as in its language.
+  if (html.lang !== TAG) {
+    for (const el of $$("#sync-banner, #logout-warning, .progress-text, .need-note, .save-text, #phone-note, #pin-error, #optin-error, .pin-for")) {
+      el.lang = TAG;
+      el.dir = LANGS[TAG].dir;
+    }
+  }
 
   // The phone's state for this page.
   let who = null; // {user_id, name, lang, role, via: "session" | "pin"}
@@ -154,6 +164,15 @@
     drawPhone();
   }
 
+  // REASONS name, in the page's words, why the server refused a change: its
+  // reasons (docs/offline.md) by what they mean to a learner; any other is
+  // a change that could not be read.
+  const REASONS = {
+    "unknown or unpublished lesson": "reason_unpublished", unknown_lesson: "reason_unpublished",
+    unknown_version: "reason_unpublished", quiz_lesson: "reason_quiz",
+    bad_signature: "reason_signature", wrong_key_user: "reason_signature",
+  };
+
   // Banners: offline, and who's changes waiting.
   function drawBanners() {
     const offline = !navigator.onLine || document.body.dataset.offline === "1";
@@ -162,11 +181,12 @@
     if (!banner) return;
     const n = queue.length;
     banner.hidden = !who || (n === 0 && failed.length === 0 && !synced);
-    $("#sync-count").textContent = n ? text("waiting", { n }, n) : synced ? text("all_synced") : "";
+    $("#sync-count").textContent = n ? text("waiting", null, n) : synced ? text("all_synced") : "";
     $("#sync-now").hidden = n === 0;
     const f = $("#sync-failed");
     f.hidden = failed.length === 0;
-    f.textContent = failed.length ? text("failed", { n: failed.length, reasons: new Intl.ListFormat(LANG).format(Array.from(new Set(failed.map((i) => i.reason)))) }, failed.length) : "";
+    const reasons = Array.from(new Set(failed.map((i) => text(REASONS[i.reason] || "reason_other"))));
+    f.textContent = failed.length ? text("failed", { reasons: new Intl.ListFormat(LANG).format(reasons) }, failed.length) : "";
     document.body.dataset.pending = String(n);
   }
 
@@ -205,7 +225,7 @@
       const get = s.learners.get(me.user_id);
       get.onsuccess = () => {
         const l = get.result;
-        if (l) s.learners.put(Object.assign(l, { name: me.name, fails: 0, locked: false }));
+        if (l) s.learners.put(Object.assign(l, { name: me.name, lang: me.lang || l.lang, fails: 0, locked: false }));
       };
     });
     await ask({ type: "who" });
@@ -217,6 +237,7 @@
   // their name (/api/me) and their progress in every course.
   async function personal() {
     if (document.body.dataset.offline === "1" || !navigator.onLine) return;
+    if (who && who.via === "pin") followLanguage(who.lang);
     if (!neutral) return drawnByServer();
     let res;
     try {
@@ -226,6 +247,7 @@
       } else if (res.body) {
         const all = courseId ? null : res.body;
         if (!who || who.user_id !== res.body.user_id || who.via !== "session") await signedIn(res.body.user_id, all);
+        else if (who.lang !== html.lang) await setWho(Object.assign({}, who, { lang: html.lang }));
         else if (phone) await keyStillLive(res.body.user_id);
         await storeProgress(res.body.user_id, res.body.courses);
       }
@@ -245,6 +267,7 @@
       } else {
         const me = await getJSON(FB.paths.me);
         if (me.body && (!who || who.user_id !== me.body.user_id || who.via !== "session")) await signedIn(me.body.user_id, null, me);
+        else if (me.body && who.lang !== me.body.lang) await setWho(Object.assign({}, who, { lang: me.body.lang }));
       }
     } catch (err) {
       return;
@@ -371,7 +394,7 @@
       l.locked = l.fails >= FB.pin.maxTries;
       await idb("learners", "readwrite", (s) => { s.learners.put(l); });
       const left = FB.pin.maxTries - l.fails;
-      pinError("#pin-error", l.locked ? text("pin_locked", { name: l.name }) : text("pin_wrong", { n: left }, left));
+      pinError("#pin-error", l.locked ? text("pin_locked", { name: l.name }) : text("pin_wrong", null, left));
       if (l.locked) {
         $("#pin-form").hidden = true;
         phoneNote(text("pin_locked", { name: l.name }));
@@ -390,8 +413,25 @@
       if (leaving) s.meta.put(true, "logout");
     });
     await ask({ type: "who" });
+    await followLanguage(l.lang);
     const next = new URLSearchParams(location.search).get("next");
     location.assign(next && next.startsWith("/") && !next.startsWith("//") ? next : FB.paths.home);
+  }
+
+  // followLanguage makes the phone's pages follow a learner picked with
+  // their PIN (who has no session): its language cookie becomes theirs.
+  // Offline nothing is sent; the worker serves the copies in their
+  // language it has, and the next page online sets the cookie.
+  async function followLanguage(lang) {
+    if (!LANGS[lang] || lang === html.lang || !navigator.onLine) return;
+    try {
+      await fetch(FB.paths.language, {
+        method: "POST", credentials: "same-origin", redirect: "manual",
+        body: new URLSearchParams({ lang, next: FB.paths.home }),
+      });
+    } catch (err) {
+      // offline after all: as above
+    }
   }
 
   // optIn: "Use this phone offline". A key pair for (learner, phone) whose
@@ -470,7 +510,7 @@
       if (d.type === "who-changed") refresh();
       if (d.type === "save-progress") saveProgress(d);
     });
-    ask({ type: "hello" });
+    ask({ type: "hello", lang: TAG });
   }
   window.addEventListener("online", () => { refresh(); ask({ type: "sync" }); });
   window.addEventListener("offline", () => refresh());
@@ -491,7 +531,7 @@
         e.preventDefault();
         logout.dataset.warned = "1";
         const w = $("#logout-warning");
-        w.textContent = text("logout_warning", { n }, n);
+        w.textContent = text("logout_warning", null, n);
         w.hidden = false;
       }
     });
@@ -510,7 +550,7 @@
     const complete = d.done === d.total && !d.removed;
     const vars = { done: d.done, total: d.total };
     words.textContent = d.removed ? text("save_removed") : complete ? text("save_done") :
-      d.partial ? text("save_partial", vars) : d.failed ? text("save_failed", vars) : text("save_progress", vars);
+      d.partial ? text("save_partial", vars, d.total) : d.failed ? text("save_failed", vars) : text("save_progress", vars);
     save.dataset.saved = complete ? "1" : "";
     $("#save-course").hidden = complete;
     $("#unsave-course").hidden = !complete;
@@ -518,13 +558,13 @@
   if (save && sw && window.caches) {
     save.hidden = false;
     caches.open(FB.caches.pages)
-      .then((c) => Promise.all(saveUrls().map((u) => c.match(u))))
+      .then((c) => Promise.all(saveUrls().map((u) => c.match(cacheKey(u, TAG)))))
       .then((hits) => {
         const n = hits.filter(Boolean).length;
         if (n === hits.length) saveProgress({ done: n, total: hits.length });
         else if (n > 0) saveProgress({ done: n, total: hits.length, partial: true });
       });
-    $("#save-course").addEventListener("click", () => ask({ type: "save", urls: saveUrls() }));
+    $("#save-course").addEventListener("click", () => ask({ type: "save", urls: saveUrls(), lang: TAG }));
     $("#unsave-course").addEventListener("click", () => ask({ type: "unsave", urls: saveUrls() }));
   }
 
@@ -544,6 +584,18 @@
     body.focus();
     if (file) file.value = "";
   });
+
+  // The header's menu (a <details>: it opens without JavaScript too) closes
+  // when the person taps elsewhere or presses Escape.
+  const menu = $("header details.menu");
+  if (menu) {
+    document.addEventListener("click", (e) => { if (menu.open && !menu.contains(e.target)) menu.open = false; });
+    document.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape" || !menu.open) return;
+      menu.open = false;
+      $("summary", menu).focus();
+    });
+  }
 
   // Install as an app where the browser offers it.
   let deferred = null;

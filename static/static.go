@@ -117,15 +117,20 @@ func (s *Set) version() {
 	s.Version = hex.EncodeToString(all.Sum(nil))[:12]
 }
 
-// Prepend puts prefix in front of a file (the page script gets the
-// constants and code it shares with the service worker this way) and hashes
-// it anew, so the file's URL and the Set's Version follow.
-func (s *Set) Prepend(name string, prefix []byte) error {
-	f, ok := s.byName[name]
+// Variants replaces the file from by one file per entry of prefixes, each
+// named by its key and made of its prefix and from's body: the page script
+// once per language, each with that language's texts and the constants it
+// shares with the service worker in front. Each is hashed anew, so its URL
+// and the Set's Version follow.
+func (s *Set) Variants(from string, prefixes map[string][]byte) error {
+	f, ok := s.byName[from]
 	if !ok {
-		return fmt.Errorf("static: no file %s", name)
+		return fmt.Errorf("static: no file %s", from)
 	}
-	s.byName[name] = s.newFile(name, append(append([]byte{}, prefix...), f.Body...))
+	delete(s.byName, from)
+	for name, prefix := range prefixes {
+		s.byName[name] = s.newFile(name, append(append([]byte{}, prefix...), f.Body...))
+	}
 	s.version()
 	return nil
 }

@@ -22,6 +22,7 @@ var ErrNotStaff = errors.New("store: not a volunteer or admin")
 type StudioCourse struct {
 	ID         uuid.UUID  `db:"id"`
 	Title      string     `db:"title"`
+	Lang       string     `db:"lang"`
 	Published  bool       `db:"published"`
 	ArchivedAt *time.Time `db:"archived_at"`
 	Lessons    int        `db:"lessons"`
@@ -34,7 +35,7 @@ type StudioCourse struct {
 // One query, lessons counted with GROUP BY.
 func (t *Tx) EditableCourses(ctx context.Context) ([]StudioCourse, error) {
 	rows, err := t.tx.Query(ctx, `
-		SELECT c.id, c.title, c.published, c.archived_at,
+		SELECT c.id, c.title, c.lang, c.published, c.archived_at,
 		       count(l.id)::int AS lessons,
 		       count(l.id) FILTER (WHERE NOT l.published)::int AS drafts,
 		       c.updated_at
@@ -59,6 +60,7 @@ type EditCourse struct {
 	ID          uuid.UUID  `db:"id"`
 	Title       string     `db:"title"`
 	Description string     `db:"description"`
+	Lang        string     `db:"lang"`
 	Published   bool       `db:"published"`
 	ArchivedAt  *time.Time `db:"archived_at"`
 	Version     int        `db:"version"`
@@ -79,7 +81,7 @@ const editableSQL = `(current_user = 'fieldbook_admin' OR c.id = ANY ((SELECT ed
 // do not edit is ErrForbidden.
 func (t *Tx) CourseForEdit(ctx context.Context, id uuid.UUID) (EditCourse, error) {
 	rows, err := t.tx.Query(ctx, `
-		SELECT c.id, c.title, c.description, c.published, c.archived_at, c.version,
+		SELECT c.id, c.title, c.description, c.lang, c.published, c.archived_at, c.version,
 		       c.created_at, c.updated_at, cu.display_name AS created_by, uu.display_name AS updated_by,
 		       `+editableSQL+` AS editable
 		FROM courses c
@@ -135,6 +137,7 @@ type EditLesson struct {
 	ID              uuid.UUID `db:"id"`
 	CourseID        uuid.UUID `db:"course_id"`
 	CourseTitle     string    `db:"course_title"`
+	CourseLang      string    `db:"course_lang"`
 	CourseArchived  bool      `db:"course_archived"`
 	Position        int       `db:"position"`
 	Title           string    `db:"title"`
@@ -153,7 +156,7 @@ type EditLesson struct {
 // CourseForEdit, ErrNotFound when hidden and ErrForbidden when only visible.
 func (t *Tx) LessonForEdit(ctx context.Context, id uuid.UUID) (EditLesson, error) {
 	rows, err := t.tx.Query(ctx, `
-		SELECT l.id, l.course_id, c.title AS course_title, c.archived_at IS NOT NULL AS course_archived,
+		SELECT l.id, l.course_id, c.title AS course_title, c.lang AS course_lang, c.archived_at IS NOT NULL AS course_archived,
 		       l.position, l.title, l.body, l.content_url, l.duration_minutes, l.published, l.version,
 		       l.created_at, l.updated_at, cu.display_name AS created_by, uu.display_name AS updated_by,
 		       `+editableSQL+` AS editable
@@ -183,7 +186,10 @@ func (t *Tx) LessonForEdit(ctx context.Context, id uuid.UUID) (EditLesson, error
 type CourseChange struct {
 	Title       string
 	Description string
-	Version     int
+	// Lang is the content's language, one of internal/i18n's tags; ""
+	// keeps the stored one.
+	Lang    string
+	Version int
 }
 
 // UpdateCourse saves a course edit if the course is still at the version the
@@ -193,9 +199,9 @@ type CourseChange struct {
 func (t *Tx) UpdateCourse(ctx context.Context, id uuid.UUID, ch CourseChange) (int, error) {
 	var version int
 	err := t.tx.QueryRow(ctx, `
-		UPDATE courses SET title = $2, description = $3
+		UPDATE courses SET title = $2, description = $3, lang = coalesce(nullif($5, ''), lang)
 		WHERE id = $1 AND version = $4 AND archived_at IS NULL
-		RETURNING version`, id, ch.Title, ch.Description, ch.Version).Scan(&version)
+		RETURNING version`, id, ch.Title, ch.Description, ch.Version, ch.Lang).Scan(&version)
 	if err == nil {
 		return version, nil
 	}

@@ -128,7 +128,7 @@ func TestInTxRetryRunsADeadlockedTransactionAgain(t *testing.T) {
 			if calls <= tc.failures {
 				return fmt.Errorf("store: apply changes: %w", &pgconn.PgError{Code: tc.code})
 			}
-			_, err := tx.ListCoursesWithProgress(t.Context())
+			_, err := tx.ListCoursesWithProgress(t.Context(), "")
 			return err
 		})
 		if calls != tc.wantCalls || (err != nil) != tc.wantErr {

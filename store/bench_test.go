@@ -62,7 +62,7 @@ func BenchmarkListCoursesWithProgress(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := st.ReadTx(ctx, learner, func(tx *store.Tx) error {
-			_, err := tx.ListCoursesWithProgress(ctx)
+			_, err := tx.ListCoursesWithProgress(ctx, "")
 			return err
 		}); err != nil {
 			b.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // CourseSummary is a published course with the caller's progress in it.
@@ -13,17 +14,21 @@ type CourseSummary struct {
 	ID          uuid.UUID `db:"id"`
 	Title       string    `db:"title"`
 	Description string    `db:"description"`
-	Total       int       `db:"total"`
-	Completed   int       `db:"completed"`
+	// Lang is the content's language (a tag of internal/i18n).
+	Lang      string `db:"lang"`
+	Total     int    `db:"total"`
+	Completed int    `db:"completed"`
 }
 
 // ListCoursesWithProgress returns every published course with the caller's
 // progress, in one query: courses LEFT JOIN published lessons LEFT JOIN the
 // caller's progress, grouped by course. Lessons never opened still count in
-// Total; anonymous callers get Completed 0 everywhere.
-func (t *Tx) ListCoursesWithProgress(ctx context.Context) ([]CourseSummary, error) {
+// Total; anonymous callers get Completed 0 everywhere. Courses in the
+// language first (the reader's; "" for none) come first, then the others,
+// each by title.
+func (t *Tx) ListCoursesWithProgress(ctx context.Context, first string) ([]CourseSummary, error) {
 	var list []CourseSummary
-	err := collect(ctx, t, &list, "list courses", listCoursesSQL)
+	err := collect(ctx, t, &list, "list courses", listCoursesSQL, first)
 	return list, err
 }
 
@@ -33,28 +38,53 @@ type CourseListing struct {
 	ID          uuid.UUID `db:"id"`
 	Title       string    `db:"title"`
 	Description string    `db:"description"`
+	// Lang is the content's language (a tag of internal/i18n).
+	Lang string `db:"lang"`
 	// Lessons is the number of its published lessons.
 	Lessons int `db:"lessons"`
 }
 
-// PublishedCoursePage queues one page of the published courses, by title:
-// at most limit of them after the first offset, each with its count of
-// published lessons (kept in course_lesson_counts by trigger), so a page
-// costs the same whatever the number of courses and lessons.
-func (b *Batch) PublishedCoursePage(offset, limit int, out *[]CourseListing) {
-	_ = collect(context.Background(), b, out, "list a page of courses", coursePageSQL, limit, offset)
+// CoursePage selects a page of the course list.
+type CoursePage struct {
+	// First is the language whose courses come first (the reader's; ""
+	// for none); Only keeps the courses in one language ("" for all).
+	First, Only   string
+	Offset, Limit int
+}
+
+// PublishedCoursePage queues one page of the published courses: those in
+// p.First first, then the others, each by title; at most p.Limit of them
+// after the first p.Offset, each with its count of published lessons (kept
+// in course_lesson_counts by trigger), so a page costs the same whatever
+// the number of courses and lessons.
+func (b *Batch) PublishedCoursePage(p CoursePage, out *[]CourseListing) {
+	_ = collect(context.Background(), b, out, "list a page of courses", coursePageSQL, p.Limit, p.Offset, p.First, p.Only)
 }
 
 const coursePageSQL = `
-	SELECT c.id, c.title, c.description,
+	SELECT c.id, c.title, c.description, c.lang,
 	       coalesce((SELECT k.published FROM course_lesson_counts k WHERE k.course_id = c.id), 0) AS lessons
-	FROM (SELECT id, title, description FROM courses
-	      WHERE published AND archived_at IS NULL
-	      ORDER BY title, id LIMIT $1 OFFSET $2) c
-	ORDER BY c.title, c.id`
+	FROM (SELECT id, title, description, lang FROM courses
+	      WHERE published AND archived_at IS NULL AND ($4 = '' OR lang = $4)
+	      ORDER BY lang = $3 DESC, title, id LIMIT $1 OFFSET $2) c
+	ORDER BY c.lang = $3 DESC, c.title, c.id`
+
+// PublishedCourseLanguages queues the languages of the published courses,
+// for the course list's language links.
+func (b *Batch) PublishedCourseLanguages(out *[]string) {
+	_ = b.query(context.Background(), `
+		SELECT DISTINCT lang FROM courses WHERE published AND archived_at IS NULL`, nil, func(rows pgx.Rows) error {
+		langs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("store: course languages: %w", mapErr(err))
+		}
+		*out = langs
+		return nil
+	})
+}
 
 const listCoursesSQL = `
-	SELECT c.id, c.title, c.description,
+	SELECT c.id, c.title, c.description, c.lang,
 	       count(l.id)::int AS total,
 	       count(l.id) FILTER (WHERE p.completed)::int AS completed
 	FROM courses c
@@ -63,13 +93,14 @@ const listCoursesSQL = `
 	       ON p.lesson_id = l.id AND p.student_id = (SELECT current_user_id())
 	WHERE c.published AND c.archived_at IS NULL
 	GROUP BY c.id
-	ORDER BY c.title, c.id`
+	ORDER BY c.lang = $1 DESC, c.title, c.id`
 
 // Course is one course's own fields.
 type Course struct {
 	ID          uuid.UUID `db:"id"`
 	Title       string    `db:"title"`
 	Description string    `db:"description"`
+	Lang        string    `db:"lang"`
 	Published   bool      `db:"published"`
 	UpdatedAt   time.Time `db:"updated_at"`
 }
@@ -87,7 +118,7 @@ func (b *Batch) PublishedCourse(id uuid.UUID, out *Course) {
 }
 
 const publishedCourseSQL = `
-	SELECT id, title, description, published, updated_at
+	SELECT id, title, description, lang, published, updated_at
 	FROM courses WHERE id = $1 AND published AND archived_at IS NULL`
 
 // LessonItem is a lesson in a course's table of contents, with whether the
@@ -127,6 +158,8 @@ type Lesson struct {
 	ID          uuid.UUID `db:"id"`
 	CourseID    uuid.UUID `db:"course_id"`
 	CourseTitle string    `db:"course_title"`
+	// CourseLang is the language of the course's content.
+	CourseLang string `db:"course_lang"`
 	// Number is the lesson's place among the course's published lessons.
 	Number int `db:"number"`
 	// Total is the number of published lessons in the course.
@@ -165,7 +198,7 @@ const publishedLessonSQL = `
 		WHERE s.course_id = (SELECT course_id FROM lessons WHERE id = $1) AND s.published
 		WINDOW w AS (ORDER BY s.position)
 	)
-	SELECT l.id, l.course_id, c.title AS course_title, sb.number::int AS number,
+	SELECT l.id, l.course_id, c.title AS course_title, c.lang AS course_lang, sb.number::int AS number,
 	       (SELECT count(*) FROM siblings)::int AS total, l.title, l.body,
 	       l.body_html, l.content_url, l.duration_minutes, coalesce(p.completed, false) AS completed,
 	       sb.prev_id, sb.next_id, l.updated_at
@@ -181,7 +214,10 @@ type NewCourse struct {
 	ID          uuid.UUID // zero: generated
 	Title       string
 	Description string
-	Published   bool
+	// Lang is the content's language; "" is the author's (their stored
+	// interface language, else English).
+	Lang      string
+	Published bool
 }
 
 // CreateCourse inserts a course created by the caller; volunteers and admins
@@ -193,9 +229,9 @@ func (t *Tx) CreateCourse(ctx context.Context, c NewCourse) (id uuid.UUID, creat
 		c.ID = uuid.New()
 	}
 	tag, err := t.tx.Exec(ctx, `
-		INSERT INTO courses (id, title, description, published, created_by)
-		VALUES ($1, $2, $3, $4, (SELECT current_user_id()))
-		ON CONFLICT (id) DO NOTHING`, c.ID, c.Title, c.Description, c.Published)
+		INSERT INTO courses (id, title, description, lang, published, created_by)
+		VALUES ($1, $2, $3, coalesce(nullif($5, ''), current_user_lang()), $4, (SELECT current_user_id()))
+		ON CONFLICT (id) DO NOTHING`, c.ID, c.Title, c.Description, c.Published, c.Lang)
 	if err != nil {
 		return uuid.Nil, false, fmt.Errorf("store: create course: %w", mapErr(err))
 	}

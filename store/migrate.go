@@ -13,6 +13,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"fieldbook/internal/i18n"
 	"fieldbook/migrations"
 )
 
@@ -50,7 +51,26 @@ func migrateDB(ctx context.Context, db *sql.DB) ([]string, error) {
 	for _, r := range results {
 		applied = append(applied, r.Source.Path)
 	}
+	if err := syncLanguages(ctx, db, i18n.Languages()); err != nil {
+		return applied, err
+	}
 	return applied, nil
+}
+
+// syncLanguages adds every language of the app's one list (internal/i18n)
+// to the languages table users.lang and courses.lang reference (migration
+// 00023): a language added there needs no migration. None is removed: the
+// people and courses in a language taken out of the list stay valid.
+func syncLanguages(ctx context.Context, db *sql.DB, langs []i18n.Language) error {
+	tags := make([]string, len(langs))
+	for i, l := range langs {
+		tags[i] = l.Tag
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO languages (tag) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
+		tags); err != nil {
+		return fmt.Errorf("store: migrate: languages: %w", err)
+	}
+	return nil
 }
 
 // LatestMigration is the highest version among the embedded migrations.

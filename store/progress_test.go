@@ -97,7 +97,7 @@ func (e *env) listCourses(t *testing.T, c store.Caller) []store.CourseSummary {
 	var list []store.CourseSummary
 	err := e.s.ReadTx(t.Context(), c, func(tx *store.Tx) error {
 		var err error
-		list, err = tx.ListCoursesWithProgress(t.Context())
+		list, err = tx.ListCoursesWithProgress(t.Context(), "")
 		return err
 	})
 	if err != nil {
@@ -337,7 +337,7 @@ func TestListCoursesWithProgress(t *testing.T) {
 	expect := func(anonymous bool) []store.CourseSummary {
 		var want []store.CourseSummary
 		for _, c := range published {
-			s := store.CourseSummary{ID: c.id, Title: c.title, Description: "About " + c.title}
+			s := store.CourseSummary{ID: c.id, Title: c.title, Description: "About " + c.title, Lang: "en"}
 			for _, l := range c.lessons {
 				if l.published {
 					s.Total++
@@ -387,7 +387,7 @@ func TestListCoursesWithProgress(t *testing.T) {
 			var got []store.CourseSummary
 			err := traced.ReadTx(t.Context(), tt.caller, func(tx *store.Tx) error {
 				var err error
-				got, err = tx.ListCoursesWithProgress(t.Context())
+				got, err = tx.ListCoursesWithProgress(t.Context(), "")
 				return err
 			})
 			if err != nil {

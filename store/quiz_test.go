@@ -408,7 +408,7 @@ func (f *quizFixture) progressEverywhere(t *testing.T, c store.Caller) map[strin
 	ctx := t.Context()
 	out := map[string]int{}
 	err := f.e.s.ReadTx(ctx, c, func(tx *store.Tx) error {
-		list, err := tx.ListCoursesWithProgress(ctx)
+		list, err := tx.ListCoursesWithProgress(ctx, "")
 		if err != nil {
 			return err
 		}

@@ -166,7 +166,9 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		gen := s.cache.generation()
 		var data []byte
 		var expiry time.Time
-		err := s.pool.QueryRow(ctx, `SELECT data, expiry FROM sessions WHERE token = $1 AND now() < expiry`, key).Scan(&data, &expiry)
+		var lang string
+		err := s.pool.QueryRow(ctx, `SELECT data, expiry, coalesce(session_lang(token), '') FROM sessions
+			WHERE token = $1 AND now() < expiry`, key).Scan(&data, &expiry, &lang)
 		if errors.Is(err, pgx.ErrNoRows) {
 			s.cache.drop(key)
 			return nil, false, nil
@@ -174,7 +176,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		if err != nil {
 			return nil, false, fmt.Errorf("store: find session: %w", err)
 		}
-		e = &cacheEntry{key: key, data: data, expiry: expiry, info: s.info(data, expiry)}
+		e = &cacheEntry{key: key, data: data, expiry: expiry, lang: lang, info: s.info(data, expiry)}
 		s.cache.put(gen, e, now)
 	}
 	if want := e.info.limit(now); want.Sub(e.expiry) > s.extendEvery(e.info) {
@@ -184,6 +186,24 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		s.cache.drop(key) // the row changed; its notification drops it elsewhere
 	}
 	return e.data, true, nil
+}
+
+// UserLang is the interface language the owner of the session token has
+// chosen, as users.lang has it now ("" when they never chose): read with the
+// session on a cache miss, so a change made on one phone reaches the
+// owner's other sessions when the users trigger drops them from the cache.
+// Outside the cache (not live, or a session not read yet) it asks the
+// database.
+func (s *SessionStore) UserLang(ctx context.Context, token string) (string, error) {
+	key := SessionKey(token)
+	if e, ok := s.cache.get(key, time.Now()); ok {
+		return e.lang, nil
+	}
+	var lang string
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(session_lang($1), '')`, key).Scan(&lang); err != nil {
+		return "", fmt.Errorf("store: session language: %w", err)
+	}
+	return lang, nil
 }
 
 // CommitCtx saves a session. scs passes its absolute deadline as expiry
@@ -258,6 +278,9 @@ type cacheEntry struct {
 	key    string
 	data   []byte
 	expiry time.Time
+	// lang is the owner's interface language as users.lang had it when the
+	// entry was read ("" for none chosen, or nobody signed in).
+	lang   string
 	info   SessionInfo
 	stored time.Time
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 )
 
 // Shared is the JavaScript both the worker and the page script start with
@@ -74,14 +72,15 @@ type Routes struct {
 	Paths    map[string]string
 }
 
-// Prelude is what the server puts in front of a script: the constants (FB,
-// with routes as FB.routes and FB.paths), the texts of one language (TEXT,
-// with its LANG) and the shared code. extra are further constants (name →
-// value), e.g. the worker's VERSION.
-func Prelude(lang string, routes Routes, extra map[string]any) ([]byte, error) {
-	texts, ok := Text[lang]
-	if !ok {
-		return nil, fmt.Errorf("sw: no texts for language %q", lang)
+// Prelude is what the server puts in front of a script: the texts of one
+// language (TEXT, the catalogue's JavaScript table, i18n.Catalog.JSTable,
+// and LANG, the locale Intl formats its numbers and plurals with), the
+// constants (FB, with routes as FB.routes and FB.paths) and the shared
+// code. extra are further constants (name → value), e.g. the worker's
+// VERSION.
+func Prelude(locale string, texts json.RawMessage, routes Routes, extra map[string]any) ([]byte, error) {
+	if !json.Valid(texts) {
+		return nil, fmt.Errorf("sw: the texts for %q are not JSON", locale)
 	}
 	var out []byte
 	for _, name := range slices.Sorted(maps.Keys(extra)) {
@@ -94,14 +93,14 @@ func Prelude(lang string, routes Routes, extra map[string]any) ([]byte, error) {
 	for _, c := range []struct {
 		name  string
 		value any
-	}{{"LANG", lang}, {"FB", withRoutes(routes)}, {"TEXT", texts}} {
+	}{{"LANG", locale}, {"FB", withRoutes(routes)}, {"TEXT", texts}} {
 		v, err := json.Marshal(c.value)
 		if err != nil {
 			return nil, err
 		}
 		out = fmt.Appendf(out, "const %s = %s;\n", c.name, v)
 	}
-	return append(out, Shared...), nil
+	return append(out, Compact(Shared)...), nil
 }
 
 // withRoutes is Constants with the server's routes added.
@@ -109,25 +108,4 @@ func withRoutes(r Routes) map[string]any {
 	fb := maps.Clone(Constants)
 	fb["routes"], fb["paths"] = r.Patterns, r.Paths
 	return fb
-}
-
-// Format is a text of the table for Go's own rendering of the same
-// sentence (the progress text), so it exists once: count chooses the plural
-// form (English's rule: "one" for 1, else "other") and vars fill the
-// {placeholders}.
-func Format(lang, key string, count int, vars map[string]int) string {
-	var s string
-	switch v := Text[lang][key].(type) {
-	case string:
-		s = v
-	case map[string]string:
-		s = v["other"]
-		if count == 1 && v["one"] != "" {
-			s = v["one"]
-		}
-	}
-	for name, n := range vars {
-		s = strings.ReplaceAll(s, "{"+name+"}", strconv.Itoa(n))
-	}
-	return s
 }

@@ -2,7 +2,7 @@
 // front of both (after LANG, FB and TEXT, and before sw.js or app.js), so
 // the phone's database and the texts are written once. ES2020, no build
 // step.
-/* exported idb, text, rememberDone, progressKey, attemptMessage */
+/* exported idb, text, pageKey, cacheKey, rememberDone, progressKey, attemptMessage */
 /* global FB, TEXT, LANG */
 "use strict";
 
@@ -52,16 +52,26 @@ async function idb(names, mode, fn) {
 const plurals = new Intl.PluralRules(LANG);
 const numbers = new Intl.NumberFormat(LANG);
 
-// text is the sentence key of TEXT with its {placeholders} filled from vars;
-// count chooses the plural form.
+// text is the sentence key of TEXT (the catalogue's "js." messages in the
+// page's language) with its {placeholders} filled from vars; count chooses
+// the plural form and fills {count}. Numbers are written as LANG writes
+// them.
 function text(key, vars, count) {
   let s = TEXT[key] || key;
   if (typeof s === "object") s = s[plurals.select(count || 0)] || s.other;
+  if (count !== undefined) vars = Object.assign({ count }, vars);
   return s.replace(/\{(\w+)\}/g, (m, name) => {
     if (!vars || !(name in vars)) return m;
     return typeof vars[name] === "number" ? numbers.format(vars[name]) : String(vars[name]);
   });
 }
+
+// pageKey names the copy of a page in one interface language in the
+// worker's page cache (a key, not an address the server answers): pages
+// are cached by path and language. cacheKey is the key of any saved
+// address: media are the same in every language.
+const pageKey = (path, lang) => path + "?copy=" + encodeURIComponent(lang);
+const cacheKey = (url, lang) => (new RegExp(FB.routes.media).test(url) ? url : pageKey(url, lang));
 
 // attemptMessage is the text a learner's key signs for a quiz attempt, a
 // as sent: the tag, id, user_id, lesson_id, version, at, then the answers

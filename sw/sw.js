@@ -1,13 +1,18 @@
 // Fieldbook service worker: plain JavaScript (ES2020), no build step.
 // The server puts in front of it, when it serves this file at /sw.js:
-//   PRECACHE - the app shell: the offline page, "Who is learning?", CSS,
-//              htmx, app.js, icons
+//   PRECACHE - the app shell every phone gets: CSS, icons
+//   SHELL_PAGES, SCRIPTS - the offline page and "Who is learning?" (each
+//              fetched as ?lang=<tag>), and app.js by language: kept for
+//              each language the phone uses
 //   VERSION  - derived from the build's asset hash; names the shell cache
+//   TEXTS    - the few texts the worker says itself, in every language
+//   SOURCE, LANGS - the source language's tag; every language's locale and
+//              direction, by tag
 //   LANG, FB, TEXT and shared.js - the constants (database, caches, and the
 //              router's paths: FB.routes, regular expression sources, and
 //              FB.paths, patterns to fill), the texts and the database code
 //              the page shares
-/* global VERSION, PRECACHE, FB, idb, text, rememberDone, attemptMessage */
+/* global VERSION, PRECACHE, SHELL_PAGES, SCRIPTS, TEXTS, SOURCE, LANGS, FB, idb, text, pageKey, cacheKey, rememberDone, attemptMessage */
 "use strict";
 
 const SHELL = FB.caches.shellPrefix + VERSION;
@@ -21,6 +26,51 @@ const PAGE_PATH = new RegExp([FB.routes.home, FB.routes.course, FB.routes.lesson
 const MEDIA_PATH = new RegExp(FB.routes.media);
 const COMPLETE_PATH = new RegExp(FB.routes.lessonComplete);
 const STATIC_PATH = new RegExp(FB.routes.static);
+
+// ---- languages ------------------------------------------------------------------
+// Pages are cached by path and interface language (pageKey). The phone's
+// language is that of the last page the server sent (meta "lang"); the
+// learner using the phone has their own (current().lang). Offline, a page
+// is served in the learner's language when the phone has that copy, else
+// in the phone's, else in any language it has.
+let phoneLang = SOURCE;
+const phoneLangLoad = idb("meta", "readonly", (s) => s.meta.get("lang"))
+  .then((l) => { if (LANGS[l]) phoneLang = l; }).catch(() => {});
+
+function setPhoneLang(lang) {
+  if (!LANGS[lang] || lang === phoneLang) return;
+  phoneLang = lang;
+  idb("meta", "readwrite", (s) => { s.meta.put(lang, "lang"); }).catch(() => {});
+}
+
+// langOf is the interface language of a page the server sent.
+function langOf(resp) {
+  const l = resp.headers.get("Content-Language");
+  return LANGS[l] ? l : SOURCE;
+}
+
+// preferred lists every language, the current learner's first, then the
+// phone's.
+async function preferred() {
+  await phoneLangLoad;
+  const who = await current().catch(() => null);
+  return Array.from(new Set([who && who.lang, phoneLang, ...Object.keys(LANGS)].filter((l) => LANGS[l])));
+}
+
+const shellURL = (path, lang) => path + "?lang=" + encodeURIComponent(lang);
+
+// ensureShell keeps the offline page, "Who is learning?" and app.js in
+// lang, fetching what the shell lacks (the phone is online when it learns a
+// language: a page in it loaded, or its learner signed in or opted in).
+async function ensureShell(lang) {
+  if (!LANGS[lang]) return;
+  const c = await caches.open(SHELL);
+  for (const u of SHELL_PAGES.map((p) => shellURL(p, lang)).concat(SCRIPTS[lang])) {
+    if (await c.match(u)) continue;
+    const resp = await network(new Request(u, { credentials: "same-origin" }));
+    if (resp.ok) await c.put(u, resp);
+  }
+}
 
 // ---- who uses the phone ----------------------------------------------------
 // meta "current" is the learner the phone knows: {user_id, name, lang,
@@ -79,23 +129,53 @@ function fetchWithTimeout(req, ms) {
 
 // ---- install and activate ---------------------------------------------------
 self.addEventListener("install", (event) => {
-  event.waitUntil(
+  event.waitUntil((async () => {
     // Hashed files may come from the HTTP cache (their URL is their
-    // content); the offline and "Who is learning?" pages are fetched fresh.
-    caches.open(SHELL)
-      .then((c) => c.addAll(PRECACHE.map((u) => (STATIC_PATH.test(u) ? u : new Request(u, { cache: "reload" })))))
-      .then(() => self.skipWaiting())
-  );
+    // content); the offline page is fetched fresh, in the language the
+    // server answers this phone in, then the shell in each language the
+    // phone's learners read.
+    const c = await caches.open(SHELL);
+    await c.addAll(PRECACHE);
+    const offline = await fetch(new Request(FB.paths.offline, { cache: "reload" }));
+    if (!offline.ok) throw new Error("offline page: " + offline.status);
+    setPhoneLang(langOf(offline));
+    await c.put(shellURL(FB.paths.offline, langOf(offline)), offline);
+    await ensureShell(langOf(offline));
+    for (const l of await langsInUse()) await ensureShell(l).catch(() => {});
+    await self.skipWaiting();
+  })());
 });
+
+// langsInUse are the languages of the learners this phone knows.
+async function langsInUse() {
+  const [who, list] = await idb(["meta", "learners"], "readonly", (s) => [s.meta.get("current"), s.learners.getAll()])
+    .catch(() => [null, []]);
+  return Array.from(new Set([phoneLang, who && who.lang, ...list.map((l) => l.lang)].filter((l) => LANGS[l])));
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
       if (name.startsWith(FB.caches.shellPrefix) && name !== SHELL) await caches.delete(name);
     }
+    await keyByLanguage();
     await self.clients.claim();
   })());
 });
+
+// keyByLanguage files pages saved before the cache knew languages under
+// their language (each copy carries the Content-Language it was sent
+// with), so saved courses stay saved across the update.
+async function keyByLanguage() {
+  const cache = await caches.open(PAGES);
+  for (const req of await cache.keys()) {
+    const url = new URL(req.url);
+    if (url.search || !PAGE_PATH.test(url.pathname)) continue;
+    const resp = await cache.match(req);
+    if (resp) await cache.put(pageKey(url.pathname, langOf(resp)), resp);
+    await cache.delete(req);
+  }
+}
 
 // ---- fetch --------------------------------------------------------------------
 self.addEventListener("fetch", (event) => {
@@ -139,27 +219,24 @@ async function cacheFirst(req, cacheName) {
 
 function sameName(url) {
   const name = new URL(url).pathname.split("/").pop();
-  const current = PRECACHE.find((u) => u.startsWith("/static/") && u.split("/").pop() === name);
+  const current = PRECACHE.concat(Object.values(SCRIPTS))
+    .find((u) => u.startsWith("/static/") && u.split("/").pop() === name);
   return current ? caches.match(current, { cacheName: SHELL }) : Promise.resolve(undefined);
 }
 
+// Only the pages themselves: a filtered list (/?lang=fr) is not the page.
 function cacheable(url, resp) {
-  return PAGE_PATH.test(url.pathname) && resp.ok && !resp.redirected &&
+  return PAGE_PATH.test(url.pathname) && !url.search && resp.ok && !resp.redirected &&
     (resp.headers.get("Content-Type") || "").startsWith("text/html");
-}
-
-// A page is kept under its path and query: the course list's pages
-// (/?page=2) are different pages.
-function pageKey(url) {
-  return url.pathname + url.search;
 }
 
 // Network first with a short timeout; then the cached copy of the page, then
 // the offline page. A late network answer still refreshes the cache. Pages
-// are neutral, so one copy serves every learner.
+// are neutral, so one copy per language serves every learner.
 async function navigate(req, url) {
   const fresh = network(req).then(async (resp) => {
-    if (cacheable(url, resp)) await (await caches.open(PAGES)).put(pageKey(url), resp.clone());
+    if (resp.ok && (resp.headers.get("Content-Type") || "").startsWith("text/html")) setPhoneLang(langOf(resp));
+    if (cacheable(url, resp)) await (await caches.open(PAGES)).put(pageKey(url.pathname, langOf(resp)), resp.clone());
     return resp;
   });
   try {
@@ -169,17 +246,38 @@ async function navigate(req, url) {
     ]);
   } catch (err) {
     fresh.catch(() => {});
-    const cached = await caches.match(pageKey(url), { cacheName: PAGES }) ||
-      await caches.match(pageKey(url), { cacheName: SHELL }) ||
-      await caches.match(FB.paths.offline, { cacheName: SHELL });
-    return cached ? markOffline(cached) : Response.error();
+    const langs = await preferred();
+    const cached = await cachedPage(url, langs);
+    return cached ? markOffline(cached, langs[0]) : Response.error();
   }
+}
+
+// cachedPage is the copy of the page in the first of langs the phone has:
+// a saved page, else the page of the shell ("Who is learning?"), else the
+// offline page.
+async function cachedPage(url, langs) {
+  const tries = [];
+  if (PAGE_PATH.test(url.pathname) && !url.search) tries.push(...langs.map((l) => [PAGES, pageKey(url.pathname, l)]));
+  const shell = SHELL_PAGES.includes(url.pathname) ? [url.pathname, FB.paths.offline] : [FB.paths.offline];
+  for (const p of shell) tries.push(...langs.map((l) => [SHELL, shellURL(p, l)]));
+  for (const [cacheName, key] of tries) {
+    const hit = await caches.match(key, { cacheName });
+    if (hit) return hit;
+  }
+  return null;
 }
 
 // A page served from the cache says so, for the "Offline" banner, and keeps
 // the headers the server sent (Content-Security-Policy, nosniff, framing).
-async function markOffline(resp) {
-  const html = (await resp.text()).replace("<body", '<body data-offline="1"');
+// A copy in another language than the learner's (lang) gets the learner's
+// page script when the phone has it, so what the page draws for them (their
+// progress, what waits to sync) is in their language.
+async function markOffline(resp, lang) {
+  let html = (await resp.text()).replace("<body", '<body data-offline="1"');
+  const have = langOf(resp);
+  if (lang !== have && SCRIPTS[have] && SCRIPTS[lang] && await caches.match(SCRIPTS[lang], { cacheName: SHELL })) {
+    html = html.replace(SCRIPTS[have], SCRIPTS[lang]);
+  }
   const headers = new Headers(resp.headers);
   headers.delete("Content-Length");
   headers.delete("Content-Encoding");
@@ -216,9 +314,11 @@ async function signOut() {
 async function complete(req, lessonId) {
   const form = await req.clone().formData().catch(() => null);
   const completed = form && form.get("completed");
-  if (completed !== "true" && completed !== "false") return network(req).catch(() => answer(400, { error: text("failed_retry") }));
+  if (completed !== "true" && completed !== "false") {
+    return network(req).catch(async () => answer(400, { error: say(await current(), "failed_retry") }));
+  }
   const who = await current();
-  if (!who) return answer(401, { error: text("need_learner") });
+  if (!who) return answer(401, { error: say(null, "need_learner") });
   if (who.via === "session") {
     try {
       return await network(req, POST_TIMEOUT_MS);
@@ -231,6 +331,13 @@ async function complete(req, lessonId) {
   });
   if (req.mode === "navigate") return Response.redirect(FB.paths.lesson.replace(":id", lessonId), 303);
   return answer(202, { user_id: item.user, lesson_id: lessonId, course_id: item.course_id, completed: item.completed, queued: true });
+}
+
+// say is one of the worker's own texts (TEXTS) in the language of the
+// learner it knows, else in the phone's, else in the source language.
+function say(who, key) {
+  const texts = TEXTS[(who && who.lang) || phoneLang] || {};
+  return texts[key] || text(key);
 }
 
 async function enqueue(who, change) {
@@ -433,16 +540,25 @@ self.addEventListener("sync", (event) => {
 });
 
 // ---- messages from pages --------------------------------------------------------
-// "who": a page changed who uses the phone (signed in, picked, signed out):
-// re-read a pending sign-out, tell the other pages, replay. The reply on the
+// "hello" (every page load, with the page's language): replay, and keep the
+// shell in that language. "who": a page changed who uses the phone (signed
+// in, picked, signed out): re-read a pending sign-out, tell the other
+// pages, replay, keep the shell in the learner's language. The reply on the
 // message's port says it is done.
 self.addEventListener("message", (event) => {
   const msg = event.data || {};
   const port = event.ports && event.ports[0];
   let work;
-  if (msg.type === "hello" || msg.type === "sync") work = replay();
-  else if (msg.type === "who") work = loadLogout().then(() => tell({ type: "who-changed" })).then(() => { replay(); });
-  else if (msg.type === "save") work = saveForOffline(msg.urls || [], event.source);
+  if (msg.type === "hello") work = Promise.all([replay(), ensureShell(msg.lang).catch(() => {})]);
+  else if (msg.type === "sync") work = replay();
+  else if (msg.type === "who") {
+    work = loadLogout().then(() => tell({ type: "who-changed" })).then(() => {
+      replay();
+      // In the background: the page waits for nothing but the above.
+      event.waitUntil(current().then((who) => who && ensureShell(who.lang)).catch(() => {}));
+    });
+  }
+  else if (msg.type === "save") work = saveForOffline(msg.urls || [], msg.lang, event.source);
   else if (msg.type === "unsave") work = unsave(msg.urls || [], event.source);
   else if (msg.type === "attempt") work = queueAttempt(msg.attempt);
   else return;
@@ -453,19 +569,21 @@ self.addEventListener("message", (event) => {
 
 // "Save this course for offline": fetch every page and media file not yet
 // cached, reporting progress; a half-saved course finishes on the next try.
-// What one learner saves is there for every learner of the phone.
-async function saveForOffline(urls, client) {
+// Pages are saved in the language the server answers the saving learner
+// in (lang, that of the page they pressed "Save" on); what one learner saves
+// is there for every learner of the phone.
+async function saveForOffline(urls, lang, client) {
   const cache = await caches.open(PAGES);
   let done = 0;
   const report = (failed) => client && client.postMessage({ type: "save-progress", done, total: urls.length, failed: !!failed });
   for (const u of urls) {
     const media = MEDIA_PATH.test(u);
     if (!media && !PAGE_PATH.test(u)) continue;
-    if (!(await cache.match(u, { ignoreVary: true }))) {
+    if (!(await cache.match(cacheKey(u, lang), { ignoreVary: true }))) {
       try {
         const resp = await network(new Request(u, { credentials: "same-origin" }), media ? 60000 : 15000);
         if (media ? resp.status !== 200 : !cacheable(new URL(u, self.location.origin), resp)) throw new Error("not saved");
-        await cache.put(u, resp);
+        await cache.put(cacheKey(u, media ? "" : langOf(resp)), resp);
       } catch (err) {
         report(true);
         return;
@@ -476,8 +594,11 @@ async function saveForOffline(urls, client) {
   }
 }
 
+// "Remove from this phone" removes the course in every language.
 async function unsave(urls, client) {
   const cache = await caches.open(PAGES);
-  for (const u of urls) await cache.delete(u);
+  for (const u of urls) {
+    for (const l of Object.keys(LANGS)) await cache.delete(cacheKey(u, l));
+  }
   if (client) client.postMessage({ type: "save-progress", done: 0, total: urls.length, removed: true });
 }

@@ -11,7 +11,10 @@ type Account struct {
 	// Phones are the live keys of phones set up for offline use.
 	Phones   []PhoneRow
 	Password PasswordForm
-	// Notice is a one-line confirmation (e.g. "Signed out of 2 other sessions.").
+	// MinPassword is the shortest password accepted, for the field's label.
+	MinPassword int
+	// Notice is the catalogue key of a one-line confirmation of the last
+	// action, or "".
 	Notice string
 }
 

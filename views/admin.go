@@ -12,7 +12,8 @@ type AdminUsers struct {
 	Users []AdminUserRow
 	// Roles are the roles an admin can give, in the order offered.
 	Roles []string
-	// Notice is a one-line confirmation of the last action.
+	// Notice is the catalogue key of a one-line confirmation of the last
+	// action, or "".
 	Notice string
 }
 
@@ -22,8 +23,10 @@ type AdminUserRow struct {
 	ID          string
 	Username    string
 	DisplayName string
-	Role        string
-	Created     string
+	// Role is the account's role: learner, volunteer or admin (roleName
+	// says it in the page's language).
+	Role    string
+	Created string
 	// Disabled is when the account was disabled, "" while it is active.
 	Disabled string
 	// Self is the admin's own row: no role change or disable offered, so
@@ -77,6 +80,8 @@ type AcceptInvite struct {
 	Username string
 	Name     string
 	Form
+	// MinPassword is the shortest password accepted, for the field's label.
+	MinPassword int
 }
 
 // AcceptReset is the "set a new password" form of a reset link.
@@ -87,4 +92,6 @@ type AcceptReset struct {
 	// Done: the password is set; the page says so and links to sign-in.
 	Done     bool
 	LoginURL string
+	// MinPassword is the shortest password accepted, for the field's label.
+	MinPassword int
 }

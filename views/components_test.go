@@ -302,7 +302,7 @@ func TestProgressBar(t *testing.T) {
 		if attr(p, "max") != tt.max || attr(p, "value") != tt.value {
 			t.Errorf("%+v: max %q value %q, want %s %s", tt.bar, attr(p, "max"), attr(p, "value"), tt.max, tt.value)
 		}
-		want := tt.bar.Text()
+		want := tt.bar.Text(i18n.WithLocalizer(context.Background(), i18n.Default().Localizer("en")))
 		if tt.bar.Unknown {
 			want = ""
 		}
@@ -336,9 +336,11 @@ func TestDashboardChart(t *testing.T) {
 		if rows.Length() != len(bars) {
 			t.Fatalf("%s: %d bars, want %d", tt.lang, rows.Length(), len(bars))
 		}
+		// Numbers are written the page's language's way.
+		pct := i18n.Default().Localizer(tt.lang).Percent
 		for i, want := range []struct{ label, value, width string }{
-			{"1. Receipts", "75% (3)", "225"},
-			{"2. A lesson whose title is far too l…", "0% (0)", "0"},
+			{"1. Receipts", pct(75) + " (3)", "225"},
+			{"2. A lesson whose title is far too l…", pct(0) + " (0)", "0"},
 		} {
 			g := rows.Eq(i)
 			texts := g.Find("text")
@@ -354,7 +356,7 @@ func TestDashboardChart(t *testing.T) {
 			}
 		}
 		cells := doc.Find("details.chart-table tbody tr").First().Find("td")
-		if got := text(cells.Eq(0)) + "|" + text(cells.Eq(1)) + "|" + text(cells.Eq(2)); got != "1. Receipts|3|75%" {
+		if got := text(cells.Eq(0)) + "|" + text(cells.Eq(1)) + "|" + text(cells.Eq(2)); got != "1. Receipts|3|"+pct(75) {
 			t.Errorf("%s: table row %q", tt.lang, got)
 		}
 	}

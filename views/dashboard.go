@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 )
 
@@ -108,8 +107,11 @@ func (b ChartBar) Label() string {
 	return strconv.Itoa(b.Number) + ". " + string(t)
 }
 
-// Value is the bar's number as text.
-func (b ChartBar) Value() string { return fmt.Sprintf("%d%% (%d)", b.Percent, b.Completed) }
+// Value is the bar's number as text: the share and the learners, written
+// the page's language's way.
+func (b ChartBar) Value(ctx context.Context) string {
+	return percent(ctx, b.Percent) + " (" + number(ctx, b.Completed) + ")"
+}
 
 // chartRow is the height of one bar's row in the SVG's user units.
 const chartRow = 30
@@ -163,9 +165,10 @@ type LearnerItem struct {
 	Quiz *LearnerQuiz
 }
 
-// Short is the progress as "3/10 (30%)", for a narrow table cell.
-func (p ProgressBar) Short() string {
-	return fmt.Sprintf("%d/%d (%d%%)", p.Completed, p.Total, p.Percent())
+// Short is the progress as "3/10 (30%)", for a narrow table cell, its
+// numbers written the page's language's way.
+func (p ProgressBar) Short(ctx context.Context) string {
+	return number(ctx, p.Completed) + "/" + number(ctx, p.Total) + " (" + percent(ctx, p.Percent()) + ")"
 }
 
 // LearnerDetail is one learner's page on a course's dashboard.

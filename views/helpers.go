@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/a-h/templ"
@@ -8,25 +9,29 @@ import (
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func minutes(n int) string {
-	if n == 1 {
-		return "1 minute"
+// minutes is a lesson's duration in words.
+func minutes(ctx context.Context, n int) string { return tn(ctx, "lesson.minutes", n) }
+
+// typedMinutes is a duration as typed in the lesson form: in words when it
+// is a number, else as typed.
+func typedMinutes(ctx context.Context, s string) string {
+	if n, err := strconv.Atoi(s); err == nil {
+		return minutes(ctx, n)
 	}
-	return strconv.Itoa(n) + " minutes"
+	return s
 }
 
-func lessonCount(n int) string {
-	if n == 1 {
-		return "1 lesson"
-	}
-	return strconv.Itoa(n) + " lessons"
-}
+// lessonCount is a number of lessons in words.
+func lessonCount(ctx context.Context, n int) string { return tn(ctx, "course.lessons", n) }
 
-func progressCount(n int) string {
-	if n == 1 {
-		return "1 progress record"
+// deviceAttrs mark a device's name (its system and browser, or the label
+// its phone gave it) as no interface text: proper names and the learner's
+// words, the same in every language. "Unknown device" is ours, translated.
+func deviceAttrs(ctx context.Context, name string) templ.Attributes {
+	if name == t(ctx, "account.device_unknown") {
+		return templ.Attributes{}
 	}
-	return strconv.Itoa(n) + " progress records"
+	return templ.Attributes{"translate": "no"}
 }
 
 // whoAttr is data-who (and data-via) on <html> for a page drawn for its

@@ -20,6 +20,12 @@ func tn(ctx context.Context, key string, count int, kv ...any) string {
 	return i18n.From(ctx).N(key, count, kv...)
 }
 
+// number is n written the page's language's way ("1,234", "1 234").
+func number(ctx context.Context, n int) string { return i18n.From(ctx).Number(n) }
+
+// percent is p percent written the page's language's way ("50%", "50 %").
+func percent(ctx context.Context, p int) string { return i18n.From(ctx).Percent(p) }
+
 // lang is the page's language tag, for <html lang>.
 func lang(ctx context.Context) string { return i18n.From(ctx).Lang() }
 
@@ -47,4 +53,17 @@ func Say(loc *i18n.Localizer, msg string, args ...any) string {
 		return fmt.Sprintf(msg, args...)
 	}
 	return msg
+}
+
+// roleName is a role (learner, volunteer, admin) in the page's language.
+func roleName(ctx context.Context, role string) string {
+	switch role {
+	case "learner":
+		return t(ctx, "role.learner")
+	case "volunteer":
+		return t(ctx, "role.volunteer")
+	case "admin":
+		return t(ctx, "role.admin")
+	}
+	return role
 }

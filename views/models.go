@@ -3,7 +3,7 @@
 // for each page.
 package views
 
-import "fieldbook/sw"
+import "context"
 
 // Page is what the layout needs around every page.
 type Page struct {
@@ -90,12 +90,13 @@ func (p ProgressBar) Percent() int {
 	return p.Completed * 100 / p.Total
 }
 
-// Text is the progress said in words, for people and screen readers.
-func (p ProgressBar) Text() string {
+// Text is the progress said in words, for people and screen readers: the
+// same sentence app.js writes for a neutral page (the "js." texts).
+func (p ProgressBar) Text(ctx context.Context) string {
 	if p.Total == 0 {
-		return sw.Format("en", "no_lessons", 0, nil)
+		return t(ctx, "js.no_lessons")
 	}
-	return sw.Format("en", "progress", p.Total, map[string]int{"done": p.Completed, "total": p.Total, "pct": p.Percent()})
+	return tn(ctx, "js.progress", p.Total, "done", p.Completed, "total", p.Total, "pct", p.Percent())
 }
 
 // CourseCard is one course on the home page.
@@ -104,6 +105,8 @@ type CourseCard struct {
 	URL         string
 	Title       string
 	Description string
+	// Lang is the course's content language.
+	Lang string
 	// Progress carries the course's total only: the page is neutral.
 	Progress ProgressBar
 }
@@ -111,6 +114,9 @@ type CourseCard struct {
 // Home is the course list.
 type Home struct {
 	Courses []CourseCard
+	// Languages link to the list narrowed to each language courses are in,
+	// and to all of them; none when every course is in one language.
+	Languages []LanguageLink
 	// SignupURL and LoginURL invite the anonymous to keep track.
 	SignupURL string
 	LoginURL  string
@@ -118,6 +124,15 @@ type Home struct {
 	// either end).
 	PrevURL string
 	NextURL string
+}
+
+// LanguageLink is one choice of the course list's language filter: a
+// language (Tag and Name, its name in itself) or, with no Tag, every
+// language.
+type LanguageLink struct {
+	Tag, Name, URL string
+	// Current marks the list being shown.
+	Current bool
 }
 
 // LessonLink is one lesson in a course's table of contents.
@@ -135,7 +150,9 @@ type Course struct {
 	ID          string
 	Title       string
 	Description string
-	Lessons     []LessonLink
+	// Lang is the course's content language.
+	Lang    string
+	Lessons []LessonLink
 	// Progress carries the course's total only: the page is neutral.
 	Progress ProgressBar
 	// SaveURLs are what "Save this course for offline" fetches: the course
@@ -171,8 +188,10 @@ type Lesson struct {
 	HomeURL     string
 	CourseTitle string
 	CourseURL   string
-	Number      int
-	Title       string
+	// Lang is the course's content language.
+	Lang   string
+	Number int
+	Title  string
 	// BodyHTML is the lesson body rendered from Markdown and sanitised when
 	// it was saved; the template writes it as is.
 	BodyHTML        string
@@ -255,6 +274,8 @@ type Audit struct {
 type CourseFields struct {
 	Title       string
 	Description string
+	// Lang is the content's language (an interface language's tag).
+	Lang string
 }
 
 // CourseForm is the course form: what was typed, the version it was loaded

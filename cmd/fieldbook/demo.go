@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -72,10 +74,11 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	}
 
 	author := store.Caller{UserID: ids["demo-volunteer"], Role: store.RoleVolunteer}
-	for _, dc := range demoCourses {
+	for _, dc := range slices.Concat(demoCourses, translatedDemoCourses) {
 		courseID := uuid.NewSHA1(demoNamespace, []byte("course/"+dc.Slug))
 		err := st.InTx(ctx, author, func(tx *store.Tx) error {
-			_, created, err := tx.CreateCourse(ctx, store.NewCourse{ID: courseID, Title: dc.Title, Description: dc.Description, Published: true})
+			_, created, err := tx.CreateCourse(ctx, store.NewCourse{ID: courseID, Title: dc.Title, Description: dc.Description,
+				Lang: cmp.Or(dc.Lang, "en"), Published: true})
 			if err != nil {
 				return err
 			}
@@ -85,7 +88,7 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 				}
 			}
 			// Quizzes also reach demo courses made before they existed.
-			for i, q := range demoQuizzes[dc.Slug] {
+			for i, q := range demoQuizzesOf(dc.Slug) {
 				if err := addDemoQuiz(ctx, tx, demoLessonID(dc.Slug, i), q, stdout); err != nil {
 					return err
 				}
@@ -97,6 +100,14 @@ func cmdDemo(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		}
 	}
 	return nil
+}
+
+// demoQuizzesOf are a demo course's quizzes, English or translated.
+func demoQuizzesOf(slug string) map[int]demoQuiz {
+	if q, ok := demoQuizzes[slug]; ok {
+		return q
+	}
+	return translatedDemoQuizzes[slug]
 }
 
 func demoLessonID(slug string, i int) uuid.UUID {

@@ -3,6 +3,7 @@ package main
 // demoCourse is one course of the demo data set loaded by `fieldbook demo`.
 type demoCourse struct {
 	Slug        string // stable short key, used to derive a fixed UUID so the demo is idempotent
+	Lang        string // the content's language ("" is English), one of internal/i18n's tags
 	Title       string
 	Description string
 	Lessons     []demoLesson

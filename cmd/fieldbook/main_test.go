@@ -157,13 +157,14 @@ func TestUserAddAndDemo(t *testing.T) {
 	if courses < 2 || lessons < 10 {
 		t.Fatalf("demo made %d courses and %d lessons", courses, lessons)
 	}
-	// Quizzes: every demo course has one, practice and check both, each
-	// served as a single version of its published lesson.
+	// Quizzes: every demo course has one, the translated ones too,
+	// practice and check both, each served as a single version of its
+	// published lesson.
 	const quizzes = `SELECT count(DISTINCT l.course_id) || ' ' || count(*) FILTER (WHERE v.mode = 'practice') || ' ' ||
 		count(*) FILTER (WHERE v.mode = 'check') || ' ' || count(*) FILTER (WHERE v.served AND v.questions >= 5 AND z.version = 1)
 		FROM quizzes z JOIN quiz_versions v ON v.lesson_id = z.lesson_id JOIN lessons l ON l.id = z.lesson_id AND l.published`
-	if got := ownerString(t, db.OwnerURL, quizzes); got != "3 2 1 3" {
-		t.Fatalf("demo quizzes (courses, practice, check, served single versions) = %s, want 3 2 1 3", got)
+	if got := ownerString(t, db.OwnerURL, quizzes); got != "5 3 2 5" {
+		t.Fatalf("demo quizzes (courses, practice, check, served single versions) = %s, want 5 3 2 5", got)
 	}
 	out, _, err = cli(t, "", "demo")
 	if err != nil || strings.Contains(out, "with password") || !strings.Contains(out, "exists") || strings.Contains(out, "quiz") {
@@ -172,7 +173,7 @@ func TestUserAddAndDemo(t *testing.T) {
 	if c, l := ownerCount(t, db.OwnerURL, `SELECT count(*) FROM courses`), ownerCount(t, db.OwnerURL, `SELECT count(*) FROM lessons`); c != courses || l != lessons {
 		t.Fatalf("second demo changed the data: %d/%d courses, %d/%d lessons", c, courses, l, lessons)
 	}
-	if got := ownerString(t, db.OwnerURL, quizzes); got != "3 2 1 3" {
+	if got := ownerString(t, db.OwnerURL, quizzes); got != "5 3 2 5" {
 		t.Fatalf("second demo changed the quizzes: %s", got)
 	}
 }

@@ -80,7 +80,8 @@ func (l *Localizer) localize(key string, count any, kv []any) string {
 	return s
 }
 
-// args turns name, value pairs into placeholder values, numbers formatted.
+// args turns name, value pairs into placeholder values: numbers formatted,
+// Texts translated.
 func (l *Localizer) args(kv []any) map[string]string {
 	if len(kv) == 0 {
 		return nil
@@ -98,6 +99,10 @@ func (l *Localizer) args(kv []any) map[string]string {
 			m[name] = l.Number(v)
 		case int64:
 			m[name] = l.Number(int(v))
+		case Text:
+			// A message inside a message (a reason in a refusal): said in
+			// this language too.
+			m[name] = l.T(v.Key, v.Args...)
 		case fmt.Stringer:
 			m[name] = v.String()
 		default:

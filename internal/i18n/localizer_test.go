@@ -77,6 +77,9 @@ func TestTAndN(t *testing.T) {
 		{fr.Say(M("hello", "name", "Ada", "n", 2)), "Bonjour Ada, 2 nouveaux"},
 		{fr.Say("hello"), "Bonjour {name}, {n} nouveaux"},
 		{fr.Say("Plain words."), "Plain words."},
+		// A message as a value is said in the same language.
+		{fr.T("hello", "name", M("lessons"), "n", 1), "Bonjour {count} leçons, 1 nouveaux"},
+		{en.T("hello", "name", M("hello", "name", "Ada", "n", 1), "n", 2), "Hello Hello Ada, 1 new, 2 new"},
 	}
 	for i, tt := range tests {
 		if tt.got != tt.want {

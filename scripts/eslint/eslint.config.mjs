@@ -1,9 +1,9 @@
 // ESLint for the hand-written browser scripts: the service worker, the code
 // it shares with the page, and the page script. One dialect for all three:
 // ES2020, plain scripts (no modules), no build step. The server puts the
-// constants LANG, FB, TEXT (and, for the worker, VERSION and PRECACHE) and
-// shared.js in front of sw.js and app.js: each file names what it takes
-// from there in a /* global */ comment.
+// constants LANG, LANGS, FB, TEXTS (and, for the worker, VERSION, PRECACHE,
+// SCRIPTS and SHELL_PAGES) and shared.js in front of sw.js and app.js: each
+// file names what it takes from there in a /* global */ comment.
 import js from "@eslint/js";
 import globals from "globals";
 

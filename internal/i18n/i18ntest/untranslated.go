@@ -20,9 +20,11 @@ import (
 // page marks them translate="no" or with their own lang attribute, and they
 // are skipped wherever they appear.
 var Allowed = map[string][]string{
-	"fr": {},
-	"pt": {},
-	"es": {},
+	// A quiz's "Version 3" (a volunteer's page); the header's "Menu".
+	"fr": {"Version {version}", "Menu"},
+	"pt": {"Menu"},
+	// "no" is the Spanish word too (a lesson field's yes/no).
+	"es": {"no"},
 	"sw": {},
 	"ar": {},
 }
@@ -34,6 +36,16 @@ var Allowed = map[string][]string{
 // placeholder, aria-label, a button's value), spaces collapsed; texts
 // without a letter (numbers, punctuation) are ignored.
 func Untranslated(english, translated io.Reader, lang string) ([]string, error) {
+	return UntranslatedExcept(english, translated, lang, nil)
+}
+
+// UntranslatedExcept is Untranslated for a page that shows content the
+// test made: course and lesson titles and texts, people's names. A shared
+// text made only of such content, the product's name, digits and
+// punctuation ("Receipts · Fieldbook" in <title>, a learner's name in a
+// table cell) is not interface text; one that keeps a word once they are
+// taken out ("Dashboard: Receipts") is still reported.
+func UntranslatedExcept(english, translated io.Reader, lang string, content []string) ([]string, error) {
 	en, err := VisibleTexts(english)
 	if err != nil {
 		return nil, err
@@ -46,13 +58,28 @@ func Untranslated(english, translated io.Reader, lang string) ([]string, error) 
 	for _, s := range en {
 		seen[s] = true
 	}
+	// Longest first, so a title is taken out before a word inside it.
+	content = slices.Clone(content)
+	slices.SortFunc(content, func(a, b string) int { return len(b) - len(a) })
+	content = append(content, "Fieldbook")
 	var out []string
 	for _, s := range tr {
-		if seen[s] && !slices.Contains(Allowed[lang], s) && !slices.Contains(out, s) {
+		if seen[s] && !slices.Contains(Allowed[lang], s) && !slices.Contains(out, s) && !onlyContent(s, content) {
 			out = append(out, s)
 		}
 	}
 	return out, nil
+}
+
+// onlyContent reports whether s has no letter left once every content text
+// is taken out of it.
+func onlyContent(s string, content []string) bool {
+	for _, c := range content {
+		if c != "" {
+			s = strings.ReplaceAll(s, c, "")
+		}
+	}
+	return !strings.ContainsFunc(s, unicode.IsLetter)
 }
 
 // VisibleTexts are the texts of an HTML page a person reads, in document

@@ -76,3 +76,16 @@ func TestVisibleTexts(t *testing.T) {
 		t.Errorf("VisibleTexts =\n%q\nwant\n%q", got, want)
 	}
 }
+
+func TestUntranslatedExceptContent(t *testing.T) {
+	en := `<html><head><title>Receipts · Fieldbook</title></head><body><h1>Receipts</h1>
+<p>Dashboard: Receipts</p><td>Lena Okafor</td><p>Lena Okafor, Receipts</p><p>Done</p></body></html>`
+	fr := strings.Replace(en, "<p>Done</p>", "<p>Fini</p>", 1)
+	got, err := UntranslatedExcept(strings.NewReader(en), strings.NewReader(fr), "fr", []string{"Receipts", "Lena Okafor"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Dashboard: Receipts"}; !slices.Equal(got, want) {
+		t.Errorf("UntranslatedExcept = %q, want %q", got, want)
+	}
+}
