@@ -132,9 +132,16 @@ func (s *server) Start() {
 		s.t.Fatal(err)
 	}
 	s.cmd = cmd
-	go func() { _ = cmd.Wait(); logf.Close() }()
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); logf.Close(); close(exited) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(s.logPath)
+			s.t.Fatalf("server exited before it answered:\n%s", log)
+		default:
+		}
 		resp, err := http.Get(s.URL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
@@ -182,14 +189,33 @@ func (s *server) Kill() {
 	s.cmd = nil
 }
 
+// handedOut holds every port freeAddr has given in this test binary. A
+// port is free only while nothing listens on it: between freeAddr and a
+// server's bind (a whole `fieldbook demo` later) the kernel may hand the
+// same port to a parallel test, whose server then answers this one's
+// health check while this one's bind fails. Never giving a port twice
+// closes that window for the servers and PgBouncers the tests start.
+var handedOut = struct {
+	sync.Mutex
+	ports map[string]bool
+}{ports: map[string]bool{}}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		if !handedOut.ports[addr] {
+			handedOut.ports[addr] = true
+			return addr
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func chromiumPath(t *testing.T) string {
