@@ -47,7 +47,7 @@ type Config struct {
 	// (FIELDBOOK_MEDIA_MAX_BYTES, default 10 MB): learners download it.
 	MediaMaxBytes int64
 	// MemoryLimitMiB is serve's soft memory limit in MiB
-	// (FIELDBOOK_MEMORY_LIMIT_MIB, default 40; 0: none): the garbage
+	// (FIELDBOOK_MEMORY_LIMIT_MIB, default 36; 0: none): the garbage
 	// collector works harder near it instead of letting the heap double, and
 	// it decides how many 19 MiB password hashes run at once. GOMEMLIMIT, when
 	// set, wins.
@@ -195,7 +195,7 @@ func (c *Config) loadLimits() {
 			c.ChangeRetention = dur
 		}
 	}
-	c.MemoryLimitMiB = 40
+	c.MemoryLimitMiB = 36
 	if v := os.Getenv("FIELDBOOK_MEMORY_LIMIT_MIB"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || (n != 0 && n < 32) {

@@ -263,7 +263,7 @@ func applyMemoryLimit(cfg Config, log *slog.Logger) {
 	}
 	slots := runtime.NumCPU()
 	if limit < math.MaxInt64 {
-		const rest = 20 << 20 // what the server holds besides hashes
+		const rest = 17 << 20 // what the server holds besides hashes
 		slots = min(slots, max(1, int((limit-rest)/password.ArgonMemoryBytes)))
 	}
 	password.SetHashConcurrency(slots)

@@ -224,7 +224,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 // The memory budget sets the soft limit and how many 19 MiB password hashes
-// run at once: one under the default 40 MiB, one per core without a limit.
+// run at once: one under the default 36 MiB, one per core without a limit.
 func TestMemoryBudget(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 	prev := debug.SetMemoryLimit(-1)
@@ -235,9 +235,10 @@ func TestMemoryBudget(t *testing.T) {
 		wantLimit int64
 		wantSlots int
 	}{
-		{40, 40 << 20, 1},
+		{36, 36 << 20, 1},
 		{0, math.MaxInt64, runtime.NumCPU()},
-		{20 + 19*64, (20 + 19*64) << 20, min(64, runtime.NumCPU())},
+		{17 + 19*2, (17 + 19*2) << 20, min(2, runtime.NumCPU())},
+		{17 + 19*64, (17 + 19*64) << 20, min(64, runtime.NumCPU())},
 	} {
 		debug.SetMemoryLimit(math.MaxInt64)
 		applyMemoryLimit(Config{MemoryLimitMiB: c.mib}, log)
