@@ -14,6 +14,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"fieldbook/internal/markdown"
 )
 
 // Spec sizes the data set `fieldbook-bench data` loads to measure the
@@ -149,12 +151,19 @@ func (g *generator) courses(ctx context.Context) error {
 func (g *generator) lessons(ctx context.Context) error {
 	per := g.spec.Lessons / g.spec.Courses
 	g.lessonIDs = make([][]uuid.UUID, g.spec.Courses)
-	if _, err := g.conn.CopyFrom(ctx, pgx.Identifier{"lessons"}, []string{"id", "course_id", "position", "title", "body", "published"},
+	// The body is rendered once, as the product does when a lesson is saved,
+	// so a lesson view measures what it serves, not a Markdown render.
+	const body = "Generated."
+	bodyHTML, err := markdown.Render(body)
+	if err != nil {
+		return fmt.Errorf("benchdata: lesson body: %w", err)
+	}
+	if _, err := g.conn.CopyFrom(ctx, pgx.Identifier{"lessons"}, []string{"id", "course_id", "position", "title", "body", "body_html", "published"},
 		pgx.CopyFromSlice(g.spec.Courses*per, func(i int) ([]any, error) {
 			c, p := i/per, i%per
 			id := uuid.New()
 			g.lessonIDs[c] = append(g.lessonIDs[c], id)
-			return []any{id, g.courseIDs[c], p + 1, fmt.Sprintf("Lesson %d of course %d", p+1, c+1), "Generated.", true}, nil
+			return []any{id, g.courseIDs[c], p + 1, fmt.Sprintf("Lesson %d of course %d", p+1, c+1), body, bodyHTML, true}, nil
 		})); err != nil {
 		return fmt.Errorf("benchdata: lessons: %w", err)
 	}
