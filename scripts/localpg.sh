@@ -10,6 +10,10 @@ PORT=${FIELDBOOK_PG_PORT:-54329}
 DATA=$ROOT/.data/pg
 PWFILE=$ROOT/.data/pg-password
 mkdir -p "$ROOT/.data"
+# .data/pg may be a link to a folder the postgres user owns (see init):
+# PostgreSQL gets the link's target, since it may not be able to pass
+# through the project folder to follow the link.
+[ -L "$DATA" ] && DATA=$(readlink -f "$DATA")
 
 bindir() {
   if command -v postgres >/dev/null 2>&1; then dirname "$(command -v postgres)"; return; fi
@@ -49,6 +53,7 @@ init() {
       chown postgres: "$alt"
       chmod 700 "$alt"
       ln -sfn "$alt" "$DATA"
+      DATA=$alt
     fi
   fi
   [ -f "$PWFILE" ] || (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$PWFILE")
