@@ -58,9 +58,6 @@ func (a *testApp) POST(t testing.TB, path string) *req {
 	return a.newClient(t).POST(path)
 }
 
-// As sends the request from c, with c's cookies.
-func (r *req) As(c *client) *req { r.c = c; return r }
-
 // Header adds a request header.
 func (r *req) Header(key, value string) *req { r.header.Add(key, value); return r }
 
@@ -213,8 +210,6 @@ func (r response) Fragment() *goquery.Selection {
 
 // Location is the Location header (where a 303 sends the browser).
 func (r response) Location() string { return r.Header.Get("Location") }
-
-func (r response) String() string { return fmt.Sprintf("%s: %d", r.what, r.Status) }
 
 // parseHTML parses an HTML text into a document.
 func parseHTML(t testing.TB, body string) *goquery.Document {

@@ -72,10 +72,6 @@ func get(path string) func(c *client) response {
 	return func(c *client) response { return c.GET(path).Send() }
 }
 
-func getHTMX(path string) func(c *client) response {
-	return func(c *client) response { return c.GET(path).HTMX().Send() }
-}
-
 func post(path string, form url.Values) func(c *client) response {
 	return func(c *client) response { return c.POST(path).Form(form).Send() }
 }

@@ -380,10 +380,3 @@ func (c *sessionCache) isLive() bool {
 	defer c.mu.Unlock()
 	return c.live
 }
-
-// size is the number of cached sessions (tests).
-func (c *sessionCache) size() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lru.Len()
-}

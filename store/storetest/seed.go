@@ -2,10 +2,8 @@ package storetest
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -186,24 +184,6 @@ func (s *Seed) Archive(t testing.TB, author store.Caller, course uuid.UUID) {
 	}
 }
 
-// Complete sets a learner's mark on a lesson as the lesson page does,
-// dated at (zero: now), and fails unless it was applied.
-func (s *Seed) Complete(t testing.TB, learner store.Caller, lesson uuid.UUID, done bool, at time.Time) {
-	t.Helper()
-	if at.IsZero() {
-		at = time.Now()
-	}
-	ctx := context.Background()
-	var applied bool
-	err := s.Store.InTx(ctx, learner, func(tx *store.Tx) (err error) {
-		applied, err = tx.SetLessonCompleted(ctx, lesson, done, at)
-		return err
-	})
-	if err != nil || !applied {
-		t.Fatalf("storetest: set lesson %s completed=%v: applied %v, %v", lesson, done, applied, err)
-	}
-}
-
 // Question adds a question, written as the quiz editor's form, to a
 // lesson's quiz as author, and returns its id.
 func (s *Seed) Question(t testing.TB, author store.Caller, lesson uuid.UUID, form quiz.Form) uuid.UUID {
@@ -281,5 +261,3 @@ func (s *Seed) ProgressID(t testing.TB, learner, lesson uuid.UUID) uuid.UUID {
 	}
 	return id
 }
-
-func (c Course) String() string { return fmt.Sprintf("course %q (%s)", c.Title, c.ID) }
